@@ -1,0 +1,320 @@
+"""`config.yaml` -> typed, validated settings.
+
+Unknown keys are errors; secrets are only ever references to environment variables
+(`{env: NAME}`), resolved at load time and redacted whenever the config is shown.
+`AGGREGATOR_DATABASE_URL` overrides the configured database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+DATABASE_ENV = "AGGREGATOR_DATABASE_URL"
+CONFIG_ENV = "AGGREGATOR_CONFIG"
+DEFAULT_CONFIG_PATH = Path("config.yaml")
+DEFAULT_SQLITE_PATH = "data/aggregator.db"
+ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; the message names each key and what is wrong."""
+
+
+class Strict(BaseModel):
+    """Base for config sections: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Secret(Strict):
+    """A secret taken from an environment variable; `str()` never shows its value."""
+
+    env: str
+    value: str = Field(default="", repr=False, exclude=True)
+
+    @field_validator("env")
+    @classmethod
+    def _valid_env_name(cls, name: str) -> str:
+        if not ENV_NAME.match(name):
+            raise ValueError(f"{name!r} is not a valid environment variable name")
+        return name
+
+    @model_validator(mode="before")
+    @classmethod
+    def _resolve(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, str):
+            raise ValueError(
+                "secrets must not be written into config.yaml; use {env: VARIABLE_NAME}"
+            )
+        if not isinstance(data, Mapping) or set(data) != {"env"}:
+            return data
+        environ: Mapping[str, str] = (info.context or {}).get("environ", os.environ)
+        name = str(data["env"])
+        if name not in environ or not environ[name]:
+            raise ValueError(f"environment variable {name} is not set")
+        return {"env": name, "value": environ[name]}
+
+    def redacted(self) -> str:
+        """Show which variable holds the secret and only its last four characters."""
+        tail = self.value[-4:] if len(self.value) >= 12 else ""
+        return f"${self.env} (****{tail})"
+
+    def __str__(self) -> str:
+        return self.redacted()
+
+
+class Schedule(Strict):
+    """When an account is synced: every N minutes, or a cron expression (Asia/Seoul)."""
+
+    interval_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] | None = None
+    cron: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Schedule:
+        if (self.interval_minutes is None) == (self.cron is None):
+            raise ValueError("give exactly one of interval_minutes or cron")
+        if self.cron is not None and len(self.cron.split()) != 5:
+            raise ValueError(f"cron {self.cron!r} must have 5 fields: minute hour day month weekday")
+        return self
+
+
+class AccountBase(Strict):
+    """Settings every account has."""
+
+    name: str
+    display_name: str | None = None
+    enabled: bool = True
+    schedule: Schedule = Schedule(interval_minutes=30)
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, name: str) -> str:
+        if not ACCOUNT_NAME.match(name):
+            raise ValueError(
+                f"{name!r} must be lower-case letters, digits, '-' or '_' (at most 63 characters)"
+            )
+        return name
+
+
+class BlogAccount(AccountBase):
+    """A blog read from its feeds: Naver Blog, WordPress, Tistory or any RSS/Atom feed."""
+
+    platform: Literal["blog"]
+    flavor: Literal["naver", "wordpress", "tistory", "rss"] = "rss"
+    feed_url: HttpUrl
+    comments_feed_url: HttpUrl | None = None
+    per_post_comment_feeds: bool = True
+    """WordPress: also read each post's own comment feed (`wfw:commentRss`)."""
+
+
+Account = Annotated[BlogAccount, Field(discriminator="platform")]
+
+
+class DatabaseSettings(Strict):
+    """Where the store lives: a SQLite file path or a SQLAlchemy URL."""
+
+    url: str = DEFAULT_SQLITE_PATH
+
+
+class HttpSection(Strict):
+    """Limits for every outbound request."""
+
+    connect_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10
+    read_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 60
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 5 * 1024 * 1024
+    retries: Annotated[int, Field(ge=0, le=10)] = 2
+    user_agent: str = "district-sns-aggregator/0.1"
+
+
+class SyncSection(Strict):
+    """How one sync run behaves."""
+
+    run_deadline_seconds: Annotated[int, Field(ge=10, le=6 * 3600)] = 900
+    lock_stale_after_seconds: Annotated[int, Field(ge=60)] = 2 * 3600
+
+
+class Settings(Strict):
+    """The whole validated configuration."""
+
+    database: DatabaseSettings = DatabaseSettings()
+    timezone: str = "Asia/Seoul"
+    http: HttpSection = HttpSection()
+    sync: SyncSection = SyncSection()
+    departments: list[str] = Field(default_factory=list)
+    accounts: list[Account] = Field(default_factory=list)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {name!r}") from exc
+        return name
+
+    @field_validator("departments")
+    @classmethod
+    def _unique_departments(cls, names: list[str]) -> list[str]:
+        _reject_duplicates(names, "department")
+        return names
+
+    @field_validator("accounts")
+    @classmethod
+    def _unique_accounts(cls, accounts: list[BlogAccount]) -> list[BlogAccount]:
+        _reject_duplicates([a.name for a in accounts], "account name")
+        return accounts
+
+    def account(self, name: str) -> BlogAccount:
+        """Return the account called `name`; raise `ConfigError` naming the known ones."""
+        for account in self.accounts:
+            if account.name == name:
+                return account
+        known = ", ".join(a.name for a in self.accounts) or "none"
+        raise ConfigError(f"no account named {name!r} in the config (known: {known})")
+
+    def database_url(self, environ: Mapping[str, str] | None = None) -> str:
+        """The SQLAlchemy URL to use: `AGGREGATOR_DATABASE_URL` first, then the config."""
+        env = os.environ if environ is None else environ
+        override = env.get(DATABASE_ENV)
+        if override:
+            return to_database_url(override, Path.cwd())
+        return to_database_url(self.database.url, self.base_dir)
+
+
+def to_database_url(value: str, base_dir: Path) -> str:
+    """Turn a SQLite file path or a database URL into a SQLAlchemy URL."""
+    if "://" not in value:
+        path = Path(value).expanduser()
+        if not path.is_absolute():
+            path = (base_dir / path).resolve()
+        return f"sqlite:///{path}"
+    if value.startswith(("postgres://", "postgresql://")):
+        return "postgresql+psycopg://" + value.split("://", 1)[1]
+    return value
+
+
+def _reject_duplicates(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"duplicate {what} {value!r}")
+        seen.add(value)
+
+
+def load_settings(
+    path: Path | str | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Read and validate a config file.
+
+    Args:
+        path: the file; defaults to `$AGGREGATOR_CONFIG`, then `./config.yaml`.
+        environ: where `{env: NAME}` secrets are looked up (default: the process environment).
+
+    Raises:
+        ConfigError: with one line per problem, each naming the key.
+    """
+    env = os.environ if environ is None else environ
+    config_path = Path(path or env.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH)
+    try:
+        text = config_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {config_path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {config_path}: {exc}") from None
+    return parse_settings(text, base_dir=config_path.resolve().parent, environ=env,
+                          source=str(config_path))
+
+
+def parse_settings(
+    text: str,
+    base_dir: Path = Path("."),
+    environ: Mapping[str, str] | None = None,
+    source: str = "config",
+) -> Settings:
+    """Validate YAML text as settings; see `load_settings`."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of sections")
+    context = {"environ": os.environ if environ is None else environ}
+    try:
+        settings = Settings.model_validate({**data, "base_dir": base_dir}, context=context)
+    except ValidationError as exc:
+        raise ConfigError(format_errors(exc, data, source)) from None
+    return settings
+
+
+def format_errors(exc: ValidationError, data: Mapping[str, Any], source: str) -> str:
+    """One line per problem: `source: accounts[2] (name) .feed_url: what is wrong`."""
+    lines = [f"{source}: {exc.error_count()} problem(s):"]
+    for error in exc.errors():
+        lines.append(f"  {_location(error['loc'], data)}: {_message(error)}")
+    return "\n".join(lines)
+
+
+def _location(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
+    parts: list[str] = []
+    node: Any = data
+    for key in loc:
+        if isinstance(key, int):
+            parts.append(f"[{key}]")
+            node = node[key] if isinstance(node, list) and key < len(node) else None
+            if isinstance(node, dict) and "name" in node:
+                parts.append(f" ({node['name']})")
+        elif key in ("blog",) and parts:  # the discriminator tag adds no information
+            continue
+        else:
+            parts.append(f".{key}" if parts else str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return "".join(parts) or "(top level)"
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind = error.get("type")
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "union_tag_invalid":
+        return "unknown platform (expected: blog)"
+    if kind == "union_tag_not_found":
+        return "missing key 'platform'"
+    message = str(error.get("msg", "invalid"))
+    return message.removeprefix("Value error, ")
+
+
+def redacted_dump(settings: Settings) -> dict[str, Any]:
+    """The resolved settings as plain data, secrets shown only as their variable name."""
+    return _redact(settings.model_dump(mode="json", exclude={"base_dir"}))
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"env"}:
+            return f"${value['env']} (set, hidden)"
+        return {k: _redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return value

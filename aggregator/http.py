@@ -1,0 +1,154 @@
+"""One place for HTTP: timeouts, body-size caps, run deadlines, bounded retries.
+
+Every outbound call of every connector goes through `HttpClient`, so no request can
+hang a run (connect/read timeouts plus an overall deadline checked while the body
+streams in) and no body can exhaust memory (a size cap checked against
+`Content-Length` and while reading).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import requests
+from requests.structures import CaseInsensitiveDict
+
+from aggregator.connector import DeadlineExceeded, FetchError
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
+CHUNK_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """Limits that apply to every request."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    max_body_bytes: int = 5 * 1024 * 1024
+    retries: int = 2
+    backoff_seconds: float = 1.0
+    user_agent: str = "district-sns-aggregator/0.1 (+local)"
+
+
+@dataclass
+class Response:
+    """A fully read HTTP response."""
+
+    url: str
+    status: int
+    headers: CaseInsensitiveDict[str]
+    content: bytes
+    moved_permanently_to: str | None = None
+    """The new address when the server answered 301/308 on the way (feeds update their URL)."""
+
+    def header(self, name: str) -> str | None:
+        """Return a response header (case-insensitive) or None."""
+        return self.headers.get(name)
+
+
+@dataclass
+class HttpClient:
+    """A `requests.Session` wrapper that enforces our limits and counts calls."""
+
+    settings: HttpSettings = field(default_factory=HttpSettings)
+    session: requests.Session = field(default_factory=requests.Session)
+    deadline: float | None = None
+    """`time.monotonic()` value after which no request may start or continue."""
+    sleep: Callable[[float], None] = time.sleep
+    calls: int = 0
+
+    def __post_init__(self) -> None:
+        self.session.headers["User-Agent"] = self.settings.user_agent
+
+    def seconds_left(self) -> float | None:
+        """Seconds until the run deadline, or None when there is none."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
+        """GET `url` with retries on connection errors and 5xx; raise `FetchError` on failure.
+
+        Statuses below 500 (including 304 and 4xx) are returned to the caller, which
+        knows what they mean for its platform.
+        """
+        attempt = 0
+        while True:
+            try:
+                response = self._get_once(url, headers)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if attempt >= self.settings.retries:
+                    raise FetchError(f"{_redact_url(url)}: {_short_error(exc)}") from exc
+            else:
+                if response.status not in RETRYABLE_STATUSES:
+                    return response
+                if attempt >= self.settings.retries:
+                    raise FetchError(f"{_redact_url(url)}: HTTP {response.status}")
+            attempt += 1
+            self._backoff(attempt, url)
+
+    def _backoff(self, attempt: int, url: str) -> None:
+        delay = self.settings.backoff_seconds * (2 ** (attempt - 1))
+        left = self.seconds_left()
+        if left is not None and left <= delay:
+            raise DeadlineExceeded(f"run deadline reached while retrying {_redact_url(url)}")
+        log.warning("retrying %s in %.1fs (attempt %d)", _redact_url(url), delay, attempt + 1)
+        self.sleep(delay)
+
+    def _get_once(self, url: str, headers: Mapping[str, str] | None) -> Response:
+        self._check_deadline(url)
+        self.calls += 1
+        timeout = (self.settings.connect_timeout, self._read_timeout())
+        with self.session.get(
+            url, headers=dict(headers or {}), timeout=timeout, stream=True, allow_redirects=True
+        ) as raw:
+            content = self._read_capped(raw, url)
+            permanent = any(step.status_code in (301, 308) for step in raw.history)
+            return Response(
+                url=raw.url,
+                status=raw.status_code,
+                headers=raw.headers,
+                content=content,
+                moved_permanently_to=raw.url if permanent else None,
+            )
+
+    def _read_timeout(self) -> float:
+        left = self.seconds_left()
+        if left is None:
+            return self.settings.read_timeout
+        return max(0.1, min(self.settings.read_timeout, left))
+
+    def _read_capped(self, raw: requests.Response, url: str) -> bytes:
+        cap = self.settings.max_body_bytes
+        declared = raw.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > cap:
+            raise FetchError(f"{_redact_url(url)}: body of {declared} bytes exceeds cap of {cap}")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in raw.iter_content(CHUNK_BYTES):
+            size += len(chunk)
+            if size > cap:
+                raise FetchError(f"{_redact_url(url)}: body exceeds cap of {cap} bytes")
+            chunks.append(chunk)
+            self._check_deadline(url)
+        return b"".join(chunks)
+
+    def _check_deadline(self, url: str) -> None:
+        left = self.seconds_left()
+        if left is not None and left <= 0:
+            raise DeadlineExceeded(f"run deadline reached while fetching {_redact_url(url)}")
+
+
+def _redact_url(url: str) -> str:
+    """Drop the query string, which may carry tokens, from a URL shown to people."""
+    return url.split("?", 1)[0]
+
+
+def _short_error(exc: Exception) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    return "connection failed"
