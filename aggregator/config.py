@@ -91,7 +91,9 @@ class Schedule(Strict):
         if (self.interval_minutes is None) == (self.cron is None):
             raise ValueError("give exactly one of interval_minutes or cron")
         if self.cron is not None and len(self.cron.split()) != 5:
-            raise ValueError(f"cron {self.cron!r} must have 5 fields: minute hour day month weekday")
+            raise ValueError(
+                f"cron {self.cron!r} must have 5 fields: minute hour day month weekday"
+            )
         return self
 
 
@@ -241,8 +243,9 @@ def load_settings(
         raise ConfigError(f"config file {config_path} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {config_path}: {exc}") from None
-    return parse_settings(text, base_dir=config_path.resolve().parent, environ=env,
-                          source=str(config_path))
+    return parse_settings(
+        text, base_dir=config_path.resolve().parent, environ=env, source=str(config_path)
+    )
 
 
 def parse_settings(
@@ -307,7 +310,8 @@ def _message(error: Mapping[str, Any]) -> str:
 
 def redacted_dump(settings: Settings) -> dict[str, Any]:
     """The resolved settings as plain data, secrets shown only as their variable name."""
-    return _redact(settings.model_dump(mode="json", exclude={"base_dir"}))
+    data: dict[str, Any] = _redact(settings.model_dump(mode="json", exclude={"base_dir"}))
+    return data
 
 
 def _redact(value: Any) -> Any:

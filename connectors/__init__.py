@@ -19,7 +19,8 @@ def factory_for(platform: str) -> ConnectorFactory:
     try:
         target = _FACTORIES[platform]
     except KeyError:
-        raise KeyError(f"no connector for platform {platform!r} (known: {sorted(_FACTORIES)})")
+        known = sorted(_FACTORIES)
+        raise KeyError(f"no connector for platform {platform!r} (known: {known})") from None
     module_name, _, attr = target.partition(":")
     factory: ConnectorFactory = getattr(import_module(module_name), attr)
     return factory

@@ -1,0 +1,205 @@
+"""The `aggregator` command: sync, status, db, config, sandbox, demo.
+
+Exit codes: 0 success; 1 a sync failed; 2 bad input (config, arguments, database
+not upgraded); 3 the account is already being synced by another process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+import yaml
+from rich.console import Console
+
+from aggregator import output
+from aggregator.config import ConfigError, Settings, load_settings, redacted_dump
+from aggregator.db import DatabaseError, upgrade
+from aggregator.runner import exit_code, open_engine, select_accounts, sync_accounts
+from aggregator.store import Store
+
+app = typer.Typer(
+    help="한빛구청 SNS 소통 수집기: collects the district's posts and residents' comments.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Create or upgrade the database.", no_args_is_help=True)
+config_app = typer.Typer(help="Validate or show the configuration.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(config_app, name="config")
+
+stdout = Console()
+stderr = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="Config file (default: $AGGREGATOR_CONFIG or ./config.yaml)."
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log more to stderr.")]
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print one clear error line to stderr and exit."""
+    stderr.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def setup_logging(verbose: bool) -> None:
+    """Logs go to stderr; INFO with -v, else WARNING. Tokens never reach DEBUG here."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
+
+
+def settings_or_exit(path: Path | None) -> Settings:
+    """Load the config, or exit 2 with its problems listed."""
+    try:
+        return load_settings(path)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def store_or_exit(settings: Settings) -> Store:
+    """Open the store at the current schema, or exit 2 saying how to fix it."""
+    try:
+        return Store(open_engine(settings))
+    except DatabaseError as exc:
+        fail(str(exc))
+    except Exception as exc:  # driver errors: unreachable server, bad URL, ...
+        fail(f"cannot open database: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+
+
+@app.command()
+def sync(
+    config: ConfigOption = None,
+    account: Annotated[
+        list[str] | None,
+        typer.Option("--account", "-a", help="Sync only this account (repeatable)."),
+    ] = None,
+    platform: Annotated[
+        str | None, typer.Option("--platform", "-p", help="Sync only accounts of this platform.")
+    ] = None,
+    trigger: Annotated[
+        str, typer.Option(help="Recorded with the run: manual, cron or scheduler.")
+    ] = "manual",
+    as_json: JsonOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Sync every enabled account (or the chosen ones) once.
+
+    Quiet on success when not on a terminal (cron), unless -v; failures always go to stderr.
+    """
+    setup_logging(verbose)
+    if trigger not in ("manual", "cron", "scheduler"):
+        fail(f"--trigger must be manual, cron or scheduler, not {trigger!r}")
+    settings = settings_or_exit(config)
+    store = store_or_exit(settings)
+    try:
+        accounts = select_accounts(settings, account or (), platform)
+    except ConfigError as exc:
+        fail(str(exc))
+    with output.progress(stderr, enabled=not as_json and stderr.is_terminal) as on_batch:
+        results = sync_accounts(store, settings, accounts, trigger, on_batch)
+    code = exit_code(results)
+    if as_json:
+        print(json.dumps({"ok": code == 0, "accounts": [r.as_dict() for r in results]},
+                         ensure_ascii=False, indent=2, default=str))  # fmt: skip
+    elif verbose or stdout.is_terminal or code != 0:
+        output.print_results(stdout if code == 0 else stderr, results)
+    raise typer.Exit(code)
+
+
+@app.command()
+def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Show per account: last run, last success, cursors, item counts, last error."""
+    settings = settings_or_exit(config)
+    statuses = store_or_exit(settings).account_statuses()
+    if as_json:
+        print(json.dumps([s.__dict__ for s in statuses], ensure_ascii=False, indent=2, default=str))
+        return
+    output.print_statuses(stdout, statuses, settings.timezone)
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Create the database, or migrate it in place to the current schema."""
+    settings = settings_or_exit(config)
+    url = settings.database_url()
+    try:
+        upgrade(url)
+    except Exception as exc:
+        fail(f"upgrade failed: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+    stdout.print(f"database is up to date: {output.redact_url(url)}")
+
+
+@config_app.command("check")
+def config_check(
+    path: Annotated[Path | None, typer.Argument(help="Config file to check.")] = None,
+) -> None:
+    """Validate a config file; exit 2 listing every problem."""
+    settings = settings_or_exit(path)
+    enabled = sum(1 for a in settings.accounts if a.enabled)
+    stdout.print(
+        f"config ok: {len(settings.accounts)} accounts ({enabled} enabled), "
+        f"{len(settings.departments)} departments"
+    )
+
+
+@config_app.command("show")
+def config_show(config: ConfigOption = None) -> None:
+    """Print the resolved config with secrets redacted."""
+    settings = settings_or_exit(config)
+    data = redacted_dump(settings)
+    data["database"]["resolved_url"] = output.redact_url(settings.database_url())
+    print(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), end="")
+
+
+@app.command()
+def sandbox(
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0 picks a free one).", min=0, max=65535)] = 8800,
+    seed: Annotated[int, typer.Option(help="Seed of the generated data set.")] = 7,
+    comments: Annotated[int, typer.Option(help="How many resident comments.", min=0)] = 400,
+    write_config: Annotated[
+        Path | None, typer.Option("--write-config", help="Write a config for this sandbox here.")
+    ] = None,
+) -> None:
+    """Serve the offline platform sandbox until stopped (Ctrl-C)."""
+    from aggregator.demo import run_sandbox
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        fail("the sandbox only listens on loopback (127.0.0.1, localhost or ::1)")
+    run_sandbox(
+        stdout, host=host, port=port, seed=seed, comments=comments, config_path=write_config
+    )
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option(help="Where the demo config and database go.")] = Path(
+        "data/demo"
+    ),
+    seed: Annotated[int, typer.Option(help="Seed of the generated data set.")] = 7,
+    comments: Annotated[int, typer.Option(help="How many resident comments.", min=0)] = 400,
+) -> None:
+    """Start the sandbox, write its config, sync every account into a demo database."""
+    from aggregator.demo import run_demo
+
+    setup_logging(False)
+    raise typer.Exit(run_demo(stdout, directory=directory, seed=seed, comments=comments))
+
+
+def main() -> None:
+    """Entry point of the `aggregator` command."""
+    app()

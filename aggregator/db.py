@@ -1,0 +1,123 @@
+"""Engines and transactions: SQLite (WAL, busy timeout, BEGIN IMMEDIATE) and PostgreSQL.
+
+Write transactions go through `write_transaction`, which on SQLite starts with
+`BEGIN IMMEDIATE`: the write lock is taken up front, so a transaction never has to
+upgrade a read lock (the upgrade is what fails with "database is locked" even with a
+busy timeout). Readers use plain deferred transactions and, in WAL mode, never wait
+for the writer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy.engine import Connection, Engine
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 10_000
+IMMEDIATE = "aggregator_begin_immediate"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or is not at the expected schema version."""
+
+
+def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine for a SQLAlchemy URL, with our SQLite settings where it applies."""
+    if url.startswith("sqlite"):
+        _ensure_sqlite_dir(url)
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    database = sa.engine.make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, emit BEGIN (see `_on_begin`).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a write transaction; commits on success, rolls back on error."""
+    with engine.connect() as connection:
+        connection.execution_options(**{IMMEDIATE: True})
+        with connection.begin():
+            yield connection
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection for reading (deferred transaction, never blocks the writer in WAL)."""
+    with engine.connect() as connection:
+        yield connection
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    """An Alembic config pointing at our migrations and `url` (no alembic.ini needed)."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Create the database or migrate it in place to `revision`."""
+    command.upgrade(alembic_config(url), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at, or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest migration shipped with this version of the code."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    if head is None:
+        raise DatabaseError("no migrations found")
+    return head
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Raise `DatabaseError` with the fix when the database is not at the head migration."""
+    current = current_revision(engine)
+    head = head_revision()
+    if current != head:
+        found = current or "an empty database"
+        raise DatabaseError(
+            f"database is at {found}, this version needs {head}: run `aggregator db upgrade`"
+        )

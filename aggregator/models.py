@@ -1,0 +1,232 @@
+"""The store's tables (SQLModel), SQLite and PostgreSQL alike.
+
+Source data (posts, comments, revisions) is written only by the sync engine.
+Staff-owned review data (status, department, assignee, tags, notes, deadline) lives
+in its own tables, which a sync never writes. All times are stored as UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both back ends (SQLite stores them naive, in UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} cannot be stored")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def _utc_column(nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json_column(nullable: bool = False) -> Any:
+    return Field(sa_column=sa.Column(JSONType, nullable=nullable))
+
+
+class Account(SQLModel, table=True):
+    """An account the district publishes on (one per `accounts` entry in config)."""
+
+    __tablename__ = "account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=63)
+    platform: str = Field(max_length=20)
+    display_name: str | None = None
+    created_at: datetime = _utc_column()
+
+
+class Post(SQLModel, table=True):
+    """One of the district's own posts."""
+
+    __tablename__ = "post"
+    __table_args__ = (
+        sa.UniqueConstraint("platform", "external_id", name="uq_post_platform_external_id"),
+        sa.Index("ix_post_account_created", "account_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    platform: str = Field(max_length=20)
+    external_id: str = Field(max_length=255)
+    url: str | None = None
+    title: str | None = None
+    text: str = ""
+    content_hash: str = Field(max_length=32)
+    author_id: str | None = None
+    author_name: str | None = None
+    created_at: datetime = _utc_column()
+    updated_upstream_at: datetime | None = _utc_column(nullable=True)
+    comment_count: int | None = None
+    metrics: dict[str, Any] = _json_column()
+    raw: dict[str, Any] = _json_column()
+    source_url: str | None = None
+    fetched_at: datetime = _utc_column()
+    first_seen_at: datetime = _utc_column()
+    last_seen_at: datetime = _utc_column()
+    content_seen_at: datetime = _utc_column()
+    """When the current text was first seen (earlier texts are in `content_revision`)."""
+    hidden_upstream: bool = False
+    deleted_upstream_at: datetime | None = _utc_column(nullable=True)
+
+
+class Comment(SQLModel, table=True):
+    """A resident's comment, reply or mention, or the district's own reply."""
+
+    __tablename__ = "comment"
+    __table_args__ = (
+        sa.UniqueConstraint("platform", "external_id", name="uq_comment_platform_external_id"),
+        sa.Index("ix_comment_account_created", "account_id", "created_at"),
+        sa.Index("ix_comment_created", "created_at"),
+        sa.Index("ix_comment_post", "post_id"),
+        sa.Index("ix_comment_parent", "platform", "parent_external_id"),
+        sa.Index("ix_comment_post_external", "platform", "post_external_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    platform: str = Field(max_length=20)
+    external_id: str = Field(max_length=255)
+    kind: str = Field(max_length=20)
+    post_id: int | None = Field(default=None, foreign_key="post.id")
+    post_external_id: str | None = Field(default=None, max_length=255)
+    parent_external_id: str | None = Field(default=None, max_length=255)
+    author_id: str | None = None
+    author_name: str | None = None
+    author_handle: str | None = None
+    text: str = ""
+    content_hash: str = Field(max_length=32)
+    created_at: datetime = _utc_column()
+    permalink: str | None = None
+    metrics: dict[str, Any] = _json_column()
+    raw: dict[str, Any] = _json_column()
+    source_url: str | None = None
+    fetched_at: datetime = _utc_column()
+    first_seen_at: datetime = _utc_column()
+    last_seen_at: datetime = _utc_column()
+    content_seen_at: datetime = _utc_column()
+    """When the current text was first seen (earlier texts are in `content_revision`)."""
+    hidden_upstream: bool = False
+    deleted_upstream_at: datetime | None = _utc_column(nullable=True)
+    by_account_owner: bool = False
+    manual_entry: bool = False
+    entered_by: str | None = None
+
+
+class ContentRevision(SQLModel, table=True):
+    """An earlier text of a post or comment, kept when an edit was seen upstream."""
+
+    __tablename__ = "content_revision"
+    __table_args__ = (sa.Index("ix_revision_item", "item_type", "item_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_type: str = Field(max_length=10)
+    item_id: int
+    title: str | None = None
+    text: str = ""
+    content_hash: str = Field(max_length=32)
+    seen_from: datetime = _utc_column()
+    replaced_at: datetime = _utc_column()
+
+
+class Review(SQLModel, table=True):
+    """Staff-owned review state of one comment; a sync never writes this table."""
+
+    __tablename__ = "review"
+
+    comment_id: int = Field(foreign_key="comment.id", primary_key=True)
+    status: str = Field(default="신규", max_length=20, index=True)
+    department: str | None = Field(default=None, index=True)
+    assignee: str | None = None
+    deadline: datetime | None = _utc_column(nullable=True)
+    updated_at: datetime = _utc_column()
+    updated_by: str | None = None
+
+
+class ReviewTag(SQLModel, table=True):
+    """A tag staff put on a comment."""
+
+    __tablename__ = "review_tag"
+
+    comment_id: int = Field(foreign_key="comment.id", primary_key=True)
+    tag: str = Field(primary_key=True, max_length=50)
+
+
+class ReviewNote(SQLModel, table=True):
+    """A note (메모) staff wrote on a comment."""
+
+    __tablename__ = "review_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(foreign_key="comment.id", index=True)
+    author: str
+    body: str
+    created_at: datetime = _utc_column()
+
+
+class SyncCursor(SQLModel, table=True):
+    """Where an account's stream stopped; committed with the records it covers."""
+
+    __tablename__ = "sync_cursor"
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    stream: str = Field(primary_key=True, max_length=100)
+    value: Any = _json_column()
+    updated_at: datetime = _utc_column()
+
+
+class SyncRun(SQLModel, table=True):
+    """One sync of one account: when, why, how it ended and what it did."""
+
+    __tablename__ = "sync_run"
+    __table_args__ = (sa.Index("ix_sync_run_account_started", "account_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    trigger: str = Field(max_length=20)
+    started_at: datetime = _utc_column()
+    finished_at: datetime | None = _utc_column(nullable=True)
+    status: str = Field(max_length=30)
+    posts_new: int = 0
+    posts_updated: int = 0
+    posts_unchanged: int = 0
+    comments_new: int = 0
+    comments_updated: int = 0
+    comments_unchanged: int = 0
+    api_calls: int = 0
+    warnings: list[str] = _json_column()
+    error: str | None = None
+
+
+class SyncLock(SQLModel, table=True):
+    """A lease that keeps two processes from syncing the same account at once."""
+
+    __tablename__ = "sync_lock"
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    holder: str = Field(max_length=200)
+    acquired_at: datetime = _utc_column()
+    expires_at: datetime = _utc_column()

@@ -1,0 +1,92 @@
+"""Glue for the edges (CLI, scheduler): open the store and sync the chosen accounts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from aggregator.config import ConfigError, Settings
+from aggregator.connector import RunStatus
+from aggregator.db import create_db_engine, require_current_schema
+from aggregator.http import HttpSettings
+from aggregator.store import Store
+from aggregator.sync import AlreadyRunning, RunResult, SyncOptions, sync_account
+from connectors import factory_for
+
+log = logging.getLogger(__name__)
+
+ALREADY_RUNNING = "already_running"
+
+
+def open_engine(settings: Settings, check_schema: bool = True) -> Engine:
+    """An engine for the configured database, checked to be at the current schema."""
+    engine = create_db_engine(settings.database_url())
+    if check_schema:
+        require_current_schema(engine)
+    return engine
+
+
+def http_settings(settings: Settings) -> HttpSettings:
+    """HTTP limits from the config's `http` section."""
+    section = settings.http
+    return HttpSettings(
+        connect_timeout=section.connect_timeout_seconds,
+        read_timeout=section.read_timeout_seconds,
+        max_body_bytes=section.max_body_bytes,
+        retries=section.retries,
+        user_agent=section.user_agent,
+    )
+
+
+def select_accounts(
+    settings: Settings, names: Sequence[str] = (), platform: str | None = None
+) -> list[Any]:
+    """The accounts to sync: the named ones (even if disabled), else all enabled ones."""
+    if names:
+        chosen = [settings.account(name) for name in names]
+    else:
+        chosen = [account for account in settings.accounts if account.enabled]
+    if platform is not None:
+        chosen = [account for account in chosen if account.platform == platform]
+    if not chosen:
+        raise ConfigError("no accounts to sync (check --account / --platform and `enabled`)")
+    return chosen
+
+
+def sync_accounts(
+    store: Store,
+    settings: Settings,
+    accounts: Sequence[Any],
+    trigger: str,
+    on_batch: Callable[[RunResult], None] | None = None,
+) -> list[RunResult]:
+    """Sync each account in turn; one failing (or locked) account never stops the others."""
+    results = []
+    for account in accounts:
+        options = SyncOptions(
+            trigger=trigger,
+            deadline_seconds=settings.sync.run_deadline_seconds,
+            http=http_settings(settings),
+            on_batch=on_batch,
+        )
+        try:
+            result = sync_account(store, account, factory_for(account.platform), options)
+        except AlreadyRunning as exc:
+            result = RunResult(account=account.name, status=ALREADY_RUNNING, error=str(exc))
+        results.append(result)
+    return results
+
+
+def exit_code(results: Sequence[RunResult]) -> int:
+    """0 when all succeeded, 1 when any failed, 3 when the only problem was a held lock."""
+    if any(not r.ok and r.status != ALREADY_RUNNING for r in results):
+        return 1
+    if any(r.status == ALREADY_RUNNING for r in results):
+        return 3
+    return 0
+
+
+__all__ = ["RunStatus", "exit_code", "open_engine", "select_accounts", "sync_accounts"]

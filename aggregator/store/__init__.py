@@ -1,0 +1,230 @@
+"""The store: the one object that reads and writes the database.
+
+Every write runs in a short write transaction (`BEGIN IMMEDIATE` on SQLite). A
+batch of records and the cursor updates that cover it are written in the same
+transaction, so a crash after any page loses nothing and duplicates nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from aggregator.connector import Clock, RunStatus
+from aggregator.db import read_connection, write_transaction
+from aggregator.models import Account, Comment, Post, SyncCursor, SyncRun
+from aggregator.records import Batch, JSONValue
+from aggregator.store import locks
+from aggregator.store.upsert import Counts, upsert_comments, upsert_posts
+
+ACCOUNT = Account.__table__  # type: ignore[attr-defined]
+POST = Post.__table__  # type: ignore[attr-defined]
+COMMENT = Comment.__table__  # type: ignore[attr-defined]
+CURSOR = SyncCursor.__table__  # type: ignore[attr-defined]
+RUN = SyncRun.__table__  # type: ignore[attr-defined]
+
+__all__ = ["AccountStatus", "BatchResult", "Counts", "Store"]
+
+
+def utc_now() -> datetime:
+    """The current time, aware UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class BatchResult:
+    """What storing one batch did."""
+
+    posts: Counts = field(default_factory=Counts)
+    comments: Counts = field(default_factory=Counts)
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    """One line of `aggregator status`."""
+
+    name: str
+    platform: str
+    posts: int
+    comments: int
+    last_run_status: str | None
+    last_run_started_at: datetime | None
+    last_run_finished_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    cursors: dict[str, JSONValue]
+
+
+class Store:
+    """Reads and writes accounts, records, cursors, runs and locks."""
+
+    def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    # accounts -------------------------------------------------------------
+    def ensure_account(self, name: str, platform: str, display_name: str | None = None) -> int:
+        """Return the id of the account called `name`, creating it if needed."""
+        with write_transaction(self.engine) as conn:
+            found = conn.execute(
+                sa.select(ACCOUNT.c.id, ACCOUNT.c.platform).where(ACCOUNT.c.name == name)
+            ).first()
+            if found is not None:
+                if found.platform != platform:
+                    raise ValueError(
+                        f"account {name!r} is stored as {found.platform}, config says {platform}"
+                    )
+                return int(found.id)
+            new_id = conn.execute(
+                sa.insert(ACCOUNT)
+                .returning(ACCOUNT.c.id)
+                .values(
+                    name=name, platform=platform, display_name=display_name, created_at=self.clock()
+                )
+            )
+            return int(new_id.scalar_one())
+
+    # cursors and batches ------------------------------------------------------
+    def cursors(self, account_id: int) -> dict[str, JSONValue]:
+        """The stored cursor of every stream of an account."""
+        with read_connection(self.engine) as conn:
+            rows = conn.execute(
+                sa.select(CURSOR.c.stream, CURSOR.c.value).where(CURSOR.c.account_id == account_id)
+            )
+            return {row.stream: row.value for row in rows}
+
+    def apply_batch(self, account_id: int, batch: Batch) -> BatchResult:
+        """Store a batch's records and its cursor updates in one transaction."""
+        now = self.clock()
+        result = BatchResult()
+        with write_transaction(self.engine) as conn:
+            if batch.posts:
+                result.posts = upsert_posts(conn, account_id, batch.posts, now)
+            if batch.comments:
+                result.comments = upsert_comments(conn, account_id, batch.comments, now)
+            self._write_cursors(conn, account_id, batch.cursor_updates, now)
+        return result
+
+    def _write_cursors(
+        self, conn: Connection, account_id: int, updates: Mapping[str, JSONValue], now: datetime
+    ) -> None:
+        for stream, value in updates.items():
+            where = (CURSOR.c.account_id == account_id) & (CURSOR.c.stream == stream)
+            updated = conn.execute(
+                sa.update(CURSOR).where(where).values(value=value, updated_at=now)
+            )
+            if updated.rowcount == 0:
+                conn.execute(
+                    sa.insert(CURSOR).values(
+                        account_id=account_id, stream=stream, value=value, updated_at=now
+                    )
+                )
+
+    def reset_cursors(self, account_id: int, streams: Iterable[str] | None = None) -> int:
+        """Forget an account's cursors (all, or the named streams); return how many."""
+        where = CURSOR.c.account_id == account_id
+        if streams is not None:
+            where &= CURSOR.c.stream.in_(list(streams))
+        with write_transaction(self.engine) as conn:
+            return int(conn.execute(sa.delete(CURSOR).where(where)).rowcount)
+
+    # runs ---------------------------------------------------------------------
+    def start_run(self, account_id: int, trigger: str) -> int:
+        """Record that a run started; return its id."""
+        with write_transaction(self.engine) as conn:
+            new_id = conn.execute(
+                sa.insert(RUN)
+                .returning(RUN.c.id)
+                .values(
+                    account_id=account_id,
+                    trigger=trigger,
+                    started_at=self.clock(),
+                    status=RunStatus.RUNNING,
+                    warnings=[],
+                )
+            )
+            return int(new_id.scalar_one())
+
+    def finish_run(self, run_id: int, values: Mapping[str, Any]) -> None:
+        """Record how a run ended (status, counts, calls, warnings, error)."""
+        with write_transaction(self.engine) as conn:
+            conn.execute(
+                sa.update(RUN).where(RUN.c.id == run_id).values(finished_at=self.clock(), **values)
+            )
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        """One run record as a mapping."""
+        with read_connection(self.engine) as conn:
+            return dict(conn.execute(sa.select(RUN).where(RUN.c.id == run_id)).one()._mapping)
+
+    # locks --------------------------------------------------------------------
+    def acquire_lock(
+        self, account_id: int, holder: locks.Holder, ttl: timedelta
+    ) -> locks.Holder | None:
+        """Take the account's sync lease; None on success, else who holds it."""
+        try:
+            with write_transaction(self.engine) as conn:
+                return locks.try_acquire(conn, account_id, holder, self.clock(), ttl)
+        except IntegrityError:  # another process inserted the lease row first
+            return locks.Holder("unknown", -1, "")
+
+    def release_lock(self, account_id: int, holder: locks.Holder) -> None:
+        """Give the account's sync lease back."""
+        with write_transaction(self.engine) as conn:
+            locks.release(conn, account_id, holder)
+
+    # reading ------------------------------------------------------------------
+    def account_statuses(self) -> list[AccountStatus]:
+        """Per account: item counts, last run, last success, cursors."""
+        with read_connection(self.engine) as conn:
+            accounts = conn.execute(sa.select(ACCOUNT).order_by(ACCOUNT.c.name)).all()
+            return [self._status(conn, account) for account in accounts]
+
+    def _status(self, conn: Connection, account: Any) -> AccountStatus:
+        def count(table: sa.Table) -> int:
+            query = sa.select(sa.func.count()).where(table.c.account_id == account.id)
+            return int(conn.execute(query).scalar_one())
+
+        runs = sa.select(RUN).where(RUN.c.account_id == account.id)
+        last = conn.execute(runs.order_by(RUN.c.started_at.desc(), RUN.c.id.desc())).first()
+        success = conn.execute(
+            sa.select(sa.func.max(RUN.c.finished_at)).where(
+                RUN.c.account_id == account.id, RUN.c.status.in_(RunStatus.SUCCESSFUL)
+            )
+        ).scalar_one()
+        cursors = conn.execute(
+            sa.select(CURSOR.c.stream, CURSOR.c.value).where(CURSOR.c.account_id == account.id)
+        )
+        return AccountStatus(
+            name=account.name,
+            platform=account.platform,
+            posts=count(POST),
+            comments=count(COMMENT),
+            last_run_status=last.status if last else None,
+            last_run_started_at=last.started_at if last else None,
+            last_run_finished_at=last.finished_at if last else None,
+            last_success_at=_as_utc(success),
+            last_error=last.error if last else None,
+            cursors={row.stream: row.value for row in cursors},
+        )
+
+    def count_rows(self, table: str) -> int:
+        """Number of rows in a table (posts, comments, ... : for tests and summaries)."""
+        tables = {"post": POST, "comment": COMMENT, "sync_run": RUN, "sync_cursor": CURSOR}
+        with read_connection(self.engine) as conn:
+            return int(
+                conn.execute(sa.select(sa.func.count()).select_from(tables[table])).scalar_one()
+            )
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    """Aggregates bypass the column type on SQLite: make their datetimes aware UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)

@@ -1,0 +1,292 @@
+"""Batch upserts of posts and comments on the natural key `(platform, external_id)`.
+
+One SELECT per batch classifies each record as new, changed or unchanged; then one
+executemany `INSERT ... ON CONFLICT DO UPDATE` writes the new and changed rows. A
+text change first copies the old text into `content_revision`. Unchanged rows are
+not written at all (except a `last_seen_at` refresh at most once a day), and no
+statement here ever touches the staff-owned review tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from aggregator.models import Comment, ContentRevision, Post
+from aggregator.records import CommentRecord, PostRecord
+
+LAST_SEEN_REFRESH = timedelta(hours=24)
+"""An unchanged item's `last_seen_at` is rewritten at most this often."""
+
+POST = Post.__table__  # type: ignore[attr-defined]
+COMMENT = Comment.__table__  # type: ignore[attr-defined]
+REVISION = ContentRevision.__table__  # type: ignore[attr-defined]
+
+POST_SOURCE_COLUMNS = (
+    "url",
+    "title",
+    "text",
+    "content_hash",
+    "author_id",
+    "author_name",
+    "created_at",
+    "updated_upstream_at",
+    "comment_count",
+    "metrics",
+    "raw",
+    "source_url",
+    "fetched_at",
+    "last_seen_at",
+    "content_seen_at",
+    "hidden_upstream",
+)
+COMMENT_SOURCE_COLUMNS = (
+    "kind",
+    "post_external_id",
+    "parent_external_id",
+    "author_id",
+    "author_name",
+    "author_handle",
+    "text",
+    "content_hash",
+    "created_at",
+    "permalink",
+    "metrics",
+    "raw",
+    "source_url",
+    "fetched_at",
+    "last_seen_at",
+    "content_seen_at",
+    "hidden_upstream",
+    "by_account_owner",
+)
+COMPARED_POST_FIELDS = ("url", "comment_count", "metrics", "hidden_upstream", "updated_upstream_at")
+COMPARED_COMMENT_FIELDS = ("metrics", "hidden_upstream", "parent_external_id", "permalink")
+
+
+@dataclass
+class Counts:
+    """How many records of one kind were new, updated or unchanged."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: Counts) -> None:
+        """Add another count into this one."""
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+def upsert_posts(
+    conn: Connection, account_id: int, records: Sequence[PostRecord], now: datetime
+) -> Counts:
+    """Insert or update posts; return what happened to each."""
+    records = _last_wins(records)
+    rows = [_post_row(account_id, r, now) for r in records]
+    existing = _existing(conn, POST, rows, ("title", "text", *COMPARED_POST_FIELDS))
+    counts, writes, changed = _classify(rows, existing, COMPARED_POST_FIELDS, now)
+    _write_revisions(conn, "post", changed, now)
+    _execute_upsert(conn, POST, writes, POST_SOURCE_COLUMNS)
+    new_keys = [row["external_id"] for row in writes if row["external_id"] not in existing]
+    _link_orphan_comments(conn, rows[0]["platform"] if rows else "", new_keys)
+    return counts
+
+
+def upsert_comments(
+    conn: Connection, account_id: int, records: Sequence[CommentRecord], now: datetime
+) -> Counts:
+    """Insert or update comments (linking each to its stored post); return what happened."""
+    records = _last_wins(records)
+    rows = [_comment_row(account_id, r, now) for r in records]
+    _resolve_post_ids(conn, rows)
+    existing = _existing(conn, COMMENT, rows, ("text", *COMPARED_COMMENT_FIELDS))
+    counts, writes, changed = _classify(rows, existing, COMPARED_COMMENT_FIELDS, now)
+    _write_revisions(conn, "comment", changed, now)
+    _execute_upsert(conn, COMMENT, writes, (*COMMENT_SOURCE_COLUMNS, "post_id"))
+    return counts
+
+
+def _last_wins(records: Sequence[Any]) -> list[Any]:
+    """Drop earlier duplicates of a key within one batch (the newest payload wins)."""
+    by_key = {(r.platform, r.external_id): r for r in records}
+    return list(by_key.values())
+
+
+def _post_row(account_id: int, r: PostRecord, now: datetime) -> dict[str, Any]:
+    return {
+        "account_id": account_id,
+        "platform": str(r.platform),
+        "external_id": r.external_id,
+        "url": r.url,
+        "title": r.title,
+        "text": r.text,
+        "content_hash": r.content_hash,
+        "author_id": r.author_id,
+        "author_name": r.author_name,
+        "created_at": r.created_at,
+        "updated_upstream_at": r.updated_at,
+        "comment_count": r.comment_count,
+        "metrics": dict(r.metrics),
+        "raw": dict(r.raw),
+        "source_url": r.source_url,
+        "fetched_at": now,
+        "first_seen_at": now,
+        "last_seen_at": now,
+        "content_seen_at": now,
+        "hidden_upstream": r.hidden_upstream,
+    }
+
+
+def _comment_row(account_id: int, r: CommentRecord, now: datetime) -> dict[str, Any]:
+    return {
+        "account_id": account_id,
+        "platform": str(r.platform),
+        "external_id": r.external_id,
+        "kind": str(r.kind),
+        "post_id": None,
+        "post_external_id": r.post_external_id,
+        "parent_external_id": r.parent_external_id,
+        "author_id": r.author_id,
+        "author_name": r.author_name,
+        "author_handle": r.author_handle,
+        "text": r.text,
+        "content_hash": r.content_hash,
+        "created_at": r.created_at,
+        "permalink": r.permalink,
+        "metrics": dict(r.metrics),
+        "raw": dict(r.raw),
+        "source_url": r.source_url,
+        "fetched_at": now,
+        "first_seen_at": now,
+        "last_seen_at": now,
+        "content_seen_at": now,
+        "hidden_upstream": r.hidden_upstream,
+        "by_account_owner": r.by_account_owner,
+        "manual_entry": False,
+    }
+
+
+def _existing(
+    conn: Connection, table: sa.Table, rows: list[dict[str, Any]], fields: Iterable[str]
+) -> dict[str, dict[str, Any]]:
+    """Stored state of the batch's keys, by external id (one query)."""
+    if not rows:
+        return {}
+    wanted = [c for c in fields if c in table.c]
+    columns = [table.c[c] for c in ("id", "external_id", "content_hash", "content_seen_at",
+                                    "last_seen_at", *wanted)]  # fmt: skip
+    query = sa.select(*columns).where(
+        table.c.platform == rows[0]["platform"],
+        table.c.external_id.in_([row["external_id"] for row in rows]),
+    )
+    return {row.external_id: dict(row._mapping) for row in conn.execute(query)}
+
+
+def _classify(
+    rows: list[dict[str, Any]],
+    existing: dict[str, dict[str, Any]],
+    compared: Sequence[str],
+    now: datetime,
+) -> tuple[Counts, list[dict[str, Any]], list[tuple[dict[str, Any], dict[str, Any]]]]:
+    """Split rows into counts, rows to write, and (old, new) pairs whose text changed."""
+    counts = Counts()
+    writes: list[dict[str, Any]] = []
+    changed: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for row in rows:
+        old = existing.get(row["external_id"])
+        if old is None:
+            counts.new += 1
+            writes.append(row)
+        elif old["content_hash"] != row["content_hash"]:
+            counts.updated += 1
+            changed.append((old, row))
+            writes.append(row)
+        elif any(old[f] != row[f] for f in compared):
+            counts.updated += 1
+            writes.append({**row, "content_seen_at": old["content_seen_at"]})
+        else:
+            counts.unchanged += 1
+            if now - old["last_seen_at"] >= LAST_SEEN_REFRESH:
+                writes.append({**row, "content_seen_at": old["content_seen_at"]})
+    return counts, writes, changed
+
+
+def _write_revisions(
+    conn: Connection,
+    item_type: str,
+    changed: list[tuple[dict[str, Any], dict[str, Any]]],
+    now: datetime,
+) -> None:
+    """Keep each replaced text as a revision before the row is overwritten."""
+    if not changed:
+        return
+    revisions = [
+        {
+            "item_type": item_type,
+            "item_id": old["id"],
+            "title": old.get("title"),
+            "text": old["text"],
+            "content_hash": old["content_hash"],
+            "seen_from": old["content_seen_at"],
+            "replaced_at": now,
+        }
+        for old, _new in changed
+    ]
+    conn.execute(sa.insert(REVISION), revisions)
+
+
+def _execute_upsert(
+    conn: Connection, table: sa.Table, rows: list[dict[str, Any]], update_columns: Sequence[str]
+) -> None:
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.platform, table.c.external_id],
+        set_={name: statement.excluded[name] for name in update_columns},
+    )
+    conn.execute(statement, rows)
+
+
+def _resolve_post_ids(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Fill `post_id` from the stored posts the comments belong to (one query)."""
+    keys = {row["post_external_id"] for row in rows if row["post_external_id"]}
+    if not keys:
+        return
+    query = sa.select(POST.c.external_id, POST.c.id).where(
+        POST.c.platform == rows[0]["platform"], POST.c.external_id.in_(keys)
+    )
+    ids: dict[str, int] = dict(conn.execute(query).all())
+    for row in rows:
+        row["post_id"] = ids.get(row["post_external_id"])
+
+
+def _link_orphan_comments(conn: Connection, platform: str, new_post_keys: list[str]) -> None:
+    """Link comments stored before their post arrived to the post now stored."""
+    if not new_post_keys:
+        return
+    post_id = (
+        sa.select(POST.c.id)
+        .where(
+            POST.c.platform == COMMENT.c.platform, POST.c.external_id == COMMENT.c.post_external_id
+        )
+        .scalar_subquery()
+    )
+    conn.execute(
+        sa.update(COMMENT)
+        .where(
+            COMMENT.c.platform == platform,
+            COMMENT.c.post_external_id.in_(new_post_keys),
+            COMMENT.c.post_id.is_(None),
+        )
+        .values(post_id=post_id)
+    )

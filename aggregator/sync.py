@@ -1,0 +1,158 @@
+"""Sync one account: lock -> cursors -> pull pages -> store each page with its cursor -> record.
+
+The same function serves the CLI (cron) and the scheduler. It never raises for a
+connector's failure: the outcome is in the returned `RunResult` and in the
+`sync_run` row, so one failing account never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import requests
+
+from aggregator.connector import ConnectorError, ConnectorFactory, DeadlineExceeded, RunStatus
+from aggregator.http import HttpClient, HttpSettings
+from aggregator.store import BatchResult, Counts, Store
+from aggregator.store.locks import Holder
+
+log = logging.getLogger(__name__)
+
+EXIT_ALREADY_RUNNING = 3
+LOCK_MARGIN = timedelta(minutes=5)
+
+
+class AlreadyRunning(Exception):
+    """Another process is syncing this account right now."""
+
+
+@dataclass
+class RunResult:
+    """What one account's sync did (also printed by `aggregator sync --json`)."""
+
+    account: str
+    status: str = RunStatus.RUNNING
+    run_id: int | None = None
+    posts: Counts = field(default_factory=Counts)
+    comments: Counts = field(default_factory=Counts)
+    api_calls: int = 0
+    batches: int = 0
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the run succeeded (possibly with warnings)."""
+        return self.status in RunStatus.SUCCESSFUL
+
+    def add(self, stored: BatchResult) -> None:
+        """Count a stored batch."""
+        self.posts.add(stored.posts)
+        self.comments.add(stored.comments)
+        self.batches += 1
+
+    def add_batch_info(self, api_calls: int, warnings: tuple[str, ...]) -> None:
+        """Count the calls and warnings a connector reported with a batch."""
+        self.api_calls += api_calls
+        self.warnings.extend(warnings)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output."""
+        data = asdict(self)
+        data["ok"] = self.ok
+        return data
+
+    def run_values(self) -> dict[str, Any]:
+        """The columns of the `sync_run` row."""
+        return {
+            "status": self.status, "api_calls": self.api_calls, "warnings": self.warnings,
+            "error": self.error,
+            "posts_new": self.posts.new, "posts_updated": self.posts.updated,
+            "posts_unchanged": self.posts.unchanged,
+            "comments_new": self.comments.new, "comments_updated": self.comments.updated,
+            "comments_unchanged": self.comments.unchanged,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """How a run behaves (from config `sync` and `http` sections)."""
+
+    trigger: str = "manual"
+    deadline_seconds: float = 900
+    http: HttpSettings = field(default_factory=HttpSettings)
+    on_batch: Callable[[RunResult], None] | None = None
+    """Called after each stored batch (progress bars)."""
+
+
+def sync_account(
+    store: Store,
+    account: Any,
+    factory: ConnectorFactory,
+    options: SyncOptions = SyncOptions(),
+) -> RunResult:
+    """Sync one account and record the run.
+
+    Args:
+        store: where records, cursors, runs and locks live.
+        account: the account's validated settings (has `.name`, `.platform`).
+        factory: builds the connector from (account, http client, clock).
+        options: trigger, deadline, HTTP limits, progress callback.
+
+    Raises:
+        AlreadyRunning: another process holds this account's lock.
+    """
+    account_id = store.ensure_account(account.name, account.platform, account.display_name)
+    holder = Holder.this_process()
+    ttl = timedelta(seconds=options.deadline_seconds) + LOCK_MARGIN
+    current = store.acquire_lock(account_id, holder, ttl)
+    if current is not None:
+        raise AlreadyRunning(
+            f"account {account.name!r} is already being synced by {current.host} pid {current.pid}"
+        )
+    try:
+        return _locked_run(store, account, account_id, factory, options)
+    finally:
+        store.release_lock(account_id, holder)
+
+
+def _locked_run(
+    store: Store, account: Any, account_id: int, factory: ConnectorFactory, options: SyncOptions
+) -> RunResult:
+    result = RunResult(account=account.name)
+    result.run_id = store.start_run(account_id, options.trigger)
+    http = HttpClient(settings=options.http, deadline=time.monotonic() + options.deadline_seconds)
+    try:
+        connector = factory(account, http, store.clock)
+        for batch in connector.pull(store.cursors(account_id)):
+            result.add(store.apply_batch(account_id, batch))
+            result.add_batch_info(batch.api_calls, batch.warnings)
+            if options.on_batch is not None:
+                options.on_batch(result)
+            if (http.seconds_left() or 1) <= 0:
+                raise DeadlineExceeded(f"run deadline of {options.deadline_seconds:.0f}s reached")
+        result.status = RunStatus.WARNING if result.warnings else RunStatus.OK
+    except ConnectorError as exc:
+        result.status, result.error = exc.status, str(exc)
+        log.warning("sync of %s ended with %s: %s", account.name, exc.status, exc)
+    except requests.RequestException as exc:
+        result.status, result.error = RunStatus.FAILED, f"network error: {type(exc).__name__}"
+        log.warning("sync of %s failed: %s", account.name, result.error)
+    except KeyboardInterrupt:
+        result.status, result.error = RunStatus.INTERRUPTED, "interrupted"
+        raise
+    except Exception as exc:
+        result.status, result.error = RunStatus.FAILED, f"internal error: {exc!r}"
+        log.exception("sync of %s failed unexpectedly", account.name)
+    finally:
+        # Connectors report calls per batch (also calls made outside `http`, e.g. by an SDK);
+        # `http.calls` also counts calls of a page that failed before it became a batch.
+        result.api_calls = max(result.api_calls, http.calls)
+        http.session.close()
+        store.finish_run(result.run_id, result.run_values())
+    return result

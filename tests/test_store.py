@@ -1,0 +1,219 @@
+"""The store's invariants, on SQLite and PostgreSQL (the `store` fixture runs on both)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from aggregator.models import Comment, ContentRevision, Post, Review, ReviewNote, ReviewTag
+from aggregator.records import Batch, CommentKind, CommentRecord, Platform, PostRecord
+from aggregator.store import Store
+from tests.conftest import FakeClock
+
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+def post(n: int, text: str = "구청 소식", **extra: object) -> PostRecord:
+    return PostRecord(
+        platform=Platform.BLOG, external_id=f"p{n}", created_at=T0 + timedelta(hours=n),
+        text=text, title=f"공지 {n}", url=f"https://blog.example/{n}", **extra,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def comment(n: int, post_n: int = 1, text: str | None = None, **extra: object) -> CommentRecord:
+    return CommentRecord(
+        platform=Platform.BLOG, external_id=f"c{n}", created_at=T0 + timedelta(hours=n, minutes=5),
+        text=text or f"불법주차 민원 {n}", post_external_id=f"p{post_n}",
+        author_name=f"주민{n}", **extra,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def batch(
+    posts: list[PostRecord] | None = None,
+    comments: list[CommentRecord] | None = None,
+    cursor: dict[str, object] | None = None,
+) -> Batch:
+    return Batch(
+        stream="test", posts=tuple(posts or ()), comments=tuple(comments or ()),
+        cursor_updates=cursor or {},
+    )  # fmt: skip
+
+
+@pytest.fixture
+def account_id(store: Store) -> int:
+    return store.ensure_account("blog-a", "blog")
+
+
+def table(model: type) -> Any:
+    return model.__table__  # type: ignore[attr-defined]
+
+
+def rows(store: Store, model: type, *order: str) -> list[dict[str, Any]]:
+    with store.engine.connect() as conn:
+        query = sa.select(table(model)).order_by(*[table(model).c[o] for o in order])
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def test_resync_of_the_same_batch_creates_no_duplicates(store: Store, account_id: int) -> None:
+    records = batch([post(1), post(2)], [comment(1), comment(2), comment(3, post_n=2)])
+    first = store.apply_batch(account_id, records)
+    second = store.apply_batch(account_id, records)
+    assert (first.posts.new, first.comments.new) == (2, 3)
+    assert (second.posts.new, second.posts.updated, second.posts.unchanged) == (0, 0, 2)
+    assert (second.comments.new, second.comments.updated, second.comments.unchanged) == (0, 0, 3)
+    assert store.count_rows("post") == 2
+    assert store.count_rows("comment") == 3
+
+
+def test_duplicate_keys_inside_one_batch_keep_the_last(store: Store, account_id: int) -> None:
+    result = store.apply_batch(
+        account_id, batch([post(1)], [comment(1, text="처음"), comment(1, text="나중")])
+    )
+    assert result.comments.new == 1
+    assert [r["text"] for r in rows(store, Comment, "id")] == ["나중"]
+
+
+def test_unchanged_resync_writes_nothing(store: Store, account_id: int, clock: FakeClock) -> None:
+    records = batch([post(1)], [comment(1)])
+    store.apply_batch(account_id, records)
+    before = rows(store, Comment, "id") + rows(store, Post, "id")
+    clock.advance(hours=1)
+    store.apply_batch(account_id, records)
+    assert rows(store, Comment, "id") + rows(store, Post, "id") == before
+    assert rows(store, ContentRevision, "id") == []
+
+
+def test_unchanged_item_refreshes_last_seen_at_most_daily(
+    store: Store, account_id: int, clock: FakeClock
+) -> None:
+    store.apply_batch(account_id, batch([post(1)]))
+    clock.advance(hours=25)
+    result = store.apply_batch(account_id, batch([post(1)]))
+    assert result.posts.unchanged == 1
+    stored = rows(store, Post, "id")[0]
+    assert stored["last_seen_at"] == clock.now
+    assert stored["first_seen_at"] == clock.now - timedelta(hours=25)
+
+
+def test_text_change_keeps_the_old_text_as_a_revision(
+    store: Store, account_id: int, clock: FakeClock
+) -> None:
+    store.apply_batch(account_id, batch([post(1)], [comment(1, text="주차 문의드립니다")]))
+    clock.advance(hours=2)
+    result = store.apply_batch(account_id, batch([], [comment(1, text="주차 문의드립니다 (수정)")]))
+    assert result.comments.updated == 1
+    [revision] = rows(store, ContentRevision, "id")
+    assert revision["item_type"] == "comment"
+    assert revision["text"] == "주차 문의드립니다"
+    assert revision["replaced_at"] == clock.now
+    [stored] = rows(store, Comment, "id")
+    assert stored["text"] == "주차 문의드립니다 (수정)"
+    assert stored["content_seen_at"] == clock.now
+
+
+def test_metric_change_updates_without_a_revision(store: Store, account_id: int) -> None:
+    store.apply_batch(account_id, batch([post(1, comment_count=1)]))
+    result = store.apply_batch(account_id, batch([post(1, comment_count=4)]))
+    assert result.posts.updated == 1
+    assert rows(store, Post, "id")[0]["comment_count"] == 4
+    assert rows(store, ContentRevision, "id") == []
+
+
+def test_resync_never_changes_staff_review_state(
+    store: Store, account_id: int, clock: FakeClock
+) -> None:
+    store.apply_batch(account_id, batch([post(1)], [comment(1)]))
+    comment_id = rows(store, Comment, "id")[0]["id"]
+    review = {
+        "comment_id": comment_id, "status": "부서배정", "department": "주차관리과",
+        "assignee": "김주무관", "deadline": T0 + timedelta(days=3), "updated_at": T0,
+        "updated_by": "홍보과",
+    }  # fmt: skip
+    note = {"comment_id": comment_id, "author": "홍보과", "body": "현장 확인", "created_at": T0}
+    with store.engine.begin() as conn:
+        conn.execute(sa.insert(table(Review)).values(review))
+        conn.execute(sa.insert(table(ReviewTag)).values(comment_id=comment_id, tag="주차"))
+        conn.execute(sa.insert(table(ReviewNote)).values(note))
+    staff_state = [rows(store, m, "comment_id") for m in (Review, ReviewTag, ReviewNote)]
+    clock.advance(days=2)
+    store.apply_batch(account_id, batch([post(1, text="수정된 본문")], [comment(1, text="수정됨")]))
+    store.apply_batch(account_id, batch([post(1, text="수정된 본문")], [comment(1, text="수정됨")]))
+    assert [rows(store, m, "comment_id") for m in (Review, ReviewTag, ReviewNote)] == staff_state
+
+
+def test_records_and_cursor_commit_together_or_not_at_all(
+    store: Store, account_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(*_args: object) -> None:
+        raise RuntimeError("crash between records and cursor")
+
+    monkeypatch.setattr(store, "_write_cursors", crash)
+    with pytest.raises(RuntimeError):
+        store.apply_batch(account_id, batch([post(1)], [comment(1)], {"posts": {"etag": "x"}}))
+    assert store.count_rows("post") == 0
+    assert store.count_rows("comment") == 0
+    assert store.cursors(account_id) == {}
+
+
+def test_cursor_is_stored_and_replaced(store: Store, account_id: int) -> None:
+    store.apply_batch(account_id, batch([post(1)], cursor={"posts": {"etag": "a"}}))
+    store.apply_batch(
+        account_id, batch([], cursor={"posts": {"etag": "b"}, "comments": {"since": 5}})
+    )
+    assert store.cursors(account_id) == {"posts": {"etag": "b"}, "comments": {"since": 5}}
+
+
+def test_comment_stored_before_its_post_is_linked_when_the_post_arrives(
+    store: Store, account_id: int
+) -> None:
+    store.apply_batch(account_id, batch([], [comment(1, post_n=7)]))
+    assert rows(store, Comment, "id")[0]["post_id"] is None
+    store.apply_batch(account_id, batch([post(7)]))
+    post_id = rows(store, Post, "id")[0]["id"]
+    assert rows(store, Comment, "id")[0]["post_id"] == post_id
+
+
+def test_replies_keep_parent_and_owner_marks(store: Store, account_id: int) -> None:
+    reply = comment(2, text="안녕하세요, 구청입니다.", parent_external_id="c1",
+                    kind=CommentKind.REPLY, by_account_owner=True)  # fmt: skip
+    store.apply_batch(account_id, batch([post(1)], [comment(1), reply]))
+    stored = {r["external_id"]: r for r in rows(store, Comment, "id")}
+    assert stored["c2"]["parent_external_id"] == "c1"
+    assert stored["c2"]["kind"] == "reply"
+    assert stored["c2"]["by_account_owner"] is True
+    assert stored["c1"]["by_account_owner"] is False
+
+
+def test_times_are_stored_and_read_back_as_utc(store: Store, account_id: int) -> None:
+    from zoneinfo import ZoneInfo
+
+    seoul = datetime(2026, 11, 2, 9, 0, tzinfo=ZoneInfo("Asia/Seoul"))
+    record = PostRecord(platform=Platform.BLOG, external_id="kst", created_at=seoul, text="x")
+    store.apply_batch(account_id, batch([record]))
+    stored = rows(store, Post, "id")[0]["created_at"]
+    assert stored == datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
+    assert stored.tzinfo is not None
+
+
+def test_naive_datetimes_are_rejected_by_records() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        PostRecord(
+            platform=Platform.BLOG, external_id="x", created_at=datetime(2026, 1, 1), text=""
+        )
+
+
+def test_an_account_keeps_its_platform(store: Store, account_id: int) -> None:
+    assert store.ensure_account("blog-a", "blog") == account_id
+    with pytest.raises(ValueError, match="stored as blog"):
+        store.ensure_account("blog-a", "facebook")
+
+
+def test_the_same_external_id_on_two_platforms_is_two_items(store: Store, account_id: int) -> None:
+    other = store.ensure_account("fb", "facebook")
+    store.apply_batch(account_id, batch([post(1)]))
+    fb_post = PostRecord(platform=Platform.FACEBOOK, external_id="p1", created_at=T0, text="x")
+    store.apply_batch(other, batch([fb_post]))
+    assert store.count_rows("post") == 2
