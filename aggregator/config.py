@@ -149,7 +149,6 @@ class SyncSection(Strict):
     """How one sync run behaves."""
 
     run_deadline_seconds: Annotated[int, Field(ge=10, le=6 * 3600)] = 900
-    lock_stale_after_seconds: Annotated[int, Field(ge=60)] = 2 * 3600
 
 
 class Settings(Strict):

@@ -134,7 +134,8 @@ def _locked_run(
             result.add_batch_info(batch.api_calls, batch.warnings)
             if options.on_batch is not None:
                 options.on_batch(result)
-            if (http.seconds_left() or 1) <= 0:
+            left = http.seconds_left()
+            if left is not None and left <= 0:
                 raise DeadlineExceeded(f"run deadline of {options.deadline_seconds:.0f}s reached")
         result.status = RunStatus.WARNING if result.warnings else RunStatus.OK
     except ConnectorError as exc:
