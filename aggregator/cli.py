@@ -48,7 +48,7 @@ VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log more t
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print one clear error line to stderr and exit."""
-    stderr.print(f"[bold red]error:[/] {message}", highlight=False)
+    stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -161,6 +161,7 @@ def config_show(config: ConfigOption = None) -> None:
     """Print the resolved config with secrets redacted."""
     settings = settings_or_exit(config)
     data = redacted_dump(settings)
+    data["database"]["url"] = output.redact_url(settings.database.url)
     data["database"]["resolved_url"] = output.redact_url(settings.database_url())
     print(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), end="")
 

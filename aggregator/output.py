@@ -19,7 +19,9 @@ STATUS_STYLE = {"ok": "green", "ok_with_warnings": "yellow", "already_running": 
 
 
 def redact_url(url: str) -> str:
-    """A database URL with its password hidden."""
+    """A database URL (or SQLite path) with its password hidden."""
+    if "://" not in url:
+        return url
     return make_url(url).render_as_string(hide_password=True)
 
 
