@@ -124,6 +124,16 @@ class BlogAccount(AccountBase):
     comments_feed_url: HttpUrl | None = None
     per_post_comment_feeds: bool = True
     """WordPress: also read each post's own comment feed (`wfw:commentRss`)."""
+    owner_names: tuple[str, ...] = ()
+    """Author names the district's staff reply under (besides the posts' authors)."""
+
+    @model_validator(mode="after")
+    def _comments_only_where_feeds_exist(self) -> BlogAccount:
+        if self.comments_feed_url is not None and self.flavor in ("naver", "tistory"):
+            raise ValueError(
+                f"comments_feed_url: {self.flavor} blogs have no comment feed; remove the key"
+            )
+        return self
 
 
 Account = Annotated[BlogAccount, Field(discriminator="platform")]

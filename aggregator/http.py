@@ -83,6 +83,8 @@ class HttpClient:
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if attempt >= self.settings.retries:
                     raise FetchError(f"{_redact_url(url)}: {_short_error(exc)}") from exc
+            except requests.RequestException as exc:  # redirect loops, invalid URLs: not retried
+                raise FetchError(f"{_redact_url(url)}: {_short_error(exc)}") from exc
             else:
                 if response.status not in RETRYABLE_STATUSES:
                     return response
@@ -151,4 +153,8 @@ def _redact_url(url: str) -> str:
 def _short_error(exc: Exception) -> str:
     if isinstance(exc, requests.Timeout):
         return "timed out"
-    return "connection failed"
+    if isinstance(exc, requests.TooManyRedirects):
+        return "too many redirects"
+    if isinstance(exc, requests.ConnectionError):
+        return "connection failed"
+    return f"request failed ({type(exc).__name__})"

@@ -217,3 +217,23 @@ def test_the_same_external_id_on_two_platforms_is_two_items(store: Store, accoun
     fb_post = PostRecord(platform=Platform.FACEBOOK, external_id="p1", created_at=T0, text="x")
     store.apply_batch(other, batch([fb_post]))
     assert store.count_rows("post") == 2
+
+
+def test_a_known_parent_is_kept_when_a_later_payload_lacks_it(store: Store, account_id: int) -> None:
+    threaded = comment(2, parent_external_id="c1", kind=CommentKind.REPLY)
+    store.apply_batch(account_id, batch([post(1)], [comment(1), threaded]))
+    result = store.apply_batch(account_id, batch([], [comment(2, post_n=1)]))
+    assert result.comments.unchanged == 1
+    stored = {r["external_id"]: r for r in rows(store, Comment, "id")}
+    assert stored["c2"]["parent_external_id"] == "c1"
+    assert stored["c2"]["kind"] == "reply"
+
+
+def test_the_first_stored_created_at_is_kept(store: Store, account_id: int) -> None:
+    store.apply_batch(account_id, batch([post(1)], [comment(1)]))
+    moved = CommentRecord(
+        platform=Platform.BLOG, external_id="c1", created_at=T0 + timedelta(days=9),
+        text="불법주차 민원 1", post_external_id="p1", author_name="주민1",
+    )  # fmt: skip
+    store.apply_batch(account_id, batch([], [moved]))
+    assert rows(store, Comment, "id")[0]["created_at"] == comment(1).created_at

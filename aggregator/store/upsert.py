@@ -67,7 +67,9 @@ COMMENT_SOURCE_COLUMNS = (
     "by_account_owner",
 )
 COMPARED_POST_FIELDS = ("url", "comment_count", "metrics", "hidden_upstream", "updated_upstream_at")
-COMPARED_COMMENT_FIELDS = ("metrics", "hidden_upstream", "parent_external_id", "permalink")
+COMPARED_COMMENT_FIELDS = (
+    "metrics", "hidden_upstream", "parent_external_id", "post_external_id", "post_id", "permalink",
+)  # fmt: skip
 
 
 @dataclass
@@ -107,7 +109,7 @@ def upsert_comments(
     records = _last_wins(records)
     rows = [_comment_row(account_id, r, now) for r in records]
     _resolve_post_ids(conn, rows)
-    existing = _existing(conn, COMMENT, rows, ("text", *COMPARED_COMMENT_FIELDS))
+    existing = _existing(conn, COMMENT, rows, ("text", "kind", *COMPARED_COMMENT_FIELDS))
     counts, writes, changed = _classify(rows, existing, COMPARED_COMMENT_FIELDS, now)
     _write_revisions(conn, "comment", changed, now)
     _execute_upsert(conn, COMMENT, writes, (*COMMENT_SOURCE_COLUMNS, "post_id"))
@@ -182,7 +184,7 @@ def _existing(
         return {}
     wanted = [c for c in fields if c in table.c]
     columns = [table.c[c] for c in ("id", "external_id", "content_hash", "content_seen_at",
-                                    "last_seen_at", *wanted)]  # fmt: skip
+                                    "last_seen_at", "created_at", *wanted)]  # fmt: skip
     query = sa.select(*columns).where(
         table.c.platform == rows[0]["platform"],
         table.c.external_id.in_([row["external_id"] for row in rows]),
@@ -202,6 +204,8 @@ def _classify(
     changed: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for row in rows:
         old = existing.get(row["external_id"])
+        if old is not None:
+            _keep_known_links(row, old)
         if old is None:
             counts.new += 1
             writes.append(row)
@@ -217,6 +221,24 @@ def _classify(
             if now - old["last_seen_at"] >= LAST_SEEN_REFRESH:
                 writes.append({**row, "content_seen_at": old["content_seen_at"]})
     return counts, writes, changed
+
+
+def _keep_known_links(row: dict[str, Any], old: dict[str, Any]) -> None:
+    """Keep what an earlier, richer payload told us and this one does not.
+
+    The same comment can arrive from feeds that know its parent and from feeds that
+    do not (WordPress RSS vs Atom); a link, once known, is not forgotten. The first
+    stored `created_at` is kept too (undated entries would otherwise move).
+    """
+    row["created_at"] = old["created_at"]
+    if "parent_external_id" not in row:
+        return
+    if row["parent_external_id"] is None and old["parent_external_id"] is not None:
+        row["parent_external_id"], row["kind"] = old["parent_external_id"], old["kind"]
+    if row["post_external_id"] is None and old["post_external_id"] is not None:
+        row["post_external_id"] = old["post_external_id"]
+    if row["post_id"] is None:
+        row["post_id"] = old["post_id"]
 
 
 def _write_revisions(

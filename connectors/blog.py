@@ -1,0 +1,268 @@
+"""Blogs (Naver Blog, WordPress, Tistory, any RSS/Atom feed) read from their public feeds.
+
+Endpoints: the account's `feed_url` (Naver `https://rss.blog.naver.com/{blogId}.xml`,
+WordPress `/feed/` or `/feed/atom/`, Tistory `/rss`), the optional site-wide
+`comments_feed_url` (WordPress `/comments/feed/`, RSS2 or Atom), and each post's own
+comment feed (`wfw:commentRss`, or Atom `<link rel="replies" type="application/atom+xml">`).
+All requests go through `HttpClient` via `connectors.feeds`, which also makes parsing safe.
+
+Pagination: none. A feed is a window of the latest N items (WordPress default 10);
+absence from the window never means deletion.
+
+Cursors (JSON-safe, keyed by stream):
+    posts: {url, configured_url, etag, last_modified, authors, comment_feeds} where
+        `comment_feeds` is [[post_id, feed_url, count], ...] for the posts in the window.
+    comments: {url, configured_url, etag, last_modified} for the site-wide comments feed.
+    post_comments: {read: [[post_id, count], ...]} — the comment count seen when each
+        post's comment feed was last read (the most recent 200 posts).
+`url` differs from `configured_url` after a 301/308; a cursor stored for another
+configured URL is ignored. A 304 yields a batch with no records and no cursor change
+(unless it came after a permanent redirect, which is recorded).
+
+Comments on older posts: the site-wide comments feed (latest comments on any post).
+Per-post comment feeds are read for posts in the window whose `slash:comments` (or Atom
+`thr:total`) differs from the count in `post_comments` (on the first run, those with
+comments or no count); a failed read is retried next run even if the posts feed is 304.
+A 4xx on a post's comment feed (comments closed, post deleted) is only a warning.
+Comment feed URLs named inside a feed are followed only on the blog's own hosts (the
+configured feeds' hosts and the post's guid/link hosts), never elsewhere.
+
+What the platforms cannot give: Naver Blog has no comments anywhere (RSS or API), and
+Tistory's feed has posts only, so `naver` and `tistory` accounts read posts only.
+Naver's description is an excerpt, and no feed gives edits except Atom `<updated>`.
+RSS2 comment feeds carry no reply threading (Atom ones do, via `thr:in-reply-to`).
+Limits: one request per feed per run, plus one per post whose comment count changed;
+bodies are capped by `HttpClient` (5 MiB default).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Generator, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import ClassVar, TypeVar
+from urllib.parse import urlsplit
+
+from aggregator.config import BlogAccount
+from aggregator.connector import Clock
+from aggregator.http import HttpClient
+from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord
+from connectors.blog_mapping import (
+    comment_count,
+    comment_feed_url,
+    entry_hosts,
+    owner_key,
+    post_external_id,
+    site_key,
+    to_comment,
+    to_post,
+)
+from connectors.feeds import (
+    Entry,
+    FeedCursor,
+    FeedFetch,
+    FeedGone,
+    FeedHttpError,
+    display_url,
+    fetch_feed,
+)
+
+log = logging.getLogger(__name__)
+
+POSTS, COMMENTS, POST_COMMENTS = "posts", "comments", "post_comments"
+MAX_TRACKED_POSTS = 200
+Record = TypeVar("Record", PostRecord, CommentRecord)
+
+
+@dataclass(frozen=True)
+class PostsWindow:
+    """What the posts feed told us that later streams need (kept in the posts cursor)."""
+
+    authors: tuple[str, ...] = ()
+    comment_feeds: tuple[tuple[str, str, int | None], ...] = ()
+
+    @classmethod
+    def load(cls, value: JSONValue) -> PostsWindow:
+        """Read the window from a stored posts cursor (empty when absent or malformed)."""
+        if not isinstance(value, Mapping):
+            return cls()
+        authors = tuple(a for a in value.get("authors") or () if isinstance(a, str))
+        feeds = tuple(
+            (row[0], row[1], row[2] if isinstance(row[2], int) else None)
+            for row in value.get("comment_feeds") or ()
+            if isinstance(row, list) and len(row) == 3 and all(isinstance(x, str) for x in row[:2])
+        )
+        return cls(authors, feeds)
+
+    def dump(self) -> dict[str, JSONValue]:
+        """JSON-safe form merged into the posts cursor."""
+        return {
+            "authors": list(self.authors),
+            "comment_feeds": [list(f) for f in self.comment_feeds],
+        }
+
+
+class BlogConnector:
+    """Reads one blog's posts feed and, where the platform has them, its comment feeds."""
+
+    platform: ClassVar[str] = "blog"
+
+    def __init__(self, account: BlogAccount, http: HttpClient, clock: Clock) -> None:
+        self.account = account
+        self.http = http
+        self.clock = clock
+        self.feed_url = str(account.feed_url)
+        self.comments_url = str(account.comments_feed_url) if account.comments_feed_url else None
+        self.site = site_key(self.feed_url)
+        self.reads_comments = account.flavor not in ("naver", "tistory")
+        self.configured_owners = account.owner_names
+
+    def pull(self, cursors: Mapping[str, JSONValue]) -> Iterator[Batch]:
+        """Yield the posts batch, then the site-wide comments, then changed per-post feeds."""
+        window = yield from self._pull_posts(cursors.get(POSTS))
+        if not self.reads_comments:
+            return
+        owners = frozenset(owner_key(n) for n in window.authors + self.configured_owners)
+        if self.comments_url:
+            yield self._pull_site_comments(self.comments_url, cursors.get(COMMENTS), owners)
+        if self.account.per_post_comment_feeds:
+            yield from self._pull_post_feeds(cursors.get(POST_COMMENTS), window, owners)
+
+    def _pull_posts(self, value: JSONValue) -> Generator[Batch, None, PostsWindow]:
+        fetched = fetch_feed(self.http, FeedCursor.load(value, self.feed_url))
+        if fetched.parsed is None:
+            yield self._not_modified(POSTS, fetched, value)
+            return PostsWindow.load(value)
+        now, source = self.clock(), fetched.cursor.url
+        entries = fetched.parsed.entries
+        posts = _unique(
+            to_post(e, site=self.site, source_url=source, fetched_at=now) for e in entries
+        )
+        window, skipped = self._window(entries, posts, source)
+        yield Batch(
+            POSTS,
+            posts=posts,
+            cursor_updates={POSTS: {**fetched.cursor.dump(), **window.dump()}},
+            api_calls=fetched.api_calls,
+            warnings=fetched.warnings + skipped,
+        )
+        return window
+
+    def _window(
+        self, entries: Iterable[Entry], posts: tuple[PostRecord, ...], source: str
+    ) -> tuple[PostsWindow, tuple[str, ...]]:
+        """Authors and per-post comment feeds; feeds on foreign hosts are never followed."""
+        feeds: list[tuple[str, str, int | None]] = []
+        skipped: list[str] = []
+        for entry in entries:
+            url = comment_feed_url(entry)
+            if not url:
+                continue
+            if not _is_own_host(url, self._own_hosts(entry, source)):
+                skipped.append(f"not following comment feed on another host: {display_url(url)}")
+                continue
+            feeds.append((post_external_id(entry, self.site), url, comment_count(entry)))
+        authors = tuple(sorted({p.author_name for p in posts if p.author_name}))
+        return PostsWindow(authors, tuple(feeds[:MAX_TRACKED_POSTS])), tuple(skipped)
+
+    def _own_hosts(self, entry: Entry, source: str) -> set[str]:
+        feeds = (self.feed_url, source, self.comments_url or "")
+        return entry_hosts(entry) | {h for url in feeds if (h := urlsplit(url).hostname)}
+
+    def _pull_site_comments(self, url: str, value: JSONValue, owners: frozenset[str]) -> Batch:
+        fetched = fetch_feed(self.http, FeedCursor.load(value, url))
+        if fetched.parsed is None:
+            return self._not_modified(COMMENTS, fetched, value)
+        return Batch(
+            COMMENTS,
+            comments=self._comments(fetched, owners, None),
+            cursor_updates={COMMENTS: fetched.cursor.dump()},
+            api_calls=fetched.api_calls,
+            warnings=fetched.warnings,
+        )
+
+    def _pull_post_feeds(
+        self, value: JSONValue, window: PostsWindow, owners: frozenset[str]
+    ) -> Iterator[Batch]:
+        read = _load_read_counts(value)
+        for post_id, url, count in window.comment_feeds:
+            if not _needs_read(read, post_id, count):
+                continue
+            batch = self._read_post_feed(post_id, url, owners)
+            read.pop(post_id, None)
+            read[post_id] = count
+            rows: list[JSONValue] = [[k, v] for k, v in list(read.items())[-MAX_TRACKED_POSTS:]]
+            yield replace(batch, cursor_updates={POST_COMMENTS: {"read": rows}})
+
+    def _read_post_feed(self, post_id: str, url: str, owners: frozenset[str]) -> Batch:
+        """One post's comment feed; a 4xx (comments closed, post gone) is only a warning."""
+        before = self.http.calls
+        try:
+            fetched = fetch_feed(
+                self.http, FeedCursor(url=url, configured_url=url), conditional=False
+            )
+        except (FeedGone, FeedHttpError) as exc:
+            warning = f"comments of {post_id} not read: {exc}"
+            return Batch(POST_COMMENTS, api_calls=self.http.calls - before, warnings=(warning,))
+        return Batch(
+            POST_COMMENTS,
+            comments=self._comments(fetched, owners, post_id),
+            api_calls=fetched.api_calls,
+            warnings=fetched.warnings,
+        )
+
+    def _comments(
+        self, fetched: FeedFetch, owners: frozenset[str], post_id: str | None
+    ) -> tuple[CommentRecord, ...]:
+        now, source = self.clock(), fetched.cursor.url
+        entries = fetched.parsed.entries if fetched.parsed else ()
+        return _unique(
+            to_comment(
+                e,
+                site=self.site,
+                source_url=source,
+                fetched_at=now,
+                owner_names=owners,
+                post_external_id=post_id,
+            )
+            for e in entries
+        )
+
+    @staticmethod
+    def _not_modified(stream: str, fetched: FeedFetch, value: JSONValue) -> Batch:
+        """304: no records; the cursor changes only to record a permanent move."""
+        updates: dict[str, JSONValue] = {}
+        if fetched.moved and isinstance(value, Mapping):
+            updates[stream] = {**value, **fetched.cursor.dump()}
+        return Batch(
+            stream, cursor_updates=updates, api_calls=fetched.api_calls, warnings=fetched.warnings
+        )
+
+
+def _unique(records: Iterable[Record]) -> tuple[Record, ...]:
+    """Drop repeated external ids within one batch (a feed may list an item twice)."""
+    seen: dict[str, Record] = {}
+    for record in records:
+        seen.setdefault(record.external_id, record)
+    return tuple(seen.values())
+
+
+def _is_own_host(url: str, hosts: set[str]) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and parts.hostname in hosts
+
+
+def _needs_read(read: Mapping[str, int | None], post_id: str, count: int | None) -> bool:
+    """Read a post's comment feed when its count changed; unseen posts only if they have some."""
+    if post_id in read:
+        return read[post_id] != count
+    return count is None or count > 0
+
+
+def _load_read_counts(value: JSONValue) -> dict[str, int | None]:
+    rows = value.get("read") if isinstance(value, Mapping) else None
+    return {
+        row[0]: row[1] if isinstance(row[1], int) else None
+        for row in rows or ()
+        if isinstance(row, list) and len(row) == 2 and isinstance(row[0], str)
+    }
