@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -104,12 +105,14 @@ def sync(
     if trigger not in ("manual", "cron", "scheduler"):
         fail(f"--trigger must be manual, cron or scheduler, not {trigger!r}")
     settings = settings_or_exit(config)
-    store = store_or_exit(settings)
     try:
         accounts = select_accounts(settings, account or (), platform)
     except ConfigError as exc:
         fail(str(exc))
-    with output.progress(stderr, enabled=not as_json and stderr.is_terminal) as on_batch:
+    with (
+        closing(store_or_exit(settings)) as store,
+        output.progress(stderr, enabled=not as_json and stderr.is_terminal) as on_batch,
+    ):
         results = sync_accounts(store, settings, accounts, trigger, on_batch)
     code = exit_code(results)
     if as_json:
@@ -124,7 +127,8 @@ def sync(
 def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Show per account: last run, last success, cursors, item counts, last error."""
     settings = settings_or_exit(config)
-    statuses = store_or_exit(settings).account_statuses()
+    with closing(store_or_exit(settings)) as store:
+        statuses = store.account_statuses()
     if as_json:
         print(json.dumps([s.__dict__ for s in statuses], ensure_ascii=False, indent=2, default=str))
         return

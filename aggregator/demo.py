@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+from contextlib import closing
 from pathlib import Path
 
-from aggregator.sandbox import Sandbox
 from rich.console import Console
 
 from aggregator.config import load_settings
 from aggregator.db import upgrade
 from aggregator.output import print_results, progress
 from aggregator.runner import exit_code, open_engine, select_accounts, sync_accounts
+from aggregator.sandbox import Sandbox
 from aggregator.store import Store
 
 
@@ -38,15 +39,16 @@ def run_demo(console: Console, directory: Path, seed: int, comments: int) -> int
         sandbox.write_config(config_path, database_url=f"sqlite:///{database}")
         console.print(f"sandbox running on {sandbox.base_url}; config written to {config_path}")
         settings = load_settings(config_path, environ={})
-        upgrade(settings.database_url(environ={}))
-        store = Store(open_engine(settings))
-        accounts = select_accounts(settings)
-        with progress(console, enabled=True) as on_batch:
-            results = sync_accounts(store, settings, accounts, "manual", on_batch)
+        url = settings.database_url(environ={})  # never AGGREGATOR_DATABASE_URL: a demo
+        upgrade(url)
+        with closing(Store(open_engine(settings, url))) as store:
+            accounts = select_accounts(settings)
+            with progress(console, enabled=True) as on_batch:
+                results = sync_accounts(store, settings, accounts, "manual", on_batch)
+            posts, comments = store.count_rows("post"), store.count_rows("comment")
     print_results(console, results)
-    total = store.count_rows("comment")
     console.print(
-        f"\n[bold]{store.count_rows('post')} posts and {total} comments[/] are in {database}.\n"
+        f"\n[bold]{posts} posts and {comments} comments[/] are in {database}.\n"
         f"Next: `aggregator status --config {config_path}`"
     )
     return exit_code(results)

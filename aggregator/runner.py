@@ -21,11 +21,14 @@ log = logging.getLogger(__name__)
 ALREADY_RUNNING = "already_running"
 
 
-def open_engine(settings: Settings, check_schema: bool = True) -> Engine:
-    """An engine for the configured database, checked to be at the current schema."""
-    engine = create_db_engine(settings.database_url())
-    if check_schema:
+def open_engine(settings: Settings, url: str | None = None) -> Engine:
+    """An engine for `url` (default: the configured database), checked to be at head."""
+    engine = create_db_engine(url or settings.database_url())
+    try:
         require_current_schema(engine)
+    except Exception:
+        engine.dispose()
+        raise
     return engine
 
 

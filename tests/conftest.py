@@ -20,9 +20,7 @@ import sqlalchemy as sa
 from aggregator.db import create_db_engine, upgrade
 from aggregator.store import Store
 
-pytest_plugins = (
-    ["tests.fixtures_sandbox"] if (Path(__file__).parent / "fixtures_sandbox.py").exists() else []
-)
+pytest_plugins = ["tests.fixtures_sandbox"]
 
 PG_URL_ENV = "AGGREGATOR_TEST_PG_URL"
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"

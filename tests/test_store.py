@@ -219,7 +219,9 @@ def test_the_same_external_id_on_two_platforms_is_two_items(store: Store, accoun
     assert store.count_rows("post") == 2
 
 
-def test_a_known_parent_is_kept_when_a_later_payload_lacks_it(store: Store, account_id: int) -> None:
+def test_a_known_parent_is_kept_when_a_later_payload_lacks_it(
+    store: Store, account_id: int
+) -> None:
     threaded = comment(2, parent_external_id="c1", kind=CommentKind.REPLY)
     store.apply_batch(account_id, batch([post(1)], [comment(1), threaded]))
     result = store.apply_batch(account_id, batch([], [comment(2, post_n=1)]))

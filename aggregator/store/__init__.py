@@ -68,6 +68,10 @@ class Store:
         self.engine = engine
         self.clock = clock
 
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
     # accounts -------------------------------------------------------------
     def ensure_account(self, name: str, platform: str, display_name: str | None = None) -> int:
         """Return the id of the account called `name`, creating it if needed."""

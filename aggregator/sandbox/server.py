@@ -1,0 +1,368 @@
+"""A small loopback HTTP framework: route table, request log, fault injection, clean stop.
+
+Built on `http.server.ThreadingHTTPServer` (one daemon thread per connection, HTTP/1.1
+keep-alive). Platform modules register `(method, regex) -> handler` routes on a `Router`;
+the server logs every request, applies the active faults (never on `/_sandbox/`), and
+writes the response. `stop()` wakes hung and dripping handlers and closes every open
+connection, so it returns promptly even while clients are stuck.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import socket
+import socketserver
+import struct
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from aggregator.sandbox import faults as fault_mod
+from aggregator.sandbox.faults import Fault, FaultKind, FaultSet
+
+log = logging.getLogger(__name__)
+
+ADMIN_PREFIX = "/_sandbox/"
+WRITE_CHUNK = 64 * 1024
+IDLE_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class SandboxRequest:
+    """A request as handlers see it: the path is percent-decoded, header names lower-case."""
+
+    method: str
+    path: str
+    target: str
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]
+    body: bytes
+    base_url: str
+    """`http://host:port` as the client addressed the sandbox (from the Host header)."""
+
+    def header(self, name: str) -> str | None:
+        """A request header (case-insensitive) or None."""
+        return self.headers.get(name.lower())
+
+    def param(self, name: str) -> str | None:
+        """The first value of a query parameter or None."""
+        values = self.query.get(name)
+        return values[0] if values else None
+
+
+@dataclass
+class SandboxResponse:
+    """What a handler returns; `Content-Length` is added when sending."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[SandboxRequest, "re.Match[str]"], SandboxResponse]
+
+
+def text_response(status: int, text: str, content_type: str = "text/plain") -> SandboxResponse:
+    """A small UTF-8 response."""
+    headers = {"Content-Type": f"{content_type}; charset=UTF-8"}
+    return SandboxResponse(status, text.encode("utf-8"), headers)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One entry of the route table; `pattern` must match the whole decoded path."""
+
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+
+
+class Router:
+    """Maps (method, path) to handlers; HEAD is served by GET handlers."""
+
+    def __init__(self) -> None:
+        self._routes: list[Route] = []
+
+    def add(self, method: str, pattern: str, handler: Handler) -> None:
+        """Register `handler` for `method` requests whose whole path matches `pattern`."""
+        self._routes.append(Route(method.upper(), re.compile(pattern), handler))
+
+    def dispatch(self, request: SandboxRequest) -> SandboxResponse:
+        """Call the matching handler; 404 when no route matches, 405 for a wrong method."""
+        allowed: list[str] = []
+        for route in self._routes:
+            match = route.pattern.fullmatch(request.path)
+            if match is None:
+                continue
+            wanted = "GET" if request.method == "HEAD" else request.method
+            if route.method == wanted:
+                return route.handler(request, match)
+            allowed.append(route.method)
+        if allowed:
+            response = text_response(405, "method not allowed")
+            response.headers["Allow"] = ", ".join(sorted(set(allowed)))
+            return response
+        return text_response(404, f"no such page: {request.path}", "text/html")
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """A request the sandbox received (header names lower-case)."""
+
+    method: str
+    path: str
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]
+    at: datetime
+    """Sandbox time when it arrived."""
+
+    def header(self, name: str) -> str | None:
+        """A request header (case-insensitive) or None."""
+        return self.headers.get(name.lower())
+
+
+class RequestLog:
+    """Thread-safe record of every request received, oldest first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[LoggedRequest] = []
+
+    def add(self, entry: LoggedRequest) -> None:
+        """Record one request."""
+        with self._lock:
+            self._entries.append(entry)
+
+    def all(self) -> list[LoggedRequest]:
+        """Every request, including admin calls."""
+        with self._lock:
+            return list(self._entries)
+
+    def find(self, path_prefix: str = "/", method: str | None = None) -> list[LoggedRequest]:
+        """Requests under `path_prefix` (admin calls only when the prefix names them)."""
+        return [
+            r
+            for r in self.all()
+            if r.path.startswith(path_prefix)
+            and (method is None or r.method == method.upper())
+            and (path_prefix.startswith(ADMIN_PREFIX) or not r.path.startswith(ADMIN_PREFIX))
+        ]
+
+    def clear(self) -> None:
+        """Forget every request."""
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
+@dataclass
+class Application:
+    """What the HTTP handler needs from the sandbox."""
+
+    router: Router
+    faults: FaultSet
+    requests: RequestLog
+    now: Callable[[], datetime]
+
+
+class SandboxServer(ThreadingHTTPServer):
+    """The HTTP server: one daemon thread per connection, all tracked so stop() can end them."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], app: Application) -> None:
+        self.app = app
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._connections: dict[threading.Thread, socket.socket] = {}
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        """Bind without the reverse-DNS lookup `HTTPServer` does (slow when offline)."""
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection in a tracked daemon thread."""
+        thread = threading.Thread(
+            target=self._serve_connection,
+            args=(request, client_address),
+            name=f"sandbox-conn-{client_address[1]}",
+            daemon=True,
+        )
+        with self._lock:
+            self._connections[thread] = request
+        thread.start()
+
+    def _serve_connection(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            with self._lock:
+                self._connections.pop(threading.current_thread(), None)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Log (not print) errors; a client hanging up is routine."""
+        log.debug("connection from %s ended with an error", client_address, exc_info=True)
+
+    def close_connections(self, timeout: float) -> int:
+        """Wake handlers, close every open connection; return how many threads are left."""
+        self.stopping.set()
+        with self._lock:
+            open_now = dict(self._connections)
+        for sock in open_now.values():
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        deadline = time.monotonic() + timeout
+        for thread in open_now:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            return len(self._connections)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Reads a request, applies faults, routes it and writes the response."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "nginx"
+    timeout = IDLE_TIMEOUT_SECONDS
+    server: SandboxServer
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def version_string(self) -> str:
+        """The `Server` header: what a typical Korean blog host answers with."""
+        return self.server_version
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def _handle(self) -> None:
+        app = self.server.app
+        request = self._read_request()
+        app.requests.add(
+            LoggedRequest(request.method, request.path, request.query, request.headers, app.now())
+        )
+        fired: dict[FaultKind, Fault] = {}
+        if not request.path.startswith(ADMIN_PREFIX):
+            fired = app.faults.take(request.method, request.path)
+        try:
+            if self._interrupted(fired):
+                return
+            response = self._respond(request, fired)
+            self._send(request, response, fired)
+        except (BrokenPipeError, ConnectionResetError, TimeoutError) as exc:
+            log.debug("client went away during %s %s: %s", request.method, request.path, exc)
+            self.close_connection = True
+
+    def _read_request(self) -> SandboxRequest:
+        parts = urlsplit(self.path)
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        length = int(headers.get("content-length", "0") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        host = headers.get("host") or "{}:{}".format(*self.server.server_address[:2])
+        return SandboxRequest(
+            method=self.command.upper(),
+            path=unquote(parts.path),
+            target=self.path,
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers=headers,
+            body=body,
+            base_url=f"http://{host}",
+        )
+
+    def _interrupted(self, fired: Mapping[FaultKind, Fault]) -> bool:
+        """Apply delay, hang and reset; True when no response must be sent."""
+        stopping = self.server.stopping
+        if FaultKind.RESET in fired:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return True
+        if FaultKind.HANG in fired:
+            stopping.wait()
+            self.close_connection = True
+            return True
+        delay = fired.get(FaultKind.DELAY)
+        if delay is not None and stopping.wait(delay.seconds):
+            self.close_connection = True
+            return True
+        return False
+
+    def _respond(
+        self, request: SandboxRequest, fired: Mapping[FaultKind, Fault]
+    ) -> SandboxResponse:
+        status = fired.get(FaultKind.STATUS)
+        if status is not None:
+            body, content_type = fault_mod.status_body(status)
+            headers = {"Content-Type": content_type, **status.headers}
+            return SandboxResponse(status.status, body, headers)
+        try:
+            response = self.server.app.router.dispatch(request)
+        except Exception:
+            log.exception("sandbox handler failed for %s %s", request.method, request.path)
+            return text_response(500, "internal sandbox error")
+        if FaultKind.MALFORMED in fired:
+            response.body = fault_mod.corrupt(response.body, fired[FaultKind.MALFORMED].mode)
+        if FaultKind.OVERSIZED in fired:
+            response.body = fault_mod.pad(response.body, fired[FaultKind.OVERSIZED].size)
+        retype = fired.get(FaultKind.CONTENT_TYPE)
+        if retype is not None:
+            response.headers.pop("Content-Type", None)
+            if retype.content_type is not None:
+                response.headers["Content-Type"] = retype.content_type
+        return response
+
+    def _send(
+        self, request: SandboxRequest, response: SandboxResponse, fired: Mapping[FaultKind, Fault]
+    ) -> None:
+        oversized = fired.get(FaultKind.OVERSIZED)
+        declare = oversized is None or oversized.declare_length
+        self.send_response(response.status, HTTPStatus(response.status).phrase)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        if response.status != 304 and declare:
+            self.send_header("Content-Length", str(len(response.body)))
+        if not declare:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if request.method == "HEAD" or response.status == 304:
+            return
+        drip = fired.get(FaultKind.DRIP)
+        if drip is not None:
+            self._write(response.body, drip.chunk, drip.seconds)
+        else:
+            self._write(response.body, WRITE_CHUNK, 0.0)
+
+    def _write(self, body: bytes, size: int, pause: float) -> None:
+        """Write `body` in pieces of `size`, pausing between them; stop when the sandbox does."""
+        stopping = self.server.stopping
+        for offset in range(0, len(body), size):
+            if stopping.is_set():
+                self.close_connection = True
+                return
+            self.wfile.write(body[offset : offset + size])
+            if pause and offset + size < len(body) and stopping.wait(pause):
+                self.close_connection = True
+                return

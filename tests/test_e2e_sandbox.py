@@ -1,0 +1,188 @@
+"""End to end: the `aggregator` command syncing the sandbox over real HTTP into a real store."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from aggregator.cli import app
+from aggregator.db import create_db_engine, upgrade
+from aggregator.sandbox import Sandbox
+from tests.fixtures_sandbox import SandboxFactory
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AGGREGATOR_DATABASE_URL", raising=False)
+    monkeypatch.delenv("AGGREGATOR_CONFIG", raising=False)
+
+
+def prepared(sandbox: Sandbox, tmp_path: Path, db_url: str) -> Path:
+    config = sandbox.write_config(tmp_path / "config.yaml", database_url=db_url)
+    upgrade(db_url)
+    return config
+
+
+def sync_json(config: Path, *args: str) -> dict[str, Any]:
+    result = runner.invoke(app, ["sync", "--config", str(config), "--json", *args])
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def by_account(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {entry["account"]: entry for entry in summary["accounts"]}
+
+
+def stored_items(db_url: str) -> dict[str, set[tuple[Any, ...]]]:
+    """Every stored post and comment by its source fields (what must survive any crash)."""
+    engine = create_db_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            posts = conn.execute(sa.text("SELECT platform, external_id, content_hash FROM post"))
+            comments = conn.execute(
+                sa.text(
+                    "SELECT platform, external_id, content_hash, parent_external_id, "
+                    "post_external_id, kind FROM comment"
+                )
+            )
+            return {"posts": {tuple(r) for r in posts}, "comments": {tuple(r) for r in comments}}
+    finally:
+        engine.dispose()
+
+
+def test_first_sync_stores_every_account_and_a_resync_changes_nothing(
+    sandbox: Sandbox, tmp_path: Path, db_url: str
+) -> None:
+    config = prepared(sandbox, tmp_path, db_url)
+    first = by_account(sync_json(config))
+    assert set(first) == {"naver-blog", "wordpress-news", "tistory-blog"}
+    assert all(entry["status"] == "ok" for entry in first.values()), first
+    assert all(entry["posts"]["new"] > 0 for entry in first.values())
+    assert first["wordpress-news"]["comments"]["new"] > 0
+    assert first["naver-blog"]["comments"]["new"] == 0, "Naver Blog gives no comments"
+
+    second = by_account(sync_json(config))
+    for entry in second.values():
+        assert entry["posts"]["new"] == entry["comments"]["new"] == 0
+        assert entry["posts"]["updated"] == entry["comments"]["updated"] == 0
+    assert second["naver-blog"]["api_calls"] == 1
+    assert second["wordpress-news"]["api_calls"] == 2, "posts + site comments feed, both 304"
+
+
+def test_comments_that_appear_later_are_picked_up_incrementally(
+    sandbox: Sandbox, tmp_path: Path, db_url: str
+) -> None:
+    config = prepared(sandbox, tmp_path, db_url)
+    sync_json(config, "--account", "wordpress-news")
+    before = stored_items(db_url)["comments"]
+    sandbox.advance(3 * 24 * 60)
+    later = by_account(sync_json(config, "--account", "wordpress-news"))["wordpress-news"]
+    after = stored_items(db_url)["comments"]
+    assert later["comments"]["new"] > 0
+    assert before < after
+    assert len(after) - len(before) == later["comments"]["new"]
+
+
+def test_a_failing_account_does_not_stop_the_others(
+    sandbox: Sandbox, tmp_path: Path, sqlite_url: str
+) -> None:
+    config = prepared(sandbox, tmp_path, sqlite_url)
+    sandbox.faults.add("status", "/naver/", status=500)
+    result = runner.invoke(app, ["sync", "--config", str(config), "--json"])
+    assert result.exit_code == 1
+    accounts = by_account(json.loads(result.stdout))
+    assert accounts["naver-blog"]["status"] == "failed"
+    assert "HTTP 500" in accounts["naver-blog"]["error"]
+    assert accounts["wordpress-news"]["status"] == "ok"
+    assert accounts["tistory-blog"]["status"] == "ok"
+
+
+def test_malformed_feed_ends_with_parse_error_and_keeps_what_was_stored(
+    sandbox: Sandbox, tmp_path: Path, sqlite_url: str
+) -> None:
+    config = prepared(sandbox, tmp_path, sqlite_url)
+    sync_json(config, "--account", "tistory-blog")
+    before = stored_items(sqlite_url)
+    sandbox.advance(60 * 24 * 5)
+    sandbox.faults.add("malformed", "/tistory/", mode="garbage")
+    result = runner.invoke(app, ["sync", "--config", str(config), "-a", "tistory-blog", "--json"])
+    assert result.exit_code == 1
+    assert by_account(json.loads(result.stdout))["tistory-blog"]["status"] == "parse_error"
+    assert stored_items(sqlite_url) == before
+
+
+def test_status_shows_each_account_after_a_sync(
+    sandbox: Sandbox, tmp_path: Path, sqlite_url: str
+) -> None:
+    config = prepared(sandbox, tmp_path, sqlite_url)
+    sync_json(config)
+    result = runner.invoke(app, ["status", "--config", str(config), "--json"])
+    assert result.exit_code == 0, result.output
+    statuses = {s["name"]: s for s in json.loads(result.stdout)}
+    assert statuses["wordpress-news"]["last_run_status"] == "ok"
+    assert statuses["wordpress-news"]["comments"] > 0
+    assert "posts" in statuses["wordpress-news"]["cursors"]
+    assert statuses["naver-blog"]["last_success_at"] is not None
+
+
+def _spawn_sync(config: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGGREGATOR_")}
+    command = [sys.executable, "-m", "aggregator", "sync", "--config", str(config)]
+    return subprocess.Popen(
+        [*command, "--account", "wordpress-news"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _wait_for_comments(db_url: str, at_least: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if len(stored_items(db_url)["comments"]) >= at_least:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"sync did not store {at_least} comments before it ended")
+
+
+@pytest.mark.slow
+def test_sigkill_mid_run_then_rerun_loses_nothing_and_duplicates_nothing(
+    make_sandbox: SandboxFactory, tmp_path: Path, db_url: str, sqlite_template: Path
+) -> None:
+    """E8/E11 with a real process: SIGKILL while per-post comment feeds are being read."""
+    sandbox = make_sandbox(comments=400)
+    reference_url = f"sqlite:///{tmp_path / 'reference.db'}"
+    reference = prepared(sandbox, tmp_path / "ref", reference_url)
+    sync_json(reference, "--account", "wordpress-news")
+    expected = stored_items(reference_url)
+
+    config = prepared(sandbox, tmp_path, db_url)
+    sandbox.faults.add("delay", "/wordpress/news/2", seconds=0.4)  # each per-post feed
+    killed_at = []
+    for threshold in (1, len(expected["comments"]) // 3, len(expected["comments"]) // 2):
+        process = _spawn_sync(config)
+        _wait_for_comments(db_url, threshold, process)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        killed_at.append(len(stored_items(db_url)["comments"]))
+    assert killed_at[-1] < len(expected["comments"]), "the kills must land mid-run"
+
+    sandbox.faults.clear()
+    final = by_account(sync_json(config, "--account", "wordpress-news"))["wordpress-news"]
+    assert final["status"] == "ok", "the dead process's lock was taken over"
+    assert stored_items(db_url) == expected
