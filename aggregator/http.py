@@ -131,7 +131,9 @@ class HttpClient:
             raise FetchError(f"{_redact_url(url)}: body of {declared} bytes exceeds cap of {cap}")
         chunks: list[bytes] = []
         size = 0
-        for chunk in raw.iter_content(CHUNK_BYTES):
+        # read1 returns whatever has arrived, so a server dripping one byte at a time
+        # still lets us check the deadline (iter_content would block for a full chunk).
+        while chunk := raw.raw.read1(CHUNK_BYTES, decode_content=True):
             size += len(chunk)
             if size > cap:
                 raise FetchError(f"{_redact_url(url)}: body exceeds cap of {cap} bytes")
