@@ -197,12 +197,24 @@ def demo(
     ),
     seed: Annotated[int, typer.Option(help="Seed of the generated data set.")] = 7,
     comments: Annotated[int, typer.Option(help="How many resident comments.", min=0)] = 400,
+    days: Annotated[int, typer.Option(help="Simulated days of syncing.", min=0, max=30)] = 14,
+    every_hours: Annotated[
+        int, typer.Option("--every-hours", help="Simulated hours between syncs.", min=1, max=24)
+    ] = 3,
 ) -> None:
-    """Start the sandbox, write its config, sync every account into a demo database."""
+    """Start the sandbox, write its config, replay DAYS days of syncs into a demo database."""
     from aggregator.demo import run_demo
 
     setup_logging(False)
-    raise typer.Exit(run_demo(stdout, directory=directory, seed=seed, comments=comments))
+    code = run_demo(
+        stdout,
+        directory=directory,
+        seed=seed,
+        comments=comments,
+        days=days,
+        every_hours=every_hours,
+    )
+    raise typer.Exit(code)
 
 
 def main() -> None:

@@ -26,23 +26,33 @@ def redact_url(url: str) -> str:
 
 
 def print_results(console: Console, results: Sequence[RunResult]) -> None:
-    """One row per synced account: status, new/updated/unchanged, calls, error."""
+    """One row per synced account (status, new/updated/unchanged, calls), then problems."""
     table = Table(title="sync", title_justify="left")
-    for column in ("account", "status", "posts new/upd/same", "comments new/upd/same", "calls"):
-        table.add_column(column)
-    table.add_column("error / warnings", overflow="fold")
+    for column in ("account", "status", "posts\nnew/upd/same", "comments\nnew/upd/same", "calls"):
+        table.add_column(column, no_wrap=True)
     for r in results:
         style = STATUS_STYLE.get(r.status, "red")
-        notes = r.error or "; ".join(r.warnings[:3])
         table.add_row(
             r.account,
             f"[{style}]{r.status}[/]",
             f"{r.posts.new}/{r.posts.updated}/{r.posts.unchanged}",
             f"{r.comments.new}/{r.comments.updated}/{r.comments.unchanged}",
             str(r.api_calls),
-            notes,
         )
     console.print(table)
+    for r in results:
+        if r.error:
+            console.print(f"[red]{r.account}[/]: {r.error}", highlight=False)
+        elif r.warnings:
+            console.print(
+                f"[yellow]{r.account}[/]: {_warning_summary(r.warnings)}", highlight=False
+            )
+
+
+def _warning_summary(warnings: Sequence[str]) -> str:
+    first = warnings[0] if len(warnings[0]) <= 160 else warnings[0][:159] + "…"
+    more = f" (+{len(warnings) - 1} more warnings, see --json)" if len(warnings) > 1 else ""
+    return first + more
 
 
 def print_statuses(console: Console, statuses: Sequence[AccountStatus], timezone: str) -> None:

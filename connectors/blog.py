@@ -189,6 +189,11 @@ class BlogConnector:
             if not _needs_read(read, post_id, count):
                 continue
             batch = self._read_post_feed(post_id, url, owners)
+            unreadable = (count or 0) - (read.get(post_id) or 0) - len(batch.comments)
+            if batch.comments and unreadable > 0:
+                batch = replace(
+                    batch, warnings=(*batch.warnings, _gap_warning(post_id, unreadable))
+                )
             read.pop(post_id, None)
             read[post_id] = count
             rows: list[JSONValue] = [[k, v] for k, v in list(read.items())[-MAX_TRACKED_POSTS:]]
@@ -237,6 +242,14 @@ class BlogConnector:
         return Batch(
             stream, cursor_updates=updates, api_calls=fetched.api_calls, warnings=fetched.warnings
         )
+
+
+def _gap_warning(post_id: str, missing: int) -> str:
+    return (
+        f"{post_id}: about {missing} older comments are beyond the comment feed's window "
+        "(WordPress lists only the newest 'posts_per_rss' comments) and cannot be read "
+        "from feeds: sync more often, raise that setting, or enter them by hand"
+    )
 
 
 def _unique(records: Iterable[Record]) -> tuple[Record, ...]:

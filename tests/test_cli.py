@@ -125,3 +125,21 @@ def test_scheduler_does_not_pretend_to_work() -> None:
     )
     assert done.returncode == 2
     assert "not implemented yet" in done.stderr
+
+
+def test_sync_of_a_locked_account_exits_3_with_a_clear_message(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from aggregator.db import create_db_engine
+    from aggregator.store import Store
+    from aggregator.store.locks import Holder
+
+    path = write_config(tmp_path)
+    runner.invoke(app, ["db", "upgrade", "--config", str(path)])
+    store = Store(create_db_engine(f"sqlite:///{tmp_path / 'test.db'}"))
+    account_id = store.ensure_account("blog-a", "blog")
+    store.acquire_lock(account_id, Holder("scheduler-host", 4242, "x"), timedelta(minutes=30))
+    store.close()
+    result = runner.invoke(app, ["sync", "--config", str(path)])
+    assert result.exit_code == 3
+    assert "already being synced by scheduler-host pid 4242" in result.output

@@ -184,5 +184,58 @@ def test_sigkill_mid_run_then_rerun_loses_nothing_and_duplicates_nothing(
 
     sandbox.faults.clear()
     final = by_account(sync_json(config, "--account", "wordpress-news"))["wordpress-news"]
-    assert final["status"] == "ok", "the dead process's lock was taken over"
+    assert final["ok"], f"the dead process's lock was taken over: {final}"
     assert stored_items(db_url) == expected
+
+
+def test_comments_beyond_the_wordpress_feed_window_are_reported_not_hidden(
+    make_sandbox: SandboxFactory, tmp_path: Path, sqlite_url: str
+) -> None:
+    sandbox = make_sandbox(comments=2000)
+    config = prepared(sandbox, tmp_path, sqlite_url)
+    result = runner.invoke(app, ["sync", "--config", str(config), "-a", "wordpress-news", "--json"])
+    assert result.exit_code == 0, result.output
+    entry = by_account(json.loads(result.stdout))["wordpress-news"]
+    assert entry["status"] == "ok_with_warnings"
+    assert any("cannot be read from feeds" in w for w in entry["warnings"])
+
+
+def test_demo_replays_days_of_syncs_into_its_own_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGGREGATOR_DATABASE_URL", str(tmp_path / "must-not-be-used.db"))
+    args = ["demo", "--directory", str(tmp_path / "demo"), "--comments", "150", "--days", "2"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "17 syncs of every account over 2 simulated days" in result.output
+    stored = stored_items(f"sqlite:///{tmp_path / 'demo' / 'demo.db'}")
+    assert len(stored["comments"]) > 0
+    assert not (tmp_path / "must-not-be-used.db").exists()
+
+
+def test_sandbox_command_serves_until_interrupted(tmp_path: Path) -> None:
+    import requests
+
+    from aggregator.config import load_settings
+
+    config = tmp_path / "sandbox.yaml"
+    command = [sys.executable, "-m", "aggregator", "sandbox", "--port", "0"]
+    process = subprocess.Popen(
+        [*command, "--write-config", str(config)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not config.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        feed = str(load_settings(config, environ={}).account("naver-blog").feed_url)
+        with requests.get(feed, timeout=5) as response:
+            assert response.status_code == 200
+            assert "한빛구청" in response.text
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    assert process.returncode == 0, err
+    assert b"sandbox serving on http://127.0.0.1:" in out

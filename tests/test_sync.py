@@ -161,3 +161,37 @@ def test_deadline_ends_the_run_with_what_was_stored(store: Store) -> None:
     result = sync_account(store, FakeAccount(), factory(), SyncOptions(deadline_seconds=-1))
     assert result.status == RunStatus.DEADLINE
     assert store.count_rows("comment") == 3
+
+
+class NewestFirstConnector(PagedConnector):
+    """A newest-first stream: only the page that completes the window moves the cursor."""
+
+    def pull(self, cursors: Mapping[str, Any]) -> Iterator[Batch]:
+        newest = self.pages
+        for n in range(newest, 0, -1):  # newest page first
+            if self.fail_after is not None and newest - n >= self.fail_after:
+                raise self.error
+            done = {"comments": {"newest_page": newest}} if n == 1 else None
+            yield page(n, done)
+
+
+def test_newest_first_cursor_moves_only_when_the_window_is_complete(store: Store) -> None:
+    """E11: killed after 2 of 5 newest-first pages, the cursor has not moved past page 3."""
+
+    def build(fail_after: int | None) -> Any:
+        def make(account: Any, http: HttpClient, clock: Any) -> NewestFirstConnector:
+            connector = NewestFirstConnector(account, http, clock, pages=5)
+            connector.fail_after = fail_after
+            return connector
+
+        return make
+
+    failed = sync_account(store, FakeAccount(), build(fail_after=2))
+    account_id = store.ensure_account("fake", "blog")
+    assert failed.status == RunStatus.PARSE_ERROR
+    assert store.cursors(account_id) == {}
+    assert store.count_rows("comment") == 6
+    rerun = sync_account(store, FakeAccount(), build(fail_after=None))
+    assert rerun.ok
+    assert (rerun.comments.new, rerun.comments.unchanged) == (9, 6)
+    assert store.cursors(account_id) == {"comments": {"newest_page": 5}}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
@@ -59,6 +59,8 @@ class Sandbox:
         speed: sandbox seconds per real second; 0 freezes time (use `advance`).
         wordpress_per_post_limit: cap WordPress per-post comment feeds like real
             WordPress does (`posts_per_rss`, 10); None lists every comment.
+        rewind_days: start the clock this many days before `start` while the data set
+            stays anchored at `start` (the demo replays those days of syncing).
     """
 
     def __init__(
@@ -71,12 +73,14 @@ class Sandbox:
         speed: float = 60.0,
         *,
         wordpress_per_post_limit: int | None = 10,
+        rewind_days: float = 0,
     ) -> None:
         self.seed = seed
         self.host = host
         self.port = port
-        self.clock = SandboxClock(start or DEFAULT_START, speed)
-        self.data = DataSet(seed, comments, self.clock.start)
+        anchor = start or DEFAULT_START
+        self.clock = SandboxClock(anchor - timedelta(days=rewind_days), speed)
+        self.data = DataSet(seed, comments, anchor.astimezone(UTC))
         self.faults = FaultSet()
         self.requests = RequestLog()
         self.router = Router()
