@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from contextlib import closing
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -94,6 +95,10 @@ def sync(
     trigger: Annotated[
         str, typer.Option(help="Recorded with the run: manual, cron or scheduler.")
     ] = "manual",
+    reconcile: Annotated[
+        bool,
+        typer.Option(help="Also re-read the recent window to find edits and deletions (slower)."),
+    ] = False,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -113,7 +118,7 @@ def sync(
         closing(store_or_exit(settings)) as store,
         output.progress(stderr, enabled=not as_json and stderr.is_terminal) as on_batch,
     ):
-        results = sync_accounts(store, settings, accounts, trigger, on_batch)
+        results = sync_accounts(store, settings, accounts, trigger, on_batch, reconcile)
     code = exit_code(results)
     if as_json:
         print(json.dumps({"ok": code == 0, "accounts": [r.as_dict() for r in results]},
@@ -128,9 +133,10 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Show per account: last run, last success, cursors, item counts, last error."""
     settings = settings_or_exit(config)
     with closing(store_or_exit(settings)) as store:
-        statuses = store.account_statuses()
+        statuses = store.account_statuses(settings.timezone)
     if as_json:
-        print(json.dumps([s.__dict__ for s in statuses], ensure_ascii=False, indent=2, default=str))
+        rows = [asdict(s) for s in statuses]
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
     output.print_statuses(stdout, statuses, settings.timezone)
 

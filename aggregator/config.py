@@ -136,7 +136,75 @@ class BlogAccount(AccountBase):
         return self
 
 
-Account = Annotated[BlogAccount, Field(discriminator="platform")]
+class FacebookAccount(AccountBase):
+    """A Facebook Page read through the Graph API with a Page access token."""
+
+    platform: Literal["facebook"]
+    page_id: Annotated[str, Field(pattern=r"^[0-9]{1,30}$")]
+    access_token: Secret
+    """A long-lived Page access token (pages_read_engagement, pages_read_user_content)."""
+    app_secret: Secret | None = None
+    """When set, every call carries `appsecret_proof`."""
+    graph_url: HttpUrl = HttpUrl("https://graph.facebook.com/")
+    graph_version: Annotated[str, Field(pattern=r"^v[0-9]{1,3}\.[0-9]$")] = "v25.0"
+    include_visitor_posts: bool = False
+    comment_window_days: Annotated[int, Field(ge=1, le=365)] = 30
+    """Posts this young get their comments re-read when their comment count changes."""
+    overlap_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 60
+    page_size: Annotated[int, Field(ge=1, le=100)] = 100
+    max_throttle_wait_seconds: Annotated[int, Field(ge=0, le=3600)] = 60
+    """Wait this long at most when throttled; beyond it the run ends as throttled."""
+    slow_down_at_percent: Annotated[int, Field(ge=1, le=100)] = 75
+    """Pause between calls once the usage headers report this much of the limit used."""
+
+
+class TwitterPrices(Strict):
+    """X API pay-per-use unit prices (USD) per resource read; match the current price list."""
+
+    owned_read: Annotated[float, Field(ge=0)] = 0.001
+    """Own timeline and mentions."""
+    post_read: Annotated[float, Field(ge=0)] = 0.005
+    """Posts read through search or lookup."""
+    user_read: Annotated[float, Field(ge=0)] = 0.010
+
+
+class TwitterAccount(AccountBase):
+    """An X (Twitter) account read through API v2 with tweepy."""
+
+    platform: Literal["twitter"]
+    username: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,15}$")]
+    user_id: Annotated[str, Field(pattern=r"^[0-9]{1,25}$")] | None = None
+    """Saves one user lookup per run when given."""
+    bearer_token: Secret | None = None
+    consumer_key: Secret | None = None
+    consumer_secret: Secret | None = None
+    access_token: Secret | None = None
+    access_token_secret: Secret | None = None
+    api_url: HttpUrl = HttpUrl("https://api.twitter.com")
+    search_conversations: bool = False
+    """Also search replies deeper in threads (the expensive call, 7 days back at most)."""
+    conversation_days: Annotated[int, Field(ge=1, le=7)] = 7
+    monthly_budget: Annotated[float, Field(ge=0)] = 20.0
+    """Estimated spend allowed per calendar month (USD); runs stop before exceeding it."""
+    prices: TwitterPrices = TwitterPrices()
+    max_rate_limit_wait_seconds: Annotated[int, Field(ge=0, le=900)] = 60
+
+    @model_validator(mode="after")
+    def _one_way_to_authenticate(self) -> TwitterAccount:
+        user_context = (
+            self.consumer_key, self.consumer_secret, self.access_token, self.access_token_secret
+        )  # fmt: skip
+        if self.bearer_token is None and any(v is None for v in user_context):
+            raise ValueError(
+                "give bearer_token, or all of consumer_key, consumer_secret, access_token "
+                "and access_token_secret"
+            )
+        return self
+
+
+AnyAccount = BlogAccount | FacebookAccount | TwitterAccount
+Account = Annotated[AnyAccount, Field(discriminator="platform")]
+PLATFORMS = ("blog", "facebook", "twitter")
 
 
 class DatabaseSettings(Strict):
@@ -191,11 +259,11 @@ class Settings(Strict):
 
     @field_validator("accounts")
     @classmethod
-    def _unique_accounts(cls, accounts: list[BlogAccount]) -> list[BlogAccount]:
+    def _unique_accounts(cls, accounts: list[AnyAccount]) -> list[AnyAccount]:
         _reject_duplicates([a.name for a in accounts], "account name")
         return accounts
 
-    def account(self, name: str) -> BlogAccount:
+    def account(self, name: str) -> AnyAccount:
         """Return the account called `name`; raise `ConfigError` naming the known ones."""
         for account in self.accounts:
             if account.name == name:
@@ -297,7 +365,7 @@ def _location(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
             node = node[key] if isinstance(node, list) and key < len(node) else None
             if isinstance(node, dict) and "name" in node:
                 parts.append(f" ({node['name']})")
-        elif key in ("blog",) and parts:  # the discriminator tag adds no information
+        elif key in PLATFORMS and parts:  # the discriminator tag adds no information
             continue
         else:
             parts.append(f".{key}" if parts else str(key))
@@ -310,7 +378,7 @@ def _message(error: Mapping[str, Any]) -> str:
     if kind == "extra_forbidden":
         return "unknown key"
     if kind == "union_tag_invalid":
-        return "unknown platform (expected: blog)"
+        return f"unknown platform (expected one of: {', '.join(PLATFORMS)})"
     if kind == "union_tag_not_found":
         return "missing key 'platform'"
     message = str(error.get("msg", "invalid"))

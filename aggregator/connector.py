@@ -1,6 +1,7 @@
 """The contract between the sync engine and a platform connector, and its typed errors.
 
-A connector is built from its account settings, an HTTP client and a clock. Given
+A connector is built from its account settings and a `SyncContext` (HTTP client,
+clock, reconcile flag, month-to-date usage). Given
 the cursors it stored earlier (stream name -> JSON value), `pull` yields `Batch`es
 page by page. It never touches the database: the sync engine stores each batch
 together with its cursor updates in one transaction.
@@ -9,10 +10,14 @@ together with its cursor updates in one transaction.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from aggregator.records import Batch, JSONValue
+
+if TYPE_CHECKING:
+    from aggregator.http import HttpClient
 
 Clock = Callable[[], datetime]
 """Returns the current time as an aware UTC datetime (injected so tests are deterministic)."""
@@ -86,6 +91,26 @@ class DeadlineExceeded(ConnectorError):
     status = RunStatus.DEADLINE
 
 
+@dataclass(frozen=True)
+class Usage:
+    """What an account has read and spent so far this month (for budgets)."""
+
+    units_read: int = 0
+    cost: float = 0.0
+
+
+@dataclass(frozen=True)
+class SyncContext:
+    """What a connector gets besides its account settings."""
+
+    http: HttpClient
+    clock: Clock
+    reconcile: bool = False
+    """Re-read the whole reconcile window to find edits and deletions (slower, rarer)."""
+    month_usage: Usage = field(default_factory=Usage)
+    """Reads and cost of this account earlier this calendar month (budget checks)."""
+
+
 class Connector(Protocol):
     """What every platform connector provides."""
 
@@ -100,5 +125,5 @@ class Connector(Protocol):
         ...
 
 
-ConnectorFactory = Callable[[Any, Any, Clock], Connector]
-"""Builds a connector from (account settings, HTTP client, clock)."""
+ConnectorFactory = Callable[[Any, SyncContext], Connector]
+"""Builds a connector from (account settings, sync context)."""

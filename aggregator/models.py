@@ -217,6 +217,9 @@ class SyncRun(SQLModel, table=True):
     comments_updated: int = 0
     comments_unchanged: int = 0
     api_calls: int = 0
+    units_read: int = 0
+    """Billable items read (X: posts read)."""
+    estimated_cost: float = 0.0
     warnings: list[str] = _json_column()
     error: str | None = None
 

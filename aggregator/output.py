@@ -69,6 +69,9 @@ def print_statuses(console: Console, statuses: Sequence[AccountStatus], timezone
         style = STATUS_STYLE.get(s.last_run_status or "", "red")
         last_run = f"[{style}]{s.last_run_status}[/] {_local(s.last_run_started_at, zone)}"
         detail = s.last_error or _cursor_summary(s.cursors)
+        if s.month_usage.units_read or s.month_usage.cost:
+            usage = s.month_usage
+            detail += f"\nthis month: {usage.units_read} reads, ${usage.cost:.2f}"
         table.add_row(
             s.name, s.platform, str(s.posts), str(s.comments),
             last_run if s.last_run_status else "never",

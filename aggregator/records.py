@@ -113,6 +113,27 @@ class CommentRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Presence:
+    """Every item upstream within a scope, read completely in this run.
+
+    The store marks stored items of the scope that are not listed as deleted upstream
+    (never hard-deleted) and clears the mark of listed items that had it. Two scopes:
+    all comments of one post (`post_external_id`), or all posts created at or after
+    `since` (the connector's reconcile window).
+    """
+
+    ids: frozenset[str]
+    post_external_id: str | None = None
+    since: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if (self.post_external_id is None) == (self.since is None):
+            raise ValueError("a Presence scope is either one post's comments or posts since")
+        if self.since is not None:
+            object.__setattr__(self, "since", require_utc(self.since, "presence since"))
+
+
+@dataclass(frozen=True, slots=True)
 class Batch:
     """One page of records and the cursor state that covers it.
 
@@ -128,8 +149,13 @@ class Batch:
     cursor_updates: Mapping[str, JSONValue] = field(default_factory=dict)
     api_calls: int = 0
     warnings: tuple[str, ...] = ()
+    presence: tuple[Presence, ...] = ()
+    units_read: int = 0
+    """Billable items read for this batch (X: posts read); 0 where reads are free."""
+    cost: float = 0.0
+    """Estimated cost of this batch's calls in the account's budget currency."""
 
     @property
     def is_empty(self) -> bool:
         """True when the batch carries no records and no cursor change."""
-        return not (self.posts or self.comments or self.cursor_updates)
+        return not (self.posts or self.comments or self.cursor_updates or self.presence)

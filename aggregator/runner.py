@@ -65,12 +65,15 @@ def sync_accounts(
     accounts: Sequence[Any],
     trigger: str,
     on_batch: Callable[[RunResult], None] | None = None,
+    reconcile: bool = False,
 ) -> list[RunResult]:
     """Sync each account in turn; one failing (or locked) account never stops the others."""
     results = []
     for account in accounts:
         options = SyncOptions(
             trigger=trigger,
+            reconcile=reconcile,
+            timezone=settings.timezone,
             deadline_seconds=settings.sync.run_deadline_seconds,
             http=http_settings(settings),
             on_batch=on_batch,

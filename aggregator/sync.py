@@ -16,8 +16,15 @@ from typing import Any
 
 import requests
 
-from aggregator.connector import ConnectorError, ConnectorFactory, DeadlineExceeded, RunStatus
+from aggregator.connector import (
+    ConnectorError,
+    ConnectorFactory,
+    DeadlineExceeded,
+    RunStatus,
+    SyncContext,
+)
 from aggregator.http import HttpClient, HttpSettings
+from aggregator.records import Batch
 from aggregator.store import BatchResult, Counts, Store
 from aggregator.store.locks import Holder
 
@@ -42,6 +49,8 @@ class RunResult:
     comments: Counts = field(default_factory=Counts)
     api_calls: int = 0
     batches: int = 0
+    units_read: int = 0
+    cost: float = 0.0
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -56,10 +65,12 @@ class RunResult:
         self.comments.add(stored.comments)
         self.batches += 1
 
-    def add_batch_info(self, api_calls: int, warnings: tuple[str, ...]) -> None:
-        """Count the calls and warnings a connector reported with a batch."""
-        self.api_calls += api_calls
-        self.warnings.extend(warnings)
+    def add_batch_info(self, batch: Batch) -> None:
+        """Count the calls, reads, cost and warnings a connector reported with a batch."""
+        self.api_calls += batch.api_calls
+        self.units_read += batch.units_read
+        self.cost += batch.cost
+        self.warnings.extend(batch.warnings)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON output."""
@@ -71,7 +82,7 @@ class RunResult:
         """The columns of the `sync_run` row."""
         return {
             "status": self.status, "api_calls": self.api_calls, "warnings": self.warnings,
-            "error": self.error,
+            "error": self.error, "units_read": self.units_read, "estimated_cost": self.cost,
             "posts_new": self.posts.new, "posts_updated": self.posts.updated,
             "posts_unchanged": self.posts.unchanged,
             "comments_new": self.comments.new, "comments_updated": self.comments.updated,
@@ -84,6 +95,9 @@ class SyncOptions:
     """How a run behaves (from config `sync` and `http` sections)."""
 
     trigger: str = "manual"
+    reconcile: bool = False
+    timezone: str = "Asia/Seoul"
+    """Where calendar months (for budgets) begin."""
     deadline_seconds: float = 900
     http: HttpSettings = field(default_factory=HttpSettings)
     on_batch: Callable[[RunResult], None] | None = None
@@ -127,11 +141,17 @@ def _locked_run(
     result = RunResult(account=account.name)
     result.run_id = store.start_run(account_id, options.trigger)
     http = HttpClient(settings=options.http, deadline=time.monotonic() + options.deadline_seconds)
+    context = SyncContext(
+        http=http,
+        clock=store.clock,
+        reconcile=options.reconcile,
+        month_usage=store.month_usage(account_id, options.timezone),
+    )
     try:
-        connector = factory(account, http, store.clock)
+        connector = factory(account, context)
         for batch in connector.pull(store.cursors(account_id)):
             result.add(store.apply_batch(account_id, batch))
-            result.add_batch_info(batch.api_calls, batch.warnings)
+            result.add_batch_info(batch)
             if options.on_batch is not None:
                 options.on_batch(result)
             left = http.seconds_left()

@@ -11,6 +11,8 @@ from aggregator.connector import ConnectorFactory
 
 _FACTORIES = {
     "blog": "connectors.blog:BlogConnector",
+    "facebook": "connectors.facebook:FacebookConnector",
+    "twitter": "connectors.twitter:TwitterConnector",
 }
 
 

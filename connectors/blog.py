@@ -44,8 +44,7 @@ from typing import ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 from aggregator.config import BlogAccount
-from aggregator.connector import Clock
-from aggregator.http import HttpClient
+from aggregator.connector import SyncContext
 from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord
 from connectors.blog_mapping import (
     comment_count,
@@ -107,10 +106,10 @@ class BlogConnector:
 
     platform: ClassVar[str] = "blog"
 
-    def __init__(self, account: BlogAccount, http: HttpClient, clock: Clock) -> None:
+    def __init__(self, account: BlogAccount, context: SyncContext) -> None:
         self.account = account
-        self.http = http
-        self.clock = clock
+        self.http = context.http
+        self.clock = context.clock
         self.feed_url = str(account.feed_url)
         self.comments_url = str(account.comments_feed_url) if account.comments_feed_url else None
         self.site = site_key(self.feed_url)

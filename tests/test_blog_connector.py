@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from aggregator.config import BlogAccount
-from aggregator.connector import ConnectorError, FetchError, ParseError
+from aggregator.connector import ConnectorError, FetchError, ParseError, SyncContext
 from aggregator.http import HttpClient, HttpSettings
 from aggregator.records import Batch, JSONValue
 from connectors.blog import BlogConnector
@@ -59,7 +59,7 @@ def connector(server: FeedServer, http: HttpClient, **settings: Any) -> BlogConn
     if settings.get("flavor", "wordpress") == "wordpress":
         values["comments_feed_url"] = f"{server.base}/comments/feed/"
     values.update(settings)
-    return BlogConnector(BlogAccount(**values), http, lambda: NOW)
+    return BlogConnector(BlogAccount(**values), SyncContext(http=http, clock=lambda: NOW))
 
 
 def run(

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from aggregator.config import load_settings
+from aggregator.connector import SyncContext
 from aggregator.http import HttpClient
 from aggregator.records import Batch, JSONValue
 from aggregator.sandbox import Sandbox
@@ -37,7 +38,8 @@ def account(request: pytest.FixtureRequest, sandbox: Sandbox, tmp_path: Path) ->
 def pull_all(account: Any, cursors: dict[str, JSONValue]) -> Iterator[Batch]:
     http = HttpClient()
     try:
-        yield from factory_for(account.platform)(account, http, FakeClock()).pull(cursors)
+        context = SyncContext(http=http, clock=FakeClock())
+        yield from factory_for(account.platform)(account, context).pull(cursors)
     finally:
         http.session.close()
 

@@ -239,3 +239,48 @@ def test_the_first_stored_created_at_is_kept(store: Store, account_id: int) -> N
     )  # fmt: skip
     store.apply_batch(account_id, batch([], [moved]))
     assert rows(store, Comment, "id")[0]["created_at"] == comment(1).created_at
+
+
+def test_presence_marks_comments_gone_upstream_and_never_deletes_them(
+    store: Store, account_id: int, clock: FakeClock
+) -> None:
+    from aggregator.records import Presence
+
+    store.apply_batch(
+        account_id, batch([post(1), post(2)], [comment(1), comment(2), comment(3, 2)])
+    )
+    gone = Batch(stream="t", presence=(Presence(frozenset({"c1"}), post_external_id="p1"),))
+    assert store.apply_batch(account_id, gone).marked_deleted == 1
+    stored = {r["external_id"]: r for r in rows(store, Comment, "id")}
+    assert stored["c2"]["deleted_upstream_at"] == clock.now
+    assert stored["c1"]["deleted_upstream_at"] is None
+    assert stored["c3"]["deleted_upstream_at"] is None, "another post's comments are untouched"
+    back = Batch(stream="t", presence=(Presence(frozenset({"c1", "c2"}), post_external_id="p1"),))
+    store.apply_batch(account_id, back)
+    assert all(r["deleted_upstream_at"] is None for r in rows(store, Comment, "id"))
+
+
+def test_presence_of_posts_since_marks_only_the_window(
+    store: Store, account_id: int, clock: FakeClock
+) -> None:
+    from aggregator.records import Presence
+
+    store.apply_batch(account_id, batch([post(1), post(5), post(6)]))
+    window = Presence(frozenset({"p6"}), since=T0 + timedelta(hours=4))
+    store.apply_batch(account_id, Batch(stream="t", presence=(window,)))
+    marks = {r["external_id"]: r["deleted_upstream_at"] for r in rows(store, Post, "id")}
+    assert marks == {"p1": None, "p5": clock.now, "p6": None}
+
+
+def test_month_usage_counts_runs_since_the_month_began_in_seoul(
+    store: Store, account_id: int, clock: FakeClock
+) -> None:
+    clock.now = datetime(2026, 10, 31, 14, 0, tzinfo=UTC)  # 23:00 KST, October
+    october = store.start_run(account_id, "cron")
+    store.finish_run(october, {"status": "ok", "units_read": 100, "estimated_cost": 0.5})
+    clock.now = datetime(2026, 10, 31, 15, 30, tzinfo=UTC)  # 00:30 KST, November 1st
+    november = store.start_run(account_id, "cron")
+    store.finish_run(november, {"status": "ok", "units_read": 7, "estimated_cost": 0.035})
+    usage = store.month_usage(account_id, "Asia/Seoul")
+    assert usage.units_read == 7
+    assert usage.cost == pytest.approx(0.035)

@@ -11,8 +11,7 @@ from typing import Any, ClassVar
 import pytest
 import requests
 
-from aggregator.connector import AuthExpired, ParseError, RunStatus
-from aggregator.http import HttpClient
+from aggregator.connector import AuthExpired, ParseError, RunStatus, SyncContext
 from aggregator.records import Batch, CommentRecord, Platform, PostRecord
 from aggregator.store import Store
 from aggregator.store.locks import Holder
@@ -53,8 +52,8 @@ class PagedConnector:
     fail_after: int | None = None
     error: Exception = ParseError("feed is not XML")
 
-    def __init__(self, account: Any, http: HttpClient, clock: Any, pages: int = 3) -> None:
-        self.http, self.pages = http, pages
+    def __init__(self, account: Any, context: SyncContext, pages: int = 3) -> None:
+        self.context, self.pages = context, pages
         self.seen_cursors: Mapping[str, Any] = {}
 
     def pull(self, cursors: Mapping[str, Any]) -> Iterator[Batch]:
@@ -66,8 +65,8 @@ class PagedConnector:
 
 
 def factory(**attrs: Any) -> Any:
-    def build(account: Any, http: HttpClient, clock: Any) -> PagedConnector:
-        connector = PagedConnector(account, http, clock)
+    def build(account: Any, context: SyncContext) -> PagedConnector:
+        connector = PagedConnector(account, context)
         for key, value in attrs.items():
             setattr(connector, key, value)
         return connector
@@ -179,8 +178,8 @@ def test_newest_first_cursor_moves_only_when_the_window_is_complete(store: Store
     """E11: killed after 2 of 5 newest-first pages, the cursor has not moved past page 3."""
 
     def build(fail_after: int | None) -> Any:
-        def make(account: Any, http: HttpClient, clock: Any) -> NewestFirstConnector:
-            connector = NewestFirstConnector(account, http, clock, pages=5)
+        def make(account: Any, context: SyncContext) -> NewestFirstConnector:
+            connector = NewestFirstConnector(account, context, pages=5)
             connector.fail_after = fail_after
             return connector
 

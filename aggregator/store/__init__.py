@@ -11,16 +11,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from aggregator.connector import Clock, RunStatus
+from aggregator.connector import Clock, RunStatus, Usage
 from aggregator.db import read_connection, write_transaction
 from aggregator.models import Account, Comment, Post, SyncCursor, SyncRun
 from aggregator.records import Batch, JSONValue
 from aggregator.store import locks
+from aggregator.store.presence import apply_presence
 from aggregator.store.upsert import Counts, upsert_comments, upsert_posts
 
 ACCOUNT = Account.__table__  # type: ignore[attr-defined]
@@ -43,6 +45,7 @@ class BatchResult:
 
     posts: Counts = field(default_factory=Counts)
     comments: Counts = field(default_factory=Counts)
+    marked_deleted: int = 0
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class AccountStatus:
     last_success_at: datetime | None
     last_error: str | None
     cursors: dict[str, JSONValue]
+    month_usage: Usage = field(default_factory=Usage)
 
 
 class Store:
@@ -112,6 +116,9 @@ class Store:
                 result.posts = upsert_posts(conn, account_id, batch.posts, now)
             if batch.comments:
                 result.comments = upsert_comments(conn, account_id, batch.comments, now)
+            platform = _account_platform(conn, account_id) if batch.presence else ""
+            for presence in batch.presence:
+                result.marked_deleted += apply_presence(conn, account_id, platform, presence, now)
             self._write_cursors(conn, account_id, batch.cursor_updates, now)
         return result
 
@@ -167,6 +174,11 @@ class Store:
         with read_connection(self.engine) as conn:
             return dict(conn.execute(sa.select(RUN).where(RUN.c.id == run_id)).one()._mapping)
 
+    def month_usage(self, account_id: int, timezone: str) -> Usage:
+        """Units read and cost of an account's runs since the month began (in `timezone`)."""
+        with read_connection(self.engine) as conn:
+            return _usage_since(conn, account_id, _month_start(self.clock(), timezone))
+
     # locks --------------------------------------------------------------------
     def acquire_lock(
         self, account_id: int, holder: locks.Holder, ttl: timedelta
@@ -184,13 +196,14 @@ class Store:
             locks.release(conn, account_id, holder)
 
     # reading ------------------------------------------------------------------
-    def account_statuses(self) -> list[AccountStatus]:
-        """Per account: item counts, last run, last success, cursors."""
+    def account_statuses(self, timezone: str = "Asia/Seoul") -> list[AccountStatus]:
+        """Per account: item counts, last run, last success, cursors, month-to-date usage."""
         with read_connection(self.engine) as conn:
             accounts = conn.execute(sa.select(ACCOUNT).order_by(ACCOUNT.c.name)).all()
-            return [self._status(conn, account) for account in accounts]
+            month_start = _month_start(self.clock(), timezone)
+            return [self._status(conn, account, month_start) for account in accounts]
 
-    def _status(self, conn: Connection, account: Any) -> AccountStatus:
+    def _status(self, conn: Connection, account: Any, month_start: datetime) -> AccountStatus:
         def count(table: sa.Table) -> int:
             query = sa.select(sa.func.count()).where(table.c.account_id == account.id)
             return int(conn.execute(query).scalar_one())
@@ -216,6 +229,7 @@ class Store:
             last_success_at=_as_utc(success),
             last_error=last.error if last else None,
             cursors={row.stream: row.value for row in cursors},
+            month_usage=_usage_since(conn, account.id, month_start),
         )
 
     def count_rows(self, table: str) -> int:
@@ -225,6 +239,26 @@ class Store:
             return int(
                 conn.execute(sa.select(sa.func.count()).select_from(tables[table])).scalar_one()
             )
+
+
+def _month_start(now: datetime, timezone: str) -> datetime:
+    """The first instant of `now`'s calendar month in `timezone`, as UTC."""
+    local = now.astimezone(ZoneInfo(timezone))
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def _usage_since(conn: Connection, account_id: int, since: datetime) -> Usage:
+    query = sa.select(
+        sa.func.coalesce(sa.func.sum(RUN.c.units_read), 0),
+        sa.func.coalesce(sa.func.sum(RUN.c.estimated_cost), 0.0),
+    ).where(RUN.c.account_id == account_id, RUN.c.started_at >= since)
+    units, cost = conn.execute(query).one()
+    return Usage(units_read=int(units), cost=float(cost))
+
+
+def _account_platform(conn: Connection, account_id: int) -> str:
+    query = sa.select(ACCOUNT.c.platform).where(ACCOUNT.c.id == account_id)
+    return str(conn.execute(query).scalar_one())
 
 
 def _as_utc(value: datetime | None) -> datetime | None:
