@@ -181,7 +181,7 @@ def sandbox(
     host: Annotated[str, typer.Option(help="Address to listen on (loopback only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0 picks a free one).", min=0, max=65535)] = 8800,
     seed: Annotated[int, typer.Option(help="Seed of the generated data set.")] = 7,
-    comments: Annotated[int, typer.Option(help="How many resident comments.", min=0)] = 400,
+    comments: Annotated[int, typer.Option(help="How many resident comments.", min=0)] = 1200,
     write_config: Annotated[
         Path | None, typer.Option("--write-config", help="Write a config for this sandbox here.")
     ] = None,
@@ -202,7 +202,7 @@ def demo(
         "data/demo"
     ),
     seed: Annotated[int, typer.Option(help="Seed of the generated data set.")] = 7,
-    comments: Annotated[int, typer.Option(help="How many resident comments.", min=0)] = 400,
+    comments: Annotated[int, typer.Option(help="How many resident comments.", min=0)] = 1200,
     days: Annotated[int, typer.Option(help="Simulated days of syncing.", min=0, max=30)] = 14,
     every_hours: Annotated[
         int, typer.Option("--every-hours", help="Simulated hours between syncs.", min=1, max=24)

@@ -21,6 +21,7 @@ from aggregator.db import upgrade
 from aggregator.output import print_results
 from aggregator.runner import exit_code, open_engine, select_accounts, sync_accounts
 from aggregator.sandbox import Sandbox
+from aggregator.sandbox.config_writer import SANDBOX_ENV
 from aggregator.store import Store
 from aggregator.sync import RunResult
 
@@ -34,6 +35,8 @@ def run_sandbox(
         if config_path is not None:
             sandbox.write_config(config_path)
             console.print(f"wrote {config_path} (every account points at this sandbox)")
+            for name, value in SANDBOX_ENV.items():
+                console.print(f"export {name}={value}", highlight=False)
         console.print(f"sandbox serving on {sandbox.base_url} (Ctrl-C stops it)")
         with contextlib.suppress(KeyboardInterrupt):
             sandbox.serve_forever()
@@ -49,7 +52,7 @@ def run_demo(
     with Sandbox(seed=seed, port=0, comments=comments, speed=0, rewind_days=days) as sandbox:
         sandbox.write_config(config_path, database_url=f"sqlite:///{database}")
         console.print(f"sandbox running on {sandbox.base_url}; config written to {config_path}")
-        settings = load_settings(config_path, environ={})
+        settings = load_settings(config_path, environ=SANDBOX_ENV)
         url = settings.database_url(environ={})  # never AGGREGATOR_DATABASE_URL: a demo
         upgrade(url)
         with closing(Store(open_engine(settings, url))) as store:

@@ -1,6 +1,6 @@
 """Pytest fixtures for the offline platform sandbox (registered through `pytest_plugins`).
 
-    sandbox        a running sandbox: seed 7, 120 comments, frozen time, port 0
+    sandbox        a running sandbox: seed 7, 480 comments (120 on the blog), frozen time, port 0
     make_sandbox   a factory for sandboxes with other seeds, volumes or options
     sandbox_http   a `requests.Session` that is closed after the test
 
@@ -18,7 +18,7 @@ import requests
 from aggregator.sandbox import Sandbox
 
 SandboxFactory = Callable[..., Sandbox]
-SMALL: dict[str, Any] = {"seed": 7, "comments": 120, "speed": 0.0, "port": 0}
+SMALL: dict[str, Any] = {"seed": 7, "comments": 480, "speed": 0.0, "port": 0}
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from aggregator.connector import SyncContext
 from aggregator.http import HttpClient
 from aggregator.records import Batch, JSONValue
 from aggregator.sandbox import Sandbox
-from aggregator.sandbox.config_writer import build_config
+from aggregator.sandbox.config_writer import SANDBOX_ENV, build_config
 from aggregator.store import Store
 from aggregator.sync import sync_account
 from connectors import factory_for
@@ -32,7 +32,7 @@ ACCOUNT_NAMES = [a["name"] for a in build_config("http://127.0.0.1:1")["accounts
 @pytest.fixture
 def account(request: pytest.FixtureRequest, sandbox: Sandbox, tmp_path: Path) -> Any:
     config = sandbox.write_config(tmp_path / "config.yaml")
-    return load_settings(config, environ={}).account(request.param)
+    return load_settings(config, environ=SANDBOX_ENV).account(request.param)
 
 
 def pull_all(account: Any, cursors: dict[str, JSONValue]) -> Iterator[Batch]:

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from aggregator.cli import app
 from aggregator.db import create_db_engine, upgrade
 from aggregator.sandbox import Sandbox
+from aggregator.sandbox.config_writer import SANDBOX_ENV
 from tests.fixtures_sandbox import SandboxFactory
 
 runner = CliRunner()
@@ -28,6 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AGGREGATOR_DATABASE_URL", raising=False)
     monkeypatch.delenv("AGGREGATOR_CONFIG", raising=False)
+    for name, value in SANDBOX_ENV.items():
+        monkeypatch.setenv(name, value)
 
 
 def prepared(sandbox: Sandbox, tmp_path: Path, db_url: str) -> Path:
@@ -141,6 +144,7 @@ def test_status_shows_each_account_after_a_sync(
 
 def _spawn_sync(config: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGGREGATOR_")}
+    env.update(SANDBOX_ENV)
     command = [sys.executable, "-m", "aggregator", "sync", "--config", str(config)]
     return subprocess.Popen(
         [*command, "--account", "wordpress-news"],
@@ -230,7 +234,7 @@ def test_sandbox_command_serves_until_interrupted(tmp_path: Path) -> None:
         deadline = time.monotonic() + 20
         while not config.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
-        feed = str(load_settings(config, environ={}).account("naver-blog").feed_url)
+        feed = str(load_settings(config, environ=SANDBOX_ENV).account("naver-blog").feed_url)
         with requests.get(feed, timeout=5) as response:
             assert response.status_code == 200
             assert "한빛구청" in response.text

@@ -16,6 +16,9 @@ from aggregator.sandbox.departments import DEPARTMENTS
 from aggregator.sandbox.models import BLOG_ACCOUNTS, SandboxAccount
 
 DEFAULT_DATABASE = "data/demo.db"
+SANDBOX_ENV: dict[str, str] = {}
+"""The environment variables the written config's `{env: NAME}` secrets name, with the
+tokens this sandbox accepts (sandbox-only values: they open nothing real)."""
 INTERVAL_MINUTES = 15
 HEADER = """\
 # Demo configuration for the offline platform sandbox ({base_url}).
@@ -68,7 +71,7 @@ def render_config(base_url: str, database_url: str | None = None) -> str:
         build_config(base_url, database_url), allow_unicode=True, sort_keys=False, width=100
     )
     text = HEADER.format(base_url=base_url) + body
-    parse_settings(text, source="sandbox config")
+    parse_settings(text, source="sandbox config", environ=SANDBOX_ENV)
     return text
 
 

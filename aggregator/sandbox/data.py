@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from aggregator.sandbox import comment_texts, post_texts, texts
 from aggregator.sandbox.clock import DEFAULT_START, KST
 from aggregator.sandbox.models import (
-    BLOG_ACCOUNTS,
+    ACCOUNTS,
     ID_SPACE,
     CommentEdit,
     Person,
@@ -82,7 +82,7 @@ class DataSet:
         seed: int = 7,
         comments: int = 400,
         start: datetime = DEFAULT_START,
-        accounts: tuple[SandboxAccount, ...] = BLOG_ACCOUNTS,
+        accounts: tuple[SandboxAccount, ...] = ACCOUNTS,
     ) -> None:
         if comments < 0:
             raise ValueError(f"comments must be >= 0, got {comments}")

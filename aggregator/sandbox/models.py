@@ -96,6 +96,39 @@ BLOG_ACCOUNTS: tuple[SandboxAccount, ...] = (
 )
 
 
+SOCIAL_ACCOUNTS: tuple[SandboxAccount, ...] = (
+    SandboxAccount(
+        key="facebook",
+        number=4,
+        platform="facebook",
+        flavor="page",
+        handle="104392018734562",
+        name="한빛구청",
+        description="한빛구청 공식 페이스북 페이지입니다.",
+        url="https://www.facebook.com/hanbitgu.official",
+        post_count=45,
+        comment_share=2.0,
+        staff_handle="104392018734562",
+    ),
+    SandboxAccount(
+        key="twitter",
+        number=5,
+        platform="twitter",
+        flavor="x",
+        handle="hanbit_gu",
+        name="한빛구청",
+        description="한빛구청 공식 X 계정입니다.",
+        url="https://x.com/hanbit_gu",
+        post_count=80,
+        comment_share=1.0,
+        staff_handle="hanbit_gu",
+    ),
+)
+
+ACCOUNTS: tuple[SandboxAccount, ...] = BLOG_ACCOUNTS + SOCIAL_ACCOUNTS
+"""Every account of the sandbox world; platform modules pick theirs by `platform`."""
+
+
 @dataclass(frozen=True, slots=True)
 class PostRevision:
     """A later version of a post, visible from `at`."""
