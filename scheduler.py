@@ -1,22 +1,110 @@
-"""The long-running scheduler (APScheduler) for systemd — not built yet.
+"""The long-running scheduler: `python scheduler.py [--config PATH] [-v]` (e.g. under systemd).
 
-Until it is, run `aggregator sync --trigger cron` from cron (see README.md). This
-file refuses to start rather than pretend to schedule anything.
+One APScheduler 3.x `BlockingScheduler` (time zone from config, Asia/Seoul), one job
+per enabled account built from `config.yaml` at start (jobs live in memory: the config
+is the one source of truth; restart to apply changes). Only one scheduler runs per
+database: a second one exits with code 3. SIGTERM or SIGINT: running syncs stop after
+the page in flight is stored (or rolled back), and the process exits within
+`scheduler.shutdown_timeout_seconds`.
+
+Exit codes: 0 stopped cleanly; 2 bad config or database; 3 another scheduler holds the
+lease; 4 running syncs did not stop within the shutdown timeout.
 """
 
 from __future__ import annotations
 
+import argparse
+import logging
+import os
+import signal
 import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from types import FrameType
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from aggregator.config import ConfigError, Settings, load_settings
+from aggregator.db import DatabaseError
+from aggregator.runner import open_engine
+from aggregator.scheduling import LEASE_NAME, SchedulerService, describe
+from aggregator.store import Store
+
+log = logging.getLogger("scheduler")
 
 
-def main() -> int:
-    """Explain that the scheduler is not available yet; exit non-zero."""
-    print(
-        "scheduler.py is not implemented yet: run `aggregator sync --trigger cron` from cron "
-        "(see README.md, 'Running it on a schedule').",
-        file=sys.stderr,
+def main(argv: list[str] | None = None) -> int:
+    """Run the scheduler until SIGTERM/SIGINT; return the exit code."""
+    args = _parse(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
-    return 2
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    try:
+        settings = load_settings(args.config)
+        store = Store(open_engine(settings))
+    except (ConfigError, DatabaseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return run(settings, store)
+    finally:
+        store.close()
+
+
+def run(settings: Settings, store: Store) -> int:
+    """Hold the lease, build the jobs, block until asked to stop."""
+    service = SchedulerService(settings, store)
+    ttl = timedelta(seconds=settings.scheduler.lease_seconds)
+    holder = store.acquire_service_lease(LEASE_NAME, service.holder, ttl)
+    if holder is not None:
+        print(
+            f"error: another scheduler is running for this database ({holder.host} pid "
+            f"{holder.pid}); stop it first, or wait {settings.scheduler.lease_seconds}s "
+            "if it crashed",
+            file=sys.stderr,
+        )
+        return 3
+    scheduler = service.configure(BlockingScheduler())
+    _on_signals(service.stop)
+    for job in describe(scheduler):
+        log.info("job %s: %s", job["id"], job["trigger"])
+    try:
+        scheduler.start()
+    finally:
+        store.release_service_lease(LEASE_NAME, service.holder)
+    return _wait_for_running(service, settings.scheduler.shutdown_timeout_seconds)
+
+
+def _wait_for_running(service: SchedulerService, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while service.running and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if service.running:
+        log.error("%d syncs still running after %ss: exiting anyway", service.running, timeout)
+        sys.stderr.flush()
+        os._exit(4)  # their open transactions roll back; nothing half-applied is kept
+    return 0
+
+
+def _on_signals(stop: Callable[[], None]) -> None:
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        log.warning("received %s", signal.Signals(signum).name)
+        stop()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--config", "-c", type=Path, default=None, help="config file")
+    parser.add_argument("--verbose", "-v", action="store_true", help="log each job")
+    return parser.parse_args(argv)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ import json
 import logging
 import sys
 from contextlib import closing
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -21,7 +20,14 @@ from rich.console import Console
 from aggregator import output
 from aggregator.config import ConfigError, Settings, load_settings, redacted_dump
 from aggregator.db import DatabaseError, upgrade
-from aggregator.runner import exit_code, open_engine, select_accounts, sync_accounts
+from aggregator.runner import (
+    account_health,
+    alert_on_changes,
+    exit_code,
+    open_engine,
+    select_accounts,
+    sync_accounts,
+)
 from aggregator.store import Store
 
 app = typer.Typer(
@@ -119,6 +125,7 @@ def sync(
         output.progress(stderr, enabled=not as_json and stderr.is_terminal) as on_batch,
     ):
         results = sync_accounts(store, settings, accounts, trigger, on_batch, reconcile)
+        alert_on_changes(store, settings)
     code = exit_code(results)
     if as_json:
         print(json.dumps({"ok": code == 0, "accounts": [r.as_dict() for r in results]},
@@ -129,16 +136,28 @@ def sync(
 
 
 @app.command()
-def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """Show per account: last run, last success, cursors, item counts, last error."""
+def status(
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 when any account is stale or failing.")
+    ] = False,
+) -> None:
+    """Per account: health state, last success, lag, failures, next run, items, usage."""
     settings = settings_or_exit(config)
     with closing(store_or_exit(settings)) as store:
-        statuses = store.account_statuses(settings.timezone)
+        rows = output.status_rows(settings, store.account_statuses(settings.timezone))
+        healths = account_health(store, settings)
     if as_json:
-        rows = [asdict(s) for s in statuses]
-        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
-        return
-    output.print_statuses(stdout, statuses, settings.timezone)
+        print(
+            json.dumps(output.status_json(rows, healths), ensure_ascii=False, indent=2, default=str)
+        )
+    else:
+        output.print_statuses(stdout, rows, healths, settings.timezone)
+    problems = [h.account for h in healths if h.is_problem]
+    if check and problems:
+        stderr.print(f"problem accounts: {', '.join(problems)}", highlight=False)
+        raise typer.Exit(1)
 
 
 @db_app.command("upgrade")

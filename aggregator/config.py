@@ -104,6 +104,8 @@ class AccountBase(Strict):
     display_name: str | None = None
     enabled: bool = True
     schedule: Schedule = Schedule(interval_minutes=30)
+    reconcile_schedule: Schedule | None = None
+    """When set, `scheduler.py` also runs the slower reconcile pass (edits, deletions)."""
 
     @field_validator("name")
     @classmethod
@@ -226,7 +228,43 @@ class HttpSection(Strict):
 class SyncSection(Strict):
     """How one sync run behaves."""
 
-    run_deadline_seconds: Annotated[int, Field(ge=10, le=6 * 3600)] = 900
+    run_deadline_seconds: Annotated[int, Field(ge=1, le=6 * 3600)] = 900
+
+
+class EmailAlerts(Strict):
+    """Alerts by e-mail through an SMTP server."""
+
+    smtp_host: str
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    starttls: bool = True
+    username: str | None = None
+    password: Secret | None = None
+    sender: str
+    recipients: Annotated[list[str], Field(min_length=1)]
+
+
+class AlertsSection(Strict):
+    """When and where to raise alerts about accounts and the scheduler."""
+
+    email: EmailAlerts | None = None
+    webhook_url: HttpUrl | None = None
+    failing_after: Annotated[int, Field(ge=1, le=100)] = 3
+    """Consecutive failed runs after which an account counts as failing."""
+    stale_after_intervals: Annotated[float, Field(ge=1.5, le=100)] = 3
+    """No success for this many schedule intervals: the account is stale."""
+    skipped_runs: Annotated[int, Field(ge=1, le=100)] = 3
+    """Consecutive skipped scheduler runs of one job that raise an alert."""
+
+
+class SchedulerSection(Strict):
+    """How `scheduler.py` runs its jobs."""
+
+    max_workers: Annotated[int, Field(ge=1, le=16)] = 2
+    misfire_grace_seconds: Annotated[int, Field(ge=1, le=24 * 3600)] = 600
+    shutdown_timeout_seconds: Annotated[int, Field(ge=1, le=600)] = 30
+    lease_seconds: Annotated[int, Field(ge=30, le=3600)] = 120
+    """A scheduler that stops renewing its lease for this long counts as gone."""
+    health_check_minutes: Annotated[int, Field(ge=1, le=1440)] = 5
 
 
 class Settings(Strict):
@@ -236,6 +274,8 @@ class Settings(Strict):
     timezone: str = "Asia/Seoul"
     http: HttpSection = HttpSection()
     sync: SyncSection = SyncSection()
+    scheduler: SchedulerSection = SchedulerSection()
+    alerts: AlertsSection = AlertsSection()
     departments: list[str] = Field(default_factory=list)
     accounts: list[Account] = Field(default_factory=list)
     base_dir: Path = Field(default=Path("."), exclude=True)

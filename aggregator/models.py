@@ -233,3 +233,25 @@ class SyncLock(SQLModel, table=True):
     holder: str = Field(max_length=200)
     acquired_at: datetime = _utc_column()
     expires_at: datetime = _utc_column()
+
+
+class ServiceLease(SQLModel, table=True):
+    """A named lease held by one process (the scheduler): one holder per database."""
+
+    __tablename__ = "service_lease"
+
+    name: str = Field(primary_key=True, max_length=50)
+    holder: str = Field(max_length=200)
+    acquired_at: datetime = _utc_column()
+    expires_at: datetime = _utc_column()
+
+
+class AccountHealth(SQLModel, table=True):
+    """The last health state seen for an account, so each change alerts exactly once."""
+
+    __tablename__ = "account_health"
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    state: str = Field(max_length=30)
+    since: datetime = _utc_column()
+    alerted_at: datetime | None = _utc_column(nullable=True)

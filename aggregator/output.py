@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
@@ -12,6 +14,8 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
+from aggregator.config import Settings
+from aggregator.health import Health
 from aggregator.store import AccountStatus
 from aggregator.sync import RunResult
 
@@ -55,37 +59,100 @@ def _warning_summary(warnings: Sequence[str]) -> str:
     return first + more
 
 
-def print_statuses(console: Console, statuses: Sequence[AccountStatus], timezone: str) -> None:
-    """One row per account known to the database."""
-    if not statuses:
-        console.print("no accounts synced yet: run `aggregator sync`")
-        return
+@dataclass(frozen=True)
+class StatusRow:
+    """A configured account with what the database knows about it (None: never synced)."""
+
+    account: Any
+    stored: AccountStatus | None
+
+
+def status_rows(settings: Settings, statuses: Sequence[AccountStatus]) -> list[StatusRow]:
+    """Every configured account, then stored accounts no longer in the config."""
+    by_name = {s.name: s for s in statuses}
+    rows = [StatusRow(a, by_name.pop(a.name, None)) for a in settings.accounts]
+    return rows + [StatusRow(None, s) for s in by_name.values()]
+
+
+def status_json(rows: Sequence[StatusRow], healths: Sequence[Health]) -> list[dict[str, Any]]:
+    """`status --json`: stored facts, health and month-to-date usage per account."""
+    health_by_name = {h.account: h for h in healths}
+    result = []
+    for row in rows:
+        name = row.account.name if row.account else row.stored.name if row.stored else "?"
+        entry: dict[str, Any] = asdict(row.stored) if row.stored else {"name": name}
+        entry["configured"] = row.account is not None
+        health = health_by_name.get(name)
+        if health is not None:
+            entry.update(
+                state=health.state, state_label=health.label,
+                lag_seconds=health.lag.total_seconds() if health.lag else 0,
+                consecutive_failures=health.consecutive_failures,
+                next_run_at=health.next_run_at,
+            )  # fmt: skip
+        budget = getattr(row.account, "monthly_budget", None)
+        if budget is not None and row.stored is not None:
+            entry["month_usage"]["budget"] = budget
+            entry["month_usage"]["remaining"] = round(budget - row.stored.month_usage.cost, 6)
+        result.append(entry)
+    return result
+
+
+def print_statuses(
+    console: Console, rows: Sequence[StatusRow], healths: Sequence[Health], timezone: str
+) -> None:
+    """One row per account: state, last success, lag, failures, next run, items, usage."""
     zone = ZoneInfo(timezone)
-    table = Table(title=f"accounts (times in {timezone})", title_justify="left")
-    for column in ("account", "platform", "posts", "comments", "last run", "last success"):
+    health_by_name = {h.account: h for h in healths}
+    table = Table(title=f"accounts (times: {timezone}, month-day)", title_justify="left")
+    table.add_column("account", no_wrap=True)
+    table.add_column("state", no_wrap=True)
+    for column in ("last success", "lag", "fails", "next run", "items"):
         table.add_column(column)
-    table.add_column("cursor / last error", overflow="fold")
-    for s in statuses:
-        style = STATUS_STYLE.get(s.last_run_status or "", "red")
-        last_run = f"[{style}]{s.last_run_status}[/] {_local(s.last_run_started_at, zone)}"
-        detail = s.last_error or _cursor_summary(s.cursors)
-        if s.month_usage.units_read or s.month_usage.cost:
-            usage = s.month_usage
-            detail += f"\nthis month: {usage.units_read} reads, ${usage.cost:.2f}"
+    table.add_column("last error / usage", overflow="fold", ratio=1)
+    for row in rows:
+        name = row.account.name if row.account else (row.stored.name if row.stored else "?")
+        health = health_by_name.get(name)
+        stored = row.stored
+        state = health.label if health else "not in config"
+        style = "red" if health and health.is_problem else "green" if state == "ok" else "yellow"
         table.add_row(
-            s.name, s.platform, str(s.posts), str(s.comments),
-            last_run if s.last_run_status else "never",
-            _local(s.last_success_at, zone), detail,
+            name, f"[{style}]{state}[/]",
+            _local(stored.last_success_at if stored else None, zone),
+            _duration(health.lag if health else None),
+            str(health.consecutive_failures if health else 0),
+            _local(health.next_run_at if health else None, zone),
+            f"{stored.posts}/{stored.comments}" if stored else "-",
+            _detail(row),
         )  # fmt: skip
     console.print(table)
+    console.print("items = posts/comments stored", style="dim")
+
+
+def _detail(row: StatusRow) -> str:
+    stored = row.stored
+    if stored is None:
+        return ""
+    detail = stored.last_error or ""
+    usage = stored.month_usage
+    budget = getattr(row.account, "monthly_budget", None)
+    if usage.units_read or usage.cost or budget is not None:
+        spent = f"this month: {usage.units_read} reads, ${usage.cost:.2f}"
+        if budget is not None:
+            spent += f" of ${budget:.2f} (${budget - usage.cost:.2f} left)"
+        detail = f"{detail}\n{spent}" if detail else spent
+    return detail
+
+
+def _duration(value: timedelta | None) -> str:
+    if value is None:
+        return "-"
+    minutes = int(value.total_seconds() // 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
 
 
 def _local(value: datetime | None, zone: ZoneInfo) -> str:
-    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "-"
-
-
-def _cursor_summary(cursors: dict[str, object]) -> str:
-    return ", ".join(sorted(cursors)) if cursors else "-"
+    return value.astimezone(zone).strftime("%m-%d %H:%M") if value else "-"
 
 
 @contextmanager

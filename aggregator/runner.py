@@ -8,9 +8,11 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from aggregator.alerts import Alert, notify_changes, senders
 from aggregator.config import ConfigError, Settings
 from aggregator.connector import RunStatus
 from aggregator.db import create_db_engine, require_current_schema
+from aggregator.health import Health, assess
 from aggregator.http import HttpSettings
 from aggregator.store import Store
 from aggregator.sync import AlreadyRunning, RunResult, SyncOptions, sync_account
@@ -66,11 +68,15 @@ def sync_accounts(
     trigger: str,
     on_batch: Callable[[RunResult], None] | None = None,
     reconcile: bool = False,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[RunResult]:
     """Sync each account in turn; one failing (or locked) account never stops the others."""
     results = []
     for account in accounts:
+        if should_stop is not None and should_stop():
+            break
         options = SyncOptions(
+            should_stop=should_stop,
             trigger=trigger,
             reconcile=reconcile,
             timezone=settings.timezone,
@@ -86,6 +92,27 @@ def sync_accounts(
     return results
 
 
+def account_health(store: Store, settings: Settings) -> list[Health]:
+    """The health of every configured account, from the stored runs."""
+    statuses = {s.name: s for s in store.account_statuses(settings.timezone)}
+    now = store.clock()
+    return [
+        assess(account, statuses.get(account.name), settings.alerts, settings.timezone, now)
+        for account in settings.accounts
+    ]
+
+
+def alert_on_changes(store: Store, settings: Settings) -> list[Alert]:
+    """Send (once) the alerts for accounts whose health changed; never raises."""
+    try:
+        stored = {s.name for s in store.account_statuses(settings.timezone)}
+        healths = [h for h in account_health(store, settings) if h.account in stored]
+        return notify_changes(store, healths, senders(settings.alerts))
+    except Exception:
+        log.exception("checking account health for alerts failed")
+        return []
+
+
 def exit_code(results: Sequence[RunResult]) -> int:
     """0 when all succeeded, 1 when any failed, 3 when the only problem was a held lock."""
     if any(not r.ok and r.status != ALREADY_RUNNING for r in results):
@@ -95,4 +122,12 @@ def exit_code(results: Sequence[RunResult]) -> int:
     return 0
 
 
-__all__ = ["RunStatus", "exit_code", "open_engine", "select_accounts", "sync_accounts"]
+__all__ = [
+    "RunStatus",
+    "account_health",
+    "alert_on_changes",
+    "exit_code",
+    "open_engine",
+    "select_accounts",
+    "sync_accounts",
+]

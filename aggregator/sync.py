@@ -38,6 +38,12 @@ class AlreadyRunning(Exception):
     """Another process is syncing this account right now."""
 
 
+class Interrupted(ConnectorError):
+    """The process is shutting down; what was stored stays, the rest comes next run."""
+
+    status = RunStatus.INTERRUPTED
+
+
 @dataclass
 class RunResult:
     """What one account's sync did (also printed by `aggregator sync --json`)."""
@@ -102,6 +108,8 @@ class SyncOptions:
     http: HttpSettings = field(default_factory=HttpSettings)
     on_batch: Callable[[RunResult], None] | None = None
     """Called after each stored batch (progress bars)."""
+    should_stop: Callable[[], bool] | None = None
+    """Checked after each stored batch: True ends the run as `interrupted` (shutdown)."""
 
 
 def sync_account(
@@ -154,6 +162,8 @@ def _locked_run(
             result.add_batch_info(batch)
             if options.on_batch is not None:
                 options.on_batch(result)
+            if options.should_stop is not None and options.should_stop():
+                raise Interrupted("stopped for shutdown after the last stored page")
             left = http.seconds_left()
             if left is not None and left <= 0:
                 raise DeadlineExceeded(f"run deadline of {options.deadline_seconds:.0f}s reached")

@@ -71,7 +71,7 @@ def test_db_upgrade_then_status_shows_no_accounts_yet(tmp_path: Path) -> None:
     assert (tmp_path / "test.db").exists()
     status = runner.invoke(app, ["status", "--config", str(path)])
     assert status.exit_code == 0, status.output
-    assert "no accounts synced yet" in status.output
+    assert "never synced" in status.output
 
 
 def test_database_url_environment_variable_wins(
@@ -116,15 +116,18 @@ def test_every_command_is_documented_in_the_readme() -> None:
     assert missing == []
 
 
-def test_scheduler_does_not_pretend_to_work() -> None:
+def test_scheduler_with_a_bad_config_exits_2_naming_the_problem(tmp_path: Path) -> None:
     import subprocess
     import sys
 
+    config = write_config(tmp_path, "scheduler: {max_workers: 0}\n")
     done = subprocess.run(
-        [sys.executable, str(ROOT / "scheduler.py")], capture_output=True, text=True, check=False
-    )
+        [sys.executable, str(ROOT / "scheduler.py"), "--config", str(config)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
     assert done.returncode == 2
-    assert "not implemented yet" in done.stderr
+    assert "scheduler.max_workers" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_sync_of_a_locked_account_exits_3_with_a_clear_message(tmp_path: Path) -> None:

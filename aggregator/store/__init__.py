@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -19,17 +18,19 @@ from sqlalchemy.exc import IntegrityError
 
 from aggregator.connector import Clock, RunStatus, Usage
 from aggregator.db import read_connection, write_transaction
-from aggregator.models import Account, Comment, Post, SyncCursor, SyncRun
+from aggregator.models import Account, AccountHealth, Comment, Post, SyncCursor, SyncRun
 from aggregator.records import Batch, JSONValue
 from aggregator.store import locks
 from aggregator.store.presence import apply_presence
 from aggregator.store.upsert import Counts, upsert_comments, upsert_posts
+from aggregator.timeutil import month_start
 
 ACCOUNT = Account.__table__  # type: ignore[attr-defined]
 POST = Post.__table__  # type: ignore[attr-defined]
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
 CURSOR = SyncCursor.__table__  # type: ignore[attr-defined]
 RUN = SyncRun.__table__  # type: ignore[attr-defined]
+HEALTH = AccountHealth.__table__  # type: ignore[attr-defined]
 
 __all__ = ["AccountStatus", "BatchResult", "Counts", "Store"]
 
@@ -63,6 +64,7 @@ class AccountStatus:
     last_error: str | None
     cursors: dict[str, JSONValue]
     month_usage: Usage = field(default_factory=Usage)
+    consecutive_failures: int = 0
 
 
 class Store:
@@ -177,33 +179,78 @@ class Store:
     def month_usage(self, account_id: int, timezone: str) -> Usage:
         """Units read and cost of an account's runs since the month began (in `timezone`)."""
         with read_connection(self.engine) as conn:
-            return _usage_since(conn, account_id, _month_start(self.clock(), timezone))
+            return _usage_since(conn, account_id, month_start(self.clock(), timezone))
+
+    # health -------------------------------------------------------------------
+    def health_states(self) -> dict[str, str]:
+        """The last recorded health state per account name."""
+        query = sa.select(ACCOUNT.c.name, HEALTH.c.state).join(
+            HEALTH, HEALTH.c.account_id == ACCOUNT.c.id
+        )
+        with read_connection(self.engine) as conn:
+            states: dict[str, str] = dict(conn.execute(query).all())
+            return states
+
+    def record_health(self, account_name: str, state: str, alerted: bool) -> None:
+        """Remember an account's new health state (and whether an alert went out)."""
+        now = self.clock()
+        with write_transaction(self.engine) as conn:
+            account_id = conn.execute(
+                sa.select(ACCOUNT.c.id).where(ACCOUNT.c.name == account_name)
+            ).scalar_one()
+            values = {"state": state, "since": now, "alerted_at": now if alerted else None}
+            updated = conn.execute(
+                sa.update(HEALTH).where(HEALTH.c.account_id == account_id).values(**values)
+            )
+            if updated.rowcount == 0:
+                conn.execute(sa.insert(HEALTH).values(account_id=account_id, **values))
 
     # locks --------------------------------------------------------------------
     def acquire_lock(
         self, account_id: int, holder: locks.Holder, ttl: timedelta
     ) -> locks.Holder | None:
         """Take the account's sync lease; None on success, else who holds it."""
-        try:
-            with write_transaction(self.engine) as conn:
-                return locks.try_acquire(conn, account_id, holder, self.clock(), ttl)
-        except IntegrityError:  # another process inserted the lease row first
-            return locks.Holder("unknown", -1, "")
+        return self._acquire(locks.LOCK, {"account_id": account_id}, holder, ttl)
 
     def release_lock(self, account_id: int, holder: locks.Holder) -> None:
         """Give the account's sync lease back."""
         with write_transaction(self.engine) as conn:
-            locks.release(conn, account_id, holder)
+            locks.release(conn, locks.LOCK, {"account_id": account_id}, holder)
+
+    def acquire_service_lease(
+        self, name: str, holder: locks.Holder, ttl: timedelta
+    ) -> locks.Holder | None:
+        """Take the lease of a service (the scheduler); None on success, else its holder."""
+        return self._acquire(locks.SERVICE, {"name": name}, holder, ttl)
+
+    def renew_service_lease(self, name: str, holder: locks.Holder, ttl: timedelta) -> bool:
+        """Extend our service lease; False when another process has taken it over."""
+        with write_transaction(self.engine) as conn:
+            return locks.renew(conn, locks.SERVICE, {"name": name}, holder, self.clock(), ttl)
+
+    def release_service_lease(self, name: str, holder: locks.Holder) -> None:
+        """Give a service lease back."""
+        with write_transaction(self.engine) as conn:
+            locks.release(conn, locks.SERVICE, {"name": name}, holder)
+
+    def _acquire(
+        self, table: sa.Table, key: Mapping[str, Any], holder: locks.Holder, ttl: timedelta
+    ) -> locks.Holder | None:
+        try:
+            with write_transaction(self.engine) as conn:
+                return locks.try_acquire(conn, table, key, holder, self.clock(), ttl)
+        except IntegrityError:  # another process inserted the lease row first
+            return locks.Holder("unknown", -1, "")
 
     # reading ------------------------------------------------------------------
     def account_statuses(self, timezone: str = "Asia/Seoul") -> list[AccountStatus]:
         """Per account: item counts, last run, last success, cursors, month-to-date usage."""
         with read_connection(self.engine) as conn:
             accounts = conn.execute(sa.select(ACCOUNT).order_by(ACCOUNT.c.name)).all()
-            month_start = _month_start(self.clock(), timezone)
-            return [self._status(conn, account, month_start) for account in accounts]
+            since = month_start(self.clock(), timezone)
+            return [self._status(conn, account, since) for account in accounts]
 
-    def _status(self, conn: Connection, account: Any, month_start: datetime) -> AccountStatus:
+    def _status(self, conn: Connection, account: Any, month_began: datetime) -> AccountStatus:
         def count(table: sa.Table) -> int:
             query = sa.select(sa.func.count()).where(table.c.account_id == account.id)
             return int(conn.execute(query).scalar_one())
@@ -229,7 +276,8 @@ class Store:
             last_success_at=_as_utc(success),
             last_error=last.error if last else None,
             cursors={row.stream: row.value for row in cursors},
-            month_usage=_usage_since(conn, account.id, month_start),
+            month_usage=_usage_since(conn, account.id, month_began),
+            consecutive_failures=_failures_since_success(conn, account.id),
         )
 
     def count_rows(self, table: str) -> int:
@@ -241,10 +289,18 @@ class Store:
             )
 
 
-def _month_start(now: datetime, timezone: str) -> datetime:
-    """The first instant of `now`'s calendar month in `timezone`, as UTC."""
-    local = now.astimezone(ZoneInfo(timezone))
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+def _failures_since_success(conn: Connection, account_id: int) -> int:
+    """Finished runs that did not succeed since the last one that did."""
+    runs = RUN.c.account_id == account_id
+    last_ok = sa.select(sa.func.max(RUN.c.started_at)).where(
+        runs, RUN.c.status.in_(RunStatus.SUCCESSFUL)
+    )
+    query = sa.select(sa.func.count()).where(
+        runs,
+        RUN.c.status.not_in([*RunStatus.SUCCESSFUL, RunStatus.RUNNING]),
+        sa.or_(last_ok.scalar_subquery().is_(None), RUN.c.started_at > last_ok.scalar_subquery()),
+    )
+    return int(conn.execute(query).scalar_one())
 
 
 def _usage_since(conn: Connection, account_id: int, since: datetime) -> Usage:

@@ -1,8 +1,9 @@
-"""Per-account sync leases, so cron and the scheduler never sync one account at once.
+"""Leases: per account (`sync_lock`), so cron and the scheduler never sync one account
+at once, and per service (`service_lease`), so only one scheduler runs per database.
 
-A lease is a row in `sync_lock` naming its holder (host, process id, token) and an
-expiry. A lease is taken over when it has expired, or when its holder was a
-process on this host that no longer exists (a crashed or killed sync).
+A lease is a row naming its holder (host, process id, token) and an expiry. It is
+taken over when it has expired, or when its holder was a process on this host that
+no longer exists (a crashed or killed sync).
 """
 
 from __future__ import annotations
@@ -10,15 +11,18 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from aggregator.models import SyncLock
+from aggregator.models import ServiceLease, SyncLock
 
 LOCK = SyncLock.__table__  # type: ignore[attr-defined]
+SERVICE = ServiceLease.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -59,26 +63,48 @@ class Holder:
 
 
 def try_acquire(
-    conn: Connection, account_id: int, holder: Holder, now: datetime, ttl: timedelta
+    conn: Connection,
+    table: sa.Table,
+    key: Mapping[str, Any],
+    holder: Holder,
+    now: datetime,
+    ttl: timedelta,
 ) -> Holder | None:
-    """Take the lease; return None on success, else the current holder."""
+    """Take the lease row `key` of `table`; return None on success, else its current holder."""
     values = {"holder": holder.encode(), "acquired_at": now, "expires_at": now + ttl}
-    query = sa.select(LOCK.c.holder, LOCK.c.expires_at).where(LOCK.c.account_id == account_id)
+    where = _where(table, key)
+    query = sa.select(table.c.holder, table.c.expires_at).where(where)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
     current = conn.execute(query).first()
     if current is None:
-        conn.execute(sa.insert(LOCK).values(account_id=account_id, **values))
+        conn.execute(sa.insert(table).values(**key, **values))
         return None
     current_holder = Holder.decode(current.holder)
-    if current.expires_at > now and not current_holder.is_dead_here():
+    if current_holder != holder and current.expires_at > now and not current_holder.is_dead_here():
         return current_holder
-    conn.execute(sa.update(LOCK).where(LOCK.c.account_id == account_id).values(**values))
+    conn.execute(sa.update(table).where(where).values(**values))
     return None
 
 
-def release(conn: Connection, account_id: int, holder: Holder) -> None:
+def renew(
+    conn: Connection,
+    table: sa.Table,
+    key: Mapping[str, Any],
+    holder: Holder,
+    now: datetime,
+    ttl: timedelta,
+) -> bool:
+    """Extend a lease we hold; False when it was lost (expired and taken by another)."""
+    where = _where(table, key) & (table.c.holder == holder.encode())
+    updated = conn.execute(sa.update(table).where(where).values(expires_at=now + ttl))
+    return bool(updated.rowcount)
+
+
+def release(conn: Connection, table: sa.Table, key: Mapping[str, Any], holder: Holder) -> None:
     """Give the lease back (only if we still hold it)."""
-    conn.execute(
-        sa.delete(LOCK).where(LOCK.c.account_id == account_id, LOCK.c.holder == holder.encode())
-    )
+    conn.execute(sa.delete(table).where(_where(table, key), table.c.holder == holder.encode()))
+
+
+def _where(table: sa.Table, key: Mapping[str, Any]) -> sa.ColumnElement[bool]:
+    return sa.and_(*(table.c[name] == value for name, value in key.items()))

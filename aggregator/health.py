@@ -1,0 +1,124 @@
+"""Account health: is each account fresh, and if not, why? (pure, from runs and schedules)
+
+States, worst first: `needs_reauth` (a token must be renewed), `budget_exhausted`,
+`failing` (N consecutive failed runs), `stale` (no success for several schedule
+intervals), `throttled` (the last run was throttled; it resumes by itself), `never`
+(no run yet), `disabled`, `ok`. Only `needs_reauth`, `budget_exhausted`, `failing` and
+`stale` are problems that alert and make `aggregator status --check` fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+
+from aggregator.config import AlertsSection, Schedule
+from aggregator.connector import RunStatus
+from aggregator.store import AccountStatus
+
+PROBLEMS = frozenset({"needs_reauth", "budget_exhausted", "failing", "stale"})
+LABELS = {
+    "ok": "ok",
+    "never": "never synced",
+    "disabled": "disabled",
+    "stale": "stale",
+    "failing": "failing",
+    "needs_reauth": "re-authorisation needed",
+    "throttled": "throttled",
+    "budget_exhausted": "budget exhausted",
+}
+
+
+@dataclass(frozen=True)
+class Health:
+    """One account's health as `aggregator status` shows it."""
+
+    account: str
+    state: str
+    last_success_at: datetime | None
+    lag: timedelta | None
+    """How far the last success is behind the schedule (None: on time or never)."""
+    consecutive_failures: int
+    next_run_at: datetime | None
+    detail: str
+
+    @property
+    def is_problem(self) -> bool:
+        """True for states that alert and fail `status --check`."""
+        return self.state in PROBLEMS
+
+    @property
+    def label(self) -> str:
+        """The state in words."""
+        return LABELS.get(self.state, self.state)
+
+
+def schedule_interval(schedule: Schedule, timezone: str, now: datetime) -> timedelta:
+    """The expected time between runs (for a cron schedule: between its next two fires)."""
+    if schedule.interval_minutes is not None:
+        return timedelta(minutes=schedule.interval_minutes)
+    trigger = cron_trigger(schedule, timezone)
+    first = trigger.get_next_fire_time(None, now)
+    second = trigger.get_next_fire_time(first, first + timedelta(seconds=1)) if first else None
+    return (second - first) if first and second else timedelta(days=1)
+
+
+def cron_trigger(schedule: Schedule, timezone: str) -> CronTrigger:
+    """An APScheduler trigger for a 5-field cron expression in `timezone`."""
+    assert schedule.cron is not None
+    return CronTrigger.from_crontab(schedule.cron, timezone=timezone)
+
+
+def next_run(
+    schedule: Schedule, timezone: str, last_start: datetime | None, now: datetime
+) -> datetime:
+    """When the schedule next runs the account (an overdue interval run: now)."""
+    if schedule.interval_minutes is not None:
+        if last_start is None:
+            return now
+        return max(now, last_start + timedelta(minutes=schedule.interval_minutes))
+    fire: datetime | None = cron_trigger(schedule, timezone).get_next_fire_time(None, now)
+    return fire or now
+
+
+def assess(
+    account: Any, status: AccountStatus | None, alerts: AlertsSection, timezone: str, now: datetime
+) -> Health:
+    """The health of one configured account given its stored status (None: never synced)."""
+    interval = schedule_interval(account.schedule, timezone, now)
+    last_start = status.last_run_started_at if status else None
+    next_at = next_run(account.schedule, timezone, last_start, now) if account.enabled else None
+    success = status.last_success_at if status else None
+    overdue = now - (success + interval) if success else None
+    lag = overdue if overdue and overdue > timedelta(0) else None
+    failures = status.consecutive_failures if status else 0
+    state = _state(account, status, alerts, interval, now)
+    detail = (status.last_error or "") if status else ""
+    return Health(account.name, state, success, lag, failures, next_at, detail)
+
+
+def _state(
+    account: Any,
+    status: AccountStatus | None,
+    alerts: AlertsSection,
+    interval: timedelta,
+    now: datetime,
+) -> str:
+    if not account.enabled:
+        return "disabled"
+    if status is None or status.last_run_status is None:
+        return "never"
+    last = status.last_run_status
+    if last in (RunStatus.NEEDS_REAUTH, RunStatus.BUDGET_EXHAUSTED):
+        return "needs_reauth" if last == RunStatus.NEEDS_REAUTH else "budget_exhausted"
+    if status.consecutive_failures >= alerts.failing_after:
+        return "failing"
+    reference = status.last_success_at or status.last_run_started_at
+    if reference is not None and now - reference > interval * alerts.stale_after_intervals:
+        return "stale"
+    if last == RunStatus.THROTTLED:
+        return "throttled"
+    return "ok"

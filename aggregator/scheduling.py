@@ -1,0 +1,225 @@
+"""The scheduler's jobs, built from config (the one source of truth) on any APScheduler 3.x.
+
+Jobs: `sync:<account>` on each enabled account's schedule, `reconcile:<account>` where a
+`reconcile_schedule` is set, `health` (alerts on state changes), `lease` (keeps this
+scheduler the only one for the database), and whatever later features add with
+`register_job` (reports, retention). Every sync job calls the same function as the
+CLI, with the run deadline from config, so a hung server can never block later runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    JobExecutionEvent,
+    SchedulerEvent,
+)
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from aggregator.alerts import Alert, deliver, senders
+from aggregator.config import Schedule, Settings
+from aggregator.health import cron_trigger
+from aggregator.runner import alert_on_changes, sync_accounts
+from aggregator.store import Store
+from aggregator.store.locks import Holder
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "scheduler"
+
+
+@dataclass(frozen=True)
+class ExtraJob:
+    """A maintenance job that later features add (reports, retention)."""
+
+    id: str
+    schedule: Schedule
+    run: Callable[[Store, Settings], None]
+
+
+_REGISTRY: dict[str, ExtraJob] = {}
+
+
+def register_job(job: ExtraJob) -> None:
+    """Add a maintenance job to every scheduler built after this call."""
+    _REGISTRY[job.id] = job
+
+
+def trigger_for(schedule: Schedule, timezone: str) -> BaseTrigger:
+    """An interval or cron trigger in the office's time zone."""
+    if schedule.interval_minutes is not None:
+        return IntervalTrigger(minutes=schedule.interval_minutes, timezone=timezone)
+    return cron_trigger(schedule, timezone)
+
+
+class SchedulerService:
+    """Builds the jobs on a scheduler and runs them; counts skipped runs; stops cleanly."""
+
+    def __init__(self, settings: Settings, store: Store, holder: Holder | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.holder = holder or Holder.this_process()
+        self.stop_requested = threading.Event()
+        self.skips: Counter[str] = Counter()
+        self.running = 0
+        self._running_lock = threading.Lock()
+        self._channels = senders(settings.alerts)
+        self._scheduler: BaseScheduler | None = None
+
+    def stop(self) -> None:
+        """Ask running syncs to end after their current page and stop scheduling."""
+        log.warning("stopping: running syncs end after their current page")
+        self.stop_requested.set()
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    # -- building ---------------------------------------------------------------------
+    def configure(self, scheduler: BaseScheduler) -> BaseScheduler:
+        """Give `scheduler` our executor, defaults, listeners and every job."""
+        section = self.settings.scheduler
+        scheduler.configure(
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": ThreadPoolExecutor(section.max_workers)},
+            job_defaults={
+                "max_instances": 1,
+                "coalesce": True,
+                "misfire_grace_time": section.misfire_grace_seconds,
+            },
+            timezone=self.settings.timezone,
+        )
+        self._scheduler = scheduler
+        scheduler.add_listener(self._on_skip, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
+        scheduler.add_listener(self._on_done, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+        self._add_account_jobs(scheduler)
+        self._add_service_jobs(scheduler)
+        return scheduler
+
+    def _add_account_jobs(self, scheduler: BaseScheduler) -> None:
+        zone = self.settings.timezone
+        last_starts = {s.name: s.last_run_started_at for s in self.store.account_statuses(zone)}
+        for account in self.settings.accounts:
+            if not account.enabled:
+                continue
+            scheduler.add_job(
+                self.run_sync, trigger_for(account.schedule, zone), args=[account.name, False],
+                id=f"sync:{account.name}", name=f"sync {account.name}",
+                next_run_time=self._first_run(account.schedule, last_starts.get(account.name)),
+            )  # fmt: skip
+            if account.reconcile_schedule is not None:
+                scheduler.add_job(
+                    self.run_sync, trigger_for(account.reconcile_schedule, zone),
+                    args=[account.name, True], id=f"reconcile:{account.name}",
+                    name=f"reconcile {account.name}",
+                )  # fmt: skip
+
+    def _add_service_jobs(self, scheduler: BaseScheduler) -> None:
+        section = self.settings.scheduler
+        scheduler.add_job(
+            self.check_health, IntervalTrigger(minutes=section.health_check_minutes), id="health"
+        )
+        scheduler.add_job(
+            self.renew_lease,
+            IntervalTrigger(seconds=max(10, section.lease_seconds // 3)),
+            id="lease",
+        )
+        for job in _REGISTRY.values():
+            scheduler.add_job(
+                self._guarded(job), trigger_for(job.schedule, self.settings.timezone), id=job.id
+            )
+
+    def _first_run(self, schedule: Schedule, last_start: datetime | None) -> datetime | None:
+        """One catch-up run at start when an interval account is overdue (after downtime)."""
+        if schedule.interval_minutes is None:
+            return None  # a cron schedule runs at its next fire time
+        now = self.store.clock()
+        due = (
+            now if last_start is None else last_start + timedelta(minutes=schedule.interval_minutes)
+        )
+        return max(now, due)
+
+    # -- jobs -------------------------------------------------------------------------
+    def run_sync(self, account_name: str, reconcile: bool) -> None:
+        """One scheduled sync (or reconcile pass) of one account, then alerts."""
+        with self._running_lock:
+            self.running += 1
+        try:
+            account = self.settings.account(account_name)
+            results = sync_accounts(
+                self.store, self.settings, [account], "scheduler",
+                reconcile=reconcile, should_stop=self.stop_requested.is_set,
+            )  # fmt: skip
+            for result in results:
+                if not result.ok:
+                    log.warning("sync of %s: %s %s", result.account, result.status, result.error)
+            alert_on_changes(self.store, self.settings)
+        finally:
+            with self._running_lock:
+                self.running -= 1
+
+    def check_health(self) -> None:
+        """Alert on accounts that turned stale or failing (or recovered) without a sync."""
+        alert_on_changes(self.store, self.settings)
+
+    def renew_lease(self) -> None:
+        """Keep our lease; if another scheduler took it over, stop."""
+        ttl = timedelta(seconds=self.settings.scheduler.lease_seconds)
+        if not self.store.renew_service_lease(LEASE_NAME, self.holder, ttl):
+            log.error("the scheduler lease was taken over by another process: stopping")
+            self.stop()
+
+    def _guarded(self, job: ExtraJob) -> Callable[[], None]:
+        def run() -> None:
+            job.run(self.store, self.settings)
+
+        return run
+
+    # -- events -----------------------------------------------------------------------
+    def _on_skip(self, event: SchedulerEvent) -> None:
+        job_id = getattr(event, "job_id", "?")
+        self.skips[job_id] += 1
+        count = self.skips[job_id]
+        log.warning(
+            "skipped a run of job %s (%d in a row): the previous run is still busy "
+            "or the scheduler was late",
+            job_id,
+            count,
+        )
+        if count == self.settings.alerts.skipped_runs:
+            text = f"job {job_id} skipped {count} runs in a row: runs take longer than the schedule"
+            deliver(Alert(f"[aggregator] {job_id}: runs skipped", text), self._channels)
+
+    def _on_done(self, event: SchedulerEvent) -> None:
+        job_id = getattr(event, "job_id", "?")
+        self.skips[job_id] = 0
+        if isinstance(event, JobExecutionEvent) and event.exception is not None:
+            log.error("job %s failed: %r", job_id, event.exception)
+
+
+__all__ = ["ExtraJob", "SchedulerService", "describe", "register_job", "trigger_for"]
+
+
+def describe(scheduler: BaseScheduler) -> list[dict[str, Any]]:
+    """The jobs as plain data (id, trigger, next run, options) for logs and tests.
+
+    Before the scheduler starts, jobs are pending and carry only id and trigger.
+    """
+    fields = ("next_run_time", "max_instances", "coalesce", "misfire_grace_time")
+    return [
+        {"id": job.id, "trigger": str(job.trigger)} | {f: getattr(job, f, None) for f in fields}
+        for job in scheduler.get_jobs()
+    ]
