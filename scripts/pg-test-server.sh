@@ -24,6 +24,7 @@ case "${1:-start}" in
       as_owner "$bin/pg_ctl" -D "$data" -w -l "$data/server.log" \
         -o "-h 127.0.0.1 -p $port -k $data -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
         start >/dev/null
+      echo "export AGGREGATOR_TEST_PG_STARTED=1"   # the caller started it, the caller stops it
     fi
     echo "export AGGREGATOR_TEST_PG_URL=postgresql+psycopg://aggregator@127.0.0.1:$port/postgres"
     ;;

@@ -13,7 +13,9 @@ fi
 
 if [ -z "${AGGREGATOR_TEST_PG_URL:-}" ]; then
   eval "$(bash scripts/pg-test-server.sh start)"
-  trap 'bash scripts/pg-test-server.sh stop' EXIT
+  if [ -n "${AGGREGATOR_TEST_PG_STARTED:-}" ]; then  # leave a server someone else started
+    trap 'bash scripts/pg-test-server.sh stop' EXIT
+  fi
 fi
 
 .venv/bin/ruff check .
