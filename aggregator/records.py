@@ -66,6 +66,9 @@ class PostRecord:
     hidden_upstream: bool = False
     raw: Mapping[str, JSONValue] = field(default_factory=dict)
     source_url: str | None = None
+    comments_readable: bool = True
+    """False where the platform gives a comment count but no comment text (Pinterest):
+    a rising count then opens a "check this post" item for staff."""
 
     def __post_init__(self) -> None:
         if not self.external_id:

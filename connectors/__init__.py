@@ -13,6 +13,7 @@ _FACTORIES = {
     "blog": "connectors.blog:BlogConnector",
     "facebook": "connectors.facebook:FacebookConnector",
     "twitter": "connectors.twitter:TwitterConnector",
+    "pinterest": "connectors.pinterest:PinterestConnector",
 }
 
 

@@ -125,7 +125,21 @@ SOCIAL_ACCOUNTS: tuple[SandboxAccount, ...] = (
     ),
 )
 
-ACCOUNTS: tuple[SandboxAccount, ...] = BLOG_ACCOUNTS + SOCIAL_ACCOUNTS
+PINTEREST_ACCOUNT = SandboxAccount(
+    key="pinterest",
+    number=6,
+    platform="pinterest",
+    flavor="pinterest",
+    handle="hanbitgu",
+    name="한빛구청",
+    description="한빛구의 사계절과 행사 사진",
+    url="https://www.pinterest.com/hanbitgu/",
+    post_count=40,
+    comment_share=0.0,
+    # Pinterest gives comment counts only: the pinterest sandbox module derives them.
+)
+
+ACCOUNTS: tuple[SandboxAccount, ...] = BLOG_ACCOUNTS + SOCIAL_ACCOUNTS + (PINTEREST_ACCOUNT,)
 """Every account of the sandbox world; platform modules pick theirs by `platform`."""
 
 
