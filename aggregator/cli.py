@@ -1,4 +1,4 @@
-"""The `aggregator` command: sync, status, db, config, sandbox, demo.
+"""The `aggregator` command: sync, status, db, config, comments, checks, sandbox, demo.
 
 Exit codes: 0 success; 1 a sync failed; 2 bad input (config, arguments, database
 not upgraded); 3 the account is already being synced by another process.
@@ -7,28 +7,35 @@ not upgraded); 3 the account is already being synced by another process.
 from __future__ import annotations
 
 import json
-import logging
-import sys
 from contextlib import closing
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 import yaml
-from rich.console import Console
 
 from aggregator import output
-from aggregator.config import ConfigError, Settings, load_settings, redacted_dump
-from aggregator.db import DatabaseError, upgrade
+from aggregator.cli_common import (
+    ConfigOption,
+    JsonOption,
+    VerboseOption,
+    fail,
+    settings_or_exit,
+    setup_logging,
+    stderr,
+    stdout,
+    store_or_exit,
+)
+from aggregator.cli_manual import checks_app, comments_app
+from aggregator.config import ConfigError, redacted_dump
+from aggregator.db import upgrade
 from aggregator.runner import (
     account_health,
     alert_on_changes,
     exit_code,
-    open_engine,
     select_accounts,
     sync_accounts,
 )
-from aggregator.store import Store
 
 app = typer.Typer(
     help="한빛구청 SNS 소통 수집기: collects the district's posts and residents' comments.",
@@ -40,52 +47,8 @@ db_app = typer.Typer(help="Create or upgrade the database.", no_args_is_help=Tru
 config_app = typer.Typer(help="Validate or show the configuration.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
-
-stdout = Console()
-stderr = Console(stderr=True)
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", "-c", help="Config file (default: $AGGREGATOR_CONFIG or ./config.yaml)."
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log more to stderr.")]
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one clear error line to stderr and exit."""
-    stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def setup_logging(verbose: bool) -> None:
-    """Logs go to stderr; INFO with -v, else WARNING. Tokens never reach DEBUG here."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
-
-
-def settings_or_exit(path: Path | None) -> Settings:
-    """Load the config, or exit 2 with its problems listed."""
-    try:
-        return load_settings(path)
-    except ConfigError as exc:
-        fail(str(exc))
-
-
-def store_or_exit(settings: Settings) -> Store:
-    """Open the store at the current schema, or exit 2 saying how to fix it."""
-    try:
-        return Store(open_engine(settings))
-    except DatabaseError as exc:
-        fail(str(exc))
-    except Exception as exc:  # driver errors: unreachable server, bad URL, ...
-        fail(f"cannot open database: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+app.add_typer(comments_app, name="comments")
+app.add_typer(checks_app, name="checks")
 
 
 @app.command()

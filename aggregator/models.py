@@ -91,6 +91,8 @@ class Post(SQLModel, table=True):
     """When the current text was first seen (earlier texts are in `content_revision`)."""
     hidden_upstream: bool = False
     deleted_upstream_at: datetime | None = _utc_column(nullable=True)
+    comments_readable: bool = True
+    """False where the platform counts comments but never shows them (Pinterest)."""
 
 
 class Comment(SQLModel, table=True):
@@ -255,3 +257,32 @@ class AccountHealth(SQLModel, table=True):
     state: str = Field(max_length=30)
     since: datetime = _utc_column()
     alerted_at: datetime | None = _utc_column(nullable=True)
+
+
+class CheckItem(SQLModel, table=True):
+    """A "check this post" item: comments exist upstream that no API lets us read.
+
+    Opened when a post's comment count rises where the platform gives no comment text;
+    closed when staff have entered that many comments by hand, or dismissed it.
+    """
+
+    __tablename__ = "check_item"
+    __table_args__ = (sa.Index("ix_check_item_status", "status", "opened_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    post_id: int = Field(foreign_key="post.id", index=True)
+    platform: str = Field(max_length=20)
+    url: str | None = None
+    comments_before: int = 0
+    """The post's comment count before the new comments arrived."""
+    comments_now: int = 0
+    entered: int = 0
+    """Comments staff entered by hand for this post since the item opened."""
+    status: str = Field(default="open", max_length=20)
+    """open, entered (staff entered the comments) or dismissed."""
+    opened_at: datetime = _utc_column()
+    updated_at: datetime = _utc_column()
+    closed_at: datetime | None = _utc_column(nullable=True)
+    closed_by: str | None = None
+    note: str | None = None

@@ -111,7 +111,10 @@ def test_bad_trigger_is_rejected(tmp_path: Path) -> None:
 
 def test_every_command_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    commands = ["sync", "status", "db upgrade", "config check", "config show", "sandbox", "demo"]
+    commands = [
+        "sync", "status", "db upgrade", "config check", "config show", "sandbox", "demo",
+        "comments add", "comments import", "checks list", "checks dismiss",
+    ]  # fmt: skip
     missing = [c for c in commands if not re.search(rf"aggregator {c}\b", readme)]
     assert missing == []
 

@@ -7,7 +7,7 @@ transaction, so a crash after any page loses nothing and duplicates nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +20,7 @@ from aggregator.connector import Clock, RunStatus, Usage
 from aggregator.db import read_connection, write_transaction
 from aggregator.models import Account, AccountHealth, Comment, Post, SyncCursor, SyncRun
 from aggregator.records import Batch, JSONValue
-from aggregator.store import locks
+from aggregator.store import checks, locks
 from aggregator.store.presence import apply_presence
 from aggregator.store.upsert import Counts, upsert_comments, upsert_posts
 from aggregator.timeutil import month_start
@@ -204,6 +204,29 @@ class Store:
             )
             if updated.rowcount == 0:
                 conn.execute(sa.insert(HEALTH).values(account_id=account_id, **values))
+
+    # manual comments and check items -------------------------------------------
+    def find_post(self, reference: str, platform: str | None = None) -> int | None:
+        """The id of the post with this URL (query and fragment ignored) or external id."""
+        with read_connection(self.engine) as conn:
+            return checks.find_post(conn, reference, platform)
+
+    def add_manual_comments(
+        self, comments: Sequence[checks.ManualComment], entered_by: str
+    ) -> tuple[int, int]:
+        """Store hand-entered comments in one transaction; return (added, already present)."""
+        with write_transaction(self.engine) as conn:
+            return checks.add_manual_comments(conn, comments, entered_by, self.clock())
+
+    def check_items(self, include_closed: bool = False) -> list[dict[str, Any]]:
+        """ "Check this post" items, open ones first."""
+        with read_connection(self.engine) as conn:
+            return checks.list_items(conn, include_closed)
+
+    def dismiss_check_item(self, item_id: int, by: str, note: str | None = None) -> bool:
+        """Close an open check item without entering comments; False when not open."""
+        with write_transaction(self.engine) as conn:
+            return checks.dismiss(conn, item_id, by, note, self.clock())
 
     # locks --------------------------------------------------------------------
     def acquire_lock(

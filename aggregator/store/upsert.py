@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from aggregator.models import Comment, ContentRevision, Post
 from aggregator.records import CommentRecord, PostRecord
+from aggregator.store.checks import open_check_items
 
 LAST_SEEN_REFRESH = timedelta(hours=24)
 """An unchanged item's `last_seen_at` is rewritten at most this often."""
@@ -97,6 +98,7 @@ def upsert_posts(
     counts, writes, changed = _classify(rows, existing, COMPARED_POST_FIELDS, now)
     _write_revisions(conn, "post", changed, now)
     _execute_upsert(conn, POST, writes, POST_SOURCE_COLUMNS)
+    open_check_items(conn, [(row, existing.get(row["external_id"])) for row in writes], now)
     new_keys = [row["external_id"] for row in writes if row["external_id"] not in existing]
     _link_orphan_comments(conn, rows[0]["platform"] if rows else "", new_keys)
     return counts
@@ -122,55 +124,37 @@ def _last_wins(records: Sequence[Any]) -> list[Any]:
     return list(by_key.values())
 
 
+def _common_row(account_id: int, r: PostRecord | CommentRecord, now: datetime) -> dict[str, Any]:
+    """Columns posts and comments share: identity, content, provenance, seen times."""
+    return {
+        "account_id": account_id, "platform": str(r.platform), "external_id": r.external_id,
+        "text": r.text, "content_hash": r.content_hash, "author_id": r.author_id,
+        "author_name": r.author_name, "created_at": r.created_at, "metrics": dict(r.metrics),
+        "raw": dict(r.raw), "source_url": r.source_url, "hidden_upstream": r.hidden_upstream,
+        "fetched_at": now, "first_seen_at": now, "last_seen_at": now, "content_seen_at": now,
+    }  # fmt: skip
+
+
 def _post_row(account_id: int, r: PostRecord, now: datetime) -> dict[str, Any]:
     return {
-        "account_id": account_id,
-        "platform": str(r.platform),
-        "external_id": r.external_id,
+        **_common_row(account_id, r, now),
         "url": r.url,
         "title": r.title,
-        "text": r.text,
-        "content_hash": r.content_hash,
-        "author_id": r.author_id,
-        "author_name": r.author_name,
-        "created_at": r.created_at,
         "updated_upstream_at": r.updated_at,
         "comment_count": r.comment_count,
-        "metrics": dict(r.metrics),
-        "raw": dict(r.raw),
-        "source_url": r.source_url,
-        "fetched_at": now,
-        "first_seen_at": now,
-        "last_seen_at": now,
-        "content_seen_at": now,
-        "hidden_upstream": r.hidden_upstream,
+        "comments_readable": r.comments_readable,
     }
 
 
 def _comment_row(account_id: int, r: CommentRecord, now: datetime) -> dict[str, Any]:
     return {
-        "account_id": account_id,
-        "platform": str(r.platform),
-        "external_id": r.external_id,
+        **_common_row(account_id, r, now),
         "kind": str(r.kind),
         "post_id": None,
         "post_external_id": r.post_external_id,
         "parent_external_id": r.parent_external_id,
-        "author_id": r.author_id,
-        "author_name": r.author_name,
         "author_handle": r.author_handle,
-        "text": r.text,
-        "content_hash": r.content_hash,
-        "created_at": r.created_at,
         "permalink": r.permalink,
-        "metrics": dict(r.metrics),
-        "raw": dict(r.raw),
-        "source_url": r.source_url,
-        "fetched_at": now,
-        "first_seen_at": now,
-        "last_seen_at": now,
-        "content_seen_at": now,
-        "hidden_upstream": r.hidden_upstream,
         "by_account_owner": r.by_account_owner,
         "manual_entry": False,
     }
