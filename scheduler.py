@@ -28,6 +28,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from aggregator.config import ConfigError, Settings, load_settings
 from aggregator.db import DatabaseError
+from aggregator.routing import Router
 from aggregator.runner import open_engine
 from aggregator.scheduling import LEASE_NAME, SchedulerService, describe
 from aggregator.store import Store
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("urllib3").setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config)
-        store = Store(open_engine(settings))
+        store = Store(open_engine(settings), router=Router(settings.routing_rules))
     except (ConfigError, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

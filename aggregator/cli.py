@@ -1,4 +1,5 @@
-"""The `aggregator` command: sync, status, db, config, comments, checks, sandbox, demo.
+"""The `aggregator` command: sync, status, db, config, comments, checks, users, serve,
+sandbox, demo.
 
 Exit codes: 0 success; 1 a sync failed; 2 bad input (config, arguments, database
 not upgraded); 3 the account is already being synced by another process.
@@ -27,6 +28,7 @@ from aggregator.cli_common import (
     store_or_exit,
 )
 from aggregator.cli_manual import checks_app, comments_app
+from aggregator.cli_web import serve, users_app
 from aggregator.config import ConfigError, redacted_dump
 from aggregator.db import upgrade
 from aggregator.runner import (
@@ -49,6 +51,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(comments_app, name="comments")
 app.add_typer(checks_app, name="checks")
+app.add_typer(users_app, name="users")
+app.command()(serve)
 
 
 @app.command()
@@ -189,8 +193,13 @@ def demo(
     every_hours: Annotated[
         int, typer.Option("--every-hours", help="Simulated hours between syncs.", min=1, max=24)
     ] = 3,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the review inbox at the end.")
+    ] = True,
+    port: Annotated[int, typer.Option(help="Port of the inbox.", min=1, max=65535)] = 8000,
 ) -> None:
-    """Start the sandbox, write its config, replay DAYS days of syncs into a demo database."""
+    """Start the sandbox, write its config, replay DAYS days of syncs into a demo database,
+    create one demo login per role, then serve the review inbox (unless --no-serve)."""
     from aggregator.demo import run_demo
 
     setup_logging(False)
@@ -201,6 +210,7 @@ def demo(
         comments=comments,
         days=days,
         every_hours=every_hours,
+        serve_port=port if serve else None,
     )
     raise typer.Exit(code)
 

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from aggregator.config import ConfigError, Settings, load_settings
 from aggregator.db import DatabaseError
+from aggregator.routing import Router
 from aggregator.runner import open_engine
 from aggregator.store import Store
 
@@ -55,7 +56,7 @@ def settings_or_exit(path: Path | None) -> Settings:
 def store_or_exit(settings: Settings) -> Store:
     """Open the store at the current schema, or exit 2 saying how to fix it."""
     try:
-        return Store(open_engine(settings))
+        return Store(open_engine(settings), router=Router(settings.routing_rules))
     except DatabaseError as exc:
         fail(str(exc))
     except Exception as exc:  # driver errors: unreachable server, bad URL, ...

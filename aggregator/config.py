@@ -25,6 +25,13 @@ from pydantic import (
     model_validator,
 )
 
+from aggregator.config_review import (
+    ReviewSection,
+    RoutingRule,
+    WebSection,
+    check_rule_departments,
+)
+
 DATABASE_ENV = "AGGREGATOR_DATABASE_URL"
 CONFIG_ENV = "AGGREGATOR_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config.yaml")
@@ -296,6 +303,9 @@ class Settings(Strict):
     alerts: AlertsSection = AlertsSection()
     departments: list[str] = Field(default_factory=list)
     accounts: list[Account] = Field(default_factory=list)
+    review: ReviewSection = ReviewSection()
+    web: WebSection = WebSection()
+    routing_rules: list[RoutingRule] = Field(default_factory=list)
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @field_validator("timezone")
@@ -314,6 +324,14 @@ class Settings(Strict):
     def _unique_departments(cls, names: list[str]) -> list[str]:
         _reject_duplicates(names, "department")
         return names
+
+    @field_validator("routing_rules")
+    @classmethod
+    def _rules_name_known_departments(
+        cls, rules: list[RoutingRule], info: ValidationInfo
+    ) -> list[RoutingRule]:
+        check_rule_departments(rules, info.data.get("departments") or [])
+        return rules
 
     @field_validator("accounts")
     @classmethod

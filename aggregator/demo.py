@@ -13,17 +13,21 @@ from contextlib import closing
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from argon2 import PasswordHasher
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
 from aggregator.config import Settings, load_settings
 from aggregator.db import upgrade
 from aggregator.output import print_results
+from aggregator.routing import Router
 from aggregator.runner import exit_code, open_engine, select_accounts, sync_accounts
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV
 from aggregator.store import Store
 from aggregator.sync import RunResult
+from aggregator.users import generate_password, hash_password
+from aggregator.workflow import ROLE_LABELS, Role
 
 
 def run_sandbox(
@@ -43,29 +47,103 @@ def run_sandbox(
 
 
 def run_demo(
-    console: Console, directory: Path, seed: int, comments: int, days: int, every_hours: int
+    console: Console,
+    directory: Path,
+    seed: int,
+    comments: int,
+    days: int,
+    every_hours: int,
+    serve_port: int | None = None,
 ) -> int:
-    """Sandbox, config, database, then `days` days of syncs; print a summary; return exit code."""
+    """Sandbox, config, database, then `days` days of syncs; print a summary and the demo
+    logins; then serve the inbox on `serve_port` (None: don't); return the exit code."""
     directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / "config.yaml"
     database = (directory / "demo.db").resolve()
     with Sandbox(seed=seed, port=0, comments=comments, speed=0, rewind_days=days) as sandbox:
         sandbox.write_config(config_path, database_url=f"sqlite:///{database}")
+        with config_path.open("a", encoding="utf-8") as config_file:
+            config_file.write(DEMO_ROUTING_RULES)
         console.print(f"sandbox running on {sandbox.base_url}; config written to {config_path}")
         settings = load_settings(config_path, environ=SANDBOX_ENV)
         url = settings.database_url(environ={})  # never AGGREGATOR_DATABASE_URL: a demo
         upgrade(url)
-        with closing(Store(open_engine(settings, url))) as store:
+        store = Store(open_engine(settings, url), router=Router(settings.routing_rules))
+        with closing(store):
             steps = days * 24 // every_hours
             totals = _replay(console, sandbox, store, settings, steps, every_hours)
             posts, stored = store.count_rows("post"), store.count_rows("comment")
+            logins = demo_users(store)
     print_results(console, totals)
     console.print(
         f"\n{steps + 1} syncs of every account over {days} simulated days.\n"
         f"[bold]{posts} posts and {stored} comments[/] are in {database}.\n"
         f"Next: `aggregator status --config {config_path}`"
     )
+    _print_logins(console, logins)
+    if serve_port is not None:
+        serve_inbox(console, settings, url, serve_port)
     return exit_code(totals)
+
+
+DEMO_ROUTING_RULES = """
+# Routing rules of the demo: suggestions the communications office accepts in one click.
+routing_rules:
+  - {name: 주차, keywords: [주차, 주정차, 견인], department: 주차관리과, tags: [주차]}
+  - {name: 쓰레기, keywords: [쓰레기, 무단투기, 분리배출], department: 청소행정과, tags: [청소]}
+  - {name: 소음, keywords: [소음], department: 환경과, tags: [소음]}
+  - {name: 도로, keywords: [가로등, 보도블록, 포트홀, 도로], department: 도로과, tags: [도로]}
+  - {name: 위험, pattern: "(위험|사고|다쳤)", tags: [안전], priority: 높음}
+  - {name: 광고, pattern: '(\\[광고\\]|대출|카지노|수익 보장)', spam: true}
+"""
+DEMO_USERS = (
+    ("demo-admin", Role.ADMIN, None),
+    ("demo-office", Role.COMMUNICATIONS, None),
+    ("demo-parking", Role.DEPARTMENT, "주차관리과"),
+    ("demo-viewer", Role.VIEWER, None),
+)
+
+
+def demo_users(store: Store) -> list[tuple[str, Role, str | None, str]]:
+    """One account per role with a fresh random password (reset when they exist)."""
+    hasher = PasswordHasher()
+    existing = {user.name for user in store.users()}
+    logins = []
+    for name, role, department in DEMO_USERS:
+        password = generate_password()
+        if name in existing:
+            store.set_user_password(name, hash_password(hasher, password))
+        else:
+            store.create_user(name, role, department, hash_password(hasher, password))
+        logins.append((name, role, department, password))
+    return logins
+
+
+def _print_logins(console: Console, logins: list[tuple[str, Role, str | None, str]]) -> None:
+    console.print("\n[bold]Demo logins[/] (new passwords each run):")
+    for name, role, department, password in logins:
+        where = f", {department}" if department else ""
+        console.print(f"  {name:<14} {password}   ({ROLE_LABELS[role]}{where})", highlight=False)
+
+
+def serve_inbox(console: Console, settings: Settings, url: str, port: int) -> None:
+    """Serve the review inbox over the demo database until Ctrl-C."""
+    import uvicorn
+
+    from aggregator.web import create_app
+
+    store = Store(open_engine(settings, url), router=Router(settings.routing_rules))
+    console.print(f"\n[bold]Review inbox:[/] http://127.0.0.1:{port}/  (Ctrl-C stops it)")
+    try:
+        uvicorn.run(
+            create_app(settings, store),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            server_header=False,
+        )
+    finally:
+        store.close()
 
 
 def _replay(

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 from requests.structures import CaseInsensitiveDict
@@ -118,6 +119,18 @@ class HttpClient:
                 moved_permanently_to=raw.url if permanent else None,
             )
 
+    def timeouts(self) -> tuple[float, float]:
+        """(connect, read) timeouts for a request starting now; read is cut to the deadline."""
+        return (self.settings.connect_timeout, self._read_timeout())
+
+    def read_body(self, raw: requests.Response, url: str) -> bytes:
+        """Read a streamed response of an SDK's session under our size cap and deadline."""
+        return self._read_capped(raw, url)
+
+    def check_deadline(self, url: str) -> None:
+        """Raise `DeadlineExceeded` when the run deadline has passed."""
+        self._check_deadline(url)
+
     def _read_timeout(self) -> float:
         left = self.seconds_left()
         if left is None:
@@ -145,6 +158,25 @@ class HttpClient:
         left = self.seconds_left()
         if left is not None and left <= 0:
             raise DeadlineExceeded(f"run deadline reached while fetching {_redact_url(url)}")
+
+    def send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """One request for a library that wants a `requests.Response` (facebook-sdk).
+
+        Counted, with our timeouts (the read timeout shrinks to the run deadline), the
+        body read under the size cap before it is returned (so `.content` and `.json()`
+        work as usual), and no retries: the caller decides what to retry. Extra keyword
+        arguments (`params`, `data`, `hooks`, ...) go to `requests`; `url` must not carry
+        secrets, since error messages show it (pass them in `params`).
+        """
+        self._check_deadline(url)
+        self.calls += 1
+        timeout = (self.settings.connect_timeout, self._read_timeout())
+        raw = self.session.request(method, url, timeout=timeout, stream=True, **kwargs)
+        try:
+            raw._content = self._read_capped(raw, url)
+        finally:
+            raw.close()
+        return raw
 
 
 def _redact_url(url: str) -> str:

@@ -102,9 +102,23 @@ class Comment(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("platform", "external_id", name="uq_comment_platform_external_id"),
         sa.Index("ix_comment_account_created", "account_id", "created_at"),
-        sa.Index("ix_comment_created", "created_at"),
+        sa.Index("ix_comment_created", "created_at", "id"),
+        sa.Index("ix_comment_platform_created", "platform", "created_at", "id"),
+        sa.Index("ix_comment_manual_created", "manual_entry", "created_at", "id"),
+        sa.Index(
+            "ix_comment_owner",
+            "id",
+            sqlite_where=sa.text("by_account_owner = 1"),
+            postgresql_where=sa.text("by_account_owner"),
+        ),
         sa.Index("ix_comment_post", "post_id"),
-        sa.Index("ix_comment_parent", "platform", "parent_external_id"),
+        sa.Index(
+            "ix_comment_parent",
+            "platform",
+            "parent_external_id",
+            sqlite_where=sa.text("parent_external_id IS NOT NULL"),
+            postgresql_where=sa.text("parent_external_id IS NOT NULL"),
+        ),
         sa.Index("ix_comment_post_external", "platform", "post_external_id"),
     )
 
@@ -155,23 +169,43 @@ class ContentRevision(SQLModel, table=True):
 
 
 class Review(SQLModel, table=True):
-    """Staff-owned review state of one comment; a sync never writes this table."""
+    """Staff-owned review state of one comment; a sync never writes this table.
+
+    A comment without a row here is 신규 (new). `comment_created_at` repeats the
+    comment's (immutable) creation time so the inbox can page newest-first through
+    one status, department or assignee on one index.
+    """
 
     __tablename__ = "review"
+    __table_args__ = (
+        sa.Index("ix_review_status_created", "status", "comment_created_at", "comment_id"),
+        sa.Index("ix_review_department_created", "department", "comment_created_at", "comment_id"),
+        sa.Index("ix_review_assignee_created", "assignee", "comment_created_at", "comment_id"),
+    )
 
     comment_id: int = Field(foreign_key="comment.id", primary_key=True)
-    status: str = Field(default="신규", max_length=20, index=True)
-    department: str | None = Field(default=None, index=True)
+    status: str = Field(default="신규", max_length=20)
+    department: str | None = None
     assignee: str | None = None
     deadline: datetime | None = _utc_column(nullable=True)
+    """An explicit deadline; when empty it is derived from the comment's time."""
     updated_at: datetime = _utc_column()
     updated_by: str | None = None
+    comment_created_at: datetime = _utc_column()
+    priority: str | None = Field(default=None, max_length=10)
+    reason: str | None = None
+    """Why it was hidden or marked spam (MOIS categories)."""
+    complaint_ref: str | None = None
+    """The formal complaint's reference number (정식민원 전환)."""
+    claimed_by: str | None = None
+    claimed_until: datetime | None = _utc_column(nullable=True)
 
 
 class ReviewTag(SQLModel, table=True):
     """A tag staff put on a comment."""
 
     __tablename__ = "review_tag"
+    __table_args__ = (sa.Index("ix_review_tag_tag", "tag", "comment_id"),)
 
     comment_id: int = Field(foreign_key="comment.id", primary_key=True)
     tag: str = Field(primary_key=True, max_length=50)
@@ -286,3 +320,99 @@ class CheckItem(SQLModel, table=True):
     closed_at: datetime | None = _utc_column(nullable=True)
     closed_by: str | None = None
     note: str | None = None
+
+
+class ReviewEvent(SQLModel, table=True):
+    """One change of a comment's review (status, assignment, tag, note, claim): append-only."""
+
+    __tablename__ = "review_event"
+    __table_args__ = (sa.Index("ix_review_event_comment", "comment_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(foreign_key="comment.id")
+    at: datetime = _utc_column()
+    actor: str
+    action: str = Field(max_length=30)
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str | None = Field(default=None, max_length=20)
+    detail: dict[str, Any] = _json_column()
+
+
+class RoutingSuggestion(SQLModel, table=True):
+    """What the routing rules suggested for a comment when it was stored (not staff state)."""
+
+    __tablename__ = "routing_suggestion"
+
+    comment_id: int = Field(foreign_key="comment.id", primary_key=True)
+    department: str | None = None
+    tags: list[str] = _json_column()
+    priority: str | None = Field(default=None, max_length=10)
+    spam: bool = False
+    rules: list[str] = _json_column()
+    created_at: datetime = _utc_column()
+    decision: str | None = Field(default=None, max_length=20)
+    """accepted or dismissed, once staff decided."""
+    decided_at: datetime | None = _utc_column(nullable=True)
+    decided_by: str | None = None
+
+
+class StaffUser(SQLModel, table=True):
+    """A staff account of the web inbox (password as an argon2 hash)."""
+
+    __tablename__ = "staff_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=64)
+    role: str = Field(max_length=20)
+    department: str | None = None
+    password_hash: str
+    disabled: bool = False
+    failed_logins: int = 0
+    locked_until: datetime | None = _utc_column(nullable=True)
+    created_at: datetime = _utc_column()
+    password_changed_at: datetime = _utc_column()
+    last_login_at: datetime | None = _utc_column(nullable=True)
+
+
+class WebSession(SQLModel, table=True):
+    """A logged-in browser: the cookie holds a random token, this row its SHA-256."""
+
+    __tablename__ = "web_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="staff_user.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = _utc_column()
+    last_seen_at: datetime = _utc_column()
+    expires_at: datetime = _utc_column()
+    client_ip: str | None = Field(default=None, max_length=64)
+
+
+class AccessLog(SQLModel, table=True):
+    """PIPA access record (접속기록): who, when, from where, what, which action.
+
+    Append-only: the database refuses UPDATE, and DELETE of records younger than two
+    years (triggers made by the migration); each row also carries a hash chained to
+    the previous row, so a gap or an edit outside the app shows.
+    """
+
+    __tablename__ = "access_log"
+    __table_args__ = (
+        sa.Index("ix_access_log_at", "at", "id"),
+        sa.Index("ix_access_log_staff", "staff", "at"),
+        sa.Index("ix_access_log_action", "action", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc_column()
+    staff: str = Field(max_length=64)
+    role: str | None = Field(default=None, max_length=20)
+    client_ip: str | None = Field(default=None, max_length=64)
+    action: str = Field(max_length=40)
+    target: str | None = Field(default=None, max_length=100)
+    """What was touched, e.g. `comment:123`, `search`, `user:kim`."""
+    subject: str | None = None
+    """The data subject (the resident's name or handle) where one was touched."""
+    detail: str | None = None
+    prev_hash: str = Field(max_length=64)
+    row_hash: str = Field(max_length=64)

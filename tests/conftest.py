@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from aggregator.db import create_db_engine, upgrade
 from aggregator.store import Store
 
-pytest_plugins = ["tests.fixtures_sandbox"]
+pytest_plugins = ["tests.fixtures_sandbox", "tests.fixtures_web"]
 
 PG_URL_ENV = "AGGREGATOR_TEST_PG_URL"
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"

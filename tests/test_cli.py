@@ -114,6 +114,7 @@ def test_every_command_is_documented_in_the_readme() -> None:
     commands = [
         "sync", "status", "db upgrade", "config check", "config show", "sandbox", "demo",
         "comments add", "comments import", "checks list", "checks dismiss",
+        "serve", "users add", "users list", "users disable", "users enable", "users set-password",
     ]  # fmt: skip
     missing = [c for c in commands if not re.search(rf"aggregator {c}\b", readme)]
     assert missing == []

@@ -72,7 +72,7 @@ def test_first_sync_stores_every_account_and_a_resync_changes_nothing(
 ) -> None:
     config = prepared(sandbox, tmp_path, db_url)
     first = by_account(sync_json(config))
-    assert set(first) == {"naver-blog", "wordpress-news", "tistory-blog"}
+    assert {"naver-blog", "wordpress-news", "tistory-blog", "x-account"} <= set(first)
     assert all(entry["status"] == "ok" for entry in first.values()), first
     assert all(entry["posts"]["new"] > 0 for entry in first.values())
     assert first["wordpress-news"]["comments"]["new"] > 0
@@ -84,6 +84,11 @@ def test_first_sync_stores_every_account_and_a_resync_changes_nothing(
         assert entry["posts"]["updated"] == entry["comments"]["updated"] == 0
     assert second["naver-blog"]["api_calls"] == 1
     assert second["wordpress-news"]["api_calls"] == 2, "posts + site comments feed, both 304"
+    assert first["x-account"]["units_read"] > 0
+    assert second["x-account"]["units_read"] == 0, "a no-change X sync reads no posts"
+    assert second["x-account"]["cost"] == 0
+    assert first["facebook-page"]["comments"]["new"] > 0
+    assert second["facebook-page"]["api_calls"] == 1, "a no-change Graph sync lists posts only"
 
 
 def test_comments_that_appear_later_are_picked_up_incrementally(
@@ -209,9 +214,10 @@ def test_demo_replays_days_of_syncs_into_its_own_database(
 ) -> None:
     monkeypatch.setenv("AGGREGATOR_DATABASE_URL", str(tmp_path / "must-not-be-used.db"))
     args = ["demo", "--directory", str(tmp_path / "demo"), "--comments", "150", "--days", "2"]
-    result = runner.invoke(app, args)
+    result = runner.invoke(app, [*args, "--no-serve"])
     assert result.exit_code == 0, result.output
     assert "17 syncs of every account over 2 simulated days" in result.output
+    assert "demo-office" in result.output  # the demo logins are printed
     stored = stored_items(f"sqlite:///{tmp_path / 'demo' / 'demo.db'}")
     assert len(stored["comments"]) > 0
     assert not (tmp_path / "must-not-be-used.db").exists()

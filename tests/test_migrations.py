@@ -15,6 +15,7 @@ from aggregator.db import (
     DatabaseError,
     create_db_engine,
     head_revision,
+    include_in_autogenerate,
     require_current_schema,
     upgrade,
 )
@@ -23,7 +24,10 @@ from aggregator.db import (
 def test_migration_head_matches_the_models(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
+            MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_name": include_in_autogenerate}
+            ),
+            SQLModel.metadata,
         )
     assert diff == []
 

@@ -16,10 +16,11 @@ import feedparser
 import pytest
 import requests
 
-from aggregator.config import load_settings
+from aggregator.config import BlogAccount, FacebookAccount, TwitterAccount, load_settings
 from aggregator.sandbox import DEPARTMENTS, DataSet, Sandbox
 from aggregator.sandbox.clock import DEFAULT_START, SandboxClock
 from aggregator.sandbox.comment_texts import XSS_TEXT
+from aggregator.sandbox.config_writer import SANDBOX_ENV
 from aggregator.sandbox.models import BLOG_ACCOUNTS, SandboxPost
 from aggregator.sandbox.wordpress import Site
 from tests.fixtures_sandbox import SandboxFactory
@@ -467,13 +468,13 @@ def test_unknown_pages_are_404_and_wrong_methods_405(
 def test_write_config_gives_valid_settings_for_this_sandbox(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    settings = load_settings(sandbox.write_config(tmp_path / "config.yaml"), environ={})
+    settings = load_settings(sandbox.write_config(tmp_path / "config.yaml"), environ=SANDBOX_ENV)
     assert settings.database.url == "data/demo.db"
     assert settings.timezone == "Asia/Seoul"
     assert settings.departments == list(DEPARTMENTS)
     assert len(DEPARTMENTS) == 54
     accounts = {a.name: a for a in settings.accounts}
-    assert {n: a.flavor for n, a in accounts.items()} == {
+    assert {n: a.flavor for n, a in accounts.items() if isinstance(a, BlogAccount)} == {
         "naver-blog": "naver",
         "wordpress-news": "wordpress",
         "tistory-blog": "tistory",
@@ -481,10 +482,18 @@ def test_write_config_gives_valid_settings_for_this_sandbox(
     assert str(accounts["wordpress-news"].comments_feed_url) == sandbox.url(
         f"{WP}/comments/feed/atom/"
     )
-    assert all(str(a.feed_url).startswith(sandbox.base_url) for a in settings.accounts)
+    blogs = [a for a in settings.accounts if isinstance(a, BlogAccount)]
+    assert all(str(a.feed_url).startswith(sandbox.base_url) for a in blogs)
+    x_account = accounts["x-account"]
+    assert isinstance(x_account, TwitterAccount)
+    assert str(x_account.api_url).startswith(sandbox.base_url)
+    facebook = accounts["facebook-page"]
+    assert isinstance(facebook, FacebookAccount)
+    assert str(facebook.graph_url) == sandbox.base_url + "/"
+    assert facebook.access_token.env == "HANBIT_FACEBOOK_PAGE_TOKEN"
     assert all(a.schedule.interval_minutes == 15 for a in settings.accounts)
 
 
 def test_write_config_takes_a_database_url(sandbox: Sandbox, tmp_path: Path) -> None:
     path = sandbox.write_config(tmp_path / "c.yaml", database_url="sqlite:///x.db")
-    assert load_settings(path, environ={}).database.url == "sqlite:///x.db"
+    assert load_settings(path, environ=SANDBOX_ENV).database.url == "sqlite:///x.db"

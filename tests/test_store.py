@@ -130,7 +130,7 @@ def test_resync_never_changes_staff_review_state(
     review = {
         "comment_id": comment_id, "status": "부서배정", "department": "주차관리과",
         "assignee": "김주무관", "deadline": T0 + timedelta(days=3), "updated_at": T0,
-        "updated_by": "홍보과",
+        "updated_by": "홍보과", "comment_created_at": T0 + timedelta(hours=1, minutes=5),
     }  # fmt: skip
     note = {"comment_id": comment_id, "author": "홍보과", "body": "현장 확인", "created_at": T0}
     with store.engine.begin() as conn:
@@ -284,3 +284,13 @@ def test_month_usage_counts_runs_since_the_month_began_in_seoul(
     usage = store.month_usage(account_id, "Asia/Seoul")
     assert usage.units_read == 7
     assert usage.cost == pytest.approx(0.035)
+
+
+def test_a_source_without_counts_keeps_the_known_count_and_metrics(
+    store: Store, account_id: int
+) -> None:
+    store.apply_batch(account_id, batch([post(1, comment_count=4, metrics={"likes": 9})]))
+    result = store.apply_batch(account_id, batch([post(1)]))
+    assert result.posts.unchanged == 1
+    stored = rows(store, Post, "id")[0]
+    assert (stored["comment_count"], stored["metrics"]) == (4, {"likes": 9})

@@ -6,7 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 from aggregator import models  # noqa: F401  (registers the tables)
-from aggregator.db import create_db_engine
+from aggregator.db import create_db_engine, include_in_autogenerate
 
 target_metadata = SQLModel.metadata
 
@@ -23,6 +23,7 @@ def run_migrations_online() -> None:
                 target_metadata=target_metadata,
                 render_as_batch=connection.dialect.name == "sqlite",
                 compare_type=True,
+                include_name=include_in_autogenerate,
             )
             with context.begin_transaction():
                 context.run_migrations()

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from aggregator.sandbox import blog
+from aggregator.sandbox import blog, graph, pinterest, twitter
 from aggregator.sandbox.admin import Admin
 from aggregator.sandbox.clock import DEFAULT_START, SandboxClock
 from aggregator.sandbox.config_writer import write_config
@@ -85,6 +85,9 @@ class Sandbox:
         self.requests = RequestLog()
         self.router = Router()
         blog.register(self.router, self.data, self.clock.now, wordpress_per_post_limit)
+        self.pinterest = pinterest.register(self.router, self.data, self.clock.now)
+        self.graph = graph.register(self.router, self.data, self.clock.now)
+        self.x = twitter.register(self.router, self.data, self.clock.now)
         Admin(self.clock, self.data, self.faults, self.requests).register(self.router)
         self._server: SandboxServer | None = None
         self._thread: threading.Thread | None = None

@@ -13,10 +13,23 @@ import yaml
 
 from aggregator.config import parse_settings
 from aggregator.sandbox.departments import DEPARTMENTS
+from aggregator.sandbox.graph import PAGE_TOKEN as FACEBOOK_PAGE_TOKEN
+from aggregator.sandbox.graph import TOKEN_ENV as FACEBOOK_TOKEN_ENV
+from aggregator.sandbox.graph import account_config as facebook_account_config
 from aggregator.sandbox.models import BLOG_ACCOUNTS, SandboxAccount
+from aggregator.sandbox.pinterest import SANDBOX_TOKEN as PINTEREST_TOKEN
+from aggregator.sandbox.pinterest import TOKEN_ENV as PINTEREST_TOKEN_ENV
+from aggregator.sandbox.pinterest import account_config as pinterest_account_config
+from aggregator.sandbox.twitter import BEARER_TOKEN as X_BEARER_TOKEN
+from aggregator.sandbox.twitter import TOKEN_ENV as X_TOKEN_ENV
+from aggregator.sandbox.twitter import account_config as x_account_config
 
 DEFAULT_DATABASE = "data/demo.db"
-SANDBOX_ENV: dict[str, str] = {}
+SANDBOX_ENV: dict[str, str] = {
+    X_TOKEN_ENV: X_BEARER_TOKEN,
+    FACEBOOK_TOKEN_ENV: FACEBOOK_PAGE_TOKEN,
+    PINTEREST_TOKEN_ENV: PINTEREST_TOKEN,
+}
 """The environment variables the written config's `{env: NAME}` secrets name, with the
 tokens this sandbox accepts (sandbox-only values: they open nothing real)."""
 INTERVAL_MINUTES = 15
@@ -61,6 +74,9 @@ def build_config(base_url: str, database_url: str | None = None) -> dict[str, An
                 per_post_comment_feeds=True,
             ),
             _account("tistory-blog", tistory, f"{base}/tistory/{tistory.handle}/rss"),
+            facebook_account_config(base, INTERVAL_MINUTES),
+            x_account_config(base, INTERVAL_MINUTES),
+            pinterest_account_config(base, INTERVAL_MINUTES),
         ],
     }
 

@@ -10,6 +10,7 @@ connection, so it returns promptly even while clients are stuck.
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import logging
 import re
 import socket
@@ -199,6 +200,9 @@ class SandboxServer(ThreadingHTTPServer):
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """Serve the connection in a tracked daemon thread."""
+        # Headers and body go out in two writes: without TCP_NODELAY, Nagle plus the
+        # client's delayed ACK hold every response back ~40 ms.
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         thread = threading.Thread(
             target=self._serve_connection,
             args=(request, client_address),
@@ -254,6 +258,13 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         """The `Server` header: what a typical Korean blog host answers with."""
         return self.server_version
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header in sandbox time, so clients see the sandbox's clock (X's
+        rate-limit resets and 7-day search window are read against it)."""
+        if timestamp is None:
+            timestamp = self.server.app.now().timestamp()
+        return email.utils.formatdate(timestamp, usegmt=True)
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)

@@ -20,7 +20,9 @@ from aggregator.connector import Clock, RunStatus, Usage
 from aggregator.db import read_connection, write_transaction
 from aggregator.models import Account, AccountHealth, Comment, Post, SyncCursor, SyncRun
 from aggregator.records import Batch, JSONValue
+from aggregator.routing import Router
 from aggregator.store import checks, locks
+from aggregator.store.inbox_api import InboxStoreMixin
 from aggregator.store.presence import apply_presence
 from aggregator.store.upsert import Counts, upsert_comments, upsert_posts
 from aggregator.timeutil import month_start
@@ -67,12 +69,17 @@ class AccountStatus:
     consecutive_failures: int = 0
 
 
-class Store:
-    """Reads and writes accounts, records, cursors, runs and locks."""
+class Store(InboxStoreMixin):
+    """Reads and writes accounts, records, cursors, runs and locks (and, through
+    `InboxStoreMixin`, the review inbox, staff accounts and the access log)."""
 
-    def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, engine: Engine, clock: Clock = utc_now, router: Router | None = None
+    ) -> None:
         self.engine = engine
         self.clock = clock
+        self.router = router
+        """Routing rules applied to new comments (suggestions); None: no rules."""
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -117,7 +124,9 @@ class Store:
             if batch.posts:
                 result.posts = upsert_posts(conn, account_id, batch.posts, now)
             if batch.comments:
-                result.comments = upsert_comments(conn, account_id, batch.comments, now)
+                result.comments = upsert_comments(
+                    conn, account_id, batch.comments, now, self.router
+                )
             platform = _account_platform(conn, account_id) if batch.presence else ""
             for presence in batch.presence:
                 result.marked_deleted += apply_presence(conn, account_id, platform, presence, now)
@@ -216,7 +225,7 @@ class Store:
     ) -> tuple[int, int]:
         """Store hand-entered comments in one transaction; return (added, already present)."""
         with write_transaction(self.engine) as conn:
-            return checks.add_manual_comments(conn, comments, entered_by, self.clock())
+            return checks.add_manual_comments(conn, comments, entered_by, self.clock(), self.router)
 
     def check_items(self, include_closed: bool = False) -> list[dict[str, Any]]:
         """ "Check this post" items, open ones first."""

@@ -19,6 +19,9 @@ from sqlalchemy.engine import Connection
 
 from aggregator.models import CheckItem, Comment, Post
 from aggregator.records import text_hash
+from aggregator.routing import Router
+from aggregator.store.search import IndexedText, index_comments
+from aggregator.store.suggestions import suggest
 
 CHECK = CheckItem.__table__  # type: ignore[attr-defined]
 POST = Post.__table__  # type: ignore[attr-defined]
@@ -89,13 +92,18 @@ def _open_or_grow(
 
 
 def add_manual_comments(
-    conn: Connection, comments: Sequence[ManualComment], entered_by: str, now: datetime
+    conn: Connection,
+    comments: Sequence[ManualComment],
+    entered_by: str,
+    now: datetime,
+    router: Router | None = None,
 ) -> tuple[int, int]:
     """Store hand-entered comments; return (added, already present).
 
     Each comment's key is a hash of post, author, time and text, so entering or
     importing the same comment twice stores it once. Entered comments count towards
-    the post's open check item, which closes once enough were entered.
+    the post's open check item, which closes once enough were entered. Each new
+    comment is indexed for search and gets the routing rules' suggestion.
     """
     posts = _posts(conn, {c.post_id for c in comments})
     added = 0
@@ -103,9 +111,13 @@ def add_manual_comments(
         post = posts[comment.post_id]
         statement = _insert_ignoring_duplicates(conn, _manual_row(comment, post, entered_by, now))
         # rowcount is unreliable for ON CONFLICT DO NOTHING on PostgreSQL: ask for the id
-        if conn.execute(statement.returning(COMMENT.c.id)).first() is not None:
+        new_id = conn.execute(statement.returning(COMMENT.c.id)).scalar()
+        if new_id is not None:
             added += 1
             _count_entered(conn, comment.post_id, entered_by, now)
+            index_comments(conn, [IndexedText(int(new_id), comment.text)])
+            if router:
+                suggest(conn, router, [(int(new_id), comment.text)], now)
     return added, len(comments) - added
 
 

@@ -20,7 +20,10 @@ from sqlalchemy.engine import Connection
 
 from aggregator.models import Comment, ContentRevision, Post
 from aggregator.records import CommentRecord, PostRecord
+from aggregator.routing import Router
 from aggregator.store.checks import open_check_items
+from aggregator.store.search import IndexedText, index_comments
+from aggregator.store.suggestions import suggest
 
 LAST_SEEN_REFRESH = timedelta(hours=24)
 """An unchanged item's `last_seen_at` is rewritten at most this often."""
@@ -105,9 +108,17 @@ def upsert_posts(
 
 
 def upsert_comments(
-    conn: Connection, account_id: int, records: Sequence[CommentRecord], now: datetime
+    conn: Connection,
+    account_id: int,
+    records: Sequence[CommentRecord],
+    now: datetime,
+    router: Router | None = None,
 ) -> Counts:
-    """Insert or update comments (linking each to its stored post); return what happened."""
+    """Insert or update comments (linking each to its stored post); return what happened.
+
+    New and changed texts are (re)indexed for search, and new comments get the routing
+    rules' suggestions, in the same transaction.
+    """
     records = _last_wins(records)
     rows = [_comment_row(account_id, r, now) for r in records]
     _resolve_post_ids(conn, rows)
@@ -115,7 +126,28 @@ def upsert_comments(
     counts, writes, changed = _classify(rows, existing, COMPARED_COMMENT_FIELDS, now)
     _write_revisions(conn, "comment", changed, now)
     _execute_upsert(conn, COMMENT, writes, (*COMMENT_SOURCE_COLUMNS, "post_id"))
+    new_rows = [row for row in writes if row["external_id"] not in existing]
+    new_ids = _ids(conn, new_rows)
+    index_comments(
+        conn,
+        [IndexedText(new_ids[row["external_id"]], row["text"]) for row in new_rows]
+        + [IndexedText(old["id"], row["text"], old["text"]) for old, row in changed],
+    )
+    if router:
+        residents = [row for row in new_rows if not row["by_account_owner"]]
+        suggest(conn, router, [(new_ids[r["external_id"]], r["text"]) for r in residents], now)
     return counts
+
+
+def _ids(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """The stored ids of just-inserted comments, by external id (one query)."""
+    if not rows:
+        return {}
+    query = sa.select(COMMENT.c.external_id, COMMENT.c.id).where(
+        COMMENT.c.platform == rows[0]["platform"],
+        COMMENT.c.external_id.in_([row["external_id"] for row in rows]),
+    )
+    return {key: int(value) for key, value in conn.execute(query)}
 
 
 def _last_wins(records: Sequence[Any]) -> list[Any]:
@@ -212,10 +244,16 @@ def _keep_known_links(row: dict[str, Any], old: dict[str, Any]) -> None:
 
     The same comment can arrive from feeds that know its parent and from feeds that
     do not (WordPress RSS vs Atom); a link, once known, is not forgotten. The first
-    stored `created_at` is kept too (undated entries would otherwise move).
+    stored `created_at` is kept too (undated entries would otherwise move), and a
+    post's comment count and metrics when a source without them (an RSS feed instead
+    of the API) reads it.
     """
     row["created_at"] = old["created_at"]
     if "parent_external_id" not in row:
+        if row.get("comment_count") is None and old.get("comment_count") is not None:
+            row["comment_count"] = old["comment_count"]
+        if not row["metrics"] and old.get("metrics"):
+            row["metrics"] = old["metrics"]
         return
     if row["parent_external_id"] is None and old["parent_external_id"] is not None:
         row["parent_external_id"], row["kind"] = old["parent_external_id"], old["kind"]

@@ -1,0 +1,80 @@
+"""Config sections of the review inbox: `review`, `web` and `routing_rules`.
+
+Kept apart from `config.py` (which holds the accounts) and included by `Settings`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReviewSection(_Section):
+    """Deadlines and claim locks of the review workflow."""
+
+    deadline_business_days: Annotated[int, Field(ge=1, le=30)] = 3
+    """Answers are due this many business days (weekends, Korean holidays skipped) after
+    the day a comment was written."""
+    claim_minutes: Annotated[int, Field(ge=1, le=8 * 60)] = 15
+    """A claim ("I am working on this") lapses after this long."""
+
+
+class WebSection(_Section):
+    """The inbox web server: sessions, login throttling, cookies, proxies."""
+
+    session_idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 60
+    session_max_hours: Annotated[int, Field(ge=1, le=72)] = 12
+    max_failed_logins: Annotated[int, Field(ge=1, le=100)] = 5
+    """Failed logins in a row after which the account is locked for `lockout_minutes`."""
+    lockout_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
+    secure_cookies: Literal["auto", "always", "never"] = "auto"
+    """`auto`: cookies are Secure when the request came over https."""
+    trust_proxy_headers: bool = False
+    """Take the client IP from X-Forwarded-For (only behind your own reverse proxy)."""
+    page_size: Annotated[int, Field(ge=10, le=200)] = 50
+
+
+class RoutingRule(_Section):
+    """Keywords or a pattern in a comment -> suggested department, tags, priority or spam."""
+
+    name: str
+    keywords: list[str] = Field(default_factory=list)
+    """Any of these words (case-insensitive, anywhere in the text) matches."""
+    pattern: str | None = None
+    """A Python regular expression (searched, case-insensitive)."""
+    department: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    priority: Literal["높음", "보통", "낮음"] | None = None
+    spam: bool = False
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return pattern
+
+    @model_validator(mode="after")
+    def _says_something(self) -> RoutingRule:
+        if not self.keywords and self.pattern is None:
+            raise ValueError("give keywords or a pattern")
+        if not (self.department or self.tags or self.priority or self.spam):
+            raise ValueError("give at least one of department, tags, priority or spam")
+        return self
+
+
+def check_rule_departments(rules: list[RoutingRule], departments: list[str]) -> None:
+    """Raise `ValueError` when a rule names a department that is not configured."""
+    known = set(departments)
+    for rule in rules:
+        if rule.department is not None and known and rule.department not in known:
+            raise ValueError(f"rule {rule.name!r}: unknown department {rule.department!r}")

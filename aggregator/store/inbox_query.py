@@ -1,0 +1,207 @@
+"""The inbox query: filters -> the ordered ids of one page, newest first, by keyset.
+
+Paging is by `(created_at, id)` keyset, never OFFSET. The query is driven by the
+table whose index answers it: the comment table (`ix_comment_created`,
+`ix_comment_platform_created`, ...) in general, or the review table
+(`ix_review_status_created` and friends, which repeat the comment's creation time)
+when the page is restricted to one status, department or assignee.
+
+Search never fetches every match to sort it. It first probes the newest rows under
+the other filters (a window of `SEARCH_WINDOW` rows) against the index, which fills a
+page at once for common words; only when the window is not enough (rare words) does
+it take the set of matching ids from the index and order those, which is small
+exactly then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from aggregator.models import Account, CheckItem, Comment, Review, ReviewTag
+from aggregator.search_text import SearchQuery, parse_query
+from aggregator.store.search import hits_among, matching_ids
+from aggregator.workflow import OPEN_STATUSES, Status
+
+COMMENT = Comment.__table__  # type: ignore[attr-defined]
+REVIEW = Review.__table__  # type: ignore[attr-defined]
+TAG = ReviewTag.__table__  # type: ignore[attr-defined]
+ACCOUNT = Account.__table__  # type: ignore[attr-defined]
+CHECK = CheckItem.__table__  # type: ignore[attr-defined]
+REPLY = COMMENT.alias("reply")
+SEARCH_WINDOW = 2000
+
+Cursor = tuple[datetime, int]
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What staff filter the inbox by (every field optional)."""
+
+    platform: str | None = None
+    account: str | None = None
+    status: str | None = None
+    department: str | None = None
+    assignee: str | None = None
+    tag: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    overdue: bool = False
+    answered: bool | None = None
+    manual: bool = False
+    check_items: bool = False
+    query: str = ""
+
+    @property
+    def search(self) -> SearchQuery:
+        """The parsed search words."""
+        return parse_query(self.query)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the viewer may see: everything, or one department's items."""
+
+    department: str | None = None
+    restricted: bool = False
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """The moment that decides "overdue" (see `aggregator.deadlines.overdue_cutoff`)."""
+
+    now: datetime
+    cutoff: datetime
+
+
+def answered() -> sa.ColumnElement[bool]:
+    """The district's own reply to the comment has been synced (derived, never copied)."""
+    return sa.exists(
+        sa.select(sa.literal(1)).where(
+            REPLY.c.platform == COMMENT.c.platform,
+            REPLY.c.parent_external_id == COMMENT.c.external_id,
+            REPLY.c.by_account_owner.is_(True),
+        )
+    )
+
+
+def status_expr() -> sa.ColumnElement[str]:
+    """A comment without a review row is 신규."""
+    return sa.func.coalesce(REVIEW.c.status, Status.NEW.value)
+
+
+def _review_driven(f: InboxFilter, scope: Scope) -> bool:
+    reviewed_status = f.status is not None and f.status != Status.NEW
+    return bool(reviewed_status or f.department or f.assignee or scope.restricted)
+
+
+def conditions(
+    conn: Connection, f: InboxFilter, scope: Scope, deadlines: Deadlines
+) -> list[sa.ColumnElement[bool]]:
+    """Every filter as a SQL condition (search phrases excepted: see `page_ids`)."""
+    where: list[sa.ColumnElement[bool]] = [COMMENT.c.by_account_owner.is_(False)]
+    if scope.restricted:
+        where.append(REVIEW.c.department == scope.department)
+    if f.platform:
+        where.append(COMMENT.c.platform == f.platform)
+    if f.account:
+        account_id = sa.select(ACCOUNT.c.id).where(ACCOUNT.c.name == f.account)
+        where.append(COMMENT.c.account_id == account_id.scalar_subquery())
+    if f.status == Status.NEW:
+        where.append(status_expr() == f.status)
+    elif f.status:  # sargable: ix_review_status_created
+        where.append(REVIEW.c.status == f.status)
+    if f.department:
+        where.append(REVIEW.c.department == f.department)
+    if f.assignee:
+        where.append(REVIEW.c.assignee == f.assignee)
+    if f.tag:
+        where.append(
+            sa.exists(
+                sa.select(TAG.c.tag).where(TAG.c.comment_id == COMMENT.c.id, TAG.c.tag == f.tag)
+            )
+        )
+    where.extend(_time_conditions(f, deadlines))
+    if f.manual:
+        where.append(COMMENT.c.manual_entry.is_(True))
+    if f.check_items:
+        where.append(
+            sa.exists(
+                sa.select(CHECK.c.id).where(
+                    CHECK.c.post_id == COMMENT.c.post_id, CHECK.c.status == "open"
+                )
+            )
+        )
+    for single in f.search.singles:
+        where.append(sa.func.lower(COMMENT.c.text).contains(single, autoescape=True))
+    return where
+
+
+def _time_conditions(f: InboxFilter, deadlines: Deadlines) -> list[sa.ColumnElement[bool]]:
+    where: list[sa.ColumnElement[bool]] = []
+    if f.date_from:
+        where.append(COMMENT.c.created_at >= f.date_from)
+    if f.date_to:
+        where.append(COMMENT.c.created_at < f.date_to)
+    if f.answered is not None:
+        where.append(answered() if f.answered else ~answered())
+    if f.overdue:
+        late = sa.or_(
+            REVIEW.c.deadline < deadlines.now,
+            sa.and_(REVIEW.c.deadline.is_(None), COMMENT.c.created_at < deadlines.cutoff),
+        )
+        where += [status_expr().in_([s.value for s in OPEN_STATUSES]), ~answered(), late]
+    return where
+
+
+def _ordering(driven_by_review: bool) -> tuple[sa.ColumnElement[Any], sa.ColumnElement[Any]]:
+    if driven_by_review:
+        return REVIEW.c.comment_created_at, REVIEW.c.comment_id
+    return COMMENT.c.created_at, COMMENT.c.id
+
+
+def _base(
+    conn: Connection, f: InboxFilter, scope: Scope, deadlines: Deadlines, cursor: Cursor | None
+) -> sa.Select[Any]:
+    driven = _review_driven(f, scope)
+    at, key = _ordering(driven)
+    if driven:
+        source = REVIEW.join(COMMENT, COMMENT.c.id == REVIEW.c.comment_id)
+    else:
+        source = COMMENT.outerjoin(REVIEW, REVIEW.c.comment_id == COMMENT.c.id)
+    query = sa.select(key.label("id"), at.label("at")).select_from(source)
+    query = query.where(*conditions(conn, f, scope, deadlines))
+    if cursor is not None:
+        after = sa.tuple_(sa.literal(cursor[0], at.type), sa.literal(cursor[1]))
+        query = query.where(sa.tuple_(at, key) < after)
+    return query.order_by(at.desc(), key.desc())
+
+
+def page_ids(
+    conn: Connection,
+    f: InboxFilter,
+    scope: Scope,
+    deadlines: Deadlines,
+    cursor: Cursor | None,
+    limit: int,
+) -> list[tuple[int, datetime]]:
+    """Up to `limit + 1` (id, created_at) pairs in page order (the extra one: more follow)."""
+    base = _base(conn, f, scope, deadlines, cursor)
+    search = f.search
+    if not search.phrases:
+        return [(int(r.id), r.at) for r in conn.execute(base.limit(limit + 1))]
+    window = conn.execute(base.limit(SEARCH_WINDOW)).all()
+    if not window:
+        return []
+    ids = [int(r.id) for r in window]
+    hits = hits_among(conn, search, ids)
+    found = [(int(r.id), r.at) for r in window if int(r.id) in hits][: limit + 1]
+    if len(found) > limit or len(window) < SEARCH_WINDOW:
+        return found
+    key = _ordering(_review_driven(f, scope))[1]
+    narrowed = base.where(key.in_(matching_ids(conn, search)))
+    return [(int(r.id), r.at) for r in conn.execute(narrowed.limit(limit + 1))]

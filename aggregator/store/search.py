@@ -1,0 +1,141 @@
+"""The Korean search index: character bigrams of each comment, maintained in Python.
+
+SQLite: a contentless FTS5 table `comment_search(grams)` (unicode61 tokenizer over
+space-separated bigrams), rowid = comment id. PostgreSQL: a table
+`comment_search(comment_id, grams tsvector)` with a GIN index, filled with
+`to_tsvector('simple', bigrams)`. Both are written by the batch upsert for new and
+changed comments only, in the same transaction, without triggers; a query word of
+n >= 2 characters is the phrase of its bigrams (see `aggregator.search_text`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from aggregator.search_text import SearchQuery, fts5_match, index_text, tsquery_text
+
+SEARCH = sa.table("comment_search", sa.column("comment_id"), sa.column("grams"))
+
+
+@dataclass(frozen=True)
+class IndexedText:
+    """A comment whose text is (re)indexed: its id, new text and the text indexed before."""
+
+    comment_id: int
+    text: str
+    old_text: str | None = None
+
+
+def index_comments(conn: Connection, items: Sequence[IndexedText]) -> None:
+    """Add new comments to the index and replace changed ones (one statement per kind)."""
+    if not items:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            sa.text(
+                "INSERT INTO comment_search (comment_id, grams) "
+                "VALUES (:id, to_tsvector('simple', :grams)) "
+                "ON CONFLICT (comment_id) DO UPDATE SET grams = excluded.grams"
+            ),
+            [{"id": item.comment_id, "grams": index_text(item.text)} for item in items],
+        )
+        return
+    replaced = [item for item in items if item.old_text is not None]
+    if replaced:  # a contentless FTS5 table forgets a row given the tokens it indexed
+        conn.execute(
+            sa.text(
+                "INSERT INTO comment_search (comment_search, rowid, grams) "
+                "VALUES ('delete', :id, :grams)"
+            ),
+            [{"id": i.comment_id, "grams": index_text(i.old_text or "")} for i in replaced],
+        )
+    conn.execute(
+        sa.text("INSERT INTO comment_search (rowid, grams) VALUES (:id, :grams)"),
+        [{"id": item.comment_id, "grams": index_text(item.text)} for item in items],
+    )
+
+
+def matching_ids(conn: Connection, query: SearchQuery) -> sa.Select[Any]:
+    """A SELECT of the ids of comments matching every bigram phrase of the query."""
+    if conn.dialect.name == "postgresql":
+        return (
+            sa.select(sa.literal_column("comment_id", sa.Integer))
+            .select_from(sa.text("comment_search"))
+            .where(
+                sa.text("grams @@ to_tsquery('simple', :tsq)").bindparams(tsq=tsquery_text(query))
+            )
+        )
+    return (
+        sa.select(sa.literal_column("rowid", sa.Integer))
+        .select_from(sa.text("comment_search"))
+        .where(sa.text("comment_search MATCH :fts").bindparams(fts=fts5_match(query)))
+    )
+
+
+def matches_one(
+    conn: Connection, query: SearchQuery, comment_id: sa.ColumnElement[int]
+) -> sa.ColumnElement[bool]:
+    """EXISTS: the comment `comment_id` matches the query (probes the index by id)."""
+    if conn.dialect.name == "postgresql":
+        probe = sa.text("comment_search.grams @@ to_tsquery('simple', :tsq)").bindparams(
+            tsq=tsquery_text(query)
+        )
+        key: sa.ColumnElement[Any] = sa.literal_column("comment_search.comment_id")
+    else:
+        probe = sa.text("comment_search MATCH :fts").bindparams(fts=fts5_match(query))
+        key = sa.literal_column("comment_search.rowid")
+    return sa.exists(
+        sa.select(sa.literal(1))
+        .select_from(sa.text("comment_search"))
+        .where(probe, key == comment_id)
+    )
+
+
+def hits_among(conn: Connection, query: SearchQuery, ids: Sequence[int]) -> set[int]:
+    """Which of the given comment ids match the query.
+
+    PostgreSQL probes each row by primary key (a tsvector check per row is cheap).
+    SQLite asks FTS5 once for the matches inside the ids' rowid range (FTS5 seeks its
+    doclists by rowid, whereas probing row by row would re-read a common bigram's whole
+    doclist for every row) and keeps those among `ids`.
+    """
+    if not ids:
+        return set()
+    if conn.dialect.name == "postgresql":
+        comment = sa.table("comment", sa.column("id", sa.Integer))
+        probe = sa.select(comment.c.id).where(
+            comment.c.id.in_(list(ids)), matches_one(conn, query, comment.c.id)
+        )
+        return {int(i) for i in conn.execute(probe).scalars()}
+    found = conn.execute(
+        sa.text(
+            "SELECT rowid FROM comment_search WHERE comment_search MATCH :fts "
+            "AND rowid BETWEEN :low AND :high"
+        ),
+        {"fts": fts5_match(query), "low": min(ids), "high": max(ids)},
+    ).scalars()
+    wanted = set(ids)
+    return {int(i) for i in found if i in wanted}
+
+
+def rebuild(conn: Connection, chunk: int = 5000) -> int:
+    """Drop every indexed row and index all stored comments again; return how many."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("DELETE FROM comment_search"))
+    else:
+        conn.execute(sa.text("INSERT INTO comment_search (comment_search) VALUES ('delete-all')"))
+    last, total = 0, 0
+    while True:
+        rows = conn.execute(
+            sa.text("SELECT id, text FROM comment WHERE id > :last ORDER BY id LIMIT :n"),
+            {"last": last, "n": chunk},
+        ).all()
+        if not rows:
+            return total
+        index_comments(conn, [IndexedText(int(r.id), r.text) for r in rows])
+        last, total = int(rows[-1].id), total + len(rows)

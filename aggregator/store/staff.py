@@ -1,0 +1,173 @@
+"""Staff accounts and their browser sessions.
+
+Sessions are server-side: the cookie carries a random token, the table keeps only
+its SHA-256, so logging out, disabling an account or changing a password ends them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from aggregator.models import StaffUser, WebSession
+from aggregator.users import StaffUser as User
+from aggregator.users import UserError
+from aggregator.workflow import Role
+
+USER = StaffUser.__table__  # type: ignore[attr-defined]
+SESSION = WebSession.__table__  # type: ignore[attr-defined]
+LAST_SEEN_STEP = timedelta(seconds=60)
+
+
+def _user(row: Any) -> User:
+    return User(
+        id=int(row.id),
+        name=row.name,
+        role=Role(row.role),
+        department=row.department,
+        disabled=bool(row.disabled),
+        failed_logins=int(row.failed_logins),
+        locked_until=row.locked_until,
+        last_login_at=row.last_login_at,
+    )
+
+
+def create_user(
+    conn: Connection, name: str, role: Role, department: str | None, pw_hash: str, now: datetime
+) -> int:
+    """Insert an account; `UserError` when the name is taken."""
+    values = {
+        "name": name,
+        "role": role.value,
+        "department": department,
+        "password_hash": pw_hash,
+        "disabled": False,
+        "failed_logins": 0,
+        "created_at": now,
+        "password_changed_at": now,
+    }
+    try:
+        with conn.begin_nested():
+            new_id = conn.execute(sa.insert(USER).returning(USER.c.id).values(**values))
+            return int(new_id.scalar_one())
+    except IntegrityError:
+        raise UserError(f"an account named {name!r} already exists") from None
+
+
+def list_users(conn: Connection) -> list[User]:
+    """Every account, by name."""
+    return [_user(row) for row in conn.execute(sa.select(USER).order_by(USER.c.name))]
+
+
+def user_with_hash(conn: Connection, name: str) -> tuple[User, str] | None:
+    """An account and its password hash, by name."""
+    row = conn.execute(sa.select(USER).where(USER.c.name == name)).first()
+    return (_user(row), row.password_hash) if row else None
+
+
+def set_disabled(conn: Connection, name: str, disabled: bool) -> bool:
+    """Disable (or enable) an account; disabling ends its sessions."""
+    user_id = conn.execute(sa.select(USER.c.id).where(USER.c.name == name)).scalar()
+    if user_id is None:
+        return False
+    conn.execute(sa.update(USER).where(USER.c.id == user_id).values(disabled=disabled))
+    if disabled:
+        conn.execute(sa.delete(SESSION).where(SESSION.c.user_id == user_id))
+    return True
+
+
+def set_password(conn: Connection, name: str, pw_hash: str, now: datetime) -> bool:
+    """Replace a password hash, lift any lockout and end the account's sessions."""
+    user_id = conn.execute(sa.select(USER.c.id).where(USER.c.name == name)).scalar()
+    if user_id is None:
+        return False
+    conn.execute(
+        sa.update(USER)
+        .where(USER.c.id == user_id)
+        .values(password_hash=pw_hash, password_changed_at=now, failed_logins=0, locked_until=None)
+    )
+    conn.execute(sa.delete(SESSION).where(SESSION.c.user_id == user_id))
+    return True
+
+
+def login_failed(
+    conn: Connection, user_id: int, now: datetime, max_failed: int, lockout: timedelta
+) -> bool:
+    """Count a failed login; lock the account when it reaches `max_failed`. True if locked."""
+    failed = conn.execute(
+        sa.update(USER)
+        .where(USER.c.id == user_id)
+        .values(failed_logins=USER.c.failed_logins + 1)
+        .returning(USER.c.failed_logins)
+    ).scalar_one()
+    if int(failed) < max_failed:
+        return False
+    conn.execute(
+        sa.update(USER)
+        .where(USER.c.id == user_id)
+        .values(locked_until=now + lockout, failed_logins=0)
+    )
+    return True
+
+
+def login_succeeded(conn: Connection, user_id: int, pw_hash: str | None, now: datetime) -> None:
+    """Reset the failure count; store a re-hashed password when the parameters changed."""
+    values: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+    if pw_hash is not None:
+        values["password_hash"] = pw_hash
+    conn.execute(sa.update(USER).where(USER.c.id == user_id).values(**values))
+
+
+def create_session(
+    conn: Connection,
+    user_id: int,
+    token_hash: str,
+    csrf: str,
+    now: datetime,
+    lifetime: timedelta,
+    client_ip: str | None,
+) -> None:
+    """Start a session (and drop this account's expired ones)."""
+    conn.execute(sa.delete(SESSION).where(SESSION.c.user_id == user_id, SESSION.c.expires_at < now))
+    conn.execute(
+        sa.insert(SESSION).values(
+            token_hash=token_hash,
+            user_id=user_id,
+            csrf_token=csrf,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + lifetime,
+            client_ip=client_ip,
+        )
+    )
+
+
+def session_user(
+    conn: Connection, token_hash: str, now: datetime, idle: timedelta
+) -> tuple[User, str, bool] | None:
+    """The account and CSRF token of a live session, and whether its last-seen time is
+    due for a refresh; None when expired, idle too long or the account is disabled."""
+    row = conn.execute(
+        sa.select(USER, SESSION.c.csrf_token, SESSION.c.last_seen_at, SESSION.c.expires_at)
+        .join(SESSION, SESSION.c.user_id == USER.c.id)
+        .where(SESSION.c.token_hash == token_hash)
+    ).first()
+    if row is None or row.disabled or row.expires_at <= now or row.last_seen_at + idle <= now:
+        return None
+    return _user(row), row.csrf_token, now - row.last_seen_at >= LAST_SEEN_STEP
+
+
+def touch_session(conn: Connection, token_hash: str, now: datetime) -> None:
+    """Refresh a session's last-seen time (the idle timeout counts from it)."""
+    conn.execute(
+        sa.update(SESSION).where(SESSION.c.token_hash == token_hash).values(last_seen_at=now)
+    )
+
+
+def end_session(conn: Connection, token_hash: str) -> None:
+    """Log out: forget the session."""
+    conn.execute(sa.delete(SESSION).where(SESSION.c.token_hash == token_hash))

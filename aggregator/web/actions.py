@@ -1,0 +1,24 @@
+"""Review actions from HTML forms (the single-item panel and the bulk bar share them)."""
+
+from __future__ import annotations
+
+from starlette.datastructures import FormData
+
+from aggregator.store.reviews import HANDLERS, ReviewAction
+
+FIELDS = ("status", "department", "assignee", "reason", "reference", "tag", "note", "priority")
+
+
+def action_from_form(form: FormData) -> ReviewAction | None:
+    """The action a form asks for, or None when `kind` names no known action."""
+    kind = str(form.get("kind", ""))
+    if kind not in HANDLERS:
+        return None
+    values = {name: _text(form.get(name)) for name in FIELDS}
+    return ReviewAction(kind=kind, **values)
+
+
+def _text(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return value.strip()[:4000] or None

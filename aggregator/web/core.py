@@ -1,0 +1,177 @@
+"""The web app's shared parts: its state, the request context and the route guard.
+
+`guard` wraps every non-public endpoint: it finds the session, checks the role
+against the route's `RouteSpec`, checks the CSRF token on POST, and runs the
+(synchronous) handler in a worker thread, since the store is synchronous.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from aggregator.config import Settings
+from aggregator.deadlines import overdue_cutoff
+from aggregator.store import Store
+from aggregator.store.access_log import AccessEntry
+from aggregator.store.inbox_query import Deadlines, Scope
+from aggregator.store.reviews import ReviewContext
+from aggregator.users import DUMMY_HASH_PASSWORD, StaffUser
+from aggregator.web.security import SESSION_COOKIE, RouteSpec, client_ip, csrf_ok, token_hash
+from aggregator.workflow import Role
+
+log = logging.getLogger(__name__)
+COUNTS_TTL = timedelta(seconds=20)
+
+
+@dataclass
+class WebState:
+    """Everything the handlers share: config, store, templates, password hasher."""
+
+    settings: Settings
+    store: Store
+    templates: Jinja2Templates
+    hasher: PasswordHasher
+    routes: list[RouteSpec] = field(default_factory=list)
+    dummy_hash: str = ""
+    """A hash checked when the account does not exist, so timing tells nothing."""
+    failures_by_ip: dict[str, list[datetime]] = field(default_factory=dict)
+    counts_cache: dict[tuple[str | None, bool], tuple[datetime, dict[str, int]]] = field(
+        default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        self.dummy_hash = self.hasher.hash(DUMMY_HASH_PASSWORD)
+
+    def status_counts(self, scope: Scope) -> dict[str, int]:
+        """Comments per status, cached for `COUNTS_TTL` (they only inform, and cost a scan
+        of the review index at a million comments)."""
+        key = (scope.department, scope.restricted)
+        cached = self.counts_cache.get(key)
+        now = self.now()
+        if cached is None or not (now - COUNTS_TTL <= cached[0] <= now):
+            cached = (now, self.store.status_counts(scope))
+            self.counts_cache[key] = cached
+        return cached[1]
+
+    def now(self) -> datetime:
+        """The store's clock (aware UTC)."""
+        return self.store.clock()
+
+    def deadlines(self) -> Deadlines:
+        """Now and the overdue cutoff, from the configured business days."""
+        now = self.now()
+        days = self.settings.review.deadline_business_days
+        return Deadlines(now, overdue_cutoff(now, days, self.settings.timezone))
+
+    def review_context(self) -> ReviewContext:
+        """The rules' context for a review change made now."""
+        return ReviewContext(
+            now=self.now(),
+            claim_minutes=self.settings.review.claim_minutes,
+            departments=tuple(self.settings.departments),
+        )
+
+
+@dataclass
+class Ctx:
+    """One authenticated request: who, their CSRF token, the form (POST) and the app."""
+
+    request: Request
+    user: StaffUser
+    csrf: str
+    form: FormData
+    state: WebState
+
+    @property
+    def ip(self) -> str | None:
+        """The client's address."""
+        return client_ip(self.request, self.state.settings.web)
+
+    @property
+    def scope(self) -> Scope:
+        """What this user may see: department officers only their department."""
+        if self.user.role == Role.DEPARTMENT:
+            return Scope(department=self.user.department, restricted=True)
+        return Scope()
+
+    def log(
+        self,
+        action: str,
+        target: str | None = None,
+        subject: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Write an access record for this user and request."""
+        self.state.store.log_access(
+            AccessEntry(
+                staff=self.user.name,
+                role=self.user.role.value,
+                client_ip=self.ip,
+                action=action,
+                target=target,
+                subject=subject,
+                detail=detail,
+            )
+        )
+
+    def render(self, name: str, status_code: int = 200, **context: Any) -> Response:
+        """Render a template with the user, CSRF token and settings in its context."""
+        context.update(
+            user=self.user,
+            csrf=self.csrf,
+            settings=self.state.settings,
+            request=self.request,
+            now=self.state.now(),
+        )
+        return self.state.templates.TemplateResponse(
+            self.request, name, context, status_code=status_code
+        )
+
+
+Handler = Callable[[Ctx], Response]
+
+
+def guard(
+    state: WebState, spec: RouteSpec, handler: Handler
+) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint for `spec`: session, role and CSRF checks, then `handler` in a thread."""
+
+    async def endpoint(request: Request) -> Response:
+        found = await run_in_threadpool(_session, state, request)
+        if found is None:
+            if request.method == "GET":
+                return RedirectResponse("/login", status_code=303)
+            return PlainTextResponse("로그인이 필요합니다", status_code=401)
+        user, csrf = found
+        if spec.roles is not None and user.role not in spec.roles:
+            return PlainTextResponse("권한이 없습니다", status_code=403)
+        form = FormData()
+        if request.method == "POST":
+            form = await request.form(max_files=0, max_fields=500, max_part_size=64 * 1024)
+            if not csrf_ok(form, csrf):
+                log.warning("CSRF token missing or wrong for %s %s", user.name, request.url.path)
+                return PlainTextResponse("요청을 확인할 수 없습니다 (CSRF)", status_code=403)
+        ctx = Ctx(request=request, user=user, csrf=csrf, form=form, state=state)
+        return await run_in_threadpool(handler, ctx)
+
+    endpoint.__name__ = spec.name
+    return endpoint
+
+
+def _session(state: WebState, request: Request) -> tuple[StaffUser, str] | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    idle = timedelta(minutes=state.settings.web.session_idle_minutes)
+    return state.store.session_user(token_hash(token), idle)

@@ -1,0 +1,68 @@
+// SNS 소통 검토함: keyboard shortcuts and bulk selection. No inline scripts (CSP).
+(function () {
+  "use strict";
+  var page = document.body.getAttribute("data-page");
+
+  function typing(event) {
+    var t = event.target;
+    return t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
+  }
+
+  function focusEl(id) {
+    var el = document.getElementById(id);
+    if (el) { el.focus(); return true; }
+    return false;
+  }
+
+  function inbox() {
+    var rows = Array.prototype.slice.call(document.querySelectorAll("tr.row"));
+    var current = -1;
+    function select(i) {
+      if (!rows.length) { return; }
+      current = Math.max(0, Math.min(rows.length - 1, i));
+      rows.forEach(function (r, n) { r.classList.toggle("selected", n === current); });
+      rows[current].scrollIntoView({ block: "nearest" });
+      var link = rows[current].querySelector("a.open");
+      if (link) { link.focus({ preventScroll: true }); }
+    }
+    var all = document.getElementById("select-all");
+    if (all) {
+      all.addEventListener("change", function () {
+        document.querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = all.checked; });
+      });
+    }
+    document.addEventListener("keydown", function (event) {
+      if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) { return; }
+      var key = event.key;
+      if (key === "j") { select(current + 1); }
+      else if (key === "k") { select(current - 1); }
+      else if ((key === "o" || key === "Enter") && current >= 0) { window.location = rows[current].getAttribute("data-href"); }
+      else if (key === "x" && current >= 0) {
+        var box = rows[current].querySelector("input[name=ids]");
+        if (box) { box.checked = !box.checked; }
+      }
+      else if (key === "/") { focusEl("search"); }
+      else if (key === "s") { focusEl("bulk-status"); }
+      else if (key === "a") { var kind = document.getElementById("bulk-kind"); if (kind) { kind.value = "assign_department"; } focusEl("bulk-department"); }
+      else if (key === "n") { var next = document.getElementById("next-page"); if (next) { window.location = next.href; } else { return; } }
+      else { return; }
+      event.preventDefault();
+    });
+  }
+
+  function thread() {
+    document.addEventListener("keydown", function (event) {
+      if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) { return; }
+      var key = event.key;
+      if (key === "u") { window.location = "/inbox"; }
+      else if (key === "s") { focusEl("status-select"); }
+      else if (key === "a") { if (!focusEl("assign-select")) { focusEl("handler-select"); } }
+      else if (key === "c") { var claim = document.getElementById("claim"); if (claim) { claim.click(); } }
+      else { return; }
+      event.preventDefault();
+    });
+  }
+
+  if (page === "inbox") { inbox(); }
+  if (page === "thread") { thread(); }
+})();

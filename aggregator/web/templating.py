@@ -1,0 +1,68 @@
+"""Jinja2 for the inbox: autoescape always on, and filters for dates, links and PII.
+
+Every comment on screen was written by a stranger: templates never mark resident
+content safe; links pass `safe_url`, which lets only http(s) through.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import jinja2
+from starlette.templating import Jinja2Templates
+
+from aggregator import pii
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+PLATFORM_LABELS = {
+    "blog": "블로그",
+    "facebook": "페이스북",
+    "twitter": "X",
+    "pinterest": "핀터레스트",
+}
+
+
+def safe_url(value: object) -> str | None:
+    """The URL when it is http(s) with a host; None for javascript:, data:, relative..."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if any(ord(ch) < 0x20 for ch in text):
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return text
+
+
+def make_templates(timezone: str) -> Jinja2Templates:
+    """The template renderer, with autoescaping on for every template."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    zone = ZoneInfo(timezone)
+
+    def kst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return value.astimezone(zone).strftime(fmt) if value else ""
+
+    def due(value: datetime | None) -> str:
+        return kst(value - timedelta(seconds=1), "%m-%d") + "까지" if value else ""
+
+    env.filters["kst"] = kst
+    env.filters["due"] = due
+    env.filters["safe_url"] = safe_url
+    env.filters["masked"] = lambda text: pii.mask(text or "")
+    env.filters["pii_kinds"] = lambda text: pii.kinds(text or "")
+    env.filters["platform"] = lambda name: PLATFORM_LABELS.get(name, name)
+    env.filters["short"] = lambda text, n=140: text if len(text) <= n else text[: n - 1] + "…"
+    return Jinja2Templates(env=env)

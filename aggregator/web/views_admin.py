@@ -1,0 +1,80 @@
+"""Comments entered by hand, "check this post" items, and the access log (admins)."""
+
+from __future__ import annotations
+
+from starlette.responses import RedirectResponse, Response
+
+from aggregator.manual import PLATFORMS, ManualInputError, one_comment
+from aggregator.store.access_log import LogFilter
+from aggregator.web.core import Ctx
+from aggregator.web.views_inbox import _day
+
+ACCESS_PAGE = 100
+
+
+def manual_page(ctx: Ctx, problems: list[str] | None = None, status: int = 200) -> Response:
+    """GET /manual: the form for a hand-entered comment and the open check items."""
+    items = ctx.state.store.check_items(include_closed=False)
+    ctx.log("view_check_items", target="check_items")
+    return ctx.render(
+        "manual.html",
+        items=items,
+        platforms=PLATFORMS,
+        problems=problems or [],
+        added=ctx.request.query_params.get("added"),
+        values=dict(ctx.form),
+        status_code=status,
+    )
+
+
+def manual_add(ctx: Ctx) -> Response:
+    """POST /manual: validate and store one comment entered by hand."""
+    store = ctx.state.store
+    values = {
+        name: str(ctx.form.get(name, ""))
+        for name in ("platform", "post", "author", "text", "created_at", "author_handle")
+    }
+    try:
+        comment = one_comment(values, store.find_post, ctx.state.settings.timezone, store.clock())
+    except ManualInputError as exc:
+        return manual_page(ctx, exc.problems, 400)
+    added, _present = store.add_manual_comments([comment], ctx.user.name)
+    ctx.log(
+        "manual_entry",
+        target=f"post:{comment.post_id}",
+        subject=comment.author_name,
+        detail={"added": added},
+    )
+    return RedirectResponse(f"/manual?added={added}", status_code=303)
+
+
+def dismiss_check(ctx: Ctx) -> Response:
+    """POST /checks/{item_id}/dismiss: close an item without entering comments."""
+    item_id = ctx.request.path_params["item_id"]
+    note = str(ctx.form.get("note", "")).strip()[:500] or None
+    closed = ctx.state.store.dismiss_check_item(item_id, ctx.user.name, note)
+    ctx.log("dismiss_check_item", target=f"check_item:{item_id}", detail={"closed": closed})
+    return RedirectResponse("/manual", status_code=303)
+
+
+def access_log(ctx: Ctx) -> Response:
+    """GET /admin/access-log: records newest first, filtered (admins only)."""
+    params = ctx.request.query_params
+    zone = ctx.state.settings.timezone
+    before = params.get("before", "")
+    f = LogFilter(
+        staff=params.get("staff") or None,
+        action=params.get("action") or None,
+        target=params.get("target") or None,
+        date_from=_day(params.get("from"), zone),
+        date_to=_day(params.get("to"), zone, 1),
+        before_id=int(before) if before.isdigit() else None,
+    )
+    rows = ctx.state.store.access_log(f, ACCESS_PAGE)
+    ctx.log(
+        "view_access_log",
+        target="access_log",
+        detail={k: v for k, v in params.items() if k != "before"} or None,
+    )
+    filters = {k: v for k, v in params.items() if k in ("staff", "action", "target", "from", "to")}
+    return ctx.render("access_log.html", rows=rows, filters=filters, more=len(rows) == ACCESS_PAGE)

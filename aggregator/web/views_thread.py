@@ -1,0 +1,102 @@
+"""One comment in its thread, its review actions, and showing its personal data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from aggregator import pii
+from aggregator.web.actions import action_from_form
+from aggregator.web.core import Ctx
+from aggregator.web.views_inbox import _add_deadline
+from aggregator.workflow import MOIS_REASONS, STATUSES, TRANSITIONS, Role, Status
+
+NOT_FOUND = "없는 항목입니다"
+
+
+def _load(ctx: Ctx) -> dict[str, Any] | None:
+    """The thread, if it exists and the user may see it (departments: their own only)."""
+    comment_id = ctx.request.path_params["comment_id"]
+    found = ctx.state.store.thread(comment_id)
+    if found is None or found["item"]["by_account_owner"]:
+        return None
+    scope = ctx.scope
+    if scope.restricted and found["item"]["department"] != scope.department:
+        return None
+    return found
+
+
+def _render(
+    ctx: Ctx, found: dict[str, Any], reveal: bool = False, error: str | None = None
+) -> Response:
+    item = found["item"]
+    _add_deadline(ctx, item)
+    current = Status(item["status"])
+    store = ctx.state.store
+    return ctx.render(
+        "thread.html",
+        t=found,
+        item=item,
+        reveal=reveal,
+        error=error,
+        pii_kinds=pii.kinds(item["text"]),
+        next_statuses=sorted(TRANSITIONS[current], key=STATUSES.index),
+        reasons=MOIS_REASONS,
+        departments=ctx.state.settings.departments,
+        staff=[u for u in store.users() if u.role != Role.VIEWER and not u.disabled],
+        saved=ctx.request.query_params.get("saved") == "1",
+        status_code=409 if error else 200,
+    )
+
+
+def thread(ctx: Ctx) -> Response:
+    """GET /comments/{id}: the comment, masked, in its thread (the view is logged)."""
+    found = _load(ctx)
+    if found is None:
+        return PlainTextResponse(NOT_FOUND, status_code=404)
+    item = found["item"]
+    ctx.log("view_comment", target=f"comment:{item['id']}", subject=item["author_name"])
+    return _render(ctx, found)
+
+
+def reveal(ctx: Ctx) -> Response:
+    """POST /comments/{id}/reveal: the same page with personal data shown (logged)."""
+    found = _load(ctx)
+    if found is None:
+        return PlainTextResponse(NOT_FOUND, status_code=404)
+    item = found["item"]
+    ctx.log(
+        "reveal_pii",
+        target=f"comment:{item['id']}",
+        subject=item["author_name"],
+        detail={"kinds": pii.kinds(item["text"])},
+    )
+    return _render(ctx, found, reveal=True)
+
+
+def act(ctx: Ctx) -> Response:
+    """POST /comments/{id}/action: one review action; errors re-render the page (409)."""
+    found = _load(ctx)
+    if found is None:
+        return PlainTextResponse(NOT_FOUND, status_code=404)
+    action = action_from_form(ctx.form)
+    if action is None:
+        return PlainTextResponse("알 수 없는 작업입니다", status_code=400)
+    comment_id = found["item"]["id"]
+    result = ctx.state.store.review(
+        ctx.user.actor, [comment_id], action, ctx.state.review_context()
+    )
+    detail = {k: v for k, v in vars(action).items() if v is not None and k != "note"}
+    ctx.log(
+        action.kind,
+        target=f"comment:{comment_id}",
+        subject=found["item"]["author_name"],
+        detail={**detail, "refused": bool(result.refused)},
+    )
+    if result.refused:
+        reloaded = _load(ctx) or found
+        return _render(ctx, reloaded, error=result.refused[0][1])
+    if ctx.scope.restricted and action.kind == "transfer":  # it left this department
+        return RedirectResponse("/inbox?done=1&refused=0", status_code=303)
+    return RedirectResponse(f"/comments/{comment_id}?saved=1", status_code=303)

@@ -1,0 +1,237 @@
+"""Inbox and search page timings, run by hand (never by the test suite).
+
+    .venv/bin/python bench/inbox_bench.py --comments 1000000 --db /tmp/bench.db
+    .venv/bin/python bench/inbox_bench.py --db data/demo/demo.db --no-generate
+    .venv/bin/python bench/inbox_bench.py --comments 200000 --url postgresql+psycopg://...
+
+Generates resident comments through the store's own batch upsert (so the bigram
+search index is maintained exactly as in a sync), marks 10 % of them as reviewed,
+then times each inbox query shape (first page and a later page) and prints the
+median and 95th percentile in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from aggregator.db import create_db_engine, upgrade
+from aggregator.deadlines import overdue_cutoff
+from aggregator.models import Review
+from aggregator.records import Batch, CommentRecord, Platform, PostRecord
+from aggregator.store import Store
+from aggregator.store.inbox_query import Deadlines, InboxFilter, Scope
+
+PLACES = ["영등포구청 앞", "한빛초등학교", "중앙시장", "한빛공원", "역 3번 출구", "문래동 골목"]
+TOPICS = [
+    "불법주차 때문에 너무 불편합니다",
+    "쓰레기 수거가 안 되고 있어요",
+    "공사 소음이 심해요",
+    "가로등이 꺼져 있어요",
+    "놀이터 시설이 고장났어요",
+    "행사 정보 감사합니다",
+    "보도블록이 깨져서 위험해요",
+    "민원 넣었는데 답이 없네요",
+    "주차장 개방 시간이 궁금합니다",
+    "악취가 심해요",
+    "버스 정류장 의자가 부서졌어요",
+    "좋은 소식 감사합니다",
+]
+TAILS = ["빨리 확인 부탁드립니다.", "언제쯤 해결되나요?", "감사합니다.", "사진 첨부합니다.", ""]
+BATCH = 1000
+
+
+def text(rng: random.Random) -> str:
+    """About 60-90 characters of resident Korean; 1 in 2,000 mentions a 싱크홀 (rare)."""
+    rare = " 싱크홀이 생겼어요." if rng.random() < 0.0005 else ""
+    return (
+        f"{rng.choice(PLACES)} {rng.choice(TOPICS)}. {rng.choice(TOPICS)}. {rng.choice(TAILS)}"
+        + rare
+    )
+
+
+def generate(store: Store, count: int, seed: int = 7) -> float:
+    """Store `count` comments on 1,000 posts over a year; return rows per second."""
+    rng = random.Random(seed)
+    account = store.ensure_account("bench-fb", "facebook")
+    start = datetime(2025, 11, 1, tzinfo=UTC)
+    posts = tuple(
+        PostRecord(
+            platform=Platform.FACEBOOK,
+            external_id=f"p{n}",
+            text="공지",
+            created_at=start + timedelta(hours=8 * n),
+        )
+        for n in range(1000)
+    )
+    store.apply_batch(account, Batch(stream="bench", posts=posts))
+    began = time.perf_counter()
+    for first in range(0, count, BATCH):
+        comments = tuple(
+            CommentRecord(
+                platform=Platform.FACEBOOK,
+                external_id=f"c{n}",
+                text=text(rng),
+                created_at=start + timedelta(seconds=31_536_000 * n // count),
+                post_external_id=f"p{n * 1000 // count}",
+                author_name=f"주민{n % 5000}",
+            )
+            for n in range(first, min(first + BATCH, count))
+        )
+        store.apply_batch(account, Batch(stream="bench", comments=comments))
+    return count / (time.perf_counter() - began)
+
+
+def review_some(store: Store, share: float = 0.1) -> None:
+    """Mark a share of the comments as reviewed (확인중 / 부서배정 with departments)."""
+    table = Review.__table__  # type: ignore[attr-defined]
+    now = datetime.now(UTC)
+    with store.engine.begin() as conn:
+        rows = conn.execute(sa.text("SELECT id, created_at FROM comment ORDER BY id")).all()
+        step = int(1 / share)
+        values = [
+            {
+                "comment_id": r.id,
+                "status": "부서배정" if n % 2 else "확인중",
+                "department": "주차관리과" if n % 4 == 1 else ("청소행정과" if n % 2 else None),
+                "updated_at": now,
+                "comment_created_at": _aware(r.created_at),
+            }
+            for n, r in enumerate(rows[::step])
+        ]
+        for first in range(0, len(values), 5000):
+            conn.execute(sa.insert(table), values[first : first + 5000])
+
+
+def _aware(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def timed(call: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median and 95th percentile of `runs` calls, in milliseconds."""
+    samples = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - began) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+
+
+CASES: dict[str, tuple[InboxFilter, Scope]] = {
+    "newest, no filter": (InboxFilter(), Scope()),
+    "platform=facebook": (InboxFilter(platform="facebook"), Scope()),
+    "status=신규": (InboxFilter(status="신규"), Scope()),
+    "status=부서배정": (InboxFilter(status="부서배정"), Scope()),
+    "department officer (주차관리과)": (InboxFilter(), Scope("주차관리과", restricted=True)),
+    "overdue": (InboxFilter(overdue=True), Scope()),
+    "answered=no": (InboxFilter(answered=False), Scope()),
+    "date range (one month)": (
+        InboxFilter(
+            date_from=datetime(2026, 3, 1, tzinfo=UTC), date_to=datetime(2026, 4, 1, tzinfo=UTC)
+        ),
+        Scope(),
+    ),
+    "search 주차 (common, 2 syllables)": (InboxFilter(query="주차"), Scope()),
+    "search 소음 (2 syllables)": (InboxFilter(query="소음"), Scope()),
+    "search 놀이터 (3 syllables)": (InboxFilter(query="놀이터"), Scope()),
+    "search 주차장 + status=부서배정": (InboxFilter(query="주차장", status="부서배정"), Scope()),
+    "search 싱크홀 (rare: 1 in 2,000)": (InboxFilter(query="싱크홀"), Scope()),
+    "search 없는말 (no match)": (InboxFilter(query="없는말"), Scope()),
+    "search 앞 (1 character, LIKE)": (InboxFilter(query="앞"), Scope()),
+}
+
+
+def run_cases(store: Store, runs: int) -> None:
+    """Print the timings of every case: first page and the page after it."""
+    now = datetime.now(UTC)
+    deadlines = Deadlines(now, overdue_cutoff(now, 3, "Asia/Seoul"))
+    print(f"{'case':<40} {'page 1 p50':>10} {'p95':>8} {'page 2 p50':>10} {'p95':>8}  rows")
+    for name, (f, scope) in CASES.items():
+        rows, cursor = store.inbox_page(f, scope, deadlines)
+        first = timed(lambda f=f, scope=scope: store.inbox_page(f, scope, deadlines), runs)
+        second = (0.0, 0.0)
+        if cursor is not None:
+            second = timed(
+                lambda f=f, scope=scope, c=cursor: store.inbox_page(f, scope, deadlines, c), runs
+            )
+        print(
+            f"{name:<40} {first[0]:>10.1f} {first[1]:>8.1f} {second[0]:>10.1f} "
+            f"{second[1]:>8.1f}  {len(rows)}"
+        )
+    counts = timed(lambda: store.status_counts(Scope()), runs)
+    thread = timed(lambda: store.thread(1), runs)
+    print(f"{'status counts':<40} {counts[0]:>10.1f} {counts[1]:>8.1f}")
+    print(f"{'thread view':<40} {thread[0]:>10.1f} {thread[1]:>8.1f}")
+
+
+def http_timings(store: Store, runs: int) -> None:
+    """Whole pages through the web app (routing, session, query, template, access log)."""
+    from argon2 import PasswordHasher
+    from starlette.testclient import TestClient
+
+    from aggregator.config import parse_settings
+    from aggregator.users import UserError
+    from aggregator.web import create_app
+    from aggregator.workflow import Role
+
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    try:
+        store.create_user("bench-admin", Role.ADMIN, None, hasher.hash("bench-password-1"))
+    except UserError:
+        store.set_user_password("bench-admin", hasher.hash("bench-password-1"))
+    settings = parse_settings("departments: [주차관리과, 청소행정과]\n")
+    client = TestClient(create_app(settings, store, hasher=hasher))
+    token = client.get("/login").text.split('name="login_token" value="')[1].split('"')[0]
+    client.post(
+        "/login",
+        data={"username": "bench-admin", "password": "bench-password-1", "login_token": token},
+    )
+    newest = store.inbox_page(InboxFilter(), Scope(), Deadlines(store.clock(), store.clock()))
+    paths = [
+        "/inbox",
+        "/inbox?q=주차",
+        "/inbox?q=놀이터&status=부서배정",
+        "/inbox?overdue=1",
+        f"/comments/{newest[0][0]['id']}",
+    ]
+    for path in paths:
+        p50, p95 = timed(lambda path=path: client.get(path), runs)
+        print(f"{'GET ' + path:<40} {p50:>10.1f} {p95:>8.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", default="/tmp/aggregator-bench.db", help="SQLite file")
+    parser.add_argument("--url", help="a database URL instead of --db (e.g. PostgreSQL)")
+    parser.add_argument("--comments", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--no-generate", action="store_true", help="time an existing database")
+    args = parser.parse_args()
+    url = args.url or f"sqlite:///{args.db}"
+    if not args.no_generate:
+        upgrade(url)
+    store = Store(create_db_engine(url))
+    if not args.no_generate:
+        rate = generate(store, args.comments)
+        print(f"ingest: {args.comments} comments at {rate:,.0f} rows/s (with the bigram index)")
+        review_some(store)
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    print(f"{store.count_rows('comment')} comments in {store.engine.url.render_as_string()}")
+    run_cases(store, args.runs)
+    http_timings(store, args.runs)
+    store.close()
+
+
+if __name__ == "__main__":
+    main()

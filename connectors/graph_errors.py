@@ -1,0 +1,263 @@
+"""Graph API errors, usage headers and secrets: what each means for a sync run.
+
+`classify` turns a Graph error body (read from `GraphAPIError.result`, since facebook-sdk
+hides `error_subcode`) into an `Outcome`: retry with backoff (transient), wait
+(throttled), shrink the page size (code 1 "reduce the amount of data"), gone (100/33),
+or fail with one of our typed errors, whose message tells an administrator what to do.
+`parse_usage` reads `X-App-Usage`, `X-Page-Usage` and `X-Business-Use-Case-Usage`.
+`redact` and `install_log_redaction` keep the token (which travels in the query string)
+out of error messages and of urllib3's DEBUG request lines.
+
+Codes: https://developers.facebook.com/docs/graph-api/guides/error-handling and
+https://developers.facebook.com/docs/graph-api/overview/rate-limiting .
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from aggregator.connector import AuthExpired, ConnectorError, FetchError, PermissionMissing
+
+log = logging.getLogger(__name__)
+
+AUTH_CODES = frozenset({102, 104, 190})
+PERMISSION_CODES = frozenset({10, *range(200, 300)})
+THROTTLE_CODES = frozenset({4, 17, 32, 341, 368, 613, *range(80000, 80100)})
+LONG_THROTTLE_CODES = frozenset({32, 341, 368, 613})
+"""Page-level and policy limits: waiting minutes does not help (32 extends its own penalty)."""
+LONG_THROTTLE_SECONDS = 3600.0
+TRANSIENT_CODES = frozenset({1, 2})
+GONE = (100, 33)
+REDUCE_DATA = "reduce the amount of data"
+NEEDED_PERMISSIONS = "pages_show_list, pages_read_engagement and pages_read_user_content"
+PERMISSION_NAME = re.compile(r"\b(pages_[a-z_]+|read_insights|business_management)\b")
+PERMISSION_BY_CODE = {283: "pages_read_user_content", 10: "pages_read_engagement"}
+AUTH_REASONS = {
+    458: "the app was removed from the Page admin's Facebook account",
+    459: "the Page admin's Facebook account is checkpointed (they must log in on facebook.com)",
+    460: "the Page admin changed their Facebook password",
+    463: "the token has expired",
+    464: "the Page admin's Facebook account is not confirmed",
+    467: "the token is invalid (the admin logged out or the token was revoked)",
+}
+SECRET_QUERY = re.compile(
+    r"(?i)\b(access_token|appsecret_proof|client_secret|fb_exchange_token|input_token)=[^&\s\"'<>]+"
+)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with secret query parameters and every given secret value replaced."""
+    cleaned = SECRET_QUERY.sub(r"\1=REDACTED", text)
+    for secret in secrets:
+        if secret:
+            cleaned = cleaned.replace(secret, "REDACTED")
+    return cleaned
+
+
+class Action(StrEnum):
+    """What the client does about an error."""
+
+    RETRY = "retry"
+    THROTTLE = "throttle"
+    SHRINK = "shrink"
+    GONE = "gone"
+    FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class GraphError:
+    """The fields of a Graph error body (`{"error": {...}}`) that decide what to do."""
+
+    code: int | None
+    subcode: int | None
+    type: str
+    message: str
+    transient: bool = False
+    trace_id: str | None = None
+
+    @classmethod
+    def from_body(cls, body: Any, secrets: Iterable[str] = ()) -> GraphError:
+        """Parse an error body (any shape: a dict, or the SDK's message string)."""
+        error = body.get("error") if isinstance(body, Mapping) else None
+        if not isinstance(error, Mapping):
+            return cls(None, None, "", redact(str(body)[:300], secrets))
+        return cls(
+            code=_int(error.get("code")),
+            subcode=_int(error.get("error_subcode")),
+            type=str(error.get("type") or ""),
+            message=redact(str(error.get("message") or "")[:500], secrets),
+            transient=error.get("is_transient") is True,
+            trace_id=str(error["fbtrace_id"]) if error.get("fbtrace_id") else None,
+        )
+
+    def describe(self) -> str:
+        """`(#190/463 OAuthException) message`: for logs and run records."""
+        code = "?" if self.code is None else str(self.code)
+        if self.subcode is not None:
+            code += f"/{self.subcode}"
+        kind = f" {self.type}" if self.type else ""
+        return f"(#{code}{kind}) {self.message}".strip()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What to do about one error: an action, the error to raise, the least wait."""
+
+    action: Action
+    error: ConnectorError | None = None
+    min_wait: float = 0.0
+
+
+def classify(error: GraphError, page_id: str, token_env: str) -> Outcome:
+    """Decide what an error means for the run (see the module docstring)."""
+    code = error.code
+    if code in AUTH_CODES:
+        return Outcome(Action.FAIL, AuthExpired(_auth_message(error, page_id, token_env)))
+    if code in PERMISSION_CODES:
+        return Outcome(Action.FAIL, PermissionMissing(_permission_message(error, page_id)))
+    if code in THROTTLE_CODES:
+        wait = LONG_THROTTLE_SECONDS if code in LONG_THROTTLE_CODES else 0.0
+        return Outcome(Action.THROTTLE, min_wait=wait)
+    if code == 1 and REDUCE_DATA in error.message.lower():
+        return Outcome(Action.SHRINK)
+    if code in TRANSIENT_CODES or error.transient:
+        return Outcome(Action.RETRY)
+    if (code, error.subcode) == GONE:
+        return Outcome(Action.GONE)
+    if code == 100 and PERMISSION_NAME.search(error.message) and "permission" in error.message:
+        return Outcome(Action.FAIL, PermissionMissing(_permission_message(error, page_id)))
+    if code == 100 and "appsecretproof" in re.sub(r"[\s_]", "", error.message.lower()):
+        message = (
+            f"the Graph API wants a valid appsecret_proof for page {page_id} "
+            f"{error.describe()}: set app_secret (as {{env: NAME}}) to the app's secret"
+        )
+        return Outcome(Action.FAIL, PermissionMissing(message))
+    return Outcome(Action.FAIL, FetchError(f"Graph API error {error.describe()}"))
+
+
+def _auth_message(error: GraphError, page_id: str, token_env: str) -> str:
+    reason = AUTH_REASONS.get(error.subcode or 0, "the token is invalid or has expired")
+    return (
+        f"Facebook rejected the Page access token of page {page_id}: {reason} "
+        f"{error.describe()}. A Page admin must issue a new long-lived Page access token "
+        f"(README, 'Facebook') and set it in ${token_env}; the next run uses it."
+    )
+
+
+def _permission_message(error: GraphError, page_id: str) -> str:
+    named = sorted(set(PERMISSION_NAME.findall(error.message)))
+    wanted = ", ".join(named) or PERMISSION_BY_CODE.get(error.code or 0) or NEEDED_PERMISSIONS
+    return (
+        f"the Facebook token of page {page_id} lacks the permission {wanted} "
+        f"{error.describe()}. Grant it to the app, then issue a new Page access token "
+        f"(the connector needs {NEEDED_PERMISSIONS})."
+    )
+
+
+@dataclass(frozen=True)
+class GraphUsage:
+    """How much of the Graph rate limits is used (percent) and the wait Graph asks for."""
+
+    app: int = 0
+    business: int = 0
+    page: int = 0
+    regain_seconds: float = 0.0
+
+    @property
+    def percent(self) -> int:
+        """The highest share of any limit in use."""
+        return max(self.app, self.business, self.page)
+
+    def describe(self) -> str:
+        """The header values, for the log line that explains a pause or a stop."""
+        return (
+            f"X-App-Usage {self.app}%, X-Business-Use-Case-Usage {self.business}%, "
+            f"X-Page-Usage {self.page}%, estimated_time_to_regain_access "
+            f"{self.regain_seconds / 60:.0f} min"
+        )
+
+
+def parse_usage(headers: Mapping[str, str]) -> GraphUsage:
+    """Read the usage headers of one response (absent or malformed ones count as 0)."""
+    app = _percent(_json_header(headers, "X-App-Usage"))
+    page = _percent(_json_header(headers, "X-Page-Usage"))
+    business, regain = 0, 0.0
+    buc = _json_header(headers, "X-Business-Use-Case-Usage")
+    if isinstance(buc, Mapping):
+        for entries in buc.values():
+            for entry in entries if isinstance(entries, list) else ():
+                business = max(business, _percent(entry))
+                minutes = (
+                    entry.get("estimated_time_to_regain_access")
+                    if isinstance(entry, Mapping)
+                    else None
+                )
+                regain = max(regain, 60.0 * (_int(minutes) or 0))
+    return GraphUsage(app=app, business=business, page=page, regain_seconds=regain)
+
+
+def _json_header(headers: Mapping[str, str], name: str) -> Any:
+    value = headers.get(name)
+    if not value:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        log.debug("ignoring malformed %s header", name)
+        return None
+
+
+def _percent(value: Any) -> int:
+    if not isinstance(value, Mapping):
+        return 0
+    numbers = [_int(value.get(k)) for k in ("call_count", "total_cputime", "total_time")]
+    return max((n for n in numbers if n is not None), default=0)
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if isinstance(value, float):
+        return int(value)
+    return None
+
+
+class _RedactSecrets(logging.Filter):
+    """Rewrites log records whose text carries a token query parameter."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if SECRET_QUERY.search(message):
+            record.msg, record.args = redact(message), ()
+        return True
+
+
+_REDACTION = _RedactSecrets()
+URL_LOGGERS = ("urllib3", "urllib3.connectionpool", "urllib3.util.retry", "urllib3.poolmanager",
+               "urllib3.connection", "urllib3.response", "requests")  # fmt: skip
+
+
+def install_log_redaction() -> None:
+    """Scrub token query parameters from the records of the loggers that log URLs.
+
+    A logger's filters see only records created on that logger, so each urllib3 logger
+    gets the filter (urllib3 logs `GET /v25.0/...?access_token=... 200` at DEBUG).
+    Idempotent.
+    """
+    names = set(URL_LOGGERS) | {
+        name for name in logging.Logger.manager.loggerDict if name.startswith(URL_LOGGERS)
+    }
+    for name in sorted(names):
+        logger = logging.getLogger(name)
+        if _REDACTION not in logger.filters:
+            logger.addFilter(_REDACTION)

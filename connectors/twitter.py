@@ -1,0 +1,314 @@
+"""An X (Twitter) account: the district's tweets and residents' replies and mentions (API v2).
+
+Endpoints, all through `connectors.x_api` (the one tweepy adapter: host, timeouts,
+retries, rate limits), with the tweet/user fields and expansions of PLATFORMS.md §2.3:
+    GET /2/users/by/username/:username  only when `user_id` is not configured, and then
+                                        once: the id is kept in the `user` cursor
+    GET /2/users/:id/tweets             the district's tweets and its replies (no retweets)
+    GET /2/users/:id/mentions           residents' replies and mentions
+    GET /2/tweets/search/recent         `(conversation_id:<id> OR ...) is:reply` (up to 512
+                                        characters a query) for the district's posts younger
+                                        than `conversation_days`; only with `search_conversations`
+
+Pagination: `max_results=100`, `pagination_token` (timelines) or `next_token` (search);
+every stream is newest first.
+
+Cursors (JSON, by stream); each moves only with its stream's last page, after every
+page of the stream is stored, so a run that stops early re-reads that stream next time:
+    user:          {username, id}
+    tweets:        {since_id, posts: [edit-chain ids of the district's newest 300 posts]}
+    mentions:      {since_id}
+    conversations: {since_id, roots_until}: replies newer than `since_id` are read for the
+                   posts up to `roots_until`; newer posts are searched from their own id.
+A no-change sync reads no posts: each `since_id` call answers `result_count: 0`.
+
+Comments on older posts: replies that mention the account (X adds the mention to every
+direct reply) arrive through mentions whatever the post's age. Replies deeper in a thread
+that do not mention the account are found only by search, which reaches 7 days back.
+
+Budget: before each call the worst case (`max_results` x the endpoint's unit price:
+`owned_read` for the own timeline and mentions, `post_read` for search, `user_read` for
+the user lookup) is checked against `monthly_budget` minus this month's spend (earlier
+runs plus this one); when it does not fit, the run stops with `BudgetExhausted` (status
+`budget_exhausted`). Each batch reports the items actually returned (`units_read`) and
+their estimated cost. X bills by its own counters; this is our estimate.
+
+What X cannot give: timelines return only the newest 3,200 tweets and 800 mentions;
+replies older than 7 days that do not mention the account; deletions (timelines do not
+signal them); edits after X's 30-minute edit window do not exist. Limits per 15 minutes
+(app): 10,000 own-timeline, 450 mentions and 450 search requests.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import ClassVar
+
+from aggregator.config import TwitterAccount
+from aggregator.connector import BudgetExhausted, FetchError, SyncContext
+from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord
+from connectors.twitter_mapping import (
+    Known,
+    Tweet,
+    day_window,
+    newer,
+    oldest_first,
+    snowflake_at,
+    snowflake_time,
+    to_record,
+)
+from connectors.x_api import Page, XApi, XCredentials
+
+log = logging.getLogger(__name__)
+
+USER, TWEETS, MENTIONS, CONVERSATIONS = "user", "tweets", "mentions", "conversations"
+PAGE_SIZE = 100
+KEPT_POSTS = 300
+QUERY_CHARS = 512
+SEARCH_DAYS = 7
+Record = PostRecord | CommentRecord
+
+
+@dataclass
+class Meter:
+    """The month's budget: refuses calls whose worst case does not fit, adds up the cost."""
+
+    budget: float
+    spent_before: float
+    spent: float = 0.0
+
+    def reserve(self, price: float, items: int, what: str) -> None:
+        """Raise `BudgetExhausted` when `items` x `price` more would exceed the budget."""
+        worst = price * items
+        spent = self.spent_before + self.spent
+        if spent + worst > self.budget + 1e-9:
+            raise BudgetExhausted(
+                f"X monthly budget ${self.budget:.2f} would be exceeded: ${spent:.3f} spent "
+                f"this month and the next call ({what}) may cost up to ${worst:.3f}; "
+                "the next month (or a larger monthly_budget) resumes"
+            )
+
+    def charge(self, price: float, items: int) -> float:
+        """Record the cost of `items` read at `price`; return it."""
+        cost = price * items
+        self.spent += cost
+        return cost
+
+
+def _cursor(cursors: Mapping[str, JSONValue], stream: str) -> dict[str, JSONValue]:
+    value = cursors.get(stream)
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def _id_or_none(value: JSONValue) -> str | None:
+    return value if isinstance(value, str) and value.isdigit() else None
+
+
+class TwitterConnector:
+    """Reads one X account's tweets, mentions and (optionally) its recent conversations."""
+
+    platform: ClassVar[str] = "twitter"
+
+    def __init__(self, account: TwitterAccount, context: SyncContext) -> None:
+        self.account = account
+        self.http = context.http
+        self.clock = context.clock
+        self.prices = account.prices
+        self.meter = Meter(account.monthly_budget, context.month_usage.cost)
+        self.api = XApi(
+            _credentials(account),
+            str(account.api_url),
+            context.http,
+            context.clock,
+            account.max_rate_limit_wait_seconds,
+        )
+        self.known = Known(own_id="")
+        self._calls_seen = context.http.calls
+
+    def pull(self, cursors: Mapping[str, JSONValue]) -> Iterator[Batch]:
+        """Yield the user lookup (if needed), own tweets, mentions, then conversations."""
+        try:
+            own_id = yield from self._own_id(_cursor(cursors, USER))
+            tweets = _cursor(cursors, TWEETS)
+            kept = tweets.get("posts")
+            posts = [p for p in kept if isinstance(p, str)] if isinstance(kept, list) else []
+            self.known = Known(own_id=own_id, own_roots=frozenset(posts))
+            yield from self._pull_tweets(own_id, tweets)
+            yield from self._pull_mentions(own_id, _cursor(cursors, MENTIONS))
+            if self.account.search_conversations:
+                yield from self._pull_conversations(_cursor(cursors, CONVERSATIONS))
+        finally:
+            self.api.close()
+
+    # -- streams ----------------------------------------------------------------------
+
+    def _own_id(self, cursor: dict[str, JSONValue]) -> Generator[Batch, None, str]:
+        """The account's user id: configured, cached in the cursor, or looked up once."""
+        if self.account.user_id:
+            return self.account.user_id
+        username = self.account.username
+        cached = _id_or_none(cursor.get("id"))
+        if cached and str(cursor.get("username", "")).lower() == username.lower():
+            return cached
+        self.meter.reserve(self.prices.user_read, 1, f"user lookup of @{username}")
+        page = self.api.user_by_username(username)
+        found = _id_or_none(str(page.data[0].get("id"))) if page.data else None
+        if found is None:
+            problems = "; ".join(page.warnings) or "no data"
+            raise FetchError(f"X has no user @{username}: {problems}")
+        cursor_update: dict[str, JSONValue] = {USER: {"username": username, "id": found}}
+        yield self._batch(USER, page, self.prices.user_read, [], cursor_update)
+        return found
+
+    def _pull_tweets(self, own_id: str, cursor: dict[str, JSONValue]) -> Iterator[Batch]:
+        """Own tweets since the cursor. An own reply whose thread root is not known yet
+        waits for the stream's last page, when every post of the stream is known."""
+        since = _id_or_none(cursor.get("since_id"))
+        newest: str | None = None
+        waiting: list[tuple[Tweet, str]] = []
+        fetch = partial(self.api.users_tweets, own_id, since, max_results=PAGE_SIZE)
+        for page in self._pages("own tweets", self.prices.owned_read, fetch):
+            newest = newest or page.newest_id
+            self.known = self.known.learn(page.data, page.includes)
+            records: list[Record] = []
+            mapped = self._records(page.data, page.url, own_id)
+            for tweet, record in zip(page.data, mapped, strict=True):
+                if isinstance(record, CommentRecord) and record.post_external_id is None:
+                    waiting.append((tweet, page.url))
+                else:
+                    records.append(record)
+            updates: dict[str, JSONValue] = {}
+            if page.next_token is None:
+                records += [self._record(t, url, own_id) for t, url in waiting]
+                kept = oldest_first(self.known.own_roots)[-KEPT_POSTS:]
+                updates[TWEETS] = {"since_id": newer(newest, since), "posts": list(kept)}
+            yield self._batch(TWEETS, page, self.prices.owned_read, records, updates)
+
+    def _pull_mentions(self, own_id: str, cursor: dict[str, JSONValue]) -> Iterator[Batch]:
+        """Replies and mentions since the cursor."""
+        since = _id_or_none(cursor.get("since_id"))
+        newest: str | None = None
+        fetch = partial(self.api.users_mentions, own_id, since, max_results=PAGE_SIZE)
+        for page in self._pages("mentions", self.prices.owned_read, fetch):
+            newest = newest or page.newest_id
+            self.known = self.known.learn(page.data, page.includes)
+            updates: dict[str, JSONValue] = {}
+            if page.next_token is None:
+                updates[MENTIONS] = {"since_id": newer(newest, since)}
+            records = self._records(page.data, page.url, None)
+            yield self._batch(MENTIONS, page, self.prices.owned_read, records, updates)
+
+    def _pull_conversations(self, cursor: dict[str, JSONValue]) -> Iterator[Batch]:
+        """Replies in the district's young threads, in as few 512-character queries as fit.
+
+        Threads searched before are read from the cursor's `since_id`; threads new since
+        the last search from their own root id. Both are clamped to the 7-day window.
+        """
+        now = self.api.now()
+        roots = _young(self.known.own_roots, day_window(now, self.account.conversation_days))
+        if not roots:
+            return
+        floor = snowflake_at(day_window(now, SEARCH_DAYS))
+        since = _id_or_none(cursor.get("since_id"))
+        until = int(_id_or_none(cursor.get("roots_until")) or 0)
+        searched = [r for r in roots if int(r) <= until]
+        fresh = [r for r in roots if int(r) > until]
+        searches = [(q, newer(since, floor)) for q, _first in _queries(searched)]
+        searches += [(q, newer(first, floor)) for q, first in _queries(fresh)]
+        newest = since
+        for number, (query, since_id) in enumerate(searches, start=1):
+            fetch = partial(self.api.search_recent, query, since_id, max_results=PAGE_SIZE)
+            for page in self._pages("conversation search", self.prices.post_read, fetch):
+                newest = newer(page.newest_id, newest)
+                self.known = self.known.learn(page.data, page.includes)
+                updates: dict[str, JSONValue] = {}
+                if number == len(searches) and page.next_token is None:
+                    updates[CONVERSATIONS] = {"since_id": newest, "roots_until": roots[-1]}
+                records = self._records(page.data, page.url, None)
+                yield self._batch(CONVERSATIONS, page, self.prices.post_read, records, updates)
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _pages(
+        self, what: str, price: float, fetch: Callable[[str | None], Page]
+    ) -> Iterator[Page]:
+        """Every page of one listing, each call first checked against the budget."""
+        token: str | None = None
+        while True:
+            self.meter.reserve(price, PAGE_SIZE, what)
+            page = fetch(token)
+            yield page
+            token = page.next_token
+            if token is None:
+                return
+
+    def _records(
+        self, tweets: Sequence[Tweet], url: str, default_author: str | None
+    ) -> list[Record]:
+        return [self._record(t, url, default_author) for t in tweets]
+
+    def _record(self, tweet: Tweet, url: str, default_author: str | None) -> Record:
+        return to_record(tweet, self.known, self.clock(), url, default_author)
+
+    def _batch(
+        self,
+        stream: str,
+        page: Page,
+        price: float,
+        records: list[Record],
+        updates: dict[str, JSONValue],
+    ) -> Batch:
+        calls, self._calls_seen = self.http.calls - self._calls_seen, self.http.calls
+        units = len(page.data)
+        return Batch(
+            stream,
+            posts=tuple(r for r in records if isinstance(r, PostRecord)),
+            comments=tuple(r for r in records if isinstance(r, CommentRecord)),
+            cursor_updates=updates,
+            api_calls=calls,
+            warnings=page.warnings,
+            units_read=units,
+            cost=self.meter.charge(price, units),
+        )
+
+
+def _credentials(account: TwitterAccount) -> XCredentials:
+    def value(secret: object) -> str | None:
+        return getattr(secret, "value", None) or None
+
+    return XCredentials(
+        bearer_token=value(account.bearer_token),
+        consumer_key=value(account.consumer_key),
+        consumer_secret=value(account.consumer_secret),
+        access_token=value(account.access_token),
+        access_token_secret=value(account.access_token_secret),
+    )
+
+
+def _young(roots: Iterable[str], oldest: datetime) -> list[str]:
+    """The roots made after `oldest` (by their Snowflake time), oldest first."""
+    return [r for r in oldest_first(roots) if (made := snowflake_time(r)) and made > oldest]
+
+
+def _queries(roots: list[str]) -> list[tuple[str, str]]:
+    """`(conversation_id:a OR conversation_id:b ...) is:reply` queries of at most 512
+    characters, each with its oldest root (the `since_id` for threads not searched before)."""
+    queries: list[tuple[str, str]] = []
+    chunk: list[str] = []
+    for root in roots:
+        if chunk and len(_query([*chunk, root])) > QUERY_CHARS:
+            queries.append((_query(chunk), chunk[0]))
+            chunk = []
+        chunk.append(root)
+    if chunk:
+        queries.append((_query(chunk), chunk[0]))
+    return queries
+
+
+def _query(roots: list[str]) -> str:
+    """Replies only (`is:reply`): the roots themselves are stored already."""
+    return "(" + " OR ".join(f"conversation_id:{root}" for root in roots) + ") is:reply"

@@ -1,0 +1,381 @@
+"""The one adapter around tweepy's API v2 `Client`: our host, timeouts, retries and rate limits.
+
+tweepy 4.17 supplies the routes and parameter names; what does not fit a scheduled,
+budgeted sync is corrected here, once:
+
+Host, timeouts, size cap and secrets in logs: see `connectors.x_session`.
+
+Rate limits. Always `wait_on_rate_limit=False`: tweepy would `time.sleep` up to 15
+minutes, and without `x-rate-limit-reset` retry recursively without end. On a 429 we
+wait for the reset (through `HttpClient.sleep`, injectable) only when that is within
+`max_wait_seconds` and the run's remaining time, at most `MAX_RESET_WAITS` times per
+call; otherwise `RateLimited` ends the run cleanly (status `throttled`) and the next run
+resumes from the stored cursors. A 429 without the header gets `NO_RESET_RETRIES` short
+backoffs, then `RateLimited`. A 429 of type `usage-capped` (the monthly post cap)
+raises `BudgetExhausted` at once: waiting cannot help.
+
+Errors. 5xx and network errors get `HttpClient.settings.retries` retries with
+exponential backoff, then `FetchError`. 401 -> `AuthExpired` (token wrong, revoked or
+expired); 403 -> `PermissionMissing` (app permissions, project or plan); other 4xx ->
+`FetchError`; each message carries X's problem title and detail, never a credential.
+A 200 with an `errors` array keeps its `data`; `Page.warnings` has one line per error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+import tweepy
+
+from aggregator.connector import (
+    AuthExpired,
+    BudgetExhausted,
+    Clock,
+    DeadlineExceeded,
+    FetchError,
+    ParseError,
+    PermissionMissing,
+    RateLimited,
+)
+from aggregator.http import HttpClient
+from connectors.x_session import XSession, http_date, mask_bearer_in_tweepy_logs
+
+log = logging.getLogger(__name__)
+
+MAX_RESET_WAITS = 3
+"""429s answered by waiting for the reset, per call; more means a cap, not a window."""
+NO_RESET_RETRIES = 2
+NO_RESET_BACKOFF_SECONDS = 5.0
+TWEET_FIELDS = (
+    "created_at", "author_id", "conversation_id", "in_reply_to_user_id", "referenced_tweets",
+    "public_metrics", "lang", "edit_history_tweet_ids", "reply_settings",
+)  # fmt: skip
+EXPANSIONS = ("author_id", "referenced_tweets.id", "in_reply_to_user_id")
+USER_FIELDS = ("username", "name", "profile_image_url")
+
+Call = Callable[[], requests.Response]
+
+
+@dataclass(frozen=True)
+class XCredentials:
+    """A bearer token (app-only), or the four OAuth 1.0a user-context secrets."""
+
+    bearer_token: str | None = None
+    consumer_key: str | None = None
+    consumer_secret: str | None = None
+    access_token: str | None = None
+    access_token_secret: str | None = None
+
+    def __repr__(self) -> str:
+        return "XCredentials(****)"
+
+    @property
+    def user_auth(self) -> bool:
+        """True when requests are signed with OAuth 1.0a instead of the bearer token."""
+        return self.bearer_token is None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One API answer: its items, expansions, metadata and per-item errors (raw JSON)."""
+
+    endpoint: str
+    url: str
+    """Where it was read (the query string left out)."""
+    data: tuple[dict[str, Any], ...]
+    includes: Mapping[str, Any]
+    meta: Mapping[str, Any]
+    errors: tuple[Mapping[str, Any], ...] = ()
+
+    @property
+    def next_token(self) -> str | None:
+        """The token of the next (older) page, or None on the last page."""
+        token = self.meta.get("next_token")
+        return str(token) if token else None
+
+    @property
+    def newest_id(self) -> str | None:
+        """The newest item's id (`meta.newest_id`), or None for an empty page."""
+        newest = self.meta.get("newest_id")
+        return str(newest) if newest else None
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """One line per partial error (a 200 that also carries an `errors` array)."""
+        return tuple(f"X {self.endpoint}: {describe_problem(e)}" for e in self.errors)
+
+
+class XApi:
+    """The X API v2 calls the connector makes, each returning a `Page` or raising our errors.
+
+    Args:
+        credentials: bearer token or user-context secrets.
+        api_url: where requests go (`https://api.twitter.com` for real).
+        http: the run's HTTP client (limits, call count, deadline, `sleep`).
+        clock: our clock, used only until X has answered once.
+        max_wait_seconds: the longest single wait for a rate-limit reset.
+    """
+
+    def __init__(
+        self,
+        credentials: XCredentials,
+        api_url: str,
+        http: HttpClient,
+        clock: Clock,
+        max_wait_seconds: float = 60,
+    ) -> None:
+        mask_bearer_in_tweepy_logs()
+        self.http = http
+        self.clock = clock
+        self.max_wait_seconds = max_wait_seconds
+        self.user_auth = credentials.user_auth
+        self.session = XSession(http, api_url)
+        self.client = tweepy.Client(
+            bearer_token=credentials.bearer_token,
+            consumer_key=credentials.consumer_key,
+            consumer_secret=credentials.consumer_secret,
+            access_token=credentials.access_token,
+            access_token_secret=credentials.access_token_secret,
+            return_type=requests.Response,
+            wait_on_rate_limit=False,
+        )
+        self.client.session.close()
+        self.client.session = self.session
+        self.random = random.Random()
+
+    def close(self) -> None:
+        """Close the session's connections."""
+        self.session.close()
+
+    def now(self) -> datetime:
+        """X's current time (see `XSession.server_now`)."""
+        return self.session.server_now(self.clock)
+
+    def user_by_username(self, username: str) -> Page:
+        """`GET /2/users/by/username/:username`."""
+        return self._call(
+            "users/by/username",
+            lambda: self.client.get_user(
+                username=username, user_fields=list(USER_FIELDS), user_auth=self.user_auth
+            ),
+        )
+
+    def users_tweets(
+        self, user_id: str, since_id: str | None, token: str | None, max_results: int
+    ) -> Page:
+        """`GET /2/users/:id/tweets` without retweets, newest first."""
+        return self._listing(
+            "users/tweets", self.client.get_users_tweets, user_id, since_id=since_id,
+            pagination_token=token, max_results=max_results, exclude=["retweets"],
+        )  # fmt: skip
+
+    def users_mentions(
+        self, user_id: str, since_id: str | None, token: str | None, max_results: int
+    ) -> Page:
+        """`GET /2/users/:id/mentions`, newest first."""
+        return self._listing(
+            "users/mentions", self.client.get_users_mentions, user_id, since_id=since_id,
+            pagination_token=token, max_results=max_results,
+        )  # fmt: skip
+
+    def search_recent(
+        self, query: str, since_id: str | None, token: str | None, max_results: int
+    ) -> Page:
+        """`GET /2/tweets/search/recent` (the last 7 days only), newest first."""
+        return self._listing(
+            "tweets/search/recent", self.client.search_recent_tweets, query, since_id=since_id,
+            next_token=token, max_results=max_results, sort_order="recency",
+        )  # fmt: skip
+
+    def tweets(self, ids: list[str]) -> Page:
+        """`GET /2/tweets?ids=` (at most 100); unknown or deleted ids come back as errors."""
+        return self._listing("tweets", self.client.get_tweets, ids)
+
+    def _listing(
+        self, endpoint: str, method: Callable[..., requests.Response], *args: Any, **params: Any
+    ) -> Page:
+        """Call a tweepy method with our fields and expansions under our retry policy."""
+        params.update(
+            tweet_fields=list(TWEET_FIELDS),
+            expansions=list(EXPANSIONS),
+            user_fields=list(USER_FIELDS),
+            user_auth=self.user_auth,
+        )
+        return self._call(endpoint, lambda: method(*args, **params))
+
+    # -- the retry loop -------------------------------------------------------------------
+
+    def _call(self, endpoint: str, call: Call) -> Page:
+        """Run `call` under our retry and rate-limit policy; return its page."""
+        state = _Attempts()
+        while True:
+            try:
+                return to_page(endpoint, call())
+            except tweepy.TooManyRequests as exc:
+                self._on_rate_limited(endpoint, exc, state)
+            except tweepy.TwitterServerError as exc:
+                self._retry_later(endpoint, f"HTTP {exc.response.status_code}", state)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                self._retry_later(endpoint, _network_error(exc), state)
+            except tweepy.HTTPException as exc:
+                raise classify_http_error(endpoint, exc) from None
+            except requests.RequestException as exc:
+                raise FetchError(f"X {endpoint}: {_network_error(exc)}") from None
+
+    def _retry_later(self, endpoint: str, problem: str, state: _Attempts) -> None:
+        if state.failures >= self.http.settings.retries:
+            attempts = state.failures + 1
+            raise FetchError(f"X {endpoint}: {problem} ({attempts} attempts)")
+        state.failures += 1
+        delay = self.http.settings.backoff_seconds * 2 ** (state.failures - 1)
+        self._sleep(delay, endpoint, problem, lambda why: DeadlineExceeded(f"X {endpoint}: {why}"))
+
+    def _on_rate_limited(
+        self, endpoint: str, exc: tweepy.TooManyRequests, state: _Attempts
+    ) -> None:
+        problem = problem_of(exc.response)
+        if "usage-capped" in str(problem.get("type", "")):
+            raise BudgetExhausted(
+                f"X {endpoint}: the app's usage cap is reached ({describe_problem(problem)}); "
+                "reads resume when X resets the cap or the plan is changed"
+            )
+        if exc.reset_time is None:
+            self._backoff_without_reset(endpoint, state)
+            return
+        server_now = http_date(exc.response.headers.get("Date")) or self.now()
+        delay = max(1.0, exc.reset_time - server_now.timestamp() + 1)
+        reset = datetime.fromtimestamp(exc.reset_time, UTC).isoformat()
+        if state.reset_waits >= MAX_RESET_WAITS:
+            raise RateLimited(
+                f"X {endpoint}: still rate limited after {state.reset_waits} waits for the "
+                "reset (a longer cap?); the next run resumes",
+                delay,
+            )
+        if delay > self.max_wait_seconds:
+            raise RateLimited(
+                f"X {endpoint}: rate limited until {reset} ({delay:.0f}s), longer than the "
+                f"{self.max_wait_seconds:.0f}s this run may wait; the next run resumes",
+                delay,
+            )
+        state.reset_waits += 1
+        self._sleep(delay, endpoint, f"rate limited until {reset}", _rate_limited(endpoint, delay))
+
+    def _backoff_without_reset(self, endpoint: str, state: _Attempts) -> None:
+        if state.no_reset >= NO_RESET_RETRIES:
+            raise RateLimited(
+                f"X {endpoint}: 429 without x-rate-limit-reset {state.no_reset + 1} times; "
+                "the next run resumes"
+            )
+        state.no_reset += 1
+        base = NO_RESET_BACKOFF_SECONDS * 2 ** (state.no_reset - 1)
+        delay = min(base * self.random.uniform(1.0, 1.5), self.max_wait_seconds)
+        self._sleep(delay, endpoint, "429 without reset header", _rate_limited(endpoint, delay))
+
+    def _sleep(
+        self, delay: float, endpoint: str, why: str, too_late: Callable[[str], Exception]
+    ) -> None:
+        """Wait `delay` seconds unless that would pass the run deadline."""
+        left = self.http.seconds_left()
+        if left is not None and delay >= left:
+            raise too_late(f"{why}; waiting {delay:.0f}s would pass the run deadline")
+        log.warning("X %s: %s; retrying in %.1fs", endpoint, why, delay)
+        self.http.sleep(delay)
+
+
+@dataclass
+class _Attempts:
+    failures: int = 0
+    reset_waits: int = 0
+    no_reset: int = 0
+
+
+def _rate_limited(endpoint: str, delay: float) -> Callable[[str], Exception]:
+    return lambda why: RateLimited(f"X {endpoint}: {why}; the next run resumes", delay)
+
+
+def to_page(endpoint: str, response: requests.Response) -> Page:
+    """Parse a successful answer; raise `ParseError` when it is not a JSON object.
+
+    Items without an `id` cannot be stored or linked and are left out.
+    """
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        raise ParseError(f"X {endpoint}: the answer is not JSON") from None
+    if not isinstance(body, dict):
+        raise ParseError(f"X {endpoint}: the answer is not a JSON object")
+    data = body.get("data")
+    items = [data] if isinstance(data, dict) else data if isinstance(data, list) else []
+    errors = body.get("errors")
+    includes, meta = body.get("includes"), body.get("meta")
+    _log_rate(endpoint, response)
+    return Page(
+        endpoint=endpoint,
+        url=response.url.split("?", 1)[0],
+        data=tuple(item for item in items if isinstance(item, dict) and item.get("id")),
+        includes=includes if isinstance(includes, dict) else {},
+        meta=meta if isinstance(meta, dict) else {},
+        errors=tuple(e for e in errors if isinstance(e, dict)) if isinstance(errors, list) else (),
+    )
+
+
+def _log_rate(endpoint: str, response: requests.Response) -> None:
+    remaining = response.headers.get("x-rate-limit-remaining")
+    if remaining is not None:
+        log.debug("X %s: %s calls left in this window", endpoint, remaining)
+
+
+def problem_of(response: requests.Response) -> dict[str, Any]:
+    """The RFC 7807 problem (or legacy `errors[0]`) of an error answer; {} when none."""
+    try:
+        body = json.loads(response.content or b"null")
+    except ValueError:
+        return {}
+    if not isinstance(body, dict):
+        return {}
+    errors = body.get("errors")
+    if "title" not in body and isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        return dict(errors[0])
+    return body
+
+
+def describe_problem(problem: Mapping[str, Any]) -> str:
+    """`title: detail` of a problem or partial error (`message` for legacy bodies)."""
+    title = str(problem.get("title") or problem.get("code") or "error")
+    detail = problem.get("detail") or problem.get("message")
+    resource = problem.get("resource_id") or problem.get("value")
+    head = f"{problem.get('resource_type', 'item')} {resource}: " if resource else ""
+    return head + (f"{title}: {detail}" if detail else title)
+
+
+def classify_http_error(endpoint: str, exc: tweepy.HTTPException) -> Exception:
+    """Our error for a 4xx tweepy raised (never showing a credential)."""
+    status = exc.response.status_code
+    problem = problem_of(exc.response)
+    said = describe_problem(problem) if problem else f"HTTP {status}"
+    if status == 401:
+        return AuthExpired(
+            f"X {endpoint}: 401 {said}. The token was refused: check that the configured "
+            "bearer token (or user-context keys) is current and not revoked"
+        )
+    if status == 403:
+        return PermissionMissing(
+            f"X {endpoint}: 403 {said}. The app may lack permission for this endpoint: check "
+            "the app's permissions, that it belongs to a Project, and that the plan includes it"
+        )
+    return FetchError(f"X {endpoint}: HTTP {status} {said}")
+
+
+def _network_error(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.ConnectionError):
+        return "connection failed"
+    return f"request failed ({type(exc).__name__})"
