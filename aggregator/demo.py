@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -60,7 +61,11 @@ def run_demo(
     directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / "config.yaml"
     database = (directory / "demo.db").resolve()
-    with Sandbox(seed=seed, port=0, comments=comments, speed=0, rewind_days=days) as sandbox:
+    anchor = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    # The data set ends at the current hour, so deadlines and "overdue" look as in real use.
+    with Sandbox(
+        seed=seed, port=0, comments=comments, speed=0, rewind_days=days, start=anchor
+    ) as sandbox:
         sandbox.write_config(config_path, database_url=f"sqlite:///{database}")
         with config_path.open("a", encoding="utf-8") as config_file:
             config_file.write(DEMO_ROUTING_RULES)
