@@ -292,6 +292,16 @@ class SchedulerSection(Strict):
     health_check_minutes: Annotated[int, Field(ge=1, le=1440)] = 5
 
 
+class ReportsSection(Strict):
+    """Monthly reports: the pseudonym key and the font of the charts and the PDF."""
+
+    pseudonym_key: Secret | None = None
+    """HMAC key of the authors' pseudonyms (e.g. `{env: AGGREGATOR_PSEUDONYM_KEY}`);
+    never stored in the database or an export. Pseudonymised exports need it."""
+    font_path: Path | None = None
+    """A Korean TrueType font; default: NanumGothic from Debian's `fonts-nanum`."""
+
+
 class Settings(Strict):
     """The whole validated configuration."""
 
@@ -306,6 +316,7 @@ class Settings(Strict):
     review: ReviewSection = ReviewSection()
     web: WebSection = WebSection()
     routing_rules: list[RoutingRule] = Field(default_factory=list)
+    reports: ReportsSection = ReportsSection()
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @field_validator("timezone")

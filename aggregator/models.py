@@ -416,3 +416,20 @@ class AccessLog(SQLModel, table=True):
     detail: str | None = None
     prev_hash: str = Field(max_length=64)
     row_hash: str = Field(max_length=64)
+
+
+class ReportSnapshot(SQLModel, table=True):
+    """A closed month's monthly report, frozen: its figures and rows as JSON text.
+
+    Kept as text (not JSON/JSONB) so the stored bytes, and so every report generated
+    from them, are identical on both back ends whatever changes later.
+    """
+
+    __tablename__ = "report_snapshot"
+
+    month: str = Field(primary_key=True, max_length=7)
+    """`YYYY-MM`, the month taken in the office's time zone."""
+    closed_at: datetime = _utc_column()
+    closed_by: str = Field(max_length=64)
+    payload: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    """The frozen report data (`aggregator.reports.service.ReportData`) as JSON."""

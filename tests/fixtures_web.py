@@ -49,11 +49,14 @@ routing_rules:
   - name: ads
     pattern: "(대출|카지노)"
     spam: true
+reports:
+  pseudonym_key: {env: AGGREGATOR_PSEUDONYM_KEY}
 """
+PSEUDONYM_KEY = "web-test-pseudonym-key-0042"
 
 
 def web_settings() -> Settings:
-    return parse_settings(CONFIG)
+    return parse_settings(CONFIG, environ={"AGGREGATOR_PSEUDONYM_KEY": PSEUDONYM_KEY})
 
 
 def seed(store: Store) -> dict[str, int]:

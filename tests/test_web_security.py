@@ -43,6 +43,9 @@ def _form(spec: RouteSpec, csrf: str) -> dict[str, Any]:
             "text": "t",
             "created_at": "2026-11-16 10:00",
         },
+        "reports_download": {"month": "2026-11", "format": "csv", "reason": "matrix"},
+        "reports_close": {"month": "2026-10"},
+        "reports_reopen": {"month": "2026-10", "reason": "matrix"},
     }
     return {**forms.get(spec.name, {}), "csrf_token": csrf}
 

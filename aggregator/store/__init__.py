@@ -24,6 +24,7 @@ from aggregator.routing import Router
 from aggregator.store import checks, locks
 from aggregator.store.inbox_api import InboxStoreMixin
 from aggregator.store.presence import apply_presence
+from aggregator.store.report_api import ReportStoreMixin
 from aggregator.store.upsert import Counts, upsert_comments, upsert_posts
 from aggregator.timeutil import month_start
 
@@ -69,9 +70,10 @@ class AccountStatus:
     consecutive_failures: int = 0
 
 
-class Store(InboxStoreMixin):
+class Store(InboxStoreMixin, ReportStoreMixin):
     """Reads and writes accounts, records, cursors, runs and locks (and, through
-    `InboxStoreMixin`, the review inbox, staff accounts and the access log)."""
+    `InboxStoreMixin`, the review inbox, staff accounts and the access log, and through
+    `ReportStoreMixin`, the monthly reports)."""
 
     def __init__(
         self, engine: Engine, clock: Clock = utc_now, router: Router | None = None

@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from aggregator.config import Settings
 from aggregator.store import Store
-from aggregator.web import auth, views_admin, views_inbox, views_thread
+from aggregator.web import auth, views_admin, views_inbox, views_reports, views_thread
 from aggregator.web.core import Handler, WebState, guard
 from aggregator.web.security import RouteSpec, SecurityHeaders
 from aggregator.web.templating import make_templates
@@ -44,6 +44,16 @@ ROUTES: tuple[tuple[RouteSpec, Handler], ...] = (
         views_admin.dismiss_check,
     ),
     (RouteSpec("/admin/access-log", "GET", "access_log", ADMIN), views_admin.access_log),
+    (RouteSpec("/reports", "GET", "reports", OFFICE_ROLES), views_reports.reports_page),
+    (
+        RouteSpec("/reports/download", "POST", "reports_download", OFFICE_ROLES),
+        views_reports.reports_download,
+    ),
+    (
+        RouteSpec("/reports/close", "POST", "reports_close", OFFICE_ROLES),
+        views_reports.reports_close,
+    ),
+    (RouteSpec("/reports/reopen", "POST", "reports_reopen", ADMIN), views_reports.reports_reopen),
     (RouteSpec("/logout", "POST", "logout", ALL_ROLES), auth.logout),
 )
 PUBLIC = (

@@ -1,0 +1,117 @@
+"""`aggregator report` (download a monthly report), `report close` and `report reopen`.
+
+The command line has no login, so whoever runs it is recorded as `cli:<OS user>`
+unless `--staff NAME` names a staff account; exporting real author names
+(`--no-pseudonymize`) and reopening a closed month need `--staff` naming an active
+admin account, and a reason. Every download, close and reopen is in the access log.
+"""
+
+from __future__ import annotations
+
+import getpass
+import time
+from contextlib import closing
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from aggregator.cli_common import ConfigOption, fail, settings_or_exit, stdout, store_or_exit
+from aggregator.reports.data import ReportError
+from aggregator.reports.service import Requester, close, download, reopen
+from aggregator.store import Store
+
+report_app = typer.Typer(
+    help="Monthly reports: download (xlsx, csv, html, pdf), close and reopen months.",
+    invoke_without_command=True,
+)
+
+MonthOption = Annotated[
+    str | None, typer.Option("--month", help="The month, YYYY-MM (Asia/Seoul).")
+]
+StaffOption = Annotated[
+    str | None, typer.Option("--staff", help="Your staff account (required for admin actions).")
+]
+ReasonOption = Annotated[
+    str | None, typer.Option("--reason", help="Why (recorded in the access log).")
+]
+
+
+def _requester(store: Store, staff: str | None) -> Requester:
+    if staff is None:
+        return Requester(staff=f"cli:{getpass.getuser()}", role=None)
+    found = next((u for u in store.users() if u.name == staff and not u.disabled), None)
+    if found is None:
+        fail(f"no active staff account named {staff!r}")
+    return Requester(staff=found.name, role=found.role)
+
+
+@report_app.callback()
+def report(
+    ctx: typer.Context,
+    month: MonthOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="xlsx, csv, html or pdf.")] = "xlsx",
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write the file.")] = None,
+    no_pseudonymize: Annotated[
+        bool, typer.Option("--no-pseudonymize", help="Real author names (admins, with a reason).")
+    ] = False,
+    reason: ReasonOption = None,
+    staff: StaffOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write a month's report (authors pseudonymised unless --no-pseudonymize)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if month is None:
+        fail("--month YYYY-MM is required")
+    if not (reason or "").strip():
+        fail("--reason is required: every download is recorded in the access log with its reason")
+    settings = settings_or_exit(config)
+    started = time.perf_counter()
+    with closing(store_or_exit(settings)) as store:
+        who = _requester(store, staff)
+        try:
+            body, name = download(
+                store, settings, month, fmt, reason or "", who, pseudonymize=not no_pseudonymize
+            )
+        except ReportError as exc:
+            fail(str(exc))
+    target = out or Path(name)
+    target.write_bytes(body)
+    seconds = time.perf_counter() - started
+    stdout.print(f"wrote {target} ({len(body):,} bytes, {seconds:.1f} s)", highlight=False)
+
+
+@report_app.command("close")
+def report_close(
+    month: MonthOption = None, staff: StaffOption = None, config: ConfigOption = None
+) -> None:
+    """Freeze a month's figures and rows: its reports stay the same, byte for byte."""
+    if month is None:
+        fail("--month YYYY-MM is required")
+    settings = settings_or_exit(config)
+    with closing(store_or_exit(settings)) as store:
+        try:
+            closed = close(store, settings, month, _requester(store, staff))
+        except ReportError as exc:
+            fail(str(exc))
+    stdout.print(f"{month} closed" if closed else f"{month} was already closed")
+
+
+@report_app.command("reopen")
+def report_reopen(
+    month: MonthOption = None,
+    reason: ReasonOption = None,
+    staff: StaffOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Unfreeze a closed month (an admin's --staff and a --reason are required)."""
+    if month is None:
+        fail("--month YYYY-MM is required")
+    settings = settings_or_exit(config)
+    with closing(store_or_exit(settings)) as store:
+        try:
+            reopened = reopen(store, month, reason or "", _requester(store, staff))
+        except ReportError as exc:
+            fail(str(exc))
+    stdout.print(f"{month} reopened" if reopened else f"{month} was not closed")

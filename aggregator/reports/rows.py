@@ -1,0 +1,163 @@
+"""One report row per resident comment, derived from the store's query rows.
+
+Definitions used throughout the monthly report:
+
+- **Business hours** are 09:00–18:00 office time (Asia/Seoul) on business days
+  (Monday to Friday, not a Korean public holiday, see `aggregator.deadlines`). Reply
+  times are counted in these hours only: a comment written on Friday at 17:00 and
+  answered on Monday at 10:00 took 2 business hours.
+- **First reply**: the earlier of the district's own reply being synced and staff
+  marking the comment 1차 답변 or 최종 답변. **Final answer**: staff first marked it
+  최종 답변.
+- **Deadline**: the review's explicit deadline, or N business days after the day the
+  comment was written (`review.deadline_business_days`). **Met** when the first reply
+  came by the deadline; **missed** when it came later or has not come and the
+  deadline passed; **pending** otherwise. Comments set aside as 숨김 or 스팸 have no
+  deadline outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aggregator.deadlines import deadline_for, is_business_day
+from aggregator.workflow import OPEN_STATUSES, Status
+
+WORK_START = time(9, 0)
+WORK_END = time(18, 0)
+SET_ASIDE = frozenset({Status.HIDDEN.value, Status.SPAM.value})
+TIME_FIELDS = ("created_at", "deadline", "first_reply_at", "final_answer_at")
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One resident comment as the report shows it (author not yet pseudonymised)."""
+
+    id: int
+    platform: str
+    account: str
+    post: str
+    post_url: str
+    thread: str
+    text: str
+    author: str
+    author_key: str
+    created_at: datetime
+    status: str
+    department: str
+    handler: str
+    priority: str
+    deadline: datetime
+    first_reply_at: datetime | None
+    final_answer_at: datetime | None
+    first_reply_hours: float | None
+    final_answer_hours: float | None
+    deadline_met: bool | None
+    overdue: bool
+
+    @property
+    def answered(self) -> bool:
+        """The district replied (or staff recorded an answer)."""
+        return self.first_reply_at is not None
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting for an answer (open status, no reply yet)."""
+        return self.status in OPEN_STATUSES and not self.answered
+
+    @property
+    def set_aside(self) -> bool:
+        """Hidden or spam: outside the answer and deadline figures."""
+        return self.status in SET_ASIDE
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON data (times as ISO strings, UTC)."""
+        data = asdict(self)
+        for name in TIME_FIELDS:
+            data[name] = data[name].isoformat() if data[name] is not None else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ReportRow:
+        """The inverse of `to_json`."""
+        values = dict(data)
+        for name in TIME_FIELDS:
+            values[name] = datetime.fromisoformat(values[name]) if values[name] else None
+        return cls(**values)
+
+
+def business_hours(start: datetime, end: datetime, timezone: str) -> float:
+    """Hours between two instants that fall within 09:00–18:00 on business days."""
+    if end <= start:
+        return 0.0
+    zone = ZoneInfo(timezone)
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    seconds = 0.0
+    day: date = local_start.date()
+    while day <= local_end.date():
+        if is_business_day(day):
+            lo = max(local_start, datetime.combine(day, WORK_START, tzinfo=zone))
+            hi = min(local_end, datetime.combine(day, WORK_END, tzinfo=zone))
+            seconds += max(0.0, (hi - lo).total_seconds())
+        day += timedelta(days=1)
+    return round(seconds / 3600, 2)
+
+
+def _earliest(*moments: datetime | None) -> datetime | None:
+    present = [m for m in moments if m is not None]
+    return min(present) if present else None
+
+
+def _outcome(
+    status: str, deadline: datetime, first: datetime | None, as_of: datetime
+) -> tuple[bool | None, bool]:
+    """(deadline met, overdue now) for one comment."""
+    if status in SET_ASIDE:
+        return None, False
+    if first is not None:
+        return first <= deadline, False
+    if deadline < as_of:
+        return False, status in OPEN_STATUSES
+    return None, False
+
+
+def _author_key(raw: dict[str, Any]) -> str:
+    """Who wrote it, as stably as the platform allows: its id, else handle, else name."""
+    who = raw["author_id"] or raw["author_handle"] or raw["author_name"] or ""
+    return f"{raw['platform']}:{who}"
+
+
+def to_report_row(raw: dict[str, Any], days: int, timezone: str, as_of: datetime) -> ReportRow:
+    """A store row (`aggregator.store.report_query.comment_rows`) as a report row."""
+    created: datetime = raw["created_at"]
+    deadline = raw["deadline"] or deadline_for(created, days, timezone)
+    first = _earliest(raw["owner_reply_at"], raw["answer_event_at"])
+    final = raw["final_answer_at"]
+    met, overdue = _outcome(raw["status"], deadline, first, as_of)
+    post = raw["post_title"] or (raw["post_text"] or "")[:60]
+    return ReportRow(
+        id=int(raw["id"]),
+        platform=raw["platform"],
+        account=raw["account"],
+        post=post,
+        post_url=raw["post_url"] or "",
+        thread=raw["thread"] or "",
+        text=raw["text"] or "",
+        author=raw["author_name"] or raw["author_handle"] or "",
+        author_key=_author_key(raw),
+        created_at=created,
+        status=raw["status"],
+        department=raw["department"] or "",
+        handler=raw["assignee"] or "",
+        priority=raw["priority"] or "",
+        deadline=deadline,
+        first_reply_at=first,
+        final_answer_at=final,
+        first_reply_hours=business_hours(created, first, timezone) if first else None,
+        final_answer_hours=business_hours(created, final, timezone) if final else None,
+        deadline_met=met,
+        overdue=overdue,
+    )

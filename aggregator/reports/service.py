@@ -1,0 +1,178 @@
+"""Monthly reports end to end: figures from the store (or a closed month's snapshot),
+pseudonymisation, rendering, and the access-log record of every download, close and
+reopen. The CLI and the web UI both call these functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from aggregator.config import Settings
+from aggregator.reports.charts import korean_font
+from aggregator.reports.csvfile import write_csv
+from aggregator.reports.data import ReportData, ReportError
+from aggregator.reports.figures import compute
+from aggregator.reports.pseudonyms import Pseudonymizer, pseudonymizer
+from aggregator.reports.rows import to_report_row
+from aggregator.reports.topics import NounExtractor
+from aggregator.store import Store
+from aggregator.store.access_log import AccessEntry
+from aggregator.timeutil import month_bounds
+from aggregator.workflow import Role
+
+log = logging.getLogger(__name__)
+FORMATS = ("xlsx", "csv", "html", "pdf")
+MEDIA_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+}
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who asks, from where, through which channel (cli or web)."""
+
+    staff: str
+    role: Role | None
+    client_ip: str | None = None
+    channel: str = "cli"
+
+    def entry(self, action: str, month: str, detail: Mapping[str, object]) -> AccessEntry:
+        """The access-log record of one report action by this requester."""
+        return AccessEntry(
+            staff=self.staff,
+            role=self.role.value if self.role else None,
+            client_ip=self.client_ip,
+            action=action,
+            target=f"report:{month}",
+            detail={**detail, "channel": self.channel},
+        )
+
+
+def check_month(month: str) -> str:
+    """`month` when it is `YYYY-MM`; `ReportError` otherwise."""
+    try:
+        month_bounds(month, "UTC")
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
+    return month
+
+
+def previous_month(month: str) -> str:
+    """The `YYYY-MM` before `month`."""
+    year, number = int(month[:4]), int(month[5:])
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+def compute_report(
+    store: Store, settings: Settings, month: str, extractor: NounExtractor | None = None
+) -> ReportData:
+    """A month's report from the live data, taken now."""
+    tz, days, as_of = settings.timezone, settings.review.deadline_business_days, store.clock()
+    rows = [to_report_row(r, days, tz, as_of) for r in store.report_rows(*month_bounds(month, tz))]
+    before = month_bounds(previous_month(month), tz)
+    previous = [to_report_row(r, days, tz, as_of) for r in store.report_rows(*before)]
+    figures = compute(rows, previous, month, tz, extractor)
+    return ReportData(month=month, timezone=tz, as_of=as_of, rows=tuple(rows), figures=figures)
+
+
+def load_report(store: Store, settings: Settings, month: str) -> ReportData:
+    """A closed month's frozen report, or the live one of an open month."""
+    snapshot = store.report_snapshot(check_month(month))
+    if snapshot is not None:
+        return ReportData.from_snapshot(snapshot)
+    return compute_report(store, settings, month)
+
+
+def pseudonymizer_for(settings: Settings) -> Pseudonymizer:
+    """The configured pseudonym function; `ReportError` when no key is configured."""
+    key = settings.reports.pseudonym_key
+    if key is None:
+        raise ReportError(
+            "pseudonymised reports need reports.pseudonym_key: {env: AGGREGATOR_PSEUDONYM_KEY}"
+        )
+    try:
+        return pseudonymizer(key.value)
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
+
+
+def render(data: ReportData, fmt: str, settings: Settings) -> bytes:
+    """The report file's bytes in `fmt` (xlsx, csv, html or pdf)."""
+    if fmt == "csv":
+        return write_csv(data)
+    if fmt == "xlsx":
+        from aggregator.reports.xlsx import write_xlsx
+
+        return write_xlsx(data)
+    font = korean_font(_font_path(settings))
+    if fmt == "html":
+        from aggregator.reports.html import write_html
+
+        return write_html(data, font)
+    if fmt == "pdf":
+        from aggregator.reports.pdf import write_pdf
+
+        return write_pdf(data, font)
+    raise ReportError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+
+
+def _font_path(settings: Settings) -> Path | None:
+    path = settings.reports.font_path
+    if path is None or path.is_absolute():
+        return path
+    return settings.base_dir / path
+
+
+def download(
+    store: Store, settings: Settings, month: str, fmt: str, reason: str,
+    who: Requester, pseudonymize: bool = True,
+) -> tuple[bytes, str]:  # fmt: skip
+    """A report file and its file name; the download is recorded in the access log.
+
+    Raises:
+        ReportError: bad month or format, no reason, identified export without an
+            admin, or no pseudonym key.
+    """
+    reason = reason.strip()
+    if fmt not in FORMATS:
+        raise ReportError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if not reason:
+        raise ReportError("a reason is required for every download (PIPA access record)")
+    if not pseudonymize and who.role != Role.ADMIN:
+        raise ReportError("only an admin may export authors without pseudonyms")
+    data = load_report(store, settings, month)
+    if pseudonymize:
+        data = data.pseudonymize(pseudonymizer_for(settings))
+    body = render(data, fmt, settings)
+    detail = {"format": fmt, "reason": reason[:300], "pseudonymized": pseudonymize,
+              "rows": len(data.rows), "closed": data.closed_at is not None}  # fmt: skip
+    action = "report_download" if pseudonymize else "report_download_identified"
+    store.log_access(who.entry(action, month, detail))
+    log.info("report %s.%s for %s: %d bytes", month, fmt, who.staff, len(body))
+    return body, f"sns-report-{month}.{fmt}"
+
+
+def close(store: Store, settings: Settings, month: str, who: Requester) -> bool:
+    """Freeze a month that has ended; False when it was already closed."""
+    _start, end = month_bounds(check_month(month), settings.timezone)
+    if end > store.clock():
+        raise ReportError(f"{month} has not ended yet: a month can be closed once it is over")
+    data = compute_report(store, settings, month)
+    detail = {"rows": len(data.rows)}
+    return store.close_month(month, data.payload(), who.entry("report_close", month, detail))
+
+
+def reopen(store: Store, month: str, reason: str, who: Requester) -> bool:
+    """Unfreeze a closed month (admins only, with a reason); False when it was open."""
+    if who.role != Role.ADMIN:
+        raise ReportError("only an admin may reopen a closed month")
+    if not reason.strip():
+        raise ReportError("a reason is required to reopen a closed month")
+    entry = who.entry("report_reopen", check_month(month), {"reason": reason.strip()[:300]})
+    return store.reopen_month(month, entry)

@@ -1,0 +1,122 @@
+"""The monthly report's queries: one row per resident comment of a month, and the
+snapshots of closed months.
+
+A comment's first reply is the earlier of the district's own reply being synced
+(a reply by the account owner under it) and staff marking it 1차 답변 or 최종 답변;
+its final answer is when staff first marked it 최종 답변. Both come from history
+(`comment` and `review_event`), never from a copied column.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from aggregator.models import Account, Comment, Post, ReportSnapshot, Review, ReviewEvent
+from aggregator.workflow import Status
+
+COMMENT = Comment.__table__  # type: ignore[attr-defined]
+POST = Post.__table__  # type: ignore[attr-defined]
+ACCOUNT = Account.__table__  # type: ignore[attr-defined]
+REVIEW = Review.__table__  # type: ignore[attr-defined]
+EVENT = ReviewEvent.__table__  # type: ignore[attr-defined]
+SNAPSHOT = ReportSnapshot.__table__  # type: ignore[attr-defined]
+REPLY = COMMENT.alias("reply")
+ANSWERS = (Status.FIRST_REPLY.value, Status.FINAL_REPLY.value)
+
+
+def _owner_reply_at() -> sa.ScalarSelect[Any]:
+    return (
+        sa.select(sa.func.min(REPLY.c.created_at))
+        .where(
+            REPLY.c.platform == COMMENT.c.platform,
+            REPLY.c.parent_external_id == COMMENT.c.external_id,
+            REPLY.c.by_account_owner.is_(True),
+        )
+        .scalar_subquery()
+    )
+
+
+def _event_at(statuses: tuple[str, ...]) -> sa.ScalarSelect[Any]:
+    return (
+        sa.select(sa.func.min(EVENT.c.at))
+        .where(EVENT.c.comment_id == COMMENT.c.id, EVENT.c.to_status.in_(statuses))
+        .scalar_subquery()
+    )
+
+
+def comment_rows(conn: Connection, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Every resident comment created in [start, end), oldest first, with its post,
+    account, review state, first district reply, first and final answer events."""
+    query = (
+        sa.select(
+            COMMENT.c.id,
+            COMMENT.c.platform,
+            ACCOUNT.c.name.label("account"),
+            POST.c.title.label("post_title"),
+            POST.c.text.label("post_text"),
+            POST.c.url.label("post_url"),
+            COMMENT.c.parent_external_id.label("thread"),
+            COMMENT.c.text,
+            COMMENT.c.author_id,
+            COMMENT.c.author_name,
+            COMMENT.c.author_handle,
+            COMMENT.c.created_at,
+            sa.func.coalesce(REVIEW.c.status, Status.NEW.value).label("status"),
+            REVIEW.c.department,
+            REVIEW.c.assignee,
+            REVIEW.c.deadline,
+            REVIEW.c.priority,
+            _owner_reply_at().label("owner_reply_at"),
+            _event_at(ANSWERS).label("answer_event_at"),
+            _event_at((Status.FINAL_REPLY.value,)).label("final_answer_at"),
+        )
+        .select_from(
+            COMMENT.join(ACCOUNT, ACCOUNT.c.id == COMMENT.c.account_id)
+            .outerjoin(POST, POST.c.id == COMMENT.c.post_id)
+            .outerjoin(REVIEW, REVIEW.c.comment_id == COMMENT.c.id)
+        )
+        .where(
+            COMMENT.c.by_account_owner.is_(False),
+            COMMENT.c.created_at >= start,
+            COMMENT.c.created_at < end,
+        )
+        .order_by(COMMENT.c.created_at, COMMENT.c.id)
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def snapshot(conn: Connection, month: str) -> dict[str, Any] | None:
+    """A closed month's snapshot row (month, closed_at, closed_by, payload), or None."""
+    row = conn.execute(sa.select(SNAPSHOT).where(SNAPSHOT.c.month == month)).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def closed_months(conn: Connection) -> list[dict[str, Any]]:
+    """Every closed month with who closed it and when, newest first (no payloads)."""
+    query = sa.select(SNAPSHOT.c.month, SNAPSHOT.c.closed_at, SNAPSHOT.c.closed_by).order_by(
+        SNAPSHOT.c.month.desc()
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def insert_snapshot(
+    conn: Connection, month: str, payload: str, closed_by: str, now: datetime
+) -> bool:
+    """Freeze a month; False (and nothing written) when it is already closed."""
+    if snapshot(conn, month) is not None:
+        return False
+    conn.execute(
+        sa.insert(SNAPSHOT).values(
+            month=month, payload=payload, closed_by=closed_by[:64], closed_at=now
+        )
+    )
+    return True
+
+
+def delete_snapshot(conn: Connection, month: str) -> bool:
+    """Reopen a month; False when it was not closed."""
+    return bool(conn.execute(sa.delete(SNAPSHOT).where(SNAPSHOT.c.month == month)).rowcount)

@@ -1,0 +1,81 @@
+"""The 월간 보고서 page: download a month's report (with a reason, logged), close and
+reopen months. Viewers have no exports; reopening and real names are for admins."""
+
+from __future__ import annotations
+
+from starlette.responses import RedirectResponse, Response
+
+from aggregator.reports.data import ReportError
+from aggregator.reports.service import (
+    FORMATS,
+    MEDIA_TYPES,
+    Requester,
+    close,
+    download,
+    previous_month,
+    reopen,
+)
+from aggregator.timeutil import month_of
+from aggregator.web.core import Ctx
+
+
+def _who(ctx: Ctx) -> Requester:
+    return Requester(ctx.user.name, ctx.user.role, ctx.ip, channel="web")
+
+
+def reports_page(ctx: Ctx, error: str | None = None, status: int = 200) -> Response:
+    """GET /reports: the download form and the closed months."""
+    this_month = month_of(ctx.state.now(), ctx.state.settings.timezone)
+    ctx.log("view_reports", target="reports")
+    return ctx.render(
+        "reports.html",
+        formats=FORMATS,
+        default_month=previous_month(this_month),
+        closed=ctx.state.store.closed_months(),
+        error=error,
+        done=ctx.request.query_params.get("done"),
+        status_code=status,
+    )
+
+
+def _field(ctx: Ctx, name: str) -> str:
+    return str(ctx.form.get(name, "")).strip()
+
+
+def reports_download(ctx: Ctx) -> Response:
+    """POST /reports/download: the file, pseudonymised unless an admin asked otherwise."""
+    fmt = _field(ctx, "format")
+    try:
+        body, name = download(
+            ctx.state.store,
+            ctx.state.settings,
+            _field(ctx, "month"),
+            fmt,
+            _field(ctx, "reason"),
+            _who(ctx),
+            pseudonymize=_field(ctx, "identified") != "1",
+        )
+    except ReportError as exc:
+        return reports_page(ctx, str(exc), 400)
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+def reports_close(ctx: Ctx) -> Response:
+    """POST /reports/close: freeze a month that has ended."""
+    month = _field(ctx, "month")
+    try:
+        close(ctx.state.store, ctx.state.settings, month, _who(ctx))
+    except ReportError as exc:
+        return reports_page(ctx, str(exc), 400)
+    return RedirectResponse(f"/reports?done=closed:{month}", status_code=303)
+
+
+def reports_reopen(ctx: Ctx) -> Response:
+    """POST /reports/reopen: unfreeze a closed month (admins, with a reason)."""
+    month = _field(ctx, "month")
+    try:
+        reopen(ctx.state.store, month, _field(ctx, "reason"), _who(ctx))
+    except ReportError as exc:
+        return reports_page(ctx, str(exc), 400)
+    return RedirectResponse(f"/reports?done=reopened:{month}", status_code=303)

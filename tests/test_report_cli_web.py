@@ -1,0 +1,105 @@
+"""`aggregator report` on the command line and the 월간 보고서 page: reasons, roles,
+errors, and the access log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from aggregator.cli import app
+from aggregator.db import create_db_engine
+from aggregator.store import Store
+from aggregator.store.access_log import LogFilter
+from tests.fixtures_reports import KEY, seed_month
+from tests.fixtures_web import Web
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_config(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("AGGREGATOR_DATABASE_URL", raising=False)
+    monkeypatch.setenv("AGGREGATOR_PSEUDONYM_KEY", KEY)
+    engine = create_db_engine(sqlite_url)
+    seed_month(Store(engine, clock=lambda: datetime(2026, 11, 20, tzinfo=UTC)))
+    engine.dispose()
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        f"database: {{url: '{sqlite_url}'}}\n"
+        "reports: {pseudonym_key: {env: AGGREGATOR_PSEUDONYM_KEY}}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_cli_writes_a_report_and_logs_the_download(cli_config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.csv"
+    args = ["report", "--month", "2026-10", "--format", "csv", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--reason", "보고", "--config", str(cli_config)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    store = Store(create_db_engine(f"sqlite:///{tmp_path / 'test.db'}"))
+    entry = store.access_log(LogFilter(action="report_download"))[0]
+    assert entry["staff"].startswith("cli:")
+    assert '"channel": "cli"' in entry["detail"]
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--month", "2026-13", "--reason", "r"], "month must look like"),
+        (["--month", "10-2026", "--reason", "r"], "month must look like"),
+        (["--month", "2026-10"], "--reason is required"),
+        (["--reason", "r"], "--month YYYY-MM is required"),
+        (["--month", "2026-10", "--reason", "r", "--format", "docx"], "format must be one of"),
+        (["--month", "2026-10", "--reason", "r", "--no-pseudonymize"], "only an admin"),
+    ],
+)
+def test_cli_errors_are_one_line_and_exit_2(
+    cli_config: Path, args: list[str], message: str
+) -> None:
+    result = runner.invoke(app, ["report", *args, "--config", str(cli_config)])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_cli_reopen_needs_an_admin_account(cli_config: Path) -> None:
+    closed = runner.invoke(app, ["report", "close", "--month", "2026-10", "-c", str(cli_config)])
+    assert closed.exit_code == 0, closed.output
+    result = runner.invoke(
+        app, ["report", "reopen", "--month", "2026-10", "--reason", "x", "-c", str(cli_config)]
+    )
+    assert result.exit_code == 2
+    assert "only an admin" in result.output
+
+
+def test_web_download_needs_a_reason_and_is_logged(sqlite_web: Web) -> None:
+    client = sqlite_web.client("communications")
+    csrf = sqlite_web.csrf(client)
+    form = {"csrf_token": csrf, "month": "2026-11", "format": "csv"}
+    assert client.post("/reports/download", data=form).status_code == 400
+    response = client.post("/reports/download", data={**form, "reason": "국장 보고"})
+    assert response.status_code == 200
+    assert "attachment" in response.headers["content-disposition"]
+    assert b"svg onload" not in response.content  # an author name, pseudonymised
+    entry = sqlite_web.store.access_log(LogFilter(action="report_download"))[0]
+    assert entry["staff"] == "comm1"
+    assert entry["client_ip"]
+    refused = client.post("/reports/download", data={**form, "reason": "r", "identified": "1"})
+    assert refused.status_code == 400
+
+
+def test_viewers_have_no_exports(sqlite_web: Web) -> None:
+    client = sqlite_web.client("viewer")
+    assert client.get("/reports").status_code == 403
+    form = {
+        "csrf_token": sqlite_web.csrf(client),
+        "month": "2026-11",
+        "format": "csv",
+        "reason": "r",
+    }
+    assert client.post("/reports/download", data=form).status_code == 403
