@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 _WORD = re.compile(r"[^\W_]+")
 MAX_QUERY_WORDS = 8
@@ -40,8 +41,14 @@ three characters long, so it never equals a query bigram."""
 
 def index_text(text: str) -> str:
     """The space-separated bigrams of every word of `text` (what the index stores)."""
-    groups = [" ".join(word_bigrams(word)) for word in words(text) if len(word) > 1]
+    groups = [_joined_bigrams(word) for word in words(text) if len(word) > 1]
     return f" {WORD_BREAK} ".join(groups)
+
+
+@lru_cache(maxsize=65536)
+def _joined_bigrams(word: str) -> str:
+    # Residents reuse the same words over and over: caching saves most of the work.
+    return " ".join(word_bigrams(word))
 
 
 @dataclass(frozen=True)
