@@ -18,22 +18,15 @@ from sqlalchemy.exc import IntegrityError
 
 from aggregator.connector import Clock, RunStatus, Usage
 from aggregator.db import read_connection, write_transaction
-from aggregator.models import Account, AccountHealth, Comment, Post, SyncCursor, SyncRun
 from aggregator.records import Batch, JSONValue
 from aggregator.routing import Router
 from aggregator.store import checks, locks
 from aggregator.store.inbox_api import InboxStoreMixin
 from aggregator.store.presence import apply_presence
 from aggregator.store.report_api import ReportStoreMixin
+from aggregator.store.tables import ACCOUNT, COMMENT, CURSOR, HEALTH, LOCK, POST, RUN, SERVICE
 from aggregator.store.upsert import Counts, upsert_comments, upsert_posts
 from aggregator.timeutil import month_start
-
-ACCOUNT = Account.__table__  # type: ignore[attr-defined]
-POST = Post.__table__  # type: ignore[attr-defined]
-COMMENT = Comment.__table__  # type: ignore[attr-defined]
-CURSOR = SyncCursor.__table__  # type: ignore[attr-defined]
-RUN = SyncRun.__table__  # type: ignore[attr-defined]
-HEALTH = AccountHealth.__table__  # type: ignore[attr-defined]
 
 __all__ = ["AccountStatus", "BatchResult", "Counts", "Store"]
 
@@ -244,28 +237,28 @@ class Store(InboxStoreMixin, ReportStoreMixin):
         self, account_id: int, holder: locks.Holder, ttl: timedelta
     ) -> locks.Holder | None:
         """Take the account's sync lease; None on success, else who holds it."""
-        return self._acquire(locks.LOCK, {"account_id": account_id}, holder, ttl)
+        return self._acquire(LOCK, {"account_id": account_id}, holder, ttl)
 
     def release_lock(self, account_id: int, holder: locks.Holder) -> None:
         """Give the account's sync lease back."""
         with write_transaction(self.engine) as conn:
-            locks.release(conn, locks.LOCK, {"account_id": account_id}, holder)
+            locks.release(conn, LOCK, {"account_id": account_id}, holder)
 
     def acquire_service_lease(
         self, name: str, holder: locks.Holder, ttl: timedelta
     ) -> locks.Holder | None:
         """Take the lease of a service (the scheduler); None on success, else its holder."""
-        return self._acquire(locks.SERVICE, {"name": name}, holder, ttl)
+        return self._acquire(SERVICE, {"name": name}, holder, ttl)
 
     def renew_service_lease(self, name: str, holder: locks.Holder, ttl: timedelta) -> bool:
         """Extend our service lease; False when another process has taken it over."""
         with write_transaction(self.engine) as conn:
-            return locks.renew(conn, locks.SERVICE, {"name": name}, holder, self.clock(), ttl)
+            return locks.renew(conn, SERVICE, {"name": name}, holder, self.clock(), ttl)
 
     def release_service_lease(self, name: str, holder: locks.Holder) -> None:
         """Give a service lease back."""
         with write_transaction(self.engine) as conn:
-            locks.release(conn, locks.SERVICE, {"name": name}, holder)
+            locks.release(conn, SERVICE, {"name": name}, holder)
 
     def _acquire(
         self, table: sa.Table, key: Mapping[str, Any], holder: locks.Holder, ttl: timedelta

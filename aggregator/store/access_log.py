@@ -18,9 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from aggregator.models import AccessLog
+from aggregator.store.tables import LOG
 
-LOG = AccessLog.__table__  # type: ignore[attr-defined]
 GENESIS = "0" * 64
 ADVISORY_LOCK = 72_420_001
 MAX_FIELD = 500

@@ -17,15 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from aggregator.models import CheckItem, Comment, Post
 from aggregator.records import text_hash
 from aggregator.routing import Router
 from aggregator.store.search import IndexedText, index_comments
 from aggregator.store.suggestions import suggest
+from aggregator.store.tables import CHECK, COMMENT, POST
 
-CHECK = CheckItem.__table__  # type: ignore[attr-defined]
-POST = Post.__table__  # type: ignore[attr-defined]
-COMMENT = Comment.__table__  # type: ignore[attr-defined]
 OPEN, ENTERED, DISMISSED = "open", "entered", "dismissed"
 
 

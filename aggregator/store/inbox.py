@@ -9,29 +9,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from aggregator.models import (
-    Account,
-    Comment,
-    ContentRevision,
-    Post,
-    Review,
-    ReviewEvent,
-    ReviewNote,
-    ReviewTag,
-    RoutingSuggestion,
-)
 from aggregator.store.inbox_query import Scope, answered, status_expr
+from aggregator.store.tables import (
+    ACCOUNT,
+    COMMENT,
+    EVENT,
+    NOTE,
+    POST,
+    REVIEW,
+    REVISION,
+    SUGGESTION,
+    TAG,
+)
 from aggregator.workflow import Status
 
-COMMENT = Comment.__table__  # type: ignore[attr-defined]
-POST = Post.__table__  # type: ignore[attr-defined]
-REVIEW = Review.__table__  # type: ignore[attr-defined]
-TAG = ReviewTag.__table__  # type: ignore[attr-defined]
-NOTE = ReviewNote.__table__  # type: ignore[attr-defined]
-EVENT = ReviewEvent.__table__  # type: ignore[attr-defined]
-ACCOUNT = Account.__table__  # type: ignore[attr-defined]
-REVISION = ContentRevision.__table__  # type: ignore[attr-defined]
-SUGGESTION = RoutingSuggestion.__table__  # type: ignore[attr-defined]
 SIBLING_LIMIT = 20
 PARENT_DEPTH = 10
 

@@ -22,16 +22,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from aggregator.models import Account, CheckItem, Comment, Review, ReviewTag
 from aggregator.search_text import SearchQuery, parse_query
 from aggregator.store.search import hits_among, matching_ids
+from aggregator.store.tables import ACCOUNT, CHECK, COMMENT, REVIEW, TAG
 from aggregator.workflow import OPEN_STATUSES, Status
 
-COMMENT = Comment.__table__  # type: ignore[attr-defined]
-REVIEW = Review.__table__  # type: ignore[attr-defined]
-TAG = ReviewTag.__table__  # type: ignore[attr-defined]
-ACCOUNT = Account.__table__  # type: ignore[attr-defined]
-CHECK = CheckItem.__table__  # type: ignore[attr-defined]
 REPLY = COMMENT.alias("reply")
 SEARCH_WINDOW = 2000
 

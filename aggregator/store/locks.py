@@ -19,11 +19,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from aggregator.models import ServiceLease, SyncLock
-
-LOCK = SyncLock.__table__  # type: ignore[attr-defined]
-SERVICE = ServiceLease.__table__  # type: ignore[attr-defined]
-
 
 @dataclass(frozen=True)
 class Holder:

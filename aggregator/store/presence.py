@@ -7,11 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from aggregator.models import Comment, Post
 from aggregator.records import Presence
-
-POST = Post.__table__  # type: ignore[attr-defined]
-COMMENT = Comment.__table__  # type: ignore[attr-defined]
+from aggregator.store.tables import COMMENT, POST
 
 
 def apply_presence(

@@ -15,15 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from aggregator.models import Account, Comment, Post, ReportSnapshot, Review, ReviewEvent
+from aggregator.store.tables import ACCOUNT, COMMENT, EVENT, POST, REVIEW, SNAPSHOT
 from aggregator.workflow import Status
 
-COMMENT = Comment.__table__  # type: ignore[attr-defined]
-POST = Post.__table__  # type: ignore[attr-defined]
-ACCOUNT = Account.__table__  # type: ignore[attr-defined]
-REVIEW = Review.__table__  # type: ignore[attr-defined]
-EVENT = ReviewEvent.__table__  # type: ignore[attr-defined]
-SNAPSHOT = ReportSnapshot.__table__  # type: ignore[attr-defined]
 REPLY = COMMENT.alias("reply")
 ANSWERS = (Status.FIRST_REPLY.value, Status.FINAL_REPLY.value)
 

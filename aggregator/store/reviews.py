@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from aggregator.models import Comment, Review, ReviewEvent, ReviewNote, ReviewTag, StaffUser
 from aggregator.store import suggestions
+from aggregator.store.tables import COMMENT, EVENT, NOTE, REVIEW, TAG, USER
 from aggregator.workflow import (
     MOIS_REASONS,
     OFFICE_ROLES,
@@ -34,12 +34,6 @@ from aggregator.workflow import (
     status_after_assignment,
 )
 
-COMMENT = Comment.__table__  # type: ignore[attr-defined]
-REVIEW = Review.__table__  # type: ignore[attr-defined]
-EVENT = ReviewEvent.__table__  # type: ignore[attr-defined]
-TAG = ReviewTag.__table__  # type: ignore[attr-defined]
-NOTE = ReviewNote.__table__  # type: ignore[attr-defined]
-USER = StaffUser.__table__  # type: ignore[attr-defined]
 MAX_TAG = 30
 MAX_NOTE = 4000
 PRIORITIES = ("높음", "보통", "낮음")

@@ -13,13 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from aggregator.models import StaffUser, WebSession
+from aggregator.store.tables import SESSION, USER
 from aggregator.users import StaffUser as User
 from aggregator.users import UserError
 from aggregator.workflow import Role
 
-USER = StaffUser.__table__  # type: ignore[attr-defined]
-SESSION = WebSession.__table__  # type: ignore[attr-defined]
 LAST_SEEN_STEP = timedelta(seconds=60)
 
 

@@ -14,10 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from aggregator.models import RoutingSuggestion
 from aggregator.routing import Router
-
-SUGGESTION = RoutingSuggestion.__table__  # type: ignore[attr-defined]
+from aggregator.store.tables import SUGGESTION
 
 
 def suggest(

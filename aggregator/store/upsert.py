@@ -18,19 +18,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from aggregator.models import Comment, ContentRevision, Post
 from aggregator.records import CommentRecord, PostRecord
 from aggregator.routing import Router
 from aggregator.store.checks import open_check_items
 from aggregator.store.search import IndexedText, index_comments
 from aggregator.store.suggestions import suggest
+from aggregator.store.tables import COMMENT, POST, REVISION
 
 LAST_SEEN_REFRESH = timedelta(hours=24)
 """An unchanged item's `last_seen_at` is rewritten at most this often."""
 
-POST = Post.__table__  # type: ignore[attr-defined]
-COMMENT = Comment.__table__  # type: ignore[attr-defined]
-REVISION = ContentRevision.__table__  # type: ignore[attr-defined]
 
 POST_SOURCE_COLUMNS = (
     "url",

@@ -1,0 +1,53 @@
+"""The store's tables as SQLAlchemy Core `Table` objects, named once for every store module."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from aggregator.models import (
+    AccessLog,
+    Account,
+    AccountHealth,
+    CheckItem,
+    Comment,
+    ContentRevision,
+    Post,
+    ReportSnapshot,
+    Review,
+    ReviewEvent,
+    ReviewNote,
+    ReviewTag,
+    RoutingSuggestion,
+    ServiceLease,
+    StaffUser,
+    SyncCursor,
+    SyncLock,
+    SyncRun,
+    WebSession,
+)
+
+
+def _table(model: type) -> sa.Table:
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+ACCOUNT = _table(Account)
+CHECK = _table(CheckItem)
+COMMENT = _table(Comment)
+CURSOR = _table(SyncCursor)
+EVENT = _table(ReviewEvent)
+HEALTH = _table(AccountHealth)
+LOCK = _table(SyncLock)
+LOG = _table(AccessLog)
+NOTE = _table(ReviewNote)
+POST = _table(Post)
+REVIEW = _table(Review)
+REVISION = _table(ContentRevision)
+RUN = _table(SyncRun)
+SERVICE = _table(ServiceLease)
+SESSION = _table(WebSession)
+SNAPSHOT = _table(ReportSnapshot)
+SUGGESTION = _table(RoutingSuggestion)
+TAG = _table(ReviewTag)
+USER = _table(StaffUser)
