@@ -28,6 +28,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from aggregator.config import ConfigError, Settings, load_settings
 from aggregator.db import DatabaseError
+from aggregator.privacy import privacy_key, register_privacy_jobs
 from aggregator.routing import Router
 from aggregator.runner import open_engine
 from aggregator.scheduling import LEASE_NAME, SchedulerService, describe
@@ -47,7 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("urllib3").setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config)
-        store = Store(open_engine(settings), router=Router(settings.routing_rules))
+        store = Store(
+            open_engine(settings),
+            router=Router(settings.routing_rules),
+            privacy_key=privacy_key(settings),
+        )
+        register_privacy_jobs()
     except (ConfigError, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

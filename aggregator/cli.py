@@ -1,5 +1,5 @@
 """The `aggregator` command: sync, status, db, config, comments, checks, users, report,
-serve, sandbox, demo.
+privacy, serve, sandbox, demo.
 
 Exit codes: 0 success; 1 a sync failed; 2 bad input (config, arguments, database
 not upgraded); 3 the account is already being synced by another process.
@@ -28,6 +28,7 @@ from aggregator.cli_common import (
     store_or_exit,
 )
 from aggregator.cli_manual import checks_app, comments_app
+from aggregator.cli_privacy import privacy_app
 from aggregator.cli_report import report_app
 from aggregator.cli_web import serve, users_app
 from aggregator.config import ConfigError, redacted_dump
@@ -54,6 +55,7 @@ app.add_typer(comments_app, name="comments")
 app.add_typer(checks_app, name="checks")
 app.add_typer(users_app, name="users")
 app.add_typer(report_app, name="report")
+app.add_typer(privacy_app, name="privacy")
 app.command()(serve)
 
 

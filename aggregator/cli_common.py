@@ -12,6 +12,7 @@ from rich.console import Console
 
 from aggregator.config import ConfigError, Settings, load_settings
 from aggregator.db import DatabaseError
+from aggregator.privacy import privacy_key
 from aggregator.routing import Router
 from aggregator.runner import open_engine
 from aggregator.store import Store
@@ -56,7 +57,11 @@ def settings_or_exit(path: Path | None) -> Settings:
 def store_or_exit(settings: Settings) -> Store:
     """Open the store at the current schema, or exit 2 saying how to fix it."""
     try:
-        return Store(open_engine(settings), router=Router(settings.routing_rules))
+        return Store(
+            open_engine(settings),
+            router=Router(settings.routing_rules),
+            privacy_key=privacy_key(settings),
+        )
     except DatabaseError as exc:
         fail(str(exc))
     except Exception as exc:  # driver errors: unreachable server, bad URL, ...

@@ -302,6 +302,17 @@ class ReportsSection(Strict):
     """A Korean TrueType font; default: NanumGothic from Debian's `fonts-nanum`."""
 
 
+class PrivacySection(Strict):
+    """PIPA retention of residents' personal data (comments, authors, notes on them)."""
+
+    retention_days: Annotated[int, Field(ge=1, le=36_500)] = 1095
+    """Comments (and everything derived from them) older than this many days are
+    destroyed by `aggregator privacy purge` and the scheduler's daily `privacy-purge`
+    job. Set by the district's privacy policy; it may be shorter than the access log's
+    legal minimum of 2 years, which this setting does not touch (the access log is
+    kept at least 2 years whatever it says)."""
+
+
 class Settings(Strict):
     """The whole validated configuration."""
 
@@ -317,6 +328,7 @@ class Settings(Strict):
     web: WebSection = WebSection()
     routing_rules: list[RoutingRule] = Field(default_factory=list)
     reports: ReportsSection = ReportsSection()
+    privacy: PrivacySection = PrivacySection()
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @field_validator("timezone")

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from aggregator.config import Settings, load_settings
 from aggregator.db import upgrade
 from aggregator.output import print_results
+from aggregator.privacy import privacy_key
 from aggregator.routing import Router
 from aggregator.runner import exit_code, open_engine, select_accounts, sync_accounts
 from aggregator.sandbox import Sandbox
@@ -73,7 +74,11 @@ def run_demo(
         settings = load_settings(config_path, environ=SANDBOX_ENV)
         url = settings.database_url(environ={})  # never AGGREGATOR_DATABASE_URL: a demo
         upgrade(url)
-        store = Store(open_engine(settings, url), router=Router(settings.routing_rules))
+        store = Store(
+            open_engine(settings, url),
+            router=Router(settings.routing_rules),
+            privacy_key=privacy_key(settings),
+        )
         with closing(store):
             steps = days * 24 // every_hours
             totals = _replay(console, sandbox, store, settings, steps, every_hours)
@@ -137,7 +142,11 @@ def serve_inbox(console: Console, settings: Settings, url: str, port: int) -> No
 
     from aggregator.web import create_app
 
-    store = Store(open_engine(settings, url), router=Router(settings.routing_rules))
+    store = Store(
+        open_engine(settings, url),
+        router=Router(settings.routing_rules),
+        privacy_key=privacy_key(settings),
+    )
     console.print(f"\n[bold]Review inbox:[/] http://127.0.0.1:{port}/  (Ctrl-C stops it)")
     try:
         uvicorn.run(

@@ -433,3 +433,20 @@ class ReportSnapshot(SQLModel, table=True):
     closed_by: str = Field(max_length=64)
     payload: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
     """The frozen report data (`aggregator.reports.service.ReportData`) as JSON."""
+
+
+class PrivacyTombstone(SQLModel, table=True):
+    """A resident forgotten on request (PIPA): later syncs never store them again.
+
+    Holds only a digest of `platform` + author id (or name), keyed with the pseudonym
+    key when one is configured (HMAC-SHA-256), else plain SHA-256; never the id itself.
+    """
+
+    __tablename__ = "privacy_tombstone"
+
+    digest: str = Field(primary_key=True, max_length=64)
+    keyed: bool = False
+    """True when `digest` is an HMAC under the pseudonym key."""
+    platform: str = Field(max_length=20)
+    created_at: datetime = _utc_column()
+    created_by: str = Field(max_length=64)

@@ -10,30 +10,37 @@ profile feed `{rss_url}/{username}/feed.rss`. All HTTP goes through `HttpClient`
 Pagination: the API's `bookmark` (passed back until it is null); feeds have none
 (they list only recent pins).
 
-Cursors (JSON-safe, by stream):
-    pins: {"watermark": ISO time of the newest pin stored, "boards": [board ids read]},
-        written only with the last batch of a run that got through every board, so a
-        crash or a throttle mid-run never moves it past unread pages (a board that
-        answered 404 is left out of "boards", so the next run reads it to its end);
+Cursors (JSON-safe, by stream; each read stream costs one call when nothing changed):
+    boards: {"ids": [board ids], "listed": "YYYY-MM-DD" (Asia/Seoul)}: the account's
+        boards, listed (`GET /boards`) at most once per Korean day, and on reconcile
+        runs; other runs read the boards known from this cursor. Written with the run's
+        last batch (a board that answered 404 is dropped, so it is listed again).
+    board:{id}: {"watermark": ISO time of the newest pin of that board stored}, written
+        with the last page read of that board, so a crash or a throttle mid-run never
+        moves it past unread pages;
     api_budget: {"day": "YYYY-MM-DD" (Asia/Seoul), "calls": n, "limit": n}, written
         with every batch, also the one yielded just before an error;
     rss:{board} (or rss:feed): the feed's URL and ETag/Last-Modified.
+A `pins` cursor of earlier versions ({"watermark", "boards"}) is read once as the
+known boards and their watermark, then superseded.
 
 Incremental by creation time. The API has no "since" parameter and lists a board's
 pins newest first [unverified ordering, PLATFORMS.md 4.3]. A normal run reads each
 known board page by page and stops after the first page holding a pin created before
-`watermark - OVERLAP`. The first run, reconcile runs and boards not seen before are
-read to their last page. Boards are small, so one page (`page_size`, default 100)
-usually holds a whole board: a normal run then costs one call for the boards plus one
-per board, and refreshes the comment count of every pin.
+its `watermark - OVERLAP`. The first run, reconcile runs and boards not seen before
+are read to their last page. Boards are small, so one page (`page_size`, default 100)
+usually holds a whole board: a normal run then costs one call per board (plus one for
+the boards on the day's first run), and refreshes the comment count of every pin.
+A board created during the day is found by the next day's first run (or a reconcile).
 
-Deletions. When every board was read to its last page in this run, the last batch
-carries `Presence(ids=every pin seen, since=the epoch)`: the account's stored pins
-that no board lists any more are marked deleted upstream (never removed), and pins
-listed again lose the mark. A run that stopped early on some board, met a board that
-answered 404, or listed no pins at all marks nothing; neither does RSS (feeds are
-windows). A board too big for one page is therefore checked for deletions on
-reconcile runs.
+Deletions. When the boards were listed in this run and every board was read to its
+last page, the last batch carries `Presence(ids=every pin seen, since=the epoch)`:
+the account's stored pins that no board lists any more are marked deleted upstream
+(never removed), and pins listed again lose the mark. Other runs mark nothing (a pin
+moved to a board created since the listing would look deleted), nor does a run that
+stopped early on some board, met a board that answered 404, or listed no pins at all;
+neither does RSS (feeds are windows). Deletions are therefore marked by the day's
+first run (and reconcile runs); a board too big for one page, on reconcile runs.
 
 What Pinterest cannot give: comment text, anywhere (no API path has comments); only a
 count, in the lifetime pin metrics where Pinterest keeps them. Pins are stored with
@@ -59,12 +66,13 @@ from aggregator.config import PinterestAccount
 from aggregator.connector import SyncContext
 from aggregator.records import Batch, JSONValue, PostRecord, Presence
 from connectors.feeds import Entry, FeedCursor, FeedFetch, display_url, fetch_feed
-from connectors.pinterest_api import CallBudget, NotFound, Page, PinterestApi
+from connectors.pinterest_api import CallBudget, NotFound, Page, PinterestApi, budget_day
 from connectors.pinterest_mapping import api_pin_id, parse_api_time, rss_to_post, to_post
 
 log = logging.getLogger(__name__)
 
-PINS, BUDGET = "pins", "api_budget"
+BOARDS, BUDGET, LEGACY_PINS = "boards", "api_budget", "pins"
+BOARD_PREFIX = "board:"
 OVERLAP = timedelta(hours=6)
 """Pins created this long before the watermark are read again (late indexing, skew)."""
 EVERYTHING = datetime(1970, 1, 1, tzinfo=UTC)
@@ -72,30 +80,44 @@ EVERYTHING = datetime(1970, 1, 1, tzinfo=UTC)
 BOARDS_PAGE_SIZE = 250
 
 
-@dataclass(frozen=True)
-class PinsCursor:
-    """What earlier complete runs saw: the newest pin's creation time and the boards."""
+def board_stream(board_id: str) -> str:
+    """The cursor stream of one board's pins."""
+    return f"{BOARD_PREFIX}{board_id}"
 
-    watermark: datetime | None = None
-    boards: frozenset[str] = frozenset()
+
+@dataclass(frozen=True)
+class BoardsCursor:
+    """The boards known from earlier runs, the day they were listed, and per board the
+    creation time of its newest stored pin (None: read it to its end)."""
+
+    watermarks: dict[str, datetime | None] = field(default_factory=dict)
+    listed: str | None = None
 
     @classmethod
-    def load(cls, value: JSONValue) -> PinsCursor:
-        """Read the stored cursor (empty when absent or malformed)."""
-        if not isinstance(value, Mapping):
-            return cls()
-        boards = value.get("boards")
-        return cls(
-            watermark=parse_api_time(value.get("watermark")),
-            boards=frozenset(b for b in boards or () if isinstance(b, str)),
-        )
+    def load(cls, cursors: Mapping[str, JSONValue]) -> BoardsCursor:
+        """Read the stored cursors (empty when absent or malformed)."""
+        value = cursors.get(BOARDS)
+        if isinstance(value, Mapping):
+            ids = [b for b in value.get("ids") or () if isinstance(b, str)]
+            listed = value.get("listed")
+            return cls(
+                {b: _board_watermark(cursors.get(board_stream(b))) for b in ids},
+                listed if isinstance(listed, str) else None,
+            )
+        legacy = cursors.get(LEGACY_PINS)
+        if isinstance(legacy, Mapping):  # one watermark for all boards; list them again
+            watermark = parse_api_time(legacy.get("watermark"))
+            ids = [b for b in legacy.get("boards") or () if isinstance(b, str)]
+            return cls(dict.fromkeys(ids, watermark))
+        return cls()
 
     def dump(self) -> dict[str, JSONValue]:
         """The JSON-safe form stored by the sync engine."""
-        return {
-            "watermark": self.watermark.isoformat() if self.watermark else None,
-            "boards": sorted(self.boards),
-        }
+        return {"ids": sorted(self.watermarks), "listed": self.listed}
+
+
+def _board_watermark(value: JSONValue) -> datetime | None:
+    return parse_api_time(value.get("watermark")) if isinstance(value, Mapping) else None
 
 
 @dataclass
@@ -104,14 +126,16 @@ class Walk:
 
     seen: dict[str, datetime] = field(default_factory=dict)
     boards: list[str] = field(default_factory=list)
+    listed: str | None = None
+    """The Korean day the boards were listed on in this run (None: the known ones were read)."""
     complete: bool = True
     """Every board was read to its last page."""
     warnings: list[str] = field(default_factory=list)
 
     @property
-    def newest(self) -> datetime | None:
-        """Creation time of the newest pin seen."""
-        return max(self.seen.values(), default=None)
+    def every_pin(self) -> bool:
+        """Every pin of the account was seen (the ids are a complete presence set)."""
+        return self.listed is not None and self.complete
 
 
 class PinterestConnector:
@@ -147,7 +171,7 @@ class PinterestConnector:
             self.clock,
             self.account.max_rate_limit_wait_seconds,
         )
-        state, walk = PinsCursor.load(cursors.get(PINS)), Walk()
+        state, walk = BoardsCursor.load(cursors), Walk()
         pending: Batch | None = None
         try:
             for batch in self._read_boards(api, state, walk):
@@ -155,44 +179,73 @@ class PinterestConnector:
                     yield _with_budget(pending, budget)
                 pending = batch
         except Exception:
-            yield _with_budget(pending or Batch(PINS), budget, api.take_calls())
+            yield _with_budget(pending or Batch(BOARDS), budget, api.take_calls())
             raise
-        yield self._finish(pending or Batch(PINS), api, state, walk)
+        yield self._finish(pending or Batch(BOARDS), api, state, walk)
 
-    def _read_boards(self, api: PinterestApi, state: PinsCursor, walk: Walk) -> Iterator[Batch]:
-        full_run = self.reconcile or state.watermark is None
-        cutoff = None if full_run or state.watermark is None else state.watermark - OVERLAP
-        boards = [
-            b for page in api.pages("/boards", page_size=BOARDS_PAGE_SIZE) for b in page.items
-        ]
-        walk.warnings.extend(self._owner_warnings(boards))
-        for board in boards:
-            board_id = board.get("id")
-            if not isinstance(board_id, str) or not board_id:
-                walk.warnings.append("a board without an id was skipped")
-                walk.complete = False
-                continue
+    def _read_boards(self, api: PinterestApi, state: BoardsCursor, walk: Walk) -> Iterator[Batch]:
+        today = budget_day(self.clock())
+        if self.reconcile or state.listed != today or not state.watermarks:
+            boards = [
+                b for page in api.pages("/boards", page_size=BOARDS_PAGE_SIZE) for b in page.items
+            ]
+            walk.warnings.extend(self._owner_warnings(boards))
+            walk.listed = today
+            board_ids: list[str] = []
+            for board in boards:
+                board_id = board.get("id")
+                if not isinstance(board_id, str) or not board_id:
+                    walk.warnings.append("a board without an id was skipped")
+                    walk.complete = False
+                    continue
+                board_ids.append(board_id)
+        else:
+            board_ids = sorted(state.watermarks)
+        for board_id in board_ids:
             walk.boards.append(board_id)
-            known = board_id in state.boards
-            yield from self._read_board(api, board_id, cutoff if known else None, walk)
+            watermark = state.watermarks.get(board_id)
+            cutoff = watermark - OVERLAP if watermark and not self.reconcile else None
+            yield from self._read_board(api, board_id, cutoff, watermark, walk)
 
     def _read_board(
-        self, api: PinterestApi, board_id: str, cutoff: datetime | None, walk: Walk
+        self,
+        api: PinterestApi,
+        board_id: str,
+        cutoff: datetime | None,
+        watermark: datetime | None,
+        walk: Walk,
     ) -> Generator[Batch, None, None]:
+        """The board's pages; the last one read carries the board's cursor."""
+        stream = board_stream(board_id)
         pages = api.pages(
             api.board_pins_path(board_id), page_size=self.account.page_size, pin_metrics="true"
         )
+        newest = watermark
         try:
             for page in pages:
                 posts, skipped = self._posts(page, walk)
-                yield Batch(PINS, posts=posts, api_calls=api.take_calls(), warnings=skipped)
-                if page.bookmark and cutoff and any(p.created_at < cutoff for p in posts):
+                newest = max(
+                    (t for t in (newest, *(p.created_at for p in posts)) if t), default=None
+                )
+                stop = bool(page.bookmark and cutoff and any(p.created_at < cutoff for p in posts))
+                last = stop or not page.bookmark
+                updates: dict[str, JSONValue] = {}
+                if last:
+                    updates[stream] = {"watermark": newest.isoformat() if newest else None}
+                yield Batch(
+                    stream,
+                    posts=posts,
+                    cursor_updates=updates,
+                    api_calls=api.take_calls(),
+                    warnings=skipped,
+                )
+                if stop:
                     walk.complete = False
                     log.debug("board %s: stopped paging at pins older than %s", board_id, cutoff)
                     return
         except NotFound as exc:
             walk.complete = False
-            walk.boards.remove(board_id)  # unknown next run, so read to its end then
+            walk.boards.remove(board_id)  # listed again next run, and read to its end
             walk.warnings.append(f"board {board_id} not read (removed meanwhile?): {exc}")
 
     def _posts(self, page: Page, walk: Walk) -> tuple[tuple[PostRecord, ...], tuple[str, ...]]:
@@ -219,19 +272,25 @@ class PinterestConnector:
             f"{self.username!r}: check that the token is the district's"
         ]
 
-    def _finish(self, last: Batch, api: PinterestApi, state: PinsCursor, walk: Walk) -> Batch:
-        """The run's last batch: the pins cursor, the budget and (complete reads) presence."""
-        newest = max((m for m in (state.watermark, walk.newest) if m), default=None)
-        cursor = PinsCursor(newest, frozenset(walk.boards))
+    def _finish(self, last: Batch, api: PinterestApi, state: BoardsCursor, walk: Walk) -> Batch:
+        """The run's last batch: the boards cursor, the budget and (complete reads) presence."""
+        listed = walk.listed
+        if listed is None and not set(state.watermarks) - set(walk.boards):
+            listed = state.listed  # else a known board answered 404: list them next run
+        cursor = BoardsCursor(dict.fromkeys(walk.boards), listed)
         presence: tuple[Presence, ...] = ()
         warnings = list(walk.warnings)
-        if walk.complete and walk.seen:
+        if walk.every_pin and walk.seen:
             presence = (Presence(frozenset(walk.seen), since=EVERYTHING),)
-        elif walk.complete and state.watermark is not None:
+        elif walk.every_pin and state.watermarks:
             warnings.append("Pinterest listed no pins at all: deletion marking skipped")
         return replace(
             last,
-            cursor_updates={**last.cursor_updates, PINS: cursor.dump(), BUDGET: api.budget.dump()},
+            cursor_updates={
+                **last.cursor_updates,
+                BOARDS: cursor.dump(),
+                BUDGET: api.budget.dump(),
+            },
             presence=presence,
             api_calls=last.api_calls + api.take_calls(),
             warnings=(*last.warnings, *warnings),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from aggregator.sandbox.pinterest import LIMITED_TOKEN, SANDBOX_TOKEN, rate_limi
 from aggregator.sandbox.pinterest_world import SandboxPin
 from aggregator.store import Store
 from aggregator.sync import SyncOptions, sync_account
-from connectors.pinterest import BUDGET, OVERLAP, PINS, PinterestConnector
+from connectors.pinterest import BOARDS, BUDGET, OVERLAP, PinterestConnector, board_stream
 from connectors.pinterest_api import MAX_RATE_LIMIT_WAITS, NO_HEADER_BACKOFF_SECONDS
 from tests.conftest import FakeClock
 
@@ -159,18 +159,26 @@ def test_pins_carry_comment_counts_and_say_comments_are_not_readable(
     assert sum(p.comment_count or 0 for p in posts.values()) > 0
 
 
-def test_complete_first_run_lists_every_pin_and_moves_the_watermark_last(
+def test_complete_first_run_lists_every_pin_and_moves_each_board_watermark_once_read(
     sandbox: Sandbox, pinterest: PinterestAccount, client: Client
 ) -> None:
     batches = pull(pinterest, client)
-    assert all(PINS not in b.cursor_updates for b in batches[:-1])
+    world = sandbox.pinterest.world
+    assert all(BOARDS not in b.cursor_updates for b in batches[:-1])
     assert all(BUDGET in b.cursor_updates for b in batches)
     last = batches[-1]
-    visible = sandbox.pinterest.world.visible_pins(sandbox.now())
+    visible = world.visible_pins(sandbox.now())
     (presence,) = last.presence
     assert presence.ids == {key(p) for p in visible}
-    newest = max(p.created_at for p in visible)
-    assert last.cursor_updates[PINS]["watermark"] == newest.isoformat()
+    assert last.cursor_updates[BOARDS] == {
+        "ids": sorted(b.id for b in world.boards),
+        "listed": "2026-11-20",
+    }
+    for board in world.boards:
+        (written,) = [b for b in batches if board_stream(board.id) in b.cursor_updates]
+        assert written.stream == board_stream(board.id)
+        newest = world.visible_pins(sandbox.now(), board)[0].created_at
+        assert written.cursor_updates[board_stream(board.id)] == {"watermark": newest.isoformat()}
     assert last.cursor_updates[BUDGET] == {
         "day": "2026-11-20",
         "calls": 4,
@@ -190,12 +198,15 @@ def test_next_run_stops_paging_each_board_at_the_watermark(
     assert first[-1].presence, "the first run reads every board to its end"
     sandbox.requests.clear()
 
-    second = pull(small, client, cursors_after(first))
+    next_day = FakeClock(datetime(2026, 11, 21, 0, 0, tzinfo=UTC))  # the boards are listed
+    second = pull(small, client, cursors_after(first), clock=next_day)
     pin_requests = api_requests(sandbox, "/v5/boards/")
     assert len(pin_requests) == len(sandbox.pinterest.world.boards)
     assert not any("bookmark" in r.query for r in pin_requests)
     assert second[-1].presence == (), "an early stop never marks deletions"
-    assert second[-1].cursor_updates[PINS] == first[-1].cursor_updates[PINS]
+    before, after = cursors_after(first), cursors_after(second, cursors_after(first))
+    for board in sandbox.pinterest.world.boards:
+        assert after[board_stream(board.id)] == before[board_stream(board.id)]
 
 
 def test_pins_added_since_the_last_run_are_read_by_the_next(
@@ -214,7 +225,9 @@ def test_pins_added_since_the_last_run_are_read_by_the_next(
     assert len(added) >= 3
     assert added <= set(posts_of(second))
     newest = max(p.created_at for p in posts_of(second).values())
-    assert second[-1].cursor_updates[PINS]["watermark"] == newest.isoformat()
+    cursors = cursors_after(second)
+    watermarks = [cursors[board_stream(b.id)]["watermark"] for b in sandbox.pinterest.world.boards]
+    assert max(watermarks) == newest.isoformat()
 
 
 def test_reconcile_run_reads_every_page_again_and_marks_presence(
@@ -227,6 +240,71 @@ def test_reconcile_run_reads_every_page_again_and_marks_presence(
     again = pull(small, client, cursors_after(first), reconcile=True)
     assert len(api_requests(sandbox)) == calls
     assert again[-1].presence == first[-1].presence
+
+
+def test_a_no_change_run_reads_each_known_board_once_and_lists_boards_once_a_day(
+    sandbox: Sandbox, pinterest: PinterestAccount, client: Client
+) -> None:
+    boards = sandbox.pinterest.world.boards
+    first = pull(pinterest, client)
+    cursors = cursors_after(first)
+    sandbox.requests.clear()
+    later_that_day = FakeClock(datetime(2026, 11, 20, 14, 59, tzinfo=UTC))  # 23:59 KST
+    second = pull(pinterest, client, cursors, clock=later_that_day)
+    paths = [r.path for r in api_requests(sandbox)]
+    assert paths == [f"/v5/boards/{b.id}/pins" for b in sorted(boards, key=lambda b: b.id)]
+    assert sum(b.api_calls for b in second) == len(boards)
+    streams = {b.stream for b in second}
+    assert streams == {board_stream(b.id) for b in boards}, "one call per board stream"
+    assert set(posts_of(second)) == set(posts_of(first)), "every count refreshed"
+    assert second[-1].presence == (), "deletions are marked by runs that list the boards"
+    assert cursors_after(second, cursors)[BOARDS] == cursors[BOARDS]
+
+    sandbox.requests.clear()
+    next_korean_day = FakeClock(datetime(2026, 11, 20, 15, 0, tzinfo=UTC))  # 00:00 KST
+    third = pull(pinterest, client, cursors_after(second, cursors), clock=next_korean_day)
+    assert next(r.path for r in api_requests(sandbox)) == "/v5/boards"
+    assert sum(b.api_calls for b in third) == len(boards) + 1
+    assert third[-1].presence
+    assert third[-1].cursor_updates[BOARDS]["listed"] == "2026-11-21"
+
+    sandbox.requests.clear()
+    pull(pinterest, client, cursors_after(third, cursors), reconcile=True, clock=next_korean_day)
+    assert next(r.path for r in api_requests(sandbox)) == "/v5/boards", "reconcile lists again"
+
+
+def test_a_known_board_gone_on_a_run_without_listing_lists_the_boards_next_run(
+    sandbox: Sandbox, pinterest: PinterestAccount, client: Client
+) -> None:
+    cursors = cursors_after(pull(pinterest, client))
+    board = sandbox.pinterest.world.boards[2]
+    body = b'{"code": 404, "message": "Board not found."}'
+    sandbox.faults.status(
+        f"/v5/boards/{board.id}/pins", 404, body=body, headers={"Content-Type": "application/json"}
+    )
+    sandbox.requests.clear()
+    batches = pull(pinterest, client, cursors)
+    assert "/v5/boards" not in [r.path for r in api_requests(sandbox)]
+    assert batches[-1].cursor_updates[BOARDS]["listed"] is None
+    assert board.id not in batches[-1].cursor_updates[BOARDS]["ids"]
+    sandbox.requests.clear()
+    pull(pinterest, client, cursors_after(batches, cursors))
+    assert next(r.path for r in api_requests(sandbox)) == "/v5/boards"
+
+
+def test_the_cursor_of_earlier_versions_is_read_as_known_boards_and_their_watermark(
+    sandbox: Sandbox, pinterest: PinterestAccount, client: Client
+) -> None:
+    small = pinterest.model_copy(update={"page_size": 3})
+    first = cursors_after(pull(small, client))
+    boards = sandbox.pinterest.world.boards
+    watermark = max(first[board_stream(b.id)]["watermark"] for b in boards)
+    legacy = {"pins": {"watermark": watermark, "boards": [b.id for b in boards]}}
+    sandbox.requests.clear()
+    batches = pull(small, client, {**legacy, BUDGET: first[BUDGET]})
+    assert next(r.path for r in api_requests(sandbox)) == "/v5/boards", "listed again"
+    assert not any("bookmark" in r.query for r in api_requests(sandbox)), "watermark kept"
+    assert batches[-1].cursor_updates[BOARDS]["ids"] == sorted(b.id for b in boards)
 
 
 def test_comment_counts_rise_as_sandbox_time_passes(
@@ -246,7 +324,7 @@ def test_comment_counts_rise_as_sandbox_time_passes(
 
 
 def test_deleted_pin_is_marked_deleted_upstream_not_removed(
-    sandbox: Sandbox, pinterest: PinterestAccount, store: Store
+    sandbox: Sandbox, pinterest: PinterestAccount, store: Store, clock: FakeClock
 ) -> None:
     options = SyncOptions(http=HttpSettings(retries=0))
     first = sync_account(store, pinterest, PinterestConnector, options)
@@ -254,6 +332,7 @@ def test_deleted_pin_is_marked_deleted_upstream_not_removed(
     gone = next(p for p in sandbox.pinterest.world.deleted_pins() if p.visible(sandbox.now()))
     assert gone.deleted_at is not None
     sandbox.advance((gone.deleted_at - sandbox.now()).total_seconds() / 60 + 1)
+    clock.advance(days=1)  # the day's first run lists the boards and marks deletions
 
     second = sync_account(store, pinterest, PinterestConnector, options)
     assert second.status == RunStatus.OK, second.error
@@ -356,7 +435,7 @@ def test_board_gone_mid_run_is_a_warning_and_marks_no_deletions(
     batches = pull(pinterest, client)
     assert batches[-1].presence == ()
     assert any("Board not found" in w for w in batches[-1].warnings)
-    assert board.id not in batches[-1].cursor_updates[PINS]["boards"], "read in full next run"
+    assert board.id not in batches[-1].cursor_updates[BOARDS]["ids"], "read in full next run"
 
 
 # ------------------------------------------------------------------ rate limits and budget
@@ -391,7 +470,7 @@ def test_429_with_a_reset_beyond_the_bound_ends_the_run_for_next_time(
     assert "resuming next run" in str(error)
     assert client.sleeps == []
     assert len(api_requests(sandbox)) == 2, "boards, then one refused board page"
-    assert all(PINS not in b.cursor_updates for b in batches), "the watermark stays put"
+    assert not any(b.cursor_updates.keys() - {BUDGET} for b in batches), "cursors stay put"
     assert cursors_after(batches)[BUDGET]["calls"] == 2
 
 

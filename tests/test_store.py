@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -294,3 +295,86 @@ def test_a_source_without_counts_keeps_the_known_count_and_metrics(
     assert result.posts.unchanged == 1
     stored = rows(store, Post, "id")[0]
     assert (stored["comment_count"], stored["metrics"]) == (4, {"likes": 9})
+
+
+def _store_sample(url: str, clock: FakeClock) -> tuple[list[Any], list[Any], list[Any]]:
+    """Store posts and comments (insert, then an update) and read every column back:
+    through Core (typed) and as the raw stored SQLite values."""
+    from zoneinfo import ZoneInfo
+
+    from aggregator.db import create_db_engine
+
+    seoul, new_york = ZoneInfo("Asia/Seoul"), ZoneInfo("America/New_York")
+    engine = create_db_engine(url)
+    store = Store(engine, clock=clock)
+    account = store.ensure_account("blog-a", "blog")
+    korean = {
+        "message": "영등포구청 앞 불법주차 😀", "tags": ["주차", None, 1.5, True],
+        "n": {"깊이": [1, {"a": "b\\\"\n"}]},
+    }  # fmt: skip
+    posts = [
+        post(1, metrics={"좋아요": 3}, raw=korean, comment_count=2, hidden_upstream=True),
+        replace(post(2), created_at=datetime(2026, 11, 2, 9, 0, 0, 123456, tzinfo=seoul),
+                updated_at=datetime(2026, 11, 2, 1, 2, 3, tzinfo=new_york)),
+    ]  # fmt: skip
+    comments = [
+        comment(1, raw=korean, metrics={}),
+        replace(comment(2), created_at=datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=seoul),
+                by_account_owner=True, kind=CommentKind.REPLY, parent_external_id="c1"),
+        comment(3, post_n=9, text="글이 없는 댓글", hidden_upstream=True, raw=korean),
+    ]  # fmt: skip
+    store.apply_batch(account, batch(posts, comments))
+    clock.advance(days=2)
+    store.apply_batch(account, batch([post(1, text="고친 글")], [comment(1, text="고친 댓글")]))
+    read: list[list[Any]] = [[], [], []]
+    with engine.connect() as conn:
+        for model in (Post, Comment, ContentRevision):
+            read[0].append([dict(r._mapping) for r in conn.execute(sa.select(table(model)))])
+            name = table(model).name
+            read[1].append(conn.exec_driver_sql(f"SELECT * FROM {name} ORDER BY id").all())
+            types = ", ".join(f"typeof({c.name})" for c in table(model).c)
+            read[2].append(conn.exec_driver_sql(f"SELECT {types} FROM {name} ORDER BY id").all())
+    engine.dispose()
+    return read[0], read[1], read[2]
+
+
+def test_the_sqlite_driver_upsert_stores_exactly_what_sqlalchemy_stores(
+    tmp_path: Any, sqlite_template: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from aggregator.store import upsert
+
+    urls = []
+    for name in ("driver", "core"):
+        shutil.copy(sqlite_template, tmp_path / f"{name}.db")
+        urls.append(f"sqlite:///{tmp_path / name}.db")
+    start = datetime(2026, 11, 20, 0, 0, 0, 654321, tzinfo=UTC)
+    driver = _store_sample(urls[0], FakeClock(start))
+    monkeypatch.setattr(upsert, "_sqlite_plan", lambda *args: None)  # SQLAlchemy's statement
+    core = _store_sample(urls[1], FakeClock(start))
+    assert driver == core
+    posts, comments, revisions = driver[0]
+    assert comments[2]["raw"]["message"] == "영등포구청 앞 불법주차 😀"
+    assert posts[0]["metrics"] == {"좋아요": 3}
+    assert posts[1]["created_at"] == datetime(2026, 11, 2, 0, 0, 0, 123456, tzinfo=UTC)
+    assert comments[1]["created_at"] == datetime(1999, 12, 31, 14, 59, 59, 999999, tzinfo=UTC)
+    assert comments[0]["text"] == "고친 댓글"
+    assert len(revisions) == 2
+
+
+def test_the_sqlite_driver_upsert_is_used_for_posts_and_comments() -> None:
+    from sqlalchemy.dialects import sqlite
+
+    from aggregator.store import upsert
+    from aggregator.store.tables import COMMENT, POST
+
+    dialect = sqlite.dialect()
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    for tbl, row, columns in (
+        (POST, upsert._post_row(1, post(1), now), upsert.POST_SOURCE_COLUMNS),
+        (COMMENT, upsert._comment_row(1, comment(1), now), upsert.COMMENT_SOURCE_COLUMNS),
+    ):
+        assert upsert._sqlite_plan(dialect, tbl, tuple(row), columns) is not None
+    with pytest.raises(ValueError, match="naive"):
+        upsert._sqlite_datetime(datetime(2026, 11, 1))

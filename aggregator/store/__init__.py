@@ -23,6 +23,8 @@ from aggregator.routing import Router
 from aggregator.store import checks, locks
 from aggregator.store.inbox_api import InboxStoreMixin
 from aggregator.store.presence import apply_presence
+from aggregator.store.privacy import filter_tombstoned
+from aggregator.store.privacy_api import PrivacyStoreMixin
 from aggregator.store.report_api import ReportStoreMixin
 from aggregator.store.tables import ACCOUNT, COMMENT, CURSOR, HEALTH, LOCK, POST, RUN, SERVICE
 from aggregator.store.upsert import Counts, upsert_comments, upsert_posts
@@ -63,18 +65,25 @@ class AccountStatus:
     consecutive_failures: int = 0
 
 
-class Store(InboxStoreMixin, ReportStoreMixin):
+class Store(InboxStoreMixin, ReportStoreMixin, PrivacyStoreMixin):
     """Reads and writes accounts, records, cursors, runs and locks (and, through
     `InboxStoreMixin`, the review inbox, staff accounts and the access log, and through
-    `ReportStoreMixin`, the monthly reports)."""
+    `ReportStoreMixin`, the monthly reports, and through `PrivacyStoreMixin`, PIPA
+    destruction: retention purge, forgetting one person)."""
 
     def __init__(
-        self, engine: Engine, clock: Clock = utc_now, router: Router | None = None
+        self,
+        engine: Engine,
+        clock: Clock = utc_now,
+        router: Router | None = None,
+        privacy_key: str | None = None,
     ) -> None:
         self.engine = engine
         self.clock = clock
         self.router = router
         """Routing rules applied to new comments (suggestions); None: no rules."""
+        self.privacy_key = privacy_key
+        """The pseudonym key: tombstones are HMACs under it (SHA-256 when None)."""
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -118,10 +127,9 @@ class Store(InboxStoreMixin, ReportStoreMixin):
         with write_transaction(self.engine) as conn:
             if batch.posts:
                 result.posts = upsert_posts(conn, account_id, batch.posts, now)
-            if batch.comments:
-                result.comments = upsert_comments(
-                    conn, account_id, batch.comments, now, self.router
-                )
+            comments = filter_tombstoned(conn, batch.comments, self.privacy_key)
+            if comments:
+                result.comments = upsert_comments(conn, account_id, comments, now, self.router)
             platform = _account_platform(conn, account_id) if batch.presence else ""
             for presence in batch.presence:
                 result.marked_deleted += apply_presence(conn, account_id, platform, presence, now)

@@ -22,15 +22,21 @@ REPLY = COMMENT.alias("reply")
 ANSWERS = (Status.FIRST_REPLY.value, Status.FINAL_REPLY.value)
 
 
-def _owner_reply_at() -> sa.ScalarSelect[Any]:
+def _owner_replies() -> sa.Subquery:
+    """The first district reply to each comment, aggregated once per query.
+
+    (A correlated subquery per comment let SQLite without statistics scan a platform's
+    comments for every comment: quadratic in the month's size.)
+    """
     return (
-        sa.select(sa.func.min(REPLY.c.created_at))
-        .where(
-            REPLY.c.platform == COMMENT.c.platform,
-            REPLY.c.parent_external_id == COMMENT.c.external_id,
-            REPLY.c.by_account_owner.is_(True),
+        sa.select(
+            REPLY.c.platform,
+            REPLY.c.parent_external_id,
+            sa.func.min(REPLY.c.created_at).label("replied_at"),
         )
-        .scalar_subquery()
+        .where(REPLY.c.by_account_owner.is_(True), REPLY.c.parent_external_id.is_not(None))
+        .group_by(REPLY.c.platform, REPLY.c.parent_external_id)
+        .subquery("owner_reply")
     )
 
 
@@ -45,6 +51,7 @@ def _event_at(statuses: tuple[str, ...]) -> sa.ScalarSelect[Any]:
 def comment_rows(conn: Connection, start: datetime, end: datetime) -> list[dict[str, Any]]:
     """Every resident comment created in [start, end), oldest first, with its post,
     account, review state, first district reply, first and final answer events."""
+    owner = _owner_replies()
     query = (
         sa.select(
             COMMENT.c.id,
@@ -64,7 +71,7 @@ def comment_rows(conn: Connection, start: datetime, end: datetime) -> list[dict[
             REVIEW.c.assignee,
             REVIEW.c.deadline,
             REVIEW.c.priority,
-            _owner_reply_at().label("owner_reply_at"),
+            owner.c.replied_at.label("owner_reply_at"),
             _event_at(ANSWERS).label("answer_event_at"),
             _event_at((Status.FINAL_REPLY.value,)).label("final_answer_at"),
         )
@@ -72,6 +79,11 @@ def comment_rows(conn: Connection, start: datetime, end: datetime) -> list[dict[
             COMMENT.join(ACCOUNT, ACCOUNT.c.id == COMMENT.c.account_id)
             .outerjoin(POST, POST.c.id == COMMENT.c.post_id)
             .outerjoin(REVIEW, REVIEW.c.comment_id == COMMENT.c.id)
+            .outerjoin(
+                owner,
+                (owner.c.platform == COMMENT.c.platform)
+                & (owner.c.parent_external_id == COMMENT.c.external_id),
+            )
         )
         .where(
             COMMENT.c.by_account_owner.is_(False),

@@ -12,6 +12,7 @@ from aggregator.models import (
     Comment,
     ContentRevision,
     Post,
+    PrivacyTombstone,
     ReportSnapshot,
     Review,
     ReviewEvent,
@@ -50,4 +51,5 @@ SESSION = _table(WebSession)
 SNAPSHOT = _table(ReportSnapshot)
 SUGGESTION = _table(RoutingSuggestion)
 TAG = _table(ReviewTag)
+TOMBSTONE = _table(PrivacyTombstone)
 USER = _table(StaffUser)

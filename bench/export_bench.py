@@ -1,0 +1,360 @@
+"""Export benchmark: a month of comments to XLSX and CSV through `aggregator/reports`,
+against raw XlsxWriter (and the `csv` module) writing the same rows, in the same run.
+
+    .venv/bin/python bench/export_bench.py --comments 100000
+
+One SQLite database gets `--comments` comments in the report month (October 2026,
+Asia/Seoul) and as many in the month before (the report compares them), ~80 Korean
+characters each, 10 % of them reviewed (statuses and departments, as
+`inbox_bench.review_some`). Generating is never timed. Every measured case then runs
+in a child process of its own; its peak memory is the child's `ru_maxrss` (`os.wait4`),
+its time the child's wall time (interpreter start and imports included):
+
+- report xlsx / csv: `aggregator report --month ... --format ...` (the CLI: the
+  month's rows and the month before from the store, figures, topics with kiwipiepy,
+  pseudonyms, the file, the access-log record);
+- the same without kiwipiepy (`--no-topics` cases): `compute_report` with the
+  simple fallback noun extractor, then pseudonyms and `render`, as `download` does
+  (the Kiwi model alone is hundreds of MB, so it is measured apart);
+- raw xlsx / csv: the comment rows of the report's two comment sheets (댓글 목록 and
+  미처리·기한경과, the same cell values the report writes, dumped by the parent
+  beforehand) streamed from a pickle and written with XlsxWriter
+  (`constant_memory=True, strings_to_urls=False`) or `csv.writer`.
+
+Targets (issue 9): report XLSX time ≤ 1.5 × raw XLSX, peak < 200 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import pickle
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aggregator.store import Store
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# Only the standard library at import time: the raw cases' children import nothing else.
+ROOT = Path(__file__).resolve().parent.parent
+AGGREGATOR = str(ROOT / ".venv" / "bin" / "aggregator")
+WORK = Path("/tmp/aggregator-bench-export")
+MONTH, PREVIOUS = "2026-10", "2026-09"
+KST_OFFSET = timedelta(hours=9)
+BATCH = 1000
+CONFIG = """\
+timezone: Asia/Seoul
+departments: [주차관리과, 청소행정과]
+database:
+  url: {db}
+reports:
+  pseudonym_key: {{env: AGGREGATOR_PSEUDONYM_KEY}}
+"""
+ENV = {"AGGREGATOR_PSEUDONYM_KEY": "bench-pseudonym-key-0123456789"}
+
+
+def month_start(month: str) -> datetime:
+    """The month's first instant in Asia/Seoul, as UTC."""
+    return datetime.fromisoformat(f"{month}-01T00:00:00").replace(tzinfo=UTC) - KST_OFFSET
+
+
+def generate(store: Store, month: str, count: int, rng: random.Random, first: int) -> None:
+    """`count` resident comments spread evenly over `month`, on 300 posts, ~5,000 authors."""
+    from inbox_bench import text
+
+    from aggregator.records import Batch, CommentRecord, Platform, PostRecord
+
+    account = store.ensure_account("bench-fb", "facebook")
+    start = month_start(month)
+    seconds = 30 * 86_400
+    posts = tuple(
+        PostRecord(platform=Platform.FACEBOOK, external_id=f"{month}-p{n}", text="구청 소식",
+                   created_at=start + timedelta(seconds=seconds * n // 300), title=f"공지 {n}")
+        for n in range(300)
+    )  # fmt: skip
+    store.apply_batch(account, Batch(stream="bench", posts=posts))
+    for begin in range(0, count, BATCH):
+        comments = tuple(
+            CommentRecord(
+                platform=Platform.FACEBOOK,
+                external_id=f"c{first + n}",
+                text=text(rng),
+                created_at=start + timedelta(seconds=seconds * n // count),
+                post_external_id=f"{month}-p{n * 300 // count}",
+                author_id=f"u{n % 5000}",
+                author_name=f"주민{n % 5000}",
+            )
+            for n in range(begin, min(begin + BATCH, count))
+        )
+        store.apply_batch(account, Batch(stream="bench", comments=comments))
+
+
+def prepare(comments: int, seed: int, analyze: bool) -> tuple[Path, Path, int]:
+    """The database and its config; the raw cases' rows dumped to a pickle."""
+    from inbox_bench import review_some
+
+    from aggregator.db import create_db_engine, upgrade
+    from aggregator.store import Store
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    db = WORK / "export.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    config = WORK / "config.yaml"
+    config.write_text(CONFIG.format(db=db), encoding="utf-8")
+    url = f"sqlite:///{db}"
+    upgrade(url)
+    store = Store(create_db_engine(url))
+    rng = random.Random(seed)
+    began = time.perf_counter()
+    generate(store, PREVIOUS, comments, rng, 0)
+    generate(store, MONTH, comments, rng, comments)
+    review_some(store)
+    if analyze:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    print(f"generated {2 * comments:,} comments in {time.perf_counter() - began:.0f} s")
+    rows = WORK / "rows.pickle"
+    data = sheet_rows(store, config)
+    dump_rows(data, rows)
+    store.engine.dispose()
+    return config, rows, len(data["sheets"]["댓글 목록"])
+
+
+def dump_rows(data: dict[str, Any], path: Path) -> None:
+    """The headers, then per sheet its name and its rows in chunks of 1,000 (None ends
+    a sheet, and the sheets): the raw writers stream them instead of holding them."""
+    with path.open("wb") as out:
+        pickle.dump(data["headers"], out, protocol=pickle.HIGHEST_PROTOCOL)
+        for name, lines in data["sheets"].items():
+            pickle.dump(name, out)
+            for begin in range(0, len(lines), 1000):
+                pickle.dump(lines[begin : begin + 1000], out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(None, out)
+        pickle.dump(None, out)
+
+
+def load_rows(path: Path) -> Iterator[tuple[str, Iterator[list[Any]]]]:
+    """(sheet name, its rows) as `dump_rows` wrote them, read as they are consumed."""
+    with path.open("rb") as source:
+        headers = pickle.load(source)
+        yield "", iter([headers])
+
+        def rows() -> Iterator[list[Any]]:
+            while (chunk := pickle.load(source)) is not None:
+                yield from chunk
+
+        while (name := pickle.load(source)) is not None:
+            sheet = rows()
+            yield name, sheet
+            for _ in sheet:  # a sheet not consumed is skipped
+                pass
+
+
+def sheet_rows(store: Store, config: Path) -> dict[str, Any]:
+    """The cell values of the report's comment sheets (what the raw writers write)."""
+    from aggregator.config import load_settings
+    from aggregator.reports.columns import COMMENT_COLUMNS
+    from aggregator.reports.service import compute_report, pseudonymizer_for
+    from aggregator.reports.topics import fallback_nouns
+    from aggregator.reports.xlsx import _comment_values
+
+    settings = load_settings(config, environ=ENV)
+    data = compute_report(store, settings, MONTH, extractor=fallback_nouns)
+    data = data.pseudonymize(pseudonymizer_for(settings))
+    every = [_comment_values(r, data.timezone) for r in data.rows]
+    open_rows = [_comment_values(r, data.timezone) for r in data.rows if r.is_open or r.overdue]
+    return {
+        "headers": [c.header for c in COMMENT_COLUMNS],
+        "sheets": {"댓글 목록": every, "미처리·기한경과": open_rows},
+    }
+
+
+LAUNCHER = """
+import json, os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    json.dump([os.waitstatus_to_exitcode(status), usage.ru_maxrss], out)
+"""
+"""Starts a case from a small process: Linux carries the parent's peak RSS over a fork
+and exec into the child's `ru_maxrss`, so a case forked straight from this (large)
+process would report at least this process's peak."""
+
+
+def child(args: list[str]) -> tuple[float, float, str]:
+    """Run a command; return (peak RSS MiB, wall seconds, stdout)."""
+    env = {**os.environ, **ENV}
+    env.pop("AGGREGATOR_DATABASE_URL", None)
+    usage_file = WORK / "child.usage"
+    began = time.perf_counter()
+    with open(WORK / "child.out", "w") as out, open(WORK / "child.err", "w") as err:
+        subprocess.run(
+            [sys.executable, "-S", "-c", LAUNCHER, str(usage_file), *args],
+            stdout=out, stderr=err, env=env, check=False,
+        )  # fmt: skip
+    seconds = time.perf_counter() - began
+    code, peak_kib = json.loads(usage_file.read_text())
+    if code != 0:
+        sys.stderr.write((WORK / "child.err").read_text())
+        raise SystemExit(f"failed: {' '.join(args)}")
+    return peak_kib / 1024, seconds, (WORK / "child.out").read_text()
+
+
+# -- the child cases ---------------------------------------------------------------------
+
+
+def raw_case(fmt: str, rows_file: Path, out: Path) -> None:
+    """Write the dumped rows with XlsxWriter or csv; print the write time."""
+    import xlsxwriter
+
+    began = time.perf_counter()
+    sheets = load_rows(rows_file)
+    _, first = next(sheets)
+    headers = next(first)
+    if fmt == "xlsx":
+        book = xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_urls": False})
+        when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        for name, lines in sheets:
+            sheet = book.add_worksheet(name)
+            sheet.write_row(0, 0, headers)
+            for r, line in enumerate(lines, start=1):
+                for c, value in enumerate(line):
+                    if isinstance(value, datetime):
+                        sheet.write_datetime(r, c, value, when)
+                    elif isinstance(value, bool):
+                        sheet.write_string(r, c, "예" if value else "아니오")
+                    elif isinstance(value, int | float):
+                        sheet.write_number(r, c, value)
+                    elif value is not None and value != "":
+                        sheet.write_string(r, c, str(value))
+        book.close()
+    else:
+        _, lines = next(sheets)  # 댓글 목록 only: the CSV is the comment list
+        with out.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\r\n")
+            writer.writerow(headers)
+            for line in lines:
+                writer.writerow(
+                    ["" if v is None else v.strftime("%Y-%m-%d %H:%M")
+                     if isinstance(v, datetime) else v for v in line]
+                )  # fmt: skip
+    print(json.dumps({"write": time.perf_counter() - began}))
+
+
+def report_case(fmt: str, config: Path, out: Path) -> None:
+    """`download` without kiwipiepy (fallback nouns) and without the access log."""
+    from aggregator.config import load_settings
+    from aggregator.db import create_db_engine as engine_for
+    from aggregator.reports.service import compute_report, pseudonymizer_for, render
+    from aggregator.reports.topics import fallback_nouns
+    from aggregator.store import Store
+
+    settings = load_settings(config, environ=ENV)
+    store = Store(engine_for(settings.database_url()))
+    began = time.perf_counter()
+    data = compute_report(store, settings, MONTH, extractor=fallback_nouns)
+    data = data.pseudonymize(pseudonymizer_for(settings))
+    computed = time.perf_counter()
+    out.write_bytes(render(data, fmt, settings))
+    done = time.perf_counter()
+    print(json.dumps({"figures": computed - began, "write": done - computed}))
+
+
+# -- the parent ---------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> None:
+    from benchlib import record, table, verdict
+
+    config, rows, month_rows = prepare(args.comments, args.seed, args.analyze)
+    me = [sys.executable, os.path.abspath(__file__)]
+    cases: list[tuple[str, str, list[str]]] = []
+    for fmt in ("xlsx", "csv"):
+        out = WORK / f"out.{fmt}"
+        cli = [AGGREGATOR, "report", "--month", MONTH, "--format", fmt, "--out", str(out),
+               "--reason", "benchmark", "--config", str(config)]  # fmt: skip
+        cases += [
+            (f"raw {fmt}", fmt, [*me, "--child", "raw", fmt, str(rows), str(out)]),
+            (f"report {fmt}, no topics", fmt,
+             [*me, "--child", "report", fmt, str(config), str(out)]),
+            (f"report {fmt} (CLI, kiwipiepy topics)", fmt, cli),
+        ]  # fmt: skip
+    measured: dict[str, tuple[float, float, float | None, int]] = {}
+    for name, fmt, command in cases:
+        samples = []
+        for _ in range(args.runs):
+            peak, seconds, out_text = child(command)
+            last = out_text.strip().splitlines()[-1] if out_text.strip() else ""
+            inner = json.loads(last).get("write") if last.startswith("{") else None
+            samples.append((seconds, peak, inner))
+        samples.sort()
+        seconds, peak, inner = samples[len(samples) // 2]
+        size = (WORK / f"out.{fmt}").stat().st_size
+        measured[name] = (seconds, max(p for _, p, _ in samples), inner, size)
+        print(name, f"{seconds:.2f} s", f"{peak:.0f} MiB", inner, size)
+    lines = []
+    for name, fmt, _ in cases:
+        seconds, peak, inner, size = measured[name]
+        raw_seconds = measured[f"raw {fmt}"][0]
+        ratio = seconds / raw_seconds
+        target = ""
+        if name.startswith("report"):
+            memory_ok = peak < 200
+            if fmt == "xlsx":
+                target = f"time {verdict(ratio <= 1.5)} (≤ 1.5 ×), memory {verdict(memory_ok)}"
+            else:
+                target = f"memory {verdict(memory_ok)} (< 200 MB)"
+        lines.append([name, f"{seconds:.2f}", f"{ratio:.2f}",
+                      "" if inner is None else f"{inner:.2f}", f"{peak:.0f}",
+                      f"{size / 1048576:.1f}", target])  # fmt: skip
+    header = ["case", "wall s (child)", "× raw same format", "writing s", "peak RSS MiB",
+              "file MiB", "target met"]  # fmt: skip
+    record(
+        f"Export, {args.comments:,} comments a month",
+        f"SQLite{' after ANALYZE' if args.analyze else ''}; {month_rows:,} rows in {MONTH} "
+        f"(and {args.comments:,} in {PREVIOUS}), "
+        f"median of {args.runs} runs per case, each in a child process (wall time includes "
+        "interpreter start and imports; peak is the child's max RSS). The raw cases write "
+        "the same cell values, dumped beforehand, so their time excludes reading the store "
+        "and computing the report.\n\n" + table(header, lines),
+        command="bench/export_bench.py " + " ".join(sys.argv[1:]),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--comments", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--analyze", action="store_true",
+        help="run ANALYZE on the generated database (the report query's plan needs statistics "
+        "on SQLite: without them it scans the month per comment, see RESULTS.md)",
+    )  # fmt: skip
+    parser.add_argument("--runs", type=int, default=1, help="runs per case (the median is kept)")
+    parser.add_argument("--child", nargs=4, metavar=("KIND", "FORMAT", "INPUT", "OUT"),
+                        help=argparse.SUPPRESS)  # fmt: skip
+    args = parser.parse_args()
+    if args.child:
+        kind, fmt, source, out = args.child
+        if kind == "raw":
+            raw_case(fmt, Path(source), Path(out))
+        else:
+            report_case(fmt, Path(source), Path(out))
+        return
+    run(args)
+
+
+if __name__ == "__main__":
+    main()
