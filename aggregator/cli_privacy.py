@@ -69,7 +69,8 @@ def privacy_purge(
 def privacy_forget(
     platform: Annotated[str | None, typer.Option("--platform", help="e.g. facebook.")] = None,
     author_id: Annotated[
-        str | None, typer.Option("--author-id", help="The person's id on that platform.")
+        str | None,
+        typer.Option("--author-id", "--author", help="The person's id on that platform."),
     ] = None,
     author_name: Annotated[
         str | None,
