@@ -125,14 +125,19 @@ class WordPressFeeds:
             return None
         return Site(account, f"{request.base_url}/wordpress/{account.handle}")
 
+    def _latest_posts(self, site: Site) -> tuple[datetime, list[SandboxPost], datetime]:
+        """(now, the newest `posts_per_rss` posts, when the newest of them changed)."""
+        at = self.now()
+        posts = self.data.posts(site.account.key, at)[:POSTS_PER_RSS]
+        latest = max((p.updated_at(at) for p in posts), default=self.data.start)
+        return at, posts, latest
+
     def posts(self, request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
         """`/feed/`: the latest posts with comment counts and comment-feed links."""
         site = self._site(request, match)
         if site is None:
             return _not_found()
-        at = self.now()
-        posts = self.data.posts(site.account.key, at)[:POSTS_PER_RSS]
-        latest = max((p.updated_at(at) for p in posts), default=self.data.start)
+        at, posts, latest = self._latest_posts(site)
         namespaces = NS_CONTENT + NS_WFW + NS_COMMON + NS_SLASH
         head = _rss_channel(site, site.account.name, f"{site.feeds}/feed/", site.home, latest)
         items = "".join(self._post_item(site, p, at) for p in posts)
@@ -144,9 +149,7 @@ class WordPressFeeds:
         site = self._site(request, match)
         if site is None:
             return _not_found()
-        at = self.now()
-        posts = self.data.posts(site.account.key, at)[:POSTS_PER_RSS]
-        latest = max((p.updated_at(at) for p in posts), default=self.data.start)
+        at, posts, latest = self._latest_posts(site)
         head = (
             '<?xml version="1.0" encoding="UTF-8"?><feed\n\txmlns="http://www.w3.org/2005/Atom"\n'
             '\txmlns:thr="http://purl.org/syndication/thread/1.0"\n\txml:lang="ko-KR"\n'

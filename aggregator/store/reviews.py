@@ -185,16 +185,8 @@ def _assign_department(
     department = _known_department(a.department, ctx)
     if department == current["department"]:
         raise WorkflowError(f"이미 {department}에 배정되어 있습니다")
-    status = status_after_assignment(Status(current["status"]))
-    _update(
-        conn,
-        actor,
-        current,
-        ctx.now,
-        ("assign_department", {"department": department}),
-        department=department,
-        assignee=None,
-        status=status.value,
+    _move_to_department(
+        conn, actor, current, ctx, department, ("assign_department", {"department": department})
     )
 
 
@@ -210,17 +202,23 @@ def _transfer(
     if department == current["department"]:
         raise WorkflowError("같은 부서로는 이송할 수 없습니다")
     detail = {"from": current["department"], "to": department, "reason": reason[:500]}
+    _move_to_department(conn, actor, current, ctx, department, ("transfer", detail))
+
+
+def _move_to_department(
+    conn: Connection,
+    actor: Actor,
+    current: dict[str, Any],
+    ctx: ReviewContext,
+    department: str,
+    event: tuple[str, dict[str, Any]],
+) -> None:
+    """Give the item to `department` (no handler yet) and record `event`."""
     status = status_after_assignment(Status(current["status"]))
     _update(
-        conn,
-        actor,
-        current,
-        ctx.now,
-        ("transfer", detail),
-        department=department,
-        assignee=None,
-        status=status.value,
-    )
+        conn, actor, current, ctx.now, event,
+        department=department, assignee=None, status=status.value,
+    )  # fmt: skip
 
 
 def _assign_handler(
