@@ -103,13 +103,13 @@ class HttpClient:
         self.sleep(delay)
 
     def _get_once(self, url: str, headers: Mapping[str, str] | None) -> Response:
-        self._check_deadline(url)
+        self.check_deadline(url)
         self.calls += 1
-        timeout = (self.settings.connect_timeout, self._read_timeout())
+        timeout = self.timeouts()
         with self.session.get(
             url, headers=dict(headers or {}), timeout=timeout, stream=True, allow_redirects=True
         ) as raw:
-            content = self._read_capped(raw, url)
+            content = self.read_body(raw, url)
             permanent = any(step.status_code in (301, 308) for step in raw.history)
             return Response(
                 url=raw.url,
@@ -123,21 +123,14 @@ class HttpClient:
         """(connect, read) timeouts for a request starting now; read is cut to the deadline."""
         return (self.settings.connect_timeout, self._read_timeout())
 
-    def read_body(self, raw: requests.Response, url: str) -> bytes:
-        """Read a streamed response of an SDK's session under our size cap and deadline."""
-        return self._read_capped(raw, url)
-
-    def check_deadline(self, url: str) -> None:
-        """Raise `DeadlineExceeded` when the run deadline has passed."""
-        self._check_deadline(url)
-
     def _read_timeout(self) -> float:
         left = self.seconds_left()
         if left is None:
             return self.settings.read_timeout
         return max(0.1, min(self.settings.read_timeout, left))
 
-    def _read_capped(self, raw: requests.Response, url: str) -> bytes:
+    def read_body(self, raw: requests.Response, url: str) -> bytes:
+        """Read a streamed response under our size cap and the run deadline."""
         cap = self.settings.max_body_bytes
         declared = raw.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > cap:
@@ -151,10 +144,11 @@ class HttpClient:
             if size > cap:
                 raise FetchError(f"{_redact_url(url)}: body exceeds cap of {cap} bytes")
             chunks.append(chunk)
-            self._check_deadline(url)
+            self.check_deadline(url)
         return b"".join(chunks)
 
-    def _check_deadline(self, url: str) -> None:
+    def check_deadline(self, url: str) -> None:
+        """Raise `DeadlineExceeded` when the run deadline has passed."""
         left = self.seconds_left()
         if left is not None and left <= 0:
             raise DeadlineExceeded(f"run deadline reached while fetching {_redact_url(url)}")
@@ -168,12 +162,12 @@ class HttpClient:
         arguments (`params`, `data`, `hooks`, ...) go to `requests`; `url` must not carry
         secrets, since error messages show it (pass them in `params`).
         """
-        self._check_deadline(url)
+        self.check_deadline(url)
         self.calls += 1
-        timeout = (self.settings.connect_timeout, self._read_timeout())
+        timeout = self.timeouts()
         raw = self.session.request(method, url, timeout=timeout, stream=True, **kwargs)
         try:
-            raw._content = self._read_capped(raw, url)
+            raw._content = self.read_body(raw, url)
         finally:
             raw.close()
         return raw
