@@ -14,14 +14,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from aggregator.records import text_hash
 from aggregator.routing import Router
 from aggregator.store.search import IndexedText, index_comments
 from aggregator.store.suggestions import suggest
-from aggregator.store.tables import CHECK, COMMENT, POST
+from aggregator.store.tables import CHECK, COMMENT, POST, conflict_insert
 
 OPEN, ENTERED, DISMISSED = "open", "entered", "dismissed"
 
@@ -153,8 +152,7 @@ def _manual_row(
 
 
 def _insert_ignoring_duplicates(conn: Connection, row: dict[str, Any]) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(COMMENT).values(row).on_conflict_do_nothing()
+    return conflict_insert(conn, COMMENT).values(row).on_conflict_do_nothing()
 
 
 def _count_entered(conn: Connection, post_id: int, by: str, now: datetime) -> None:

@@ -12,11 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from aggregator.store import suggestions
-from aggregator.store.tables import COMMENT, EVENT, NOTE, REVIEW, TAG, USER
+from aggregator.store.tables import COMMENT, EVENT, NOTE, REVIEW, TAG, USER, conflict_insert
 from aggregator.workflow import (
     MOIS_REASONS,
     OFFICE_ROLES,
@@ -114,9 +113,8 @@ def _load(conn: Connection, comment_id: int, now: datetime) -> dict[str, Any]:
     ).first()
     if comment is None or comment.by_account_owner:
         raise WorkflowError("없는 항목입니다")
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     conn.execute(
-        dialect.insert(REVIEW)
+        conflict_insert(conn, REVIEW)
         .values(
             comment_id=comment_id,
             status=Status.NEW.value,

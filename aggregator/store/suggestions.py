@@ -11,11 +11,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from aggregator.routing import Router
-from aggregator.store.tables import SUGGESTION
+from aggregator.store.tables import SUGGESTION, conflict_insert
 
 
 def suggest(
@@ -39,8 +38,7 @@ def suggest(
             }
         )
     if rows:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        conn.execute(dialect.insert(SUGGESTION).on_conflict_do_nothing(), rows)
+        conn.execute(conflict_insert(conn, SUGGESTION).on_conflict_do_nothing(), rows)
     return len(rows)
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 
 from aggregator.models import (
     AccessLog,
@@ -53,3 +57,9 @@ SUGGESTION = _table(RoutingSuggestion)
 TAG = _table(ReviewTag)
 TOMBSTONE = _table(PrivacyTombstone)
 USER = _table(StaffUser)
+
+
+def conflict_insert(conn: Connection, table: sa.Table) -> Any:
+    """An INSERT that takes `ON CONFLICT` clauses, in the connection's dialect."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)

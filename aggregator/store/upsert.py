@@ -18,7 +18,6 @@ from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from aggregator.models import UTCDateTime
@@ -27,7 +26,7 @@ from aggregator.routing import Router
 from aggregator.store.checks import open_check_items
 from aggregator.store.search import IndexedText, index_comments
 from aggregator.store.suggestions import suggest
-from aggregator.store.tables import COMMENT, POST, REVISION
+from aggregator.store.tables import COMMENT, POST, REVISION, conflict_insert
 
 LAST_SEEN_REFRESH = timedelta(hours=24)
 """An unchanged item's `last_seen_at` is rewritten at most this often."""
@@ -298,8 +297,7 @@ def _execute_upsert(
         if plan is not None:
             conn.exec_driver_sql(plan.sql, plan.parameters(rows))
             return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
+    statement = conflict_insert(conn, table)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.platform, table.c.external_id],
         set_={name: statement.excluded[name] for name in update_columns},
