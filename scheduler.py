@@ -29,6 +29,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from aggregator.config import ConfigError, Settings, load_settings
 from aggregator.db import DatabaseError
 from aggregator.privacy import privacy_key, register_privacy_jobs
+from aggregator.reports.topic_index import register_topic_job
 from aggregator.routing import Router
 from aggregator.runner import open_engine
 from aggregator.scheduling import LEASE_NAME, SchedulerService, describe
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             privacy_key=privacy_key(settings),
         )
         register_privacy_jobs()
+        register_topic_job(settings.reports.topics_schedule)
     except (ConfigError, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -29,7 +29,7 @@ from aggregator.cli_common import (
 )
 from aggregator.cli_manual import checks_app, comments_app
 from aggregator.cli_privacy import privacy_app
-from aggregator.cli_report import report_app
+from aggregator.cli_report import report_app, topics_app
 from aggregator.cli_web import serve, users_app
 from aggregator.config import ConfigError, redacted_dump
 from aggregator.db import upgrade
@@ -55,6 +55,7 @@ app.add_typer(comments_app, name="comments")
 app.add_typer(checks_app, name="checks")
 app.add_typer(users_app, name="users")
 app.add_typer(report_app, name="report")
+app.add_typer(topics_app, name="topics")
 app.add_typer(privacy_app, name="privacy")
 app.command()(serve)
 

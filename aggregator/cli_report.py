@@ -1,4 +1,5 @@
-"""`aggregator report` (download a monthly report), `report close` and `report reopen`.
+"""`aggregator report` (download a monthly report), `report close`, `report reopen`, and
+`aggregator topics update` (analyse comments' nouns for the reports' topics).
 
 The command line has no login, so whoever runs it is recorded as `cli:<OS user>`
 unless `--staff NAME` names a staff account; exporting real author names
@@ -19,6 +20,7 @@ import typer
 from aggregator.cli_common import ConfigOption, fail, settings_or_exit, stdout, store_or_exit
 from aggregator.reports.data import ReportError
 from aggregator.reports.service import Requester, close, download, reopen
+from aggregator.reports.topic_index import update_topics
 from aggregator.store import Store
 
 report_app = typer.Typer(
@@ -115,3 +117,24 @@ def report_reopen(
         except ReportError as exc:
             fail(str(exc))
     stdout.print(f"{month} reopened" if reopened else f"{month} was not closed")
+
+
+topics_app = typer.Typer(
+    help="Topic nouns of comments for the monthly report's top topics.", no_args_is_help=True
+)
+
+
+@topics_app.command("update")
+def topics_update(
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Analyse at most this many comments.")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Analyse the nouns of new and edited comments (kiwipiepy; cron: every 30 minutes)."""
+    settings = settings_or_exit(config)
+    started = time.perf_counter()
+    with closing(store_or_exit(settings)) as store:
+        count = update_topics(store, limit=limit)
+    seconds = time.perf_counter() - started
+    stdout.print(f"analysed {count:,} comments ({seconds:.1f} s)", highlight=False)

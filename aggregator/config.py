@@ -300,6 +300,9 @@ class ReportsSection(Strict):
     never stored in the database or an export. Pseudonymised exports need it."""
     font_path: Path | None = None
     """A Korean TrueType font; default: NanumGothic from Debian's `fonts-nanum`."""
+    topics_schedule: Schedule = Schedule(interval_minutes=30)
+    """When `scheduler.py` analyses new comments' nouns for the monthly topics (job
+    `topics`; `aggregator topics update` does the same from cron)."""
 
 
 class PrivacySection(Strict):

@@ -419,7 +419,8 @@ class AccessLog(SQLModel, table=True):
 
 
 class ReportSnapshot(SQLModel, table=True):
-    """A closed month's monthly report, frozen: its figures and rows as JSON text.
+    """A closed month's monthly report, frozen: its figures as JSON text (its rows are
+    `ReportSnapshotRow`s, so a large month streams instead of being one huge value).
 
     Kept as text (not JSON/JSONB) so the stored bytes, and so every report generated
     from them, are identical on both back ends whatever changes later.
@@ -432,7 +433,39 @@ class ReportSnapshot(SQLModel, table=True):
     closed_at: datetime = _utc_column()
     closed_by: str = Field(max_length=64)
     payload: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
-    """The frozen report data (`aggregator.reports.service.ReportData`) as JSON."""
+    """The frozen month, time zone, time taken and figures as JSON (keys sorted)."""
+
+
+class ReportSnapshotRow(SQLModel, table=True):
+    """One comment row of a closed month's report, frozen as JSON text, in report order."""
+
+    __tablename__ = "report_snapshot_row"
+
+    month: str = Field(foreign_key="report_snapshot.month", primary_key=True, max_length=7)
+    seq: int = Field(primary_key=True)
+    """The row's place in the report (oldest comment first)."""
+    comment_id: int = Field(index=True)
+    """The comment it was taken from (no foreign key: a frozen copy; privacy deletion
+    removes it by this id)."""
+    payload: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+
+
+class CommentTopic(SQLModel, table=True):
+    """The nouns of a comment's text, for the monthly report's top topics.
+
+    Derived data, analysed in batches apart from syncs (`aggregator topics update`):
+    morphological analysis is far too slow for the ingest path. Valid while
+    `content_hash` equals the comment's; deleted with the comment.
+    """
+
+    __tablename__ = "comment_topic"
+
+    comment_id: int = Field(foreign_key="comment.id", primary_key=True)
+    content_hash: str = Field(max_length=32)
+    """The comment's `content_hash` when its text was analysed."""
+    nouns: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    """The distinct nouns, space-separated ("" for none, and for the district's own)."""
+    analyzed_at: datetime = _utc_column()
 
 
 class PrivacyTombstone(SQLModel, table=True):

@@ -10,12 +10,11 @@ characters each, 10 % of them reviewed (statuses and departments, as
 in a child process of its own; its peak memory is the child's `ru_maxrss` (`os.wait4`),
 its time the child's wall time (interpreter start and imports included):
 
-- report xlsx / csv: `aggregator report --month ... --format ...` (the CLI: the
-  month's rows and the month before from the store, figures, topics with kiwipiepy,
-  pseudonyms, the file, the access-log record);
-- the same without kiwipiepy (`--no-topics` cases): `compute_report` with the
-  simple fallback noun extractor, then pseudonyms and `render`, as `download` does
-  (the Kiwi model alone is hundreds of MB, so it is measured apart);
+- topics job: `aggregator topics update` analyses every generated comment's nouns
+  with kiwipiepy, once, as the scheduler's `topics` job does while comments arrive;
+- report xlsx / csv: `aggregator report --month ... --format ...` (the CLI, the real
+  path: the month's rows streamed from the store with the stored nouns, figures, the
+  month before, pseudonyms, the file, the access-log record);
 - raw xlsx / csv: the comment rows of the report's two comment sheets (댓글 목록 and
   미처리·기한경과, the same cell values the report writes, dumped by the parent
   beforehand) streamed from a pickle and written with XlsxWriter
@@ -161,18 +160,27 @@ def load_rows(path: Path) -> Iterator[tuple[str, Iterator[list[Any]]]]:
 
 
 def sheet_rows(store: Store, config: Path) -> dict[str, Any]:
-    """The cell values of the report's comment sheets (what the raw writers write)."""
+    """The cell values of the report's comment sheets (what the raw writers write):
+    the month's rows as the report makes them, pseudonymised, times in office time."""
     from aggregator.config import load_settings
-    from aggregator.reports.columns import COMMENT_COLUMNS
-    from aggregator.reports.service import compute_report, pseudonymizer_for
-    from aggregator.reports.topics import fallback_nouns
-    from aggregator.reports.xlsx import _comment_values
+    from aggregator.reports.columns import COMMENT_COLUMNS, local
+    from aggregator.reports.rows import to_report_row
+    from aggregator.reports.service import pseudonymizer_for
+    from aggregator.timeutil import month_bounds
 
+    author = [c.header for c in COMMENT_COLUMNS].index("작성자")
     settings = load_settings(config, environ=ENV)
-    data = compute_report(store, settings, MONTH, extractor=fallback_nouns)
-    data = data.pseudonymize(pseudonymizer_for(settings))
-    every = [_comment_values(r, data.timezone) for r in data.rows]
-    open_rows = [_comment_values(r, data.timezone) for r in data.rows if r.is_open or r.overdue]
+    tz, days, now = settings.timezone, settings.review.deadline_business_days, store.clock()
+    pseudonym = pseudonymizer_for(settings)
+    every, open_rows = [], []
+    for raw in store.report_rows(*month_bounds(MONTH, tz)):
+        row = to_report_row(raw, days, tz, now)
+        values = [column.get(row) for column in COMMENT_COLUMNS]
+        values[author] = pseudonym(row.author_key)
+        values = [local(v, tz) if isinstance(v, datetime) else v for v in values]
+        every.append(values)
+        if row.is_open or row.overdue:
+            open_rows.append(values)
     return {
         "headers": [c.header for c in COMMENT_COLUMNS],
         "sheets": {"댓글 목록": every, "미처리·기한경과": open_rows},
@@ -253,72 +261,41 @@ def raw_case(fmt: str, rows_file: Path, out: Path) -> None:
     print(json.dumps({"write": time.perf_counter() - began}))
 
 
-def report_case(fmt: str, config: Path, out: Path) -> None:
-    """`download` without kiwipiepy (fallback nouns) and without the access log."""
-    from aggregator.config import load_settings
-    from aggregator.db import create_db_engine as engine_for
-    from aggregator.reports.service import compute_report, pseudonymizer_for, render
-    from aggregator.reports.topics import fallback_nouns
-    from aggregator.store import Store
-
-    settings = load_settings(config, environ=ENV)
-    store = Store(engine_for(settings.database_url()))
-    began = time.perf_counter()
-    data = compute_report(store, settings, MONTH, extractor=fallback_nouns)
-    data = data.pseudonymize(pseudonymizer_for(settings))
-    computed = time.perf_counter()
-    out.write_bytes(render(data, fmt, settings))
-    done = time.perf_counter()
-    print(json.dumps({"figures": computed - began, "write": done - computed}))
-
-
 # -- the parent ---------------------------------------------------------------------------
+
+Measured = dict[str, tuple[float, float, float | None, int]]
+"""Per case: wall seconds, peak RSS MiB, the writing seconds it reported, file bytes."""
 
 
 def run(args: argparse.Namespace) -> None:
-    from benchlib import record, table, verdict
+    from benchlib import record, table
 
     config, rows, month_rows = prepare(args.comments, args.seed, args.analyze)
     me = [sys.executable, os.path.abspath(__file__)]
-    cases: list[tuple[str, str, list[str]]] = []
+    topics = [AGGREGATOR, "topics", "update", "--config", str(config)]
+    cases: list[tuple[str, str, list[str]]] = [("topics job (both months)", "", topics)]
     for fmt in ("xlsx", "csv"):
         out = WORK / f"out.{fmt}"
         cli = [AGGREGATOR, "report", "--month", MONTH, "--format", fmt, "--out", str(out),
                "--reason", "benchmark", "--config", str(config)]  # fmt: skip
         cases += [
             (f"raw {fmt}", fmt, [*me, "--child", "raw", fmt, str(rows), str(out)]),
-            (f"report {fmt}, no topics", fmt,
-             [*me, "--child", "report", fmt, str(config), str(out)]),
-            (f"report {fmt} (CLI, kiwipiepy topics)", fmt, cli),
-        ]  # fmt: skip
-    measured: dict[str, tuple[float, float, float | None, int]] = {}
+            (f"report {fmt} (CLI)", fmt, cli),
+        ]
+    measured: Measured = {}
     for name, fmt, command in cases:
         samples = []
-        for _ in range(args.runs):
+        for _ in range(1 if not fmt else args.runs):  # the topics job has work only once
             peak, seconds, out_text = child(command)
             last = out_text.strip().splitlines()[-1] if out_text.strip() else ""
             inner = json.loads(last).get("write") if last.startswith("{") else None
             samples.append((seconds, peak, inner))
         samples.sort()
         seconds, peak, inner = samples[len(samples) // 2]
-        size = (WORK / f"out.{fmt}").stat().st_size
+        size = (WORK / f"out.{fmt}").stat().st_size if fmt else 0
         measured[name] = (seconds, max(p for _, p, _ in samples), inner, size)
         print(name, f"{seconds:.2f} s", f"{peak:.0f} MiB", inner, size)
-    lines = []
-    for name, fmt, _ in cases:
-        seconds, peak, inner, size = measured[name]
-        raw_seconds = measured[f"raw {fmt}"][0]
-        ratio = seconds / raw_seconds
-        target = ""
-        if name.startswith("report"):
-            memory_ok = peak < 200
-            if fmt == "xlsx":
-                target = f"time {verdict(ratio <= 1.5)} (≤ 1.5 ×), memory {verdict(memory_ok)}"
-            else:
-                target = f"memory {verdict(memory_ok)} (< 200 MB)"
-        lines.append([name, f"{seconds:.2f}", f"{ratio:.2f}",
-                      "" if inner is None else f"{inner:.2f}", f"{peak:.0f}",
-                      f"{size / 1048576:.1f}", target])  # fmt: skip
+    lines = [_line(name, fmt, measured) for name, fmt, _ in cases]
     header = ["case", "wall s (child)", "× raw same format", "writing s", "peak RSS MiB",
               "file MiB", "target met"]  # fmt: skip
     record(
@@ -328,9 +305,29 @@ def run(args: argparse.Namespace) -> None:
         f"median of {args.runs} runs per case, each in a child process (wall time includes "
         "interpreter start and imports; peak is the child's max RSS). The raw cases write "
         "the same cell values, dumped beforehand, so their time excludes reading the store "
-        "and computing the report.\n\n" + table(header, lines),
+        "and computing the report. The topics job (`aggregator topics update`, kiwipiepy) "
+        "first analyses every generated comment, as the scheduler's `topics` job does as "
+        "comments arrive; the reports then count the stored nouns (the steady state).\n\n"
+        + table(header, lines),
         command="bench/export_bench.py " + " ".join(sys.argv[1:]),
     )
+
+
+def _line(
+    name: str, fmt: str, measured: dict[str, tuple[float, float, float | None, int]]
+) -> list[str]:
+    from benchlib import verdict
+
+    seconds, peak, inner, size = measured[name]
+    if not fmt:
+        return [name, f"{seconds:.2f}", "", "", f"{peak:.0f}", "", ""]
+    ratio = seconds / measured[f"raw {fmt}"][0]
+    target = ""
+    if name.startswith("report"):
+        memory = f"memory {verdict(peak < 200)} (< 200 MB)"
+        target = f"time {verdict(ratio <= 1.5)} (≤ 1.5 ×), {memory}" if fmt == "xlsx" else memory
+    return [name, f"{seconds:.2f}", f"{ratio:.2f}", "" if inner is None else f"{inner:.2f}",
+            f"{peak:.0f}", f"{size / 1048576:.1f}", target]  # fmt: skip
 
 
 def main() -> None:
@@ -347,11 +344,8 @@ def main() -> None:
                         help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()
     if args.child:
-        kind, fmt, source, out = args.child
-        if kind == "raw":
-            raw_case(fmt, Path(source), Path(out))
-        else:
-            report_case(fmt, Path(source), Path(out))
+        _kind, fmt, source, out = args.child
+        raw_case(fmt, Path(source), Path(out))
         return
     run(args)
 

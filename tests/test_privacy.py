@@ -118,9 +118,10 @@ def search_hits(store: Store, text: str) -> set[int]:
 
 
 def close_snapshot(store: Store, month: str, ids: list[int]) -> None:
-    payload = json.dumps({"month": month, "rows": [{"id": i, "text": SENTINEL} for i in ids],
-                          "figures": {"total": len(ids)}}, ensure_ascii=False)  # fmt: skip
-    store.close_month(month, payload, AccessEntry(staff="admin1", action="report_close"))
+    rows = [(i, json.dumps({"id": i, "text": SENTINEL}, ensure_ascii=False)) for i in ids]
+    payload = json.dumps({"month": month, "figures": {"total": len(ids)}})
+    entry = AccessEntry(staff="admin1", action="report_close")
+    store.close_month(month, "admin1", rows, lambda _count: (payload, entry))
 
 
 def log_entries(store: Store, action: str) -> list[dict[str, Any]]:
@@ -182,7 +183,8 @@ def test_forget_removes_a_person_everywhere_and_resync_does_not_restore(
     assert search_hits(pstore, "주차") == {ids["other"]}
     snapshot = pstore.report_snapshot("2026-11")
     assert snapshot is not None
-    assert [r["id"] for r in json.loads(snapshot["payload"])["rows"]] == [ids["other"]]
+    kept = [json.loads(text)["id"] for text in pstore.report_snapshot_rows("2026-11")]
+    assert kept == [ids["other"]]
 
     account = pstore.ensure_account("fb-page", "facebook")
     again = batch(

@@ -136,7 +136,7 @@ def _edit_after_closing(store: Store, clock: FakeClock) -> None:
     clock.advance(days=3)
     with store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE comment SET text = 'changed later', author_name = 'x'")
-    ids = [r["id"] for r in store.report_rows(datetime(2026, 10, 1, tzinfo=UTC), NOW)]
+    ids = [r.id for r in store.report_rows(datetime(2026, 10, 1, tzinfo=UTC), NOW)]
     store.review(Actor("comm1", Role.COMMUNICATIONS), ids, ReviewAction(kind="status",
                  status="확인중"), ReviewContext(now=clock.now))  # fmt: skip
 

@@ -13,10 +13,14 @@ import re
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+UNSAFE = re.compile(r"^[ \u3000]*(?:[=+\-@\t\r\0]|\{=)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Anything `neutralise` would change: one search decides for the many safe cells."""
 
 
 def neutralise(value: str) -> str:
     """The text with a leading `'` when a spreadsheet could read it as a formula."""
+    if UNSAFE.search(value) is None:
+        return value
     stripped = value.lstrip(" \u3000")
     if value.startswith(TRIGGERS) or stripped.startswith(TRIGGERS) or stripped.startswith("{="):
         value = "'" + value

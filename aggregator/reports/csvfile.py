@@ -7,21 +7,22 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aggregator.reports.cells import neutralise
-from aggregator.reports.columns import COMMENT_COLUMNS, Column, local
+from aggregator.reports.columns import COMMENT_COLUMNS, Column
 from aggregator.reports.data import ReportData
 
 
-def _cell(column: Column, value: Any, timezone: str) -> str:
-    if value is None:
-        return ""
+def _converter(column: Column, zone: ZoneInfo) -> Callable[[Any], str]:
+    """How one column's values become CSV fields (decided once per column)."""
     if column.kind == "datetime":
-        return local(value, timezone).strftime("%Y-%m-%d %H:%M")
+        return lambda v: "" if v is None else v.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     if column.kind == "number":
-        return str(value)
-    return neutralise(str(value))
+        return lambda v: "" if v is None else str(v)
+    return lambda v: "" if v is None else neutralise(str(v))
 
 
 def write_csv(data: ReportData) -> bytes:
@@ -29,6 +30,8 @@ def write_csv(data: ReportData) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([c.header for c in COMMENT_COLUMNS])
+    zone = ZoneInfo(data.timezone)
+    cells = [(c.get, _converter(c, zone)) for c in COMMENT_COLUMNS]
     for row in data.rows:
-        writer.writerow([_cell(c, c.get(row), data.timezone) for c in COMMENT_COLUMNS])
+        writer.writerow([convert(get(row)) for get, convert in cells])
     return buffer.getvalue().encode("utf-8-sig")

@@ -1,18 +1,94 @@
-"""A month's report data: rows and figures, live or frozen in a snapshot."""
+"""A month's report data: its rows, streamed (from the store, or from a closed month's
+snapshot), and its figures.
+
+A month can hold 100,000 comments, so rows are never held in memory whole: `rows` is
+an iterable that streams them again on every pass. An open month's figures are
+tallied while its rows stream; asking for them before a full pass makes one.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, Protocol
 
+from aggregator.reports.figures import Tally
 from aggregator.reports.pseudonyms import Pseudonymizer
 from aggregator.reports.rows import ReportRow
 
 
 class ReportError(Exception):
     """A report cannot be made as asked; the message says why (shown to staff)."""
+
+
+class RowStream(Protocol):
+    """A month's rows in report order (each iteration streams them anew), and its figures."""
+
+    def __iter__(self) -> Iterator[ReportRow]: ...
+
+    def figures(self) -> dict[str, Any]:
+        """Every figure of the month (after a full pass, without another)."""
+        ...
+
+
+class FrozenRows:
+    """A closed month's rows, read from its snapshot, with its frozen figures."""
+
+    def __init__(self, source: Callable[[], Iterator[str]], figures: dict[str, Any]) -> None:
+        self._source, self._figures = source, figures
+
+    def __iter__(self) -> Iterator[ReportRow]:
+        for text in self._source():
+            yield ReportRow.from_json(json.loads(text))
+
+    def figures(self) -> dict[str, Any]:
+        return self._figures
+
+
+class LiveRows:
+    """An open month's rows as `source` streams them from the store; the figures are
+    tallied on the way (`finish` adds what the rows cannot tell: last month, topics)."""
+
+    def __init__(
+        self,
+        source: Callable[[Tally], Iterator[ReportRow]],
+        new_tally: Callable[[], Tally],
+        finish: Callable[[Tally], dict[str, Any]],
+    ) -> None:
+        self._source, self._new_tally, self._finish = source, new_tally, finish
+        self._figures: dict[str, Any] | None = None
+
+    def __iter__(self) -> Iterator[ReportRow]:
+        tally = self._new_tally()
+        yield from self._source(tally)
+        if self._figures is None:
+            self._figures = self._finish(tally)
+
+    def figures(self) -> dict[str, Any]:
+        if self._figures is None:
+            for _row in self:
+                pass
+        assert self._figures is not None
+        return self._figures
+
+
+class PseudonymizedRows:
+    """Another stream's rows with every author replaced by their pseudonym."""
+
+    def __init__(self, inner: RowStream, pseudonym: Pseudonymizer) -> None:
+        self._inner = inner
+        self._pseudonym = lru_cache(maxsize=65_536)(pseudonym)
+
+    def __iter__(self) -> Iterator[ReportRow]:
+        pseudonym = self._pseudonym
+        for row in self._inner:
+            yield row._replace(author=pseudonym(row.author_key), author_key="")
+
+    def figures(self) -> dict[str, Any]:
+        return self._inner.figures()
 
 
 @dataclass(frozen=True)
@@ -22,42 +98,51 @@ class ReportData:
     month: str
     timezone: str
     as_of: datetime
-    rows: tuple[ReportRow, ...]
-    figures: dict[str, Any]
+    rows: RowStream
     closed_at: datetime | None = None
     closed_by: str | None = None
     pseudonymized: bool = False
 
-    def payload(self) -> str:
-        """The frozen form stored when a month is closed (JSON, keys sorted)."""
+    @property
+    def figures(self) -> dict[str, Any]:
+        """Every figure of the month (streams the rows once if they have not been)."""
+        return self.rows.figures()
+
+    def header(self) -> str:
+        """The frozen form of everything but the rows (JSON, keys sorted)."""
         body = {
             "month": self.month,
             "timezone": self.timezone,
             "as_of": self.as_of.isoformat(),
-            "rows": [row.to_json() for row in self.rows],
             "figures": self.figures,
         }
         return json.dumps(body, ensure_ascii=False, sort_keys=True)
 
+    def frozen_rows(self) -> Iterator[tuple[int, str]]:
+        """(comment id, frozen JSON text) of every row, in report order."""
+        for row in self.rows:
+            yield row.id, json.dumps(row.to_json(), ensure_ascii=False, sort_keys=True)
+
     @classmethod
-    def from_snapshot(cls, snapshot: dict[str, Any]) -> ReportData:
-        """A closed month's data from its snapshot row."""
+    def from_snapshot(
+        cls, snapshot: dict[str, Any], rows: Callable[[], Iterator[str]]
+    ) -> ReportData:
+        """A closed month's data from its snapshot row and its frozen rows."""
         body = json.loads(snapshot["payload"])
         return cls(
             month=body["month"],
             timezone=body["timezone"],
             as_of=datetime.fromisoformat(body["as_of"]),
-            rows=tuple(ReportRow.from_json(r) for r in body["rows"]),
-            figures=body["figures"],
+            rows=FrozenRows(rows, body["figures"]),
             closed_at=snapshot["closed_at"],
             closed_by=snapshot["closed_by"],
         )
 
     def pseudonymize(self, pseudonym: Pseudonymizer) -> ReportData:
         """The same data with every author replaced by their pseudonym."""
-        rows = tuple(replace(r, author=pseudonym(r.author_key), author_key="") for r in self.rows)
-        return replace(self, rows=rows, pseudonymized=True)
+        return replace(self, rows=PseudonymizedRows(self.rows, pseudonym), pseudonymized=True)
 
-    def row(self, row_id: int) -> ReportRow | None:
-        """The row of one comment id."""
-        return next((r for r in self.rows if r.id == row_id), None)
+    def rows_by_id(self, ids: list[int]) -> dict[int, ReportRow]:
+        """The rows of these comment ids (one pass over the rows)."""
+        wanted = set(ids)
+        return {row.id: row for row in self.rows if row.id in wanted}

@@ -21,13 +21,15 @@ def write_html(data: ReportData, font: Path) -> bytes:
     charts = [
         (title, base64.b64encode(image).decode("ascii")) for title, image in chart_pngs(data, font)
     ]
+    overdue, notable = data.figures["overdue"][:30], data.figures["notable"]
+    rows = data.rows_by_id(overdue + notable)
     page = env.get_template("report.html").render(
         data=data,
         status=status_line(data),
         summary=summary_lines(data),
         show=show,
         charts=charts,
-        overdue=case_lines(data, data.figures["overdue"][:30]),
-        notable=case_lines(data, data.figures["notable"]),
+        overdue=case_lines(data, overdue, rows),
+        notable=case_lines(data, notable, rows),
     )
     return page.encode("utf-8")

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from aggregator.reports.charts import charts, font_context
 from aggregator.reports.columns import local
 from aggregator.reports.data import ReportData
+from aggregator.reports.rows import ReportRow
 from aggregator.reports.summary import show, status_line, summary_lines
 
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "TSI0 NOT subset" noise
@@ -43,11 +44,12 @@ def _summary_lines(data: ReportData) -> list[str]:
     return lines
 
 
-def case_lines(data: ReportData, ids: list[int]) -> list[str]:
-    """One line per case: time, platform, status, department and the start of the text."""
+def case_lines(data: ReportData, ids: list[int], rows: dict[int, ReportRow]) -> list[str]:
+    """One line per case (`rows` has them by id): time, platform, status, department and
+    the start of the text."""
     lines = []
     for row_id in ids:
-        row = data.row(row_id)
+        row = rows.get(row_id)
         if row is None:
             continue
         when = local(row.created_at, data.timezone).strftime("%m-%d %H:%M")
@@ -65,10 +67,9 @@ def write_pdf(data: ReportData, font: Path) -> bytes:
         pdf.savefig(_text_page(f"SNS 소통 월간 보고서 {data.month}", _summary_lines(data)))
         for _title, figure in charts(data):
             pdf.savefig(figure)
-        cases = ["기한경과 미처리", *case_lines(data, data.figures["overdue"][:15]), ""]
-        cases += [
-            "주요 사례 (우선순위 높음·정식민원 전환)",
-            *case_lines(data, data.figures["notable"][:15]),
-        ]
+        overdue, notable = data.figures["overdue"][:15], data.figures["notable"][:15]
+        rows = data.rows_by_id(overdue + notable)
+        cases = ["기한경과 미처리", *case_lines(data, overdue, rows), ""]
+        cases += ["주요 사례 (우선순위 높음·정식민원 전환)", *case_lines(data, notable, rows)]
         pdf.savefig(_text_page("기한경과·주요 사례", cases))
     return buffer.getvalue()

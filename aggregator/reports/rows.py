@@ -18,12 +18,12 @@ Definitions used throughout the monthly report:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from aggregator.deadlines import deadline_for, is_business_day
+from aggregator.store.report_query import CommentRow
 from aggregator.workflow import OPEN_STATUSES, Status
 
 WORK_START = time(9, 0)
@@ -32,9 +32,11 @@ SET_ASIDE = frozenset({Status.HIDDEN.value, Status.SPAM.value})
 TIME_FIELDS = ("created_at", "deadline", "first_reply_at", "final_answer_at")
 
 
-@dataclass(frozen=True)
-class ReportRow:
-    """One resident comment as the report shows it (author not yet pseudonymised)."""
+class ReportRow(NamedTuple):
+    """One resident comment as the report shows it (author not yet pseudonymised).
+
+    A named tuple rather than a frozen dataclass: a month's report builds 100,000 of
+    these, and a tuple is built several times faster."""
 
     id: int
     platform: str
@@ -75,7 +77,7 @@ class ReportRow:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data (times as ISO strings, UTC)."""
-        data = asdict(self)
+        data = self._asdict()
         for name in TIME_FIELDS:
             data[name] = data[name].isoformat() if data[name] is not None else None
         return data
@@ -124,35 +126,35 @@ def _outcome(
     return None, False
 
 
-def _author_key(raw: dict[str, Any]) -> str:
+def _author_key(raw: CommentRow) -> str:
     """Who wrote it, as stably as the platform allows: its id, else handle, else name."""
-    who = raw["author_id"] or raw["author_handle"] or raw["author_name"] or ""
-    return f"{raw['platform']}:{who}"
+    who = raw.author_id or raw.author_handle or raw.author_name or ""
+    return f"{raw.platform}:{who}"
 
 
-def to_report_row(raw: dict[str, Any], days: int, timezone: str, as_of: datetime) -> ReportRow:
+def to_report_row(raw: CommentRow, days: int, timezone: str, as_of: datetime) -> ReportRow:
     """A store row (`aggregator.store.report_query.comment_rows`) as a report row."""
-    created: datetime = raw["created_at"]
-    deadline = raw["deadline"] or deadline_for(created, days, timezone)
-    first = _earliest(raw["owner_reply_at"], raw["answer_event_at"])
-    final = raw["final_answer_at"]
-    met, overdue = _outcome(raw["status"], deadline, first, as_of)
-    post = raw["post_title"] or (raw["post_text"] or "")[:60]
+    created: datetime = raw.created_at
+    deadline = raw.deadline or deadline_for(created, days, timezone)
+    first = _earliest(raw.owner_reply_at, raw.answer_event_at)
+    final = raw.final_answer_at
+    met, overdue = _outcome(raw.status, deadline, first, as_of)
+    post = raw.post_title or (raw.post_text or "")[:60]
     return ReportRow(
-        id=int(raw["id"]),
-        platform=raw["platform"],
-        account=raw["account"],
+        id=int(raw.id),
+        platform=raw.platform,
+        account=raw.account,
         post=post,
-        post_url=raw["post_url"] or "",
-        thread=raw["thread"] or "",
-        text=raw["text"] or "",
-        author=raw["author_name"] or raw["author_handle"] or "",
+        post_url=raw.post_url or "",
+        thread=raw.thread or "",
+        text=raw.text or "",
+        author=raw.author_name or raw.author_handle or "",
         author_key=_author_key(raw),
         created_at=created,
-        status=raw["status"],
-        department=raw["department"] or "",
-        handler=raw["assignee"] or "",
-        priority=raw["priority"] or "",
+        status=raw.status,
+        department=raw.department or "",
+        handler=raw.assignee or "",
+        priority=raw.priority or "",
         deadline=deadline,
         first_reply_at=first,
         final_answer_at=final,

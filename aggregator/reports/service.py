@@ -5,18 +5,21 @@ reopen. The CLI and the web UI both call these functions.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from aggregator.config import Settings
-from aggregator.reports.charts import korean_font
 from aggregator.reports.csvfile import write_csv
-from aggregator.reports.data import ReportData, ReportError
-from aggregator.reports.figures import compute
+from aggregator.reports.data import LiveRows, ReportData, ReportError
+from aggregator.reports.figures import Headline, Tally
 from aggregator.reports.pseudonyms import Pseudonymizer, pseudonymizer
-from aggregator.reports.rows import to_report_row
+from aggregator.reports.rows import ReportRow, to_report_row
+from aggregator.reports.topic_index import update_in_child, update_topics
 from aggregator.reports.topics import NounExtractor
 from aggregator.store import Store
 from aggregator.store.access_log import AccessEntry
@@ -70,23 +73,69 @@ def previous_month(month: str) -> str:
 
 
 def compute_report(
-    store: Store, settings: Settings, month: str, extractor: NounExtractor | None = None
+    store: Store,
+    settings: Settings,
+    month: str,
+    extractor: NounExtractor | None = None,
+    isolated: bool = False,
 ) -> ReportData:
-    """A month's report from the live data, taken now."""
+    """A month's report from the live data, streamed (taken when its rows are read).
+
+    Comments the `topics` job has not analysed yet are analysed first: in a child
+    process when `isolated` (long-running callers), else here with `extractor`.
+    """
     tz, days, as_of = settings.timezone, settings.review.deadline_business_days, store.clock()
-    rows = [to_report_row(r, days, tz, as_of) for r in store.report_rows(*month_bounds(month, tz))]
-    before = month_bounds(previous_month(month), tz)
-    previous = [to_report_row(r, days, tz, as_of) for r in store.report_rows(*before)]
-    figures = compute(rows, previous, month, tz, extractor)
-    return ReportData(month=month, timezone=tz, as_of=as_of, rows=tuple(rows), figures=figures)
+    start, end = month_bounds(month, tz)
+    _analyse_pending_topics(store, start, end, extractor, isolated)
+
+    def source(tally: Tally) -> Iterator[ReportRow]:
+        for raw in store.report_rows(start, end):
+            row = to_report_row(raw, days, tz, as_of)
+            tally.add(row, raw.nouns)
+            yield row
+
+    def finish(tally: Tally) -> dict[str, Any]:
+        return tally.figures(_previous_headline(store, settings, month, as_of))
+
+    rows = LiveRows(source, lambda: Tally(month, tz), finish)
+    return ReportData(month=month, timezone=tz, as_of=as_of, rows=rows)
 
 
-def load_report(store: Store, settings: Settings, month: str) -> ReportData:
+def _analyse_pending_topics(
+    store: Store, start: datetime, end: datetime, extractor: NounExtractor | None, isolated: bool
+) -> None:
+    pending = store.topics_pending(start, end)
+    if not pending:
+        return
+    log.info("analysing topics first: %d comments of the month not analysed yet", pending)
+    if isolated and extractor is None:
+        update_in_child(store)
+    else:
+        update_topics(store, extractor)
+
+
+def _previous_headline(
+    store: Store, settings: Settings, month: str, as_of: datetime
+) -> dict[str, Any]:
+    """Last month's headline: as it was closed, else tallied from the live data now."""
+    before = previous_month(month)
+    snapshot = store.report_snapshot(before)
+    if snapshot is not None:
+        headline: dict[str, Any] = json.loads(snapshot["payload"])["figures"]["headline"]
+        return headline
+    tz, days = settings.timezone, settings.review.deadline_business_days
+    tally = Headline()
+    for raw in store.report_rows(*month_bounds(before, tz)):
+        tally.add(to_report_row(raw, days, tz, as_of))
+    return tally.figures()
+
+
+def load_report(store: Store, settings: Settings, month: str, isolated: bool = False) -> ReportData:
     """A closed month's frozen report, or the live one of an open month."""
     snapshot = store.report_snapshot(check_month(month))
     if snapshot is not None:
-        return ReportData.from_snapshot(snapshot)
-    return compute_report(store, settings, month)
+        return ReportData.from_snapshot(snapshot, lambda: store.report_snapshot_rows(month))
+    return compute_report(store, settings, month, isolated=isolated)
 
 
 def pseudonymizer_for(settings: Settings) -> Pseudonymizer:
@@ -110,6 +159,8 @@ def render(data: ReportData, fmt: str, settings: Settings) -> bytes:
         from aggregator.reports.xlsx import write_xlsx
 
         return write_xlsx(data)
+    from aggregator.reports.charts import korean_font  # matplotlib: only charts need it
+
     font = korean_font(_font_path(settings))
     if fmt == "html":
         from aggregator.reports.html import write_html
@@ -146,12 +197,13 @@ def download(
         raise ReportError("a reason is required for every download (PIPA access record)")
     if not pseudonymize and who.role != Role.ADMIN:
         raise ReportError("only an admin may export authors without pseudonyms")
-    data = load_report(store, settings, month)
+    data = load_report(store, settings, month, isolated=who.channel == "web")
     if pseudonymize:
         data = data.pseudonymize(pseudonymizer_for(settings))
     body = render(data, fmt, settings)
     detail = {"format": fmt, "reason": reason[:300], "pseudonymized": pseudonymize,
-              "rows": len(data.rows), "closed": data.closed_at is not None}  # fmt: skip
+              "rows": data.figures["headline"]["comments"],
+              "closed": data.closed_at is not None}  # fmt: skip
     action = "report_download" if pseudonymize else "report_download_identified"
     store.log_access(who.entry(action, month, detail))
     log.info("report %s.%s for %s: %d bytes", month, fmt, who.staff, len(body))
@@ -163,9 +215,12 @@ def close(store: Store, settings: Settings, month: str, who: Requester) -> bool:
     _start, end = month_bounds(check_month(month), settings.timezone)
     if end > store.clock():
         raise ReportError(f"{month} has not ended yet: a month can be closed once it is over")
-    data = compute_report(store, settings, month)
-    detail = {"rows": len(data.rows)}
-    return store.close_month(month, data.payload(), who.entry("report_close", month, detail))
+    data = compute_report(store, settings, month, isolated=who.channel == "web")
+
+    def finish(count: int) -> tuple[str, AccessEntry]:
+        return data.header(), who.entry("report_close", month, {"rows": count})
+
+    return store.close_month(month, who.staff, data.frozen_rows(), finish)
 
 
 def reopen(store: Store, month: str, reason: str, who: Requester) -> bool:

@@ -1,9 +1,11 @@
 """Top topics of a month: the most frequent Korean nouns in residents' comments.
 
-Nouns come from kiwipiepy (its model ships as the `kiwipiepy_model` PyPI package, so
-it works offline), tags NNG and NNP, two characters or more, minus a short stop
-list. Without kiwipiepy the fallback takes Hangul words of two or more syllables and
-strips common particles from their ends: cruder, but it still surfaces 주차, 쓰레기.
+Each comment's nouns are found once and stored (`aggregator.reports.topic_index`);
+the monthly figures only count them. Nouns come from kiwipiepy (its model ships as
+the `kiwipiepy_model` PyPI package, so it works offline), tags NNG and NNP, two
+characters or more, minus a short stop list. Without kiwipiepy the fallback takes
+Hangul words of two or more syllables and strips common particles from their ends:
+cruder, but it still surfaces 주차, 쓰레기.
 """
 
 from __future__ import annotations
@@ -42,6 +44,16 @@ PARTICLES = (
 NounExtractor = Callable[[Sequence[str]], Iterable[list[str]]]
 
 
+def default_extractor() -> NounExtractor:
+    """kiwipiepy's nouns, or the fallback where kiwipiepy is missing."""
+    return _kiwi_extractor() or fallback_nouns
+
+
+def nouns_text(nouns: Iterable[str]) -> str:
+    """A comment's nouns as stored: distinct, sorted, space-separated."""
+    return " ".join(sorted(set(nouns)))
+
+
 @lru_cache(maxsize=1)
 def _kiwi_extractor() -> NounExtractor | None:
     try:
@@ -75,7 +87,7 @@ def top_topics(
     texts: Sequence[str], limit: int = 15, extractor: NounExtractor | None = None
 ) -> list[tuple[str, int]]:
     """The `limit` most frequent nouns with how many comments mention each (ties by word)."""
-    extract = extractor or _kiwi_extractor() or fallback_nouns
+    extract = extractor or default_extractor()
     counts: Counter[str] = Counter()
     for nouns in extract(texts):
         counts.update({noun for noun in nouns if noun not in STOPWORDS})

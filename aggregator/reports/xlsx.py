@@ -11,16 +11,17 @@ workbook is the same bytes every time.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from aggregator.reports.cells import neutralise
-from aggregator.reports.columns import COMMENT_COLUMNS, Column, local
+from aggregator.reports.columns import COMMENT_COLUMNS, Column
 from aggregator.reports.data import ReportData
 from aggregator.reports.rows import ReportRow
 from aggregator.reports.summary import summary_lines
@@ -45,14 +46,18 @@ class _Book:
         self.percent = self.book.add_format({"num_format": "0.0%"})
 
     def sheet(self, name: str, headers: Sequence[str], widths: Sequence[float]) -> Worksheet:
-        """A sheet with its column widths, a bold frozen header row."""
+        """A new sheet with its column widths and a bold frozen header row."""
         sheet = self.book.add_worksheet(name)
+        self.prepare(sheet, headers, widths)
+        return sheet
+
+    def prepare(self, sheet: Worksheet, headers: Sequence[str], widths: Sequence[float]) -> None:
+        """Column widths and a bold frozen header row."""
         for index, width in enumerate(widths):
             sheet.set_column(index, index, width)
         for index, header in enumerate(headers):
             sheet.write_string(0, index, header, self.header)
         sheet.freeze_panes(1, 0)
-        return sheet
 
     def cell(self, sheet: Worksheet, row: int, col: int, value: Any, kind: str = "") -> None:
         """Write one value as its type: number, date/time or (neutralised) text."""
@@ -69,10 +74,9 @@ class _Book:
         else:
             sheet.write_string(row, col, neutralise(str(value)))
 
-    def table(self, name: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def fill(self, sheet: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """A whole sheet of plain rows with a filter over them."""
-        widths = [max(10.0, min(40.0, len(h) * 2.2)) for h in headers]
-        sheet = self.sheet(name, headers, widths)
+        self.prepare(sheet, headers, [max(10.0, min(40.0, len(h) * 2.2)) for h in headers])
         for r, line in enumerate(rows, start=1):
             for c, value in enumerate(line):
                 rate = "율" in headers[c] or (c > 0 and "율" in str(line[0]))
@@ -80,63 +84,112 @@ class _Book:
         sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
 
 
-def _comment_values(row: ReportRow, timezone: str) -> list[Any]:
-    return [_value(column, row, timezone) for column in COMMENT_COLUMNS]
+CellWriter = Callable[[Worksheet, int, int, Any], None]
 
 
-def _value(column: Column, row: ReportRow, timezone: str) -> Any:
-    value = column.get(row)
-    if column.kind == "datetime" and value is not None:
-        return local(value, timezone)
-    return value
+class _CommentSheets:
+    """The two comment sheets, written row by row as the rows stream: every comment in
+    댓글 목록, the open or overdue ones in 미처리·기한경과 too."""
+
+    def __init__(self, book: _Book, timezone: str) -> None:
+        headers = [c.header for c in COMMENT_COLUMNS]
+        widths = [c.width for c in COMMENT_COLUMNS]
+        self.every = book.sheet("댓글 목록", headers, widths)
+        self.open = book.sheet("미처리·기한경과", headers, widths)
+        self.counts = [0, 0]
+        zone = ZoneInfo(timezone)
+        self._columns = [(_cell_writer(book, c, zone), c) for c in COMMENT_COLUMNS]
+
+    def add(self, row: ReportRow) -> None:
+        """Write one comment."""
+        cells = [(write, column.get(row)) for write, column in self._columns]
+        self.counts[0] += 1
+        self._line(self.every, self.counts[0], cells)
+        if row.is_open or row.overdue:
+            self.counts[1] += 1
+            self._line(self.open, self.counts[1], cells)
+
+    @staticmethod
+    def _line(sheet: Worksheet, r: int, cells: list[tuple[CellWriter, Any]]) -> None:
+        for c, (write, value) in enumerate(cells):
+            if value is not None and value != "":
+                write(sheet, r, c, value)
+
+    def finish(self) -> None:
+        """Filters over what was written."""
+        last = len(COMMENT_COLUMNS) - 1
+        self.every.autofilter(0, 0, max(self.counts[0], 1), last)
+        self.open.autofilter(0, 0, max(self.counts[1], 1), last)
 
 
-def _comments(book: _Book, name: str, rows: Sequence[ReportRow], timezone: str) -> None:
-    headers = [c.header for c in COMMENT_COLUMNS]
-    sheet = book.sheet(name, headers, [c.width for c in COMMENT_COLUMNS])
-    for r, row in enumerate(rows, start=1):
-        for c, value in enumerate(_comment_values(row, timezone)):
-            book.cell(sheet, r, c, value)
-    sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+def _cell_writer(book: _Book, column: Column, zone: ZoneInfo) -> CellWriter:
+    """How one comment column's (non-empty) values are written: the same cells `_Book.cell`
+    writes, decided once per column instead of once per cell."""
+    if column.kind == "datetime":
+        fmt = book.datetime
+
+        def write_time(sheet: Worksheet, r: int, c: int, value: datetime) -> None:
+            sheet.write_datetime(r, c, value.astimezone(zone).replace(tzinfo=None), fmt)
+
+        return write_time
+    if column.kind == "number":
+        return lambda sheet, r, c, value: sheet.write_number(r, c, value)
+    return lambda sheet, r, c, value: sheet.write_string(r, c, neutralise(str(value)))
 
 
-def _per_day(book: _Book, data: ReportData) -> None:
-    series = data.figures["per_day"]["series"]
-    headers = ["날짜", *[name for name, _ in series], "합계"]
+def _per_day(book: _Book, sheet: Worksheet, figures: dict[str, Any]) -> None:
+    series = figures["per_day"]["series"]
     lines = []
-    for index, day in enumerate(data.figures["per_day"]["days"]):
+    for index, day in enumerate(figures["per_day"]["days"]):
         counts = [values[index] for _, values in series]
         lines.append([date.fromisoformat(day), *counts, sum(counts)])
-    book.table("플랫폼별", headers, lines)
+    book.fill(sheet, _per_day_headers(figures), lines)
+
+
+def _per_day_headers(figures: dict[str, Any]) -> list[str]:
+    return ["날짜", *[name for name, _ in figures["per_day"]["series"]], "합계"]
+
+
+SUMMARY_HEADERS = ["항목", "이번 달", "지난달", "증감"]
+DEPARTMENT_HEADERS = [
+    "부서", "댓글 수", "답변", "기한 준수", "기한 초과", "진행 중", "미처리 기한경과",
+]  # fmt: skip
+COMPLIANCE_HEADERS = ["구분", "기한 내 답변", "기한 초과·미답변", "진행 중", "준수율"]
+
+
+def _compliance_lines(f: dict[str, Any]) -> list[list[Any]]:
+    c = f["compliance"]
+    return [["전체", c["met"], c["missed"], c["pending"], c["rate"]]] + [
+        [d[0], d[3], d[4], d[5], (d[3] / (d[3] + d[4])) if d[3] + d[4] else None]
+        for d in f["by_department"]
+    ]
 
 
 def write_xlsx(data: ReportData) -> bytes:
-    """The workbook's bytes."""
+    """The workbook's bytes, in one pass over the rows.
+
+    The sheets are added in reading order (요약 first), but constant-memory mode writes
+    each sheet to its own temporary file, so the comment sheets are filled while the
+    rows stream and the summary sheets once the figures are complete.
+    """
     target = io.BytesIO()
     book = _Book(target)
     created = (data.closed_at or data.as_of).replace(tzinfo=None)
     book.book.set_properties(
         {"title": f"SNS 소통 월간 보고서 {data.month}", "author": "", "created": created}
     )
-    book.table("요약", ["항목", "이번 달", "지난달", "증감"], summary_lines(data))
-    _per_day(book, data)
+    summary = book.book.add_worksheet("요약")
+    per_day = book.book.add_worksheet("플랫폼별")
+    departments = book.book.add_worksheet("부서별")
+    comments = _CommentSheets(book, data.timezone)
+    compliance = book.book.add_worksheet("기한 준수")
+    for row in data.rows:
+        comments.add(row)
+    comments.finish()
     f = data.figures
-    book.table(
-        "부서별",
-        ["부서", "댓글 수", "답변", "기한 준수", "기한 초과", "진행 중", "미처리 기한경과"],
-        f["by_department"],
-    )
-    _comments(book, "댓글 목록", data.rows, data.timezone)
-    _comments(
-        book, "미처리·기한경과", [r for r in data.rows if r.is_open or r.overdue], data.timezone
-    )
-    c = f["compliance"]
-    book.table(
-        "기한 준수",
-        ["구분", "기한 내 답변", "기한 초과·미답변", "진행 중", "준수율"],
-        [["전체", c["met"], c["missed"], c["pending"], c["rate"]]]
-        + [[d[0], d[3], d[4], d[5], (d[3] / (d[3] + d[4])) if d[3] + d[4] else None]
-           for d in f["by_department"]],
-    )  # fmt: skip
+    book.fill(summary, SUMMARY_HEADERS, summary_lines(data))
+    _per_day(book, per_day, f)
+    book.fill(departments, DEPARTMENT_HEADERS, f["by_department"])
+    book.fill(compliance, COMPLIANCE_HEADERS, _compliance_lines(f))
     book.book.close()
     return target.getvalue()

@@ -4,8 +4,8 @@ What a purge or a forget destroys, for each affected comment (by `comment.id`):
 
 - deleted: the comment row (text, author id/name/handle, permalink, raw payload,
   metrics), its earlier texts (`content_revision`), its search index entry, its
-  review state, tags, notes, review events and routing suggestion (all of which can
-  quote or describe the comment);
+  review state, tags, notes, review events, routing suggestion and analysed topic
+  nouns (all of which can quote or describe the comment);
 - closed months' report snapshots: a snapshot whose month ended before the retention
   cutoff is deleted whole; otherwise the affected comments' rows are removed from its
   frozen rows and its figures (aggregate counts, no personal data) are kept as closed;
@@ -29,10 +29,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -46,9 +44,11 @@ from aggregator.store.tables import (
     REVIEW,
     REVISION,
     SNAPSHOT,
+    SNAPSHOT_ROW,
     SUGGESTION,
     TAG,
     TOMBSTONE,
+    TOPIC,
 )
 from aggregator.timeutil import month_bounds
 
@@ -62,6 +62,7 @@ COUNT_KEYS = (
     "review_notes",
     "review_events",
     "suggestions",
+    "topics",
     "snapshots_deleted",
     "snapshot_rows_removed",
 )
@@ -168,6 +169,7 @@ def delete_comments(conn: Connection, ids: Sequence[int]) -> dict[str, int]:
             ("review_notes", NOTE),
             ("review_tags", TAG),
             ("suggestions", SUGGESTION),
+            ("topics", TOPIC),
             ("reviews", REVIEW),
         ):
             counts[name] += conn.execute(
@@ -207,22 +209,16 @@ def strip_snapshots(
 ) -> tuple[int, int]:
     """Remove deleted comments' rows from closed months' snapshots, and delete whole
     snapshots of months that ended by `drop_ended_by`; return (deleted, rows removed)."""
-    gone = set(ids)
     deleted = removed = 0
-    for row in conn.execute(sa.select(SNAPSHOT.c.month, SNAPSHOT.c.payload)).all():
-        if drop_ended_by is not None and month_bounds(row.month, timezone)[1] <= drop_ended_by:
-            conn.execute(sa.delete(SNAPSHOT).where(SNAPSHOT.c.month == row.month))
-            deleted += 1
-            continue
-        if not gone:
-            continue
-        body: dict[str, Any] = json.loads(row.payload)
-        kept = [r for r in body.get("rows", []) if int(r.get("id", 0)) not in gone]
-        if len(kept) != len(body.get("rows", [])):
-            removed += len(body["rows"]) - len(kept)
-            body["rows"] = kept
-            payload = json.dumps(body, ensure_ascii=False, sort_keys=True)
-            conn.execute(
-                sa.update(SNAPSHOT).where(SNAPSHOT.c.month == row.month).values(payload=payload)
-            )
+    if drop_ended_by is not None:
+        for month in conn.execute(sa.select(SNAPSHOT.c.month)).scalars().all():
+            if month_bounds(month, timezone)[1] <= drop_ended_by:
+                conn.execute(sa.delete(SNAPSHOT_ROW).where(SNAPSHOT_ROW.c.month == month))
+                conn.execute(sa.delete(SNAPSHOT).where(SNAPSHOT.c.month == month))
+                deleted += 1
+    gone = sorted(set(ids))
+    for start in range(0, len(gone), CHUNK):
+        chunk = gone[start : start + CHUNK]
+        query = sa.delete(SNAPSHOT_ROW).where(SNAPSHOT_ROW.c.comment_id.in_(chunk))
+        removed += conn.execute(query).rowcount
     return deleted, removed

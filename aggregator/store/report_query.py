@@ -9,13 +9,23 @@ its final answer is when staff first marked it 최종 답변. Both come from his
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from aggregator.store.tables import ACCOUNT, COMMENT, EVENT, POST, REVIEW, SNAPSHOT
+from aggregator.store.tables import (
+    ACCOUNT,
+    COMMENT,
+    EVENT,
+    POST,
+    REVIEW,
+    SNAPSHOT,
+    SNAPSHOT_ROW,
+    TOPIC,
+)  # fmt: skip
 from aggregator.workflow import Status
 
 REPLY = COMMENT.alias("reply")
@@ -48,9 +58,44 @@ def _event_at(statuses: tuple[str, ...]) -> sa.ScalarSelect[Any]:
     )
 
 
-def comment_rows(conn: Connection, start: datetime, end: datetime) -> list[dict[str, Any]]:
+class CommentRow(NamedTuple):
+    """One row of `comment_rows` (a plain tuple: a month's 100,000 rows are read by
+    attribute many times, and a SQLAlchemy `Row` is several times slower at that)."""
+
+    id: int
+    platform: str
+    account: str
+    post_title: str | None
+    post_text: str | None
+    post_url: str | None
+    thread: str | None
+    text: str | None
+    author_id: str | None
+    author_name: str | None
+    author_handle: str | None
+    created_at: datetime
+    status: str
+    department: str | None
+    assignee: str | None
+    deadline: datetime | None
+    priority: str | None
+    owner_reply_at: datetime | None
+    answer_event_at: datetime | None
+    final_answer_at: datetime | None
+    nouns: str | None
+
+
+STREAM_CHUNK = 1000
+"""Rows fetched at a time (a server-side cursor on PostgreSQL): a month never sits in
+memory whole."""
+
+
+def comment_rows(conn: Connection, start: datetime, end: datetime) -> Iterator[CommentRow]:
     """Every resident comment created in [start, end), oldest first, with its post,
-    account, review state, first district reply, first and final answer events."""
+    account, review state, first district reply, first and final answer events, and
+    its analysed nouns (None when its text has not been analysed as it is now).
+
+    Rows are streamed: consume them while `conn` is open."""
     owner = _owner_replies()
     query = (
         sa.select(
@@ -74,6 +119,7 @@ def comment_rows(conn: Connection, start: datetime, end: datetime) -> list[dict[
             owner.c.replied_at.label("owner_reply_at"),
             _event_at(ANSWERS).label("answer_event_at"),
             _event_at((Status.FINAL_REPLY.value,)).label("final_answer_at"),
+            TOPIC.c.nouns,
         )
         .select_from(
             COMMENT.join(ACCOUNT, ACCOUNT.c.id == COMMENT.c.account_id)
@@ -84,6 +130,11 @@ def comment_rows(conn: Connection, start: datetime, end: datetime) -> list[dict[
                 (owner.c.platform == COMMENT.c.platform)
                 & (owner.c.parent_external_id == COMMENT.c.external_id),
             )
+            .outerjoin(
+                TOPIC,
+                (TOPIC.c.comment_id == COMMENT.c.id)
+                & (TOPIC.c.content_hash == COMMENT.c.content_hash),
+            )
         )
         .where(
             COMMENT.c.by_account_owner.is_(False),
@@ -92,7 +143,12 @@ def comment_rows(conn: Connection, start: datetime, end: datetime) -> list[dict[
         )
         .order_by(COMMENT.c.created_at, COMMENT.c.id)
     )
-    return [dict(row._mapping) for row in conn.execute(query)]
+    result = conn.execution_options(yield_per=STREAM_CHUNK).execute(query)
+    if tuple(result.keys()) != CommentRow._fields:  # pragma: no cover - a programming error
+        raise RuntimeError(f"report query columns {tuple(result.keys())} != CommentRow")
+    make = CommentRow._make
+    for row in result:
+        yield make(row)
 
 
 def snapshot(conn: Connection, month: str) -> dict[str, Any] | None:
@@ -109,10 +165,21 @@ def closed_months(conn: Connection) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in conn.execute(query)]
 
 
+def snapshot_rows(conn: Connection, month: str) -> Iterator[str]:
+    """A closed month's frozen rows (JSON text each), in report order; streamed."""
+    query = (
+        sa.select(SNAPSHOT_ROW.c.payload)
+        .where(SNAPSHOT_ROW.c.month == month)
+        .order_by(SNAPSHOT_ROW.c.seq)
+    )
+    yield from conn.execution_options(yield_per=STREAM_CHUNK).execute(query).scalars()
+
+
 def insert_snapshot(
     conn: Connection, month: str, payload: str, closed_by: str, now: datetime
 ) -> bool:
-    """Freeze a month; False (and nothing written) when it is already closed."""
+    """Freeze a month's figures; False (and nothing written) when it is already closed.
+    Its rows follow with `insert_snapshot_rows`, in the same transaction."""
     if snapshot(conn, month) is not None:
         return False
     conn.execute(
@@ -123,6 +190,23 @@ def insert_snapshot(
     return True
 
 
+def insert_snapshot_rows(
+    conn: Connection, month: str, rows: Sequence[tuple[int, int, str]]
+) -> None:
+    """Frozen rows of a month just closed: (seq, comment id, JSON text) each."""
+    if rows:
+        conn.execute(
+            sa.insert(SNAPSHOT_ROW),
+            [{"month": month, "seq": s, "comment_id": c, "payload": p} for s, c, p in rows],
+        )
+
+
+def set_snapshot_payload(conn: Connection, month: str, payload: str) -> None:
+    """The frozen figures of a month being closed."""
+    conn.execute(sa.update(SNAPSHOT).where(SNAPSHOT.c.month == month).values(payload=payload))
+
+
 def delete_snapshot(conn: Connection, month: str) -> bool:
     """Reopen a month; False when it was not closed."""
+    conn.execute(sa.delete(SNAPSHOT_ROW).where(SNAPSHOT_ROW.c.month == month))
     return bool(conn.execute(sa.delete(SNAPSHOT).where(SNAPSHOT.c.month == month)).rowcount)

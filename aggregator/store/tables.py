@@ -14,10 +14,12 @@ from aggregator.models import (
     AccountHealth,
     CheckItem,
     Comment,
+    CommentTopic,
     ContentRevision,
     Post,
     PrivacyTombstone,
     ReportSnapshot,
+    ReportSnapshotRow,
     Review,
     ReviewEvent,
     ReviewNote,
@@ -53,8 +55,10 @@ RUN = _table(SyncRun)
 SERVICE = _table(ServiceLease)
 SESSION = _table(WebSession)
 SNAPSHOT = _table(ReportSnapshot)
+SNAPSHOT_ROW = _table(ReportSnapshotRow)
 SUGGESTION = _table(RoutingSuggestion)
 TAG = _table(ReviewTag)
+TOPIC = _table(CommentTopic)
 TOMBSTONE = _table(PrivacyTombstone)
 USER = _table(StaffUser)
 

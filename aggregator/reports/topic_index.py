@@ -1,0 +1,82 @@
+"""Analysing comments' nouns for the monthly topics, in batches apart from syncs.
+
+Morphological analysis (kiwipiepy, ~7,000 comments/s and a model of several hundred
+MB) is far too slow and large for the ingest path and for long-running processes, so
+new and edited comments are analysed in batches by the scheduler's `topics` job (or
+`aggregator topics update` from cron), each time in a child process that exits and
+gives its memory back. A report counts the stored nouns; it analyses first only what
+the job has not reached yet.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+from aggregator.config import Schedule, Settings
+from aggregator.reports.topics import NounExtractor, default_extractor, nouns_text
+from aggregator.store import Store
+
+log = logging.getLogger(__name__)
+BATCH = 1000
+TOPICS_JOB = "topics"
+
+
+def update_topics(
+    store: Store, extractor: NounExtractor | None = None, limit: int | None = None
+) -> int:
+    """Analyse comments whose current text has no stored nouns; return how many.
+
+    The district's own replies get an empty entry without analysis (topics are the
+    residents'). Stops after `limit` comments when given.
+    """
+    extract = extractor or default_extractor()
+    done = 0
+    while limit is None or done < limit:
+        items = store.topics_to_analyse(BATCH if limit is None else min(BATCH, limit - done))
+        if not items:
+            break
+        residents = [item for item in items if not item.by_account_owner]
+        found = dict(
+            zip(
+                (item.comment_id for item in residents),
+                extract([item.text for item in residents]),
+                strict=True,
+            )
+        )
+        store.save_topics([(item, nouns_text(found.get(item.comment_id, ()))) for item in items])
+        done += len(items)
+    return done
+
+
+def _update_in_this_process(url: str) -> int:
+    from aggregator.db import create_db_engine
+
+    store = Store(create_db_engine(url))
+    try:
+        return update_topics(store)
+    finally:
+        store.close()
+
+
+def update_in_child(store: Store) -> int:
+    """`update_topics` with kiwipiepy in a fresh child process on the same database, so
+    the model's memory never stays in the caller (the web server, the scheduler)."""
+    url = store.engine.url.render_as_string(hide_password=False)
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(_update_in_this_process, url).result()
+
+
+def scheduled_update(store: Store, _settings: Settings) -> None:
+    """The scheduler's `topics` job."""
+    count = update_in_child(store)
+    if count:
+        log.info("topics: analysed %d comments", count)
+
+
+def register_topic_job(schedule: Schedule) -> None:
+    """Add the `topics` job to schedulers built after this call (`scheduler.py` does)."""
+    from aggregator.scheduling import ExtraJob, register_job
+
+    register_job(ExtraJob(TOPICS_JOB, schedule, scheduled_update))
