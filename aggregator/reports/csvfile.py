@@ -26,12 +26,16 @@ def _converter(column: Column, zone: ZoneInfo) -> Callable[[Any], str]:
 
 
 def write_csv(data: ReportData) -> bytes:
-    """The CSV file's bytes."""
-    buffer = io.StringIO(newline="")
+    """The CSV file's bytes (encoded as the rows stream: a month's text is never held
+    as one str, which for Korean and emoji takes 2–4 bytes a character)."""
+    target = io.BytesIO()
+    buffer = io.TextIOWrapper(target, encoding="utf-8-sig", newline="", write_through=False)
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([c.header for c in COMMENT_COLUMNS])
     zone = ZoneInfo(data.timezone)
     cells = [(c.get, _converter(c, zone)) for c in COMMENT_COLUMNS]
     for row in data.rows:
         writer.writerow([convert(get(row)) for get, convert in cells])
-    return buffer.getvalue().encode("utf-8-sig")
+    buffer.flush()
+    buffer.detach()  # leaves `target` open
+    return target.getvalue()

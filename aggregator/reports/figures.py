@@ -143,8 +143,8 @@ class Tally:
             self._overdue.append(row.id)
         if row.priority == HIGH_PRIORITY or row.status == FORMAL_COMPLAINT:
             self._notable.append(row.id)
-        if nouns and not row.set_aside:
-            self._topics.update(set(nouns.split()) - STOPWORDS)
+        if nouns and not row.set_aside:  # stored nouns are distinct already
+            self._topics.update(noun for noun in nouns.split() if noun not in STOPWORDS)
 
     def figures(self, previous: dict[str, Any]) -> dict[str, Any]:
         """Every figure of the monthly report; `previous` is last month's headline."""

@@ -108,9 +108,10 @@ def business_hours(start: datetime, end: datetime, timezone: str) -> float:
     return round(seconds / 3600, 2)
 
 
-def _earliest(*moments: datetime | None) -> datetime | None:
-    present = [m for m in moments if m is not None]
-    return min(present) if present else None
+def _earliest(one: datetime | None, other: datetime | None) -> datetime | None:
+    if one is None or other is None:
+        return one or other
+    return min(one, other)
 
 
 def _outcome(
