@@ -25,6 +25,7 @@ from aggregator.cli_common import (
     store_or_exit,
 )
 from aggregator.manual import PLATFORMS, ManualInputError, one_comment, read_csv
+from aggregator.store.checks import ForgottenAuthor
 
 comments_app = typer.Typer(help="Enter comments the platforms do not give.", no_args_is_help=True)
 checks_app = typer.Typer(help='"Check this post" items.', no_args_is_help=True)
@@ -65,7 +66,10 @@ def comments_add(
             comment = one_comment(values, store.find_post, settings.timezone, store.clock())
         except ManualInputError as exc:
             fail("; ".join(exc.problems))
-        added, _present = store.add_manual_comments([comment], who)
+        try:
+            added, _present = store.add_manual_comments([comment], who)
+        except ForgottenAuthor:
+            fail("not added: this author asked to be forgotten (PIPA, `privacy forget`)")
     stdout.print("comment added" if added else "this comment was already entered (not added again)")
 
 
@@ -88,7 +92,10 @@ def comments_import(
         except ManualInputError as exc:
             listing = "\n  ".join(exc.problems)
             fail(f"{path}: nothing imported, {len(exc.problems)} problem(s):\n  {listing}")
-        added, present = store.add_manual_comments(comments, who)
+        try:
+            added, present = store.add_manual_comments(comments, who)
+        except ForgottenAuthor as exc:
+            fail(f"{path}: nothing imported, {exc}")
     stdout.print(f"imported {added} comments from {path} ({present} were already there)")
 
 

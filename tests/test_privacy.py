@@ -23,6 +23,7 @@ from aggregator.scheduling import SchedulerService
 from aggregator.search_text import parse_query
 from aggregator.store import Store, search
 from aggregator.store.access_log import AccessEntry, LogFilter
+from aggregator.store.checks import ForgottenAuthor, ManualComment
 from aggregator.store.tables import EVENT, NOTE, REVIEW, REVISION, TAG
 from aggregator.users import hash_password
 from aggregator.workflow import Role
@@ -221,6 +222,32 @@ def test_forget_by_name_covers_comments_without_an_id(pstore: Store) -> None:
     assert pstore.count_rows("comment") == 0
 
 
+def test_a_forgotten_resident_is_not_entered_by_hand_either(pstore: Store) -> None:
+    account = pstore.ensure_account("fb-page", "facebook")
+    post = PostRecord(platform=Platform.FACEBOOK, external_id="p1", created_at=OLD, text="공지")
+    pstore.apply_batch(account, Batch(stream="t", posts=(post,)))
+    post_id = pstore.find_post("p1", "facebook")
+    assert post_id is not None
+    forget(pstore, settings(), ADMIN, "facebook", "lee-1", "이몽룡", "본인 삭제 요청")
+
+    def by(name: str, handle: str | None = None) -> ManualComment:
+        return ManualComment(post_id=post_id, author_name=name, text=f"{name}의 글",
+                             created_at=NEW, author_handle=handle)  # fmt: skip
+
+    with pytest.raises(ForgottenAuthor, match="comment 2: the author asked to be forgotten"):
+        pstore.add_manual_comments([by("성춘향"), by("이몽룡")], "홍보과")
+    with pytest.raises(ForgottenAuthor, match="comment 1:"):
+        pstore.add_manual_comments([by("익명", handle="이몽룡")], "홍보과")
+    assert pstore.count_rows("comment") == 0  # nothing half-entered
+    assert pstore.add_manual_comments([by("성춘향")], "홍보과") == (1, 0)
+    x = pstore.ensure_account("x-main", "twitter")
+    tweet = PostRecord(platform=Platform.TWITTER, external_id="t1", created_at=OLD, text="공지")
+    pstore.apply_batch(x, Batch(stream="t", posts=(tweet,)))
+    on_x = ManualComment(post_id=pstore.find_post("t1", "twitter") or 0, author_name="이몽룡",
+                         text="X의 이몽룡", created_at=NEW)  # fmt: skip
+    assert pstore.add_manual_comments([on_x], "홍보과") == (1, 0)  # another platform's 이몽룡
+
+
 def test_only_an_admin_may_forget_and_a_reason_is_required(pstore: Store) -> None:
     seed(pstore)
     for actor in (Actor("comm1", Role.COMMUNICATIONS), Actor("cli:x"), Actor("v", Role.VIEWER)):
@@ -296,9 +323,19 @@ def test_cli_purge_and_forget(
     assert "only an admin" in refused.output
     assert store.count_rows("comment") == 3
 
-    done = runner.invoke(app, [*forget_args, "--reason", "요청", "--staff", "admin1", "-c", config])
+    named = [*forget_args, "--author-name", "홍길동", "--reason", "요청", "--staff", "admin1"]
+    done = runner.invoke(app, [*named, "-c", config])
     assert done.exit_code == 0, done.output
     assert "comments 2" in done.output
+    assert store.count_rows("comment") == 1
+
+    rows = tmp_path / "manual.csv"
+    rows.write_text("platform,post,author,text,created_at\n"
+                    "facebook,p1,김철수,새 글,2026-11-19 10:00\n"
+                    "facebook,p1,홍길동,다시 씀,2026-11-19 11:00\n", encoding="utf-8")  # fmt: skip
+    again = runner.invoke(app, ["comments", "import", str(rows), "-c", config])
+    assert again.exit_code == 2
+    assert "nothing imported, comment 2: the author asked to be forgotten" in again.output
     assert store.count_rows("comment") == 1
     store.close()
 

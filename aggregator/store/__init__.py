@@ -226,8 +226,16 @@ class Store(InboxStoreMixin, ReportStoreMixin, PrivacyStoreMixin):
     def add_manual_comments(
         self, comments: Sequence[checks.ManualComment], entered_by: str
     ) -> tuple[int, int]:
-        """Store hand-entered comments in one transaction; return (added, already present)."""
+        """Store hand-entered comments in one transaction; return (added, already present).
+
+        Raises:
+            ForgottenAuthor: a comment's author was forgotten on request (PIPA); nothing
+                is stored.
+        """
         with write_transaction(self.engine) as conn:
+            refused = checks.forgotten_in(conn, comments, self.privacy_key)
+            if refused:
+                raise checks.ForgottenAuthor(refused)
             return checks.add_manual_comments(conn, comments, entered_by, self.clock(), self.router)
 
     def check_items(self, include_closed: bool = False) -> list[dict[str, Any]]:

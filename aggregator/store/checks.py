@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from aggregator.records import text_hash
 from aggregator.routing import Router
+from aggregator.store.privacy import tombstoned_names
 from aggregator.store.search import IndexedText, index_comments
 from aggregator.store.suggestions import suggest
 from aggregator.store.tables import CHECK, COMMENT, POST, conflict_insert
@@ -85,6 +86,39 @@ def _open_or_grow(
             updated_at=now,
         )
     )
+
+
+class ForgottenAuthor(Exception):
+    """Hand-entered comments by residents forgotten on request (PIPA): never stored."""
+
+    def __init__(self, positions: Sequence[int]) -> None:
+        self.positions = list(positions)
+        where = ", ".join(str(p + 1) for p in self.positions)
+        super().__init__(
+            f"comment {where}: the author asked to be forgotten (PIPA, `privacy forget`); "
+            "their comments are not stored"
+        )
+
+
+def forgotten_in(conn: Connection, comments: Sequence[ManualComment], key: str | None) -> list[int]:
+    """Positions (0-based) of the comments whose author name or handle is tombstoned."""
+    posts = _posts(conn, {c.post_id for c in comments})
+    platform_of = {post_id: post.platform for post_id, post in posts.items()}
+    names: dict[str, set[str]] = {}
+    for comment in comments:
+        platform = platform_of.get(comment.post_id, "")
+        names.setdefault(platform, set()).update((comment.author_name, comment.author_handle or ""))
+    forgotten = {
+        (platform, name)
+        for platform, wanted in names.items()
+        for name in tombstoned_names(conn, platform, wanted, key)
+    }
+    return [
+        index
+        for index, c in enumerate(comments)
+        if {(platform_of.get(c.post_id, ""), c.author_name),
+            (platform_of.get(c.post_id, ""), c.author_handle or "")} & forgotten
+    ]  # fmt: skip
 
 
 def add_manual_comments(

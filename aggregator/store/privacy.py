@@ -105,6 +105,20 @@ def filter_tombstoned(
     return tuple(r for r, c in zip(comments, candidates, strict=True) if not c & found)
 
 
+def tombstoned_names(
+    conn: Connection, platform: str, names: Iterable[str], key: str | None
+) -> set[str]:
+    """Which of these author names or handles on `platform` are tombstoned (hand-entered
+    comments have a name, never an author id)."""
+    wanted = {name for name in names if name}
+    if not wanted or conn.execute(sa.select(TOMBSTONE.c.digest).limit(1)).first() is None:
+        return set()
+    keys = [key, None] if key else [None]
+    by_digest = {digest(platform, "name", name, k): name for name in wanted for k in keys}
+    query = sa.select(TOMBSTONE.c.digest).where(TOMBSTONE.c.digest.in_(sorted(by_digest)))
+    return {by_digest[found] for found in conn.execute(query).scalars()}
+
+
 def add_tombstones(
     conn: Connection, platform: str, digests: Iterable[str], keyed: bool, by: str, now: datetime
 ) -> int:

@@ -6,6 +6,7 @@ from starlette.responses import RedirectResponse, Response
 
 from aggregator.manual import PLATFORMS, ManualInputError, one_comment
 from aggregator.store.access_log import LogFilter
+from aggregator.store.checks import ForgottenAuthor
 from aggregator.web.core import Ctx
 from aggregator.web.views_inbox import _day
 
@@ -38,7 +39,11 @@ def manual_add(ctx: Ctx) -> Response:
         comment = one_comment(values, store.find_post, ctx.state.settings.timezone, store.clock())
     except ManualInputError as exc:
         return manual_page(ctx, exc.problems, 400)
-    added, _present = store.add_manual_comments([comment], ctx.user.name)
+    try:
+        added, _present = store.add_manual_comments([comment], ctx.user.name)
+    except ForgottenAuthor:
+        problem = "작성자가 개인정보 삭제(잊힐 권리)를 요청한 주민이라 저장하지 않습니다."
+        return manual_page(ctx, [problem], 409)
     ctx.log(
         "manual_entry",
         target=f"post:{comment.post_id}",
