@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar, cast
 
 from aggregator.sandbox import comment_texts, texts
 from aggregator.sandbox.data import DataSet, derive_seed
@@ -36,6 +39,9 @@ EXTRA_SPACE = 91 * ID_SPACE
 """Sandbox ids of comments added by tests (`add_comment`)."""
 VISITOR_POSTS = 8
 CDN = "https://scontent.xx.fbcdn.net/v/t39.30808-6"
+MEMO_SIZE = 16
+"""Remembered results (post lists, one post's comments) at one time and override state."""
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +120,28 @@ class GraphWorld:
         self._extra: list[SandboxComment] = []
         self._lock = threading.Lock()
         self._visitors = self._make_visitors()
+        self._version = 0
+        self._memo: OrderedDict[tuple[object, ...], Any] = OrderedDict()
+
+    def _changed(self) -> None:
+        """An override changed what the world shows (call with the lock held)."""
+        self._version += 1
+        self._memo.clear()
+
+    def _memoized(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        """`compute()`, remembered for the same key, time and overrides: a backfill asks
+        for the same post's comments once per page, and a post can have thousands."""
+        with self._lock:
+            key = (*key, self._version)
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return cast(T, self._memo[key])
+        value = compute()
+        with self._lock:
+            self._memo[key] = value
+            while len(self._memo) > MEMO_SIZE:
+                self._memo.popitem(last=False)
+        return value
 
     # -- overrides -------------------------------------------------------------------------
 
@@ -121,11 +149,13 @@ class GraphWorld:
         """From `at` on, the post or comment reads `text`."""
         with self._lock:
             self._edits[node_id] = (at, text)
+            self._changed()
 
     def delete(self, node_id: str, at: datetime) -> None:
         """From `at` on, the post or comment is gone (a comment's replies with it)."""
         with self._lock:
             self._deleted[node_id] = at
+            self._changed()
 
     def add_comment(
         self, post_node: str, text: str, at: datetime, name: str = "이하늘", by_page: bool = False
@@ -145,12 +175,14 @@ class GraphWorld:
             )  # fmt: skip
             self._extra.append(comment)
             self._fates[comment.id] = _Fate(None, None, 0, False)
+            self._changed()
         return f"{post.part}_{COMMENT_BASE + comment.id}"
 
     def hide(self, node_id: str, hidden: bool = True) -> None:
         """Hide (or show again) a post or comment."""
         with self._lock:
             self._hidden[node_id] = hidden
+            self._changed()
 
     # -- posts -----------------------------------------------------------------------------
 
@@ -172,7 +204,7 @@ class GraphWorld:
         return next((p for p in self._all_posts(at) if p.part == part), None)
 
     def _all_posts(self, at: datetime) -> list[GraphPost]:
-        return self.posts(at) + self.visitor_posts(at)
+        return self._memoized(("posts", at), lambda: self.posts(at) + self.visitor_posts(at))
 
     def _post(self, post: SandboxPost, at: datetime) -> GraphPost:
         rng = random.Random(derive_seed(self.data.seed, "graph-post", post.id))
@@ -221,6 +253,9 @@ class GraphWorld:
 
     def comments(self, post: GraphPost, at: datetime) -> list[GraphComment]:
         """The post's visible comments at `at`, oldest first, threads flattened to 2 levels."""
+        return self._memoized(("comments", post.node_id, at), lambda: self._comments(post, at))
+
+    def _comments(self, post: GraphPost, at: datetime) -> list[GraphComment]:
         raw = self._raw_comments(post, at)
         top: dict[int, int] = {}
         for c in raw:
