@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -217,18 +218,24 @@ class Pager:
     def page(
         self, items: list[T], key: Callable[[T], tuple[int, int]], descending: bool
     ) -> tuple[list[T], dict[str, Any]]:
-        """The slice the request's `limit`/`after`/`before` select, and its `paging` block."""
+        """The slice the request's `limit`/`after`/`before` select, and its `paging` block.
+
+        `items` are sorted by `key` (newest first when `descending`), so a cursor's place
+        is found by bisection: a thread of thousands of comments pages in O(log n).
+        """
         limit = self._limit()
         after, before = self._cursor("after"), self._cursor("before")
+        sign = -1 if descending else 1
 
-        def ahead(key_value: tuple[int, int], cursor: tuple[int, int]) -> bool:
-            return key_value < cursor if descending else key_value > cursor
+        def order(item: T) -> tuple[int, int]:
+            first, second = key(item)
+            return sign * first, sign * second
 
         if before is not None:
-            prior = [i for i in items if ahead(before, key(i))]
-            start = max(0, len(prior) - limit)
+            prior = bisect.bisect_left(items, (sign * before[0], sign * before[1]), key=order)
+            start = max(0, prior - limit)
         elif after is not None:
-            start = next((n for n, i in enumerate(items) if ahead(key(i), after)), len(items))
+            start = bisect.bisect_right(items, (sign * after[0], sign * after[1]), key=order)
         else:
             start = 0
         chunk = items[start : start + limit]
