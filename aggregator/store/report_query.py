@@ -26,6 +26,7 @@ from aggregator.store.tables import (
     SNAPSHOT_ROW,
     TOPIC,
 )  # fmt: skip
+from aggregator.store.topic_query import CURRENT_TOPIC, residents_created
 from aggregator.workflow import Status
 
 REPLY = COMMENT.alias("reply")
@@ -130,17 +131,9 @@ def comment_rows(conn: Connection, start: datetime, end: datetime) -> Iterator[C
                 (owner.c.platform == COMMENT.c.platform)
                 & (owner.c.parent_external_id == COMMENT.c.external_id),
             )
-            .outerjoin(
-                TOPIC,
-                (TOPIC.c.comment_id == COMMENT.c.id)
-                & (TOPIC.c.content_hash == COMMENT.c.content_hash),
-            )
+            .outerjoin(TOPIC, CURRENT_TOPIC)
         )
-        .where(
-            COMMENT.c.by_account_owner.is_(False),
-            COMMENT.c.created_at >= start,
-            COMMENT.c.created_at < end,
-        )
+        .where(*residents_created(start, end))
         .order_by(COMMENT.c.created_at, COMMENT.c.id)
     )
     result = conn.execution_options(yield_per=STREAM_CHUNK).execute(query)

@@ -30,6 +30,19 @@ class TopicItem:
 
 
 COLUMNS = (COMMENT.c.id, COMMENT.c.text, COMMENT.c.content_hash, COMMENT.c.by_account_owner)
+CURRENT_TOPIC = (TOPIC.c.comment_id == COMMENT.c.id) & (
+    TOPIC.c.content_hash == COMMENT.c.content_hash
+)
+"""Join condition: the comment's topic row, if it was analysed from its current text."""
+
+
+def residents_created(start: datetime, end: datetime) -> tuple[sa.ColumnElement[bool], ...]:
+    """WHERE conditions: resident comments (not the district's own) created in [start, end)."""
+    return (
+        COMMENT.c.by_account_owner.is_(False),
+        COMMENT.c.created_at >= start,
+        COMMENT.c.created_at < end,
+    )
 
 
 def _items(conn: Connection, query: sa.Select[Any]) -> list[TopicItem]:
@@ -60,19 +73,8 @@ def pending_in(conn: Connection, start: datetime, end: datetime) -> int:
     """Resident comments created in [start, end) without nouns for their current text."""
     query = (
         sa.select(sa.func.count())
-        .select_from(
-            COMMENT.outerjoin(
-                TOPIC,
-                (TOPIC.c.comment_id == COMMENT.c.id)
-                & (TOPIC.c.content_hash == COMMENT.c.content_hash),
-            )
-        )
-        .where(
-            COMMENT.c.by_account_owner.is_(False),
-            COMMENT.c.created_at >= start,
-            COMMENT.c.created_at < end,
-            TOPIC.c.comment_id.is_(None),
-        )
+        .select_from(COMMENT.outerjoin(TOPIC, CURRENT_TOPIC))
+        .where(*residents_created(start, end), TOPIC.c.comment_id.is_(None))
     )
     return int(conn.execute(query).scalar_one())
 
