@@ -32,6 +32,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchlib import record, table, verdict
+from export_bench import LAUNCHER
 
 from aggregator.db import upgrade
 from aggregator.sandbox import Sandbox
@@ -79,20 +80,22 @@ def child(args: list[str], config: Path) -> tuple[int, float, float, str]:
 
 
 def peak_of(args: list[str], config: Path) -> tuple[int, float, float, str]:
-    """Like `child`, but measures the peak RSS exactly from /proc while it runs."""
+    """Like `child`, but the peak RSS is the command's own: it is started from a small
+    launcher process (`export_bench.LAUNCHER`), because Linux carries a parent's peak
+    RSS over fork and exec into the child's `ru_maxrss`, and this process holds the
+    sandbox (hundreds of MB for a large data set)."""
     env = {**os.environ, **SANDBOX_ENV, "AGGREGATOR_CONFIG": str(config)}
     env.pop("AGGREGATOR_DATABASE_URL", None)
+    usage_file = WORK / "child.usage"
+    command = [sys.executable, "-S", "-c", LAUNCHER, str(usage_file), AGGREGATOR, *args]
     began = time.perf_counter()
     with open(WORK / "child.out", "w") as out, open(WORK / "child.err", "w") as err:
-        process = subprocess.Popen(
-            [AGGREGATOR, *args, "--config", str(config)], stdout=out, stderr=err, env=env
-        )
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
+        subprocess.run([*command, "--config", str(config)], stdout=out, stderr=err, env=env)
     seconds = time.perf_counter() - began
-    if process.returncode not in (0, 1):
+    code, peak_kib = json.loads(usage_file.read_text())
+    if code not in (0, 1):
         sys.stderr.write((WORK / "child.err").read_text())
-    return process.returncode, usage.ru_maxrss / 1024, seconds, (WORK / "child.out").read_text()
+    return code, peak_kib / 1024, seconds, (WORK / "child.out").read_text()
 
 
 def setup(sandbox: Sandbox, name: str) -> Path:
