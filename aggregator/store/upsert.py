@@ -24,6 +24,7 @@ from aggregator.models import UTCDateTime
 from aggregator.records import CommentRecord, PostRecord
 from aggregator.routing import Router
 from aggregator.store.checks import open_check_items
+from aggregator.store.pg_upsert import pg_plan
 from aggregator.store.search import IndexedText, index_comments
 from aggregator.store.suggestions import suggest
 from aggregator.store.tables import COMMENT, POST, REVISION, conflict_insert
@@ -125,9 +126,9 @@ def upsert_comments(
     existing = _existing(conn, COMMENT, rows, ("text", "kind", *COMPARED_COMMENT_FIELDS))
     counts, writes, changed = _classify(rows, existing, COMPARED_COMMENT_FIELDS, now)
     _write_revisions(conn, "comment", changed, now)
-    _execute_upsert(conn, COMMENT, writes, (*COMMENT_SOURCE_COLUMNS, "post_id"))
+    stored = _execute_upsert(conn, COMMENT, writes, (*COMMENT_SOURCE_COLUMNS, "post_id"))
     new_rows = [row for row in writes if row["external_id"] not in existing]
-    new_ids = _ids(conn, new_rows)
+    new_ids = _ids(conn, new_rows) if stored is None else stored
     index_comments(
         conn,
         [IndexedText(new_ids[row["external_id"]], row["text"]) for row in new_rows]
@@ -289,20 +290,27 @@ def _write_revisions(
 
 def _execute_upsert(
     conn: Connection, table: sa.Table, rows: list[dict[str, Any]], update_columns: Sequence[str]
-) -> None:
+) -> dict[str, int] | None:
+    """Write the rows; return their ids by external id where the driver path tells them."""
     if not rows:
-        return
+        return {}
+    keys, updates = tuple(rows[0]), tuple(update_columns)
+    if conn.dialect.name == "postgresql":
+        pg = pg_plan(conn.dialect, table, keys, updates)
+        if pg is not None:
+            return pg.execute(conn, rows)
     if conn.dialect.name == "sqlite":
-        plan = _sqlite_plan(conn.dialect, table, tuple(rows[0]), tuple(update_columns))
+        plan = _sqlite_plan(conn.dialect, table, keys, updates)
         if plan is not None:
             conn.exec_driver_sql(plan.sql, plan.parameters(rows))
-            return
+            return None
     statement = conflict_insert(conn, table)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.platform, table.c.external_id],
         set_={name: statement.excluded[name] for name in update_columns},
     )
     conn.execute(statement, rows)
+    return None
 
 
 SQLITE_DATETIME_FORMAT = (
