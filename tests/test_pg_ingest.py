@@ -1,5 +1,5 @@
-"""PostgreSQL ingest fast paths: the unnest upsert stores exactly what SQLAlchemy's
-statement stores."""
+"""PostgreSQL ingest fast paths: the unnest upsert and the tsvector built in Python store
+exactly what SQLAlchemy's statement and `to_tsvector` stored."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from aggregator.db import create_db_engine
 from aggregator.records import CommentKind
+from aggregator.search_text import index_text, parse_query, tsquery_text, tsvector_text
 from aggregator.store import Store
 from aggregator.store import upsert as upsert_module
 from aggregator.store.pg_upsert import pg_plan
@@ -110,4 +111,38 @@ def test_the_postgresql_driver_upsert_refuses_a_too_long_key_as_sqlalchemy_does(
     account = store.ensure_account("blog-a", "blog")
     with pytest.raises(sa.exc.DataError, match="too long"):
         store.apply_batch(account, batch([], [replace(comment(1), external_id="c" * 300)]))
+    engine.dispose()
+
+
+def test_tsvector_text_gives_each_bigram_its_position_leaving_a_gap_between_words() -> None:
+    assert tsvector_text("불법주차 신고! 주차 a") == "'불법':1 '법주':2 '주차':3 '신고':5 '주차':7"
+    assert tsvector_text("차 한 대") == ""
+    query = parse_query("불법주차 it's 소음")
+    assert tsquery_text(query) == "('불법' <-> '법주' <-> '주차') & ('it') & ('소음')"
+
+
+LONG_TEXTS = (
+    "주차 " * 300,  # more positions of one lexeme than a tsvector keeps
+    " ".join(f"{chr(0xAC00 + n % 11172)}{chr(0xAC00 + n * 7 % 11172)}" for n in range(20000)),
+)
+
+
+def test_tsvector_text_is_what_to_tsvector_stored_without_the_word_breaks(
+    pg_urls: list[str],
+) -> None:
+    texts = [
+        "영등포구청 앞 불법주차 때문에 너무 불편합니다!! 주차장에 주차를 못 해요 ㅠㅠ",
+        "Parking 문제 PARKING lot 123 4a5 ÀÉ ß", "", "차 한 대", *LONG_TEXTS,
+    ]  # fmt: skip
+    engine = create_db_engine(pg_urls[0])
+    with engine.connect() as conn:
+        for text in texts:
+            before, now = conn.execute(
+                sa.text(
+                    "SELECT ts_delete(to_tsvector('simple', :old), 'qqq')::text, "
+                    "CAST(:new AS tsvector)::text"
+                ),
+                {"old": index_text(text), "new": tsvector_text(text)},
+            ).one()
+            assert now == before, text[:40]
     engine.dispose()
