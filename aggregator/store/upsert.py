@@ -18,6 +18,7 @@ from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from aggregator.models import UTCDateTime
@@ -204,9 +205,19 @@ def _existing(
                                     "last_seen_at", "created_at", *wanted)]  # fmt: skip
     query = sa.select(*columns).where(
         table.c.platform == rows[0]["platform"],
-        table.c.external_id.in_([row["external_id"] for row in rows]),
+        _one_of(conn, table.c.external_id, [row["external_id"] for row in rows]),
     )
     return {row.external_id: dict(row._mapping) for row in conn.execute(query)}
+
+
+def _one_of(
+    conn: Connection, column: sa.ColumnElement[str], keys: Sequence[str]
+) -> sa.ColumnElement[bool]:
+    """`column IN (keys)`; on PostgreSQL `= ANY(array)`, one parameter instead of 1,000
+    (whose rendering and parsing, client and server side, took half of a re-sync)."""
+    if conn.dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, list(keys), type_=ARRAY(sa.String())))
+    return column.in_(keys)
 
 
 def _classify(
@@ -449,7 +460,7 @@ def _resolve_post_ids(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if not keys:
         return
     query = sa.select(POST.c.external_id, POST.c.id).where(
-        POST.c.platform == rows[0]["platform"], POST.c.external_id.in_(keys)
+        POST.c.platform == rows[0]["platform"], _one_of(conn, POST.c.external_id, list(keys))
     )
     ids: dict[str, int] = dict(conn.execute(query).all())
     for row in rows:
