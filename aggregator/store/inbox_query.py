@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from aggregator.search_text import SearchQuery, parse_query
-from aggregator.store.search import hits_among, matching_ids
+from aggregator.store.search import hits_among, matches_one, matching_ids
 from aggregator.store.tables import ACCOUNT, CHECK, COMMENT, REVIEW, TAG
 from aggregator.workflow import OPEN_STATUSES, Status
 
@@ -189,14 +189,43 @@ def page_ids(
     search = f.search
     if not search.phrases:
         return [(int(r.id), r.at) for r in conn.execute(base.limit(limit + 1))]
-    window = conn.execute(base.limit(SEARCH_WINDOW)).all()
-    if not window:
-        return []
-    ids = [int(r.id) for r in window]
-    hits = hits_among(conn, search, ids)
-    found = [(int(r.id), r.at) for r in window if int(r.id) in hits][: limit + 1]
-    if len(found) > limit or len(window) < SEARCH_WINDOW:
+    found, complete = _window_hits(conn, base, search, limit)
+    if len(found) > limit or complete:
         return found
     key = _ordering(_review_driven(f, scope))[1]
     narrowed = base.where(key.in_(matching_ids(conn, search)))
     return [(int(r.id), r.at) for r in conn.execute(narrowed.limit(limit + 1))]
+
+
+def _window_hits(
+    conn: Connection, base: sa.Select[Any], search: SearchQuery, limit: int
+) -> tuple[list[tuple[int, datetime]], bool]:
+    """The matches among the newest `SEARCH_WINDOW` rows of `base` (up to `limit + 1`),
+    and whether the window held every row of `base` (then they are all the matches).
+
+    PostgreSQL probes the window inside one statement: sending the window's 2,000 ids
+    back as parameters cost more than the probes themselves.
+    """
+    if conn.dialect.name != "postgresql":
+        window = conn.execute(base.limit(SEARCH_WINDOW)).all()
+        hits = hits_among(conn, search, [int(r.id) for r in window]) if window else set()
+        found = [(int(r.id), r.at) for r in window if int(r.id) in hits][: limit + 1]
+        return found, len(window) < SEARCH_WINDOW
+    return _probed_window_hits(conn, base, search, limit)
+
+
+def _probed_window_hits(
+    conn: Connection, base: sa.Select[Any], search: SearchQuery, limit: int
+) -> tuple[list[tuple[int, datetime]], bool]:
+    """`_window_hits` as one statement: the window, its size and the index probes."""
+    window = base.limit(SEARCH_WINDOW).cte("search_window")
+    size = sa.select(sa.func.count()).select_from(window).scalar_subquery()
+    probe = (
+        sa.select(window.c.id, window.c.at, size.label("size"))
+        .where(matches_one(conn, search, window.c.id))
+        .order_by(window.c.at.desc(), window.c.id.desc())
+        .limit(limit + 1)
+    )
+    result = conn.execute(probe).all()
+    complete = bool(result) and int(result[0].size) < SEARCH_WINDOW
+    return [(int(r.id), r.at) for r in result], complete
