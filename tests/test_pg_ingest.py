@@ -43,12 +43,14 @@ def pg_urls(pg_template: str) -> Iterator[list[str]]:
         _admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _store_sample(url: str) -> dict[str, list[Any]]:
+def _store_sample(url: str, driver: str | None = None) -> dict[str, list[Any]]:
     """Store posts and comments (insert, an update, a re-sync a day later) and read every
-    table back as PostgreSQL's text of each stored row."""
+    table back as PostgreSQL's text of each stored row (`driver`: pretend to be another)."""
     seoul, new_york = ZoneInfo("Asia/Seoul"), ZoneInfo("America/New_York")
     clock = FakeClock(datetime(2026, 11, 20, 0, 0, 0, 654321, tzinfo=UTC))
     engine = create_db_engine(url)
+    if driver:
+        engine.dialect.driver = driver
     store = Store(engine, clock=clock)
     account = store.ensure_account("blog-a", "blog")
     posts = [
@@ -86,6 +88,12 @@ def test_the_postgresql_driver_upsert_stores_exactly_what_sqlalchemy_stores(
     assert driver == core
     assert len(driver["comment"]) == 5
     assert len(driver["content_revision"]) == 2
+
+
+def test_another_postgresql_driver_stores_the_same_through_portable_statements(
+    pg_urls: list[str],
+) -> None:
+    assert _store_sample(pg_urls[0], driver="psycopg2") == _store_sample(pg_urls[1])
 
 
 def test_the_postgresql_driver_upsert_is_used_for_posts_and_comments() -> None:

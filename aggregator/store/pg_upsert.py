@@ -55,7 +55,10 @@ def pg_plan(
     dialect: sa.Dialect, table: sa.Table, keys: tuple[str, ...], update_columns: tuple[str, ...]
 ) -> PgPlan | None:
     """The upsert of `table` on `(platform, external_id)` as one unnest statement, or None
-    (use SQLAlchemy's) when a column has a default or type this does not reproduce."""
+    (use SQLAlchemy's) when a column has a default or type this does not reproduce, or
+    the driver is not psycopg (3), whose `%b` binary parameters this uses."""
+    if dialect.driver != "psycopg":
+        return None
     if any(c.onupdate is not None or c.server_onupdate is not None for c in table.c):
         return None
     try:

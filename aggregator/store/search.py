@@ -61,15 +61,24 @@ def index_comments(conn: Connection, items: Sequence[IndexedText]) -> None:
     )
 
 
+_PG_INDEX = (
+    "INSERT INTO comment_search (comment_id, grams) "
+    "SELECT id, g::tsvector FROM unnest(%b::integer[], %b::text[]) AS u(id, g) "
+    "ON CONFLICT (comment_id) DO UPDATE SET grams = excluded.grams"
+)
+_PG_INDEX_ROW = (  # for a driver other than psycopg (3), which `%b` needs
+    "INSERT INTO comment_search (comment_id, grams) VALUES (:id, CAST(:grams AS tsvector)) "
+    "ON CONFLICT (comment_id) DO UPDATE SET grams = excluded.grams"
+)
+
+
 def _index_postgresql(conn: Connection, items: Sequence[IndexedText]) -> None:
-    """One statement for the whole batch (two arrays), so the server plans it once."""
+    """One statement for the whole batch (two binary arrays), so the server plans it once."""
     grams = {item.comment_id: tsvector_text(item.text) for item in items}  # last text wins
-    conn.exec_driver_sql(
-        "INSERT INTO comment_search (comment_id, grams) "
-        "SELECT id, g::tsvector FROM unnest(%b::integer[], %b::text[]) AS u(id, g) "
-        "ON CONFLICT (comment_id) DO UPDATE SET grams = excluded.grams",
-        (list(grams), list(grams.values())),
-    )
+    if conn.dialect.driver != "psycopg":
+        conn.execute(sa.text(_PG_INDEX_ROW), [{"id": i, "grams": g} for i, g in grams.items()])
+        return
+    conn.exec_driver_sql(_PG_INDEX, (list(grams), list(grams.values())))
 
 
 def matching_ids(conn: Connection, query: SearchQuery) -> sa.Select[Any]:

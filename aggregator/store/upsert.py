@@ -1,7 +1,8 @@
 """Batch upserts of posts and comments on the natural key `(platform, external_id)`.
 
 One SELECT per batch classifies each record as new, changed or unchanged; then one
-executemany `INSERT ... ON CONFLICT DO UPDATE` writes the new and changed rows. A
+`INSERT ... ON CONFLICT DO UPDATE` writes the new and changed rows (an executemany;
+on PostgreSQL one statement over arrays, see `aggregator.store.pg_upsert`). A
 text change first copies the old text into `content_revision`. Unchanged rows are
 not written at all (except a `last_seen_at` refresh at most once a day), and no
 statement here ever touches the staff-owned review tables.
