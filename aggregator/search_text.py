@@ -9,7 +9,8 @@ contain that word anywhere inside a word. One-character words cannot be expresse
 as bigrams and are matched with LIKE instead (inside the other filters).
 
 Only letters and digits count (lower-cased, NFC); punctuation separates words.
-The same function builds the SQLite FTS5 text and the PostgreSQL tsvector text.
+SQLite's FTS5 text and PostgreSQL's tsvector and tsquery literals are all built here,
+from the same bigrams, so the index and the queries always agree.
 """
 
 from __future__ import annotations
@@ -51,6 +52,54 @@ def _joined_bigrams(word: str) -> str:
     return " ".join(word_bigrams(word))
 
 
+MAX_POSITION = 16383
+"""The largest word position a PostgreSQL tsvector keeps (later words share it)."""
+MAX_POSITIONS = 255
+"""How many positions of one lexeme `to_tsvector` keeps (the first ones)."""
+
+
+def tsvector_text(text: str) -> str:
+    """The PostgreSQL tsvector literal of `text`: each bigram with its position.
+
+    It is what `to_tsvector('simple', index_text(text))` stores, minus the word-break
+    lexeme: its position stays empty, so a phrase still never spans two words. Built
+    here because the server's `to_tsvector` parsing cost ten times what reading this
+    literal does (a third of an ingest batch), and the break was one more index entry
+    for almost every comment. The server merges a lexeme's repeated entries.
+    """
+    parts: list[str] = []
+    position = 1
+    for word in words(text):
+        if len(word) > 1:
+            parts.append(_positioned(word, position))
+            position += len(word)  # its bigrams, then the empty position
+    if position > MAX_POSITIONS:  # long texts only: cap as `to_tsvector` does
+        return _capped(" ".join(parts))
+    return " ".join(parts)
+
+
+@lru_cache(maxsize=65536)
+def _positioned(word: str, first: int) -> str:
+    # A common word at a common place (the first words of a comment) repeats often.
+    return " ".join(f"{_lexeme(gram)}:{first + i}" for i, gram in enumerate(word_bigrams(word)))
+
+
+def _capped(literal: str) -> str:
+    positions: dict[str, list[int]] = {}
+    for entry in literal.split(" "):
+        lexeme, _, at = entry.rpartition(":")
+        positions.setdefault(lexeme, []).append(min(int(at), MAX_POSITION))
+    return " ".join(
+        f"{lexeme}:{','.join(map(str, list(dict.fromkeys(found))[:MAX_POSITIONS]))}"
+        for lexeme, found in positions.items()
+    )
+
+
+def _lexeme(gram: str) -> str:
+    """A quoted tsvector/tsquery lexeme (bigrams hold no quotes, but never trust that)."""
+    return "'" + gram.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     """A parsed search: phrases of bigrams (all must match) and one-character words."""
@@ -83,5 +132,7 @@ def fts5_match(query: SearchQuery) -> str:
 
 
 def tsquery_text(query: SearchQuery) -> str:
-    """The PostgreSQL `to_tsquery('simple', ...)` text: `a <-> b` phrases ANDed."""
-    return " & ".join("(" + " <-> ".join(phrase) + ")" for phrase in query.phrases)
+    """The PostgreSQL tsquery literal: `'a' <-> 'b'` phrases ANDed (see `tsvector_text`)."""
+    return " & ".join(
+        "(" + " <-> ".join(_lexeme(gram) for gram in phrase) + ")" for phrase in query.phrases
+    )

@@ -2,10 +2,12 @@
 
 SQLite: a contentless FTS5 table `comment_search(grams)` (unicode61 tokenizer over
 space-separated bigrams), rowid = comment id. PostgreSQL: a table
-`comment_search(comment_id, grams tsvector)` with a GIN index, filled with
-`to_tsvector('simple', bigrams)`. Both are written by the batch upsert for new and
-changed comments only, in the same transaction, without triggers; a query word of
-n >= 2 characters is the phrase of its bigrams (see `aggregator.search_text`).
+`comment_search(comment_id, grams tsvector)` with a GIN index, filled with tsvector
+literals built in Python (`tsvector_text`; rows written by migration 0005 came from
+`to_tsvector('simple', ...)`, which matches the same queries). Both are written by the
+batch upsert for new and changed comments only, in the same transaction, without
+triggers; a query word of n >= 2 characters is the phrase of its bigrams (see
+`aggregator.search_text`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from aggregator.search_text import SearchQuery, fts5_match, index_text, tsquery_text
+from aggregator.search_text import (
+    SearchQuery,
+    fts5_match,
+    index_text,
+    tsquery_text,
+    tsvector_text,
+)
 
 SEARCH = sa.table("comment_search", sa.column("comment_id"), sa.column("grams"))
 
@@ -36,14 +44,7 @@ def index_comments(conn: Connection, items: Sequence[IndexedText]) -> None:
     if not items:
         return
     if conn.dialect.name == "postgresql":
-        conn.execute(
-            sa.text(
-                "INSERT INTO comment_search (comment_id, grams) "
-                "VALUES (:id, to_tsvector('simple', :grams)) "
-                "ON CONFLICT (comment_id) DO UPDATE SET grams = excluded.grams"
-            ),
-            [{"id": item.comment_id, "grams": index_text(item.text)} for item in items],
-        )
+        _index_postgresql(conn, items)
         return
     replaced = [item for item in items if item.old_text is not None]
     if replaced:  # a contentless FTS5 table forgets a row given the tokens it indexed
@@ -60,15 +61,33 @@ def index_comments(conn: Connection, items: Sequence[IndexedText]) -> None:
     )
 
 
+_PG_INDEX = (
+    "INSERT INTO comment_search (comment_id, grams) "
+    "SELECT id, g::tsvector FROM unnest(%b::integer[], %b::text[]) AS u(id, g) "
+    "ON CONFLICT (comment_id) DO UPDATE SET grams = excluded.grams"
+)
+_PG_INDEX_ROW = (  # for a driver other than psycopg (3), which `%b` needs
+    "INSERT INTO comment_search (comment_id, grams) VALUES (:id, CAST(:grams AS tsvector)) "
+    "ON CONFLICT (comment_id) DO UPDATE SET grams = excluded.grams"
+)
+
+
+def _index_postgresql(conn: Connection, items: Sequence[IndexedText]) -> None:
+    """One statement for the whole batch (two binary arrays), so the server plans it once."""
+    grams = {item.comment_id: tsvector_text(item.text) for item in items}  # last text wins
+    if conn.dialect.driver != "psycopg":
+        conn.execute(sa.text(_PG_INDEX_ROW), [{"id": i, "grams": g} for i, g in grams.items()])
+        return
+    conn.exec_driver_sql(_PG_INDEX, (list(grams), list(grams.values())))
+
+
 def matching_ids(conn: Connection, query: SearchQuery) -> sa.Select[Any]:
     """A SELECT of the ids of comments matching every bigram phrase of the query."""
     if conn.dialect.name == "postgresql":
         return (
             sa.select(sa.literal_column("comment_id", sa.Integer))
             .select_from(sa.text("comment_search"))
-            .where(
-                sa.text("grams @@ to_tsquery('simple', :tsq)").bindparams(tsq=tsquery_text(query))
-            )
+            .where(sa.text("grams @@ CAST(:tsq AS tsquery)").bindparams(tsq=tsquery_text(query)))
         )
     return (
         sa.select(sa.literal_column("rowid", sa.Integer))
@@ -82,7 +101,7 @@ def matches_one(
 ) -> sa.ColumnElement[bool]:
     """EXISTS: the comment `comment_id` matches the query (probes the index by id)."""
     if conn.dialect.name == "postgresql":
-        probe = sa.text("comment_search.grams @@ to_tsquery('simple', :tsq)").bindparams(
+        probe = sa.text("comment_search.grams @@ CAST(:tsq AS tsquery)").bindparams(
             tsq=tsquery_text(query)
         )
         key: sa.ColumnElement[Any] = sa.literal_column("comment_search.comment_id")

@@ -1,7 +1,8 @@
 """Batch upserts of posts and comments on the natural key `(platform, external_id)`.
 
 One SELECT per batch classifies each record as new, changed or unchanged; then one
-executemany `INSERT ... ON CONFLICT DO UPDATE` writes the new and changed rows. A
+`INSERT ... ON CONFLICT DO UPDATE` writes the new and changed rows (an executemany;
+on PostgreSQL one statement over arrays, see `aggregator.store.pg_upsert`). A
 text change first copies the old text into `content_revision`. Unchanged rows are
 not written at all (except a `last_seen_at` refresh at most once a day), and no
 statement here ever touches the staff-owned review tables.
@@ -18,12 +19,14 @@ from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from aggregator.models import UTCDateTime
 from aggregator.records import CommentRecord, PostRecord
 from aggregator.routing import Router
 from aggregator.store.checks import open_check_items
+from aggregator.store.pg_upsert import pg_plan
 from aggregator.store.search import IndexedText, index_comments
 from aggregator.store.suggestions import suggest
 from aggregator.store.tables import COMMENT, POST, REVISION, conflict_insert
@@ -125,9 +128,9 @@ def upsert_comments(
     existing = _existing(conn, COMMENT, rows, ("text", "kind", *COMPARED_COMMENT_FIELDS))
     counts, writes, changed = _classify(rows, existing, COMPARED_COMMENT_FIELDS, now)
     _write_revisions(conn, "comment", changed, now)
-    _execute_upsert(conn, COMMENT, writes, (*COMMENT_SOURCE_COLUMNS, "post_id"))
+    stored = _execute_upsert(conn, COMMENT, writes, (*COMMENT_SOURCE_COLUMNS, "post_id"))
     new_rows = [row for row in writes if row["external_id"] not in existing]
-    new_ids = _ids(conn, new_rows)
+    new_ids = _ids(conn, new_rows) if stored is None else stored
     index_comments(
         conn,
         [IndexedText(new_ids[row["external_id"]], row["text"]) for row in new_rows]
@@ -203,9 +206,19 @@ def _existing(
                                     "last_seen_at", "created_at", *wanted)]  # fmt: skip
     query = sa.select(*columns).where(
         table.c.platform == rows[0]["platform"],
-        table.c.external_id.in_([row["external_id"] for row in rows]),
+        _one_of(conn, table.c.external_id, [row["external_id"] for row in rows]),
     )
     return {row.external_id: dict(row._mapping) for row in conn.execute(query)}
+
+
+def _one_of(
+    conn: Connection, column: sa.ColumnElement[str], keys: Sequence[str]
+) -> sa.ColumnElement[bool]:
+    """`column IN (keys)`; on PostgreSQL `= ANY(array)`, one parameter instead of 1,000
+    (whose rendering and parsing, client and server side, took half of a re-sync)."""
+    if conn.dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, list(keys), type_=ARRAY(sa.String())))
+    return column.in_(keys)
 
 
 def _classify(
@@ -289,20 +302,27 @@ def _write_revisions(
 
 def _execute_upsert(
     conn: Connection, table: sa.Table, rows: list[dict[str, Any]], update_columns: Sequence[str]
-) -> None:
+) -> dict[str, int] | None:
+    """Write the rows; return their ids by external id where the driver path tells them."""
     if not rows:
-        return
+        return {}
+    keys, updates = tuple(rows[0]), tuple(update_columns)
+    if conn.dialect.name == "postgresql":
+        pg = pg_plan(conn.dialect, table, keys, updates)
+        if pg is not None:
+            return pg.execute(conn, rows)
     if conn.dialect.name == "sqlite":
-        plan = _sqlite_plan(conn.dialect, table, tuple(rows[0]), tuple(update_columns))
+        plan = _sqlite_plan(conn.dialect, table, keys, updates)
         if plan is not None:
             conn.exec_driver_sql(plan.sql, plan.parameters(rows))
-            return
+            return None
     statement = conflict_insert(conn, table)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.platform, table.c.external_id],
         set_={name: statement.excluded[name] for name in update_columns},
     )
     conn.execute(statement, rows)
+    return None
 
 
 SQLITE_DATETIME_FORMAT = (
@@ -441,7 +461,7 @@ def _resolve_post_ids(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if not keys:
         return
     query = sa.select(POST.c.external_id, POST.c.id).where(
-        POST.c.platform == rows[0]["platform"], POST.c.external_id.in_(keys)
+        POST.c.platform == rows[0]["platform"], _one_of(conn, POST.c.external_id, list(keys))
     )
     ids: dict[str, int] = dict(conn.execute(query).all())
     for row in rows:
