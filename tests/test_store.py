@@ -261,6 +261,26 @@ def test_presence_marks_comments_gone_upstream_and_never_deletes_them(
     assert all(r["deleted_upstream_at"] is None for r in rows(store, Comment, "id"))
 
 
+def test_presence_of_a_thread_larger_than_a_statement_chunk_marks_exactly_the_missing(
+    store: Store, account_id: int
+) -> None:
+    from aggregator.records import Presence
+    from aggregator.store.presence import CHUNK
+
+    many = [comment(n) for n in range(CHUNK * 2 + 7)]
+    store.apply_batch(account_id, batch([post(1)], many))
+    kept = frozenset(c.external_id for c in many[CHUNK + 3 :])  # more gone than one chunk
+    gone = Batch(stream="t", presence=(Presence(kept, post_external_id="p1"),))
+    assert store.apply_batch(account_id, gone).marked_deleted == CHUNK + 3
+    marked = {r["external_id"] for r in rows(store, Comment, "id") if r["deleted_upstream_at"]}
+    assert marked == {c.external_id for c in many[: CHUNK + 3]}
+    every = frozenset(c.external_id for c in many)
+    store.apply_batch(
+        account_id, Batch(stream="t", presence=(Presence(every, post_external_id="p1"),))
+    )
+    assert all(r["deleted_upstream_at"] is None for r in rows(store, Comment, "id"))
+
+
 def test_presence_of_posts_since_marks_only_the_window(
     store: Store, account_id: int, clock: FakeClock
 ) -> None:

@@ -10,6 +10,8 @@ from sqlalchemy.engine import Connection
 from aggregator.records import Presence
 from aggregator.store.tables import COMMENT, POST
 
+CHUNK = 500
+
 
 def apply_presence(
     conn: Connection, account_id: int, platform: str, presence: Presence, now: datetime
@@ -18,20 +20,30 @@ def apply_presence(
 
     Items listed again lose an earlier mark (a hidden comment shown again). Manually
     entered comments are never marked: no platform lists them.
+
+    The scope's stored keys are read with one constant statement and compared here:
+    a post can have tens of thousands of comments, and `NOT IN (...)` with that many
+    parameters is a new statement for every size, each one kept by the driver's
+    statement cache (hundreds of MB over a large backfill).
     """
     table, scope = _scope(account_id, platform, presence)
-    listed = list(presence.ids)
-    missing = scope & table.c.deleted_upstream_at.is_(None)
-    if listed:
-        missing &= table.c.external_id.not_in(listed)
-        conn.execute(
-            sa.update(table)
-            .where(scope, table.c.external_id.in_(listed), table.c.deleted_upstream_at.is_not(None))
-            .values(deleted_upstream_at=None)
-        )
-    return int(
-        conn.execute(sa.update(table).where(missing).values(deleted_upstream_at=now)).rowcount
-    )
+    stored = conn.execute(
+        sa.select(table.c.id, table.c.external_id, table.c.deleted_upstream_at).where(scope)
+    ).all()
+    listed = presence.ids
+    missing = [
+        r.id for r in stored if r.deleted_upstream_at is None and r.external_id not in listed
+    ]
+    back = [r.id for r in stored if r.deleted_upstream_at is not None and r.external_id in listed]
+    _set_deleted(conn, table, back, None)
+    _set_deleted(conn, table, missing, now)
+    return len(missing)
+
+
+def _set_deleted(conn: Connection, table: sa.Table, ids: list[int], when: datetime | None) -> None:
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        conn.execute(sa.update(table).where(table.c.id.in_(chunk)).values(deleted_upstream_at=when))
 
 
 def _scope(
