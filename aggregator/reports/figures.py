@@ -15,13 +15,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aggregator.reports.rows import ReportRow
-from aggregator.reports.topics import STOPWORDS
+from aggregator.reports.topics import count_mentions, ranked
 from aggregator.timeutil import month_bounds
 from aggregator.workflow import STATUSES
 
 UNASSIGNED = "미배정"
 NOTABLE_LIMIT = 20
-TOPIC_LIMIT = 15
 FORMAL_COMPLAINT = "정식민원 전환"
 HIGH_PRIORITY = "높음"
 
@@ -143,8 +142,8 @@ class Tally:
             self._overdue.append(row.id)
         if row.priority == HIGH_PRIORITY or row.status == FORMAL_COMPLAINT:
             self._notable.append(row.id)
-        if nouns and not row.set_aside:  # stored nouns are distinct already
-            self._topics.update(noun for noun in nouns.split() if noun not in STOPWORDS)
+        if nouns and not row.set_aside:
+            count_mentions(self._topics, nouns.split())
 
     def figures(self, previous: dict[str, Any]) -> dict[str, Any]:
         """Every figure of the monthly report; `previous` is last month's headline."""
@@ -179,5 +178,4 @@ class Tally:
         return {"met": met, "missed": missed, "pending": pending, "rate": _rate(met, met + missed)}
 
     def _topic_figure(self) -> list[list[Any]]:
-        ranked = sorted(self._topics.items(), key=lambda item: (-item[1], item[0]))
-        return [[word, count] for word, count in ranked[:TOPIC_LIMIT]]
+        return [[word, count] for word, count in ranked(self._topics)]

@@ -83,12 +83,25 @@ def fallback_nouns(texts: Sequence[str]) -> Iterable[list[str]]:
         yield words
 
 
+TOPIC_LIMIT = 15
+
+
+def count_mentions(counts: Counter[str], nouns: Iterable[str]) -> None:
+    """Add one comment's nouns to `counts`: each noun once, stop words left out."""
+    counts.update(set(nouns) - STOPWORDS)
+
+
+def ranked(counts: Counter[str], limit: int = TOPIC_LIMIT) -> list[tuple[str, int]]:
+    """The `limit` most mentioned nouns with their counts (ties by word)."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
 def top_topics(
-    texts: Sequence[str], limit: int = 15, extractor: NounExtractor | None = None
+    texts: Sequence[str], limit: int = TOPIC_LIMIT, extractor: NounExtractor | None = None
 ) -> list[tuple[str, int]]:
     """The `limit` most frequent nouns with how many comments mention each (ties by word)."""
     extract = extractor or default_extractor()
     counts: Counter[str] = Counter()
     for nouns in extract(texts):
-        counts.update({noun for noun in nouns if noun not in STOPWORDS})
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        count_mentions(counts, nouns)
+    return ranked(counts, limit)
