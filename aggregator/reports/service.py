@@ -84,14 +84,13 @@ def compute_report(
     Comments the `topics` job has not analysed yet are analysed first: in a child
     process when `isolated` (long-running callers), else here with `extractor`.
     """
-    tz, days, as_of = settings.timezone, settings.review.deadline_business_days, store.clock()
+    tz, as_of = settings.timezone, store.clock()
     start, end = month_bounds(month, tz)
     _analyse_pending_topics(store, start, end, extractor, isolated)
 
     def source(tally: Tally) -> Iterator[ReportRow]:
-        for raw in store.report_rows(start, end):
-            row = to_report_row(raw, days, tz, as_of)
-            tally.add(row, raw.nouns)
+        for row, nouns in _rows(store, settings, start, end, as_of):
+            tally.add(row, nouns)
             yield row
 
     def finish(tally: Tally) -> dict[str, Any]:
@@ -123,11 +122,19 @@ def _previous_headline(
     if snapshot is not None:
         headline: dict[str, Any] = json.loads(snapshot["payload"])["figures"]["headline"]
         return headline
-    tz, days = settings.timezone, settings.review.deadline_business_days
     tally = Headline()
-    for raw in store.report_rows(*month_bounds(before, tz)):
-        tally.add(to_report_row(raw, days, tz, as_of))
+    for row, _nouns in _rows(store, settings, *month_bounds(before, settings.timezone), as_of):
+        tally.add(row)
     return tally.figures()
+
+
+def _rows(
+    store: Store, settings: Settings, start: datetime, end: datetime, as_of: datetime
+) -> Iterator[tuple[ReportRow, str | None]]:
+    """The report rows of [start, end) as of `as_of`, with each comment's stored nouns."""
+    tz, days = settings.timezone, settings.review.deadline_business_days
+    for raw in store.report_rows(start, end):
+        yield to_report_row(raw, days, tz, as_of), raw.nouns
 
 
 def load_report(store: Store, settings: Settings, month: str, isolated: bool = False) -> ReportData:
