@@ -12,9 +12,11 @@ import sqlalchemy as sa
 from alembic import command
 
 from aggregator.db import alembic_config, create_db_engine, upgrade
-from aggregator.reports.service import Requester, close, compute_report, load_report
+from aggregator.reports.service import Requester, close, compute_report, download, load_report
 from aggregator.reports.topics import fallback_nouns
 from aggregator.store import Store
+from aggregator.store.access_log import LogFilter
+from aggregator.store.privacy import strip_snapshots
 from aggregator.store.reviews import ReviewAction, ReviewContext
 from aggregator.store.tables import SNAPSHOT, SNAPSHOT_ROW
 from aggregator.workflow import Actor, Role
@@ -49,6 +51,21 @@ def test_a_closed_month_keeps_its_rows_one_per_line_in_report_order(october) -> 
     frozen = load_report(store, report_settings(), "2026-10")
     assert [row.to_json() for row in frozen.rows] == expected
     assert frozen.figures == live.figures
+
+
+@pytest.mark.parametrize("fmt", ["csv", "html"])
+def test_the_access_log_counts_the_rows_a_download_holds(october, fmt: str) -> None:
+    store, ids = october
+    settings = report_settings()
+    assert close(store, settings, "2026-10", ADMIN)
+    frozen = load_report(store, settings, "2026-10").figures["headline"]["comments"]
+    with store.engine.begin() as conn:  # forgotten after the month was closed
+        strip_snapshots(conn, [ids["c1"]], settings.timezone)
+    body, _name = download(store, settings, "2026-10", fmt, "검토", ADMIN)
+    [entry] = store.access_log(LogFilter(action="report_download"))
+    assert json.loads(entry["detail"])["rows"] == frozen - 1
+    if fmt == "csv":
+        assert body.decode("utf-8-sig").count("\r\n") - 1 == frozen - 1
 
 
 def test_last_month_comes_from_its_frozen_headline_once_it_is_closed(october) -> None:

@@ -91,6 +91,26 @@ class PseudonymizedRows:
         return self._inner.figures()
 
 
+class CountedRows:
+    """Another stream's rows, counting those of its last full pass: how many rows a file
+    written from them holds (a closed month can hold fewer rows than its frozen figures
+    count, after a privacy deletion)."""
+
+    def __init__(self, inner: RowStream) -> None:
+        self._inner = inner
+        self.count = 0
+
+    def __iter__(self) -> Iterator[ReportRow]:
+        count = 0
+        for row in self._inner:
+            count += 1
+            yield row
+        self.count = count
+
+    def figures(self) -> dict[str, Any]:
+        return self._inner.figures()
+
+
 @dataclass(frozen=True)
 class ReportData:
     """Everything a report file shows; `as_of` is when the figures were taken."""

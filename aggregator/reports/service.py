@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from aggregator.config import Settings
 from aggregator.reports.csvfile import write_csv
-from aggregator.reports.data import LiveRows, ReportData, ReportError
+from aggregator.reports.data import CountedRows, LiveRows, ReportData, ReportError
 from aggregator.reports.figures import Headline, Tally
 from aggregator.reports.pseudonyms import Pseudonymizer, pseudonymizer
 from aggregator.reports.rows import ReportRow, to_report_row
@@ -207,10 +207,10 @@ def download(
     data = load_report(store, settings, month, isolated=who.channel == "web")
     if pseudonymize:
         data = data.pseudonymize(pseudonymizer_for(settings))
-    body = render(data, fmt, settings)
+    counted = CountedRows(data.rows)
+    body = render(replace(data, rows=counted), fmt, settings)
     detail = {"format": fmt, "reason": reason[:300], "pseudonymized": pseudonymize,
-              "rows": data.figures["headline"]["comments"],
-              "closed": data.closed_at is not None}  # fmt: skip
+              "rows": counted.count, "closed": data.closed_at is not None}  # fmt: skip
     action = "report_download" if pseudonymize else "report_download_identified"
     store.log_access(who.entry(action, month, detail))
     log.info("report %s.%s for %s: %d bytes", month, fmt, who.staff, len(body))
