@@ -183,7 +183,8 @@ def parse_feed_bytes(content: bytes, content_type: str | None, base_url: str | N
     """
     if not content.strip():
         raise ParseError("feed body is empty")
-    data, content_type, warnings = normalise_encoding(content, content_type)
+    data, content_type = normalise_encoding(content, content_type)
+    warnings: list[str] = []
     data, stripped = _strip_leading_whitespace(data)
     if stripped:
         warnings.append("feed has whitespace before its XML declaration (ignored)")
@@ -195,31 +196,29 @@ def parse_feed_bytes(content: bytes, content_type: str | None, base_url: str | N
     return _checked(result, warnings)
 
 
-def normalise_encoding(
-    content: bytes, content_type: str | None
-) -> tuple[bytes, str | None, list[str]]:
-    """Transcode UTF-16/32, EBCDIC and Korean legacy encodings to UTF-8.
+def normalise_encoding(content: bytes, content_type: str | None) -> tuple[bytes, str | None]:
+    """Transcode UTF-16/32, EBCDIC and Korean legacy encodings to UTF-8; check UTF-8.
 
     A feed labelled EUC-KR (or any CP949 alias) by its `Content-Type` charset or XML
     declaration is decoded as CP949 (a superset), unless the bytes are valid UTF-8.
-    Other feeds are returned unchanged for feedparser's own detection.
+    A feed labelled UTF-8 (or not labelled at all) must be valid UTF-8. Other feeds are
+    returned unchanged for feedparser's own detection.
 
     Returns:
-        The (possibly new) bytes, `Content-Type` and a list of warnings.
+        The (possibly new) bytes and `Content-Type`.
+
+    Raises:
+        ParseError: the bytes are not valid in the feed's encoding (a cut or damaged
+            body): refused rather than decoded into mojibake or replacement characters.
     """
     source = _source_encoding(content, content_type)
     if source is None:
-        return content, content_type, []
-    warnings: list[str] = []
-    try:
-        text = content.decode(source)
-    except UnicodeDecodeError:
-        text = content.decode(source, errors="replace")
-        bad = text.count("\ufffd")
-        warnings.append(f"feed is not valid {source}: {bad} undecodable characters replaced")
+        _check_utf8(content, content_type)
+        return content, content_type
+    text = _decoded(content, source)
     text = _TEXT_DECL_ENCODING.sub(r'\1"utf-8"', text.lstrip("\ufeff"), count=1)
     log.debug("transcoded feed from %s to utf-8", source)
-    return text.encode("utf-8"), _with_utf8_charset(content_type), warnings
+    return text.encode("utf-8"), _with_utf8_charset(content_type)
 
 
 def check_prolog(data: bytes) -> None:
@@ -328,6 +327,27 @@ def _source_encoding(content: bytes, content_type: str | None) -> str | None:
     except UnicodeDecodeError:
         return "cp949"
     return "utf-8-sig"
+
+
+def _decoded(content: bytes, encoding: str) -> str:
+    try:
+        return content.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ParseError(_undecodable(encoding, exc)) from None
+
+
+def _check_utf8(content: bytes, content_type: str | None) -> None:
+    label = _charset(content_type) or _xml_declared_encoding(content) or "utf-8"
+    if label.replace("_", "-") in ("utf-8", "utf8"):
+        _decoded(content, "utf-8")
+
+
+def _undecodable(encoding: str, exc: UnicodeDecodeError) -> str:
+    shown = "UTF-8" if encoding.startswith("utf-8") else encoding
+    return (
+        f"feed is not valid {shown} (bad bytes at offset {exc.start}; a cut or damaged "
+        "body): refused, nothing stored"
+    )
 
 
 def _charset(content_type: str | None) -> str | None:

@@ -255,6 +255,27 @@ def test_euc_kr_feeds_decode_correctly(
     assert batches[0].warnings == ()
 
 
+def test_utf8_feed_with_a_broken_character_is_a_parse_error_not_mojibake(
+    server: FeedServer, http: HttpClient
+) -> None:
+    body = (Path(__file__).parent / "fixtures" / "blog" / "naver_posts.xml").read_bytes()
+    title = "구청장과의 대화".encode()
+    server.serve("/feed/", body.replace(title, title[:-1]))  # half of the last syllable
+    with pytest.raises(ParseError, match="not valid UTF-8") as caught:
+        run(connector(server, http, flavor="naver"))
+    assert caught.value.status == "parse_error"
+
+
+def test_euc_kr_feed_with_undecodable_bytes_is_a_parse_error_not_replacement_characters(
+    server: FeedServer, http: HttpClient
+) -> None:
+    body = (Path(__file__).parent / "fixtures" / "blog" / "euc_kr_feed.xml").read_bytes()
+    title = "주민센터".encode("cp949")
+    server.serve("/feed/", body.replace(title, title[:-1]), content_type="text/xml")
+    with pytest.raises(ParseError, match="not valid cp949"):
+        run(connector(server, http, flavor="tistory"))
+
+
 def test_malformed_feed_raises_parse_error(server: FeedServer, http: HttpClient) -> None:
     server.serve_fixture("/feed/", "malformed.xml")
     with pytest.raises(ParseError) as caught:

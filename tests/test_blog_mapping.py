@@ -311,11 +311,10 @@ def test_entity_declarations_are_found_in_wide_encodings_too(encoding: str) -> N
         parse_feed_bytes(data, "application/xml", None)
 
 
-def test_undecodable_bytes_in_a_korean_feed_are_replaced_with_a_warning() -> None:
+def test_undecodable_bytes_in_a_korean_feed_are_refused_not_replaced() -> None:
     data = (FIXTURES / "euc_kr_feed.xml").read_bytes().replace(b"</title>", b"\xff</title>", 2)
-    feed = parse_feed_bytes(data, "application/rss+xml; charset=euc-kr", None)
-    assert feed.entries[0]["title"] == "주민센터 운영 시간 변경 안내\ufffd"
-    assert any("undecodable" in w for w in feed.warnings)
+    with pytest.raises(ParseError, match="not valid cp949"):
+        parse_feed_bytes(data, "application/rss+xml; charset=euc-kr", None)
 
 
 def test_doctype_hidden_behind_a_comment_is_still_found() -> None:

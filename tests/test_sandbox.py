@@ -499,3 +499,16 @@ def test_write_config_gives_valid_settings_for_this_sandbox(
 def test_write_config_takes_a_database_url(sandbox: Sandbox, tmp_path: Path) -> None:
     path = sandbox.write_config(tmp_path / "c.yaml", database_url="sqlite:///x.db")
     assert load_settings(path, environ=SANDBOX_ENV).database.url == "sqlite:///x.db"
+
+
+@pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "chunked"])
+def test_cut_fault_announces_the_whole_body_and_sends_half(
+    sandbox: Sandbox, sandbox_http: requests.Session, declare_length: bool
+) -> None:
+    full = sandbox_http.get(sandbox.url(NAVER)).content
+    sandbox.faults.add("cut", NAVER, declare_length=declare_length, times=1)
+    with sandbox_http.get(sandbox.url(NAVER), stream=True) as response:
+        framing = response.headers.get("Content-Length") or response.headers["Transfer-Encoding"]
+        assert framing in (str(len(full)), "chunked")
+        with pytest.raises(requests.exceptions.ChunkedEncodingError):
+            response.content  # noqa: B018 - reading is what fails
