@@ -50,6 +50,7 @@ from connectors.blog_mapping import (
     comment_count,
     comment_feed_url,
     entry_hosts,
+    has_platform_id,
     owner_key,
     post_external_id,
     site_key,
@@ -134,7 +135,7 @@ class BlogConnector:
             return PostsWindow.load(value)
         now, source = self.clock(), fetched.cursor.url
         entries = fetched.parsed.entries
-        posts = _unique(
+        posts, incomplete = _with_own_ids(
             to_post(e, site=self.site, source_url=source, fetched_at=now) for e in entries
         )
         window, skipped = self._window(entries, posts, source)
@@ -143,7 +144,7 @@ class BlogConnector:
             posts=posts,
             cursor_updates={POSTS: {**fetched.cursor.dump(), **window.dump()}},
             api_calls=fetched.api_calls,
-            warnings=fetched.warnings + skipped,
+            warnings=fetched.warnings + incomplete + skipped,
         )
         return window
 
@@ -153,9 +154,10 @@ class BlogConnector:
         """Authors and per-post comment feeds; feeds on foreign hosts are never followed."""
         feeds: list[tuple[str, str, int | None]] = []
         skipped: list[str] = []
+        kept = {p.external_id for p in posts}
         for entry in entries:
             url = comment_feed_url(entry)
-            if not url:
+            if not url or post_external_id(entry, self.site) not in kept:
                 continue
             if not _is_own_host(url, self._own_hosts(entry, source)):
                 skipped.append(f"not following comment feed on another host: {display_url(url)}")
@@ -172,12 +174,13 @@ class BlogConnector:
         fetched = fetch_feed(self.http, FeedCursor.load(value, url))
         if fetched.parsed is None:
             return self._not_modified(COMMENTS, fetched, value)
+        comments, incomplete = self._comments(fetched, owners, None)
         return Batch(
             COMMENTS,
-            comments=self._comments(fetched, owners, None),
+            comments=comments,
             cursor_updates={COMMENTS: fetched.cursor.dump()},
             api_calls=fetched.api_calls,
-            warnings=fetched.warnings,
+            warnings=fetched.warnings + incomplete,
         )
 
     def _pull_post_feeds(
@@ -208,19 +211,20 @@ class BlogConnector:
         except (FeedGone, FeedHttpError) as exc:
             warning = f"comments of {post_id} not read: {exc}"
             return Batch(POST_COMMENTS, api_calls=self.http.calls - before, warnings=(warning,))
+        comments, incomplete = self._comments(fetched, owners, post_id)
         return Batch(
             POST_COMMENTS,
-            comments=self._comments(fetched, owners, post_id),
+            comments=comments,
             api_calls=fetched.api_calls,
-            warnings=fetched.warnings,
+            warnings=fetched.warnings + incomplete,
         )
 
     def _comments(
         self, fetched: FeedFetch, owners: frozenset[str], post_id: str | None
-    ) -> tuple[CommentRecord, ...]:
+    ) -> tuple[tuple[CommentRecord, ...], tuple[str, ...]]:
         now, source = self.clock(), fetched.cursor.url
         entries = fetched.parsed.entries if fetched.parsed else ()
-        return _unique(
+        return _with_own_ids(
             to_comment(
                 e,
                 site=self.site,
@@ -257,6 +261,30 @@ def _unique(records: Iterable[Record]) -> tuple[Record, ...]:
     for record in records:
         seen.setdefault(record.external_id, record)
     return tuple(seen.values())
+
+
+def _with_own_ids(records: Iterable[Record]) -> tuple[tuple[Record, ...], tuple[str, ...]]:
+    """Unique records, without those lacking the platform's id in a feed that gives them.
+
+    When other items of the same feed carry their platform id (`wp:`, `naver:`), an item
+    without one is damaged or incomplete: under a fallback key (`url:`, `hash:`) it
+    would be stored a second time beside its real row, so it is skipped with a warning.
+    """
+    unique = _unique(records)
+    if not any(has_platform_id(r.external_id) for r in unique):
+        return unique, ()
+    kept = tuple(r for r in unique if has_platform_id(r.external_id))
+    warnings = tuple(
+        f"item without its own id skipped (would be stored twice): {_shown(r)}"
+        for r in unique
+        if not has_platform_id(r.external_id)
+    )
+    return kept, warnings
+
+
+def _shown(record: PostRecord | CommentRecord) -> str:
+    url = record.url if isinstance(record, PostRecord) else record.permalink
+    return display_url(url) if url else record.external_id
 
 
 def _is_own_host(url: str, hosts: set[str]) -> bool:

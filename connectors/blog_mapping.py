@@ -32,6 +32,7 @@ KST = timezone(timedelta(hours=9), "KST")
 """Dates without a zone (and the `KST` abbreviation feedparser reads as UTC) are Korean time."""
 
 NAVER_HOSTS = frozenset({"blog.naver.com", "m.blog.naver.com"})
+PLATFORM_ID_PREFIXES = ("naver:", "wp:")
 TRACKING_PARAMS = frozenset({"fromrss", "trackingcode", "fbclid", "gclid"})
 _COMMENT_FRAGMENT = re.compile(r"^comment-(\d+)$")
 _ZONE = re.compile(
@@ -119,6 +120,11 @@ def post_external_id(entry: Entry, site: str) -> str:
     if link:
         return url_id(link)
     return f"hash:{site}:{_fallback_hash(entry)}"
+
+
+def has_platform_id(external_id: str) -> bool:
+    """True for ids the platform itself gave (`naver:`, `wp:`), not fallbacks from URLs."""
+    return external_id.startswith(PLATFORM_ID_PREFIXES)
 
 
 def wp_comment_ref(url: str | None) -> tuple[str, str] | None:

@@ -207,6 +207,27 @@ def test_comment_feed_on_another_host_is_never_fetched(
     assert http.calls == 2  # posts + the one same-host comment feed
 
 
+def test_items_without_their_wordpress_id_are_skipped_not_stored_under_a_fallback_key(
+    server: FeedServer, http: HttpClient
+) -> None:
+    posts = (Path(__file__).parent / "fixtures" / "blog" / "wp_posts.xml").read_bytes()
+    comments = (Path(__file__).parent / "fixtures" / "blog" / "wp_comments.xml").read_bytes()
+    server.serve("/feed/", posts.replace(b'<guid isPermaLink="false">__BASE__/?p=1190</guid>', b""))
+    server.serve(
+        "/comments/feed/",
+        comments.replace(b"<link>__BASE__/2026/03/03/townhall/#comment-57</link>", b"").replace(
+            b'<guid isPermaLink="false">__BASE__/?p=1201#comment-57</guid>', b""
+        ),
+    )
+    batches, _ = run(connector(server, http, per_post_comment_feeds=False))
+    ids = [p.external_id for b in batches for p in b.posts] + comment_ids(batches)
+    assert not [i for i in ids if not i.startswith("wp:")]
+    assert wp_id(server, "post", 1201) in ids
+    assert wp_id(server, "comment", 58) in ids
+    assert any("without its own id" in w for w in batches[0].warnings)
+    assert any("without its own id" in w for w in batches[1].warnings)
+
+
 def test_naver_blogs_read_posts_only(server: FeedServer, http: HttpClient) -> None:
     server.serve_fixture("/feed/", "naver_posts.xml")
     batches, _ = run(connector(server, http, flavor="naver"))
