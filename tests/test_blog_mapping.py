@@ -289,6 +289,42 @@ def test_html_is_reduced_to_plain_text() -> None:
     assert post.external_id == "naver:gu_office_test:224000000077"
 
 
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"link": "https://gu_office_test.blog.me/224000000010"},
+        {"id": "http://gu_office_test.blog.me/224000000010", "link": "http://x.example/a"},
+        {
+            "id": "https://feedproxy.google.com/~r/gu_office_test/~3/aB1/224000000010",
+            "link": "https://feedproxy.google.com/~r/gu_office_test/~3/aB1/224000000010",
+            "feedburner_origlink": "https://gu_office_test.blog.me/224000000010?fromRss=true",
+        },
+    ],
+    ids=["blog-me-link", "blog-me-guid", "feedburner-relay"],
+)
+def test_naver_posts_on_the_blog_me_domain_get_the_same_id_as_blog_naver_com(
+    entry: dict[str, str],
+) -> None:
+    entry = {"title": "구청 소식", **entry}
+    post = to_post(entry, site=SITE, source_url=None, fetched_at=FETCHED_AT)
+    assert post.external_id == "naver:gu_office_test:224000000010"
+    assert post.author_id == "gu_office_test"
+
+
+def test_author_id_is_taken_from_the_feed_where_it_gives_one() -> None:
+    entry = {
+        "id": "https://news.sample-gu.example/?p=7",
+        "author": "홍보담당관",
+        "author_detail": {
+            "name": "홍보담당관",
+            "href": "https://news.sample-gu.example/author/pr/",
+        },
+    }
+    post = to_post(entry, site=SITE, source_url=None, fetched_at=FETCHED_AT)
+    assert post.author_id == "https://news.sample-gu.example/author/pr/"
+    assert post.author_name == "홍보담당관"
+
+
 def test_html_to_text_drops_scripts_and_decodes_entities() -> None:
     html = "<p>a&amp;b</p><script>var x = '<p>';</script><ul><li>하나</li><li>둘</li></ul>"
     assert html_to_text(html) == "a&b\n하나\n둘"
