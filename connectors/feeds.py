@@ -11,7 +11,7 @@ be a file path, feedparser opens that file). Before parsing, this module:
   and UTF-16/32 to UTF-8, because feedparser turns CP949-only syllables in a feed
   labelled EUC-KR into windows-1252 mojibake;
 - strips whitespace before the XML declaration (a common WordPress theme bug that
-  would make feedparser fall back to its loose parser), with a warning.
+  would make feedparser fall back to its loose parser), silently: staff cannot fix it.
 
 After parsing, `bozo` is a warning when entries were read, and a `ParseError` when the
 document yielded nothing usable. Entries are returned as plain JSON-safe dicts
@@ -184,16 +184,13 @@ def parse_feed_bytes(content: bytes, content_type: str | None, base_url: str | N
     if not content.strip():
         raise ParseError("feed body is empty")
     data, content_type = normalise_encoding(content, content_type)
-    warnings: list[str] = []
-    data, stripped = _strip_leading_whitespace(data)
-    if stripped:
-        warnings.append("feed has whitespace before its XML declaration (ignored)")
+    data = _strip_leading_whitespace(data)
     check_prolog(data)
     headers = {"content-type": content_type or "application/xml"}
     if base_url:
         headers["content-location"] = base_url
     result = feedparser.parse(io.BytesIO(data), response_headers=headers)
-    return _checked(result, warnings)
+    return _checked(result)
 
 
 def normalise_encoding(content: bytes, content_type: str | None) -> tuple[bytes, str | None]:
@@ -264,21 +261,22 @@ def to_plain(value: Any) -> JSONValue:
     return str(value)
 
 
-def _checked(result: Any, warnings: list[str]) -> ParsedFeed:
+def _checked(result: Any) -> ParsedFeed:
     namespaces = dict(result.get("namespaces") or {})
     entries = tuple(_plain_entry(entry, namespaces) for entry in result.get("entries", []))
     version = str(result.get("version") or "")
+    warnings: tuple[str, ...] = ()
     if result.get("bozo"):
         exc = result.get("bozo_exception")
         problem = f"{type(exc).__name__}: {exc}"
         soft = isinstance(exc, _SOFT_BOZO) and bool(version)
         if not entries and not soft:
             raise ParseError(f"feed is not well-formed and has no readable entries ({problem})")
-        warnings.append(f"feed is not well-formed; kept {len(entries)} entries ({problem})")
+        warnings = (f"feed is not well-formed; kept {len(entries)} entries ({problem})",)
     elif not version and not entries:
         raise ParseError("body is not an RSS or Atom feed")
     feed = to_plain(result.get("feed", {}))
-    return ParsedFeed(feed if isinstance(feed, dict) else {}, entries, version, tuple(warnings))
+    return ParsedFeed(feed if isinstance(feed, dict) else {}, entries, version, warnings)
 
 
 def _plain_entry(entry: Any, namespaces: Mapping[str, str]) -> dict[str, Any]:
@@ -368,11 +366,10 @@ def _with_utf8_charset(content_type: str | None) -> str:
     return f"{media}; charset=utf-8"
 
 
-def _strip_leading_whitespace(data: bytes) -> tuple[bytes, bool]:
+def _strip_leading_whitespace(data: bytes) -> bytes:
+    """Drop whitespace before the XML declaration (a common WordPress theme/plugin bug)."""
     stripped = data.lstrip(b" \t\r\n")
-    if len(stripped) < len(data) and stripped.startswith(b"<?xml"):
-        return stripped, True
-    return data, False
+    return stripped if stripped.startswith(b"<?xml") else data
 
 
 def _check_declaration(data: bytes, lt: int) -> int:

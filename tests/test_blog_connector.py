@@ -297,6 +297,16 @@ def test_euc_kr_feed_with_undecodable_bytes_is_a_parse_error_not_replacement_cha
         run(connector(server, http, flavor="tistory"))
 
 
+def test_whitespace_before_the_xml_declaration_is_tolerated_without_a_warning(
+    server: FeedServer, http: HttpClient
+) -> None:
+    body = (Path(__file__).parent / "fixtures" / "blog" / "wp_posts.xml").read_bytes()
+    server.serve("/feed/", b"\n\n  \t\r\n" + body)
+    batches, _ = run(connector(server, http, comments_feed_url=None, per_post_comment_feeds=False))
+    assert len(batches[0].posts) == 3
+    assert batches[0].warnings == ()
+
+
 def test_malformed_feed_raises_parse_error(server: FeedServer, http: HttpClient) -> None:
     server.serve_fixture("/feed/", "malformed.xml")
     with pytest.raises(ParseError) as caught:
