@@ -24,8 +24,9 @@ Per-post comment feeds are read for posts in the window whose `slash:comments` (
 `thr:total`) differs from the count in `post_comments` (on the first run, those with
 comments or no count); a failed read is retried next run even if the posts feed is 304.
 A 4xx on a post's comment feed (comments closed, post deleted) is only a warning.
-Comment feed URLs named inside a feed are followed only on the blog's own hosts (the
-configured feeds' hosts and the post's guid/link hosts), never elsewhere.
+Comment feed URLs named inside a feed are followed only on the hosts of the configured
+`feed_url` / `comments_feed_url` (with or without `www.`), never on a host the feed names
+(SSRF: a feed could point its links at an internal address).
 
 What the platforms cannot give: Naver Blog has no comments anywhere (RSS or API), and
 Tistory's feed has posts only, so `naver` and `tistory` accounts read posts only.
@@ -49,7 +50,6 @@ from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord
 from connectors.blog_mapping import (
     comment_count,
     comment_feed_url,
-    entry_hosts,
     has_platform_id,
     owner_key,
     post_external_id,
@@ -116,6 +116,8 @@ class BlogConnector:
         self.site = site_key(self.feed_url)
         self.reads_comments = account.flavor not in ("naver", "tistory")
         self.configured_owners = account.owner_names
+        self.own_hosts = own_hosts(self.feed_url, self.comments_url)
+        """The only hosts a link named inside a feed may make us fetch from."""
 
     def pull(self, cursors: Mapping[str, JSONValue]) -> Iterator[Batch]:
         """Yield the posts batch, then the site-wide comments, then changed per-post feeds."""
@@ -138,7 +140,7 @@ class BlogConnector:
         posts, incomplete = _with_own_ids(
             to_post(e, site=self.site, source_url=source, fetched_at=now) for e in entries
         )
-        window, skipped = self._window(entries, posts, source)
+        window, skipped = self._window(entries, posts)
         yield Batch(
             POSTS,
             posts=posts,
@@ -149,7 +151,7 @@ class BlogConnector:
         return window
 
     def _window(
-        self, entries: Iterable[Entry], posts: tuple[PostRecord, ...], source: str
+        self, entries: Iterable[Entry], posts: tuple[PostRecord, ...]
     ) -> tuple[PostsWindow, tuple[str, ...]]:
         """Authors and per-post comment feeds; feeds on foreign hosts are never followed."""
         feeds: list[tuple[str, str, int | None]] = []
@@ -159,16 +161,12 @@ class BlogConnector:
             url = comment_feed_url(entry)
             if not url or post_external_id(entry, self.site) not in kept:
                 continue
-            if not _is_own_host(url, self._own_hosts(entry, source)):
+            if not _is_own_host(url, self.own_hosts):
                 skipped.append(f"not following comment feed on another host: {display_url(url)}")
                 continue
             feeds.append((post_external_id(entry, self.site), url, comment_count(entry)))
         authors = tuple(sorted({p.author_name for p in posts if p.author_name}))
         return PostsWindow(authors, tuple(feeds[:MAX_TRACKED_POSTS])), tuple(skipped)
-
-    def _own_hosts(self, entry: Entry, source: str) -> set[str]:
-        feeds = (self.feed_url, source, self.comments_url or "")
-        return entry_hosts(entry) | {h for url in feeds if (h := urlsplit(url).hostname)}
 
     def _pull_site_comments(self, url: str, value: JSONValue, owners: frozenset[str]) -> Batch:
         fetched = fetch_feed(self.http, FeedCursor.load(value, url))
@@ -287,7 +285,17 @@ def _shown(record: PostRecord | CommentRecord) -> str:
     return display_url(url) if url else record.external_id
 
 
-def _is_own_host(url: str, hosts: set[str]) -> bool:
+def own_hosts(*configured: str | None) -> frozenset[str]:
+    """The hosts of the configured URLs, each with and without `www.` (the same site).
+
+    A feed's own links (entry link, guid, `wfw:commentRss`) are data from the site and
+    may name any host, an internal address included: they never widen this set.
+    """
+    bare = {h.removeprefix("www.") for url in configured if url and (h := urlsplit(url).hostname)}
+    return frozenset(bare | {f"www.{h}" for h in bare})
+
+
+def _is_own_host(url: str, hosts: frozenset[str]) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and parts.hostname in hosts
 

@@ -350,12 +350,6 @@ def _parent_comment_id(entry: Entry) -> str | None:
     return ids[0] if ids else None
 
 
-def entry_hosts(entry: Entry) -> set[str]:
-    """The hosts an entry's own guid, link and FeedBurner original link point at."""
-    urls = (_text(entry.get(key)) for key in ("id", "link", "feedburner_origlink"))
-    return {host for url in urls if url and (host := urlsplit(url).hostname)}
-
-
 def owner_key(name: str) -> str:
     """How author names are compared to the blog owner's names (case and spacing ignored)."""
     return " ".join(name.split()).casefold()

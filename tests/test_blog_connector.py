@@ -228,6 +228,30 @@ def test_items_without_their_wordpress_id_are_skipped_not_stored_under_a_fallbac
     assert any("without its own id" in w for w in batches[1].warnings)
 
 
+def test_a_feed_naming_another_host_in_its_links_cannot_make_us_fetch_there(
+    server: FeedServer, http: HttpClient
+) -> None:
+    body = (Path(__file__).parent / "fixtures" / "blog" / "wp_posts.xml").read_bytes()
+    internal = server.base.replace("127.0.0.1", "localhost").encode()  # same server, other host
+    item = body.split(b"<item>")[2].replace(b"__BASE__", internal)  # link, guid and wfw:commentRss
+    server.serve("/feed/", body.replace(body.split(b"<item>")[2], item))
+    batches, _ = run(connector(server, http, comments_feed_url=None))
+    assert any("another host" in w and "localhost" in w for w in batches[0].warnings)
+    assert server.hits(POST_1190_FEED) == []
+    assert http.calls == 2  # posts + the one comment feed on the configured host
+
+
+@pytest.mark.parametrize("configured", ["http://www.{host}/feed/", "http://{host}/feed/"])
+def test_the_configured_host_with_or_without_www_counts_as_the_blog_s_own(
+    configured: str,
+) -> None:
+    account = BlogAccount(
+        platform="blog", name="b", flavor="wordpress", feed_url=configured.format(host="gu.example")
+    )
+    blog = BlogConnector(account, SyncContext(http=HttpClient(), clock=lambda: NOW))
+    assert blog.own_hosts == {"gu.example", "www.gu.example"}
+
+
 def test_naver_blogs_read_posts_only(server: FeedServer, http: HttpClient) -> None:
     server.serve_fixture("/feed/", "naver_posts.xml")
     batches, _ = run(connector(server, http, flavor="naver"))
