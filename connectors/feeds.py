@@ -6,7 +6,9 @@ handed to `feedparser.parse` wrapped in `io.BytesIO` (given plain bytes that hap
 be a file path, feedparser opens that file). Before parsing, this module:
 
 - rejects any feed whose prolog declares entities or references an external DTD
-  (billion laughs, XXE): only a bare `<!DOCTYPE name>` is accepted;
+  (billion laughs, XXE): only a bare `<!DOCTYPE name>` is accepted. This scan is
+  stricter than defusedxml (which this project does not use) and, unlike an expat-based
+  check, also covers the malformed feeds that feedparser reads with its loose parser;
 - transcodes Korean legacy encodings (EUC-KR and its superset CP949, however labelled)
   and UTF-16/32 to UTF-8, because feedparser turns CP949-only syllables in a feed
   labelled EUC-KR into windows-1252 mojibake;
