@@ -19,6 +19,12 @@ Cursors (JSON-safe, keyed by stream):
 configured URL is ignored. A 304 yields a batch with no records and no cursor change
 (unless it came after a permanent redirect, which is recorded).
 
+WordPress posts' comments (`comments_api`, default `auto`): by REST, every approved
+comment with its `parent` (`connectors.wp_rest`), where the site offers it; else (or
+with `feeds`) from the post's comment feed, which shows only the newest
+`posts_per_rss`. `auto` probes REST with the first post read in a run and falls back
+to the feeds for that run when the site has it switched off.
+
 Comments on older posts: the site-wide comments feed (latest comments on any post).
 Per-post comment feeds are read for posts in the window whose `slash:comments` (or Atom
 `thr:total`) differs from the count in `post_comments` (on the first run, those with
@@ -66,6 +72,7 @@ from connectors.feeds import (
     display_url,
     fetch_feed,
 )
+from connectors.wp_rest import RestUnavailable, comments_endpoint, read_post_comments
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +124,9 @@ class BlogConnector:
         self.reads_comments = account.flavor not in ("naver", "tistory")
         self.configured_owners = account.owner_names
         self.own_hosts = own_hosts(self.feed_url, self.comments_url)
+        rest = account.flavor == "wordpress" and account.comments_api != "feeds"
+        self.rest_endpoint = comments_endpoint(self.feed_url) if rest else None
+        """Where posts' comments are read by REST; None reads their comment feeds."""
         """The only hosts a link named inside a feed may make us fetch from."""
 
     def pull(self, cursors: Mapping[str, JSONValue]) -> Iterator[Batch]:
@@ -188,7 +198,7 @@ class BlogConnector:
         for post_id, url, count in window.comment_feeds:
             if not _needs_read(read, post_id, count):
                 continue
-            batch = self._read_post_feed(post_id, url, owners)
+            batch = self._read_post_comments(post_id, url, owners)
             unreadable = (count or 0) - (read.get(post_id) or 0) - len(batch.comments)
             if batch.comments and unreadable > 0:
                 batch = replace(
@@ -198,6 +208,22 @@ class BlogConnector:
             read[post_id] = count
             rows: list[JSONValue] = [[k, v] for k, v in list(read.items())[-MAX_TRACKED_POSTS:]]
             yield replace(batch, cursor_updates={POST_COMMENTS: {"read": rows}})
+
+    def _read_post_comments(self, post_id: str, url: str, owners: frozenset[str]) -> Batch:
+        """One post's comments: by REST when chosen and offered, else from its feed."""
+        if self.rest_endpoint is None or ":post:" not in post_id:
+            return self._read_post_feed(post_id, url, owners)
+        before = self.http.calls
+        try:
+            comments = read_post_comments(self.http, self.rest_endpoint, post_id, owners=owners)
+        except RestUnavailable as exc:
+            if self.account.comments_api == "rest":
+                raise FeedHttpError(f"{exc}: set comments_api to auto or feeds", 404) from None
+            log.info("%s; reading comment feeds instead", exc)
+            self.rest_endpoint = None  # for the rest of this run
+            batch = self._read_post_feed(post_id, url, owners)
+            return replace(batch, api_calls=self.http.calls - before)
+        return Batch(POST_COMMENTS, comments=comments, api_calls=self.http.calls - before)
 
     def _read_post_feed(self, post_id: str, url: str, owners: frozenset[str]) -> Batch:
         """One post's comment feed; a 4xx (comments closed, post gone) is only a warning."""

@@ -161,7 +161,7 @@ def fetch_feed(http: HttpClient, cursor: FeedCursor, *, conditional: bool = True
     if response.status == 304:
         kept = replace(cursor, url=moved_to) if moved_to else cursor
         return FeedFetch(kept, None, calls, warnings, moved=bool(moved_to))
-    _raise_for_status(response, cursor.url)
+    raise_for_status(response, cursor.url)
     parsed = parse_feed_bytes(response.content, response.header("Content-Type"), response.url)
     new_cursor = FeedCursor(
         url=moved_to or cursor.url,
@@ -293,7 +293,8 @@ def _plain_entry(entry: Any, namespaces: Mapping[str, str]) -> dict[str, Any]:
     return result
 
 
-def _raise_for_status(response: Response, url: str) -> None:
+def raise_for_status(response: Response, url: str) -> None:
+    """Raise the typed error for a non-2xx answer (see `fetch_feed`)."""
     status, shown = response.status, display_url(url)
     if 200 <= status < 300:
         return

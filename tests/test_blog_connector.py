@@ -58,6 +58,7 @@ def connector(server: FeedServer, http: HttpClient, **settings: Any) -> BlogConn
     }
     if settings.get("flavor", "wordpress") == "wordpress":
         values["comments_feed_url"] = f"{server.base}/comments/feed/"
+        values["comments_api"] = "feeds"  # this server has feeds only (REST: test_blog_rest_*)
     values.update(settings)
     return BlogConnector(BlogAccount(**values), SyncContext(http=http, clock=lambda: NOW))
 
