@@ -12,11 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import requests
 
 from aggregator.config import BlogAccount, parse_settings
 from aggregator.connector import FetchError, SyncContext
-from aggregator.http import HttpClient, HttpSettings
+from aggregator.http import HttpClient
 from aggregator.records import Batch, CommentKind, JSONValue
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV, render_config
@@ -27,11 +26,8 @@ REST_PATH = "/wordpress/news/wp-json/wp/v2/comments"
 
 
 @pytest.fixture
-def http() -> Any:
-    session = requests.Session()
-    session.trust_env = False
-    yield HttpClient(settings=HttpSettings(retries=0, connect_timeout=2), session=session)
-    session.close()
+def http(sandbox_client: HttpClient) -> HttpClient:
+    return sandbox_client
 
 
 def wordpress(sandbox: Sandbox, http: HttpClient, **changes: Any) -> BlogConnector:

@@ -15,12 +15,12 @@ import sqlalchemy as sa
 
 from aggregator.config import BlogAccount, parse_settings
 from aggregator.connector import RunStatus, SyncContext
-from aggregator.http import HttpSettings
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV, render_config
 from aggregator.store import Store
 from aggregator.sync import RunResult, SyncOptions, sync_account
 from connectors.blog import BlogConnector
+from tests.fixtures_sandbox import LOOPBACK_HTTP
 
 FEEDS = {
     "naver": ("naver-blog", "/naver/", "posts"),
@@ -39,7 +39,7 @@ def blog_account(sandbox: Sandbox, name: str) -> BlogAccount:
 
 
 def sync(store: Store, account: BlogAccount) -> RunResult:
-    options = SyncOptions(http=HttpSettings(retries=0, connect_timeout=2))
+    options = SyncOptions(http=LOOPBACK_HTTP)
     return sync_account(store, account, _factory, options)
 
 
