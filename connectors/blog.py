@@ -288,22 +288,29 @@ def _unique(records: Iterable[Record]) -> tuple[Record, ...]:
 
 
 def _with_own_ids(records: Iterable[Record]) -> tuple[tuple[Record, ...], tuple[str, ...]]:
-    """Unique records, without those lacking the platform's id in a feed that gives them.
+    """Unique records, without the damaged ones in a feed that gives platform ids.
 
     When other items of the same feed carry their platform id (`wp:`, `naver:`), an item
-    without one is damaged or incomplete: under a fallback key (`url:`, `hash:`) it
-    would be stored a second time beside its real row, so it is skipped with a warning.
+    with neither a platform id nor a guid of its own is damaged or cut short: under a
+    fallback key (`url:` from its link, `hash:`) it would be stored a second time beside
+    its real row, so it is skipped with a warning. Items with another guid (posts
+    imported from elsewhere keep theirs) are kept under it.
     """
     unique = _unique(records)
     if not any(has_platform_id(r.external_id) for r in unique):
         return unique, ()
-    kept = tuple(r for r in unique if has_platform_id(r.external_id))
+    kept = tuple(r for r in unique if _has_own_id(r))
     warnings = tuple(
         f"item without its own id skipped (would be stored twice): {_shown(r)}"
         for r in unique
-        if not has_platform_id(r.external_id)
+        if not _has_own_id(r)
     )
     return kept, warnings
+
+
+def _has_own_id(record: PostRecord | CommentRecord) -> bool:
+    guid = record.raw.get("id")
+    return has_platform_id(record.external_id) or (isinstance(guid, str) and bool(guid.strip()))
 
 
 def _shown(record: PostRecord | CommentRecord) -> str:

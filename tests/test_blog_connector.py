@@ -229,6 +229,19 @@ def test_items_without_their_wordpress_id_are_skipped_not_stored_under_a_fallbac
     assert any("without its own id" in w for w in batches[1].warnings)
 
 
+def test_an_imported_post_with_a_guid_of_its_own_is_kept_beside_wordpress_ids(
+    server: FeedServer, http: HttpClient
+) -> None:
+    posts = (Path(__file__).parent / "fixtures" / "blog" / "wp_posts.xml").read_bytes()
+    imported = b'<guid isPermaLink="false">tag:old-blog.example,2019:post-7</guid>'
+    server.serve(
+        "/feed/", posts.replace(b'<guid isPermaLink="false">__BASE__/?p=1190</guid>', imported)
+    )
+    batches, _ = run(connector(server, http, comments_feed_url=None, per_post_comment_feeds=False))
+    assert "tag:old-blog.example,2019:post-7" in [p.external_id for p in batches[0].posts]
+    assert batches[0].warnings == ()
+
+
 def test_a_feed_naming_another_host_in_its_links_cannot_make_us_fetch_there(
     server: FeedServer, http: HttpClient
 ) -> None:
