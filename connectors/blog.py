@@ -124,10 +124,10 @@ class BlogConnector:
         self.reads_comments = account.flavor not in ("naver", "tistory")
         self.configured_owners = account.owner_names
         self.own_hosts = own_hosts(self.feed_url, self.comments_url)
+        """The only hosts a link named inside a feed may make us fetch from."""
         rest = account.flavor == "wordpress" and account.comments_api != "feeds"
         self.rest_endpoint = comments_endpoint(self.feed_url) if rest else None
         """Where posts' comments are read by REST; None reads their comment feeds."""
-        """The only hosts a link named inside a feed may make us fetch from."""
 
     def pull(self, cursors: Mapping[str, JSONValue]) -> Iterator[Batch]:
         """Yield the posts batch, then the site-wide comments, then changed per-post feeds."""

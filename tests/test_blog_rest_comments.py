@@ -20,6 +20,7 @@ from aggregator.records import Batch, CommentKind, JSONValue
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV, render_config
 from connectors.blog import BlogConnector
+from connectors.wp_rest import comments_endpoint
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 REST_PATH = "/wordpress/news/wp-json/wp/v2/comments"
@@ -127,3 +128,19 @@ def test_comments_api_rest_is_refused_for_blogs_that_are_not_wordpress() -> None
             feed_url="https://rss.blog.naver.com/x.xml",
             comments_api="rest",
         )
+
+
+@pytest.mark.parametrize(
+    ("feed_url", "endpoint"),
+    [
+        ("https://gu.example/feed/", "https://gu.example/wp-json/wp/v2/comments"),
+        ("https://gu.example/feed/atom/", "https://gu.example/wp-json/wp/v2/comments"),
+        ("https://gu.example/news/feed", "https://gu.example/news/wp-json/wp/v2/comments"),
+        ("https://gu.example/?feed=rss2", "https://gu.example/wp-json/wp/v2/comments"),
+        ("https://gu.example/rss.xml", None),
+    ],
+)
+def test_the_rest_endpoint_is_the_configured_site_s_own(
+    feed_url: str, endpoint: str | None
+) -> None:
+    assert comments_endpoint(feed_url) == endpoint
