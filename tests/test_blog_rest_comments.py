@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from aggregator.config import BlogAccount, parse_settings
 from aggregator.connector import FetchError, SyncContext
@@ -19,8 +20,11 @@ from aggregator.http import HttpClient
 from aggregator.records import Batch, CommentKind, JSONValue
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV, render_config
+from aggregator.store import Store
+from aggregator.sync import SyncOptions, sync_account
 from connectors.blog import BlogConnector
 from connectors.wp_rest import comments_endpoint
+from tests.fixtures_sandbox import LOOPBACK_HTTP
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 REST_PATH = "/wordpress/news/wp-json/wp/v2/comments"
@@ -144,3 +148,22 @@ def test_the_rest_endpoint_is_the_configured_site_s_own(
     feed_url: str, endpoint: str | None
 ) -> None:
     assert comments_endpoint(feed_url) == endpoint
+
+
+def test_comments_first_read_from_feeds_then_by_rest_are_stored_once(
+    sandbox: Sandbox, store: Store
+) -> None:
+    settings = parse_settings(render_config(sandbox.url("/")), source="test", environ=SANDBOX_ENV)
+    account = settings.account("wordpress-news")
+    assert isinstance(account, BlogAccount)
+    options = SyncOptions(http=LOOPBACK_HTTP)
+    for api in ("feeds", "rest"):
+        changed = account.model_copy(update={"comments_api": api})
+        assert sync_account(store, changed, BlogConnector, options).status == "ok"
+        sandbox.advance(4 * 24 * 60)  # new comments: REST re-reads those posts in full
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT external_id, parent_external_id FROM comment"))
+        parents = dict(rows.all())
+    numbers = [external_id.rpartition(":comment:")[2] for external_id in parents]
+    assert len(numbers) == len(set(numbers)), "one row per WordPress comment"
+    assert all(p in parents for p in parents.values() if p), "replies point at stored comments"
