@@ -132,7 +132,10 @@ class BlogAccount(AccountBase):
     feed_url: HttpUrl
     comments_feed_url: HttpUrl | None = None
     per_post_comment_feeds: bool = True
-    """WordPress: also read each post's own comment feed (`wfw:commentRss`)."""
+    """WordPress: also read each post's own comments when its comment count changes."""
+    comments_api: Literal["auto", "rest", "feeds"] = "auto"
+    """WordPress: read a post's comments by REST (`/wp-json/wp/v2/comments`), by its comment
+    feed, or `auto`: REST where the site offers it, else the feed."""
     owner_names: tuple[str, ...] = ()
     """Author names the district's staff reply under (besides the posts' authors)."""
 
@@ -141,6 +144,10 @@ class BlogAccount(AccountBase):
         if self.comments_feed_url is not None and self.flavor in ("naver", "tistory"):
             raise ValueError(
                 f"comments_feed_url: {self.flavor} blogs have no comment feed; remove the key"
+            )
+        if self.comments_api == "rest" and self.flavor != "wordpress":
+            raise ValueError(
+                f"comments_api: rest is for WordPress blogs only (this one is {self.flavor})"
             )
         return self
 

@@ -15,14 +15,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+import urllib3
 from requests.structures import CaseInsensitiveDict
 
-from aggregator.connector import DeadlineExceeded, FetchError
+from aggregator.connector import DeadlineExceeded, FetchError, ParseError
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 CHUNK_BYTES = 64 * 1024
+INCOMPLETE = "incomplete body: the connection closed before the answer ended; nothing used"
+
+
+class IncompleteBody(ParseError):
+    """The connection closed before the whole body arrived: nothing of it may be used."""
 
 
 @dataclass(frozen=True)
@@ -137,14 +143,18 @@ class HttpClient:
             raise FetchError(f"{_redact_url(url)}: body of {declared} bytes exceeds cap of {cap}")
         chunks: list[bytes] = []
         size = 0
-        # read1 returns whatever has arrived, so a server dripping one byte at a time
-        # still lets us check the deadline (iter_content would block for a full chunk).
-        while chunk := raw.raw.read1(CHUNK_BYTES, decode_content=True):
-            size += len(chunk)
-            if size > cap:
-                raise FetchError(f"{_redact_url(url)}: body exceeds cap of {cap} bytes")
-            chunks.append(chunk)
-            self.check_deadline(url)
+        try:
+            # read1 returns whatever has arrived, so a server dripping one byte at a time
+            # still lets us check the deadline (iter_content would block for a full chunk).
+            while chunk := raw.raw.read1(CHUNK_BYTES, decode_content=True):
+                size += len(chunk)
+                if size > cap:
+                    raise FetchError(f"{_redact_url(url)}: body exceeds cap of {cap} bytes")
+                chunks.append(chunk)
+                self.check_deadline(url)
+        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.IncompleteRead) as exc:
+            raise IncompleteBody(f"{_redact_url(url)}: {INCOMPLETE}") from exc
+        _check_complete(raw, url)
         return b"".join(chunks)
 
     def check_deadline(self, url: str) -> None:
@@ -186,3 +196,13 @@ def _short_error(exc: Exception) -> str:
     if isinstance(exc, requests.ConnectionError):
         return "connection failed"
     return f"request failed ({type(exc).__name__})"
+
+
+def _check_complete(raw: requests.Response, url: str) -> None:
+    """Raise `IncompleteBody` when fewer bytes arrived than `Content-Length` announced."""
+    declared = raw.headers.get("Content-Length")
+    if raw.status_code in (204, 304) or raw.request.method == "HEAD":
+        return  # no body follows, whatever Content-Length says
+    received = raw.raw.tell()  # bytes off the wire, before any Content-Encoding is undone
+    if declared and declared.isdigit() and received < int(declared):
+        raise IncompleteBody(f"{_redact_url(url)}: {INCOMPLETE} ({received} of {declared} bytes)")

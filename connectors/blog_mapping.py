@@ -3,7 +3,8 @@
 Ids are derived from what the feed says about each item, never from where it was
 fetched, so they survive feed moves and are identical whichever feed an item came from:
 
-- Naver post: `naver:{blogId}:{logNo}` (from guid or link);
+- Naver post: `naver:{blogId}:{logNo}` (from guid, link or FeedBurner's original link,
+  on `blog.naver.com`, `m.blog.naver.com` or the older `{blogId}.blog.me`);
 - WordPress post: `wp:{host}{path}:post:{ID}` from the `?p={ID}` guid;
 - WordPress comment: `wp:{host}[{path}]:comment:{cid}` from the `...#comment-{cid}` guid
   (site-wide and per-post comment feeds, RSS2 or Atom, give the same id);
@@ -32,6 +33,9 @@ KST = timezone(timedelta(hours=9), "KST")
 """Dates without a zone (and the `KST` abbreviation feedparser reads as UTC) are Korean time."""
 
 NAVER_HOSTS = frozenset({"blog.naver.com", "m.blog.naver.com"})
+BLOG_ME = ".blog.me"
+"""Naver's older per-blog domain: `{blogId}.blog.me/{logNo}` = `blog.naver.com/{blogId}/{logNo}`."""
+PLATFORM_ID_PREFIXES = ("naver:", "wp:")
 TRACKING_PARAMS = frozenset({"fromrss", "trackingcode", "fbclid", "gclid"})
 _COMMENT_FRAGMENT = re.compile(r"^comment-(\d+)$")
 _ZONE = re.compile(
@@ -70,10 +74,13 @@ def naver_post_id(url: str | None) -> str | None:
     if not url:
         return None
     parts = urlsplit(url.strip())
-    if parts.netloc.lower() not in NAVER_HOSTS:
+    host = (parts.hostname or "").lower()
+    segments = [s for s in parts.path.split("/") if s]
+    if host.endswith(BLOG_ME) and len(segments) == 1 and segments[0].isdigit():
+        return f"naver:{host.removesuffix(BLOG_ME)}:{segments[0]}"  # {blogId}.blog.me/{logNo}
+    if host not in NAVER_HOSTS:
         return None
     query = dict(parse_qsl(parts.query))
-    segments = [s for s in parts.path.split("/") if s]
     if len(segments) == 2 and segments[1].isdigit():
         return f"naver:{segments[0]}:{segments[1]}"
     if query.get("blogId") and query.get("logNo", "").isdigit():
@@ -111,7 +118,8 @@ def url_id(url: str) -> str:
 def post_external_id(entry: Entry, site: str) -> str:
     """Stable id of a post entry: Naver logNo, else guid, else link, else a content hash."""
     guid, link = _text(entry.get("id")), _text(entry.get("link"))
-    naver = naver_post_id(guid) or naver_post_id(link)
+    origin = _text(entry.get("feedburner_origlink"))
+    naver = naver_post_id(guid) or naver_post_id(link) or naver_post_id(origin)
     if naver:
         return naver
     if guid:
@@ -119,6 +127,11 @@ def post_external_id(entry: Entry, site: str) -> str:
     if link:
         return url_id(link)
     return f"hash:{site}:{_fallback_hash(entry)}"
+
+
+def has_platform_id(external_id: str) -> bool:
+    """True for ids the platform itself gave (`naver:`, `wp:`), not fallbacks from URLs."""
+    return external_id.startswith(PLATFORM_ID_PREFIXES)
 
 
 def wp_comment_ref(url: str | None) -> tuple[str, str] | None:
@@ -230,7 +243,6 @@ def to_post(entry: Entry, *, site: str, source_url: str | None, fetched_at: date
     """Map one posts-feed entry to a `PostRecord` (created_at falls back to `fetched_at`)."""
     link = _text(entry.get("feedburner_origlink")) or _text(entry.get("link"))
     external_id = post_external_id(entry, site)
-    naver = external_id.split(":")[1] if external_id.startswith("naver:") else None
     return PostRecord(
         platform=Platform.BLOG,
         external_id=external_id,
@@ -239,7 +251,7 @@ def to_post(entry: Entry, *, site: str, source_url: str | None, fetched_at: date
         title=_detail_text(entry.get("title"), entry.get("title_detail")) or None,
         text=_body(entry),
         url=strip_tracking(link) if link else None,
-        author_id=naver,
+        author_id=_author_id(entry, external_id),
         author_name=_text(entry.get("author")) or None,
         comment_count=comment_count(entry),
         raw=dict(entry),
@@ -279,6 +291,15 @@ def to_comment(
         raw=dict(entry),
         source_url=source_url,
     )
+
+
+def _author_id(entry: Entry, external_id: str) -> str | None:
+    """Naver: the blog id (`<author>` is the blogId); else an Atom author `<uri>` if any."""
+    if external_id.startswith("naver:"):
+        return external_id.split(":")[1]
+    detail = entry.get("author_detail")
+    href = _text(detail.get("href")) if isinstance(detail, Mapping) else ""
+    return href or None
 
 
 def comment_count(entry: Entry) -> int | None:
@@ -327,12 +348,6 @@ def _parent_comment_id(entry: Entry) -> str | None:
         return None
     ids = wp_comment_ref(_text(reply_to.get("ref"))) or wp_comment_ref(_text(reply_to.get("href")))
     return ids[0] if ids else None
-
-
-def entry_hosts(entry: Entry) -> set[str]:
-    """The hosts an entry's own guid, link and FeedBurner original link point at."""
-    urls = (_text(entry.get(key)) for key in ("id", "link", "feedburner_origlink"))
-    return {host for url in urls if url and (host := urlsplit(url).hostname)}
 
 
 def owner_key(name: str) -> str:

@@ -6,12 +6,14 @@ handed to `feedparser.parse` wrapped in `io.BytesIO` (given plain bytes that hap
 be a file path, feedparser opens that file). Before parsing, this module:
 
 - rejects any feed whose prolog declares entities or references an external DTD
-  (billion laughs, XXE): only a bare `<!DOCTYPE name>` is accepted;
+  (billion laughs, XXE): only a bare `<!DOCTYPE name>` is accepted. This scan is
+  stricter than defusedxml (which this project does not use) and, unlike an expat-based
+  check, also covers the malformed feeds that feedparser reads with its loose parser;
 - transcodes Korean legacy encodings (EUC-KR and its superset CP949, however labelled)
   and UTF-16/32 to UTF-8, because feedparser turns CP949-only syllables in a feed
   labelled EUC-KR into windows-1252 mojibake;
 - strips whitespace before the XML declaration (a common WordPress theme bug that
-  would make feedparser fall back to its loose parser), with a warning.
+  would make feedparser fall back to its loose parser), silently: staff cannot fix it.
 
 After parsing, `bozo` is a warning when entries were read, and a `ParseError` when the
 document yielded nothing usable. Entries are returned as plain JSON-safe dicts
@@ -159,7 +161,7 @@ def fetch_feed(http: HttpClient, cursor: FeedCursor, *, conditional: bool = True
     if response.status == 304:
         kept = replace(cursor, url=moved_to) if moved_to else cursor
         return FeedFetch(kept, None, calls, warnings, moved=bool(moved_to))
-    _raise_for_status(response, cursor.url)
+    raise_for_status(response, cursor.url)
     parsed = parse_feed_bytes(response.content, response.header("Content-Type"), response.url)
     new_cursor = FeedCursor(
         url=moved_to or cursor.url,
@@ -183,43 +185,39 @@ def parse_feed_bytes(content: bytes, content_type: str | None, base_url: str | N
     """
     if not content.strip():
         raise ParseError("feed body is empty")
-    data, content_type, warnings = normalise_encoding(content, content_type)
-    data, stripped = _strip_leading_whitespace(data)
-    if stripped:
-        warnings.append("feed has whitespace before its XML declaration (ignored)")
+    data, content_type = normalise_encoding(content, content_type)
+    data = _strip_leading_whitespace(data)
     check_prolog(data)
     headers = {"content-type": content_type or "application/xml"}
     if base_url:
         headers["content-location"] = base_url
     result = feedparser.parse(io.BytesIO(data), response_headers=headers)
-    return _checked(result, warnings)
+    return _checked(result)
 
 
-def normalise_encoding(
-    content: bytes, content_type: str | None
-) -> tuple[bytes, str | None, list[str]]:
-    """Transcode UTF-16/32, EBCDIC and Korean legacy encodings to UTF-8.
+def normalise_encoding(content: bytes, content_type: str | None) -> tuple[bytes, str | None]:
+    """Transcode UTF-16/32, EBCDIC and Korean legacy encodings to UTF-8; check UTF-8.
 
     A feed labelled EUC-KR (or any CP949 alias) by its `Content-Type` charset or XML
     declaration is decoded as CP949 (a superset), unless the bytes are valid UTF-8.
-    Other feeds are returned unchanged for feedparser's own detection.
+    A feed labelled UTF-8 (or not labelled at all) must be valid UTF-8. Other feeds are
+    returned unchanged for feedparser's own detection.
 
     Returns:
-        The (possibly new) bytes, `Content-Type` and a list of warnings.
+        The (possibly new) bytes and `Content-Type`.
+
+    Raises:
+        ParseError: the bytes are not valid in the feed's encoding (a cut or damaged
+            body): refused rather than decoded into mojibake or replacement characters.
     """
     source = _source_encoding(content, content_type)
     if source is None:
-        return content, content_type, []
-    warnings: list[str] = []
-    try:
-        text = content.decode(source)
-    except UnicodeDecodeError:
-        text = content.decode(source, errors="replace")
-        bad = text.count("\ufffd")
-        warnings.append(f"feed is not valid {source}: {bad} undecodable characters replaced")
+        _check_utf8(content, content_type)
+        return content, content_type
+    text = _decoded(content, source)
     text = _TEXT_DECL_ENCODING.sub(r'\1"utf-8"', text.lstrip("\ufeff"), count=1)
     log.debug("transcoded feed from %s to utf-8", source)
-    return text.encode("utf-8"), _with_utf8_charset(content_type), warnings
+    return text.encode("utf-8"), _with_utf8_charset(content_type)
 
 
 def check_prolog(data: bytes) -> None:
@@ -265,21 +263,22 @@ def to_plain(value: Any) -> JSONValue:
     return str(value)
 
 
-def _checked(result: Any, warnings: list[str]) -> ParsedFeed:
+def _checked(result: Any) -> ParsedFeed:
     namespaces = dict(result.get("namespaces") or {})
     entries = tuple(_plain_entry(entry, namespaces) for entry in result.get("entries", []))
     version = str(result.get("version") or "")
+    warnings: tuple[str, ...] = ()
     if result.get("bozo"):
         exc = result.get("bozo_exception")
         problem = f"{type(exc).__name__}: {exc}"
         soft = isinstance(exc, _SOFT_BOZO) and bool(version)
         if not entries and not soft:
             raise ParseError(f"feed is not well-formed and has no readable entries ({problem})")
-        warnings.append(f"feed is not well-formed; kept {len(entries)} entries ({problem})")
+        warnings = (f"feed is not well-formed; kept {len(entries)} entries ({problem})",)
     elif not version and not entries:
         raise ParseError("body is not an RSS or Atom feed")
     feed = to_plain(result.get("feed", {}))
-    return ParsedFeed(feed if isinstance(feed, dict) else {}, entries, version, tuple(warnings))
+    return ParsedFeed(feed if isinstance(feed, dict) else {}, entries, version, warnings)
 
 
 def _plain_entry(entry: Any, namespaces: Mapping[str, str]) -> dict[str, Any]:
@@ -294,7 +293,8 @@ def _plain_entry(entry: Any, namespaces: Mapping[str, str]) -> dict[str, Any]:
     return result
 
 
-def _raise_for_status(response: Response, url: str) -> None:
+def raise_for_status(response: Response, url: str) -> None:
+    """Raise the typed error for a non-2xx answer (see `fetch_feed`)."""
     status, shown = response.status, display_url(url)
     if 200 <= status < 300:
         return
@@ -330,6 +330,27 @@ def _source_encoding(content: bytes, content_type: str | None) -> str | None:
     return "utf-8-sig"
 
 
+def _decoded(content: bytes, encoding: str) -> str:
+    try:
+        return content.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ParseError(_undecodable(encoding, exc)) from None
+
+
+def _check_utf8(content: bytes, content_type: str | None) -> None:
+    label = _charset(content_type) or _xml_declared_encoding(content) or "utf-8"
+    if label.replace("_", "-") in ("utf-8", "utf8"):
+        _decoded(content, "utf-8")
+
+
+def _undecodable(encoding: str, exc: UnicodeDecodeError) -> str:
+    shown = "UTF-8" if encoding.startswith("utf-8") else encoding
+    return (
+        f"feed is not valid {shown} (bad bytes at offset {exc.start}; a cut or damaged "
+        "body): refused, nothing stored"
+    )
+
+
 def _charset(content_type: str | None) -> str | None:
     for param in (content_type or "").split(";")[1:]:
         name, _, value = param.partition("=")
@@ -348,11 +369,10 @@ def _with_utf8_charset(content_type: str | None) -> str:
     return f"{media}; charset=utf-8"
 
 
-def _strip_leading_whitespace(data: bytes) -> tuple[bytes, bool]:
+def _strip_leading_whitespace(data: bytes) -> bytes:
+    """Drop whitespace before the XML declaration (a common WordPress theme/plugin bug)."""
     stripped = data.lstrip(b" \t\r\n")
-    if len(stripped) < len(data) and stripped.startswith(b"<?xml"):
-        return stripped, True
-    return data, False
+    return stripped if stripped.startswith(b"<?xml") else data
 
 
 def _check_declaration(data: bytes, lt: int) -> int:

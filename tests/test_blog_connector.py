@@ -58,6 +58,7 @@ def connector(server: FeedServer, http: HttpClient, **settings: Any) -> BlogConn
     }
     if settings.get("flavor", "wordpress") == "wordpress":
         values["comments_feed_url"] = f"{server.base}/comments/feed/"
+        values["comments_api"] = "feeds"  # this server has feeds only (REST: test_blog_rest_*)
     values.update(settings)
     return BlogConnector(BlogAccount(**values), SyncContext(http=http, clock=lambda: NOW))
 
@@ -207,6 +208,64 @@ def test_comment_feed_on_another_host_is_never_fetched(
     assert http.calls == 2  # posts + the one same-host comment feed
 
 
+def test_items_without_their_wordpress_id_are_skipped_not_stored_under_a_fallback_key(
+    server: FeedServer, http: HttpClient
+) -> None:
+    posts = (Path(__file__).parent / "fixtures" / "blog" / "wp_posts.xml").read_bytes()
+    comments = (Path(__file__).parent / "fixtures" / "blog" / "wp_comments.xml").read_bytes()
+    server.serve("/feed/", posts.replace(b'<guid isPermaLink="false">__BASE__/?p=1190</guid>', b""))
+    server.serve(
+        "/comments/feed/",
+        comments.replace(b"<link>__BASE__/2026/03/03/townhall/#comment-57</link>", b"").replace(
+            b'<guid isPermaLink="false">__BASE__/?p=1201#comment-57</guid>', b""
+        ),
+    )
+    batches, _ = run(connector(server, http, per_post_comment_feeds=False))
+    ids = [p.external_id for b in batches for p in b.posts] + comment_ids(batches)
+    assert not [i for i in ids if not i.startswith("wp:")]
+    assert wp_id(server, "post", 1201) in ids
+    assert wp_id(server, "comment", 58) in ids
+    assert any("without its own id" in w for w in batches[0].warnings)
+    assert any("without its own id" in w for w in batches[1].warnings)
+
+
+def test_an_imported_post_with_a_guid_of_its_own_is_kept_beside_wordpress_ids(
+    server: FeedServer, http: HttpClient
+) -> None:
+    posts = (Path(__file__).parent / "fixtures" / "blog" / "wp_posts.xml").read_bytes()
+    imported = b'<guid isPermaLink="false">tag:old-blog.example,2019:post-7</guid>'
+    server.serve(
+        "/feed/", posts.replace(b'<guid isPermaLink="false">__BASE__/?p=1190</guid>', imported)
+    )
+    batches, _ = run(connector(server, http, comments_feed_url=None, per_post_comment_feeds=False))
+    assert "tag:old-blog.example,2019:post-7" in [p.external_id for p in batches[0].posts]
+    assert batches[0].warnings == ()
+
+
+def test_a_feed_naming_another_host_in_its_links_cannot_make_us_fetch_there(
+    server: FeedServer, http: HttpClient
+) -> None:
+    body = (Path(__file__).parent / "fixtures" / "blog" / "wp_posts.xml").read_bytes()
+    internal = server.base.replace("127.0.0.1", "localhost").encode()  # same server, other host
+    item = body.split(b"<item>")[2].replace(b"__BASE__", internal)  # link, guid and wfw:commentRss
+    server.serve("/feed/", body.replace(body.split(b"<item>")[2], item))
+    batches, _ = run(connector(server, http, comments_feed_url=None))
+    assert any("another host" in w and "localhost" in w for w in batches[0].warnings)
+    assert server.hits(POST_1190_FEED) == []
+    assert http.calls == 2  # posts + the one comment feed on the configured host
+
+
+@pytest.mark.parametrize("configured", ["http://www.{host}/feed/", "http://{host}/feed/"])
+def test_the_configured_host_with_or_without_www_counts_as_the_blog_s_own(
+    configured: str,
+) -> None:
+    account = BlogAccount(
+        platform="blog", name="b", flavor="wordpress", feed_url=configured.format(host="gu.example")
+    )
+    blog = BlogConnector(account, SyncContext(http=HttpClient(), clock=lambda: NOW))
+    assert blog.own_hosts == {"gu.example", "www.gu.example"}
+
+
 def test_naver_blogs_read_posts_only(server: FeedServer, http: HttpClient) -> None:
     server.serve_fixture("/feed/", "naver_posts.xml")
     batches, _ = run(connector(server, http, flavor="naver"))
@@ -252,6 +311,37 @@ def test_euc_kr_feeds_decode_correctly(
         "주민센터 운영 시간 변경 안내",
         "똠방각하 햏 뷁 믜 쌰 이야기",
     )
+    assert batches[0].warnings == ()
+
+
+def test_utf8_feed_with_a_broken_character_is_a_parse_error_not_mojibake(
+    server: FeedServer, http: HttpClient
+) -> None:
+    body = (Path(__file__).parent / "fixtures" / "blog" / "naver_posts.xml").read_bytes()
+    title = "구청장과의 대화".encode()
+    server.serve("/feed/", body.replace(title, title[:-1]))  # half of the last syllable
+    with pytest.raises(ParseError, match="not valid UTF-8") as caught:
+        run(connector(server, http, flavor="naver"))
+    assert caught.value.status == "parse_error"
+
+
+def test_euc_kr_feed_with_undecodable_bytes_is_a_parse_error_not_replacement_characters(
+    server: FeedServer, http: HttpClient
+) -> None:
+    body = (Path(__file__).parent / "fixtures" / "blog" / "euc_kr_feed.xml").read_bytes()
+    title = "주민센터".encode("cp949")
+    server.serve("/feed/", body.replace(title, title[:-1]), content_type="text/xml")
+    with pytest.raises(ParseError, match="not valid cp949"):
+        run(connector(server, http, flavor="tistory"))
+
+
+def test_whitespace_before_the_xml_declaration_is_tolerated_without_a_warning(
+    server: FeedServer, http: HttpClient
+) -> None:
+    body = (Path(__file__).parent / "fixtures" / "blog" / "wp_posts.xml").read_bytes()
+    server.serve("/feed/", b"\n\n  \t\r\n" + body)
+    batches, _ = run(connector(server, http, comments_feed_url=None, per_post_comment_feeds=False))
+    assert len(batches[0].posts) == 3
     assert batches[0].warnings == ()
 
 

@@ -110,10 +110,10 @@ def test_techcrunch_posts_use_wordpress_ids_counts_and_original_links() -> None:
     "name", ["wordpress_techcrunch_posts_feed.xml", "wordpress_tenderlovemaking_posts_feed.xml"]
 )
 @needs_samples
-def test_real_wordpress_feeds_with_leading_blank_line_parse_with_a_warning(name: str) -> None:
+def test_real_wordpress_feeds_with_leading_blank_line_parse_silently(name: str) -> None:
     feed = parse(SAMPLES / name)
     assert feed.entries
-    assert any("whitespace before its XML declaration" in w for w in feed.warnings)
+    assert feed.warnings == ()
 
 
 @needs_samples
@@ -289,6 +289,42 @@ def test_html_is_reduced_to_plain_text() -> None:
     assert post.external_id == "naver:gu_office_test:224000000077"
 
 
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"link": "https://gu_office_test.blog.me/224000000010"},
+        {"id": "http://gu_office_test.blog.me/224000000010", "link": "http://x.example/a"},
+        {
+            "id": "https://feedproxy.google.com/~r/gu_office_test/~3/aB1/224000000010",
+            "link": "https://feedproxy.google.com/~r/gu_office_test/~3/aB1/224000000010",
+            "feedburner_origlink": "https://gu_office_test.blog.me/224000000010?fromRss=true",
+        },
+    ],
+    ids=["blog-me-link", "blog-me-guid", "feedburner-relay"],
+)
+def test_naver_posts_on_the_blog_me_domain_get_the_same_id_as_blog_naver_com(
+    entry: dict[str, str],
+) -> None:
+    entry = {"title": "구청 소식", **entry}
+    post = to_post(entry, site=SITE, source_url=None, fetched_at=FETCHED_AT)
+    assert post.external_id == "naver:gu_office_test:224000000010"
+    assert post.author_id == "gu_office_test"
+
+
+def test_author_id_is_taken_from_the_feed_where_it_gives_one() -> None:
+    entry = {
+        "id": "https://news.sample-gu.example/?p=7",
+        "author": "홍보담당관",
+        "author_detail": {
+            "name": "홍보담당관",
+            "href": "https://news.sample-gu.example/author/pr/",
+        },
+    }
+    post = to_post(entry, site=SITE, source_url=None, fetched_at=FETCHED_AT)
+    assert post.author_id == "https://news.sample-gu.example/author/pr/"
+    assert post.author_name == "홍보담당관"
+
+
 def test_html_to_text_drops_scripts_and_decodes_entities() -> None:
     html = "<p>a&amp;b</p><script>var x = '<p>';</script><ul><li>하나</li><li>둘</li></ul>"
     assert html_to_text(html) == "a&b\n하나\n둘"
@@ -311,11 +347,10 @@ def test_entity_declarations_are_found_in_wide_encodings_too(encoding: str) -> N
         parse_feed_bytes(data, "application/xml", None)
 
 
-def test_undecodable_bytes_in_a_korean_feed_are_replaced_with_a_warning() -> None:
+def test_undecodable_bytes_in_a_korean_feed_are_refused_not_replaced() -> None:
     data = (FIXTURES / "euc_kr_feed.xml").read_bytes().replace(b"</title>", b"\xff</title>", 2)
-    feed = parse_feed_bytes(data, "application/rss+xml; charset=euc-kr", None)
-    assert feed.entries[0]["title"] == "주민센터 운영 시간 변경 안내\ufffd"
-    assert any("undecodable" in w for w in feed.warnings)
+    with pytest.raises(ParseError, match="not valid cp949"):
+        parse_feed_bytes(data, "application/rss+xml; charset=euc-kr", None)
 
 
 def test_doctype_hidden_behind_a_comment_is_still_found() -> None:

@@ -201,12 +201,24 @@ def test_comments_beyond_the_wordpress_feed_window_are_reported_not_hidden(
     make_sandbox: SandboxFactory, tmp_path: Path, sqlite_url: str
 ) -> None:
     sandbox = make_sandbox(comments=2000)
+    sandbox.wordpress_rest.enabled = False  # a site with its REST API off: feeds only
     config = prepared(sandbox, tmp_path, sqlite_url)
     result = runner.invoke(app, ["sync", "--config", str(config), "-a", "wordpress-news", "--json"])
     assert result.exit_code == 0, result.output
     entry = by_account(json.loads(result.stdout))["wordpress-news"]
     assert entry["status"] == "ok_with_warnings"
     assert any("cannot be read from feeds" in w for w in entry["warnings"])
+
+
+def test_wordpress_rest_reads_the_comments_beyond_the_feed_window(
+    make_sandbox: SandboxFactory, tmp_path: Path, sqlite_url: str
+) -> None:
+    sandbox = make_sandbox(comments=2000)
+    config = prepared(sandbox, tmp_path, sqlite_url)
+    result = runner.invoke(app, ["sync", "--config", str(config), "-a", "wordpress-news", "--json"])
+    assert result.exit_code == 0, result.output
+    entry = by_account(json.loads(result.stdout))["wordpress-news"]
+    assert entry["status"] == "ok", entry["warnings"]
 
 
 def test_demo_replays_days_of_syncs_into_its_own_database(

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+import requests
+import requests.adapters
 
 from aggregator.connector import DeadlineExceeded, FetchError
-from aggregator.http import HttpClient, HttpSettings
+from aggregator.http import HttpClient, HttpSettings, IncompleteBody
 from aggregator.sandbox import Sandbox
 
 FEED = "/naver/hanbit_gu.xml"
@@ -88,3 +92,31 @@ def test_the_query_string_never_reaches_error_messages(client: HttpClient) -> No
     with pytest.raises(FetchError) as info:
         client.get("http://127.0.0.1:9/feed?access_token=SECRET")
     assert "SECRET" not in str(info.value)
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_cut_off_mid_way_is_an_incomplete_body_parse_error(
+    sandbox: Sandbox, client: HttpClient, chunked: bool
+) -> None:
+    sandbox.faults.add("cut", FEED, declare_length=not chunked)
+    with pytest.raises(IncompleteBody, match="incomplete body") as caught:
+        client.get(sandbox.url(FEED))
+    assert caught.value.status == "parse_error"
+
+
+class _LaxAdapter(requests.adapters.HTTPAdapter):
+    """urllib3 as 1.x behaves: a short body after Content-Length raises nothing itself."""
+
+    def get_connection_with_tls_context(self, *args: Any, **kwargs: Any) -> Any:
+        pool = super().get_connection_with_tls_context(*args, **kwargs)
+        pool.urlopen = functools.partial(pool.urlopen, enforce_content_length=False)
+        return pool
+
+
+def test_fewer_bytes_than_content_length_is_caught_without_urllib3_s_check(
+    sandbox: Sandbox, client: HttpClient
+) -> None:
+    client.session.mount("http://", _LaxAdapter())
+    sandbox.faults.add("cut", FEED)
+    with pytest.raises(IncompleteBody, match=r"incomplete body.*\(\d+ of \d+ bytes\)"):
+        client.get(sandbox.url(FEED))

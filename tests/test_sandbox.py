@@ -499,3 +499,69 @@ def test_write_config_gives_valid_settings_for_this_sandbox(
 def test_write_config_takes_a_database_url(sandbox: Sandbox, tmp_path: Path) -> None:
     path = sandbox.write_config(tmp_path / "c.yaml", database_url="sqlite:///x.db")
     assert load_settings(path, environ=SANDBOX_ENV).database.url == "sqlite:///x.db"
+
+
+@pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "chunked"])
+def test_cut_fault_announces_the_whole_body_and_sends_half(
+    sandbox: Sandbox, sandbox_http: requests.Session, declare_length: bool
+) -> None:
+    full = sandbox_http.get(sandbox.url(NAVER)).content
+    sandbox.faults.add("cut", NAVER, declare_length=declare_length, times=1)
+    with sandbox_http.get(sandbox.url(NAVER), stream=True) as response:
+        framing = response.headers.get("Content-Length") or response.headers["Transfer-Encoding"]
+        assert framing in (str(len(full)), "chunked")
+        with pytest.raises(requests.exceptions.ChunkedEncodingError):
+            response.content  # noqa: B018 - reading is what fails
+
+
+def test_wordpress_rest_lists_a_posts_comments_in_pages_with_wp_headers(
+    sandbox: Sandbox, sandbox_http: requests.Session
+) -> None:
+    post = commented_post(sandbox)
+    wp_id = site(sandbox).wp_id(post)
+    url = sandbox.url(f"{WP}/wp-json/wp/v2/comments")
+    first = sandbox_http.get(url, params={"post": wp_id, "per_page": 1, "order": "asc"})
+    total = sandbox.data.comment_count(post.id, sandbox.now())
+    assert first.headers["Content-Type"] == "application/json; charset=UTF-8"
+    assert (first.headers["X-WP-Total"], first.headers["X-WP-TotalPages"]) == (str(total),) * 2
+    assert 'rel="next"' in first.headers["Link"]
+    assert "page=2" in first.headers["Link"]
+    oldest = sandbox.data.comments(post.id)[0]
+    [comment] = first.json()
+    assert comment["id"] == oldest.number
+    assert comment["post"] == wp_id
+    assert comment["date_gmt"] == oldest.created_at.strftime("%Y-%m-%dT%H:%M:%S")
+    assert comment["link"].endswith(f"#comment-{oldest.number}")
+    assert comment["content"]["rendered"].startswith("<p>")
+    last = sandbox_http.get(url, params={"post": wp_id, "per_page": 1, "page": total})
+    assert 'rel="prev"' in last.headers["Link"]
+    assert "next" not in last.headers["Link"]
+    beyond = sandbox_http.get(url, params={"post": wp_id, "per_page": 1, "page": total + 1})
+    assert beyond.json()["code"] == "rest_comment_invalid_page_number"
+
+
+def test_wordpress_rest_parent_is_the_threading_of_the_atom_feed(
+    sandbox: Sandbox, sandbox_http: requests.Session
+) -> None:
+    replies = [
+        c
+        for p in sandbox.data.posts("wordpress", sandbox.now())
+        for c in sandbox.data.comments(p.id, sandbox.now())
+        if c.parent_id
+    ]
+    reply = replies[0]
+    post_id = site(sandbox).wp_id(sandbox.data.post(reply.post_id))
+    listed = sandbox_http.get(
+        sandbox.url(f"{WP}/wp-json/wp/v2/comments"), params={"post": post_id, "per_page": 100}
+    ).json()
+    by_id = {c["id"]: c for c in listed}
+    assert by_id[reply.number]["parent"] == sandbox.data.comment(reply.parent_id).number
+
+
+def test_wordpress_rest_switched_off_answers_rest_no_route(
+    sandbox: Sandbox, sandbox_http: requests.Session
+) -> None:
+    sandbox.wordpress_rest.enabled = False
+    response = sandbox_http.get(sandbox.url(f"{WP}/wp-json/wp/v2/comments"))
+    assert response.status_code == 404
+    assert response.json()["code"] == "rest_no_route"

@@ -84,7 +84,10 @@ class Sandbox:
         self.faults = FaultSet()
         self.requests = RequestLog()
         self.router = Router()
-        blog.register(self.router, self.data, self.clock.now, wordpress_per_post_limit)
+        self.wordpress_rest = blog.register(
+            self.router, self.data, self.clock.now, wordpress_per_post_limit
+        )
+        """Set `sandbox.wordpress_rest.enabled = False` for a site with its REST API off."""
         self.pinterest = pinterest.register(self.router, self.data, self.clock.now)
         self.graph = graph.register(self.router, self.data, self.clock.now)
         self.x = twitter.register(self.router, self.data, self.clock.now)

@@ -5,6 +5,7 @@ URL layout (relative to the sandbox base URL):
     GET /naver/{blogId}.xml                 Naver Blog RSS: latest 50 posts, no comments
     GET /tistory/{blog}/rss                 Tistory RSS in EUC-KR (CP949 bytes), posts only
     GET /wordpress/{site}/...               WordPress feeds, see `wordpress.py`
+    GET /wordpress/{site}/wp-json/wp/v2/comments   WordPress REST comments, `wordpress_rest.py`
 
 Links inside the feeds are the real-looking public addresses staff would open
 (`https://blog.naver.com/{blogId}/{logNo}`, `https://{blog}.tistory.com/{n}`); only the
@@ -23,6 +24,7 @@ from aggregator.sandbox.feeds import cdata, esc, feed_response, html_paragraphs,
 from aggregator.sandbox.models import SandboxAccount, SandboxPost
 from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse, text_response
 from aggregator.sandbox.wordpress import WordPressFeeds
+from aggregator.sandbox.wordpress_rest import WordPressRest
 
 NAVER_ITEMS = 50
 NAVER_EXCERPT_CHARS = 100
@@ -38,12 +40,15 @@ def register(
     data: DataSet,
     now: Callable[[], datetime],
     wordpress_per_post_limit: int | None = None,
-) -> None:
-    """Add the Naver, Tistory and WordPress feed routes to `router`."""
+) -> WordPressRest:
+    """Add the Naver, Tistory and WordPress routes; return the WordPress REST switch."""
     blogs = BlogFeeds(data, now)
     router.add("GET", r"/naver/(?P<blog>[A-Za-z0-9_-]+)\.xml", blogs.naver)
     router.add("GET", r"/tistory/(?P<blog>[A-Za-z0-9_-]+)/rss", blogs.tistory)
     WordPressFeeds(data, now, wordpress_per_post_limit).register(router)
+    rest = WordPressRest(data, now)
+    rest.register(router)
+    return rest
 
 
 def naver_log_no(post: SandboxPost) -> int:

@@ -15,6 +15,9 @@ Kinds:
     oversized     pad the body to `size` bytes (an XML comment after the root element);
                   `declare_length=False` omits Content-Length (read until close)
     content_type  replace the Content-Type with `content_type`, or drop it when None
+    cut           announce the whole body (its Content-Length, or chunked encoding when
+                  `declare_length=False`), send only its first half, then close the
+                  connection (a server or proxy dying mid-answer)
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class FaultKind(StrEnum):
     MALFORMED = "malformed"
     OVERSIZED = "oversized"
     CONTENT_TYPE = "content_type"
+    CUT = "cut"
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,11 @@ def corrupt(body: bytes, mode: str) -> bytes:
     if mode == "garbage":
         return GARBAGE
     return MAINTENANCE_PAGE
+
+
+def cut_point(body: bytes) -> int:
+    """How many bytes of `body` a `cut` fault sends before closing (half, at least one)."""
+    return max(1, len(body) // 2)
 
 
 def pad(body: bytes, size: int) -> bytes:

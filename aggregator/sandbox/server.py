@@ -349,10 +349,14 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> None:
         oversized = fired.get(FaultKind.OVERSIZED)
         declare = oversized is None or oversized.declare_length
+        cut = fired.get(FaultKind.CUT)
+        chunked = cut is not None and not cut.declare_length
         self.send_response(response.status, HTTPStatus(response.status).phrase)
         for name, value in response.headers.items():
             self.send_header(name, value)
-        if response.status != 304 and declare:
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        elif response.status != 304 and declare:
             self.send_header("Content-Length", str(len(response.body)))
         if not declare:
             self.send_header("Connection", "close")
@@ -360,11 +364,23 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if request.method == "HEAD" or response.status == 304:
             return
+        if cut is not None:
+            self._write_cut(response.body, chunked)
+            return
         drip = fired.get(FaultKind.DRIP)
         if drip is not None:
             self._write(response.body, drip.chunk, drip.seconds)
         else:
             self._write(response.body, WRITE_CHUNK, 0.0)
+
+    def _write_cut(self, body: bytes, chunked: bool) -> None:
+        """Send the first half of `body` (one unterminated chunk when chunked), then close."""
+        part = body[: fault_mod.cut_point(body)]
+        if chunked:
+            part = b"%x\r\n%s\r\n" % (len(part), part)
+        self.wfile.write(part)
+        self.wfile.flush()
+        self.close_connection = True
 
     def _write(self, body: bytes, size: int, pause: float) -> None:
         """Write `body` in pieces of `size`, pausing between them; stop when the sandbox does."""
