@@ -22,6 +22,11 @@ page of the stream is stored, so a run that stops early re-reads that stream nex
                    posts up to `roots_until`; newer posts are searched from their own id.
 A no-change sync reads no posts: each `since_id` call answers `result_count: 0`.
 
+Edits: an answer may hold several versions of an edited tweet (one edit chain, one
+item); they are stored oldest first, a batch each (`edit_rounds`), so the newest text
+wins and the older texts are kept as revisions; an older version arriving after a newer
+one in the same run is left out.
+
 Comments on older posts: replies that mention the account (X adds the mention to every
 direct reply) arrive through mentions whatever the post's age. Replies deeper in a thread
 that do not mention the account are found only by search, which reaches 7 days back.
@@ -55,6 +60,8 @@ from connectors.twitter_mapping import (
     Known,
     Tweet,
     day_window,
+    edit_position,
+    edit_rounds,
     newer,
     oldest_first,
     snowflake_at,
@@ -128,6 +135,8 @@ class TwitterConnector:
         )
         self.known = Known(own_id="")
         self._calls_seen = context.http.calls
+        self._versions: dict[str, int] = {}
+        """Edit chain -> the newest version's place in it stored in this run."""
 
     def pull(self, cursors: Mapping[str, JSONValue]) -> Iterator[Batch]:
         """Yield the user lookup (if needed), own tweets, mentions, then conversations."""
@@ -186,7 +195,7 @@ class TwitterConnector:
                 records += [self._record(t, url, own_id) for t, url in waiting]
                 kept = oldest_first(self.known.own_roots)[-KEPT_POSTS:]
                 updates[TWEETS] = {"since_id": newer(newest, since), "posts": list(kept)}
-            yield self._batch(TWEETS, page, self.prices.owned_read, records, updates)
+            yield from self._batches(TWEETS, page, self.prices.owned_read, records, updates)
 
     def _pull_mentions(self, own_id: str, cursor: dict[str, JSONValue]) -> Iterator[Batch]:
         """Replies and mentions since the cursor."""
@@ -200,7 +209,7 @@ class TwitterConnector:
             if page.next_token is None:
                 updates[MENTIONS] = {"since_id": newer(newest, since)}
             records = self._records(page.data, page.url, None)
-            yield self._batch(MENTIONS, page, self.prices.owned_read, records, updates)
+            yield from self._batches(MENTIONS, page, self.prices.owned_read, records, updates)
 
     def _pull_conversations(self, cursor: dict[str, JSONValue]) -> Iterator[Batch]:
         """Replies in the district's young threads, in as few 512-character queries as fit.
@@ -229,7 +238,9 @@ class TwitterConnector:
                 if number == len(searches) and page.next_token is None:
                     updates[CONVERSATIONS] = {"since_id": newest, "roots_until": roots[-1]}
                 records = self._records(page.data, page.url, None)
-                yield self._batch(CONVERSATIONS, page, self.prices.post_read, records, updates)
+                yield from self._batches(
+                    CONVERSATIONS, page, self.prices.post_read, records, updates
+                )
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -253,6 +264,31 @@ class TwitterConnector:
 
     def _record(self, tweet: Tweet, url: str, default_author: str | None) -> Record:
         return to_record(tweet, self.known, self.clock(), url, default_author)
+
+    def _batches(
+        self,
+        stream: str,
+        page: Page,
+        price: float,
+        records: list[Record],
+        updates: dict[str, JSONValue],
+    ) -> Iterator[Batch]:
+        """The page's records: earlier versions of an edited tweet first, a batch a round
+        (so the store keeps their text as revisions), then the page's own batch. A version
+        older than one stored earlier in this run is left out (it would undo the edit)."""
+        stored = dict(self._versions)
+        fresh = [r for r in records if edit_position(r.raw) >= stored.get(r.external_id, -1)]
+        for record in fresh:
+            place = max(edit_position(record.raw), self._versions.get(record.external_id, -1))
+            self._versions[record.external_id] = place
+        *earlier, last = edit_rounds(fresh, lambda r: r.raw) or [[]]
+        for versions in earlier:
+            yield Batch(
+                stream,
+                posts=tuple(r for r in versions if isinstance(r, PostRecord)),
+                comments=tuple(r for r in versions if isinstance(r, CommentRecord)),
+            )
+        yield self._batch(stream, page, price, last, updates)
 
     def _batch(
         self,

@@ -251,6 +251,25 @@ def test_an_edit_within_30_minutes_updates_the_post_and_keeps_the_old_text(
     assert old == [edited.versions[0].text]
 
 
+def test_an_answer_with_both_versions_stores_the_edit_and_keeps_the_original_as_revision(
+    sync: Sync, x_sandbox: Sandbox, engine: sa.Engine
+) -> None:
+    """The listing carries the original and the edit (newest id first, as X orders)."""
+    world, now = x_sandbox.x.world, x_sandbox.now()
+    edited = next(t for t in world.tweets() if len(t.versions) > 1 and t.created_at > now)
+    assert sync().ok
+    x_sandbox.advance((edited.versions[1].at - now).total_seconds() / 60 + 1)
+    x_sandbox.x.every_version = True
+    assert sync().ok
+    with engine.connect() as conn:
+        text = conn.execute(
+            sa.text("SELECT text FROM post WHERE external_id = :k"), {"k": str(edited.key)}
+        ).scalar_one()
+        old = conn.execute(sa.text("SELECT text FROM content_revision")).scalars().all()
+    assert text == edited.versions[1].text
+    assert edited.versions[0].text in old
+
+
 # -- budget ----------------------------------------------------------------------------------
 
 

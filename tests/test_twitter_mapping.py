@@ -20,6 +20,7 @@ from aggregator.records import CommentKind, CommentRecord, Platform, PostRecord
 from connectors.twitter_mapping import (
     Known,
     chain_id,
+    edit_rounds,
     newer,
     snowflake_at,
     snowflake_time,
@@ -177,6 +178,20 @@ def test_edited_post_is_one_item_keyed_by_its_first_id_with_the_newest_text() ->
     assert post.text == "Updated text (edited)"
     assert known.chain("1234567891") == "1234567890"
     assert post.url == "https://x.com/i/web/status/1234567891", "links the newest version"
+
+
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_versions_of_one_edited_post_are_stored_oldest_first_whatever_their_order(
+    newest_first: bool,
+) -> None:
+    """The sample's two versions in one answer: the edit is stored last (it wins) and
+    the original in an earlier round (the store keeps its text as a revision)."""
+    body = doc("edited_post_with_edit_history_expansion.json")
+    versions = [body["data"], body["includes"]["tweets"][0]]
+    arrived = versions if newest_first else versions[::-1]
+    single = {"id": "1234567899", "text": "other", "edit_history_tweet_ids": ["1234567899"]}
+    rounds = edit_rounds([*arrived, single], lambda tweet: tweet)
+    assert [[t["id"] for t in r] for r in rounds] == [["1234567890"], ["1234567891", "1234567899"]]
 
 
 def test_lookup_with_all_fields_maps_metrics_times_and_own_reply() -> None:

@@ -103,6 +103,8 @@ class XApiSandbox:
         self.world = world
         self.now = now
         self.limits = dict(LIMITS)
+        self.every_version = False
+        """List every version of an edited tweet (the original too), not only the newest."""
         self._used: dict[tuple[str, int], int] = {}
 
     def register(self, router: Router) -> None:
@@ -218,9 +220,12 @@ class XApiSandbox:
     # -- listing and rendering -----------------------------------------------------------
 
     def _visible(self) -> list[tuple[XTweet, int]]:
-        """(tweet, id of the version visible now) for every tweet, newest version first."""
+        """(tweet, id of the version visible now) for every tweet, newest version first;
+        with `every_version`, each earlier version of an edited tweet as well."""
         now = self.now()
         shown = [(t, v.id) for t in self.world.tweets() if (v := t.version_at(now)) is not None]
+        if self.every_version:
+            shown = [(t, v.id) for t in self.world.tweets() for v in t.versions if v.at <= now]
         return sorted(shown, key=lambda pair: pair[1], reverse=True)
 
     def _listing(
