@@ -266,3 +266,21 @@ def test_visitor_posts_are_mentions_with_their_answers_below_them(fb: FacebookHa
     assert any(comments[c.node_id]["by_account_owner"] for p in visitors
                for c in world.comments(p, now))  # fmt: skip
     assert "visitor_posts" in fb.cursors()
+
+
+def test_a_deleted_visitor_post_is_marked_by_reconcile_and_nothing_else(
+    fb: FacebookHarness,
+) -> None:
+    fb.sync(include_visitor_posts=True)
+    world, now = fb.sandbox.graph.world, fb.sandbox.now()
+    window_start = now - timedelta(days=30)
+    gone = next(p for p in world.visitor_posts(now) if p.created_at >= window_start)
+    world.delete(gone.node_id, now)
+    assert fb.sync(include_visitor_posts=True, reconcile=True).ok
+    comments = fb.comments()
+    assert comments[gone.node_id]["deleted_upstream_at"] is not None
+    marked = {
+        key for key, c in comments.items()
+        if c["kind"] == "mention" and c["deleted_upstream_at"] is not None
+    }  # fmt: skip
+    assert marked == {gone.node_id}, "no other visitor post is marked"
