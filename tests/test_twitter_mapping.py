@@ -194,6 +194,22 @@ def test_versions_of_one_edited_post_are_stored_oldest_first_whatever_their_orde
     assert [[t["id"] for t in r] for r in rounds] == [["1234567890"], ["1234567891", "1234567899"]]
 
 
+def test_not_found_partial_errors_name_deleted_ids_and_authorization_errors_do_not() -> None:
+    body = doc("partial_error_200_not_found.json")
+    body["errors"].append(
+        {"resource_id": "789", "resource_type": "tweet", "title": "Authorization Error",
+         "detail": "Sorry, you are not authorized to see the Post with id: [789].",
+         "type": "https://api.x.com/2/problems/not-authorized-for-resource"}
+    )  # fmt: skip
+    body["errors"].append(
+        {"title": "Not Found Error", "detail": "Could not find tweet with ids: [11, 12]."}
+    )
+    page = to_page("tweets", response_of(200, body))
+    assert page.not_found == {"456", "11", "12"}
+    assert len(page.other_warnings) == 1
+    assert "789" in page.other_warnings[0]
+
+
 def test_lookup_with_all_fields_maps_metrics_times_and_own_reply() -> None:
     body = doc("tweet_lookup_all_fields.json")
     known = Known(own_id=TWITTER_DEV).learn(body["data"], body["includes"])
