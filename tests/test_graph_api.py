@@ -108,6 +108,7 @@ def test_usage_headers_are_captured(sandbox: Sandbox, http: HttpClient, sleeps: 
     client = make_client(sandbox, http, sleeps)
     client.get("me")
     assert (client.usage.app, client.usage.business, client.usage.percent) == (42, 42, 42)
+    assert client.usage.page == 42, "X-Page-Usage, as Graph sends it, is read too"
 
 
 def test_appsecret_proof_goes_with_every_call(

@@ -118,8 +118,8 @@ def test_comment_filters_order_and_summary(
                  order="reverse_chronological", limit=100).json()  # fmt: skip
     assert top["summary"]["total_count"] == sum(1 for c in nodes if c.parent_node is None)
     assert stream["summary"] == {
-        "order": "reverse_chronological", "total_count": len(nodes), "can_comment": True,
-    }  # fmt: skip
+        "order": "chronological", "total_count": len(nodes), "can_comment": True,
+    }, "Graph echoes chronological (or ranked), not the order asked for"  # fmt: skip
     assert [c["id"] for c in stream["data"]] == [c.node_id for c in reversed(nodes)]
     parent = next(c.parent_node for c in nodes if c.parent_node)
     replies = get(sandbox, sandbox_http, f"{parent}/comments").json()["data"]
@@ -135,6 +135,37 @@ def test_every_answer_carries_usage_headers(
     assert json.loads(headers["X-App-Usage"])["call_count"] == 64
     buc = json.loads(headers["X-Business-Use-Case-Usage"])[PAGE][0]
     assert (buc["call_count"], buc["estimated_time_to_regain_access"]) == (64, 3)
+    assert json.loads(headers["X-Page-Usage"])["call_count"] == 64
+
+
+def test_ranked_comments_say_ranked(sandbox: Sandbox, sandbox_http: requests.Session) -> None:
+    body = get(sandbox, sandbox_http, f"{busiest(sandbox)}/comments", summary="1", order="ranked")
+    assert body.json()["summary"]["order"] == "ranked"
+
+
+def test_visitor_posts_page_by_time_without_cursors_and_the_last_page_looks_back(
+    sandbox: Sandbox, sandbox_http: requests.Session
+) -> None:
+    """As the recorded `/posts` pages: `until` and `__paging_token` in `next`, `since` in
+    `previous`, no `cursors`; the last page has `previous` and no `next`."""
+    recorded = [
+        json.loads((SAMPLE_DIR / f"apidata__posts__feed_fields_p{n}.json").read_text())["paging"]
+        for n in (1, 2)
+    ]
+    url: str | None = sandbox.url(f"/v25.0/{PAGE}/visitor_posts")
+    params: dict[str, Any] | None = {"access_token": PAGE_TOKEN, "limit": 1}
+    seen: list[str] = []
+    pages = []
+    while url:
+        body = sandbox_http.get(url, params=params, timeout=5).json()
+        pages.append(body["paging"])
+        seen += [p["id"] for p in body["data"]]
+        url, params = body["paging"].get("next"), None
+    assert len(pages) > 1
+    assert (set(pages[0]), set(pages[-1])) == (set(recorded[0]), set(recorded[1]))
+    assert {"until", "__paging_token"} <= set(parse_qs(urlsplit(pages[0]["next"]).query))
+    assert "since" in parse_qs(urlsplit(pages[-1]["previous"]).query)
+    assert seen == [p.node_id for p in sandbox.graph.world.visitor_posts(sandbox.now())]
 
 
 @pytest.mark.parametrize(("token", "code"), [("wrong", 190), ("", 104)])
