@@ -214,6 +214,7 @@ def test_lookup_with_all_fields_maps_metrics_times_and_own_reply() -> None:
     body = doc("tweet_lookup_all_fields.json")
     known = Known(own_id=TWITTER_DEV).learn(body["data"], body["includes"])
     record = to_record(body["data"][0], known, FETCHED_AT)
+    assert known.own_roots == frozenset(), "the included own reply carries referenced_tweets"
     assert isinstance(record, CommentRecord), "a reply by the account is a comment, not a post"
     assert record.by_account_owner
     assert record.kind is CommentKind.REPLY
