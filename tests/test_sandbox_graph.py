@@ -271,3 +271,22 @@ def test_same_seed_serves_the_same_graph_data(
     second = get(two, sandbox_http, path, fields=POST_FIELDS).json()
     first.pop("paging"), second.pop("paging")  # the URLs name each sandbox's port
     assert first == second
+
+
+def test_comments_of_photo_posts_hang_under_the_photo_not_the_post_id(
+    sandbox: Sandbox, sandbox_http: requests.Session
+) -> None:
+    """Real comment ids are `{object-id}_{n}`: for a photo post the object is the photo,
+    whose id is neither the post id nor its second half (permalinks name it as well)."""
+    world, now = sandbox.graph.world, sandbox.now()
+    photo = next(p for p in world.posts(now) if p.picture and world.comments(p, now))
+    body = get(sandbox, sandbox_http, f"{photo.node_id}/comments", filter="stream",
+               fields=COMMENT_FIELDS).json()  # fmt: skip
+    first = body["data"][0]
+    object_id, _, number = first["id"].partition("_")
+    assert object_id not in photo.node_id.split("_")
+    assert f"fbid={object_id}" in first["permalink_url"]
+    assert f"comment_id={number}" in first["permalink_url"]
+    assert get(sandbox, sandbox_http, first["id"]).json()["id"] == first["id"]
+    status = next(p for p in world.posts(now) if not p.picture and world.comments(p, now))
+    assert world.comments(status, now)[0].node_id.startswith(status.node_id.split("_")[1] + "_")
