@@ -120,18 +120,27 @@ class Presence:
     """Every item upstream within a scope, read completely in this run.
 
     The store marks stored items of the scope that are not listed as deleted upstream
-    (never hard-deleted) and clears the mark of listed items that had it. Two scopes:
-    all comments of one post (`post_external_id`), or all posts created at or after
-    `since` (the connector's reconcile window).
+    (never hard-deleted) and clears the mark of listed items that had it. Three scopes:
+    all comments of one post (`post_external_id`); all posts created at or after `since`
+    (the connector's reconcile window), or with `standalone` the comments that belong
+    to no post (Facebook visitor posts) created since then; or the posts and comments
+    `checked` one by one (a lookup by id), of which those not in `ids` are gone.
     """
 
     ids: frozenset[str]
     post_external_id: str | None = None
     since: datetime | None = None
+    standalone: bool = False
+    checked: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
-        if (self.post_external_id is None) == (self.since is None):
-            raise ValueError("a Presence scope is either one post's comments or posts since")
+        scopes = (self.post_external_id, self.since, self.checked)
+        if sum(scope is not None for scope in scopes) != 1:
+            raise ValueError(
+                "a Presence scope is one post's comments, items since a time, or checked ids"
+            )
+        if self.standalone and self.since is None:
+            raise ValueError("a standalone Presence scope needs `since`")
         if self.since is not None:
             object.__setattr__(self, "since", require_utc(self.since, "presence since"))
 

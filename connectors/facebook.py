@@ -34,11 +34,13 @@ count; the reconcile pass finds both. Every complete read of a post's comments y
 
 Reconcile (`context.reconcile`): every post in the window gets all its comments re-read
 (Graph comments have no `updated_time`: an edit shows only as a new text hash, and the
-store keeps the old text as a revision), plus a `Presence` scope for the window's posts.
+store keeps the old text as a revision), plus a `Presence` scope for the window's posts
+and one for its visitor posts, so posts and visitor posts gone upstream are marked
+deleted (never removed).
 
 What Graph cannot give: comment authors without a Page token; comment ids to apps that
 cannot MODERATE the Page (the run then fails with `MissingCommentId`, storing no unkeyed
-rows); comment edit times; deleted visitor posts; reels. The district's own replies are
+rows); comment edit times; reels. The district's own replies are
 those written as the Page (`from.id` == page id), linked to the comment they answer.
 Limits: Page tokens fall under Business Use Case rate limits; the client slows down from
 `slow_down_at_percent` usage, stops at 95% and waits out throttling only up to
@@ -301,8 +303,10 @@ class FacebookConnector:
         updates[COMMENTS] = run.state.dump(keep)
         presence = list(run.presence)
         if self.reconcile:
-            ids = frozenset(i.post_id for i in run.listed if i.stream == POSTS)
-            presence.append(Presence(ids, since=run.window_start))
+            for stream in self._streams():
+                ids = frozenset(i.post_id for i in run.listed if i.stream == stream)
+                standalone = stream == VISITOR_POSTS  # stored as comments under no post
+                presence.append(Presence(ids, since=run.window_start, standalone=standalone))
         return updates, tuple(presence)
 
     def _batch(

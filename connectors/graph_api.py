@@ -24,6 +24,9 @@ what it gets wrong is fixed here, once:
   size on code 1 "reduce the amount of data", waits out throttling when the wait fits
   the run, slows down when the usage headers report high usage, and raises our typed
   errors otherwise (see `graph_errors`). Sleeps go through an injectable `sleep`.
+  A body that is not JSON (a proxy's page) is judged by its status: 429 is throttling
+  (its `Retry-After` waited out when that fits the run, else the run ends `throttled`),
+  5xx is retried like a network error, anything else is a parse error.
 - Secrets: the SDK puts the token in the query string. Nothing here logs or raises with
   a URL's query, error text is scrubbed of the token, and `install_log_redaction`
   removes `access_token=` / `appsecret_proof=` values from urllib3's DEBUG request lines.
@@ -36,6 +39,7 @@ import hmac
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -53,6 +57,7 @@ from connectors.graph_errors import (
     classify,
     install_log_redaction,
     parse_usage,
+    retry_after_seconds,
 )
 
 log = logging.getLogger(__name__)
@@ -72,11 +77,12 @@ class GraphObjectGone(FetchError):
 
 
 class UnexpectedResponse(Exception):
-    """The Graph host answered with something that is not JSON."""
+    """The Graph host (or a proxy before it) answered with something that is not JSON."""
 
-    def __init__(self, status: int, content_type: str) -> None:
+    def __init__(self, status: int, content_type: str, retry_after: float | None = None) -> None:
         super().__init__(f"HTTP {status} with Content-Type {content_type or '(none)'}")
         self.status = status
+        self.retry_after = retry_after
 
 
 def appsecret_proof(token: str, app_secret: str) -> str:
@@ -120,7 +126,8 @@ class GraphTransport:
         )
         content_type = response.headers.get("Content-Type", "")
         if "json" not in content_type:
-            raise UnexpectedResponse(response.status_code, content_type)
+            wait = retry_after_seconds(response.headers)
+            raise UnexpectedResponse(response.status_code, content_type, wait)
         return response
 
     def _hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
@@ -247,9 +254,7 @@ class GraphClient:
             except NETWORK_ERRORS as exc:
                 self._retry(attempts, _network_reason(exc))
             except UnexpectedResponse as exc:
-                if exc.status < 500:
-                    raise ParseError(f"Graph API {self.url(path)}: {exc}") from None
-                self._retry(attempts, str(exc))
+                self._unexpected(attempts, exc)
             except requests.JSONDecodeError:
                 raise ParseError(
                     f"Graph API {self.url(path)}: the body is not valid JSON"
@@ -268,7 +273,7 @@ class GraphClient:
         if outcome.action is Action.RETRY:
             self._retry(attempts, error.describe())
         elif outcome.action is Action.THROTTLE:
-            self._throttle(attempts, error, outcome.min_wait)
+            self._throttle(attempts, error.describe(), outcome.min_wait)
         elif outcome.action is Action.SHRINK:
             self._shrink(attempts, error)
         elif outcome.action is Action.GONE:
@@ -276,6 +281,15 @@ class GraphClient:
         else:
             assert outcome.error is not None
             raise outcome.error
+
+    def _unexpected(self, attempts: _Attempts, exc: UnexpectedResponse) -> None:
+        """A body that is not JSON: a 429 throttles, a 5xx is retried, else a parse error."""
+        if exc.status == HTTPStatus.TOO_MANY_REQUESTS:
+            self._throttle(attempts, str(exc), retry_after=exc.retry_after)
+        elif exc.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            self._retry(attempts, str(exc))
+        else:
+            raise ParseError(f"Graph API {self.url(attempts.path)}: {exc}")
 
     def _retry(self, attempts: _Attempts, reason: str) -> None:
         attempts.transient += 1
@@ -293,17 +307,24 @@ class GraphClient:
         log.warning("Graph API %s: %s; retry %d in %.0fs", attempts.path, reason, tried, delay)
         self.sleep(delay)
 
-    def _throttle(self, attempts: _Attempts, error: GraphError, min_wait: float) -> None:
+    def _throttle(
+        self,
+        attempts: _Attempts,
+        why: str,
+        min_wait: float = 0.0,
+        retry_after: float | None = None,
+    ) -> None:
+        """Wait as asked (`Retry-After`, the usage headers, else backoff) or end the run."""
         attempts.throttled += 1
         backoff = THROTTLE_BASE_SECONDS * 2 ** (attempts.throttled - 1)
-        wait = max(min_wait, self.usage.regain_seconds or backoff)
+        wait = max(min_wait, self.usage.regain_seconds or retry_after or backoff)
         if attempts.throttled > THROTTLE_RETRIES:
             raise RateLimited(
-                f"Graph API throttles {error.describe()} ({THROTTLE_RETRIES} waits did not "
+                f"Graph API throttles {why} ({THROTTLE_RETRIES} waits did not "
                 "help); the next run resumes",
                 retry_after_seconds=wait,
             )
-        self._wait(wait, f"throttled {error.describe()}")
+        self._wait(wait, f"throttled {why}")
 
     def _shrink(self, attempts: _Attempts, error: GraphError) -> None:
         if self.page_size <= 1:

@@ -4,7 +4,8 @@
 hides `error_subcode`) into an `Outcome`: retry with backoff (transient), wait
 (throttled), shrink the page size (code 1 "reduce the amount of data"), gone (100/33),
 or fail with one of our typed errors, whose message tells an administrator what to do.
-`parse_usage` reads `X-App-Usage`, `X-Page-Usage` and `X-Business-Use-Case-Usage`.
+`parse_usage` reads `X-App-Usage`, `X-Page-Usage` and `X-Business-Use-Case-Usage`;
+`retry_after_seconds` reads a proxy's `Retry-After` (seconds or an HTTP date).
 `redact` and `install_log_redaction` keep the token (which travels in the query string)
 out of error messages and of urllib3's DEBUG request lines.
 
@@ -19,6 +20,8 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
@@ -200,6 +203,25 @@ def parse_usage(headers: Mapping[str, str]) -> GraphUsage:
                 )
                 regain = max(regain, 60.0 * (_int(minutes) or 0))
     return GraphUsage(app=app, business=business, page=page, regain_seconds=regain)
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """`Retry-After` as seconds: a number, or an HTTP date counted from the `Date` header."""
+    value = (headers.get("Retry-After") or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    until, now = _http_date(value), _http_date(headers.get("Date")) or datetime.now(UTC)
+    return None if until is None else max(0.0, (until - now).total_seconds())
+
+
+def _http_date(value: str | None) -> datetime | None:
+    try:
+        moment = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
+    return moment if moment is not None and moment.tzinfo else None
 
 
 def _json_header(headers: Mapping[str, str], name: str) -> Any:

@@ -20,7 +20,21 @@ page of the stream is stored, so a run that stops early re-reads that stream nex
     mentions:      {since_id}
     conversations: {since_id, roots_until}: replies newer than `since_id` are read for the
                    posts up to `roots_until`; newer posts are searched from their own id.
+    recent:        {ids: [edit-chain ids of the stored tweets of the last 7 days]}, moved
+                   with every batch that stores tweets (tweets stored before it existed
+                   are not in it).
 A no-change sync reads no posts: each `since_id` call answers `result_count: 0`.
+
+Deletions (reconcile only, `context.reconcile`): timelines do not signal them, so the
+`recent` ids are looked up with `GET /2/tweets?ids=` (100 a call, each call checked
+against the budget at `post_read`); ids answered with a `resource-not-found` error are
+marked deleted upstream through a `Presence` of the checked ids (never removed). Other
+errors (a protected account's authorization error) judge nothing: the item stays.
+
+Edits: an answer may hold several versions of an edited tweet (one edit chain, one
+item); they are stored oldest first, a batch each (`edit_rounds`), so the newest text
+wins and the older texts are kept as revisions; an older version arriving after a newer
+one in the same run is left out.
 
 Comments on older posts: replies that mention the account (X adds the mention to every
 direct reply) arrive through mentions whatever the post's age. Replies deeper in a thread
@@ -34,8 +48,8 @@ runs plus this one); when it does not fit, the run stops with `BudgetExhausted` 
 their estimated cost. X bills by its own counters; this is our estimate.
 
 What X cannot give: timelines return only the newest 3,200 tweets and 800 mentions;
-replies older than 7 days that do not mention the account; deletions (timelines do not
-signal them); edits after X's 30-minute edit window do not exist. Limits per 15 minutes
+replies older than 7 days that do not mention the account; deletions older than 7 days;
+edits after X's 30-minute edit window do not exist. Limits per 15 minutes
 (app): 10,000 own-timeline, 450 mentions and 450 search requests.
 """
 
@@ -43,18 +57,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import ClassVar
 
 from aggregator.config import TwitterAccount
 from aggregator.connector import BudgetExhausted, FetchError, SyncContext
-from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord
+from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord, Presence
 from connectors.twitter_mapping import (
     Known,
     Tweet,
+    chain_id,
     day_window,
+    edit_position,
+    edit_rounds,
     newer,
     oldest_first,
     snowflake_at,
@@ -66,7 +83,11 @@ from connectors.x_api import Page, XApi, XCredentials
 log = logging.getLogger(__name__)
 
 USER, TWEETS, MENTIONS, CONVERSATIONS = "user", "tweets", "mentions", "conversations"
+RECENT = "recent"
 PAGE_SIZE = 100
+LOOKUP_SIZE = 100
+RECONCILE_DAYS = 7
+"""How far back reconcile looks stored tweets up to find deletions."""
 KEPT_POSTS = 300
 QUERY_CHARS = 512
 SEARCH_DAYS = 7
@@ -104,6 +125,10 @@ def _cursor(cursors: Mapping[str, JSONValue], stream: str) -> dict[str, JSONValu
     return dict(value) if isinstance(value, Mapping) else {}
 
 
+def _ids(value: JSONValue) -> list[str]:
+    return [i for i in value if isinstance(i, str)] if isinstance(value, list) else []
+
+
 def _id_or_none(value: JSONValue) -> str | None:
     return value if isinstance(value, str) and value.isdigit() else None
 
@@ -119,6 +144,9 @@ class TwitterConnector:
         self.clock = context.clock
         self.prices = account.prices
         self.meter = Meter(account.monthly_budget, context.month_usage.cost)
+        self.reconcile = context.reconcile
+        self.recent: set[str] = set()
+        """Edit-chain ids of the stored tweets (posts and comments) of the recent window."""
         self.api = XApi(
             _credentials(account),
             str(account.api_url),
@@ -128,19 +156,23 @@ class TwitterConnector:
         )
         self.known = Known(own_id="")
         self._calls_seen = context.http.calls
+        self._versions: dict[str, int] = {}
+        """Edit chain -> the newest version's place in it stored in this run."""
 
     def pull(self, cursors: Mapping[str, JSONValue]) -> Iterator[Batch]:
         """Yield the user lookup (if needed), own tweets, mentions, then conversations."""
         try:
+            self.recent = set(_ids(_cursor(cursors, RECENT).get("ids")))
             own_id = yield from self._own_id(_cursor(cursors, USER))
             tweets = _cursor(cursors, TWEETS)
-            kept = tweets.get("posts")
-            posts = [p for p in kept if isinstance(p, str)] if isinstance(kept, list) else []
+            posts = _ids(tweets.get("posts"))
             self.known = Known(own_id=own_id, own_roots=frozenset(posts))
             yield from self._pull_tweets(own_id, tweets)
             yield from self._pull_mentions(own_id, _cursor(cursors, MENTIONS))
             if self.account.search_conversations:
                 yield from self._pull_conversations(_cursor(cursors, CONVERSATIONS))
+            if self.reconcile:
+                yield from self._check_deleted()
         finally:
             self.api.close()
 
@@ -186,7 +218,7 @@ class TwitterConnector:
                 records += [self._record(t, url, own_id) for t, url in waiting]
                 kept = oldest_first(self.known.own_roots)[-KEPT_POSTS:]
                 updates[TWEETS] = {"since_id": newer(newest, since), "posts": list(kept)}
-            yield self._batch(TWEETS, page, self.prices.owned_read, records, updates)
+            yield from self._batches(TWEETS, page, self.prices.owned_read, records, updates)
 
     def _pull_mentions(self, own_id: str, cursor: dict[str, JSONValue]) -> Iterator[Batch]:
         """Replies and mentions since the cursor."""
@@ -200,7 +232,7 @@ class TwitterConnector:
             if page.next_token is None:
                 updates[MENTIONS] = {"since_id": newer(newest, since)}
             records = self._records(page.data, page.url, None)
-            yield self._batch(MENTIONS, page, self.prices.owned_read, records, updates)
+            yield from self._batches(MENTIONS, page, self.prices.owned_read, records, updates)
 
     def _pull_conversations(self, cursor: dict[str, JSONValue]) -> Iterator[Batch]:
         """Replies in the district's young threads, in as few 512-character queries as fit.
@@ -229,7 +261,39 @@ class TwitterConnector:
                 if number == len(searches) and page.next_token is None:
                     updates[CONVERSATIONS] = {"since_id": newest, "roots_until": roots[-1]}
                 records = self._records(page.data, page.url, None)
-                yield self._batch(CONVERSATIONS, page, self.prices.post_read, records, updates)
+                yield from self._batches(
+                    CONVERSATIONS, page, self.prices.post_read, records, updates
+                )
+
+    def _check_deleted(self) -> Iterator[Batch]:
+        """Look the recent window's stored tweets up by id, 100 a call, each call first
+        checked against the budget; the ids X answers `resource-not-found` for are marked
+        deleted upstream (a `Presence` of the checked ids). Other errors (a protected
+        account's authorization error) leave the id unjudged."""
+        ids = self._recent_ids()
+        for start in range(0, len(ids), LOOKUP_SIZE):
+            chunk = ids[start : start + LOOKUP_SIZE]
+            self.meter.reserve(self.prices.post_read, len(chunk), "deletion check by id")
+            page = self.api.tweets(chunk)
+            found = {chain_id(t) for t in page.data} | {str(t["id"]) for t in page.data}
+            gone = page.not_found & set(chunk)
+            checked = frozenset((found | gone) & set(chunk))
+            self.recent -= gone
+            yield self._counted(
+                Batch(
+                    RECENT,
+                    cursor_updates={RECENT: {"ids": self._recent_ids()}},
+                    warnings=page.other_warnings,
+                    presence=(Presence(checked - gone, checked=checked),),
+                    units_read=len(page.data),
+                    cost=self.meter.charge(self.prices.post_read, len(page.data)),
+                )
+            )
+
+    def _recent_ids(self) -> list[str]:
+        """The recent window's stored tweet ids, oldest first (by their Snowflake time)."""
+        oldest = day_window(self.api.now(), RECONCILE_DAYS)
+        return _young(self.recent, oldest)
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -254,6 +318,34 @@ class TwitterConnector:
     def _record(self, tweet: Tweet, url: str, default_author: str | None) -> Record:
         return to_record(tweet, self.known, self.clock(), url, default_author)
 
+    def _batches(
+        self,
+        stream: str,
+        page: Page,
+        price: float,
+        records: list[Record],
+        updates: dict[str, JSONValue],
+    ) -> Iterator[Batch]:
+        """The page's records: earlier versions of an edited tweet first, a batch a round
+        (so the store keeps their text as revisions), then the page's own batch. A version
+        older than one stored earlier in this run is left out (it would undo the edit)."""
+        stored = dict(self._versions)
+        fresh = [r for r in records if edit_position(r.raw) >= stored.get(r.external_id, -1)]
+        for record in fresh:
+            place = max(edit_position(record.raw), self._versions.get(record.external_id, -1))
+            self._versions[record.external_id] = place
+        if records:
+            self.recent |= {r.external_id for r in records}
+            updates = {**updates, RECENT: {"ids": self._recent_ids()}}
+        *earlier, last = edit_rounds(fresh, lambda r: r.raw) or [[]]
+        for versions in earlier:
+            yield Batch(
+                stream,
+                posts=tuple(r for r in versions if isinstance(r, PostRecord)),
+                comments=tuple(r for r in versions if isinstance(r, CommentRecord)),
+            )
+        yield self._batch(stream, page, price, last, updates)
+
     def _batch(
         self,
         stream: str,
@@ -262,18 +354,23 @@ class TwitterConnector:
         records: list[Record],
         updates: dict[str, JSONValue],
     ) -> Batch:
-        calls, self._calls_seen = self.http.calls - self._calls_seen, self.http.calls
         units = len(page.data)
-        return Batch(
-            stream,
-            posts=tuple(r for r in records if isinstance(r, PostRecord)),
-            comments=tuple(r for r in records if isinstance(r, CommentRecord)),
-            cursor_updates=updates,
-            api_calls=calls,
-            warnings=page.warnings,
-            units_read=units,
-            cost=self.meter.charge(price, units),
+        return self._counted(
+            Batch(
+                stream,
+                posts=tuple(r for r in records if isinstance(r, PostRecord)),
+                comments=tuple(r for r in records if isinstance(r, CommentRecord)),
+                cursor_updates=updates,
+                warnings=page.warnings,
+                units_read=units,
+                cost=self.meter.charge(price, units),
+            )
         )
+
+    def _counted(self, batch: Batch) -> Batch:
+        """`batch` with the calls made since the previous batch (retries included)."""
+        calls, self._calls_seen = self.http.calls - self._calls_seen, self.http.calls
+        return replace(batch, api_calls=calls)
 
 
 def _credentials(account: TwitterAccount) -> XCredentials:

@@ -4,7 +4,9 @@
   else is a comment (`CommentRecord`): residents' replies and mentions, and the
   district's own replies (`by_account_owner`).
 - One item per edit chain: the key is `edit_history_tweet_ids[0]`, the text is the
-  newest version's (the store keeps the older text as a revision).
+  newest version's (the store keeps the older text as a revision). Every version lists
+  the whole chain, so its place in `edit_history_tweet_ids` tells which is newer;
+  `edit_rounds` orders the versions of one answer by it, whatever their order there.
 - Thread root from `conversation_id`, parent from `referenced_tweets` `replied_to`, both
   mapped to their edit chain's first id. A conversation is the district's when its root
   is one of the district's posts; then the comment's `post_external_id` is that root, a
@@ -19,14 +21,15 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from aggregator.records import CommentKind, CommentRecord, Platform, PostRecord
 
 Tweet = Mapping[str, Any]
+Item = TypeVar("Item")
 SNOWFLAKE_EPOCH_MS = 1_288_834_974_657
 SNOWFLAKE_MIN = 1 << 50
 """Smaller ids are pre-2010 sequential ids (or documentation examples), not Snowflakes."""
@@ -70,6 +73,36 @@ def chain_id(tweet: Tweet) -> str:
     if isinstance(history, list) and history:
         return str(history[0])
     return tweet_id(tweet)
+
+
+def edit_position(tweet: Tweet) -> int:
+    """The version's place in its edit chain: 0 for the original (never edited: 0 too)."""
+    history = [str(i) for i in tweet.get("edit_history_tweet_ids") or ()]
+    own = tweet_id(tweet)
+    return history.index(own) if own in history else len(history)
+
+
+def edit_rounds(items: Sequence[Item], tweet_of: Callable[[Item], Tweet]) -> list[list[Item]]:
+    """The items of one answer in rounds to store one after another, oldest versions first.
+
+    Where the answer holds several versions of an edited tweet, each earlier version goes
+    in an earlier round and the newest in the last round, so the newest text wins and the
+    store keeps the older ones as revisions. Within a round the answer's order is kept.
+
+    Args:
+        items: the answer's tweets, or what was made of them.
+        tweet_of: the raw tweet of an item.
+    """
+    chains: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        chains.setdefault(chain_id(tweet_of(item)), []).append(index)
+    count = max((len(v) for v in chains.values()), default=0)
+    rounds: list[list[int]] = [[] for _ in range(count)]
+    for indexes in chains.values():
+        ordered = sorted(indexes, key=lambda i: edit_position(tweet_of(items[i])))
+        for step, index in enumerate(ordered, start=count - len(ordered)):
+            rounds[step].append(index)
+    return [[items[i] for i in sorted(r)] for r in rounds]
 
 
 def replied_to(tweet: Tweet) -> str | None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -61,6 +62,7 @@ EXPANSIONS = ("author_id", "referenced_tweets.id", "in_reply_to_user_id")
 USER_FIELDS = ("username", "name", "profile_image_url")
 
 Call = Callable[[], requests.Response]
+ID_LIST = re.compile(r"\[([\d,\s]+)\]")
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,18 @@ class Page:
     def warnings(self) -> tuple[str, ...]:
         """One line per partial error (a 200 that also carries an `errors` array)."""
         return tuple(f"X {self.endpoint}: {describe_problem(e)}" for e in self.errors)
+
+    @property
+    def not_found(self) -> frozenset[str]:
+        """The tweet ids of the `resource-not-found` partial errors (deleted or unknown)."""
+        return frozenset(i for e in self.errors if is_not_found(e) for i in problem_ids(e))
+
+    @property
+    def other_warnings(self) -> tuple[str, ...]:
+        """`warnings` without the not-found errors (authorization errors and the like)."""
+        return tuple(
+            f"X {self.endpoint}: {describe_problem(e)}" for e in self.errors if not is_not_found(e)
+        )
 
 
 class XApi:
@@ -344,6 +358,22 @@ def problem_of(response: requests.Response) -> dict[str, Any]:
     if "title" not in body and isinstance(errors, list) and errors and isinstance(errors[0], dict):
         return dict(errors[0])
     return body
+
+
+def is_not_found(problem: Mapping[str, Any]) -> bool:
+    """True for a tweet's `resource-not-found` error (`Not Found Error`): it is gone."""
+    kind = str(problem.get("type") or "")
+    found = kind.endswith("/resource-not-found") or problem.get("title") == "Not Found Error"
+    return found and problem.get("resource_type", "tweet") == "tweet"
+
+
+def problem_ids(problem: Mapping[str, Any]) -> tuple[str, ...]:
+    """The ids an error is about: `resource_id`, else those of `detail` (`... ids: [1, 2].`)."""
+    named = str(problem.get("resource_id") or problem.get("value") or "")
+    if named.isdigit():
+        return (named,)
+    listed = ID_LIST.search(str(problem.get("detail") or ""))
+    return tuple(re.findall(r"\d+", listed.group(1))) if listed else ()
 
 
 def describe_problem(problem: Mapping[str, Any]) -> str:

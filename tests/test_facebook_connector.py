@@ -266,3 +266,37 @@ def test_visitor_posts_are_mentions_with_their_answers_below_them(fb: FacebookHa
     assert any(comments[c.node_id]["by_account_owner"] for p in visitors
                for c in world.comments(p, now))  # fmt: skip
     assert "visitor_posts" in fb.cursors()
+
+
+def test_a_deleted_visitor_post_is_marked_by_reconcile_and_nothing_else(
+    fb: FacebookHarness,
+) -> None:
+    fb.sync(include_visitor_posts=True)
+    world, now = fb.sandbox.graph.world, fb.sandbox.now()
+    window_start = now - timedelta(days=30)
+    gone = next(p for p in world.visitor_posts(now) if p.created_at >= window_start)
+    world.delete(gone.node_id, now)
+    assert fb.sync(include_visitor_posts=True, reconcile=True).ok
+    comments = fb.comments()
+    assert comments[gone.node_id]["deleted_upstream_at"] is not None
+    marked = {
+        key for key, c in comments.items()
+        if c["kind"] == "mention" and c["deleted_upstream_at"] is not None
+    }  # fmt: skip
+    assert marked == {gone.node_id}, "no other visitor post is marked"
+
+
+def test_visitor_posts_paged_by_time_are_all_read_keeping_our_own_since(
+    fb: FacebookHarness,
+) -> None:
+    """`visitor_posts` pages by `until`/`__paging_token` (no cursors), as real `/posts` do."""
+    assert fb.sync(include_visitor_posts=True, page_size=2).ok
+    world, now = fb.sandbox.graph.world, fb.sandbox.now()
+    comments = fb.comments()
+    assert {p.node_id for p in world.visitor_posts(now)} <= set(comments)
+    fb.sandbox.advance(60)
+    assert fb.sync(include_visitor_posts=True, page_size=2).ok
+    listed = fb.graph_requests("/visitor_posts")
+    assert len(listed) > 1
+    assert all(r.query["since"][0].isdigit() for r in listed)
+    assert all("__paging_token" in r.query and "until" in r.query for r in listed[1:])

@@ -227,3 +227,12 @@ def test_no_token_or_secret_in_any_log_record_or_run_record(
         assert not [r.getMessage() for r in records if secret in r.getMessage()]
         assert not [r for r in records if r.exc_text and secret in r.exc_text]
         assert not [text for text in stored if secret in text]
+
+
+@pytest.mark.parametrize("headers", [{}, {"Retry-After": "3600"}])
+def test_a_proxy_429_page_ends_the_run_throttled_not_parse_error(
+    fb: FacebookHarness, headers: dict[str, str]
+) -> None:
+    fb.sandbox.faults.add("status", "/v25.0/", status=429, headers=headers)
+    result = fb.sync()
+    assert result.status == "throttled", result.error

@@ -29,6 +29,7 @@ from aggregator.http import HttpClient, HttpSettings
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.graph import PAGE_TOKEN
 from connectors.graph_api import GraphClient, GraphObjectGone, appsecret_proof
+from connectors.graph_errors import retry_after_seconds
 from tests.facebook_harness import ENV, PAGE, SECRET, Sleeps, make_account
 from tests.fixtures_sandbox import SandboxFactory
 
@@ -107,6 +108,7 @@ def test_usage_headers_are_captured(sandbox: Sandbox, http: HttpClient, sleeps: 
     client = make_client(sandbox, http, sleeps)
     client.get("me")
     assert (client.usage.app, client.usage.business, client.usage.percent) == (42, 42, 42)
+    assert client.usage.page == 42, "X-Page-Usage, as Graph sends it, is read too"
 
 
 def test_appsecret_proof_goes_with_every_call(
@@ -314,6 +316,70 @@ def test_throttle_wait_beyond_the_run_deadline_ends_the_run_as_throttled(
     with pytest.raises(RateLimited):
         make_client(sandbox, http, sleeps, max_throttle_wait_seconds=600).get("me")
     assert sleeps == []
+
+
+@pytest.mark.parametrize("headers", [{}, {"Retry-After": "3600"}])
+def test_http_429_with_an_html_body_ends_the_run_throttled_not_as_a_parse_error(
+    sandbox: Sandbox, http: HttpClient, sleeps: Sleeps, headers: dict[str, str]
+) -> None:
+    """A proxy's 429 page (with or without Retry-After) is throttling, as on every platform."""
+    sandbox.faults.add("status", "/v25.0/", status=429, headers=headers)
+    with pytest.raises(RateLimited, match="HTTP 429"):
+        make_client(sandbox, http, sleeps).get("me")
+    assert sleeps == ([] if headers else [10.0, 20.0, 40.0])
+
+
+def test_http_429_retry_after_is_waited_out_when_it_fits_the_run(
+    sandbox: Sandbox, http: HttpClient, sleeps: Sleeps
+) -> None:
+    sandbox.faults.add("status", "/v25.0/", status=429, headers={"Retry-After": "30"}, times=1)
+    client = make_client(sandbox, http, sleeps, max_throttle_wait_seconds=600)
+    assert client.get("me")["id"] == PAGE
+    assert sleeps == [30.0]
+
+
+def test_http_429_retry_after_beyond_the_run_deadline_ends_the_run_throttled(
+    sandbox: Sandbox, http: HttpClient, sleeps: Sleeps
+) -> None:
+    sandbox.faults.add("status", "/v25.0/", status=429, headers={"Retry-After": "300"})
+    http.deadline = time.monotonic() + 100
+    with pytest.raises(RateLimited) as caught:
+        make_client(sandbox, http, sleeps, max_throttle_wait_seconds=600).get("me")
+    assert caught.value.retry_after_seconds == 300
+    assert sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"Retry-After": "120"}, 120.0),
+        (
+            {
+                "Retry-After": "Fri, 04 Dec 2026 09:02:00 GMT",
+                "Date": "Fri, 04 Dec 2026 09:00:00 GMT",
+            },
+            120.0,
+        ),
+        ({"Retry-After": "soon"}, None),
+        ({}, None),
+    ],
+)
+def test_retry_after_is_read_as_seconds_or_an_http_date(
+    headers: dict[str, str], seconds: float | None
+) -> None:
+    assert retry_after_seconds(headers) == seconds
+
+
+@pytest.mark.parametrize("status", [502, 503])
+def test_proxy_error_pages_are_retried_then_fail_as_fetch_errors(
+    sandbox: Sandbox, http: HttpClient, sleeps: Sleeps, status: int
+) -> None:
+    sandbox.faults.add("status", "/v25.0/", status=status)
+    with pytest.raises(FetchError) as caught:
+        make_client(sandbox, http, sleeps).get("me")
+    assert not isinstance(caught.value, ParseError)
+    assert len(graph_requests(sandbox)) == 3
+    assert sleeps == [1.0, 2.0]
 
 
 def test_high_usage_slows_down_before_the_next_call(

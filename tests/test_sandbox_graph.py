@@ -118,8 +118,8 @@ def test_comment_filters_order_and_summary(
                  order="reverse_chronological", limit=100).json()  # fmt: skip
     assert top["summary"]["total_count"] == sum(1 for c in nodes if c.parent_node is None)
     assert stream["summary"] == {
-        "order": "reverse_chronological", "total_count": len(nodes), "can_comment": True,
-    }  # fmt: skip
+        "order": "chronological", "total_count": len(nodes), "can_comment": True,
+    }, "Graph echoes chronological (or ranked), not the order asked for"  # fmt: skip
     assert [c["id"] for c in stream["data"]] == [c.node_id for c in reversed(nodes)]
     parent = next(c.parent_node for c in nodes if c.parent_node)
     replies = get(sandbox, sandbox_http, f"{parent}/comments").json()["data"]
@@ -135,6 +135,37 @@ def test_every_answer_carries_usage_headers(
     assert json.loads(headers["X-App-Usage"])["call_count"] == 64
     buc = json.loads(headers["X-Business-Use-Case-Usage"])[PAGE][0]
     assert (buc["call_count"], buc["estimated_time_to_regain_access"]) == (64, 3)
+    assert json.loads(headers["X-Page-Usage"])["call_count"] == 64
+
+
+def test_ranked_comments_say_ranked(sandbox: Sandbox, sandbox_http: requests.Session) -> None:
+    body = get(sandbox, sandbox_http, f"{busiest(sandbox)}/comments", summary="1", order="ranked")
+    assert body.json()["summary"]["order"] == "ranked"
+
+
+def test_visitor_posts_page_by_time_without_cursors_and_the_last_page_looks_back(
+    sandbox: Sandbox, sandbox_http: requests.Session
+) -> None:
+    """As the recorded `/posts` pages: `until` and `__paging_token` in `next`, `since` in
+    `previous`, no `cursors`; the last page has `previous` and no `next`."""
+    recorded = [
+        json.loads((SAMPLE_DIR / f"apidata__posts__feed_fields_p{n}.json").read_text())["paging"]
+        for n in (1, 2)
+    ]
+    url: str | None = sandbox.url(f"/v25.0/{PAGE}/visitor_posts")
+    params: dict[str, Any] | None = {"access_token": PAGE_TOKEN, "limit": 1}
+    seen: list[str] = []
+    pages = []
+    while url:
+        body = sandbox_http.get(url, params=params, timeout=5).json()
+        pages.append(body["paging"])
+        seen += [p["id"] for p in body["data"]]
+        url, params = body["paging"].get("next"), None
+    assert len(pages) > 1
+    assert (set(pages[0]), set(pages[-1])) == (set(recorded[0]), set(recorded[1]))
+    assert {"until", "__paging_token"} <= set(parse_qs(urlsplit(pages[0]["next"]).query))
+    assert "since" in parse_qs(urlsplit(pages[-1]["previous"]).query)
+    assert seen == [p.node_id for p in sandbox.graph.world.visitor_posts(sandbox.now())]
 
 
 @pytest.mark.parametrize(("token", "code"), [("wrong", 190), ("", 104)])
@@ -240,3 +271,22 @@ def test_same_seed_serves_the_same_graph_data(
     second = get(two, sandbox_http, path, fields=POST_FIELDS).json()
     first.pop("paging"), second.pop("paging")  # the URLs name each sandbox's port
     assert first == second
+
+
+def test_comments_of_photo_posts_hang_under_the_photo_not_the_post_id(
+    sandbox: Sandbox, sandbox_http: requests.Session
+) -> None:
+    """Real comment ids are `{object-id}_{n}`: for a photo post the object is the photo,
+    whose id is neither the post id nor its second half (permalinks name it as well)."""
+    world, now = sandbox.graph.world, sandbox.now()
+    photo = next(p for p in world.posts(now) if p.picture and world.comments(p, now))
+    body = get(sandbox, sandbox_http, f"{photo.node_id}/comments", filter="stream",
+               fields=COMMENT_FIELDS).json()  # fmt: skip
+    first = body["data"][0]
+    object_id, _, number = first["id"].partition("_")
+    assert object_id not in photo.node_id.split("_")
+    assert f"fbid={object_id}" in first["permalink_url"]
+    assert f"comment_id={number}" in first["permalink_url"]
+    assert get(sandbox, sandbox_http, first["id"]).json()["id"] == first["id"]
+    status = next(p for p in world.posts(now) if not p.picture and world.comments(p, now))
+    assert world.comments(status, now)[0].node_id.startswith(status.node_id.split("_")[1] + "_")

@@ -166,3 +166,32 @@ def test_lookup_answers_missing_ids_as_partial_errors(
     assert [t["id"] for t in body["data"]] == [known]
     assert body["errors"][0]["resource_id"] == "123"
     assert body["errors"][0]["type"].endswith("/resource-not-found")
+
+
+def test_referenced_tweets_in_includes_carry_their_own_references(
+    sandbox: Sandbox, sandbox_http: requests.Session
+) -> None:
+    """As in the recorded lookup: an included parent that is itself a reply says so."""
+    body = get(sandbox_http, sandbox, MENTIONS, max_results=100, **{
+        "tweet.fields": FIELDS, "expansions": "referenced_tweets.id"}).json()  # fmt: skip
+    world = sandbox.x.world
+    included = body["includes"]["tweets"]
+    replies = [t for t in included if world.find(int(t["id"])).replied_to is not None]  # type: ignore[union-attr]
+    assert replies
+    assert all(t["referenced_tweets"][0]["type"] == "replied_to" for t in replies)
+
+
+def test_deleted_and_protected_tweets_are_partial_errors_of_their_own_kind(
+    sandbox: Sandbox, sandbox_http: requests.Session
+) -> None:
+    first, second = (
+        t["id"] for t in get(sandbox_http, sandbox, TWEETS, max_results=5).json()["data"][:2]
+    )
+    sandbox.x.world.delete(int(first), sandbox.now())
+    sandbox.x.world.protected.add(sandbox.x.world.find(int(second)).key)  # type: ignore[union-attr]
+    body = get(sandbox_http, sandbox, "/2/tweets", ids=f"{first},{second}").json()
+    assert "data" not in body
+    assert [e["title"] for e in body["errors"]] == ["Not Found Error", "Authorization Error"]
+    assert first not in {
+        t["id"] for t in get(sandbox_http, sandbox, TWEETS, max_results=100).json()["data"]
+    }

@@ -26,7 +26,7 @@ from aggregator.sandbox.config_writer import SANDBOX_ENV
 from aggregator.sandbox.twitter import BEARER_TOKEN, problem_fault, rate_limit_fault
 from aggregator.sandbox.x_world import DISTRICT_USER_ID, XTweet
 from aggregator.store import Store
-from aggregator.sync import RunResult, sync_account
+from aggregator.sync import RunResult, SyncOptions, sync_account
 from connectors.twitter import TwitterConnector
 from tests.fixtures_sandbox import SandboxFactory
 
@@ -64,12 +64,13 @@ def x_store(engine: sa.Engine, x_sandbox: Sandbox) -> Store:
 def sync(x_store: Store, account: TwitterAccount, sleeps: list[float]) -> Sync:
     """Sync the account like cron does, with a recorded sleep; settings may be overridden."""
 
-    def run(**changes: Any) -> RunResult:
+    def run(reconcile: bool = False, **changes: Any) -> RunResult:
         def factory(settings: TwitterAccount, context: SyncContext) -> TwitterConnector:
             context.http.sleep = sleeps.append
             return TwitterConnector(settings, context)
 
-        return sync_account(x_store, account.model_copy(update=changes), factory)
+        options = SyncOptions(reconcile=reconcile)
+        return sync_account(x_store, account.model_copy(update=changes), factory, options)
 
     return run
 
@@ -249,6 +250,94 @@ def test_an_edit_within_30_minutes_updates_the_post_and_keeps_the_old_text(
         old = conn.execute(sa.text("SELECT text FROM content_revision")).scalars().all()
     assert text == edited.versions[1].text
     assert old == [edited.versions[0].text]
+
+
+def test_an_answer_with_both_versions_stores_the_edit_and_keeps_the_original_as_revision(
+    sync: Sync, x_sandbox: Sandbox, engine: sa.Engine
+) -> None:
+    """The listing carries the original and the edit (newest id first, as X orders)."""
+    world, now = x_sandbox.x.world, x_sandbox.now()
+    edited = next(t for t in world.tweets() if len(t.versions) > 1 and t.created_at > now)
+    assert sync().ok
+    x_sandbox.advance((edited.versions[1].at - now).total_seconds() / 60 + 1)
+    x_sandbox.x.every_version = True
+    assert sync().ok
+    with engine.connect() as conn:
+        text = conn.execute(
+            sa.text("SELECT text FROM post WHERE external_id = :k"), {"k": str(edited.key)}
+        ).scalar_one()
+        old = conn.execute(sa.text("SELECT text FROM content_revision")).scalars().all()
+    assert text == edited.versions[1].text
+    assert edited.versions[0].text in old
+
+
+# -- deletions (reconcile) -------------------------------------------------------------------
+
+
+def deleted_marks(engine: sa.Engine) -> set[str]:
+    with engine.connect() as conn:
+        return {
+            row[0]
+            for table in ("post", "comment")
+            for row in conn.execute(
+                sa.text(f"SELECT external_id FROM {table} WHERE deleted_upstream_at IS NOT NULL")
+            )
+        }
+
+
+def lookups(sandbox: Sandbox) -> list[list[str]]:
+    return [
+        r.query["ids"][0].split(",")
+        for r in sandbox.requests.find("/2/tweets")
+        if r.path == "/2/tweets"
+    ]
+
+
+def recent_stored(sandbox: Sandbox, engine: sa.Engine) -> tuple[XTweet, XTweet, XTweet]:
+    """A stored post, a stored resident's tweet and another one, all of the last 7 days."""
+    world, now = sandbox.x.world, sandbox.now()
+    with engine.connect() as conn:
+        stored = {row[0] for t in ("post", "comment")
+                  for row in conn.execute(sa.text(f"SELECT external_id FROM {t}"))}  # fmt: skip
+    recent = [t for t in world.tweets() if str(t.key) in stored
+              and now - timedelta(days=6) < t.created_at <= now]  # fmt: skip
+    post = next(t for t in recent if t.author.id == DISTRICT_USER_ID and t.replied_to is None)
+    residents = [t for t in recent if t.author.id != DISTRICT_USER_ID]
+    return post, residents[0], residents[1]
+
+
+def test_reconcile_marks_tweets_x_no_longer_finds_as_deleted_and_nothing_else(
+    sync: Sync, x_sandbox: Sandbox, engine: sa.Engine
+) -> None:
+    assert sync().ok
+    post, reply, protected = recent_stored(x_sandbox, engine)
+    world, now = x_sandbox.x.world, x_sandbox.now()
+    world.delete(post.key, now)
+    world.delete(reply.versions[-1].id, now)
+    world.protected.add(protected.key)
+    assert sync().ok
+    assert deleted_marks(engine) == set(), "timelines do not tell: only reconcile looks"
+    result = sync(reconcile=True)
+    assert result.ok, result.error
+    assert deleted_marks(engine) == {str(post.key), str(reply.key)}
+    asked = lookups(x_sandbox)
+    assert asked
+    assert all(len(ids) <= 100 for ids in asked)
+    assert {str(post.key), str(reply.key), str(protected.key)} <= {i for ids in asked for i in ids}
+    assert result.units_read >= sum(len(ids) for ids in asked) - 3
+
+
+def test_reconcile_checks_the_budget_before_each_lookup(
+    sync: Sync, x_sandbox: Sandbox, engine: sa.Engine
+) -> None:
+    first = sync(search_conversations=False)
+    assert first.ok
+    # the timeline calls (up to 0.10 each) read nothing new and cost nothing; a lookup of
+    # the window's tweets (dozens at 0.005) may cost more than the 0.101 left
+    result = sync(reconcile=True, search_conversations=False, monthly_budget=first.cost + 0.101)
+    assert result.status == "budget_exhausted"
+    assert lookups(x_sandbox) == []
+    assert deleted_marks(engine) == set()
 
 
 # -- budget ----------------------------------------------------------------------------------

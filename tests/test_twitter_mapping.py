@@ -20,6 +20,7 @@ from aggregator.records import CommentKind, CommentRecord, Platform, PostRecord
 from connectors.twitter_mapping import (
     Known,
     chain_id,
+    edit_rounds,
     newer,
     snowflake_at,
     snowflake_time,
@@ -179,10 +180,41 @@ def test_edited_post_is_one_item_keyed_by_its_first_id_with_the_newest_text() ->
     assert post.url == "https://x.com/i/web/status/1234567891", "links the newest version"
 
 
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_versions_of_one_edited_post_are_stored_oldest_first_whatever_their_order(
+    newest_first: bool,
+) -> None:
+    """The sample's two versions in one answer: the edit is stored last (it wins) and
+    the original in an earlier round (the store keeps its text as a revision)."""
+    body = doc("edited_post_with_edit_history_expansion.json")
+    versions = [body["data"], body["includes"]["tweets"][0]]
+    arrived = versions if newest_first else versions[::-1]
+    single = {"id": "1234567899", "text": "other", "edit_history_tweet_ids": ["1234567899"]}
+    rounds = edit_rounds([*arrived, single], lambda tweet: tweet)
+    assert [[t["id"] for t in r] for r in rounds] == [["1234567890"], ["1234567891", "1234567899"]]
+
+
+def test_not_found_partial_errors_name_deleted_ids_and_authorization_errors_do_not() -> None:
+    body = doc("partial_error_200_not_found.json")
+    body["errors"].append(
+        {"resource_id": "789", "resource_type": "tweet", "title": "Authorization Error",
+         "detail": "Sorry, you are not authorized to see the Post with id: [789].",
+         "type": "https://api.x.com/2/problems/not-authorized-for-resource"}
+    )  # fmt: skip
+    body["errors"].append(
+        {"title": "Not Found Error", "detail": "Could not find tweet with ids: [11, 12]."}
+    )
+    page = to_page("tweets", response_of(200, body))
+    assert page.not_found == {"456", "11", "12"}
+    assert len(page.other_warnings) == 1
+    assert "789" in page.other_warnings[0]
+
+
 def test_lookup_with_all_fields_maps_metrics_times_and_own_reply() -> None:
     body = doc("tweet_lookup_all_fields.json")
     known = Known(own_id=TWITTER_DEV).learn(body["data"], body["includes"])
     record = to_record(body["data"][0], known, FETCHED_AT)
+    assert known.own_roots == frozenset(), "the included own reply carries referenced_tweets"
     assert isinstance(record, CommentRecord), "a reply by the account is a comment, not a post"
     assert record.by_account_owner
     assert record.kind is CommentKind.REPLY

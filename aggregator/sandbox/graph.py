@@ -10,11 +10,15 @@ URL layout (relative to the sandbox base URL, which a config names as `graph_url
 
 As Graph does: `fields` (nested `comments.filter(stream).summary(true).limit(0)`,
 `from{id,name}`; an unknown field is error 100), cursor paging (`paging.cursors`, a
-`paging.next` carrying `access_token` and `after`, none on the last page), `since` and
-`until`, `limit` (default 25, at most 100), comment `filter` (toplevel | stream),
-`order` (chronological | reverse_chronological) and `summary`; always
-`Content-Type: application/json`; `X-App-Usage` and `X-Business-Use-Case-Usage` on every
-answer (`usage_percent`, `regain_minutes`); errors as HTTP 400 `{"error": {...}}`. The
+`paging.next` carrying `access_token` and `after`, none on the last page, `previous` on
+every page after the first); `visitor_posts` pages by time as the recorded `/posts` does
+(no cursors, `until` and `__paging_token` in `next`, `previous` on every page); `since`
+and `until`, `limit` (default 25, at most 100), comment `filter` (toplevel | stream),
+`order` (chronological | reverse_chronological | ranked) and `summary` (whose `order`
+says `chronological` or `ranked`, never the order asked for); always
+`Content-Type: application/json`; `X-App-Usage`, `X-Page-Usage` and
+`X-Business-Use-Case-Usage` on every answer (`usage_percent`, `regain_minutes`); errors
+as HTTP 400 `{"error": {...}}`. The
 token must be `PAGE_TOKEN` (else code 190); with `app_secret` set, every call needs a
 valid `appsecret_proof`. The data is `graph_world.GraphWorld`: seeded deletions, hidden
 comments, district replies, visitor posts, and `edit`/`delete`/`hide` for tests.
@@ -247,6 +251,7 @@ class GraphApi:
         business = {**share, "type": "pages", "estimated_time_to_regain_access": regain or 0}
         return {
             "X-App-Usage": json.dumps(share, separators=(",", ":")),
+            "X-Page-Usage": json.dumps(share, separators=(",", ":")),
             "X-Business-Use-Case-Usage": json.dumps({page_id: [business]}, separators=(",", ":")),
         }
 
@@ -285,13 +290,14 @@ class GraphApi:
         return self._list_posts(request, match, self._world().posts)
 
     def _visitor_posts(self, request: SandboxRequest, match: re.Match[str]) -> object:
-        return self._list_posts(request, match, self._world().visitor_posts)
+        return self._list_posts(request, match, self._world().visitor_posts, by_time=True)
 
     def _list_posts(
         self,
         request: SandboxRequest,
         match: re.Match[str],
         source: Callable[[datetime], list[GraphPost]],
+        by_time: bool = False,
     ) -> object:
         world = self._world()
         if match["node"] != world.page.id:
@@ -301,7 +307,11 @@ class GraphApi:
             p for p in source(self.now())
             if (since is None or p.created_at >= since) and (until is None or p.created_at <= until)
         ]  # fmt: skip
-        chunk, paging = self._pager(request).page(posts, _key, descending=True)
+        pager = self._pager(request)
+        if by_time:
+            chunk, paging = pager.page_by_time(posts, _key)
+        else:
+            chunk, paging = pager.page(posts, _key, descending=True)
         data = [self._render_post(request, p) for p in chunk]
         return {"data": data, "paging": paging} if paging else {"data": data}
 
@@ -343,7 +353,8 @@ class GraphApi:
         if paging:
             body["paging"] = paging
         if request.param("summary") in ("true", "1"):
-            body["summary"] = {"order": order, "total_count": total, "can_comment": True}
+            echoed = "ranked" if order == "ranked" else "chronological"  # never the asked order
+            body["summary"] = {"order": echoed, "total_count": total, "can_comment": True}
         return body
 
     def _pager(self, request: SandboxRequest) -> Pager:

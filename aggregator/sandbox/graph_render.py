@@ -24,6 +24,7 @@ from aggregator.sandbox.graph_world import Author, GraphComment, GraphPost
 T = TypeVar("T")
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
+PAGING_KEYS = ("access_token", "after", "before", "__paging_token", "__previous")
 FIELD_NAME = re.compile(r"[a-z_]+")
 MODIFIER = re.compile(r"\.([a-z_]+)\(([^)]*)\)")
 POST_FIELDS = frozenset({
@@ -249,6 +250,49 @@ class Pager:
                 paging["next"] = self._url("after", last)
         return chunk, paging
 
+    def page_by_time(
+        self, items: list[T], key: Callable[[T], tuple[int, int]]
+    ) -> tuple[list[T], dict[str, Any]]:
+        """Time-based paging over newest-first `items`, as the recorded `/posts` pages.
+
+        No `cursors`: `next` carries `until` (the last item's time) and `__paging_token`,
+        `previous` carries `since`, `__previous=1` and `__paging_token`; every page with
+        items has `previous`, and the last one has no `next`.
+        """
+        limit, token = self._limit(), self._cursor("__paging_token")
+
+        def order(item: T) -> tuple[int, int]:
+            first, second = key(item)
+            return -first, -second
+
+        if token is not None and self.query.get("__previous", [""])[0] == "1":
+            end = bisect.bisect_left(items, (-token[0], -token[1]), key=order)
+            start = max(0, end - limit)
+        elif token is not None:
+            start = bisect.bisect_right(items, (-token[0], -token[1]), key=order)
+        else:
+            start = 0
+        chunk = items[start : start + limit]
+        paging: dict[str, Any] = {}
+        if chunk:
+            first, last = key(chunk[0]), key(chunk[-1])
+            paging["previous"] = self._link(
+                __previous="1", since=str(first[0]), until="", __paging_token=_encode(first)
+            )
+            if start + len(chunk) < len(items):
+                paging["next"] = self._link(
+                    until=str(last[0]), since="", __paging_token=_encode(last), __previous=""
+                )
+        return chunk, paging
+
+    def _link(self, **updates: str) -> str:
+        params = {"access_token": self.token}
+        for key, values in self.query.items():
+            if key not in (*PAGING_KEYS, *updates) and values:
+                params[key] = values[0]
+        params.update(updates)
+        return f"{self.base_url}?{urlencode(params)}"
+
     def _limit(self) -> int:
         raw = (self.query.get("limit") or [str(DEFAULT_LIMIT)])[0]
         if not raw.isdigit():
@@ -267,12 +311,7 @@ class Pager:
             raise GraphFailure(100, f"(#100) The parameter {name} is not a valid cursor") from None
 
     def _url(self, name: str, cursor: str) -> str:
-        params = {"access_token": self.token}
-        for key, values in self.query.items():
-            if key not in ("access_token", "after", "before") and values:
-                params[key] = values[0]
-        params[name] = cursor
-        return f"{self.base_url}?{urlencode(params)}"
+        return self._link(**{name: cursor})
 
 
 def _encode(key: tuple[int, int]) -> str:

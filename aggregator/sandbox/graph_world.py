@@ -32,6 +32,8 @@ from aggregator.sandbox.threads import office_time
 
 POST_BASE = 10_158_000_000_000_000
 COMMENT_BASE = 10_159_000_000_000_000
+PHOTO_BASE = 10_160_000_000_000_000
+"""Photo objects of photo posts: their comments are `{photo-id}_{n}`, as on Graph."""
 VISITOR_BASE = 10_157_000_000_000_000
 VISITOR_SPACE = 90 * ID_SPACE
 """Sandbox ids of visitor posts and their comments (no platform-neutral account uses it)."""
@@ -70,6 +72,11 @@ class GraphPost:
     visitor: bool
     key: int
     """The sandbox id the comments hang under."""
+    object_id: str = ""
+    """The Graph object the comments hang under (their ids' first half): the post's
+    `part` for a status post, the photo's id for a photo post."""
+    comment_link: str = ""
+    """The start of its comments' permalinks (`...comment_id=` follows)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +183,7 @@ class GraphWorld:
             self._extra.append(comment)
             self._fates[comment.id] = _Fate(None, None, 0, False)
             self._changed()
-        return f"{post.part}_{COMMENT_BASE + comment.id}"
+        return f"{post.object_id}_{COMMENT_BASE + comment.id}"
 
     def hide(self, node_id: str, hidden: bool = True) -> None:
         """Hide (or show again) a post or comment."""
@@ -213,6 +220,8 @@ class GraphWorld:
         node_id = f"{self.page.id}_{part}"
         message, updated = self._text(node_id, "\n\n".join((title, *paragraphs)), at)
         pictured = post.kind in ("festival", "event") or rng.random() < 0.3
+        photo = str(PHOTO_BASE + post.id)
+        permalink = f"https://www.facebook.com/{self.page.id}/posts/{part}/"
         return GraphPost(
             node_id=node_id,
             part=part,
@@ -220,13 +229,19 @@ class GraphWorld:
             updated_at=updated or post.updated_at(at),
             message=message,
             author=self.page,
-            permalink=f"https://www.facebook.com/{self.page.id}/posts/{part}/",
+            permalink=permalink,
             picture=f"{CDN}/{part}_{rng.randint(10**8, 10**9)}_n.jpg" if pictured else None,
             shares=int(rng.expovariate(1 / 4)),
             reactions=int(rng.expovariate(1 / 30)),
             hidden=self._hidden.get(node_id, False),
             visitor=False,
             key=post.id,
+            object_id=photo if pictured else part,
+            comment_link=(
+                f"https://www.facebook.com/photo.php?fbid={photo}&set=a.{self.page.id}&type=3&"
+                if pictured
+                else f"{permalink}?"
+            ),
         )
 
     def _visitor_post(self, visitor: _Visitor, at: datetime) -> GraphPost:
@@ -247,6 +262,8 @@ class GraphWorld:
             hidden=self._hidden.get(node_id, False),
             visitor=True,
             key=visitor.post.id,
+            object_id=part,
+            comment_link=f"https://www.facebook.com/{self.page.id}/posts/{part}/?",
         )
 
     # -- comments --------------------------------------------------------------------------
@@ -260,7 +277,7 @@ class GraphWorld:
         top: dict[int, int] = {}
         for c in raw:
             top[c.id] = c.id if c.parent_id is None else top.get(c.parent_id, c.parent_id)
-        node = {c.id: f"{post.part}_{COMMENT_BASE + c.id}" for c in raw}
+        node = {c.id: f"{post.object_id}_{COMMENT_BASE + c.id}" for c in raw}
         dead = {c.id: self._dead(c, node[c.id], at) for c in raw}
         visible = [c for c in raw if not dead[c.id] and not dead.get(top[c.id], False)]
         replies: dict[int, int] = {}
@@ -271,8 +288,8 @@ class GraphWorld:
 
     def comment(self, node_id: str, at: datetime) -> GraphComment | None:
         """The comment `node_id` if it is visible at `at`."""
-        part = node_id.partition("_")[0]
-        post = self.post(f"{self.page.id}_{part}", at)
+        object_id = node_id.partition("_")[0]
+        post = next((p for p in self._all_posts(at) if p.object_id == object_id), None)
         if post is None:
             return None
         return next((c for c in self.comments(post, at) if c.node_id == node_id), None)
@@ -304,7 +321,7 @@ class GraphWorld:
         node_id = node[c.id]
         message, _ = self._text(node_id, c.text_at(at), at)
         hidden = fate.hidden_at is not None and fate.hidden_at <= at
-        permalink = f"{post.permalink}?comment_id={COMMENT_BASE + top_id}"
+        permalink = f"{post.comment_link}comment_id={COMMENT_BASE + top_id}"
         if top_id != c.id:
             permalink += f"&reply_comment_id={COMMENT_BASE + c.id}"
         return GraphComment(

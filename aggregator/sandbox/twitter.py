@@ -7,7 +7,9 @@ Routes (relative to the sandbox base URL; point `api_url` there):
     GET /2/users/{id}/mentions            tweets mentioning the account (800 at most)
     GET /2/tweets/search/recent           `query=[(]conversation_id:<id> [OR ...][) is:reply]`,
                                           7 days back
-    GET /2/tweets?ids=a,b                 lookup; unknown ids come back as partial errors
+    GET /2/tweets?ids=a,b                 lookup; unknown or deleted ids come back as partial
+                                          errors (resource-not-found), protected ones as
+                                          authorization errors
 
 Timelines and search take `since_id`, `until_id`, `max_results` (5-100; search 10-100)
 and `pagination_token` (`next_token` for search); answers carry `meta` with
@@ -45,6 +47,7 @@ from aggregator.sandbox.x_params import (
     invalid_request,
     iso,
     json_answer,
+    not_authorized,
     not_found,
     page_token,
     problem,
@@ -103,6 +106,8 @@ class XApiSandbox:
         self.world = world
         self.now = now
         self.limits = dict(LIMITS)
+        self.every_version = False
+        """List every version of an edited tweet (the original too), not only the newest."""
         self._used: dict[tuple[str, int], int] = {}
 
     def register(self, router: Router) -> None:
@@ -206,10 +211,12 @@ class XApiSandbox:
         for wanted in ids:
             tweet = self.world.find(int(wanted))
             version = tweet.version(int(wanted)) if tweet else None
-            if tweet is None or version is None or version.at > now:
+            if tweet is None or version is None or version.at > now or self.world.gone(tweet, now):
                 errors.append(not_found("tweet", wanted, "ids"))
-                continue
-            data.append((tweet, version.id))
+            elif tweet.key in self.world.protected:
+                errors.append(not_authorized("tweet", wanted, "ids"))
+            else:
+                data.append((tweet, version.id))
         body = self._render(request, data)
         if errors:
             body["errors"] = errors
@@ -218,9 +225,13 @@ class XApiSandbox:
     # -- listing and rendering -----------------------------------------------------------
 
     def _visible(self) -> list[tuple[XTweet, int]]:
-        """(tweet, id of the version visible now) for every tweet, newest version first."""
+        """(tweet, id of the version visible now) for every tweet, newest version first;
+        with `every_version`, each earlier version of an edited tweet as well."""
         now = self.now()
-        shown = [(t, v.id) for t in self.world.tweets() if (v := t.version_at(now)) is not None]
+        tweets = [t for t in self.world.tweets() if not self.world.gone(t, now)]
+        shown = [(t, v.id) for t in tweets if (v := t.version_at(now)) is not None]
+        if self.every_version:
+            shown = [(t, v.id) for t in tweets for v in t.versions if v.at <= now]
         return sorted(shown, key=lambda pair: pair[1], reverse=True)
 
     def _listing(
@@ -277,7 +288,9 @@ class XApiSandbox:
         found: dict[int, tuple[XTweet, int]] = {}
         for tweet in tweets:
             parent = self.world.find(tweet.replied_to) if tweet.replied_to else None
-            version = parent.version_at(now) if parent else None
+            version = (
+                parent.version_at(now) if parent and not self.world.gone(parent, now) else None
+            )
             if parent is not None and version is not None:
                 found[parent.key] = (parent, version.id)
         return list(found.values())

@@ -64,6 +64,20 @@ def not_found(resource: str, value: str, parameter: str) -> dict[str, str]:
     }
 
 
+def not_authorized(resource: str, value: str, parameter: str) -> dict[str, str]:
+    """One partial error of a 200 answer: the item exists but may not be seen (protected)."""
+    return {
+        "value": value,
+        "detail": f"Sorry, you are not authorized to see the {resource} with {parameter}: "
+        f"[{value}].",
+        "title": "Authorization Error",
+        "resource_type": resource,
+        "parameter": parameter,
+        "resource_id": value,
+        "type": PROBLEMS + "not-authorized-for-resource",
+    }
+
+
 def fields(request: SandboxRequest, name: str) -> frozenset[str]:
     return frozenset(f for f in (request.param(name) or "").split(",") if f)
 

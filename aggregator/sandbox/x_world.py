@@ -134,6 +134,9 @@ class XWorld:
         self._tweets: list[XTweet] | None = None
         self._by_id: dict[int, XTweet] = {}
         self._replies: dict[int, list[datetime]] = {}
+        self._deleted: dict[int, datetime] = {}
+        self.protected: set[int] = set()
+        """Chain keys whose author protected their account: lookups are refused."""
 
     def tweets(self) -> list[XTweet]:
         """Every tweet, also future ones, oldest first (built on first use)."""
@@ -155,6 +158,19 @@ class XWorld:
         """The tweet that has a version with this id."""
         self.tweets()
         return self._by_id.get(tweet_id)
+
+    def delete(self, tweet_id: int, at: datetime) -> None:
+        """From `at` on, the tweet (its whole edit chain, any version's id) is gone."""
+        tweet = self.find(tweet_id)
+        if tweet is None:
+            raise KeyError(f"no tweet {tweet_id}")
+        with self._lock:
+            self._deleted[tweet.key] = at
+
+    def gone(self, tweet: XTweet, at: datetime) -> bool:
+        """True when the tweet was deleted at or before `at`."""
+        deleted = self._deleted.get(tweet.key)
+        return deleted is not None and deleted <= at
 
     def user(self, username: str) -> XUser | None:
         """A user by @username (case-insensitive): the district or a resident who tweeted."""

@@ -19,25 +19,30 @@ def apply_presence(
     """Mark the scope's stored items missing from `presence.ids` deleted; return how many.
 
     Items listed again lose an earlier mark (a hidden comment shown again). Manually
-    entered comments are never marked: no platform lists them.
+    entered comments are never marked: no platform lists them. A `checked` scope (at
+    most a lookup's 100 ids) is selected by id.
 
     The scope's stored keys are read with one constant statement and compared here:
     a post can have tens of thousands of comments, and `NOT IN (...)` with that many
     parameters is a new statement for every size, each one kept by the driver's
     statement cache (hundreds of MB over a large backfill).
     """
-    table, scope = _scope(account_id, platform, presence)
-    stored = conn.execute(
-        sa.select(table.c.id, table.c.external_id, table.c.deleted_upstream_at).where(scope)
-    ).all()
-    listed = presence.ids
-    missing = [
-        r.id for r in stored if r.deleted_upstream_at is None and r.external_id not in listed
-    ]
-    back = [r.id for r in stored if r.deleted_upstream_at is not None and r.external_id in listed]
-    _set_deleted(conn, table, back, None)
-    _set_deleted(conn, table, missing, now)
-    return len(missing)
+    marked = 0
+    for table, scope in _scopes(account_id, platform, presence):
+        stored = conn.execute(
+            sa.select(table.c.id, table.c.external_id, table.c.deleted_upstream_at).where(scope)
+        ).all()
+        listed = presence.ids
+        missing = [
+            r.id for r in stored if r.deleted_upstream_at is None and r.external_id not in listed
+        ]
+        back = [
+            r.id for r in stored if r.deleted_upstream_at is not None and r.external_id in listed
+        ]
+        _set_deleted(conn, table, back, None)
+        _set_deleted(conn, table, missing, now)
+        marked += len(missing)
+    return marked
 
 
 def _set_deleted(conn: Connection, table: sa.Table, ids: list[int], when: datetime | None) -> None:
@@ -46,15 +51,23 @@ def _set_deleted(conn: Connection, table: sa.Table, ids: list[int], when: dateti
         conn.execute(sa.update(table).where(table.c.id.in_(chunk)).values(deleted_upstream_at=when))
 
 
-def _scope(
+def _scopes(
     account_id: int, platform: str, presence: Presence
-) -> tuple[sa.Table, sa.ColumnElement[bool]]:
+) -> list[tuple[sa.Table, sa.ColumnElement[bool]]]:
+    """The tables and conditions of the scope's stored items (manual entries never)."""
+    own_comments = (COMMENT.c.platform == platform) & COMMENT.c.manual_entry.is_(False)
     if presence.post_external_id is not None:
-        scope = (
-            (COMMENT.c.platform == platform)
-            & (COMMENT.c.post_external_id == presence.post_external_id)
-            & COMMENT.c.manual_entry.is_(False)
+        return [(COMMENT, own_comments & (COMMENT.c.post_external_id == presence.post_external_id))]
+    if presence.checked is not None:
+        checked = sorted(presence.checked)
+        posts = (POST.c.account_id == account_id) & POST.c.external_id.in_(checked)
+        comments = (COMMENT.c.account_id == account_id) & COMMENT.c.external_id.in_(checked)
+        return [(POST, posts), (COMMENT, own_comments & comments)]
+    if presence.standalone:
+        standalone = (
+            (COMMENT.c.account_id == account_id)
+            & COMMENT.c.post_external_id.is_(None)
+            & (COMMENT.c.created_at >= presence.since)
         )
-        return COMMENT, scope
-    scope = (POST.c.account_id == account_id) & (POST.c.created_at >= presence.since)
-    return POST, scope
+        return [(COMMENT, own_comments & standalone)]
+    return [(POST, (POST.c.account_id == account_id) & (POST.c.created_at >= presence.since))]
