@@ -3,7 +3,10 @@
 Every outbound call of every connector goes through `HttpClient`, so no request can
 hang a run (connect/read timeouts plus an overall deadline checked while the body
 streams in) and no body can exhaust memory (a size cap checked against
-`Content-Length` and while reading).
+`Content-Length` and while reading). Every session it uses (and the one tweepy gets,
+see `connectors.x_session`) is guarded against SSRF by `aggregator.net_guard`: no
+request or redirect hop reaches a private or local address outside
+`HttpSettings.allow_private_networks`.
 """
 
 from __future__ import annotations
@@ -18,11 +21,15 @@ import requests
 from requests.structures import CaseInsensitiveDict
 
 from aggregator.connector import DeadlineExceeded, FetchError
+from aggregator.net_guard import AddressPolicy, IPNetwork, guard_session
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 CHUNK_BYTES = 64 * 1024
+DEFAULT_ALLOWED_NETWORKS: tuple[IPNetwork, ...] = ()
+"""Private networks a client allows when its settings do not say: none. The test suite
+sets loopback here once (tests/conftest.py), where its local servers listen."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,9 @@ class HttpSettings:
     retries: int = 2
     backoff_seconds: float = 1.0
     user_agent: str = "district-sns-aggregator/0.1 (+local)"
+    allow_private_networks: tuple[IPNetwork, ...] | None = None
+    """Private or local networks requests may reach (config `http.allow_private_networks`);
+    None: `DEFAULT_ALLOWED_NETWORKS`."""
 
 
 @dataclass
@@ -66,6 +76,12 @@ class HttpClient:
 
     def __post_init__(self) -> None:
         self.session.headers["User-Agent"] = self.settings.user_agent
+        guard_session(self.session, self.address_policy)
+
+    @property
+    def address_policy(self) -> AddressPolicy:
+        """Which addresses this client's requests may reach."""
+        return address_policy(self.settings.allow_private_networks)
 
     def seconds_left(self) -> float | None:
         """Seconds until the run deadline, or None when there is none."""
@@ -171,6 +187,11 @@ class HttpClient:
         finally:
             raw.close()
         return raw
+
+
+def address_policy(allowed: tuple[IPNetwork, ...] | None) -> AddressPolicy:
+    """The policy for an allow-list; None (not configured) means `DEFAULT_ALLOWED_NETWORKS`."""
+    return AddressPolicy(DEFAULT_ALLOWED_NETWORKS if allowed is None else allowed)
 
 
 def _redact_url(url: str) -> str:

@@ -6,7 +6,9 @@ variable. We replace `client.session` with an `XSession`, a `requests.Session` w
 *before* the request is prepared. A transport adapter mounted on the session would
 rewrite only after preparation, when an OAuth 1.0a signature (user context) has
 already been computed over the other host; rewriting first keeps signatures valid and
-keeps the choice per client instance (nothing global is patched). The same session
+keeps the choice per client instance (nothing global is patched). Like every session of
+`HttpClient`, it is guarded against private and local addresses (`aggregator.net_guard`,
+the same allow-list). The same session
 applies our connect/read timeouts (tweepy passes none), the run deadline and body-size
 cap of `HttpClient`, counts every HTTP attempt in `HttpClient.calls`, and remembers X's
 clock (the `Date` header), which decides rate-limit waits and the 7-day search window.
@@ -28,6 +30,7 @@ import requests
 
 from aggregator.connector import Clock
 from aggregator.http import HttpClient
+from aggregator.net_guard import guard_session
 
 TWEEPY_HOST = "https://api.twitter.com"
 BEARER = re.compile(r"(Bearer\s+)[^\s'\",}]+")
@@ -42,6 +45,7 @@ class XSession(requests.Session):
         self.base = api_url.rstrip("/")
         self.trust_env, self.proxies = http.session.trust_env, http.session.proxies
         self.verify = http.session.verify
+        guard_session(self, http.address_policy)
         self.server_date: datetime | None = None
         self._seen_at = 0.0
 
