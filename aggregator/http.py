@@ -21,6 +21,7 @@ import requests
 from requests.structures import CaseInsensitiveDict
 
 from aggregator.connector import DeadlineExceeded, FetchError
+from aggregator.net_errors import describe_network_error
 from aggregator.net_guard import AddressPolicy, IPNetwork, guard_session
 
 log = logging.getLogger(__name__)
@@ -99,9 +100,9 @@ class HttpClient:
                 response = self._get_once(url, headers)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if attempt >= self.settings.retries:
-                    raise FetchError(f"{_redact_url(url)}: {_short_error(exc)}") from exc
+                    raise FetchError(f"{_redact_url(url)}: {describe_network_error(exc)}") from exc
             except requests.RequestException as exc:  # redirect loops, invalid URLs: not retried
-                raise FetchError(f"{_redact_url(url)}: {_short_error(exc)}") from exc
+                raise FetchError(f"{_redact_url(url)}: {describe_network_error(exc)}") from exc
             else:
                 if response.status not in RETRYABLE_STATUSES:
                     return response
@@ -197,13 +198,3 @@ def address_policy(allowed: tuple[IPNetwork, ...] | None) -> AddressPolicy:
 def _redact_url(url: str) -> str:
     """Drop the query string, which may carry tokens, from a URL shown to people."""
     return url.split("?", 1)[0]
-
-
-def _short_error(exc: Exception) -> str:
-    if isinstance(exc, requests.Timeout):
-        return "timed out"
-    if isinstance(exc, requests.TooManyRedirects):
-        return "too many redirects"
-    if isinstance(exc, requests.ConnectionError):
-        return "connection failed"
-    return f"request failed ({type(exc).__name__})"
