@@ -13,14 +13,13 @@ applies our connect/read timeouts (tweepy passes none), the run deadline and bod
 cap of `HttpClient`, counts every HTTP attempt in `HttpClient.calls`, and remembers X's
 clock (the `Date` header), which decides rate-limit waits and the 7-day search window.
 
-Secrets. tweepy logs request headers, the bearer token among them, at DEBUG; a filter
-on its logger masks `Bearer` credentials before any handler sees the record.
+Secrets. tweepy logs request headers, the bearer token among them, at DEBUG, and
+oauthlib the user-context keys; `aggregator.logging_setup` redacts them from every
+record when it is made.
 """
 
 from __future__ import annotations
 
-import logging
-import re
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -30,10 +29,10 @@ import requests
 
 from aggregator.connector import Clock
 from aggregator.http import HttpClient
+from aggregator.logging_setup import install_redaction
 from aggregator.net_guard import guard_session
 
 TWEEPY_HOST = "https://api.twitter.com"
-BEARER = re.compile(r"(Bearer\s+)[^\s'\",}]+")
 
 
 class XSession(requests.Session):
@@ -93,18 +92,6 @@ def http_date(value: str | None) -> datetime | None:
     return moment.astimezone(UTC) if moment is not None and moment.tzinfo else None
 
 
-class _MaskBearer(logging.Filter):
-    """Replace bearer credentials in tweepy's debug records with `****`."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "Bearer" in message:
-            record.msg, record.args = BEARER.sub(r"\1****", message), ()
-        return True
-
-
 def mask_bearer_in_tweepy_logs() -> None:
-    """Install the mask on tweepy's logger (once)."""
-    logger = logging.getLogger("tweepy.client")
-    if not any(isinstance(f, _MaskBearer) for f in logger.filters):
-        logger.addFilter(_MaskBearer())
+    """Redact credentials (the bearer header among them) from every log record (once)."""
+    install_redaction()
