@@ -38,10 +38,8 @@ def describe_network_error(exc: BaseException) -> str:
 
 
 def _cause(cause: BaseException, chain: list[BaseException]) -> str:
-    if isinstance(cause, ssl.SSLCertVerificationError):
-        return f"TLS certificate rejected: {cause.verify_message}"
     if isinstance(cause, ssl.SSLError | requests.exceptions.SSLError | u3.SSLError):
-        return f"TLS handshake failed: {_ssl_reason(chain)}"
+        return _tls_problem(chain)
     if isinstance(cause, u3.NameResolutionError | socket.gaierror):
         return f"DNS lookup failed: {_dns_reason(chain)}"
     if isinstance(cause, u3.NewConnectionError):
@@ -75,6 +73,13 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
         reason = getattr(current, "reason", None)
         pending += [*wrapped, reason if isinstance(reason, BaseException) else None]
         pending += [current.__cause__, current.__context__]
+
+
+def _tls_problem(chain: list[BaseException]) -> str:
+    for cause in chain:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f"TLS certificate rejected: {cause.verify_message}"
+    return f"TLS handshake failed: {_ssl_reason(chain)}"
 
 
 def _ssl_reason(chain: list[BaseException]) -> str:

@@ -28,6 +28,7 @@ from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV
 from aggregator.store import Store
 from connectors.x_session import XSession
+from tests.tls_server import TlsServer
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"),)
 
@@ -253,3 +254,25 @@ def test_config_check_rejects_an_account_url_with_a_forbidden_literal_address(
     config["http"] = {"allow_private_networks": ["169.254.0.0/16"]}
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     assert CliRunner().invoke(app, ["config", "check", str(path)]).exit_code == 0
+
+
+def test_tls_keeps_the_host_name_for_sni_and_the_certificate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Connecting to the checked address must not verify the certificate against the IP."""
+    server = TlsServer(tmp_path, "feeds.test")
+    real = socket.getaddrinfo
+
+    def resolve(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        return real("127.0.0.1" if host == "feeds.test" else host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    http = client("127.0.0.1/32")
+    http.session.trust_env = False  # REQUESTS_CA_BUNDLE would replace `verify`
+    http.session.verify = str(server.cert)
+    try:
+        response = http.get(f"https://feeds.test:{server.port}/feed")
+    finally:
+        server.close()
+    assert response.content == b"hello"
+    assert server.sni_names == ["feeds.test"]

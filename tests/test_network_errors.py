@@ -23,6 +23,7 @@ from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV
 from connectors.graph_api import GraphClient
 from connectors.x_api import XApi, XCredentials
+from tests.tls_server import TlsServer
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -77,6 +78,15 @@ def test_a_silent_server_says_timed_out_waiting(silent_port: int) -> None:
 def test_plain_http_on_an_https_url_says_tls_handshake_failed(sandbox: Sandbox) -> None:
     url = sandbox.url("/naver/hanbit_gu.xml").replace("http://", "https://")
     assert "TLS handshake failed: wrong version number" in failure(url)
+
+
+def test_an_untrusted_certificate_says_certificate_rejected(tmp_path: Path) -> None:
+    server = TlsServer(tmp_path, "localhost")
+    try:
+        said = failure(f"https://127.0.0.1:{server.port}/feed")
+    finally:
+        server.close()
+    assert said.endswith("TLS certificate rejected: self-signed certificate")
 
 
 def test_an_unreachable_proxy_says_proxy_failed(sandbox: Sandbox, closed_port: int) -> None:
