@@ -61,9 +61,6 @@ FORBIDDEN_NETWORKS: tuple[IPNetwork, ...] = tuple(
 )
 
 
-ALLOW_HINT = "allow its network in http.allow_private_networks if it is meant"
-
-
 class ForbiddenAddress(FetchError):
     """A request (or redirect hop) would reach a private or local address."""
 
@@ -108,7 +105,7 @@ class AddressPolicy:
         if any(raw in net or checked in net for net in self.allowed):
             return None
         if any(checked in net for net in FORBIDDEN_NETWORKS):
-            return f"a private or local address ({ALLOW_HINT})"
+            return "a private or local address not in http.allow_private_networks"
         return None
 
     def resolve(self, host: str, port: int) -> list[tuple[Any, ...]]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -217,6 +219,34 @@ def test_a_sync_redirected_to_a_private_address_fails_naming_it(
     assert result.status == "failed"
     assert f"refused to fetch {inner.url}/latest/meta-data/" in str(result.error)
     assert inner.paths == []
+
+
+def test_the_cli_refuses_a_redirect_to_the_metadata_address(tmp_path: Path) -> None:
+    """A real `aggregator sync` (production defaults): loopback allowed, metadata IP refused."""
+    outer = Server(redirect_to="http://169.254.169.254/latest/meta-data/iam/")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"database: {{url: {tmp_path / 'd.db'}}}\n"
+        "http: {retries: 0, connect_timeout_seconds: 0.001,"
+        " allow_private_networks: [127.0.0.1/32]}\n"
+        f"accounts: [{{name: blog, platform: blog, feed_url: '{outer.url}/rss'}}]\n",
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "aggregator"]
+    try:
+        subprocess.run([*command, "db", "upgrade", "--config", str(config)], check=True)
+        done = subprocess.run(
+            [*command, "sync", "--config", str(config)], capture_output=True, text=True
+        )
+    finally:
+        outer.close()
+    assert done.returncode == 1
+    said = (
+        "blog: refused to fetch http://169.254.169.254/latest/meta-data/iam/: "
+        "169.254.169.254 is a private or local address not in http.allow_private_networks"
+    )
+    assert said in (done.stdout + done.stderr).splitlines(), "one line naming the hop"
+    assert outer.paths == ["/rss"]
 
 
 def test_the_sandbox_config_allows_loopback_and_syncs(sandbox: Sandbox, tmp_path: Path) -> None:
