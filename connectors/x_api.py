@@ -45,8 +45,9 @@ from aggregator.connector import (
     RateLimited,
 )
 from aggregator.http import HttpClient
+from aggregator.logging_setup import install_redaction
 from aggregator.net_errors import describe_network_error
-from connectors.x_session import XSession, http_date, mask_bearer_in_tweepy_logs
+from connectors.x_session import XSession, http_date
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ class XApi:
         clock: Clock,
         max_wait_seconds: float = 60,
     ) -> None:
-        mask_bearer_in_tweepy_logs()
+        install_redaction()  # tweepy and oauthlib log credentials at DEBUG
         self.http = http
         self.clock = clock
         self.max_wait_seconds = max_wait_seconds

@@ -14,8 +14,8 @@ cap of `HttpClient`, counts every HTTP attempt in `HttpClient.calls`, and rememb
 clock (the `Date` header), which decides rate-limit waits and the 7-day search window.
 
 Secrets. tweepy logs request headers, the bearer token among them, at DEBUG, and
-oauthlib the user-context keys; `aggregator.logging_setup` redacts them from every
-record when it is made.
+oauthlib the user-context keys; `XApi` installs `aggregator.logging_setup`'s
+redaction, which cleans every record when it is made.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ import requests
 
 from aggregator.connector import Clock
 from aggregator.http import HttpClient
-from aggregator.logging_setup import install_redaction
 from aggregator.net_guard import guard_session
 
 TWEEPY_HOST = "https://api.twitter.com"
@@ -90,8 +89,3 @@ def http_date(value: str | None) -> datetime | None:
     except (TypeError, ValueError):
         return None
     return moment.astimezone(UTC) if moment is not None and moment.tzinfo else None
-
-
-def mask_bearer_in_tweepy_logs() -> None:
-    """Redact credentials (the bearer header among them) from every log record (once)."""
-    install_redaction()
