@@ -28,6 +28,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from aggregator.config import ConfigError, Settings, load_settings
 from aggregator.db import DatabaseError
+from aggregator.logging_setup import configure_logging, protect_secrets
 from aggregator.privacy import privacy_key, register_privacy_jobs
 from aggregator.reports.topic_index import register_topic_job
 from aggregator.routing import Router
@@ -41,14 +42,10 @@ log = logging.getLogger("scheduler")
 def main(argv: list[str] | None = None) -> int:
     """Run the scheduler until SIGTERM/SIGINT; return the exit code."""
     args = _parse(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    configure_logging(args.verbose)
     try:
         settings = load_settings(args.config)
+        protect_secrets(settings)
         store = Store(
             open_engine(settings),
             router=Router(settings.routing_rules),

@@ -31,7 +31,7 @@ from aggregator.cli_manual import checks_app, comments_app
 from aggregator.cli_privacy import privacy_app
 from aggregator.cli_report import report_app, topics_app
 from aggregator.cli_web import serve, users_app
-from aggregator.config import ConfigError, redacted_dump
+from aggregator.config import ConfigError, forbidden_account_urls, redacted_dump
 from aggregator.db import upgrade
 from aggregator.runner import (
     account_health,
@@ -150,6 +150,8 @@ def config_check(
 ) -> None:
     """Validate a config file; exit 2 listing every problem."""
     settings = settings_or_exit(path)
+    if problems := forbidden_account_urls(settings):
+        fail("\n".join(["account URLs reach private or local addresses:", *problems]))
     enabled = sum(1 for a in settings.accounts if a.enabled)
     stdout.print(
         f"config ok: {len(settings.accounts)} accounts ({enabled} enabled), "

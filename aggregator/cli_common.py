@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -12,6 +10,7 @@ from rich.console import Console
 
 from aggregator.config import ConfigError, Settings, load_settings
 from aggregator.db import DatabaseError
+from aggregator.logging_setup import configure_logging, protect_secrets
 from aggregator.privacy import privacy_key
 from aggregator.routing import Router
 from aggregator.runner import open_engine
@@ -37,21 +36,18 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def setup_logging(verbose: bool) -> None:
-    """Logs go to stderr; INFO with -v, else WARNING. Tokens never reach DEBUG here."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    """Logs go to stderr; INFO with -v, else WARNING; credentials redacted from every record."""
+    configure_logging(verbose)
 
 
 def settings_or_exit(path: Path | None) -> Settings:
     """Load the config, or exit 2 with its problems listed."""
     try:
-        return load_settings(path)
+        settings = load_settings(path)
     except ConfigError as exc:
         fail(str(exc))
+    protect_secrets(settings)
+    return settings
 
 
 def store_or_exit(settings: Settings) -> Store:

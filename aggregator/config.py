@@ -7,6 +7,7 @@ Unknown keys are errors; secrets are only ever references to environment variabl
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AnyUrl,
     BaseModel,
     ConfigDict,
     Field,
@@ -31,6 +33,8 @@ from aggregator.config_review import (
     WebSection,
     check_rule_departments,
 )
+from aggregator.http import address_policy
+from aggregator.net_guard import IPNetwork, parse_networks
 
 DATABASE_ENV = "AGGREGATOR_DATABASE_URL"
 CONFIG_ENV = "AGGREGATOR_CONFIG"
@@ -255,6 +259,21 @@ class HttpSection(Strict):
     max_body_bytes: Annotated[int, Field(ge=1024)] = 5 * 1024 * 1024
     retries: Annotated[int, Field(ge=0, le=10)] = 2
     user_agent: str = "district-sns-aggregator/0.1"
+    allow_private_networks: list[str] | None = None
+    """CIDR networks (e.g. 127.0.0.0/8 for the sandbox, an intranet blog's 10.0.0.0/8) that
+    requests may reach although private or local; all others are refused (SSRF guard)."""
+
+    @field_validator("allow_private_networks")
+    @classmethod
+    def _cidr_networks(cls, values: list[str] | None) -> list[str] | None:
+        parse_networks(values or ())
+        return values
+
+    def allowed_networks(self) -> tuple[IPNetwork, ...] | None:
+        """`allow_private_networks` as networks; None when not configured (none allowed)."""
+        if self.allow_private_networks is None:
+            return None
+        return parse_networks(self.allow_private_networks)
 
 
 class SyncSection(Strict):
@@ -407,6 +426,27 @@ def _reject_duplicates(values: list[str], what: str) -> None:
         if value in seen:
             raise ValueError(f"duplicate {what} {value!r}")
         seen.add(value)
+
+
+def forbidden_account_urls(settings: Settings) -> list[str]:
+    """One line per account URL whose host is a literal private or local address not allowed."""
+    policy = address_policy(settings.http.allowed_networks())
+    problems = []
+    for account in settings.accounts:
+        for key, value in account:
+            host = value.host if isinstance(value, AnyUrl) else None
+            reason = policy.problem(host.strip("[]")) if host and _is_ip(host) else None
+            if reason:
+                problems.append(f"accounts.{account.name}.{key}: {host} in {value} is {reason}")
+    return problems
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def load_settings(

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from aggregator.config import Settings, load_settings
 from aggregator.db import upgrade
+from aggregator.logging_setup import protect_secrets
 from aggregator.output import print_results
 from aggregator.privacy import privacy_key
 from aggregator.routing import Router
@@ -72,6 +73,7 @@ def run_demo(
             config_file.write(DEMO_ROUTING_RULES)
         console.print(f"sandbox running on {sandbox.base_url}; config written to {config_path}")
         settings = load_settings(config_path, environ=SANDBOX_ENV)
+        protect_secrets(settings)
         url = settings.database_url(environ={})  # never AGGREGATOR_DATABASE_URL: a demo
         upgrade(url)
         store = Store(

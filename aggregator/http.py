@@ -3,7 +3,10 @@
 Every outbound call of every connector goes through `HttpClient`, so no request can
 hang a run (connect/read timeouts plus an overall deadline checked while the body
 streams in) and no body can exhaust memory (a size cap checked against
-`Content-Length` and while reading).
+`Content-Length` and while reading). Every session it uses (and the one tweepy gets,
+see `connectors.x_session`) is guarded against SSRF by `aggregator.net_guard`: no
+request or redirect hop reaches a private or local address outside
+`HttpSettings.allow_private_networks`.
 """
 
 from __future__ import annotations
@@ -19,12 +22,17 @@ import urllib3
 from requests.structures import CaseInsensitiveDict
 
 from aggregator.connector import DeadlineExceeded, FetchError, ParseError
+from aggregator.net_errors import describe_network_error
+from aggregator.net_guard import AddressPolicy, IPNetwork, guard_session
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 CHUNK_BYTES = 64 * 1024
 INCOMPLETE = "incomplete body: the connection closed before the answer ended; nothing used"
+DEFAULT_ALLOWED_NETWORKS: tuple[IPNetwork, ...] = ()
+"""Private networks a client allows when its settings do not say: none. The test suite
+sets loopback here once (tests/conftest.py), where its local servers listen."""
 
 
 class IncompleteBody(ParseError):
@@ -41,6 +49,9 @@ class HttpSettings:
     retries: int = 2
     backoff_seconds: float = 1.0
     user_agent: str = "district-sns-aggregator/0.1 (+local)"
+    allow_private_networks: tuple[IPNetwork, ...] | None = None
+    """Private or local networks requests may reach (config `http.allow_private_networks`);
+    None: `DEFAULT_ALLOWED_NETWORKS`."""
 
 
 @dataclass
@@ -72,6 +83,12 @@ class HttpClient:
 
     def __post_init__(self) -> None:
         self.session.headers["User-Agent"] = self.settings.user_agent
+        guard_session(self.session, self.address_policy)
+
+    @property
+    def address_policy(self) -> AddressPolicy:
+        """Which addresses this client's requests may reach."""
+        return address_policy(self.settings.allow_private_networks)
 
     def seconds_left(self) -> float | None:
         """Seconds until the run deadline, or None when there is none."""
@@ -89,9 +106,9 @@ class HttpClient:
                 response = self._get_once(url, headers)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if attempt >= self.settings.retries:
-                    raise FetchError(f"{_redact_url(url)}: {_short_error(exc)}") from exc
+                    raise FetchError(f"{_redact_url(url)}: {describe_network_error(exc)}") from exc
             except requests.RequestException as exc:  # redirect loops, invalid URLs: not retried
-                raise FetchError(f"{_redact_url(url)}: {_short_error(exc)}") from exc
+                raise FetchError(f"{_redact_url(url)}: {describe_network_error(exc)}") from exc
             else:
                 if response.status not in RETRYABLE_STATUSES:
                     return response
@@ -183,19 +200,14 @@ class HttpClient:
         return raw
 
 
+def address_policy(allowed: tuple[IPNetwork, ...] | None) -> AddressPolicy:
+    """The policy for an allow-list; None (not configured) means `DEFAULT_ALLOWED_NETWORKS`."""
+    return AddressPolicy(DEFAULT_ALLOWED_NETWORKS if allowed is None else allowed)
+
+
 def _redact_url(url: str) -> str:
     """Drop the query string, which may carry tokens, from a URL shown to people."""
     return url.split("?", 1)[0]
-
-
-def _short_error(exc: Exception) -> str:
-    if isinstance(exc, requests.Timeout):
-        return "timed out"
-    if isinstance(exc, requests.TooManyRedirects):
-        return "too many redirects"
-    if isinstance(exc, requests.ConnectionError):
-        return "connection failed"
-    return f"request failed ({type(exc).__name__})"
 
 
 def _check_complete(raw: requests.Response, url: str) -> None:

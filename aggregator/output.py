@@ -46,7 +46,7 @@ def print_results(console: Console, results: Sequence[RunResult]) -> None:
     console.print(table)
     for r in results:
         if r.error:
-            console.print(f"[red]{r.account}[/]: {r.error}", highlight=False)
+            console.print(f"[red]{r.account}[/]: {r.error}", highlight=False, soft_wrap=True)
         elif r.warnings:
             console.print(
                 f"[yellow]{r.account}[/]: {_warning_summary(r.warnings)}", highlight=False

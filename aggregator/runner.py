@@ -43,6 +43,7 @@ def http_settings(settings: Settings) -> HttpSettings:
         max_body_bytes=section.max_body_bytes,
         retries=section.retries,
         user_agent=section.user_agent,
+        allow_private_networks=section.allowed_networks(),
     )
 
 

@@ -50,6 +50,7 @@ import urllib3
 from aggregator.config import FacebookAccount
 from aggregator.connector import DeadlineExceeded, FetchError, ParseError, RateLimited
 from aggregator.http import HttpClient
+from aggregator.net_errors import describe_network_error
 from connectors.graph_errors import (
     Action,
     GraphError,
@@ -252,7 +253,7 @@ class GraphClient:
             except facebook.GraphAPIError as exc:
                 self._handle(GraphError.from_body(exc.result, self.secrets), attempts)
             except NETWORK_ERRORS as exc:
-                self._retry(attempts, _network_reason(exc))
+                self._retry(attempts, describe_network_error(exc))
             except UnexpectedResponse as exc:
                 self._unexpected(attempts, exc)
             except requests.JSONDecodeError:
@@ -390,12 +391,3 @@ def next_query(paging: Mapping[str, Any]) -> dict[str, str] | None:
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
-
-
-def _network_reason(exc: BaseException) -> str:
-    """A description of a network failure without its URL (which carries the token)."""
-    if isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError):
-        return "timed out"
-    if isinstance(exc, requests.ConnectionError):
-        return "connection failed"
-    return f"network error ({type(exc).__name__})"

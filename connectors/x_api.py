@@ -46,7 +46,9 @@ from aggregator.connector import (
     RateLimited,
 )
 from aggregator.http import HttpClient
-from connectors.x_session import XSession, http_date, mask_bearer_in_tweepy_logs
+from aggregator.logging_setup import install_redaction
+from aggregator.net_errors import describe_network_error
+from connectors.x_session import XSession, http_date
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +147,7 @@ class XApi:
         clock: Clock,
         max_wait_seconds: float = 60,
     ) -> None:
-        mask_bearer_in_tweepy_logs()
+        install_redaction()  # tweepy and oauthlib log credentials at DEBUG
         self.http = http
         self.clock = clock
         self.max_wait_seconds = max_wait_seconds
@@ -237,11 +239,11 @@ class XApi:
             except tweepy.TwitterServerError as exc:
                 self._retry_later(endpoint, f"HTTP {exc.response.status_code}", state)
             except (requests.ConnectionError, requests.Timeout) as exc:
-                self._retry_later(endpoint, _network_error(exc), state)
+                self._retry_later(endpoint, describe_network_error(exc), state)
             except tweepy.HTTPException as exc:
                 raise classify_http_error(endpoint, exc) from None
             except requests.RequestException as exc:
-                raise FetchError(f"X {endpoint}: {_network_error(exc)}") from None
+                raise FetchError(f"X {endpoint}: {describe_network_error(exc)}") from None
 
     def _retry_later(self, endpoint: str, problem: str, state: _Attempts) -> None:
         if state.failures >= self.http.settings.retries:
@@ -401,11 +403,3 @@ def classify_http_error(endpoint: str, exc: tweepy.HTTPException) -> Exception:
             "the app's permissions, that it belongs to a Project, and that the plan includes it"
         )
     return FetchError(f"X {endpoint}: HTTP {status} {said}")
-
-
-def _network_error(exc: requests.RequestException) -> str:
-    if isinstance(exc, requests.Timeout):
-        return "timed out"
-    if isinstance(exc, requests.ConnectionError):
-        return "connection failed"
-    return f"request failed ({type(exc).__name__})"

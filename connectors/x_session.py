@@ -6,19 +6,20 @@ variable. We replace `client.session` with an `XSession`, a `requests.Session` w
 *before* the request is prepared. A transport adapter mounted on the session would
 rewrite only after preparation, when an OAuth 1.0a signature (user context) has
 already been computed over the other host; rewriting first keeps signatures valid and
-keeps the choice per client instance (nothing global is patched). The same session
+keeps the choice per client instance (nothing global is patched). Like every session of
+`HttpClient`, it is guarded against private and local addresses (`aggregator.net_guard`,
+the same allow-list). The same session
 applies our connect/read timeouts (tweepy passes none), the run deadline and body-size
 cap of `HttpClient`, counts every HTTP attempt in `HttpClient.calls`, and remembers X's
 clock (the `Date` header), which decides rate-limit waits and the 7-day search window.
 
-Secrets. tweepy logs request headers, the bearer token among them, at DEBUG; a filter
-on its logger masks `Bearer` credentials before any handler sees the record.
+Secrets. tweepy logs request headers, the bearer token among them, at DEBUG, and
+oauthlib the user-context keys; `XApi` installs `aggregator.logging_setup`'s
+redaction, which cleans every record when it is made.
 """
 
 from __future__ import annotations
 
-import logging
-import re
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -28,9 +29,9 @@ import requests
 
 from aggregator.connector import Clock
 from aggregator.http import HttpClient
+from aggregator.net_guard import guard_session
 
 TWEEPY_HOST = "https://api.twitter.com"
-BEARER = re.compile(r"(Bearer\s+)[^\s'\",}]+")
 
 
 class XSession(requests.Session):
@@ -42,6 +43,7 @@ class XSession(requests.Session):
         self.base = api_url.rstrip("/")
         self.trust_env, self.proxies = http.session.trust_env, http.session.proxies
         self.verify = http.session.verify
+        guard_session(self, http.address_policy)
         self.server_date: datetime | None = None
         self._seen_at = 0.0
 
@@ -87,20 +89,3 @@ def http_date(value: str | None) -> datetime | None:
     except (TypeError, ValueError):
         return None
     return moment.astimezone(UTC) if moment is not None and moment.tzinfo else None
-
-
-class _MaskBearer(logging.Filter):
-    """Replace bearer credentials in tweepy's debug records with `****`."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "Bearer" in message:
-            record.msg, record.args = BEARER.sub(r"\1****", message), ()
-        return True
-
-
-def mask_bearer_in_tweepy_logs() -> None:
-    """Install the mask on tweepy's logger (once)."""
-    logger = logging.getLogger("tweepy.client")
-    if not any(isinstance(f, _MaskBearer) for f in logger.filters):
-        logger.addFilter(_MaskBearer())

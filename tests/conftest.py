@@ -7,6 +7,7 @@ it they skip, unless `CI` is set, where a missing server is an error.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 import uuid
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from aggregator import http
 from aggregator.db import create_db_engine, upgrade
 from aggregator.store import Store
 
@@ -30,6 +32,19 @@ def pytest_configure(config: pytest.Config) -> None:
     """Refuse to silently skip PostgreSQL in CI."""
     if os.environ.get("CI") and not os.environ.get(PG_URL_ENV):
         raise pytest.UsageError(f"CI is set but {PG_URL_ENV} is not: PostgreSQL tests would skip")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _local_servers_allowed() -> Iterator[None]:
+    """`HttpSettings()` may reach 127.0.0.1, where the sandbox and test servers listen.
+
+    The one place the suite relaxes the SSRF guard; other loopback and private addresses
+    stay forbidden unless a test allows them.
+    """
+    before = http.DEFAULT_ALLOWED_NETWORKS
+    http.DEFAULT_ALLOWED_NETWORKS = (ipaddress.ip_network("127.0.0.1/32"),)
+    yield
+    http.DEFAULT_ALLOWED_NETWORKS = before
 
 
 class FakeClock:

@@ -100,7 +100,7 @@ def test_sync_of_an_unreachable_feed_fails_with_exit_1_and_json(tmp_path: Path) 
     result = runner.invoke(app, ["sync", "--config", str(path), "--json"])
     assert result.exit_code == 1
     assert '"status": "failed"' in result.output
-    assert "connection failed" in result.output
+    assert "connection refused by 127.0.0.1:9" in result.output
 
 
 def test_bad_trigger_is_rejected(tmp_path: Path) -> None:

@@ -316,7 +316,7 @@ def test_the_bearer_token_never_reaches_the_logs(
     make_api().users_tweets(DISTRICT_USER_ID, None, None, 5)
     assert "Making API request" in caplog.text, "tweepy's debug record was captured"
     assert BEARER_TOKEN not in caplog.text
-    assert "Bearer ****" in caplog.text
+    assert "Bearer REDACTED" in caplog.text
 
 
 def test_x_clock_comes_from_the_date_header(sandbox: Sandbox, make_api: MakeApi) -> None:
