@@ -182,6 +182,7 @@ def test_sigkill_mid_run_then_rerun_loses_nothing_and_duplicates_nothing(
 
     config = prepared(sandbox, tmp_path, db_url)
     sandbox.faults.add("delay", "/wordpress/news/2", seconds=0.4)  # each per-post feed
+    sandbox.faults.add("delay", "/wordpress/news/wp-json/", seconds=0.4)  # each REST page
     killed_at = []
     for threshold in (1, len(expected["comments"]) // 3, len(expected["comments"]) // 2):
         process = _spawn_sync(config)
