@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from rich.console import Console
 
+from aggregator import output
 from aggregator.config import ConfigError, Settings, load_settings
 from aggregator.db import DatabaseError
 from aggregator.privacy import privacy_key
@@ -17,8 +17,8 @@ from aggregator.routing import Router
 from aggregator.runner import open_engine
 from aggregator.store import Store
 
-stdout = Console()
-stderr = Console(stderr=True)
+stdout = output.console()
+stderr = output.console(stderr=True)
 
 ConfigOption = Annotated[
     Path | None,

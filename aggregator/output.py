@@ -22,6 +22,15 @@ from aggregator.sync import RunResult
 STATUS_STYLE = {"ok": "green", "ok_with_warnings": "yellow", "already_running": "yellow"}
 
 
+def console(stderr: bool = False) -> Console:
+    """A console for the CLI that never wraps printed lines (tables still fit the width).
+
+    Off a terminal Rich assumes 80 columns (or `$COLUMNS`) and would break long lines,
+    e.g. an `export NAME=value` line meant for `eval`, a path or a URL to copy.
+    """
+    return Console(stderr=stderr, soft_wrap=True)
+
+
 def redact_url(url: str) -> str:
     """A database URL (or SQLite path) with its password hidden."""
     if "://" not in url:
