@@ -37,8 +37,12 @@ class RunStatus:
     BUDGET_EXHAUSTED = "budget_exhausted"
     DEADLINE = "deadline_exceeded"
     INTERRUPTED = "interrupted"
+    ABANDONED = "abandoned"
+    """Its process died (SIGKILL, crash, forced exit): closed when its lock was found dead."""
 
     SUCCESSFUL: ClassVar[frozenset[str]] = frozenset({OK, WARNING})
+    UNFINISHED: ClassVar[frozenset[str]] = frozenset({RUNNING, INTERRUPTED, ABANDONED})
+    """The run stopped before reading everything: the account is due at once."""
 
 
 class ConnectorError(Exception):

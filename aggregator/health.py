@@ -2,7 +2,8 @@
 
 States, worst first: `needs_reauth` (a token must be renewed), `budget_exhausted`,
 `failing` (N consecutive failed runs), `stale` (no success for several schedule
-intervals), `throttled` (the last run was throttled; it resumes by itself), `never`
+intervals), `throttled` (the last run was throttled; it resumes by itself), `abandoned`
+(the last run's process died before it finished; the next run resumes), `never`
 (no run yet), `disabled`, `ok`. Only `needs_reauth`, `budget_exhausted`, `failing` and
 `stale` are problems that alert and make `aggregator status --check` fail.
 """
@@ -29,6 +30,7 @@ LABELS = {
     "needs_reauth": "re-authorisation needed",
     "throttled": "throttled",
     "budget_exhausted": "budget exhausted",
+    "abandoned": "last run abandoned",
 }
 
 
@@ -121,4 +123,6 @@ def _state(
         return "stale"
     if last == RunStatus.THROTTLED:
         return "throttled"
+    if last == RunStatus.ABANDONED:
+        return "abandoned"
     return "ok"
