@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
+from aggregator.db import upgrade
+from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV
 
 AGGREGATOR = str(Path(sys.executable).with_name("aggregator"))
@@ -57,3 +60,57 @@ def test_sandbox_export_lines_survive_eval_through_a_narrow_pipe(tmp_path: Path)
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
+
+
+SMALL_DISK = """
+import sys
+import sqlalchemy as sa
+
+MAX_PAGES = int(sys.argv.pop(1))
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def small_disk(dbapi_connection, _record):
+    dbapi_connection.execute("PRAGMA max_page_count = %d" % MAX_PAGES)
+
+from aggregator.cli import main
+sys.argv[0] = "aggregator"
+main()
+"""
+
+
+def sync_on_a_full_disk(sandbox: Sandbox, tmp_path: Path, *args: str) -> str:
+    """`aggregator sync` in a real process whose SQLite database cannot grow; its stderr."""
+    path = tmp_path / "full.db"
+    config = sandbox.write_config(tmp_path / "config.yaml", database_url=str(path))
+    upgrade(f"sqlite:///{path}")
+    with closing(sqlite3.connect(path)) as conn:
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    command = [sys.executable, "-c", SMALL_DISK, str(pages), "sync", "-c", str(config), *args]
+    with spawned(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **SANDBOX_ENV, "COLUMNS": "200"},
+    ) as process:
+        _out, err = process.communicate(timeout=120)
+    assert process.returncode == 1, err
+    return str(err)
+
+
+def test_a_full_disk_during_sync_is_one_line_per_account_without_tracebacks(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    err = sync_on_a_full_disk(sandbox, tmp_path, "--platform", "blog")
+    assert "Traceback" not in err
+    failures = [line for line in err.splitlines() if "database or disk is full" in line]
+    blogs = {"naver-blog", "wordpress-news", "tistory-blog"}
+    assert len(failures) == len(blogs), err
+    assert {line.split(":")[0] for line in failures} == blogs
+
+
+def test_a_full_disk_during_sync_shows_the_traceback_with_verbose(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    err = sync_on_a_full_disk(sandbox, tmp_path, "--platform", "blog", "-v")
+    assert "Traceback" in err
+    assert "database or disk is full" in err
