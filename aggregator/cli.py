@@ -8,6 +8,7 @@ not upgraded); 3 the account is already being synced by another process.
 from __future__ import annotations
 
 import json
+import os
 from contextlib import closing
 from pathlib import Path
 from typing import Annotated
@@ -31,7 +32,7 @@ from aggregator.cli_manual import checks_app, comments_app
 from aggregator.cli_privacy import privacy_app
 from aggregator.cli_report import report_app, topics_app
 from aggregator.cli_web import serve, users_app
-from aggregator.config import ConfigError, redacted_dump
+from aggregator.config import ConfigError, redacted_dump, resolve_config_path
 from aggregator.db import upgrade
 from aggregator.runner import (
     account_health,
@@ -149,8 +150,12 @@ def db_upgrade(config: ConfigOption = None) -> None:
 def config_check(
     path: Annotated[Path | None, typer.Argument(help="Config file to check.")] = None,
 ) -> None:
-    """Validate a config file; exit 2 listing every problem."""
+    """Validate a config file; exit 2 listing every problem (also unset token variables)."""
     settings = settings_or_exit(path)
+    problems = settings.secret_problems()
+    if problems:
+        source = resolve_config_path(path, os.environ)
+        fail("\n  ".join([f"{source}: {len(problems)} problem(s):", *problems]))
     enabled = sum(1 for a in settings.accounts if a.enabled)
     stdout.print(
         f"config ok: {len(settings.accounts)} accounts ({enabled} enabled), "

@@ -1,11 +1,13 @@
 """Account health: is each account fresh, and if not, why? (pure, from runs and schedules)
 
-States, worst first: `needs_reauth` (a token must be renewed), `budget_exhausted`,
+States, worst first: `needs_configuration` (a token's environment variable is unset),
+`needs_reauth` (a token must be renewed), `budget_exhausted`,
 `failing` (N consecutive failed runs), `stale` (no success for several schedule
 intervals), `throttled` (the last run was throttled; it resumes by itself), `abandoned`
 (the last run's process died before it finished; the next run resumes), `never`
-(no run yet), `disabled`, `ok`. Only `needs_reauth`, `budget_exhausted`, `failing` and
-`stale` are problems that alert and make `aggregator status --check` fail.
+(no run yet), `disabled`, `ok`. Only `needs_configuration`, `needs_reauth`,
+`budget_exhausted`, `failing` and `stale` are problems that alert and make
+`aggregator status --check` fail.
 """
 
 from __future__ import annotations
@@ -17,16 +19,19 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 
 from aggregator.config import AlertsSection, Schedule
-from aggregator.connector import RunStatus
+from aggregator.connector import NeedsConfiguration, RunStatus
 from aggregator.store import AccountStatus
 
-PROBLEMS = frozenset({"needs_reauth", "budget_exhausted", "failing", "stale"})
+PROBLEMS = frozenset(
+    {"needs_configuration", "needs_reauth", "budget_exhausted", "failing", "stale"}
+)
 LABELS = {
     "ok": "ok",
     "never": "never synced",
     "disabled": "disabled",
     "stale": "stale",
     "failing": "failing",
+    "needs_configuration": "needs configuration",
     "needs_reauth": "re-authorisation needed",
     "throttled": "throttled",
     "budget_exhausted": "budget exhausted",
@@ -99,6 +104,9 @@ def assess(
     failures = status.consecutive_failures if status else 0
     state = _state(account, status, alerts, interval, now)
     detail = (status.last_error or "") if status else ""
+    missing = account.missing_secrets() if account.enabled else {}
+    if missing:
+        state, detail = "needs_configuration", str(NeedsConfiguration.unset(missing.values()))
     return Health(account.name, state, success, lag, failures, next_at, detail)
 
 

@@ -97,7 +97,7 @@ def status_json(rows: Sequence[StatusRow], healths: Sequence[Health]) -> list[di
                 state=health.state, state_label=health.label,
                 lag_seconds=health.lag.total_seconds() if health.lag else 0,
                 consecutive_failures=health.consecutive_failures,
-                next_run_at=health.next_run_at,
+                next_run_at=health.next_run_at, detail=health.detail,
             )  # fmt: skip
         budget = getattr(row.account, "monthly_budget", None)
         if budget is not None and row.stored is not None:
@@ -132,14 +132,16 @@ def print_statuses(
             str(health.consecutive_failures if health else 0),
             _local(health.next_run_at if health else None, zone),
             f"{stored.posts}/{stored.comments}" if stored else "-",
-            _detail(row),
+            _detail(row, health),
         )  # fmt: skip
     console.print(table)
     console.print("items = posts/comments stored", style="dim")
 
 
-def _detail(row: StatusRow) -> str:
+def _detail(row: StatusRow, health: Health | None) -> str:
     stored = row.stored
+    if health is not None and health.state == "needs_configuration":
+        return health.detail
     if stored is None:
         return ""
     detail = stored.last_error or ""

@@ -21,6 +21,7 @@ from aggregator.connector import (
     ConnectorError,
     ConnectorFactory,
     DeadlineExceeded,
+    NeedsConfiguration,
     RunStatus,
     SyncContext,
 )
@@ -157,6 +158,7 @@ def _locked_run(
         month_usage=store.month_usage(account_id, options.timezone),
     )
     try:
+        _require_configuration(account)
         connector = factory(account, context)
         for batch in connector.pull(store.cursors(account_id)):
             result.add(store.apply_batch(account_id, batch))
@@ -192,6 +194,14 @@ def _locked_run(
             result.status = RunStatus.FAILED
             result.error = result.error or "the run could not be recorded (see -v)"
     return result
+
+
+def _require_configuration(account: Any) -> None:
+    """Raise `NeedsConfiguration` when the account's token variables are unset."""
+    missing_secrets = getattr(account, "missing_secrets", None)
+    missing = missing_secrets() if missing_secrets is not None else {}
+    if missing:
+        raise NeedsConfiguration.unset(missing.values())
 
 
 def describe_unexpected(exc: BaseException) -> str:
