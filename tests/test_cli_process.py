@@ -8,9 +8,12 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+
+import pytest
 
 from aggregator.db import upgrade
 from aggregator.sandbox import Sandbox
@@ -114,3 +117,66 @@ def test_a_full_disk_during_sync_shows_the_traceback_with_verbose(
     err = sync_on_a_full_disk(sandbox, tmp_path, "--platform", "blog", "-v")
     assert "Traceback" in err
     assert "database or disk is full" in err
+
+
+def ignore_sigint() -> None:
+    """What a non-interactive shell does to a background job (`aggregator sandbox &`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def wait_for_line(process: subprocess.Popen[str], text: str) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        if text in line:
+            return
+    raise AssertionError(f"the process ended ({process.wait()}) before printing {text!r}")
+
+
+def wait_until_listening(port: int, process: subprocess.Popen[str]) -> None:
+    while process.poll() is None:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"the process exited with {process.returncode} before listening")
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_background_sandbox_stops_on_a_signal_and_frees_its_port(
+    stop: signal.Signals, tmp_path: Path
+) -> None:
+    port = free_port()
+    command = [AGGREGATOR, "sandbox", "--port", str(port), "--comments", "50"]
+    with spawned(command, stdout=subprocess.PIPE, preexec_fn=ignore_sigint) as process:
+        wait_for_line(process, "serving on")
+        process.send_signal(stop)
+        assert process.wait(timeout=30) == 0
+    assert port_is_free(port)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_background_inbox_server_stops_on_a_signal_and_frees_its_port(
+    stop: signal.Signals, tmp_path: Path
+) -> None:
+    database = tmp_path / "inbox.db"
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: {{url: '{database}'}}\n", encoding="utf-8")
+    upgrade(f"sqlite:///{database}")
+    port = free_port()
+    command = [AGGREGATOR, "serve", "--config", str(config), "--port", str(port)]
+    with spawned(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=ignore_sigint
+    ) as process:
+        wait_until_listening(port, process)
+        process.send_signal(stop)
+        assert process.wait(timeout=30) == 0
+    assert port_is_free(port)

@@ -185,9 +185,11 @@ def test_sigkill_mid_run_then_rerun_loses_nothing_and_duplicates_nothing(
     killed_at = []
     for threshold in (1, len(expected["comments"]) // 3, len(expected["comments"]) // 2):
         process = _spawn_sync(config)
-        _wait_for_comments(db_url, threshold, process)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        try:
+            _wait_for_comments(db_url, threshold, process)
+        finally:  # killed mid-run, also when waiting for comments failed
+            process.send_signal(signal.SIGKILL)
+            process.wait()
         killed_at.append(len(stored_items(db_url)["comments"]))
     assert killed_at[-1] < len(expected["comments"]), "the kills must land mid-run"
 
@@ -244,8 +246,11 @@ def test_sandbox_command_serves_until_interrupted(tmp_path: Path) -> None:
         with requests.get(feed, timeout=5) as response:
             assert response.status_code == 200
             assert "한빛구청" in response.text
-    finally:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=10)
+    finally:  # never leave the sandbox serving, also on a failure or timeout
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     assert process.returncode == 0, err
     assert b"sandbox serving on http://127.0.0.1:" in out

@@ -241,11 +241,16 @@ def test_sigterm_during_a_sync_stops_cleanly_and_leaves_a_consistent_store(
             comments = conn.execute(sa.text("SELECT count(*) FROM comment")).scalar()
         return bool(running) and bool(comments)
 
-    deadline = time.monotonic() + 30
-    while not running_wordpress_with_comments() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
-    _out, err = process.communicate(timeout=20)
+    try:
+        deadline = time.monotonic() + 30
+        while not running_wordpress_with_comments() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=20)
+    finally:  # never leave the scheduler running, also when waiting timed out
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     assert process.returncode == 0, err
     with engine.connect() as conn:
         statuses = dict(conn.execute(sa.text(
