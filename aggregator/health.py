@@ -19,7 +19,7 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 
 from aggregator.config import AlertsSection, Schedule
-from aggregator.connector import NeedsConfiguration, RunStatus
+from aggregator.connector import RunStatus
 from aggregator.store import AccountStatus
 
 PROBLEMS = frozenset(
@@ -104,9 +104,6 @@ def assess(
     failures = status.consecutive_failures if status else 0
     state = _state(account, status, alerts, interval, now)
     detail = (status.last_error or "") if status else ""
-    missing = account.missing_secrets() if account.enabled else {}
-    if missing:
-        state, detail = "needs_configuration", str(NeedsConfiguration.unset(missing.values()))
     return Health(account.name, state, success, lag, failures, next_at, detail)
 
 
@@ -122,8 +119,8 @@ def _state(
     if status is None or status.last_run_status is None:
         return "never"
     last = status.last_run_status
-    if last in (RunStatus.NEEDS_REAUTH, RunStatus.BUDGET_EXHAUSTED):
-        return "needs_reauth" if last == RunStatus.NEEDS_REAUTH else "budget_exhausted"
+    if last in (RunStatus.NEEDS_CONFIGURATION, RunStatus.NEEDS_REAUTH, RunStatus.BUDGET_EXHAUSTED):
+        return last  # the states are named like these run statuses
     if status.consecutive_failures >= alerts.failing_after:
         return "failing"
     reference = status.last_success_at or status.last_run_started_at

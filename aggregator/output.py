@@ -132,16 +132,14 @@ def print_statuses(
             str(health.consecutive_failures if health else 0),
             _local(health.next_run_at if health else None, zone),
             f"{stored.posts}/{stored.comments}" if stored else "-",
-            _detail(row, health),
+            _detail(row),
         )  # fmt: skip
     console.print(table)
     console.print("items = posts/comments stored", style="dim")
 
 
-def _detail(row: StatusRow, health: Health | None) -> str:
+def _detail(row: StatusRow) -> str:
     stored = row.stored
-    if health is not None and health.state == "needs_configuration":
-        return health.detail
     if stored is None:
         return ""
     detail = stored.last_error or ""

@@ -64,7 +64,7 @@ def test_sync_stores_the_other_accounts_and_names_the_missing_variable(config: P
 
 
 def test_status_shows_the_account_needs_configuration_and_check_fails(config: Path) -> None:
-    aggregator("sync", "--config", str(config), "--account", "naver-blog")
+    aggregator("sync", "--config", str(config))
     done = aggregator("status", "--config", str(config), "--json")
     states = {entry["name"]: entry for entry in json.loads(done.stdout)}
     assert states["facebook-page"]["state"] == "needs_configuration"
