@@ -424,10 +424,11 @@ class Settings(Strict):
         raise ConfigError(f"no account named {name!r} in the config (known: {known})")
 
     def secret_problems(self) -> list[str]:
-        """One line per account secret whose variable is unset (the account cannot sync)."""
+        """One line per enabled account's secret whose variable is unset (it cannot sync)."""
         return [
             f"accounts[{index}] ({account.name}).{key}: {unset_message(name)}"
             for index, account in enumerate(self.accounts)
+            if account.enabled
             for key, name in account.missing_secrets().items()
         ]
 

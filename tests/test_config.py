@@ -139,3 +139,11 @@ def test_config_show_says_which_token_variables_are_unset() -> None:
     text = "accounts:\n  - {name: fb, platform: facebook, page_id: '1', access_token: {env: T}}\n"
     dumped = redacted_dump(parse_settings(text, environ={}))
     assert dumped["accounts"][0]["access_token"] == "$T (not set)"
+
+
+def test_unset_tokens_of_disabled_accounts_are_no_problem() -> None:
+    text = (
+        "accounts:\n  - {name: fb, platform: facebook, page_id: '1', enabled: false, "
+        "access_token: {env: T}}\n"
+    )
+    assert parse_settings(text, environ={}).secret_problems() == []
