@@ -37,6 +37,7 @@ from aggregator.db import upgrade
 from aggregator.runner import (
     account_health,
     alert_on_changes,
+    close_abandoned_runs,
     exit_code,
     select_accounts,
     sync_accounts,
@@ -119,7 +120,7 @@ def status(
     """Per account: health state, last success, lag, failures, next run, items, usage."""
     settings = settings_or_exit(config)
     with closing(store_or_exit(settings)) as store:
-        store.close_abandoned_runs()  # a killed run must not show as running forever
+        close_abandoned_runs(store)  # a killed run must not show as running forever
         rows = output.status_rows(settings, store.account_statuses(settings.timezone))
         healths = account_health(store, settings)
     if as_json:

@@ -102,6 +102,17 @@ def sync_accounts(
     return results
 
 
+def close_abandoned_runs(store: Store) -> None:
+    """Close runs left `running` by dead processes; a failure is logged, never raised."""
+    try:
+        closed = store.close_abandoned_runs()
+    except Exception as exc:
+        log.warning("could not close abandoned runs: %s", describe_unexpected(exc))
+        return
+    if closed:
+        log.info("closed %d run(s) left running by a process that died", closed)
+
+
 def account_health(store: Store, settings: Settings) -> list[Health]:
     """The health of every configured account, from the stored runs."""
     statuses = {s.name: s for s in store.account_statuses(settings.timezone)}
@@ -136,6 +147,7 @@ __all__ = [
     "RunStatus",
     "account_health",
     "alert_on_changes",
+    "close_abandoned_runs",
     "exit_code",
     "open_engine",
     "select_accounts",

@@ -35,7 +35,7 @@ from aggregator.alerts import Alert, deliver, senders
 from aggregator.config import Schedule, Settings
 from aggregator.connector import RunStatus
 from aggregator.health import cron_trigger
-from aggregator.runner import alert_on_changes, sync_accounts
+from aggregator.runner import alert_on_changes, close_abandoned_runs, sync_accounts
 from aggregator.store import AccountStatus, Store
 from aggregator.store.locks import Holder
 
@@ -112,7 +112,7 @@ class SchedulerService:
 
     def _add_account_jobs(self, scheduler: BaseScheduler) -> None:
         zone = self.settings.timezone
-        self.store.close_abandoned_runs()
+        close_abandoned_runs(self.store)
         statuses = {s.name: s for s in self.store.account_statuses(zone)}
         for account in self.settings.accounts:
             if not account.enabled:
@@ -177,7 +177,7 @@ class SchedulerService:
 
     def check_health(self) -> None:
         """Alert on accounts that turned stale or failing (or recovered) without a sync."""
-        self.store.close_abandoned_runs()
+        close_abandoned_runs(self.store)
         alert_on_changes(self.store, self.settings)
 
     def renew_lease(self) -> None:
