@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
+import yaml
 from typer.testing import CliRunner
 
 from aggregator.cli import app
+from aggregator.db import create_db_engine, upgrade
+from aggregator.sandbox import Sandbox
 from aggregator.store import Store
 from aggregator.store.locks import Holder
 from aggregator.sync import sync_account
@@ -19,6 +24,7 @@ from tests.conftest import FakeClock
 from tests.test_sync import FakeAccount, factory
 
 runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[1]
 
 HOLD_A_RUN = """
 import sys, time
@@ -100,3 +106,37 @@ def test_status_shows_a_killed_run_as_abandoned(db_url: str, tmp_path: Path) -> 
     assert entry["state"] == "abandoned"
     table = runner.invoke(app, ["status", "--config", str(config)])
     assert "last run abandoned" in table.stdout
+
+
+def test_a_run_left_by_the_schedulers_forced_exit_4_is_shown_abandoned(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    written = sandbox.write_config(tmp_path / "sandbox.yaml", database_url=url)
+    data = yaml.safe_load(written.read_text(encoding="utf-8"))
+    data["accounts"] = [a for a in data["accounts"] if a["name"] == "wordpress-news"]
+    data["scheduler"] = {"shutdown_timeout_seconds": 1}
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    upgrade(url)
+    sandbox.faults.add("delay", "/wordpress/news/", seconds=20)  # the sync hangs in a request
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGGREGATOR_")}
+    command = [sys.executable, str(ROOT / "scheduler.py"), "--config", str(config)]
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    store = Store(create_db_engine(url))
+    try:
+        while process.poll() is None and not store.account_statuses():
+            time.sleep(0.05)
+        (status,) = store.account_statuses()
+        assert status.last_run_status == "running"
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=60)
+    finally:
+        store.close()
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 4, err
+    result = runner.invoke(app, ["status", "--config", str(config), "--json"])
+    (entry,) = json.loads(result.stdout)
+    assert (entry["last_run_status"], entry["state"]) == ("abandoned", "abandoned")
