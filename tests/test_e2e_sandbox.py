@@ -239,9 +239,12 @@ def test_sandbox_command_serves_until_interrupted(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 20
-        while not config.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        assert process.stdout is not None
+        first_lines = []
+        for line in process.stdout:  # the config is complete once it says it serves
+            first_lines.append(line)
+            if b"sandbox serving on" in line:
+                break
         feed = str(load_settings(config, environ=SANDBOX_ENV).account("naver-blog").feed_url)
         with requests.get(feed, timeout=5) as response:
             assert response.status_code == 200
@@ -253,4 +256,4 @@ def test_sandbox_command_serves_until_interrupted(tmp_path: Path) -> None:
             process.kill()
             process.communicate()
     assert process.returncode == 0, err
-    assert b"sandbox serving on http://127.0.0.1:" in out
+    assert b"sandbox serving on http://127.0.0.1:" in b"".join(first_lines) + out
