@@ -16,13 +16,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from types import FrameType
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -34,6 +31,7 @@ from aggregator.reports.topic_index import register_topic_job
 from aggregator.routing import Router
 from aggregator.runner import open_engine
 from aggregator.scheduling import LEASE_NAME, SchedulerService, describe
+from aggregator.stopping import stop_on_signals
 from aggregator.store import Store
 
 log = logging.getLogger("scheduler")
@@ -76,11 +74,11 @@ def run(settings: Settings, store: Store) -> int:
         )
         return 3
     scheduler = service.configure(BlockingScheduler())
-    _on_signals(service.stop)
     for job in describe(scheduler):
         log.info("job %s: %s", job["id"], job["trigger"])
     try:
-        scheduler.start()
+        with stop_on_signals(service.stop):
+            scheduler.start()
     finally:
         store.release_service_lease(LEASE_NAME, service.holder)
     return _wait_for_running(service, settings.scheduler.shutdown_timeout_seconds)
@@ -95,15 +93,6 @@ def _wait_for_running(service: SchedulerService, timeout: float) -> int:
         sys.stderr.flush()
         os._exit(4)  # their open transactions roll back; nothing half-applied is kept
     return 0
-
-
-def _on_signals(stop: Callable[[], None]) -> None:
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        log.warning("received %s", signal.Signals(signum).name)
-        stop()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:

@@ -8,6 +8,7 @@ not upgraded); 3 the account is already being synced by another process.
 from __future__ import annotations
 
 import json
+import os
 from contextlib import closing
 from pathlib import Path
 from typing import Annotated
@@ -31,11 +32,17 @@ from aggregator.cli_manual import checks_app, comments_app
 from aggregator.cli_privacy import privacy_app
 from aggregator.cli_report import report_app, topics_app
 from aggregator.cli_web import serve, users_app
-from aggregator.config import ConfigError, forbidden_account_urls, redacted_dump
+from aggregator.config import (
+    ConfigError,
+    forbidden_account_urls,
+    redacted_dump,
+    resolve_config_path,
+)
 from aggregator.db import upgrade
 from aggregator.runner import (
     account_health,
     alert_on_changes,
+    close_abandoned_runs,
     exit_code,
     select_accounts,
     sync_accounts,
@@ -118,6 +125,7 @@ def status(
     """Per account: health state, last success, lag, failures, next run, items, usage."""
     settings = settings_or_exit(config)
     with closing(store_or_exit(settings)) as store:
+        close_abandoned_runs(store)  # a killed run must not show as running forever
         rows = output.status_rows(settings, store.account_statuses(settings.timezone))
         healths = account_health(store, settings)
     if as_json:
@@ -148,10 +156,12 @@ def db_upgrade(config: ConfigOption = None) -> None:
 def config_check(
     path: Annotated[Path | None, typer.Argument(help="Config file to check.")] = None,
 ) -> None:
-    """Validate a config file; exit 2 listing every problem."""
+    """Validate a config file; exit 2 listing every problem (also unset token variables)."""
     settings = settings_or_exit(path)
-    if problems := forbidden_account_urls(settings):
-        fail("\n".join(["account URLs reach private or local addresses:", *problems]))
+    problems = [*settings.secret_problems(), *forbidden_account_urls(settings)]
+    if problems:
+        source = resolve_config_path(path, os.environ)
+        fail("\n  ".join([f"{source}: {len(problems)} problem(s):", *problems]))
     enabled = sum(1 for a in settings.accounts if a.enabled)
     stdout.print(
         f"config ok: {len(settings.accounts)} accounts ({enabled} enabled), "

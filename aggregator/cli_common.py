@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from rich.console import Console
 
+from aggregator import output
 from aggregator.config import ConfigError, Settings, load_settings
 from aggregator.db import DatabaseError
 from aggregator.logging_setup import configure_logging, protect_secrets
@@ -16,8 +16,8 @@ from aggregator.routing import Router
 from aggregator.runner import open_engine
 from aggregator.store import Store
 
-stdout = Console()
-stderr = Console(stderr=True)
+stdout = output.console()
+stderr = output.console(stderr=True)
 
 ConfigOption = Annotated[
     Path | None,

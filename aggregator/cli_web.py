@@ -19,6 +19,7 @@ from aggregator.cli_common import (
     stdout,
     store_or_exit,
 )
+from aggregator.stopping import serve_web
 from aggregator.users import UserError, check_new_user, check_password, hash_password
 from aggregator.workflow import ROLE_LABELS
 
@@ -123,8 +124,6 @@ def serve(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log requests.")] = False,
 ) -> None:
     """Serve the review inbox (put it behind your https reverse proxy)."""
-    import uvicorn
-
     from aggregator.web import create_app
 
     setup_logging(verbose)
@@ -134,14 +133,8 @@ def serve(
         log.warning(
             "no staff accounts yet: create one with `aggregator users add NAME --role admin`"
         )
-    stdout.print(f"inbox on http://{host}:{port}/ (Ctrl-C stops it)")
+    stdout.print(f"inbox on http://{host}:{port}/ (Ctrl-C or SIGTERM stops it)")
     try:
-        uvicorn.run(
-            create_app(settings, store),
-            host=host,
-            port=port,
-            log_level="info" if verbose else "warning",
-            server_header=False,
-        )
+        serve_web(create_app(settings, store), host, port, "info" if verbose else "warning")
     finally:
         store.close()

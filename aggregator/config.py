@@ -1,7 +1,9 @@
 """`config.yaml` -> typed, validated settings.
 
 Unknown keys are errors; secrets are only ever references to environment variables
-(`{env: NAME}`), resolved at load time and redacted whenever the config is shown.
+(`{env: NAME}`), resolved at load time and redacted whenever the config is shown. An
+account's token whose variable is unset is no error: that account `missing_secrets()`
+and cannot sync, everything else works (`config check` lists it).
 `AGGREGATOR_DATABASE_URL` overrides the configured database.
 """
 
@@ -12,10 +14,11 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     AnyUrl,
     BaseModel,
     ConfigDict,
@@ -59,6 +62,8 @@ class Secret(Strict):
 
     env: str
     value: str = Field(default="", repr=False, exclude=True)
+    unset_allowed: ClassVar[bool] = False
+    """An unset variable leaves the value empty instead of failing validation."""
 
     @field_validator("env")
     @classmethod
@@ -79,16 +84,44 @@ class Secret(Strict):
         environ: Mapping[str, str] = (info.context or {}).get("environ", os.environ)
         name = str(data["env"])
         if name not in environ or not environ[name]:
-            raise ValueError(f"environment variable {name} is not set")
+            if cls.unset_allowed:
+                return {"env": name}
+            raise ValueError(unset_message(name))
         return {"env": name, "value": environ[name]}
+
+    @property
+    def is_set(self) -> bool:
+        """True when the variable held a value at load time."""
+        return bool(self.value)
 
     def redacted(self) -> str:
         """Show which variable holds the secret and only its last four characters."""
+        if not self.is_set:
+            return f"${self.env} (not set)"
         tail = self.value[-4:] if len(self.value) >= 12 else ""
         return f"${self.env} (****{tail})"
 
     def __str__(self) -> str:
         return self.redacted()
+
+
+class AccountSecret(Secret):
+    """An account's token: when its variable is unset, only that account needs configuration."""
+
+    unset_allowed: ClassVar[bool] = True
+
+
+def unset_message(name: str) -> str:
+    """The one wording of a missing variable (config check, sync, status)."""
+    return f"environment variable {name} is not set"
+
+
+def _unset_to_none(secret: AccountSecret | None) -> AccountSecret | None:
+    return secret if secret is not None and secret.is_set else None
+
+
+OptionalAccountSecret = Annotated[AccountSecret | None, AfterValidator(_unset_to_none)]
+"""A secret the account works without (`app_secret`): an unset variable means none."""
 
 
 class Schedule(Strict):
@@ -127,6 +160,14 @@ class AccountBase(Strict):
             )
         return name
 
+    def missing_secrets(self) -> dict[str, str]:
+        """The secrets this account needs whose variable is unset: key -> variable name."""
+        return {
+            key: value.env
+            for key, value in self
+            if isinstance(value, AccountSecret) and not value.is_set
+        }
+
 
 class BlogAccount(AccountBase):
     """A blog read from its feeds: Naver Blog, WordPress, Tistory or any RSS/Atom feed."""
@@ -161,9 +202,9 @@ class FacebookAccount(AccountBase):
 
     platform: Literal["facebook"]
     page_id: Annotated[str, Field(pattern=r"^[0-9]{1,30}$")]
-    access_token: Secret
+    access_token: AccountSecret
     """A long-lived Page access token (pages_read_engagement, pages_read_user_content)."""
-    app_secret: Secret | None = None
+    app_secret: OptionalAccountSecret = None
     """When set, every call carries `appsecret_proof`."""
     graph_url: HttpUrl = HttpUrl("https://graph.facebook.com/")
     graph_version: Annotated[str, Field(pattern=r"^v[0-9]{1,3}\.[0-9]$")] = "v25.0"
@@ -195,11 +236,11 @@ class TwitterAccount(AccountBase):
     username: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,15}$")]
     user_id: Annotated[str, Field(pattern=r"^[0-9]{1,25}$")] | None = None
     """Saves one user lookup per run when given."""
-    bearer_token: Secret | None = None
-    consumer_key: Secret | None = None
-    consumer_secret: Secret | None = None
-    access_token: Secret | None = None
-    access_token_secret: Secret | None = None
+    bearer_token: AccountSecret | None = None
+    consumer_key: AccountSecret | None = None
+    consumer_secret: AccountSecret | None = None
+    access_token: AccountSecret | None = None
+    access_token_secret: AccountSecret | None = None
     api_url: HttpUrl = HttpUrl("https://api.twitter.com")
     search_conversations: bool = False
     """Also search replies deeper in threads (the expensive call, 7 days back at most)."""
@@ -221,13 +262,22 @@ class TwitterAccount(AccountBase):
             )
         return self
 
+    def missing_secrets(self) -> dict[str, str]:
+        """Nothing when the bearer token or the whole user context is set; else the unset."""
+        user_context = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+        ways = (("bearer_token",), user_context)
+        for keys in ways:
+            if all(getattr(self, key) is not None and getattr(self, key).is_set for key in keys):
+                return {}
+        return super().missing_secrets()
+
 
 class PinterestAccount(AccountBase):
     """A Pinterest profile: API v5 with an OAuth token, else its public RSS feeds."""
 
     platform: Literal["pinterest"]
     username: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{3,30}$")]
-    access_token: Secret | None = None
+    access_token: AccountSecret | None = None
     """OAuth token with boards:read and pins:read; without it the public RSS is read."""
     api_url: HttpUrl = HttpUrl("https://api.pinterest.com/v5")
     rss_url: HttpUrl = HttpUrl("https://www.pinterest.com")
@@ -399,6 +449,15 @@ class Settings(Strict):
         known = ", ".join(a.name for a in self.accounts) or "none"
         raise ConfigError(f"no account named {name!r} in the config (known: {known})")
 
+    def secret_problems(self) -> list[str]:
+        """One line per enabled account's secret whose variable is unset (it cannot sync)."""
+        return [
+            f"accounts[{index}] ({account.name}).{key}: {unset_message(name)}"
+            for index, account in enumerate(self.accounts)
+            if account.enabled
+            for key, name in account.missing_secrets().items()
+        ]
+
     def database_url(self, environ: Mapping[str, str] | None = None) -> str:
         """The SQLAlchemy URL to use: `AGGREGATOR_DATABASE_URL` first, then the config."""
         env = os.environ if environ is None else environ
@@ -432,12 +491,13 @@ def forbidden_account_urls(settings: Settings) -> list[str]:
     """One line per account URL whose host is a literal private or local address not allowed."""
     policy = address_policy(settings.http.allowed_networks())
     problems = []
-    for account in settings.accounts:
+    for index, account in enumerate(settings.accounts):
         for key, value in account:
             host = value.host if isinstance(value, AnyUrl) else None
             reason = policy.problem(host.strip("[]")) if host and _is_ip(host) else None
             if reason:
-                problems.append(f"accounts.{account.name}.{key}: {host} in {value} is {reason}")
+                where = f"accounts[{index}] ({account.name}).{key}"
+                problems.append(f"{where}: {host} in {value} is {reason}")
     return problems
 
 
@@ -462,7 +522,7 @@ def load_settings(
         ConfigError: with one line per problem, each naming the key.
     """
     env = os.environ if environ is None else environ
-    config_path = Path(path or env.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH)
+    config_path = resolve_config_path(path, env)
     try:
         text = config_path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -472,6 +532,11 @@ def load_settings(
     return parse_settings(
         text, base_dir=config_path.resolve().parent, environ=env, source=str(config_path)
     )
+
+
+def resolve_config_path(path: Path | str | None, environ: Mapping[str, str]) -> Path:
+    """The config file to read: `path`, else `$AGGREGATOR_CONFIG`, else `./config.yaml`."""
+    return Path(path or environ.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH)
 
 
 def parse_settings(
@@ -536,15 +601,17 @@ def _message(error: Mapping[str, Any]) -> str:
 
 def redacted_dump(settings: Settings) -> dict[str, Any]:
     """The resolved settings as plain data, secrets shown only as their variable name."""
-    data: dict[str, Any] = _redact(settings.model_dump(mode="json", exclude={"base_dir"}))
+    unset = {name for a in settings.accounts for name in a.missing_secrets().values()}
+    data: dict[str, Any] = _redact(settings.model_dump(mode="json", exclude={"base_dir"}), unset)
     return data
 
 
-def _redact(value: Any) -> Any:
+def _redact(value: Any, unset: set[str]) -> Any:
     if isinstance(value, dict):
         if set(value) == {"env"}:
-            return f"${value['env']} (set, hidden)"
-        return {k: _redact(v) for k, v in value.items()}
+            state = "not set" if value["env"] in unset else "set, hidden"
+            return f"${value['env']} ({state})"
+        return {k: _redact(v, unset) for k, v in value.items()}
     if isinstance(value, list):
-        return [_redact(v) for v in value]
+        return [_redact(v, unset) for v in value]
     return value

@@ -9,7 +9,7 @@ together with its cursor updates in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -37,14 +37,33 @@ class RunStatus:
     BUDGET_EXHAUSTED = "budget_exhausted"
     DEADLINE = "deadline_exceeded"
     INTERRUPTED = "interrupted"
+    NEEDS_CONFIGURATION = "needs_configuration"
+    """A secret's environment variable is unset: nothing was read."""
+    ABANDONED = "abandoned"
+    """Its process died (SIGKILL, crash, forced exit): closed when its lock was found dead."""
 
     SUCCESSFUL: ClassVar[frozenset[str]] = frozenset({OK, WARNING})
+    UNFINISHED: ClassVar[frozenset[str]] = frozenset({RUNNING, INTERRUPTED, ABANDONED})
+    """The run stopped before reading everything: the account is due at once."""
 
 
 class ConnectorError(Exception):
     """A failure the connector understood; `status` becomes the run's status."""
 
     status: ClassVar[str] = RunStatus.FAILED
+
+
+class NeedsConfiguration(ConnectorError):
+    """The account cannot run as configured (an unset token variable); names what to set."""
+
+    status = RunStatus.NEEDS_CONFIGURATION
+
+    @classmethod
+    def unset(cls, variables: Collection[str]) -> NeedsConfiguration:
+        """The error for unset environment variables."""
+        names = sorted(set(variables))
+        which = f"variables {', '.join(names)} are" if len(names) > 1 else f"variable {names[0]} is"
+        return cls(f"environment {which} not set: set it where the sync runs, then sync again")
 
 
 class FetchError(ConnectorError):

@@ -7,7 +7,6 @@ synced at each step, exactly as cron would, so comments arrive incrementally.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from contextlib import closing
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from aggregator.routing import Router
 from aggregator.runner import exit_code, open_engine, select_accounts, sync_accounts
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV
+from aggregator.stopping import serve_web, stop_on_signals
 from aggregator.store import Store
 from aggregator.sync import RunResult
 from aggregator.users import generate_password, hash_password
@@ -36,17 +36,16 @@ from aggregator.workflow import ROLE_LABELS, Role
 def run_sandbox(
     console: Console, host: str, port: int, seed: int, comments: int, config_path: Path | None
 ) -> None:
-    """Serve the sandbox in the foreground until Ctrl-C."""
+    """Serve the sandbox in the foreground until Ctrl-C or SIGTERM."""
     sandbox = Sandbox(seed=seed, host=host, port=port, comments=comments)
-    with sandbox:
+    with sandbox, stop_on_signals(sandbox.request_stop):  # also while printing
         if config_path is not None:
             sandbox.write_config(config_path)
             console.print(f"wrote {config_path} (every account points at this sandbox)")
             for name, value in SANDBOX_ENV.items():
                 console.print(f"export {name}={value}", highlight=False)
-        console.print(f"sandbox serving on {sandbox.base_url} (Ctrl-C stops it)")
-        with contextlib.suppress(KeyboardInterrupt):
-            sandbox.serve_forever()
+        console.print(f"sandbox serving on {sandbox.base_url} (Ctrl-C or SIGTERM stops it)")
+        sandbox.serve_forever()
 
 
 def run_demo(
@@ -139,9 +138,7 @@ def _print_logins(console: Console, logins: list[tuple[str, Role, str | None, st
 
 
 def serve_inbox(console: Console, settings: Settings, url: str, port: int) -> None:
-    """Serve the review inbox over the demo database until Ctrl-C."""
-    import uvicorn
-
+    """Serve the review inbox over the demo database until Ctrl-C or SIGTERM."""
     from aggregator.web import create_app
 
     store = Store(
@@ -151,13 +148,7 @@ def serve_inbox(console: Console, settings: Settings, url: str, port: int) -> No
     )
     console.print(f"\n[bold]Review inbox:[/] http://127.0.0.1:{port}/  (Ctrl-C stops it)")
     try:
-        uvicorn.run(
-            create_app(settings, store),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            server_header=False,
-        )
+        serve_web(create_app(settings, store), "127.0.0.1", port, "warning")
     finally:
         store.close()
 

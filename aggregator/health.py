@@ -1,10 +1,13 @@
 """Account health: is each account fresh, and if not, why? (pure, from runs and schedules)
 
-States, worst first: `needs_reauth` (a token must be renewed), `budget_exhausted`,
+States, worst first: `needs_configuration` (a token's environment variable is unset),
+`needs_reauth` (a token must be renewed), `budget_exhausted`,
 `failing` (N consecutive failed runs), `stale` (no success for several schedule
-intervals), `throttled` (the last run was throttled; it resumes by itself), `never`
-(no run yet), `disabled`, `ok`. Only `needs_reauth`, `budget_exhausted`, `failing` and
-`stale` are problems that alert and make `aggregator status --check` fail.
+intervals), `throttled` (the last run was throttled; it resumes by itself), `abandoned`
+(the last run's process died before it finished; the next run resumes), `never`
+(no run yet), `disabled`, `ok`. Only `needs_configuration`, `needs_reauth`,
+`budget_exhausted`, `failing` and `stale` are problems that alert and make
+`aggregator status --check` fail.
 """
 
 from __future__ import annotations
@@ -19,16 +22,20 @@ from aggregator.config import AlertsSection, Schedule
 from aggregator.connector import RunStatus
 from aggregator.store import AccountStatus
 
-PROBLEMS = frozenset({"needs_reauth", "budget_exhausted", "failing", "stale"})
+PROBLEMS = frozenset(
+    {"needs_configuration", "needs_reauth", "budget_exhausted", "failing", "stale"}
+)
 LABELS = {
     "ok": "ok",
     "never": "never synced",
     "disabled": "disabled",
     "stale": "stale",
     "failing": "failing",
+    "needs_configuration": "needs configuration",
     "needs_reauth": "re-authorisation needed",
     "throttled": "throttled",
     "budget_exhausted": "budget exhausted",
+    "abandoned": "last run abandoned",
 }
 
 
@@ -112,8 +119,8 @@ def _state(
     if status is None or status.last_run_status is None:
         return "never"
     last = status.last_run_status
-    if last in (RunStatus.NEEDS_REAUTH, RunStatus.BUDGET_EXHAUSTED):
-        return "needs_reauth" if last == RunStatus.NEEDS_REAUTH else "budget_exhausted"
+    if last in (RunStatus.NEEDS_CONFIGURATION, RunStatus.NEEDS_REAUTH, RunStatus.BUDGET_EXHAUSTED):
+        return last  # the states are named like these run statuses
     if status.consecutive_failures >= alerts.failing_after:
         return "failing"
     reference = status.last_success_at or status.last_run_started_at
@@ -121,4 +128,6 @@ def _state(
         return "stale"
     if last == RunStatus.THROTTLED:
         return "throttled"
+    if last == RunStatus.ABANDONED:
+        return "abandoned"
     return "ok"

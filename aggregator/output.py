@@ -22,6 +22,15 @@ from aggregator.sync import RunResult
 STATUS_STYLE = {"ok": "green", "ok_with_warnings": "yellow", "already_running": "yellow"}
 
 
+def console(stderr: bool = False) -> Console:
+    """A console for the CLI that never wraps printed lines (tables still fit the width).
+
+    Off a terminal Rich assumes 80 columns (or `$COLUMNS`) and would break long lines,
+    e.g. an `export NAME=value` line meant for `eval`, a path or a URL to copy.
+    """
+    return Console(stderr=stderr, soft_wrap=True)
+
+
 def redact_url(url: str) -> str:
     """A database URL (or SQLite path) with its password hidden."""
     if "://" not in url:
@@ -88,7 +97,7 @@ def status_json(rows: Sequence[StatusRow], healths: Sequence[Health]) -> list[di
                 state=health.state, state_label=health.label,
                 lag_seconds=health.lag.total_seconds() if health.lag else 0,
                 consecutive_failures=health.consecutive_failures,
-                next_run_at=health.next_run_at,
+                next_run_at=health.next_run_at, detail=health.detail,
             )  # fmt: skip
         budget = getattr(row.account, "monthly_budget", None)
         if budget is not None and row.stored is not None:

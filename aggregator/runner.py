@@ -15,7 +15,13 @@ from aggregator.db import create_db_engine, require_current_schema
 from aggregator.health import Health, assess
 from aggregator.http import HttpSettings
 from aggregator.store import Store
-from aggregator.sync import AlreadyRunning, RunResult, SyncOptions, sync_account
+from aggregator.sync import (
+    AlreadyRunning,
+    RunResult,
+    SyncOptions,
+    describe_unexpected,
+    sync_account,
+)
 from connectors import factory_for
 
 log = logging.getLogger(__name__)
@@ -89,8 +95,23 @@ def sync_accounts(
             result = sync_account(store, account, factory_for(account.platform), options)
         except AlreadyRunning as exc:
             result = RunResult(account=account.name, status=ALREADY_RUNNING, error=str(exc))
+        except Exception as exc:  # the store failed before the run began (disk full, ...)
+            log.info("sync of %s could not start", account.name, exc_info=True)
+            error = describe_unexpected(exc)
+            result = RunResult(account=account.name, status=RunStatus.FAILED, error=error)
         results.append(result)
     return results
+
+
+def close_abandoned_runs(store: Store) -> None:
+    """Close runs left `running` by dead processes; a failure is logged, never raised."""
+    try:
+        closed = store.close_abandoned_runs()
+    except Exception as exc:
+        log.warning("could not close abandoned runs: %s", describe_unexpected(exc))
+        return
+    if closed:
+        log.info("closed %d run(s) left running by a process that died", closed)
 
 
 def account_health(store: Store, settings: Settings) -> list[Health]:
@@ -127,6 +148,7 @@ __all__ = [
     "RunStatus",
     "account_health",
     "alert_on_changes",
+    "close_abandoned_runs",
     "exit_code",
     "open_engine",
     "select_accounts",

@@ -33,9 +33,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from aggregator.alerts import Alert, deliver, senders
 from aggregator.config import Schedule, Settings
+from aggregator.connector import RunStatus
 from aggregator.health import cron_trigger
-from aggregator.runner import alert_on_changes, sync_accounts
-from aggregator.store import Store
+from aggregator.runner import alert_on_changes, close_abandoned_runs, sync_accounts
+from aggregator.store import AccountStatus, Store
 from aggregator.store.locks import Holder
 
 log = logging.getLogger(__name__)
@@ -111,14 +112,15 @@ class SchedulerService:
 
     def _add_account_jobs(self, scheduler: BaseScheduler) -> None:
         zone = self.settings.timezone
-        last_starts = {s.name: s.last_run_started_at for s in self.store.account_statuses(zone)}
+        close_abandoned_runs(self.store)
+        statuses = {s.name: s for s in self.store.account_statuses(zone)}
         for account in self.settings.accounts:
             if not account.enabled:
                 continue
             scheduler.add_job(
                 self.run_sync, trigger_for(account.schedule, zone), args=[account.name, False],
                 id=f"sync:{account.name}", name=f"sync {account.name}",
-                next_run_time=self._first_run(account.schedule, last_starts.get(account.name)),
+                next_run_time=self._first_run(account.schedule, statuses.get(account.name)),
             )  # fmt: skip
             if account.reconcile_schedule is not None:
                 scheduler.add_job(
@@ -142,15 +144,17 @@ class SchedulerService:
                 self._guarded(job), trigger_for(job.schedule, self.settings.timezone), id=job.id
             )
 
-    def _first_run(self, schedule: Schedule, last_start: datetime | None) -> datetime | None:
-        """One catch-up run at start when an interval account is overdue (after downtime)."""
+    def _first_run(self, schedule: Schedule, last: AccountStatus | None) -> datetime | None:
+        """When an account first runs: at once if its last run did not finish (killed,
+        interrupted) or an interval is overdue (one catch-up run after downtime)."""
+        now = self.store.clock()
+        if last is not None and last.last_run_status in RunStatus.UNFINISHED:
+            return now
         if schedule.interval_minutes is None:
             return None  # a cron schedule runs at its next fire time
-        now = self.store.clock()
-        due = (
-            now if last_start is None else last_start + timedelta(minutes=schedule.interval_minutes)
-        )
-        return max(now, due)
+        if last is None or last.last_run_started_at is None:
+            return now
+        return max(now, last.last_run_started_at + timedelta(minutes=schedule.interval_minutes))
 
     # -- jobs -------------------------------------------------------------------------
     def run_sync(self, account_name: str, reconcile: bool) -> None:
@@ -173,6 +177,7 @@ class SchedulerService:
 
     def check_health(self) -> None:
         """Alert on accounts that turned stale or failing (or recovered) without a sync."""
+        close_abandoned_runs(self.store)
         alert_on_changes(self.store, self.settings)
 
     def renew_lease(self) -> None:

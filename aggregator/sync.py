@@ -15,11 +15,13 @@ from datetime import timedelta
 from typing import Any
 
 import requests
+import sqlalchemy.exc
 
 from aggregator.connector import (
     ConnectorError,
     ConnectorFactory,
     DeadlineExceeded,
+    NeedsConfiguration,
     RunStatus,
     SyncContext,
 )
@@ -140,14 +142,14 @@ def sync_account(
     try:
         return _locked_run(store, account, account_id, factory, options)
     finally:
-        store.release_lock(account_id, holder)
+        _quietly(lambda: store.release_lock(account_id, holder), f"releasing {account.name}'s lock")
 
 
 def _locked_run(
     store: Store, account: Any, account_id: int, factory: ConnectorFactory, options: SyncOptions
 ) -> RunResult:
-    result = RunResult(account=account.name)
-    result.run_id = store.start_run(account_id, options.trigger)
+    run_id = store.start_run(account_id, options.trigger)
+    result = RunResult(account=account.name, run_id=run_id)
     http = HttpClient(settings=options.http, deadline=time.monotonic() + options.deadline_seconds)
     context = SyncContext(
         http=http,
@@ -156,6 +158,7 @@ def _locked_run(
         month_usage=store.month_usage(account_id, options.timezone),
     )
     try:
+        _require_configuration(account)
         connector = factory(account, context)
         for batch in connector.pull(store.cursors(account_id)):
             result.add(store.apply_batch(account_id, batch))
@@ -168,22 +171,52 @@ def _locked_run(
             if left is not None and left <= 0:
                 raise DeadlineExceeded(f"run deadline of {options.deadline_seconds:.0f}s reached")
         result.status = RunStatus.WARNING if result.warnings else RunStatus.OK
+    # The edges report each failed run in one line (the CLI's result, the scheduler's
+    # warning); here failures are logged at INFO, with the traceback, for `-v`.
     except ConnectorError as exc:
         result.status, result.error = exc.status, str(exc)
-        log.warning("sync of %s ended with %s: %s", account.name, exc.status, exc)
+        log.info("sync of %s ended with %s: %s", account.name, exc.status, exc)
     except requests.RequestException as exc:
         result.status, result.error = RunStatus.FAILED, f"network error: {type(exc).__name__}"
-        log.warning("sync of %s failed: %s", account.name, result.error)
+        log.info("sync of %s failed: %s", account.name, result.error)
     except KeyboardInterrupt:
         result.status, result.error = RunStatus.INTERRUPTED, "interrupted"
         raise
     except Exception as exc:
-        result.status, result.error = RunStatus.FAILED, f"internal error: {exc!r}"
-        log.exception("sync of %s failed unexpectedly", account.name)
+        result.status, result.error = RunStatus.FAILED, describe_unexpected(exc)
+        log.info("sync of %s failed unexpectedly", account.name, exc_info=True)
     finally:
         # Connectors report calls per batch (also calls made outside `http`, e.g. by an SDK);
         # `http.calls` also counts calls of a page that failed before it became a batch.
         result.api_calls = max(result.api_calls, http.calls)
         http.session.close()
-        store.finish_run(result.run_id, result.run_values())
+        if not _quietly(lambda: store.finish_run(run_id, result.run_values()), "recording the run"):
+            result.status = RunStatus.FAILED
+            result.error = result.error or "the run could not be recorded (see -v)"
     return result
+
+
+def _require_configuration(account: Any) -> None:
+    """Raise `NeedsConfiguration` when the account's token variables are unset."""
+    missing_secrets = getattr(account, "missing_secrets", None)
+    missing = missing_secrets() if missing_secrets is not None else {}
+    if missing:
+        raise NeedsConfiguration.unset(missing.values())
+
+
+def describe_unexpected(exc: BaseException) -> str:
+    """One line for an unexpected failure: the database's own words for database errors."""
+    if isinstance(exc, sqlalchemy.exc.DBAPIError):
+        first_line = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+        return f"database error: {first_line}"
+    return f"internal error: {exc!r}"
+
+
+def _quietly(action: Callable[[], object], what: str) -> bool:
+    """Run a bookkeeping step that must not turn one account's failure into a crash."""
+    try:
+        action()
+    except Exception as exc:
+        log.info("%s failed: %s", what, describe_unexpected(exc), exc_info=True)
+        return False
+    return True

@@ -115,3 +115,35 @@ def test_missing_secret_variable_is_named() -> None:
 
     with pytest.raises(ValidationError, match="environment variable FB_TOKEN is not set"):
         Secret.model_validate({"env": "FB_TOKEN"}, context={"environ": {}})
+
+
+def test_an_x_account_with_the_whole_user_context_needs_no_bearer_token() -> None:
+    keys = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+    fields = ", ".join(f"{key}: {{env: X_{key.upper()}}}" for key in keys)
+    text = (
+        "accounts:\n  - {name: x, platform: twitter, username: hanbit, "
+        f"bearer_token: {{env: X_BEARER}}, {fields}}}\n"
+    )
+    user_context = {f"X_{key.upper()}": "value" for key in keys}
+    assert parse_settings(text, environ=user_context).account("x").missing_secrets() == {}
+    half = dict(list(user_context.items())[:2])
+    missing = parse_settings(text, environ=half).account("x").missing_secrets()
+    assert missing == {
+        "bearer_token": "X_BEARER",
+        "access_token": "X_ACCESS_TOKEN",
+        "access_token_secret": "X_ACCESS_TOKEN_SECRET",
+    }
+
+
+def test_config_show_says_which_token_variables_are_unset() -> None:
+    text = "accounts:\n  - {name: fb, platform: facebook, page_id: '1', access_token: {env: T}}\n"
+    dumped = redacted_dump(parse_settings(text, environ={}))
+    assert dumped["accounts"][0]["access_token"] == "$T (not set)"
+
+
+def test_unset_tokens_of_disabled_accounts_are_no_problem() -> None:
+    text = (
+        "accounts:\n  - {name: fb, platform: facebook, page_id: '1', enabled: false, "
+        "access_token: {env: T}}\n"
+    )
+    assert parse_settings(text, environ={}).secret_problems() == []

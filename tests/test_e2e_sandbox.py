@@ -186,9 +186,11 @@ def test_sigkill_mid_run_then_rerun_loses_nothing_and_duplicates_nothing(
     killed_at = []
     for threshold in (1, len(expected["comments"]) // 3, len(expected["comments"]) // 2):
         process = _spawn_sync(config)
-        _wait_for_comments(db_url, threshold, process)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        try:
+            _wait_for_comments(db_url, threshold, process)
+        finally:  # killed mid-run, also when waiting for comments failed
+            process.send_signal(signal.SIGKILL)
+            process.wait()
         killed_at.append(len(stored_items(db_url)["comments"]))
     assert killed_at[-1] < len(expected["comments"]), "the kills must land mid-run"
 
@@ -250,15 +252,21 @@ def test_sandbox_command_serves_until_interrupted(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 20
-        while not config.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        assert process.stdout is not None
+        first_lines = []
+        for line in process.stdout:  # the config is complete once it says it serves
+            first_lines.append(line)
+            if b"sandbox serving on" in line:
+                break
         feed = str(load_settings(config, environ=SANDBOX_ENV).account("naver-blog").feed_url)
         with requests.get(feed, timeout=5) as response:
             assert response.status_code == 200
             assert "한빛구청" in response.text
-    finally:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=10)
+    finally:  # never leave the sandbox serving, also on a failure or timeout
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     assert process.returncode == 0, err
-    assert b"sandbox serving on http://127.0.0.1:" in out
+    assert b"sandbox serving on http://127.0.0.1:" in b"".join(first_lines) + out

@@ -241,11 +241,16 @@ def test_sigterm_during_a_sync_stops_cleanly_and_leaves_a_consistent_store(
             comments = conn.execute(sa.text("SELECT count(*) FROM comment")).scalar()
         return bool(running) and bool(comments)
 
-    deadline = time.monotonic() + 30
-    while not running_wordpress_with_comments() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
-    _out, err = process.communicate(timeout=20)
+    try:
+        deadline = time.monotonic() + 30
+        while not running_wordpress_with_comments() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=20)
+    finally:  # never leave the scheduler running, also when waiting timed out
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     assert process.returncode == 0, err
     with engine.connect() as conn:
         statuses = dict(conn.execute(sa.text(
@@ -264,3 +269,33 @@ def test_sigterm_during_a_sync_stops_cleanly_and_leaves_a_consistent_store(
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["accounts"][0]["ok"]
+
+
+def test_an_account_whose_last_run_was_killed_runs_at_once_on_start(
+    settings: Settings, sqlite_store: Store, clock: FakeClock, scheduler: BackgroundScheduler
+) -> None:
+    account_id = sqlite_store.ensure_account("every-30", "blog")
+    dead = Holder("crashed-host", 999, "gone")
+    assert sqlite_store.acquire_lock(account_id, dead, timedelta(minutes=1)) is None
+    killed = sqlite_store.start_run(account_id, "scheduler")
+    clock.advance(minutes=5)  # restarted long before the 30-minute interval is up
+    SchedulerService(settings, sqlite_store).configure(scheduler)
+    scheduler.start(paused=True)
+    job = scheduler.get_job("sync:every-30")
+    assert job.next_run_time == clock.now
+    assert job.trigger.get_next_fire_time(job.next_run_time, clock.now) == clock.now + timedelta(
+        minutes=30
+    ), "one catch-up run"
+    assert sqlite_store.run(killed)["status"] == "abandoned"
+
+
+def test_an_account_whose_last_run_was_interrupted_runs_at_once_on_start(
+    settings: Settings, sqlite_store: Store, clock: FakeClock, scheduler: BackgroundScheduler
+) -> None:
+    account_id = sqlite_store.ensure_account("every-30", "blog")
+    run = sqlite_store.start_run(account_id, "scheduler")
+    sqlite_store.finish_run(run, {"status": "interrupted"})
+    clock.advance(minutes=1)
+    SchedulerService(settings, sqlite_store).configure(scheduler)
+    scheduler.start(paused=True)
+    assert scheduler.get_job("sync:every-30").next_run_time == clock.now

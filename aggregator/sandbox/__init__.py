@@ -28,6 +28,7 @@ from aggregator.sandbox.departments import DEPARTMENTS
 from aggregator.sandbox.faults import Fault, FaultKind, FaultSet
 from aggregator.sandbox.models import SandboxAccount, SandboxComment, SandboxPost
 from aggregator.sandbox.server import Application, LoggedRequest, RequestLog, Router, SandboxServer
+from aggregator.stopping import stop_on_signals
 
 __all__ = [
     "DEPARTMENTS",
@@ -111,19 +112,24 @@ class Sandbox:
         return self
 
     def serve_forever(self) -> None:
-        """Serve until Ctrl-C or `stop()` from another thread, then stop (for the CLI).
+        """Serve until SIGTERM, SIGINT (Ctrl-C) or `stop()` from another thread, then stop.
 
         Starts the server if `start()` was not called; otherwise just waits.
         """
         if self._server is None:
             self.start()
         try:
-            while not self._stopped.wait(POLL_SECONDS * 4):
-                pass
+            with stop_on_signals(self.request_stop):
+                while not self._stopped.wait(POLL_SECONDS * 4):
+                    pass
         except KeyboardInterrupt:
             log.info("sandbox interrupted")
         finally:
             self.stop()
+
+    def request_stop(self) -> None:
+        """Make `serve_forever` return (safe from a signal handler); it then stops."""
+        self._stopped.set()
 
     def stop(self) -> None:
         """Stop serving and close every connection, also hung ones (within ~2 s)."""

@@ -20,7 +20,7 @@ from aggregator.connector import Clock, RunStatus, Usage
 from aggregator.db import read_connection, write_transaction
 from aggregator.records import Batch, JSONValue
 from aggregator.routing import Router
-from aggregator.store import checks, locks
+from aggregator.store import checks, locks, runs
 from aggregator.store.inbox_api import InboxStoreMixin
 from aggregator.store.presence import apply_presence
 from aggregator.store.privacy import filter_tombstoned
@@ -252,8 +252,25 @@ class Store(InboxStoreMixin, ReportStoreMixin, PrivacyStoreMixin):
     def acquire_lock(
         self, account_id: int, holder: locks.Holder, ttl: timedelta
     ) -> locks.Holder | None:
-        """Take the account's sync lease; None on success, else who holds it."""
-        return self._acquire(LOCK, {"account_id": account_id}, holder, ttl)
+        """Take the account's sync lease; None on success, else who holds it.
+
+        Taking it closes the account's runs left `running` by a dead holder as `abandoned`.
+        """
+        now, key = self.clock(), {"account_id": account_id}
+        try:
+            with write_transaction(self.engine) as conn:
+                current = locks.try_acquire(conn, LOCK, key, holder, now, ttl)
+                if current is None:
+                    runs.close_abandoned(conn, now, [account_id])
+                return current
+        except IntegrityError:  # another process inserted the lease row first
+            return locks.Holder("unknown", -1, "")
+
+    def close_abandoned_runs(self) -> int:
+        """Close as `abandoned` every run left `running` by a dead process; return how many."""
+        now = self.clock()
+        with write_transaction(self.engine) as conn:
+            return runs.close_abandoned(conn, now, runs.accounts_with_dead_runs(conn, now))
 
     def release_lock(self, account_id: int, holder: locks.Holder) -> None:
         """Give the account's sync lease back."""
