@@ -27,6 +27,7 @@ import pytest
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV
 from tests.fixtures_sandbox import SMALL
+from tests.test_deploy import cron_lines, unit_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
@@ -187,7 +188,7 @@ def test_installed_commands_sync_the_sandbox_as_the_service_user(installed: Inst
 
 
 def test_crontab_lines_run_as_written_with_the_tokens(installed: Install) -> None:
-    lines = _cron_lines(installed.cron_dir / "aggregator")
+    lines = cron_lines(installed.cron_dir / "aggregator")
     assert {fields[5] for fields in lines} == {installed.user}
     commands = [fields[6] for fields in lines]
     for wanted in ("sync --trigger cron --reconcile", "status --check"):
@@ -197,7 +198,7 @@ def test_crontab_lines_run_as_written_with_the_tokens(installed: Install) -> Non
 
 
 def test_scheduler_unit_runs_the_installed_scheduler_as_written(installed: Install) -> None:
-    unit = _unit(installed.systemd_dir / "aggregator-scheduler.service")
+    unit = unit_settings(installed.systemd_dir / "aggregator-scheduler.service")
     assert unit["User"] == installed.user
     assert "EnvironmentFile" not in unit  # aggregator-env reads secrets.env, as for cron
     process = installed.popen(unit["ExecStart"].split(), cwd=Path(unit["WorkingDirectory"]))
@@ -214,13 +215,24 @@ def test_scheduler_unit_runs_the_installed_scheduler_as_written(installed: Insta
 
 
 def test_sync_unit_and_timer_name_the_installed_paths(installed: Install) -> None:
-    service = _unit(installed.systemd_dir / "aggregator-sync.service")
+    service = unit_settings(installed.systemd_dir / "aggregator-sync.service")
     assert service["User"] == installed.user
     assert Path(service["WorkingDirectory"]) == installed.state_dir
     wrapper, *command = service["ExecStart"].split()
     assert Path(wrapper) == installed.prefix / "bin" / "aggregator-env"
     assert command == ["aggregator", "sync", "--trigger", "cron"]
     assert (installed.systemd_dir / "aggregator-sync.timer").is_file()
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze is missing")
+def test_installed_units_pass_systemd_analyze_verify(installed: Install) -> None:
+    units = sorted(installed.systemd_dir.glob("aggregator-*"))
+    assert len(units) == 3
+    done = subprocess.run(
+        ["systemd-analyze", "verify", *map(str, units)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
 
 
 def test_second_install_keeps_config_secrets_and_data(
@@ -237,29 +249,3 @@ def test_second_install_keeps_config_secrets_and_data(
     assert done.returncode == 0, done.stdout + done.stderr
     assert {path: path.read_bytes() for path in kept} == kept
     assert installed.sql("select count(*) from comment") == comments
-
-
-def test_deploy_files_run_everything_through_aggregator_env() -> None:
-    """Cron and systemd get the config path and tokens one way: the wrapper."""
-    commands = [fields[6] for fields in _cron_lines(ROOT / "deploy" / "crontab.example")]
-    assert commands
-    for command in commands:
-        assert command.startswith("/opt/aggregator/bin/aggregator-env aggregator ")
-    for name in ("aggregator-scheduler.service", "aggregator-sync.service"):
-        unit = _unit(ROOT / "deploy" / name)
-        assert unit["ExecStart"].startswith("/opt/aggregator/bin/aggregator-env aggregator")
-        assert unit["User"] == "aggregator"
-        assert unit["WorkingDirectory"] == "/var/lib/aggregator"
-
-
-def _cron_lines(path: Path) -> list[list[str]]:
-    """A cron.d file's job lines as their seven fields (five times, user, command)."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [line.split(maxsplit=6) for line in lines if line[:1] and line[0] in "*0123456789"]
-
-
-def _unit(path: Path) -> dict[str, str]:
-    """A systemd unit's `Key=value` lines (the last one of each key)."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    pairs = (tuple(line.split("=", 1)) for line in lines if "=" in line and line[:1] != "#")
-    return dict(pairs)
