@@ -71,7 +71,7 @@ parse_args() {
     done
 }
 
-check_paths() {
+check_args() {
     local dir
     for dir in "$PREFIX" "$CONFIG_DIR" "$STATE_DIR" "$SYSTEMD_DIR" "$CRON_DIR"; do
         case $dir in
@@ -82,7 +82,30 @@ check_paths() {
             *[!A-Za-z0-9_./-]*) fail "$dir: use only letters, digits and _ . / - in paths" ;;
         esac
     done
+    case $SERVICE_USER in
+        '' | [!a-z_]* | *[!a-z0-9_-]*) fail "$SERVICE_USER: a user name is lower-case a-z, 0-9, _ and -" ;;
+    esac
     [ -r "$TEMPLATE" ] || fail "config template $TEMPLATE is missing"
+}
+
+# An existing config whose SQLite path is relative keeps live data in the config dir, where
+# the service user cannot write: stop before installing anything, the data stays put.
+check_existing_config() {
+    local config=$CONFIG_DIR/config.yaml url
+    [ -e "$config" ] || return 0
+    grep -qs '^AGGREGATOR_DATABASE_URL=' "$CONFIG_DIR/secrets.env" && return 0
+    url=$(awk '
+        /^[^[:space:]#]/ { in_db = ($0 ~ /^database:/) }
+        in_db && /^[[:space:]]+url:/ {
+            sub(/^[[:space:]]+url:[[:space:]]*/, ""); sub(/[[:space:]]+#.*/, "")
+            gsub(/["\047]/, ""); print; exit
+        }' "$config")
+    case $url in
+        '' | /* | *://*) ;;
+        *) fail "$config: database.url $url is relative to $CONFIG_DIR, where the service" \
+            "user cannot write: stop the service, move $CONFIG_DIR/$url* to $STATE_DIR/" \
+            "and set url: $STATE_DIR/$(basename "$url"), then run again" ;;
+    esac
 }
 
 # The service user: created (system user, own group, home = state dir) when root.
@@ -104,8 +127,9 @@ own() {
 }
 
 install_code() {
-    local build
-    build=$(mktemp -d)
+    BUILD_DIR=$(mktemp -d)
+    trap 'rm -rf "$BUILD_DIR"' EXIT
+    local build=$BUILD_DIR
     # build from a copy, so the checkout gets no root-owned build/ directory
     cp -R "$SOURCE/pyproject.toml" "$SOURCE/README.md" "$SOURCE/scheduler.py" \
         "$SOURCE/aggregator" "$SOURCE/connectors" "$build/"
@@ -118,7 +142,6 @@ install_code() {
     local wheel=("$build"/dist/*.whl)
     "${pip[@]}" install "${wheel[0]}${EXTRAS:+[$EXTRAS]}"
     "${pip[@]}" install --no-deps --force-reinstall "${wheel[0]}"  # same version: new code
-    rm -rf "$build"
 }
 
 # Copies a deploy/ file with the default paths and user replaced by the chosen ones.
@@ -223,8 +246,9 @@ check_venv_runs_as_service_user() {
 
 main() {
     parse_args "$@"
-    check_paths
+    check_args
     check_python
+    check_existing_config
     ensure_user
     install_state_dir
     install_code

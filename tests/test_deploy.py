@@ -4,8 +4,11 @@ aggregator-env wrapper's reading of secrets.env, and the script's refusal of bad
 
 from __future__ import annotations
 
+import getpass
 import subprocess
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALL = ROOT / "scripts" / "install.sh"
@@ -43,24 +46,61 @@ def test_aggregator_env_names_a_bad_secrets_line_without_its_value(tmp_path: Pat
     assert done.stderr == f"aggregator-env: {secrets} line 2: want VARIABLE=value\n"
 
 
-def test_install_refuses_a_relative_directory_before_touching_anything(tmp_path: Path) -> None:
-    done = subprocess.run(
-        ["bash", str(INSTALL), "--state-dir", "var/lib/aggregator"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--state-dir", "var/lib/aggregator"], "var/lib/aggregator: directories must be absolute"),
+        (["--prefix", "/opt/my app"], "/opt/my app: use only letters, digits and _ . / - in paths"),
+        (["--user", "Agg|x"], "Agg|x: a user name is lower-case a-z, 0-9, _ and -"),
+        (["--prefx", "/opt/x"], "unknown option: --prefx"),
+    ],
+)
+def test_install_refuses_bad_flags_before_touching_anything(
+    tmp_path: Path, args: list[str], error: str
+) -> None:
+    done = _install(tmp_path, *args)
     assert done.returncode == 2
-    assert done.stderr == ("install.sh: var/lib/aggregator: directories must be absolute paths\n")
-    assert list(tmp_path.iterdir()) == []
+    assert done.stderr.splitlines()[-1].startswith(f"install.sh: {error}")
+    assert not (tmp_path / "root").exists()
 
 
-def test_install_refuses_an_unknown_option() -> None:
-    done = subprocess.run(
-        ["bash", str(INSTALL), "--prefx", "/opt/x"], capture_output=True, text=True
+def test_install_stops_at_a_config_keeping_its_database_in_the_config_dir(
+    tmp_path: Path,
+) -> None:
+    """The old instructions put a root-owned live database under /etc/aggregator/data/."""
+    config_dir = tmp_path / "etc"
+    (config_dir / "data").mkdir(parents=True)
+    (config_dir / "config.yaml").write_text(
+        "database:\n  # SQLite\n  url: 'data/aggregator.db'  # relative\n", encoding="utf-8"
     )
+    (config_dir / "data" / "aggregator.db").write_bytes(b"live data")
+    done = _install(tmp_path, "--config-dir", str(config_dir))
     assert done.returncode == 2
-    assert done.stderr.endswith("install.sh: unknown option: --prefx\n")
+    state_dir = tmp_path / "root" / "var"
+    assert done.stderr == (
+        f"install.sh: {config_dir}/config.yaml: database.url data/aggregator.db is relative to "
+        f"{config_dir}, where the service user cannot write: stop the service, move "
+        f"{config_dir}/data/aggregator.db* to {state_dir}/ and set url: "
+        f"{state_dir}/aggregator.db, then run again\n"
+    )
+    assert (config_dir / "data" / "aggregator.db").read_bytes() == b"live data"
+    assert not (tmp_path / "root").exists()
+
+
+def _install(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """install.sh with every directory under tmp_path/root and the current user, then `args`
+    (later flags win), so a check that let it through could not touch the real system."""
+    root = tmp_path / "root"
+    command = ["bash", str(INSTALL), "--user", getpass.getuser()]
+    for flag, name in (
+        ("--prefix", "opt"),
+        ("--config-dir", "etc"),
+        ("--state-dir", "var"),
+        ("--systemd-dir", "systemd"),
+        ("--cron-dir", "cron.d"),
+    ):
+        command += [flag, str(root / name)]
+    return subprocess.run([*command, *args], capture_output=True, text=True, cwd=tmp_path)
 
 
 def _run_wrapper(tmp_path: Path, secrets: Path, script: str) -> subprocess.CompletedProcess[str]:
