@@ -9,6 +9,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from aggregator.config import ConfigError, Settings, load_settings
 from aggregator.db import DatabaseError
@@ -31,8 +32,8 @@ VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log more t
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one clear error line to stderr and exit."""
-    stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print one clear error line to stderr (`message` shown literally) and exit."""
+    stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

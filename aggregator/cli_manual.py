@@ -24,12 +24,20 @@ from aggregator.cli_common import (
     stdout,
     store_or_exit,
 )
-from aggregator.manual import PLATFORMS, ManualInputError, one_comment, read_csv
+from aggregator.manual import (
+    PLATFORMS,
+    ManualInputError,
+    entered_by_problem,
+    one_comment,
+    read_csv,
+)
 from aggregator.store.checks import ForgottenAuthor
+from aggregator.text_input import clean
 
 comments_app = typer.Typer(help="Enter comments the platforms do not give.", no_args_is_help=True)
 checks_app = typer.Typer(help='"Check this post" items.', no_args_is_help=True)
 
+MAX_NOTE = 500
 EnteredBy = Annotated[
     str | None,
     typer.Option("--entered-by", help="Who entered the comments (default: your login name)."),
@@ -38,8 +46,9 @@ EnteredBy = Annotated[
 
 def _entered_by(value: str | None) -> str:
     name = (value or getpass.getuser()).strip()
-    if not name:
-        fail("--entered-by must name who entered the comments")
+    problem = entered_by_problem(name)
+    if problem is not None:
+        fail(f"--entered-by {problem}")
     return name
 
 
@@ -139,6 +148,7 @@ def checks_dismiss(
     """Close an item without entering comments."""
     settings = settings_or_exit(config)
     with closing(store_or_exit(settings)) as store:
-        if not store.dismiss_check_item(item_id, _entered_by(entered_by), note):
+        who, why = _entered_by(entered_by), clean(note or "", MAX_NOTE, multiline=True) or None
+        if not store.dismiss_check_item(item_id, who, why):
             fail(f"no open check item with id {item_id}")
     stdout.print(f"check item {item_id} dismissed")
