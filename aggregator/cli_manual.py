@@ -42,6 +42,10 @@ EnteredBy = Annotated[
     str | None,
     typer.Option("--entered-by", help="Who entered the comments (default: your login name)."),
 ]
+DismissedBy = Annotated[
+    str | None,
+    typer.Option("--entered-by", help="Who dismisses the item (default: your login name)."),
+]
 
 
 def _entered_by(value: str | None) -> str:
@@ -142,7 +146,7 @@ def checks_list(
 def checks_dismiss(
     item_id: Annotated[int, typer.Argument(help="The item's id (see `aggregator checks list`).")],
     note: Annotated[str | None, typer.Option(help="Why (e.g. 'spam only').")] = None,
-    entered_by: EnteredBy = None,
+    entered_by: DismissedBy = None,
     config: ConfigOption = None,
 ) -> None:
     """Close an item without entering comments."""
