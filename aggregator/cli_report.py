@@ -26,6 +26,7 @@ from aggregator.store import Store
 report_app = typer.Typer(
     help="Monthly reports: download (xlsx, csv, html, pdf), close and reopen months.",
     invoke_without_command=True,
+    subcommand_metavar="[close | reopen]",  # without one, it writes a report
 )
 
 MonthOption = Annotated[

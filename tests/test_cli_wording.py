@@ -170,3 +170,9 @@ def test_every_command_and_its_options_are_in_the_readme_command_table() -> None
             if not any(re.search(rf"{re.escape(n)}\b", row) for n in names for row in rows):
                 missing.append(f"{path} {names[0]}")
     assert missing == []
+
+
+def test_report_usage_shows_the_subcommands_are_optional() -> None:
+    result = runner.invoke(app, ["report", "--help"], env={"COLUMNS": "200"})
+    assert "report [OPTIONS] [close | reopen]" in result.output
+    assert "COMMAND [ARGS]" not in result.output
