@@ -26,6 +26,7 @@ from aggregator.store.access_log import LogFilter
 from aggregator.web.actions import action_from_form
 from aggregator.workflow import Role
 from tests.fixtures_reports import report_settings
+from tests.fixtures_web import Web
 from tests.test_manual_comments import HEADER, PIN_URL, _seed_pin, finder
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
@@ -214,3 +215,15 @@ def test_a_report_reason_is_refused_when_too_long_or_holding_a_control_character
 def test_brackets_in_a_refused_value_are_shown_literally_not_as_markup(office: Path) -> None:
     result = import_file(office, csv_of("pinterest,[/bold],[red]김,좋아요,2026-11-20 14:30"))
     assert_refused_alone(result, "line 2: no stored pinterest post matches '[/bold]'")
+
+
+def test_the_web_form_refuses_an_oversized_author_and_stores_nothing(web: Web) -> None:
+    client = web.client("communications")
+    form = {"platform": "facebook", "post": "https://facebook.example/p1",
+            "author": "가" * 250, "text": "가로등 고장 신고", "created_at": "2026-11-16 20:00",
+            "csrf_token": web.csrf(client)}  # fmt: skip
+    before = web.store.count_rows("comment")
+    refused = client.post("/manual", data=form, follow_redirects=False)
+    assert refused.status_code == 400
+    assert "column &#39;author&#39; is longer than 200 characters" in refused.text
+    assert web.store.count_rows("comment") == before
