@@ -28,6 +28,7 @@ from aggregator.manual import (
     PLATFORMS,
     ManualInputError,
     entered_by_problem,
+    file_size_problem,
     one_comment,
     read_csv,
 )
@@ -96,9 +97,12 @@ def comments_import(
     settings = settings_or_exit(config)
     who = _entered_by(entered_by)
     try:
-        data = path.read_bytes()
+        problem = file_size_problem(path.stat().st_size)
+        data = b"" if problem else path.read_bytes()
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror or exc}")
+    if problem:
+        fail(f"{path}: nothing imported, {problem}")
     with closing(store_or_exit(settings)) as store:
         try:
             comments = read_csv(data, store.find_post, settings.timezone, store.clock())

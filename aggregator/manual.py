@@ -28,6 +28,7 @@ OPTIONAL = ("author_handle",)
 MAX_TEXT = 8000
 MAX_ROWS = 50_000
 MAX_ENTERED_BY = 100
+MAX_FILE_BYTES = 100 * 1024 * 1024
 LIMITS = {"platform": 20, "post": 2000, "author": 200, "author_handle": 200,
           "text": MAX_TEXT, "created_at": 40}  # fmt: skip
 """The most characters each column may hold (`text` alone may span lines)."""
@@ -91,10 +92,19 @@ def entered_by_problem(name: str) -> str | None:
     return text_input.problem(name.strip(), MAX_ENTERED_BY)
 
 
+def file_size_problem(size: int) -> str | None:
+    """What is wrong with a CSV file of `size` bytes (checked before reading it), or None."""
+    if size > MAX_FILE_BYTES:
+        return f"the file has {size:,} bytes, more than {MAX_FILE_BYTES:,}: split it"
+    return None
+
+
 def read_csv(
     data: bytes, find_post: PostFinder, timezone: str, now: datetime
 ) -> list[ManualComment]:
     """Every comment of a CSV file, or `ManualInputError` listing every bad row."""
+    if problem := file_size_problem(len(data)):
+        raise ManualInputError([problem])
     text = _decode(data)
     reader = csv.DictReader(io.StringIO(text))
     try:

@@ -227,3 +227,13 @@ def test_the_web_form_refuses_an_oversized_author_and_stores_nothing(web: Web) -
     assert refused.status_code == 400
     assert "column &#39;author&#39; is longer than 200 characters" in refused.text
     assert web.store.count_rows("comment") == before
+
+
+def test_import_refuses_a_file_over_100_mb_without_reading_it(office: Path) -> None:
+    huge = office.parent / "huge.csv"
+    with huge.open("wb") as sparse:
+        sparse.truncate(101 * 1024 * 1024)
+    before = fingerprint(office)
+    result = run_cli(office, "comments", "import", str(huge), "--entered-by", "김주무관")
+    assert_refused_alone(result, "nothing imported, the file has 105,906,176 bytes")
+    assert fingerprint(office) == before
