@@ -110,7 +110,7 @@ def read_csv(
     try:
         fieldnames = reader.fieldnames or []
     except csv.Error as exc:
-        raise ManualInputError([_csv_problem(exc, text, 1, [])]) from None
+        raise ManualInputError([_csv_problem(exc, text, 1, 1, [])]) from None
     header = [name.strip().lower() for name in fieldnames]
     missing = [name for name in REQUIRED if name not in header]
     unknown = [name for name in header if name not in REQUIRED + OPTIONAL]
@@ -187,7 +187,8 @@ def _rows(reader: csv.DictReader[str], text: str) -> Iterator[tuple[int, dict[st
             return
         except csv.Error as exc:
             fields = list(reader.fieldnames or [])
-            raise ManualInputError([_csv_problem(exc, text, last_line + 1, fields)]) from None
+            problem = _csv_problem(exc, text, last_line + 1, reader.line_num, fields)
+            raise ManualInputError([problem]) from None
         count += 1
         if count > MAX_ROWS:
             raise ManualInputError([f"more than {MAX_ROWS} rows: split the file"])
@@ -197,12 +198,14 @@ def _rows(reader: csv.DictReader[str], text: str) -> Iterator[tuple[int, dict[st
             yield reader.line_num, row
 
 
-def _csv_problem(error: csv.Error, text: str, line: int, header: Sequence[str]) -> str:
-    """One line for the csv module's error in the record starting at `line`."""
+def _csv_problem(
+    error: csv.Error, text: str, start_line: int, line: int, header: Sequence[str]
+) -> str:
+    """One line for the csv module's error at `line` in the record read from `start_line`
+    (earlier when blank lines or a quoted line break came between)."""
     if "field larger than field limit" not in str(error):
         return f"line {line}: not readable as CSV ({error})"
-    start = _line_offset(text, line)
-    index = _oversized_field(text, start, csv.field_size_limit())
+    index = _oversized_field(text, _line_offset(text, start_line), csv.field_size_limit())
     name = header[index] if index < len(header) else f"#{index + 1}"
     limit = LIMITS.get(name, csv.field_size_limit())
     return f"line {line}: column '{name}' is longer than {limit} characters"

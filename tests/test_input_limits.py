@@ -237,3 +237,11 @@ def test_import_refuses_a_file_over_100_mb_without_reading_it(office: Path) -> N
     result = run_cli(office, "comments", "import", str(huge), "--entered-by", "김주무관")
     assert_refused_alone(result, "nothing imported, the file has 105,906,176 bytes")
     assert fingerprint(office) == before
+
+
+def test_an_oversized_field_after_blank_lines_and_a_quoted_line_break_is_located() -> None:
+    rows = [GOOD_ROW, "", f'pinterest,{PIN_URL},"김\n영희,\n민수",좋아요,2026-11-20 14:30']
+    big = f'pinterest,{PIN_URL},김영희,"첫 줄\n{"가" * 200_000}",2026-11-20 14:30'
+    with pytest.raises(ManualInputError) as info:
+        read_csv(csv_of(*rows, "", big), finder, "Asia/Seoul", NOW)
+    assert info.value.problems == ["line 9: column 'text' is longer than 8000 characters"]
