@@ -113,7 +113,8 @@ def comments_import(
             added, present = store.add_manual_comments(comments, who)
         except ForgottenAuthor as exc:
             fail(f"{path}: nothing imported, {exc}")
-    stdout.print(f"imported {added} comments from {path} ({present} were already there)")
+    noun = "comment" if added == 1 else "comments"
+    stdout.print(f"imported {added} {noun} from {path} ({present} were already there)")
 
 
 @checks_app.command("list")

@@ -245,3 +245,9 @@ def test_an_oversized_field_after_blank_lines_and_a_quoted_line_break_is_located
     with pytest.raises(ManualInputError) as info:
         read_csv(csv_of(*rows, "", big), finder, "Asia/Seoul", NOW)
     assert info.value.problems == ["line 9: column 'text' is longer than 8000 characters"]
+
+
+def test_import_of_one_comment_says_one_comment(office: Path) -> None:
+    result = import_file(office, csv_of(GOOD_ROW))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("imported 1 comment from ")
