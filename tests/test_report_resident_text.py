@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from aggregator.records import Batch, CommentRecord, Platform
+from aggregator.records import Batch, CommentRecord, Platform, PostRecord
 from aggregator.reports.service import Requester, download
 from aggregator.reports.topic_index import update_topics
 from aggregator.reports.topics import fallback_nouns
@@ -23,6 +23,7 @@ from aggregator.store import Store
 from aggregator.workflow import Role
 from tests.conftest import FakeClock
 from tests.fixtures_reports import kst, report_settings, seed_month
+from tests.fixtures_web import Web
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 COMM = Requester("comm1", Role.COMMUNICATIONS)
@@ -90,3 +91,19 @@ def test_pdf_renders_dollar_signs_and_braces_literally(october: Store, tmp_path:
     shown = text.decode()
     for word in PDF_WORDS:
         assert word in shown, word
+
+
+def test_the_web_serves_the_pdf_of_a_month_with_math_like_text(web: Web) -> None:
+    account = web.store.ensure_account("fb-math", "facebook")
+    post = PostRecord(platform=Platform.FACEBOOK, external_id="math-post",
+                      created_at=kst(2026, 11, 2), text="구청 소식")  # fmt: skip
+    comment = CommentRecord(platform=Platform.FACEBOOK, external_id="math", text=TEXTS["m1"],
+                            post_external_id="math-post", created_at=kst(2026, 11, 10),
+                            author_id="u-math", author_name=MATH)  # fmt: skip
+    web.store.apply_batch(account, Batch(stream="t", posts=(post,), comments=(comment,)))
+    update_topics(web.store, extractor)
+    client = web.client("communications")
+    form = {"csrf_token": web.csrf(client), "month": "2026-11", "format": "pdf", "reason": "보고"}
+    response = client.post("/reports/download", data=form)
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
