@@ -150,11 +150,24 @@ def head_revision() -> str:
     return head
 
 
+def known_revisions() -> set[str]:
+    """Every migration shipped with this version of the code."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return {script.revision for script in scripts.walk_revisions()}
+
+
 def require_current_schema(engine: Engine) -> None:
     """Raise `DatabaseError` with the fix when the database is not at the head migration."""
     current = current_revision(engine)
     head = head_revision()
     if current == head:
         return
+    if current is not None and current not in known_revisions():
+        raise DatabaseError(
+            f"database is at schema {current}, newer than this version knows (up to {head}):"
+            " run a newer version of the aggregator"
+        )
     found = "is empty (no schema yet)" if current is None else f"is at schema {current}"
     raise DatabaseError(f"database {found}, this version needs {head}: run `aggregator db upgrade`")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +177,13 @@ def test_report_usage_shows_the_subcommands_are_optional() -> None:
     result = runner.invoke(app, ["report", "--help"], env={"COLUMNS": "200"})
     assert "report [OPTIONS] [close | reopen]" in result.output
     assert "COMMAND [ARGS]" not in result.output
+
+
+def test_a_database_newer_than_this_version_does_not_ask_for_db_upgrade(config: Path) -> None:
+    assert runner.invoke(app, ["db", "upgrade", "--config", str(config)]).exit_code == 0
+    with sqlite3.connect(config.parent / "t.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    result = runner.invoke(app, ["status", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "schema 9999, newer than this version knows" in " ".join(result.output.split())
+    assert "db upgrade" not in result.output
