@@ -14,6 +14,7 @@ comment entered with `aggregator comments add` or the web form.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -139,12 +140,25 @@ def _decode(data: bytes) -> str:
         )
     if _is_utf16_text(data):
         raise ManualInputError([f"the file is UTF-16 text (Excel's 'Unicode text'): {SAVE_AS}"])
-    for encoding in ("utf-8-sig", "cp949"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if data.startswith(codecs.BOM_UTF8) or _mostly_utf8(data[: exc.start]):
+            line = data[: exc.start].count(b"\n") + 1
+            raise ManualInputError(
+                [f"line {line}: byte {exc.start + 1} of the file is not UTF-8: {SAVE_AS}"]
+            ) from None
+    try:
+        return data.decode("cp949")
+    except UnicodeDecodeError:
+        pass
     raise ManualInputError([f"the file is neither UTF-8 nor CP949 (EUC-KR) text: {SAVE_AS}"])
+
+
+def _mostly_utf8(valid_prefix: bytes) -> bool:
+    """True when the bytes before a UTF-8 error hold several multi-byte characters: a
+    UTF-8 file with a broken byte (CP949 text fails UTF-8 at its first Hangul)."""
+    return sum(ord(char) > 127 for char in valid_prefix.decode("utf-8-sig")) >= 3
 
 
 def _is_utf16_text(data: bytes) -> bool:

@@ -251,3 +251,13 @@ def test_import_of_one_comment_says_one_comment(office: Path) -> None:
     result = import_file(office, csv_of(GOOD_ROW))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("imported 1 comment from ")
+
+
+@pytest.mark.parametrize("bom", [b"\xef\xbb\xbf", b""], ids=["with-bom", "without-bom"])
+def test_a_utf8_file_with_a_broken_byte_names_its_line_not_mojibake_columns(bom: bytes) -> None:
+    data = bom + csv_of(GOOD_ROW) + f"pinterest,{PIN_URL},김".encode() + b"\xff,x,2026-11-20\n"
+    with pytest.raises(ManualInputError) as info:
+        read_csv(data, finder, "Asia/Seoul", NOW)
+    [problem] = info.value.problems
+    assert problem.startswith("line 3: byte ")
+    assert "is not UTF-8" in problem
