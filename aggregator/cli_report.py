@@ -36,7 +36,7 @@ StaffOption = Annotated[
     str | None,
     typer.Option(
         "--staff",
-        help="Your staff account (default: cli:<login name>); an admin's for --no-pseudonymize.",
+        help="Your staff account (default: cli:<login>); an admin's for --no-pseudonymize.",
     ),
 ]
 CloserOption = Annotated[
