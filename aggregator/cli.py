@@ -146,10 +146,10 @@ def db_upgrade(config: ConfigOption = None) -> None:
     settings = settings_or_exit(config)
     url = settings.database_url()
     try:
-        upgrade(url)
+        done = upgrade(url)
     except Exception as exc:
         fail(f"upgrade failed: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
-    stdout.print(f"database is up to date: {output.redact_url(url)}")
+    stdout.print(f"{done.describe()}: {output.redact_url(url)}")
 
 
 @config_app.command("check")

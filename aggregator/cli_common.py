@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from rich.markup import escape
 
 from aggregator import output
 from aggregator.config import ConfigError, Settings, load_settings
@@ -30,8 +31,8 @@ VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log more t
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one clear error line to stderr and exit."""
-    stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print one clear error line to stderr (`message` shown literally) and exit."""
+    stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

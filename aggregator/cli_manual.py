@@ -24,22 +24,36 @@ from aggregator.cli_common import (
     stdout,
     store_or_exit,
 )
-from aggregator.manual import PLATFORMS, ManualInputError, one_comment, read_csv
+from aggregator.manual import (
+    PLATFORMS,
+    ManualInputError,
+    entered_by_problem,
+    file_size_problem,
+    one_comment,
+    read_csv,
+)
 from aggregator.store.checks import ForgottenAuthor
+from aggregator.text_input import clean
 
 comments_app = typer.Typer(help="Enter comments the platforms do not give.", no_args_is_help=True)
 checks_app = typer.Typer(help='"Check this post" items.', no_args_is_help=True)
 
+MAX_NOTE = 500
 EnteredBy = Annotated[
     str | None,
     typer.Option("--entered-by", help="Who entered the comments (default: your login name)."),
+]
+DismissedBy = Annotated[
+    str | None,
+    typer.Option("--entered-by", help="Who dismisses the item (default: your login name)."),
 ]
 
 
 def _entered_by(value: str | None) -> str:
     name = (value or getpass.getuser()).strip()
-    if not name:
-        fail("--entered-by must name who entered the comments")
+    problem = entered_by_problem(name)
+    if problem is not None:
+        fail(f"--entered-by {problem}")
     return name
 
 
@@ -83,9 +97,12 @@ def comments_import(
     settings = settings_or_exit(config)
     who = _entered_by(entered_by)
     try:
-        data = path.read_bytes()
+        problem = file_size_problem(path.stat().st_size)
+        data = b"" if problem else path.read_bytes()
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror or exc}")
+    if problem:
+        fail(f"{path}: nothing imported, {problem}")
     with closing(store_or_exit(settings)) as store:
         try:
             comments = read_csv(data, store.find_post, settings.timezone, store.clock())
@@ -96,7 +113,8 @@ def comments_import(
             added, present = store.add_manual_comments(comments, who)
         except ForgottenAuthor as exc:
             fail(f"{path}: nothing imported, {exc}")
-    stdout.print(f"imported {added} comments from {path} ({present} were already there)")
+    noun = "comment" if added == 1 else "comments"
+    stdout.print(f"imported {added} {noun} from {path} ({present} were already there)")
 
 
 @checks_app.command("list")
@@ -133,12 +151,13 @@ def checks_list(
 def checks_dismiss(
     item_id: Annotated[int, typer.Argument(help="The item's id (see `aggregator checks list`).")],
     note: Annotated[str | None, typer.Option(help="Why (e.g. 'spam only').")] = None,
-    entered_by: EnteredBy = None,
+    entered_by: DismissedBy = None,
     config: ConfigOption = None,
 ) -> None:
     """Close an item without entering comments."""
     settings = settings_or_exit(config)
     with closing(store_or_exit(settings)) as store:
-        if not store.dismiss_check_item(item_id, _entered_by(entered_by), note):
+        who, why = _entered_by(entered_by), clean(note or "", MAX_NOTE, multiline=True) or None
+        if not store.dismiss_check_item(item_id, who, why):
             fail(f"no open check item with id {item_id}")
     stdout.print(f"check item {item_id} dismissed")

@@ -23,8 +23,12 @@ privacy_app = typer.Typer(
     no_args_is_help=True,
 )
 
-StaffOption = Annotated[
-    str | None, typer.Option("--staff", help="Your staff account (an admin for forget).")
+PurgerOption = Annotated[
+    str | None,
+    typer.Option("--staff", help="Your staff account, for the access log (default: cli:<login>)."),
+]
+AdminOption = Annotated[
+    str | None, typer.Option("--staff", help="Your staff account: an active admin (required).")
 ]
 
 
@@ -47,7 +51,7 @@ def privacy_purge(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only count what would be destroyed.")
     ] = False,
-    staff: StaffOption = None,
+    staff: PurgerOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
     config: ConfigOption = None,
 ) -> None:
@@ -67,7 +71,10 @@ def privacy_purge(
 
 @privacy_app.command("forget")
 def privacy_forget(
-    platform: Annotated[str | None, typer.Option("--platform", help="e.g. facebook.")] = None,
+    platform: Annotated[
+        str | None,
+        typer.Option("--platform", help="The platform: blog, facebook, twitter or pinterest."),
+    ] = None,
     author_id: Annotated[
         str | None,
         typer.Option("--author-id", "--author", help="The person's id on that platform."),
@@ -77,9 +84,9 @@ def privacy_forget(
         typer.Option("--author-name", help="Also their comments stored without an id."),
     ] = None,
     reason: Annotated[
-        str | None, typer.Option("--reason", help="Why (recorded in the access log).")
+        str | None, typer.Option("--reason", help="Why (recorded in the access log; required).")
     ] = None,
-    staff: StaffOption = None,
+    staff: AdminOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Delete one person's data on request and tombstone them (admins only)."""

@@ -26,13 +26,25 @@ from aggregator.store import Store
 report_app = typer.Typer(
     help="Monthly reports: download (xlsx, csv, html, pdf), close and reopen months.",
     invoke_without_command=True,
+    subcommand_metavar="[close | reopen]",  # without one, it writes a report
 )
 
 MonthOption = Annotated[
-    str | None, typer.Option("--month", help="The month, YYYY-MM (Asia/Seoul).")
+    str | None, typer.Option("--month", help="The month, YYYY-MM (in the configured time zone).")
 ]
 StaffOption = Annotated[
-    str | None, typer.Option("--staff", help="Your staff account (required for admin actions).")
+    str | None,
+    typer.Option(
+        "--staff",
+        help="Your staff account (default: cli:<login>); an admin's for --no-pseudonymize.",
+    ),
+]
+CloserOption = Annotated[
+    str | None,
+    typer.Option("--staff", help="Your staff account, for the access log (default: cli:<login>)."),
+]
+AdminOption = Annotated[
+    str | None, typer.Option("--staff", help="Your staff account: an active admin (required).")
 ]
 ReasonOption = Annotated[
     str | None, typer.Option("--reason", help="Why (recorded in the access log).")
@@ -86,7 +98,7 @@ def report(
 
 @report_app.command("close")
 def report_close(
-    month: MonthOption = None, staff: StaffOption = None, config: ConfigOption = None
+    month: MonthOption = None, staff: CloserOption = None, config: ConfigOption = None
 ) -> None:
     """Freeze a month's figures and rows: its reports stay the same, byte for byte."""
     if month is None:
@@ -104,7 +116,7 @@ def report_close(
 def report_reopen(
     month: MonthOption = None,
     reason: ReasonOption = None,
-    staff: StaffOption = None,
+    staff: AdminOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Unfreeze a closed month (an admin's --staff and a --reason are required)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -100,9 +101,35 @@ def alembic_config(url: str) -> AlembicConfig:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+@dataclass(frozen=True)
+class Upgrade:
+    """The schema a database was at before `upgrade` (None: empty) and after it."""
+
+    before: str | None
+    after: str | None
+
+    def describe(self) -> str:
+        """What happened, for a person: created, upgraded or already up to date."""
+        if self.before is None:
+            return f"database created (schema {self.after})"
+        if self.before == self.after:
+            return f"database already up to date (schema {self.after})"
+        return f"database upgraded from schema {self.before} to {self.after}"
+
+
+def upgrade(url: str, revision: str = "head") -> Upgrade:
     """Create the database or migrate it in place to `revision`."""
+    before = _revision_at(url)
     command.upgrade(alembic_config(url), revision)
+    return Upgrade(before, _revision_at(url))
+
+
+def _revision_at(url: str) -> str | None:
+    engine = create_db_engine(url)
+    try:
+        return current_revision(engine)
+    finally:
+        engine.dispose()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -123,12 +150,24 @@ def head_revision() -> str:
     return head
 
 
+def known_revisions() -> set[str]:
+    """Every migration shipped with this version of the code."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return {script.revision for script in scripts.walk_revisions()}
+
+
 def require_current_schema(engine: Engine) -> None:
     """Raise `DatabaseError` with the fix when the database is not at the head migration."""
     current = current_revision(engine)
     head = head_revision()
-    if current != head:
-        found = current or "an empty database"
+    if current == head:
+        return
+    if current is not None and current not in known_revisions():
         raise DatabaseError(
-            f"database is at {found}, this version needs {head}: run `aggregator db upgrade`"
+            f"database is at schema {current}, newer than this version knows (up to {head}):"
+            " run a newer version of the aggregator"
         )
+    found = "is empty (no schema yet)" if current is None else f"is at schema {current}"
+    raise DatabaseError(f"database {found}, this version needs {head}: run `aggregator db upgrade`")

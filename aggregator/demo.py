@@ -85,7 +85,7 @@ def run_demo(
             totals = _replay(console, sandbox, store, settings, steps, every_hours)
             posts, stored = store.count_rows("post"), store.count_rows("comment")
             logins = demo_users(store)
-    print_results(console, totals)
+    print_results(console, totals, more_warnings="")  # the demo has no --json: list them
     console.print(
         f"\n{steps + 1} syncs of every account over {days} simulated days.\n"
         f"[bold]{posts} posts and {stored} comments[/] are in {database}.\n"

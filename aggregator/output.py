@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.engine import make_url
@@ -38,8 +39,11 @@ def redact_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def print_results(console: Console, results: Sequence[RunResult]) -> None:
-    """One row per synced account (status, new/updated/unchanged, calls), then problems."""
+def print_results(
+    console: Console, results: Sequence[RunResult], more_warnings: str = "see --json"
+) -> None:
+    """One row per synced account (status, new/updated/unchanged, calls), then problems:
+    the first warning and where the others are (`more_warnings`; "": list them all)."""
     table = Table(title="sync", title_justify="left")
     for column in ("account", "status", "posts\nnew/upd/same", "comments\nnew/upd/same", "calls"):
         table.add_column(column, no_wrap=True)
@@ -55,16 +59,20 @@ def print_results(console: Console, results: Sequence[RunResult]) -> None:
     console.print(table)
     for r in results:
         if r.error:
-            console.print(f"[red]{r.account}[/]: {r.error}", highlight=False, soft_wrap=True)
+            line = f"[red]{r.account}[/]: {escape(r.error)}"
+            console.print(line, highlight=False, soft_wrap=True)
         elif r.warnings:
             console.print(
-                f"[yellow]{r.account}[/]: {_warning_summary(r.warnings)}", highlight=False
+                f"[yellow]{r.account}[/]: {escape(_warning_summary(r.warnings, more_warnings))}",
+                highlight=False,
             )
 
 
-def _warning_summary(warnings: Sequence[str]) -> str:
+def _warning_summary(warnings: Sequence[str], more_warnings: str) -> str:
+    if not more_warnings:
+        return "\n  ".join(warnings)
     first = warnings[0] if len(warnings[0]) <= 160 else warnings[0][:159] + "…"
-    more = f" (+{len(warnings) - 1} more warnings, see --json)" if len(warnings) > 1 else ""
+    more = f" (+{len(warnings) - 1} more warnings, {more_warnings})" if len(warnings) > 1 else ""
     return first + more
 
 

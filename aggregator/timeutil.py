@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def month_start(moment: datetime, timezone: str) -> datetime:
@@ -19,12 +19,14 @@ def month_bounds(month: str, timezone: str) -> tuple[datetime, datetime]:
     """`YYYY-MM` -> [start, end) as UTC instants, the month taken in `timezone`.
 
     Raises:
-        ValueError: when `month` is not `YYYY-MM`.
+        ValueError: when `month` is not `YYYY-MM`, or its month is not 01 to 12.
     """
     match = MONTH.match(month)
     if match is None:
         raise ValueError(f"month must look like 2026-11, not {month!r}")
     year, number = int(match[1]), int(match[2])
+    if not 1 <= number <= 12:
+        raise ValueError(f"month {month!r} is out of range: the month must be 01 to 12")
     zone = ZoneInfo(timezone)
     start = datetime(year, number, 1, tzinfo=zone)
     end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=zone)

@@ -195,7 +195,7 @@ def test_cli_add_import_list_and_dismiss(tmp_path: Path, monkeypatch: pytest.Mon
     )
     imported = runner.invoke(app, ["comments", "import", str(good), *base])
     assert imported.exit_code == 0, imported.output
-    assert "imported 1 comments" in imported.output
+    assert "imported 1 comment from" in imported.output
 
     listed = runner.invoke(app, ["checks", "list", "--config", str(config), "--json"])
     [item] = json.loads(listed.stdout)

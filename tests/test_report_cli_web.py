@@ -51,7 +51,7 @@ def test_cli_writes_a_report_and_logs_the_download(cli_config: Path, tmp_path: P
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--month", "2026-13", "--reason", "r"], "month must look like"),
+        (["--month", "2026-13", "--reason", "r"], "is out of range: the month must be 01 to 12"),
         (["--month", "10-2026", "--reason", "r"], "month must look like"),
         (["--month", "2026-10"], "--reason is required"),
         (["--reason", "r"], "--month YYYY-MM is required"),

@@ -2,12 +2,14 @@
 
 Hangul needs a font that has it: config `reports.font_path`, else NanumGothic from
 Debian's `fonts-nanum` (`.ci/run` installs it). Without one, HTML and PDF reports
-refuse to render rather than show empty boxes.
+refuse to render rather than show empty boxes. Text is always literal (no mathtext):
+residents write `$`, `\\` and `{`.
 """
 
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +29,8 @@ FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/unfonts-core/UnDotum.ttf"),
 )
 
+MISSING_GLYPH = r"Glyph \d+ .* missing from font"
+
 
 def korean_font(configured: Path | None = None) -> Path:
     """The Korean TrueType font to draw with; `ReportError` when there is none."""
@@ -38,7 +42,12 @@ def korean_font(configured: Path | None = None) -> Path:
 
 @contextmanager
 def font_context(font: Path) -> Iterator[None]:
-    """matplotlib settings that draw text in `font` and embed it as TrueType in PDFs."""
+    """matplotlib settings that draw text in `font` and embed it as TrueType in PDFs.
+
+    Every text artist created and drawn inside (titles, labels, tick labels, legends,
+    page text) shows its string literally: `$...$` is not parsed as mathtext. A
+    character the font lacks (an emoji) is drawn as an empty box, without a warning.
+    """
     font_manager.fontManager.addfont(str(font))
     name = font_manager.FontProperties(fname=str(font)).get_name()
     settings: dict[str, Any] = {
@@ -46,8 +55,11 @@ def font_context(font: Path) -> Iterator[None]:
         "axes.unicode_minus": False,
         "pdf.fonttype": 42,
         "svg.hashsalt": "report",
+        "text.parse_math": False,  # residents' `$x$` is text, never mathtext
+        "text.usetex": False,
     }
-    with rc_context(settings):  # type: ignore[arg-type]
+    with rc_context(settings), warnings.catch_warnings():  # type: ignore[arg-type]
+        warnings.filterwarnings("ignore", MISSING_GLYPH, UserWarning)
         yield
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from aggregator import text_input
 from aggregator.config import Settings
 from aggregator.reports.csvfile import write_csv
 from aggregator.reports.data import CountedRows, LiveRows, ReportData, ReportError
@@ -28,6 +29,7 @@ from aggregator.workflow import Role
 
 log = logging.getLogger(__name__)
 FORMATS = ("xlsx", "csv", "html", "pdf")
+MAX_REASON = 300
 MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -187,6 +189,18 @@ def _font_path(settings: Settings) -> Path | None:
     return settings.base_dir / path
 
 
+def checked_reason(reason: str, when_missing: str) -> str:
+    """The reason for the access log, stripped; `ReportError(when_missing)` when empty,
+    or naming what is wrong when too long or holding a control character."""
+    reason = reason.strip()
+    if not reason:
+        raise ReportError(when_missing)
+    problem = text_input.problem(reason, MAX_REASON)
+    if problem is not None:
+        raise ReportError(f"the reason {problem}")
+    return reason
+
+
 def download(
     store: Store, settings: Settings, month: str, fmt: str, reason: str,
     who: Requester, pseudonymize: bool = True,
@@ -197,11 +211,9 @@ def download(
         ReportError: bad month or format, no reason, identified export without an
             admin, or no pseudonym key.
     """
-    reason = reason.strip()
     if fmt not in FORMATS:
         raise ReportError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    if not reason:
-        raise ReportError("a reason is required for every download (PIPA access record)")
+    reason = checked_reason(reason, "a reason is required for every download (PIPA access record)")
     if not pseudonymize and who.role != Role.ADMIN:
         raise ReportError("only an admin may export authors without pseudonyms")
     data = load_report(store, settings, month, isolated=who.channel == "web")
@@ -209,7 +221,7 @@ def download(
         data = data.pseudonymize(pseudonymizer_for(settings))
     counted = CountedRows(data.rows)
     body = render(replace(data, rows=counted), fmt, settings)
-    detail = {"format": fmt, "reason": reason[:300], "pseudonymized": pseudonymize,
+    detail = {"format": fmt, "reason": reason, "pseudonymized": pseudonymize,
               "rows": counted.count, "closed": data.closed_at is not None}  # fmt: skip
     action = "report_download" if pseudonymize else "report_download_identified"
     store.log_access(who.entry(action, month, detail))
@@ -234,7 +246,6 @@ def reopen(store: Store, month: str, reason: str, who: Requester) -> bool:
     """Unfreeze a closed month (admins only, with a reason); False when it was open."""
     if who.role != Role.ADMIN:
         raise ReportError("only an admin may reopen a closed month")
-    if not reason.strip():
-        raise ReportError("a reason is required to reopen a closed month")
-    entry = who.entry("report_reopen", check_month(month), {"reason": reason.strip()[:300]})
+    reason = checked_reason(reason, "a reason is required to reopen a closed month")
+    entry = who.entry("report_reopen", check_month(month), {"reason": reason})
     return store.reopen_month(month, entry)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from starlette.datastructures import FormData
 
 from aggregator.store.reviews import HANDLERS, ReviewAction
+from aggregator.text_input import clean
 
 FIELDS = ("status", "department", "assignee", "reason", "reference", "tag", "note", "priority")
+MULTI_LINE = ("note",)
 
 
 def action_from_form(form: FormData) -> ReviewAction | None:
@@ -14,11 +16,11 @@ def action_from_form(form: FormData) -> ReviewAction | None:
     kind = str(form.get("kind", ""))
     if kind not in HANDLERS:
         return None
-    values = {name: _text(form.get(name)) for name in FIELDS}
+    values = {name: _text(form.get(name), name in MULTI_LINE) for name in FIELDS}
     return ReviewAction(kind=kind, **values)
 
 
-def _text(value: object) -> str | None:
+def _text(value: object, multiline: bool) -> str | None:
     if not isinstance(value, str):
         return None
-    return value.strip()[:4000] or None
+    return clean(value, 4000, multiline) or None

@@ -7,6 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from aggregator.manual import PLATFORMS, ManualInputError, one_comment
 from aggregator.store.access_log import LogFilter
 from aggregator.store.checks import ForgottenAuthor
+from aggregator.text_input import clean
 from aggregator.web.core import Ctx
 from aggregator.web.views_inbox import _day
 
@@ -56,7 +57,7 @@ def manual_add(ctx: Ctx) -> Response:
 def dismiss_check(ctx: Ctx) -> Response:
     """POST /checks/{item_id}/dismiss: close an item without entering comments."""
     item_id = ctx.request.path_params["item_id"]
-    note = str(ctx.form.get("note", "")).strip()[:500] or None
+    note = clean(str(ctx.form.get("note", "")), 500, multiline=True) or None
     closed = ctx.state.store.dismiss_check_item(item_id, ctx.user.name, note)
     ctx.log("dismiss_check_item", target=f"check_item:{item_id}", detail={"closed": closed})
     return RedirectResponse("/manual", status_code=303)

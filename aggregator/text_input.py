@@ -1,0 +1,41 @@
+"""Free text typed or imported by staff: length limits and control characters.
+
+One place says what a stored free-text value may hold, so every entry path (CLI, CSV
+import, web forms) refuses or cleans the same things: C0 control characters (NUL,
+ESC, ...) and DEL are never stored; only multi-line fields keep tab and line breaks
+(CRLF and CR become LF, as browsers send CRLF from a textarea).
+"""
+
+from __future__ import annotations
+
+import re
+
+SINGLE_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MULTI_LINE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LINE_BREAKS = re.compile(r"[\t\n\r]+")
+
+
+def normalise(value: str, multiline: bool) -> str:
+    """`value` stripped, with CRLF and CR turned into LF in a multi-line field."""
+    value = value.strip()
+    return value.replace("\r\n", "\n").replace("\r", "\n") if multiline else value
+
+
+def problem(value: str, limit: int, multiline: bool = False) -> str | None:
+    """What is wrong with `value` (already normalised), or None when it may be stored."""
+    if len(value) > limit:
+        return f"is longer than {limit} characters ({len(value)})"
+    control = (MULTI_LINE_CONTROL if multiline else SINGLE_LINE_CONTROL).search(value)
+    if control is not None:
+        code = ord(control.group())
+        return f"contains the control character U+{code:04X} at position {control.start() + 1}"
+    return None
+
+
+def clean(value: str, limit: int, multiline: bool = False) -> str:
+    """`value` normalised, without the control characters it may not hold, cut at `limit`."""
+    value = normalise(value, multiline)
+    if not multiline:
+        value = LINE_BREAKS.sub(" ", value)
+    pattern = MULTI_LINE_CONTROL if multiline else SINGLE_LINE_CONTROL
+    return pattern.sub("", value).strip()[:limit]
