@@ -4,6 +4,7 @@ headers and cookies, login throttling, sessions, PII reveal logging."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -236,6 +237,12 @@ def test_department_officers_cannot_open_other_departments_items(sqlite_web: Web
     assert "조건에 맞는 댓글이 없습니다" in client.get("/inbox").text
 
 
+def _chunks() -> Iterator[bytes]:
+    """A body sent in chunks, without a Content-Length."""
+    for _ in range(4):
+        yield b"x" * (MAX_BODY // 2)
+
+
 def _status_walk(web: Web) -> list[tuple[str, int, Any]]:
     """A request producing each status the app can answer, with its expected status."""
     anonymous = web.client()
@@ -245,6 +252,7 @@ def _status_walk(web: Web) -> list[tuple[str, int, Any]]:
     csrf = web.csrf(admin)
     c1 = web.ids["c1"]
     token = {"csrf_token": csrf}
+    form = {"content-type": "application/x-www-form-urlencoded"}
     return [
         ("login page", 200, lambda: anonymous.get("/login")),
         ("static file", 200, lambda: anonymous.get("/static/app.css")),
@@ -258,6 +266,11 @@ def _status_walk(web: Web) -> list[tuple[str, int, Any]]:
         ("other department", 404, lambda: officer.get(f"/comments/{c1}")),
         ("method", 405, lambda: anonymous.delete("/inbox")),
         ("oversized", 413, lambda: anonymous.post("/login", content=b"x" * (MAX_BODY + 1))),
+        (
+            "oversized, streamed",
+            413,
+            lambda: anonymous.post("/login", content=_chunks(), headers=form),
+        ),
     ]
 
 

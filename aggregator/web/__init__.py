@@ -20,7 +20,7 @@ from aggregator.config import Settings
 from aggregator.store import Store
 from aggregator.web import auth, views_admin, views_inbox, views_reports, views_thread
 from aggregator.web.core import Handler, WebState, guard
-from aggregator.web.security import RouteSpec, SecurityHeaders
+from aggregator.web.security import MAX_BODY, RouteSpec, SecurityHeaders
 from aggregator.web.templating import make_templates
 from aggregator.workflow import ALL_ROLES, OFFICE_ROLES, STAFF_ROLES, Role
 
@@ -96,6 +96,6 @@ def create_app(settings: Settings, store: Store, hasher: PasswordHasher | None =
         Route(spec.path, guard(state, spec, handler), methods=[spec.method], name=spec.name)
         for spec, handler in ROUTES
     ]
-    app = InboxApp(routes=routes)
+    app = InboxApp(routes=routes, max_body_size=MAX_BODY)
     app.state.web = state
     return app
