@@ -35,6 +35,16 @@ def test_a_role_refused_is_logged_with_who_route_item_and_role(web: Web) -> None
     assert json.loads(record["detail"]) == {"route": "reveal", "status": 403}
 
 
+def test_a_wrong_csrf_token_is_logged_as_refused(web: Web) -> None:
+    admin = web.client("admin")
+    c1 = web.ids["c1"]
+    forged = admin.post(f"/comments/{c1}/reveal", data={"csrf_token": "forged"})
+    assert forged.status_code == 403
+    (record,) = _records(web, staff="admin1", action="refused")
+    assert json.loads(record["detail"]) == {"route": "reveal", "status": 403, "reason": "csrf"}
+    assert not _records(web, staff="admin1", action="reveal_pii")
+
+
 def test_an_item_of_another_department_is_logged_as_not_found(web: Web) -> None:
     officer = web.client("department")
     c1 = web.ids["c1"]

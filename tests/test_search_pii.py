@@ -17,7 +17,8 @@ from alembic import command
 from aggregator import pii
 from aggregator.db import alembic_config, upgrade
 from aggregator.records import Batch, CommentRecord, Platform
-from aggregator.store import Store
+from aggregator.search_text import parse_query
+from aggregator.store import Store, privacy, search
 from aggregator.store.inbox_query import Deadlines, InboxFilter, Scope
 from aggregator.store.reviews import ReviewAction, ReviewContext
 from aggregator.workflow import Actor, Role
@@ -84,9 +85,7 @@ def test_an_edited_comment_is_searched_by_its_new_masked_text(web: Web) -> None:
         assert not _finds(client, fragment, comment_id), fragment
 
 
-def test_one_digit_query_words_are_ignored(store: Store) -> None:
-    from aggregator.search_text import parse_query
-
+def test_one_digit_query_words_are_ignored() -> None:
     assert parse_query("7 앞").singles == ("앞",)
 
 
@@ -115,3 +114,16 @@ def test_migration_0009_reindexes_stored_comments_without_their_personal_data(
     assert _ids(store, "가로등") == []
     assert _ids(store, "0764") == _ids(store, "5511") == []
     assert _ids(store, "신호등") == [comment_id]
+
+
+def test_a_privacy_deletion_leaves_no_index_entry_of_a_masked_comment(store: Store) -> None:
+    account = store.ensure_account("blog-a", "blog")
+    comment = CommentRecord(
+        platform=Platform.BLOG, external_id="c1", created_at=T0, text=PERSONAL["주소"][0],
+        post_external_id="p1", author_name="주민",
+    )  # fmt: skip
+    store.apply_batch(account, Batch(stream="t", comments=(comment,)))
+    (comment_id,) = _ids(store, "가로등")
+    with store.engine.begin() as conn:
+        privacy.delete_comments(conn, [comment_id])
+        assert conn.execute(search.matching_ids(conn, parse_query("가로등"))).all() == []
