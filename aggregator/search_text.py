@@ -56,7 +56,8 @@ three characters long, so it never equals a query bigram."""
 
 
 def index_text(text: str) -> str:
-    """The space-separated bigrams of every word of `text` (what the index stores)."""
+    """The space-separated bigrams of every word of `text` outside its personal data
+    (what the index stores)."""
     groups = [_joined_bigrams(word) for word in searchable_words(text) if len(word) > 1]
     return f" {WORD_BREAK} ".join(groups)
 
@@ -74,7 +75,8 @@ MAX_POSITIONS = 255
 
 
 def tsvector_text(text: str) -> str:
-    """The PostgreSQL tsvector literal of `text`: each bigram with its position.
+    """The PostgreSQL tsvector literal of `text`: each bigram with its position (personal
+    data left out, as in `index_text`).
 
     It is what `to_tsvector('simple', index_text(text))` stores, minus the word-break
     lexeme: its position stays empty, so a phrase still never spans two words. Built

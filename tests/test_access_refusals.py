@@ -5,10 +5,14 @@ without a session, each once per user (or address), route and outcome a minute."
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
 
+from starlette.testclient import TestClient
+
 from aggregator.store.access_log import LogFilter
-from tests.fixtures_web import Web
+from aggregator.web import create_app
+from tests.fixtures_web import FAST_HASHER, Web
 
 
 def _records(web: Web, **filters: Any) -> list[dict[str, Any]]:
@@ -86,3 +90,25 @@ def test_the_admin_filters_the_access_log_to_failed_attempts(web: Web) -> None:
     assert "<td>refused</td>" in page
     assert "<td>view_list</td>" not in page
     assert 'name="failed" value="1" checked' in page
+
+
+def test_a_refusal_another_worker_recorded_is_not_recorded_again(web: Web) -> None:
+    other_worker = create_app(web.settings, web.store, hasher=FAST_HASHER)
+    for app in (web.app, other_worker, web.app):
+        client = TestClient(app, base_url="http://testserver")
+        assert client.get("/inbox", follow_redirects=False).status_code == 303
+    assert len(_records(web, action="unauthenticated")) == 1
+
+
+def test_repeated_refusals_do_not_wait_for_the_database_write_lock(sqlite_web: Web) -> None:
+    anonymous = sqlite_web.client()
+    assert anonymous.get("/inbox", follow_redirects=False).status_code == 303  # recorded
+    holder = sqlite3.connect(str(sqlite_web.store.engine.url.database), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a long sync write holds the lock
+    try:
+        for _ in range(3):
+            assert anonymous.get("/inbox", follow_redirects=False).status_code == 303
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert len(_records(sqlite_web, action="unauthenticated")) == 1

@@ -4,7 +4,7 @@
 against the route's `RouteSpec`, checks the CSRF token on POST, and runs the
 (synchronous) handler in a worker thread, since the store is synchronous. Each
 refusal (no session, role, CSRF) and each item not found is written to the access
-log (`log_refusal`: once a minute per user or address, route and outcome).
+log (`aggregator.web.refusals`).
 """
 
 from __future__ import annotations
@@ -29,13 +29,12 @@ from aggregator.store.access_log import AccessEntry
 from aggregator.store.inbox_query import Deadlines, Scope
 from aggregator.store.reviews import ReviewContext
 from aggregator.users import DUMMY_HASH_PASSWORD, StaffUser
+from aggregator.web.refusals import RecentRefusals, log_refusal
 from aggregator.web.security import SESSION_COOKIE, RouteSpec, client_ip, csrf_ok, token_hash
 from aggregator.workflow import Role
 
 log = logging.getLogger(__name__)
 COUNTS_TTL = timedelta(seconds=20)
-ANONYMOUS = "anonymous"
-"""The access log's staff name for a request without a session (its address tells)."""
 
 
 @dataclass
@@ -53,6 +52,7 @@ class WebState:
     counts_cache: dict[tuple[str | None, bool], tuple[datetime, dict[str, int]]] = field(
         default_factory=dict
     )
+    recent_refusals: RecentRefusals = field(default_factory=RecentRefusals)
 
     def __post_init__(self) -> None:
         self.dummy_hash = self.hasher.hash(DUMMY_HASH_PASSWORD)
@@ -194,41 +194,6 @@ async def _refuse(
         log_refusal, state, request, user, outcome, response.status_code, reason
     )
     return response
-
-
-def log_refusal(
-    state: WebState,
-    request: Request,
-    user: StaffUser | None,
-    outcome: str,
-    status: int,
-    reason: str | None = None,
-) -> None:
-    """Record a refused attempt: who (or which address), the route and item, the outcome."""
-    route = request.scope.get("endpoint")
-    detail: dict[str, Any] = {"route": getattr(route, "__name__", None), "status": status}
-    if reason:
-        detail["reason"] = reason
-    state.store.log_refusal(
-        AccessEntry(
-            staff=user.name if user else ANONYMOUS,
-            role=user.role.value if user else None,
-            client_ip=client_ip(request, state.settings.web),
-            action=outcome,
-            target=_target(request),
-            detail=detail,
-        )
-    )
-
-
-def _target(request: Request) -> str:
-    """The item a request was about (`comment:12`), else its path."""
-    params = request.path_params
-    if "comment_id" in params:
-        return f"comment:{params['comment_id']}"
-    if "item_id" in params:
-        return f"check_item:{params['item_id']}"
-    return request.url.path
 
 
 def _session(state: WebState, request: Request) -> tuple[StaffUser, str] | None:
