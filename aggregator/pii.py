@@ -23,6 +23,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 }
 """Kinds of personal data, most specific first (a resident number is no phone number)."""
 
+_MAY_HOLD = re.compile(r"[\d@]")
+"""Every kind needs a digit, or an @ (e-mail): most comments have neither and are done."""
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -35,6 +38,8 @@ class Finding:
 
 def find(text: str) -> list[Finding]:
     """Every piece of personal data in `text`, in order, never overlapping."""
+    if not _MAY_HOLD.search(text):
+        return []
     found: list[Finding] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in PATTERNS.items():
@@ -51,14 +56,24 @@ def mask(text: str) -> str:
     findings = find(text)
     if not findings:
         return text
+    parts = _between(text, findings)
+    masked = (part + f"[{found.kind} 가림]" for part, found in zip(parts, findings, strict=False))
+    return "".join(masked) + parts[-1]
+
+
+def unmasked_parts(text: str) -> list[str]:
+    """The text between its pieces of personal data (what the masked text still shows)."""
+    return _between(text, find(text))
+
+
+def _between(text: str, findings: list[Finding]) -> list[str]:
     parts: list[str] = []
     position = 0
     for finding in findings:
         parts.append(text[position : finding.start])
-        parts.append(f"[{finding.kind} 가림]")
         position = finding.end
     parts.append(text[position:])
-    return "".join(parts)
+    return parts
 
 
 def kinds(text: str) -> list[str]:

@@ -9,6 +9,11 @@ contain that word anywhere inside a word. One-character words cannot be expresse
 as bigrams and are matched with LIKE instead (inside the other filters).
 
 Only letters and digits count (lower-cased, NFC); punctuation separates words.
+
+Personal data is never indexed: the index holds the text as the inbox shows it, masked
+(`aggregator.pii`), with each piece of personal data a word break, so no query (a
+fragment of a phone number, a road name of an address) can confirm what the list hides.
+One-digit query words, which `LIKE` would match inside the unmasked text, are ignored.
 SQLite's FTS5 text and PostgreSQL's tsvector and tsquery literals are all built here,
 from the same bigrams, so the index and the queries always agree.
 """
@@ -20,6 +25,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from aggregator import pii
+
 _WORD = re.compile(r"[^\W_]+")
 MAX_QUERY_WORDS = 8
 MAX_WORD_LENGTH = 40
@@ -28,6 +35,14 @@ MAX_WORD_LENGTH = 40
 def words(text: str) -> list[str]:
     """Lower-cased runs of letters and digits."""
     return _WORD.findall(unicodedata.normalize("NFC", text).lower())
+
+
+def searchable_words(text: str) -> list[str]:
+    """The words of `text` outside its personal data (what the index may hold)."""
+    parts = pii.unmasked_parts(text)
+    if len(parts) == 1:
+        return words(text)
+    return words(" ".join(parts))
 
 
 def word_bigrams(word: str) -> list[str]:
@@ -41,8 +56,9 @@ three characters long, so it never equals a query bigram."""
 
 
 def index_text(text: str) -> str:
-    """The space-separated bigrams of every word of `text` (what the index stores)."""
-    groups = [_joined_bigrams(word) for word in words(text) if len(word) > 1]
+    """The space-separated bigrams of every word of `text` outside its personal data
+    (what the index stores)."""
+    groups = [_joined_bigrams(word) for word in searchable_words(text) if len(word) > 1]
     return f" {WORD_BREAK} ".join(groups)
 
 
@@ -59,7 +75,8 @@ MAX_POSITIONS = 255
 
 
 def tsvector_text(text: str) -> str:
-    """The PostgreSQL tsvector literal of `text`: each bigram with its position.
+    """The PostgreSQL tsvector literal of `text`: each bigram with its position (personal
+    data left out, as in `index_text`).
 
     It is what `to_tsvector('simple', index_text(text))` stores, minus the word-break
     lexeme: its position stays empty, so a phrase still never spans two words. Built
@@ -69,7 +86,7 @@ def tsvector_text(text: str) -> str:
     """
     parts: list[str] = []
     position = 1
-    for word in words(text):
+    for word in searchable_words(text):
         if len(word) > 1:
             parts.append(_positioned(word, position))
             position += len(word)  # its bigrams, then the empty position
@@ -120,7 +137,8 @@ def parse_query(text: str) -> SearchQuery:
     for word in words(text)[:MAX_QUERY_WORDS]:
         word = word[:MAX_WORD_LENGTH]
         if len(word) == 1:
-            singles.append(word)
+            if not word.isdigit():  # a digit could match inside masked personal data
+                singles.append(word)
         else:
             phrases.append(tuple(word_bigrams(word)))
     return SearchQuery(tuple(dict.fromkeys(phrases)), tuple(dict.fromkeys(singles)))

@@ -4,14 +4,16 @@ headers and cookies, login throttling, sessions, PII reveal logging."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from starlette.routing import Mount, Route
+from starlette.testclient import TestClient
 
 from aggregator.web import ROUTES
-from aggregator.web.security import RouteSpec
+from aggregator.web.security import HEADERS, MAX_BODY, RouteSpec
 from tests.fixtures_web import PASSWORD, USERS, Web, login
 
 ROLES = [None, *USERS]
@@ -233,3 +235,58 @@ def test_department_officers_cannot_open_other_departments_items(sqlite_web: Web
     client = sqlite_web.client("department")
     assert client.get(f"/comments/{sqlite_web.ids['c1']}").status_code == 404
     assert "조건에 맞는 댓글이 없습니다" in client.get("/inbox").text
+
+
+def _chunks() -> Iterator[bytes]:
+    """A body sent in chunks, without a Content-Length."""
+    for _ in range(4):
+        yield b"x" * (MAX_BODY // 2)
+
+
+def _status_walk(web: Web) -> list[tuple[str, int, Any]]:
+    """A request producing each status the app can answer, with its expected status."""
+    anonymous = web.client()
+    viewer = web.client("viewer")
+    officer = web.client("department")
+    admin = web.client("admin")
+    csrf = web.csrf(admin)
+    c1 = web.ids["c1"]
+    token = {"csrf_token": csrf}
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    return [
+        ("login page", 200, lambda: anonymous.get("/login")),
+        ("static file", 200, lambda: anonymous.get("/static/app.css")),
+        ("redirect", 303, lambda: anonymous.get("/", follow_redirects=False)),
+        ("bad action", 400, lambda: admin.post(f"/comments/{c1}/action", data=token)),
+        ("no session", 401, lambda: anonymous.post("/logout")),
+        ("role", 403, lambda: viewer.post(f"/comments/{c1}/reveal", data={"csrf_token": "x"})),
+        ("csrf", 403, lambda: admin.post(f"/comments/{c1}/reveal", data={"csrf_token": "x"})),
+        ("unknown path", 404, lambda: anonymous.get("/nowhere")),
+        ("missing static", 404, lambda: anonymous.get("/static/nothing.css")),
+        ("other department", 404, lambda: officer.get(f"/comments/{c1}")),
+        ("method", 405, lambda: anonymous.delete("/inbox")),
+        ("oversized", 413, lambda: anonymous.post("/login", content=b"x" * (MAX_BODY + 1))),
+        (
+            "oversized, streamed",
+            413,
+            lambda: anonymous.post("/login", content=_chunks(), headers=form),
+        ),
+    ]
+
+
+def test_every_response_of_every_status_carries_the_security_headers(sqlite_web: Web) -> None:
+    for what, status, request in _status_walk(sqlite_web):
+        response = request()
+        assert response.status_code == status, what
+        missing = [name for name in HEADERS if name not in response.headers]
+        assert not missing, f"{what} ({status}) lacks {missing}"
+
+
+def test_a_server_error_carries_the_security_headers(sqlite_web: Web) -> None:
+    client = TestClient(sqlite_web.app, raise_server_exceptions=False)
+    assert login(client, "admin1").status_code == 303
+    with sqlite_web.store.engine.begin() as conn:  # the search index is gone: /inbox?q= fails
+        conn.exec_driver_sql("DROP TABLE comment_search")
+    response = client.get("/inbox?q=주차")
+    assert response.status_code == 500
+    assert [name for name in HEADERS if name not in response.headers] == []

@@ -5,6 +5,11 @@ so an edit or deletion made outside the app breaks the chain (`verify`). Writers
 are serialised for the chain: SQLite by `BEGIN IMMEDIATE`, PostgreSQL by a
 transaction-level advisory lock. The database itself refuses UPDATE and early
 DELETE (triggers from migration 0005).
+
+Refused attempts (a role refused, an item outside the user's department, a request
+without a session) are recorded too, but each only once per `REPEAT_WINDOW` for the
+same user (or address), route and outcome (`append_unless_repeated`), so a script
+cannot flood the log.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +28,17 @@ from aggregator.store.tables import LOG
 GENESIS = "0" * 64
 ADVISORY_LOCK = 72_420_001
 MAX_FIELD = 500
+REPEAT_WINDOW = timedelta(minutes=1)
+"""A refused attempt repeated within this time is not recorded again."""
+FAILED_ACTIONS = (
+    "refused",
+    "not_found",
+    "unauthenticated",
+    "login_failed",
+    "login_locked",
+    "login_throttled",
+)
+"""The outcomes of failed access attempts (the admin's "거부·실패만" filter)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +64,7 @@ class LogFilter:
     date_from: datetime | None = None
     date_to: datetime | None = None
     before_id: int | None = None
+    failed_only: bool = False
 
 
 def _digest(prev: str, values: dict[str, Any]) -> str:
@@ -64,11 +81,37 @@ def _digest(prev: str, values: dict[str, Any]) -> str:
 
 def append(conn: Connection, entry: AccessEntry, now: datetime) -> None:
     """Write one record, chained to the previous one."""
+    _lock_chain(conn)
+    _write(conn, _values(entry, now))
+
+
+def append_unless_repeated(conn: Connection, entry: AccessEntry, now: datetime) -> bool:
+    """Write the record unless one with the same staff, address, action and detail was
+    written within `REPEAT_WINDOW`; return whether it was written."""
+    _lock_chain(conn)
+    values = _values(entry, now)
+    repeated = sa.select(LOG.c.id).where(
+        LOG.c.staff == values["staff"],
+        LOG.c.at > values["at"] - REPEAT_WINDOW,
+        LOG.c.action == values["action"],
+        LOG.c.client_ip.is_not_distinct_from(values["client_ip"]),
+        LOG.c.detail.is_not_distinct_from(values["detail"]),
+    )
+    if conn.execute(repeated.limit(1)).first() is not None:
+        return False
+    _write(conn, values)
+    return True
+
+
+def _lock_chain(conn: Connection) -> None:
+    """Serialise writers of the chain (SQLite's `BEGIN IMMEDIATE` already does)."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
-    prev = conn.execute(sa.select(LOG.c.row_hash).order_by(LOG.c.id.desc()).limit(1)).scalar()
+
+
+def _values(entry: AccessEntry, now: datetime) -> dict[str, Any]:
     detail = json.dumps(entry.detail, ensure_ascii=False, sort_keys=True) if entry.detail else None
-    values: dict[str, Any] = {
+    return {
         "at": now.astimezone(UTC),
         "staff": entry.staff[:64],
         "role": entry.role,
@@ -78,6 +121,10 @@ def append(conn: Connection, entry: AccessEntry, now: datetime) -> None:
         "subject": (entry.subject or "")[:MAX_FIELD] or None,
         "detail": detail[:2000] if detail else None,
     }
+
+
+def _write(conn: Connection, values: dict[str, Any]) -> None:
+    prev = conn.execute(sa.select(LOG.c.row_hash).order_by(LOG.c.id.desc()).limit(1)).scalar()
     prev_hash = prev or GENESIS
     conn.execute(
         sa.insert(LOG).values(**values, prev_hash=prev_hash, row_hash=_digest(prev_hash, values))
@@ -93,6 +140,8 @@ def search(conn: Connection, f: LogFilter, limit: int) -> list[dict[str, Any]]:
         query = query.where(LOG.c.action == f.action)
     if f.target:
         query = query.where(LOG.c.target == f.target)
+    if f.failed_only:
+        query = query.where(LOG.c.action.in_(FAILED_ACTIONS))
     if f.date_from:
         query = query.where(LOG.c.at >= f.date_from)
     if f.date_to:

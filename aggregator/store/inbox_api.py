@@ -130,6 +130,11 @@ class InboxStoreMixin:
         with write_transaction(self.engine) as conn:
             access_log.append(conn, entry, self.clock())
 
+    def log_refusal(self, entry: AccessEntry) -> bool:
+        """Record a refused attempt, unless the same one was recorded within a minute."""
+        with write_transaction(self.engine) as conn:
+            return access_log.append_unless_repeated(conn, entry, self.clock())
+
     def access_log(self, f: LogFilter, limit: int = 100) -> list[dict[str, Any]]:
         """Access records, newest first."""
         with read_connection(self.engine) as conn:

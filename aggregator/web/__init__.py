@@ -10,17 +10,17 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from aggregator.config import Settings
 from aggregator.store import Store
 from aggregator.web import auth, views_admin, views_inbox, views_reports, views_thread
 from aggregator.web.core import Handler, WebState, guard
-from aggregator.web.security import RouteSpec, SecurityHeaders
+from aggregator.web.security import MAX_BODY, RouteSpec, SecurityHeaders
 from aggregator.web.templating import make_templates
 from aggregator.workflow import ALL_ROLES, OFFICE_ROLES, STAFF_ROLES, Role
 
@@ -68,6 +68,15 @@ async def home(_request: Request) -> Response:
     return RedirectResponse("/inbox", status_code=303)
 
 
+class InboxApp(Starlette):
+    """Starlette with `SecurityHeaders` outside every other layer (Starlette's own
+    error middleware included, which `middleware=` would put outside it)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """The usual stack, wrapped in `SecurityHeaders`."""
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(settings: Settings, store: Store, hasher: PasswordHasher | None = None) -> Starlette:
     """The inbox app over `store`, configured by `settings`."""
     state = WebState(
@@ -87,6 +96,6 @@ def create_app(settings: Settings, store: Store, hasher: PasswordHasher | None =
         Route(spec.path, guard(state, spec, handler), methods=[spec.method], name=spec.name)
         for spec, handler in ROUTES
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
+    app = InboxApp(routes=routes, max_body_size=MAX_BODY)
     app.state.web = state
     return app

@@ -2,7 +2,9 @@
 
 `guard` wraps every non-public endpoint: it finds the session, checks the role
 against the route's `RouteSpec`, checks the CSRF token on POST, and runs the
-(synchronous) handler in a worker thread, since the store is synchronous.
+(synchronous) handler in a worker thread, since the store is synchronous. Each
+refusal (no session, role, CSRF) and each item not found is written to the access
+log (`aggregator.web.refusals`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from aggregator.store.access_log import AccessEntry
 from aggregator.store.inbox_query import Deadlines, Scope
 from aggregator.store.reviews import ReviewContext
 from aggregator.users import DUMMY_HASH_PASSWORD, StaffUser
+from aggregator.web.refusals import RecentRefusals, log_refusal
 from aggregator.web.security import SESSION_COOKIE, RouteSpec, client_ip, csrf_ok, token_hash
 from aggregator.workflow import Role
 
@@ -49,6 +52,7 @@ class WebState:
     counts_cache: dict[tuple[str | None, bool], tuple[datetime, dict[str, int]]] = field(
         default_factory=dict
     )
+    recent_refusals: RecentRefusals = field(default_factory=RecentRefusals)
 
     def __post_init__(self) -> None:
         self.dummy_hash = self.hasher.hash(DUMMY_HASH_PASSWORD)
@@ -125,6 +129,11 @@ class Ctx:
             )
         )
 
+    def not_found(self, message: str) -> Response:
+        """404 for an item that is missing or outside the user's scope (logged)."""
+        log_refusal(self.state, self.request, self.user, "not_found", 404)
+        return PlainTextResponse(message, status_code=404)
+
     def render(self, name: str, status_code: int = 200, **context: Any) -> Response:
         """Render a template with the user, CSRF token and settings in its context."""
         context.update(
@@ -150,23 +159,41 @@ def guard(
     async def endpoint(request: Request) -> Response:
         found = await run_in_threadpool(_session, state, request)
         if found is None:
+            refused: Response = PlainTextResponse("로그인이 필요합니다", status_code=401)
             if request.method == "GET":
-                return RedirectResponse("/login", status_code=303)
-            return PlainTextResponse("로그인이 필요합니다", status_code=401)
+                refused = RedirectResponse("/login", status_code=303)
+            return await _refuse(state, request, None, "unauthenticated", refused)
         user, csrf = found
         if spec.roles is not None and user.role not in spec.roles:
-            return PlainTextResponse("권한이 없습니다", status_code=403)
+            denied = PlainTextResponse("권한이 없습니다", status_code=403)
+            return await _refuse(state, request, user, "refused", denied)
         form = FormData()
         if request.method == "POST":
             form = await request.form(max_files=0, max_fields=500, max_part_size=64 * 1024)
             if not csrf_ok(form, csrf):
                 log.warning("CSRF token missing or wrong for %s %s", user.name, request.url.path)
-                return PlainTextResponse("요청을 확인할 수 없습니다 (CSRF)", status_code=403)
+                forged = PlainTextResponse("요청을 확인할 수 없습니다 (CSRF)", status_code=403)
+                return await _refuse(state, request, user, "refused", forged, "csrf")
         ctx = Ctx(request=request, user=user, csrf=csrf, form=form, state=state)
         return await run_in_threadpool(handler, ctx)
 
     endpoint.__name__ = spec.name
     return endpoint
+
+
+async def _refuse(
+    state: WebState,
+    request: Request,
+    user: StaffUser | None,
+    outcome: str,
+    response: Response,
+    reason: str | None = None,
+) -> Response:
+    """Log the refusal (in a worker thread), then answer with `response`."""
+    await run_in_threadpool(
+        log_refusal, state, request, user, outcome, response.status_code, reason
+    )
+    return response
 
 
 def _session(state: WebState, request: Request) -> tuple[StaffUser, str] | None:

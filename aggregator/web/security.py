@@ -87,7 +87,13 @@ def cookie_secure(request: Request, web: WebSection) -> bool:
 
 
 class SecurityHeaders:
-    """ASGI middleware: security headers on every response, request bodies capped."""
+    """ASGI middleware: security headers on every response, request bodies capped.
+
+    It must be the outermost layer (see `aggregator.web.InboxApp`), so that the
+    answers made outside the routes carry the headers too: the 500 page of
+    Starlette's error middleware, 404/405 from the router, static files, and the 413
+    this middleware gives itself.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -96,24 +102,32 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope.get("headers") or []).get(b"content-length", b"0")
-        if length.isdigit() and int(length) > MAX_BODY:
-            await _too_large(send)
-            return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                for name, value in HEADERS.items():
-                    if name.encode() not in present:
-                        headers.append((name.encode(), value.encode()))
-                if not scope["path"].startswith("/static/"):
-                    headers.append((b"cache-control", b"no-store"))
-                message["headers"] = headers
+                message["headers"] = _with_security_headers(
+                    list(message.get("headers", [])), scope["path"]
+                )
             await send(message)
 
+        length = dict(scope.get("headers") or []).get(b"content-length", b"0")
+        if length.isdigit() and int(length) > MAX_BODY:
+            await _too_large(send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
+
+
+def _with_security_headers(
+    headers: list[tuple[bytes, bytes]], path: str
+) -> list[tuple[bytes, bytes]]:
+    """`headers` plus every security header they lack (and no-store outside /static)."""
+    present = {name.lower() for name, _ in headers}
+    for name, value in HEADERS.items():
+        if name.encode() not in present:
+            headers.append((name.encode(), value.encode()))
+    if not path.startswith("/static/"):
+        headers.append((b"cache-control", b"no-store"))
+    return headers
 
 
 async def _too_large(send: Send) -> None:

@@ -12,6 +12,7 @@ from aggregator.web.core import Ctx
 from aggregator.web.views_inbox import _day
 
 ACCESS_PAGE = 100
+LOG_FILTERS = ("staff", "action", "target", "from", "to", "failed")
 
 
 def manual_page(ctx: Ctx, problems: list[str] | None = None, status: int = 200) -> Response:
@@ -75,6 +76,7 @@ def access_log(ctx: Ctx) -> Response:
         date_from=_day(params.get("from"), zone),
         date_to=_day(params.get("to"), zone, 1),
         before_id=int(before) if before.isdigit() else None,
+        failed_only=params.get("failed") == "1",
     )
     rows = ctx.state.store.access_log(f, ACCESS_PAGE)
     ctx.log(
@@ -82,5 +84,5 @@ def access_log(ctx: Ctx) -> Response:
         target="access_log",
         detail={k: v for k, v in params.items() if k != "before"} or None,
     )
-    filters = {k: v for k, v in params.items() if k in ("staff", "action", "target", "from", "to")}
+    filters = {k: v for k, v in params.items() if k in LOG_FILTERS}
     return ctx.render("access_log.html", rows=rows, filters=filters, more=len(rows) == ACCESS_PAGE)

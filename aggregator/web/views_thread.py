@@ -54,7 +54,7 @@ def thread(ctx: Ctx) -> Response:
     """GET /comments/{id}: the comment, masked, in its thread (the view is logged)."""
     found = _load(ctx)
     if found is None:
-        return PlainTextResponse(NOT_FOUND, status_code=404)
+        return ctx.not_found(NOT_FOUND)
     item = found["item"]
     ctx.log("view_comment", target=f"comment:{item['id']}", subject=item["author_name"])
     return _render(ctx, found)
@@ -64,7 +64,7 @@ def reveal(ctx: Ctx) -> Response:
     """POST /comments/{id}/reveal: the same page with personal data shown (logged)."""
     found = _load(ctx)
     if found is None:
-        return PlainTextResponse(NOT_FOUND, status_code=404)
+        return ctx.not_found(NOT_FOUND)
     item = found["item"]
     ctx.log(
         "reveal_pii",
@@ -79,7 +79,7 @@ def act(ctx: Ctx) -> Response:
     """POST /comments/{id}/action: one review action; errors re-render the page (409)."""
     found = _load(ctx)
     if found is None:
-        return PlainTextResponse(NOT_FOUND, status_code=404)
+        return ctx.not_found(NOT_FOUND)
     action = action_from_form(ctx.form)
     if action is None:
         return PlainTextResponse("알 수 없는 작업입니다", status_code=400)
