@@ -35,6 +35,10 @@ from tests.tls_server import TlsServer
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"),)
 
 
+class _Ipv6Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
 class Server:
     """A loopback server on `host` answering 200 `body`, or 302 to `redirect_to`."""
 
@@ -61,10 +65,8 @@ class Server:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        ThreadingHTTPServer.address_family = family
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
-        ThreadingHTTPServer.address_family = socket.AF_INET
+        server_class = _Ipv6Server if ":" in host else ThreadingHTTPServer
+        self.httpd = server_class((host, port), Handler)
         self.httpd.daemon_threads = True
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{self.httpd.server_address[1]}"
