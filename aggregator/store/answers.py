@@ -6,6 +6,7 @@ functions only read and write rows inside the caller's transaction.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from aggregator.answers.states import IN_FLIGHT, VISIBLE, AnswerState
-from aggregator.store.tables import ACCOUNT, ANSWER, ANSWER_TEMPLATE, COMMENT, POST
+from aggregator.store.tables import ACCOUNT, ANSWER, ANSWER_TEMPLATE, COMMENT
+
+PARENT = COMMENT.alias("parent")
 
 
 def insert(conn: Connection, **values: Any) -> int:
@@ -62,16 +65,21 @@ def for_comment(conn: Connection, comment_id: int) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in conn.execute(query)]
 
 
-def due(conn: Connection, now: datetime, limit: int) -> list[int]:
-    """Answers the worker must handle now: left `sending` (a crash) first, then approved
-    ones whose next attempt is due, oldest first."""
+def due(conn: Connection, now: datetime, accounts: Collection[str], limit: int) -> list[int]:
+    """Answers to comments of `accounts` (those with a writer) whose next attempt is due:
+    those left `sending` (a crash, or a read-back that failed) first, then approved ones,
+    oldest first."""
     left_sending = ANSWER.c.state == AnswerState.SENDING.value
-    approved_due = (ANSWER.c.state == AnswerState.APPROVED.value) & (
-        ANSWER.c.next_attempt_at.is_(None) | (ANSWER.c.next_attempt_at <= now)
-    )
+    waiting = ANSWER.c.state.in_([AnswerState.SENDING.value, AnswerState.APPROVED.value])
+    is_due = waiting & (ANSWER.c.next_attempt_at.is_(None) | (ANSWER.c.next_attempt_at <= now))
     query = (
         sa.select(ANSWER.c.id)
-        .where(left_sending | approved_due)
+        .select_from(
+            ANSWER.join(COMMENT, COMMENT.c.id == ANSWER.c.comment_id).join(
+                ACCOUNT, ACCOUNT.c.id == COMMENT.c.account_id
+            )
+        )
+        .where(is_due, ACCOUNT.c.name.in_(list(accounts)))
         .order_by(sa.case((left_sending, 0), else_=1), ANSWER.c.id)
         .limit(limit)
     )
@@ -79,7 +87,8 @@ def due(conn: Connection, now: datetime, limit: int) -> list[int]:
 
 
 def target_row(conn: Connection, comment_id: int) -> dict[str, Any]:
-    """What a reply target is built from: the comment, its account and its post."""
+    """What a reply target is built from: the comment, its account, and whether its
+    parent is a stored comment (not a post)."""
     query = (
         sa.select(
             ACCOUNT.c.name.label("account"),
@@ -90,11 +99,13 @@ def target_row(conn: Connection, comment_id: int) -> dict[str, Any]:
             COMMENT.c.post_external_id,
             COMMENT.c.author_handle,
             COMMENT.c.manual_entry,
-            POST.c.external_id.label("post_id_of_post"),
+            PARENT.c.id.is_not(None).label("parent_is_comment"),
         )
         .select_from(
             COMMENT.join(ACCOUNT, ACCOUNT.c.id == COMMENT.c.account_id).outerjoin(
-                POST, POST.c.id == COMMENT.c.post_id
+                PARENT,
+                (PARENT.c.platform == COMMENT.c.platform)
+                & (PARENT.c.external_id == COMMENT.c.parent_external_id),
             )
         )
         .where(COMMENT.c.id == comment_id)
