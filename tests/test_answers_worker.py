@@ -8,12 +8,16 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
+from aggregator import scheduling
 from aggregator.answers.service import AnswerService
-from aggregator.answers.worker import AnswerWorker, WorkerBusy
+from aggregator.answers.worker import AnswerWorker, WorkerBusy, register_answers_job
 from aggregator.config import Settings, parse_settings
 from aggregator.http import HttpSettings
 from aggregator.records import Batch, CommentRecord, Platform
+from aggregator.scheduling import SchedulerService
 from aggregator.store import Store
 from aggregator.store.locks import Holder
 from aggregator.store.tables import ANSWER, REVIEW
@@ -221,3 +225,20 @@ def test_answers_of_accounts_without_a_writer_wait_for_staff(web: Web, clock: Fa
 
 def _minutes(n: int) -> timedelta:
     return timedelta(minutes=n)
+
+
+def test_the_scheduler_runs_the_answers_job_every_minute_one_at_a_time(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scheduling, "_REGISTRY", {})
+    register_answers_job()
+    scheduler = BackgroundScheduler(timezone="Asia/Seoul")
+    SchedulerService(settings(), web.store).configure(scheduler)
+    scheduler.start(paused=True)
+    try:
+        job = scheduler.get_job("answers")
+        assert job is not None
+        assert isinstance(job.trigger, IntervalTrigger)
+        assert (job.trigger.interval, job.max_instances) == (timedelta(minutes=1), 1)
+    finally:
+        scheduler.shutdown(wait=False)

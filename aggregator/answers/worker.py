@@ -29,7 +29,7 @@ from typing import Any
 from aggregator.answers.service import WORKER, answer_visible
 from aggregator.answers.states import AnswerState
 from aggregator.answers.targets import reply_target
-from aggregator.config import Settings
+from aggregator.config import Schedule, Settings
 from aggregator.db import write_transaction
 from aggregator.http import HttpSettings
 from aggregator.store import Store, reviews
@@ -271,3 +271,32 @@ def _writers(settings: Settings, http: HttpSettings, factory: WriterFor) -> dict
 
 def _enabled(accounts: Iterable[Any]) -> list[Any]:
     return [a for a in accounts if a.enabled]
+
+
+JOB_ID = "answers"
+JOB_SCHEDULE = Schedule(interval_minutes=1)
+
+
+def scheduled_send(store: Store, settings: Settings) -> None:
+    """The scheduler's `answers` job: one worker run (skipped while cron's runs)."""
+    from aggregator.runner import http_settings
+
+    try:
+        writer_for = default_writer_for()
+    except ImportError as exc:
+        log.warning("answers job: no platform writers installed: %s", exc)
+        return
+    try:
+        report = AnswerWorker(store, settings, http_settings(settings), writer_for).run()
+    except WorkerBusy as exc:
+        log.info("answers job skipped: %s", exc)
+        return
+    if report.outcomes:
+        log.info("answers job: %s", dict(report.outcomes))
+
+
+def register_answers_job() -> None:
+    """Add the `answers` job (every minute, one at a time) to schedulers built after this."""
+    from aggregator.scheduling import ExtraJob, register_job
+
+    register_job(ExtraJob(JOB_ID, JOB_SCHEDULE, scheduled_send))
