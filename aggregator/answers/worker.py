@@ -202,6 +202,7 @@ class AnswerWorker:
             )  # fmt: skip
             if not moved:
                 raise RuntimeError(f"answer {answer['id']} left `sending` while being posted")
+            rows.link_posted(conn, answer["id"], reply.external_id)
             current = reviews.load(conn, answer["comment_id"], now)
             answer_visible(conn, WORKER, {**answer, "reply_url": reply.url}, current, now,
                            "answer_posted")  # fmt: skip

@@ -45,6 +45,9 @@ class Answer(SQLModel, table=True):
     platform_reply_id: str | None = Field(default=None, max_length=255)
     reply_external_id: str | None = Field(default=None, max_length=255)
     """Our `comment.external_id` of the reply, as a sync stores it when it reads it back."""
+    reply_comment_id: int | None = Field(default=None, foreign_key="comment.id")
+    """The district's reply as the sync stored it, once read back (linked, not a second
+    answer)."""
     reply_url: str | None = None
     attempts: int = 0
     next_attempt_at: datetime | None = utc_column(nullable=True)

@@ -6,7 +6,7 @@ functions only read and write rows inside the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -143,3 +143,39 @@ def set_template_active(conn: Connection, template_id: int, active: bool) -> boo
         sa.update(ANSWER_TEMPLATE).where(ANSWER_TEMPLATE.c.id == template_id).values(active=active)
     )
     return bool(conn.execute(query).rowcount)
+
+
+def link_synced_replies(conn: Connection, platform: str, replies: Mapping[str, int]) -> int:
+    """Link the district's replies a sync just stored ({external id: comment id}) to the
+    answers they are; return how many were linked."""
+    linked = 0
+    answers_here = sa.select(COMMENT.c.id).where(COMMENT.c.platform == platform)
+    for external_id, comment_id in replies.items():
+        query = (
+            sa.update(ANSWER)
+            .where(
+                ANSWER.c.reply_external_id == external_id,
+                ANSWER.c.reply_comment_id.is_(None),
+                ANSWER.c.comment_id.in_(answers_here),
+            )
+            .values(reply_comment_id=comment_id)
+        )
+        linked += conn.execute(query).rowcount
+    return linked
+
+
+def link_posted(conn: Connection, answer_id: int, external_id: str) -> None:
+    """Link a just-posted answer to its reply if a sync already stored it."""
+    answer = ANSWER.alias("posted")
+    resident = COMMENT.alias("resident")
+    synced = (
+        sa.select(COMMENT.c.id)
+        .select_from(answer.join(resident, resident.c.id == answer.c.comment_id))
+        .where(
+            answer.c.id == answer_id,
+            COMMENT.c.platform == resident.c.platform,
+            COMMENT.c.external_id == external_id,
+        )
+        .scalar_subquery()
+    )
+    conn.execute(sa.update(ANSWER).where(ANSWER.c.id == answer_id).values(reply_comment_id=synced))

@@ -47,6 +47,7 @@ def upgrade() -> None:
         _utc("posted_at"),
         _text("platform_reply_id", 255),
         _text("reply_external_id", 255),
+        sa.Column("reply_comment_id", sa.Integer(), nullable=True),
         _text("reply_url"),
         sa.Column("attempts", sa.Integer(), nullable=False),
         _utc("next_attempt_at"),
@@ -54,6 +55,7 @@ def upgrade() -> None:
         _text("error_message"),
         _text("error_staff_message"),
         sa.ForeignKeyConstraint(["comment_id"], ["comment.id"]),
+        sa.ForeignKeyConstraint(["reply_comment_id"], ["comment.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("idempotency_key"),
     )
