@@ -24,6 +24,7 @@ from aggregator.cli_common import (
     stdout,
     store_or_exit,
 )
+from aggregator.http import HttpClient
 from aggregator.runner import http_settings
 
 answers_app = typer.Typer(help="Answers to residents: post approved answers.", no_args_is_help=True)
@@ -46,7 +47,8 @@ def answers_send(
     except ImportError as exc:
         fail(f"no platform writers installed (connectors.writers): {exc}")
     with closing(store_or_exit(settings)) as store:
-        worker = AnswerWorker(store, settings, http_settings(settings), writer_for)
+        http = HttpClient(settings=http_settings(settings))
+        worker = AnswerWorker(store, settings, http, writer_for)
         try:
             report = worker.run(limit=limit)
         except WorkerBusy as exc:

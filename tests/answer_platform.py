@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from aggregator.http import HttpSettings
+from aggregator.http import HttpClient
 from connectors.reply import PostedReply, ReplyTarget, ReplyWriter, WriteError, WriteErrorKind
 
 URL_ENV = "ANSWER_TEST_PLATFORM_URL"
@@ -115,6 +115,6 @@ class HttpWriter:
         raise NotImplementedError
 
 
-def writer_for(account: Any, http: HttpSettings) -> ReplyWriter | None:
+def writer_for(account: Any, http: HttpClient) -> ReplyWriter | None:
     """Every account writes to the platform named by `ANSWER_TEST_PLATFORM_URL`."""
     return HttpWriter(os.environ[URL_ENV])

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from aggregator.http import HttpSettings
+from aggregator.http import HttpClient
 from connectors.reply import PostedReply, ReplyTarget, ReplyWriter, WriteError
 
 
@@ -35,7 +35,7 @@ class FakePlatform:
     posts: int = 0
     finds: int = 0
 
-    def writer_for(self, account: Any, http: HttpSettings) -> ReplyWriter | None:
+    def writer_for(self, account: Any, http: HttpClient) -> ReplyWriter | None:
         return FakeWriter(self) if account.platform == "facebook" else None
 
 

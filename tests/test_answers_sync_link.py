@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from aggregator.answers.worker import AnswerWorker
-from aggregator.http import HttpSettings
+from aggregator.http import HttpClient
 from aggregator.records import Batch, CommentRecord, Platform
 from aggregator.store.tables import ANSWER
 from tests.answer_writers import FakePlatform
@@ -35,7 +35,7 @@ def reply_ids(web: Web, key: str) -> dict[str, Any]:
 def test_the_synced_reply_is_linked_to_its_answer(web: Web, clock: Any) -> None:
     answer_id = approved(web)
     platform = FakePlatform(clock)
-    AnswerWorker(web.store, settings(), HttpSettings(), platform.writer_for).run()
+    AnswerWorker(web.store, settings(), HttpClient(), platform.writer_for).run()
     synced_owner_reply(web, "c1_r1", "c1")
     with web.store.engine.connect() as conn:
         query = sa.select(ANSWER.c.reply_comment_id).where(ANSWER.c.id == answer_id)
@@ -50,11 +50,12 @@ def test_a_reply_read_back_before_the_answer_was_committed_is_linked_when_it_is(
     answer_id = approved(web)
     synced_owner_reply(web, "c1_r1", "c1")  # the sync ran between acceptance and commit
     platform = FakePlatform(clock)
-    AnswerWorker(web.store, settings(), HttpSettings(), platform.writer_for).run()
+    AnswerWorker(web.store, settings(), HttpClient(), platform.writer_for).run()
     assert reply_ids(web, "c1") == {"c1_r1": answer_id}
 
 
 def test_a_reply_staff_posted_on_the_platform_stays_an_unlinked_answer(web: Web) -> None:
     assert reply_ids(web, "c2") == {"r1": None}
     found = web.store.thread(web.ids["c2"])
-    assert found is not None and found["item"]["answered"]
+    assert found is not None
+    assert found["item"]["answered"]

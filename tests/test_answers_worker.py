@@ -15,7 +15,7 @@ from aggregator import scheduling
 from aggregator.answers.service import AnswerService
 from aggregator.answers.worker import AnswerWorker, WorkerBusy, register_answers_job
 from aggregator.config import Settings, parse_settings
-from aggregator.http import HttpSettings
+from aggregator.http import HttpClient
 from aggregator.records import Batch, CommentRecord, Platform
 from aggregator.scheduling import SchedulerService
 from aggregator.store import Store
@@ -45,7 +45,7 @@ def platform(clock: FakeClock) -> FakePlatform:
 
 
 def worker(store: Store, platform: FakePlatform) -> AnswerWorker:
-    return AnswerWorker(store, settings(), HttpSettings(), writer_for=platform.writer_for)
+    return AnswerWorker(store, settings(), HttpClient(), writer_for=platform.writer_for)
 
 
 def approved(web: Web, key: str = "c1", kind: str = "first", text: str = "안내드립니다") -> int:

@@ -31,7 +31,7 @@ from aggregator.answers.states import AnswerState
 from aggregator.answers.targets import reply_target
 from aggregator.config import Schedule, Settings
 from aggregator.db import write_transaction
-from aggregator.http import HttpSettings
+from aggregator.http import HttpClient
 from aggregator.store import Store, reviews
 from aggregator.store import answers as rows
 from aggregator.store.locks import Holder
@@ -46,7 +46,7 @@ CLOCK_SKEW = timedelta(minutes=2)
 """How far before `send_started_at` a read-back looks (the platform's clock may differ)."""
 MAX_ERROR = 500
 
-WriterFor = Callable[[Any, HttpSettings], ReplyWriter | None]
+WriterFor = Callable[[Any, HttpClient], ReplyWriter | None]
 """`connectors.writers.writer_for`: an account's writer, or None (no write API or token)."""
 
 
@@ -82,7 +82,7 @@ class AnswerWorker:
         self,
         store: Store,
         settings: Settings,
-        http: HttpSettings,
+        http: HttpClient,
         writer_for: WriterFor | None = None,
     ) -> None:
         self.store = store
@@ -259,7 +259,7 @@ def _backoff(retry_minutes: int, attempts: int, error: WriteError) -> timedelta:
     return wait
 
 
-def _writers(settings: Settings, http: HttpSettings, factory: WriterFor) -> dict[str, ReplyWriter]:
+def _writers(settings: Settings, http: HttpClient, factory: WriterFor) -> dict[str, ReplyWriter]:
     """Every enabled account's writer, by account name (accounts without one are left out:
     their answers are copied and confirmed by hand)."""
     found: dict[str, ReplyWriter] = {}
@@ -288,7 +288,8 @@ def scheduled_send(store: Store, settings: Settings) -> None:
         log.warning("answers job: no platform writers installed: %s", exc)
         return
     try:
-        report = AnswerWorker(store, settings, http_settings(settings), writer_for).run()
+        http = HttpClient(settings=http_settings(settings))
+        report = AnswerWorker(store, settings, http, writer_for).run()
     except WorkerBusy as exc:
         log.info("answers job skipped: %s", exc)
         return
