@@ -98,6 +98,7 @@ def test_send_posts_every_due_answer_and_reports_json(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_kill_9_at_random_points_of_the_send_path_neither_duplicates_nor_loses(
     tmp_path: Path,
 ) -> None:
