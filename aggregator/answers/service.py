@@ -88,7 +88,8 @@ class AnswerService:
             if state == AnswerState.APPROVED:
                 values.update(approved_by=actor.name, approved_at=now)
             answer_id = rows.insert(conn, **values)
-            step = Step("answer_write", {"answer": answer_id, "kind": kind, "state": state.value})
+            detail = {"answer": answer_id, "kind": answer_kind.value, "state": state.value}
+            step = Step("answer_write", detail)
             self._log(conn, actor, current, step, now, client_ip)
             return answer_id
 

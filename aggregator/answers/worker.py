@@ -30,7 +30,7 @@ from aggregator.answers.service import WORKER, answer_visible
 from aggregator.answers.states import AnswerState
 from aggregator.answers.targets import reply_target
 from aggregator.config import Schedule, Settings
-from aggregator.db import write_transaction
+from aggregator.db import read_connection, write_transaction
 from aggregator.http import HttpClient
 from aggregator.store import Store, reviews
 from aggregator.store import answers as rows
@@ -113,7 +113,7 @@ class AnswerWorker:
 
     def send(self, answer_id: int) -> str:
         """Handle one due answer; return its outcome."""
-        with write_transaction(self.store.engine) as conn:
+        with read_connection(self.store.engine) as conn:
             answer = rows.get(conn, answer_id)
             target_row = rows.target_row(conn, answer["comment_id"]) if answer else None
         if answer is None or target_row is None:
