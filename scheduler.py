@@ -23,6 +23,7 @@ from pathlib import Path
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from aggregator.answers.worker import register_answers_job
 from aggregator.config import ConfigError, Settings, load_settings
 from aggregator.db import DatabaseError
 from aggregator.logging_setup import configure_logging, protect_secrets
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         register_privacy_jobs()
         register_topic_job(settings.reports.topics_schedule)
+        register_answers_job()
     except (ConfigError, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,5 +1,5 @@
 """The `aggregator` command: sync, status, db, config, comments, checks, users, report,
-privacy, serve, sandbox, demo.
+privacy, answers, serve, sandbox, demo.
 
 Exit codes: 0 success; 1 a sync failed; 2 bad input (config, arguments, database
 not upgraded); 3 the account is already being synced by another process.
@@ -17,6 +17,7 @@ import typer
 import yaml
 
 from aggregator import output
+from aggregator.cli_answers import answers_app
 from aggregator.cli_common import (
     ConfigOption,
     JsonOption,
@@ -64,6 +65,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(report_app, name="report")
 app.add_typer(topics_app, name="topics")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(answers_app, name="answers")
 app.command()(serve)
 
 

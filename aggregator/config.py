@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from aggregator.config_review import (
+    AnswersSection,
     ReviewSection,
     RoutingRule,
     WebSection,
@@ -404,6 +405,7 @@ class Settings(Strict):
     departments: list[str] = Field(default_factory=list)
     accounts: list[Account] = Field(default_factory=list)
     review: ReviewSection = ReviewSection()
+    answers: AnswersSection = AnswersSection()
     web: WebSection = WebSection()
     routing_rules: list[RoutingRule] = Field(default_factory=list)
     reports: ReportsSection = ReportsSection()

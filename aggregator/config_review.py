@@ -1,4 +1,4 @@
-"""Config sections of the review inbox: `review`, `web` and `routing_rules`.
+"""Config sections of the review inbox: `review`, `answers`, `web` and `routing_rules`.
 
 Kept apart from `config.py` (which holds the accounts) and included by `Settings`.
 """
@@ -23,6 +23,17 @@ class ReviewSection(_Section):
     the day a comment was written."""
     claim_minutes: Annotated[int, Field(ge=1, le=8 * 60)] = 15
     """A claim ("I am working on this") lapses after this long."""
+
+
+class AnswersSection(_Section):
+    """Answering residents from the inbox: approval and the sending worker's retries."""
+
+    require_approval: bool = True
+    """A department officer's answer waits for the communications office's approval."""
+    max_attempts: Annotated[int, Field(ge=1, le=20)] = 5
+    """Attempts (rate limits, network errors) before an answer is marked failed."""
+    retry_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 5
+    """The first retry's delay; each later one waits twice as long."""
 
 
 class WebSection(_Section):

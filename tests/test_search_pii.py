@@ -94,6 +94,13 @@ def _ids(store: Store, query: str) -> list[int]:
     return [row["id"] for row in rows]
 
 
+def _indexed(store: Store, query: str) -> list[int]:
+    """Ids the search index finds, read without the inbox's query (which needs the head
+    schema: a database downgraded below 0010 has no answers)."""
+    with store.engine.connect() as conn:
+        return list(conn.execute(search.matching_ids(conn, parse_query(query))).scalars())
+
+
 def test_migration_0009_reindexes_stored_comments_without_their_personal_data(
     db_url: str, store: Store
 ) -> None:
@@ -105,7 +112,7 @@ def test_migration_0009_reindexes_stored_comments_without_their_personal_data(
     store.apply_batch(account, Batch(stream="t", comments=(comment,)))
     (comment_id,) = _ids(store, "가로등")
     command.downgrade(alembic_config(db_url), "0008")
-    assert _ids(store, "0764") == [comment_id]  # indexed whole, as before 0009
+    assert _indexed(store, "0764") == [comment_id]  # indexed whole, as before 0009
     upgrade(db_url)
     assert _ids(store, "0764") == []
     assert _ids(store, "가로등") == [comment_id]

@@ -8,6 +8,7 @@ in its own tables, which a sync never writes. All times are stored as UTC.
 
 from __future__ import annotations
 
+from aggregator.models.answers import Answer, AnswerTemplate
 from aggregator.models.operations import AccountHealth, ServiceLease, SyncCursor, SyncLock, SyncRun
 from aggregator.models.reports import (
     CommentTopic,
@@ -24,6 +25,8 @@ __all__ = [
     "AccessLog",
     "Account",
     "AccountHealth",
+    "Answer",
+    "AnswerTemplate",
     "CheckItem",
     "Comment",
     "CommentTopic",

@@ -6,9 +6,11 @@ Definitions used throughout the monthly report:
   (Monday to Friday, not a Korean public holiday, see `aggregator.deadlines`). Reply
   times are counted in these hours only: a comment written on Friday at 17:00 and
   answered on Monday at 10:00 took 2 business hours.
-- **First reply**: the earlier of the district's own reply being synced and staff
-  marking the comment 1차 답변 or 최종 답변. **Final answer**: staff first marked it
-  최종 답변.
+- **First reply**: the earlier of the district's own reply being synced and the first
+  answer from the inbox reaching the resident (posted, or confirmed as posted by hand);
+  for older comments without such an answer, staff marking it 1차 답변 or 최종 답변.
+  **Final answer**: the 최종 답변 from the inbox reaching the resident, else staff first
+  marking it 최종 답변.
 - **Deadline**: the review's explicit deadline, or N business days after the day the
   comment was written (`review.deadline_business_days`). **Met** when the first reply
   came by the deadline; **missed** when it came later or has not come and the
@@ -137,8 +139,8 @@ def to_report_row(raw: CommentRow, days: int, timezone: str, as_of: datetime) ->
     """A store row (`aggregator.store.report_query.comment_rows`) as a report row."""
     created: datetime = raw.created_at
     deadline = raw.deadline or deadline_for(created, days, timezone)
-    first = _earliest(raw.owner_reply_at, raw.answer_event_at)
-    final = raw.final_answer_at
+    first = _earliest(raw.owner_reply_at, raw.answer_posted_at or raw.answer_event_at)
+    final = raw.final_posted_at or raw.final_answer_at
     met, overdue = _outcome(raw.status, deadline, first, as_of)
     post = raw.post_title or (raw.post_text or "")[:60]
     return ReportRow(

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from aggregator.store.inbox_query import Scope, answered, status_expr
 from aggregator.store.tables import (
     ACCOUNT,
+    ANSWER,
     COMMENT,
     EVENT,
     NOTE,
@@ -188,9 +189,11 @@ def _siblings(conn: Connection, item: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _children(conn: Connection, platform: str, external_id: str) -> list[dict[str, Any]]:
-    """Replies to the comment, the district's own marked by `by_account_owner`."""
+    """Replies to the comment, the district's own marked by `by_account_owner`, and those
+    posted from the inbox by `answer_id` (the answer they are: not a second answer)."""
     query = (
-        sa.select(*LIST_COLUMNS)
+        sa.select(*LIST_COLUMNS, ANSWER.c.id.label("answer_id"))
+        .select_from(COMMENT.outerjoin(ANSWER, ANSWER.c.reply_comment_id == COMMENT.c.id))
         .where(COMMENT.c.platform == platform, COMMENT.c.parent_external_id == external_id)
         .order_by(COMMENT.c.created_at)
         .limit(100)

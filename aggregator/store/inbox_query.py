@@ -22,9 +22,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from aggregator.answers.states import VISIBLE
 from aggregator.search_text import SearchQuery, parse_query
 from aggregator.store.search import hits_among, matches_one, matching_ids
-from aggregator.store.tables import ACCOUNT, CHECK, COMMENT, REVIEW, TAG
+from aggregator.store.tables import ACCOUNT, ANSWER, CHECK, COMMENT, REVIEW, TAG
 from aggregator.workflow import OPEN_STATUSES, Status
 
 REPLY = COMMENT.alias("reply")
@@ -74,14 +75,22 @@ class Deadlines:
 
 
 def answered() -> sa.ColumnElement[bool]:
-    """The district's own reply to the comment has been synced (derived, never copied)."""
-    return sa.exists(
+    """The district's own reply to the comment has been synced, or an answer from the
+    inbox reached the resident (posted or confirmed): derived, never copied."""
+    synced_reply = sa.exists(
         sa.select(sa.literal(1)).where(
             REPLY.c.platform == COMMENT.c.platform,
             REPLY.c.parent_external_id == COMMENT.c.external_id,
             REPLY.c.by_account_owner.is_(True),
         )
     )
+    visible_answer = sa.exists(
+        sa.select(sa.literal(1)).where(
+            ANSWER.c.comment_id == COMMENT.c.id,
+            ANSWER.c.state.in_([s.value for s in VISIBLE]),
+        )
+    )
+    return synced_reply | visible_answer
 
 
 def status_expr() -> sa.ColumnElement[str]:

@@ -4,7 +4,9 @@ snapshots of closed months.
 A comment's first reply is the earlier of the district's own reply being synced
 (a reply by the account owner under it) and staff marking it 1차 답변 or 최종 답변;
 its final answer is when staff first marked it 최종 답변. Both come from history
-(`comment` and `review_event`), never from a copied column.
+(`comment` and `review_event`), never from a copied column. Where an answer from the
+outbox reached the resident (`answer`, posted or confirmed), its `posted_at` counts
+instead of the status click.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from aggregator.answers.states import VISIBLE, AnswerKind
 from aggregator.store.tables import (
     ACCOUNT,
+    ANSWER,
     COMMENT,
     EVENT,
     POST,
@@ -48,6 +52,19 @@ def _owner_replies() -> sa.Subquery:
         .where(REPLY.c.by_account_owner.is_(True), REPLY.c.parent_external_id.is_not(None))
         .group_by(REPLY.c.platform, REPLY.c.parent_external_id)
         .subquery("owner_reply")
+    )
+
+
+def _answer_posted_at(*kinds: AnswerKind) -> sa.ScalarSelect[Any]:
+    """When the resident first saw an outbox answer of these kinds (posted or confirmed)."""
+    return (
+        sa.select(sa.func.min(ANSWER.c.posted_at))
+        .where(
+            ANSWER.c.comment_id == COMMENT.c.id,
+            ANSWER.c.state.in_([s.value for s in VISIBLE]),
+            ANSWER.c.kind.in_([k.value for k in kinds]),
+        )
+        .scalar_subquery()
     )
 
 
@@ -83,6 +100,8 @@ class CommentRow(NamedTuple):
     owner_reply_at: datetime | None
     answer_event_at: datetime | None
     final_answer_at: datetime | None
+    answer_posted_at: datetime | None
+    final_posted_at: datetime | None
     nouns: str | None
 
 
@@ -120,6 +139,8 @@ def comment_rows(conn: Connection, start: datetime, end: datetime) -> Iterator[C
             owner.c.replied_at.label("owner_reply_at"),
             _event_at(ANSWERS).label("answer_event_at"),
             _event_at((Status.FINAL_REPLY.value,)).label("final_answer_at"),
+            _answer_posted_at(*AnswerKind).label("answer_posted_at"),
+            _answer_posted_at(AnswerKind.FINAL).label("final_posted_at"),
             TOPIC.c.nouns,
         )
         .select_from(

@@ -127,6 +127,23 @@ def _load(conn: Connection, comment_id: int, now: datetime) -> dict[str, Any]:
     return dict(conn.execute(query).one()._mapping)
 
 
+def load(conn: Connection, comment_id: int, now: datetime) -> dict[str, Any]:
+    """The comment's review row for a change (created as 신규 on first touch), locked."""
+    return _load(conn, comment_id, now)
+
+
+def record(
+    conn: Connection,
+    actor: Actor,
+    current: dict[str, Any],
+    now: datetime,
+    event: tuple[str, dict[str, Any]],
+    **values: Any,
+) -> None:
+    """Write new review values (may be none) and one history event, as every action does."""
+    _update(conn, actor, current, now, event, **values)
+
+
 def _check_claim(actor: Actor, current: dict[str, Any], now: datetime, kind: str) -> None:
     holder, until = current["claimed_by"], current["claimed_until"]
     if holder and holder != actor.name and until is not None and until > now:

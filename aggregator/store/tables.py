@@ -12,6 +12,8 @@ from aggregator.models import (
     AccessLog,
     Account,
     AccountHealth,
+    Answer,
+    AnswerTemplate,
     CheckItem,
     Comment,
     CommentTopic,
@@ -40,6 +42,8 @@ def _table(model: type) -> sa.Table:
 
 
 ACCOUNT = _table(Account)
+ANSWER = _table(Answer)
+ANSWER_TEMPLATE = _table(AnswerTemplate)
 CHECK = _table(CheckItem)
 COMMENT = _table(Comment)
 CURSOR = _table(SyncCursor)

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from aggregator.models import UTCDateTime
 from aggregator.records import CommentRecord, PostRecord
 from aggregator.routing import Router
+from aggregator.store import answers
 from aggregator.store.checks import open_check_items
 from aggregator.store.pg_upsert import pg_plan
 from aggregator.store.search import IndexedText, index_comments
@@ -136,6 +137,9 @@ def upsert_comments(
         [IndexedText(new_ids[row["external_id"]], row["text"]) for row in new_rows]
         + [IndexedText(old["id"], row["text"], old["text"]) for old, row in changed],
     )
+    owner = {r["external_id"]: new_ids[r["external_id"]] for r in new_rows if r["by_account_owner"]}
+    if owner:
+        answers.link_synced_replies(conn, new_rows[0]["platform"], owner)
     if router:
         residents = [row for row in new_rows if not row["by_account_owner"]]
         suggest(conn, router, [(new_ids[r["external_id"]], r["text"]) for r in residents], now)

@@ -1,0 +1,317 @@
+"""What staff do with answers: write, approve, send back, confirm a manual post, retry,
+cancel; and the office's templates. Plain methods the web and the CLI call directly.
+
+Every step checks the actor's role and department, moves the answer along its state
+machine (`aggregator.answers.states`), and writes one `review_event` and one access-log
+record in the same transaction. No platform is ever called here: the worker posts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import Connection
+
+from aggregator import text_input
+from aggregator.answers import templates
+from aggregator.answers.states import (
+    AnswerError,
+    AnswerKind,
+    AnswerState,
+    check_move,
+    parse_kind,
+    status_after_answer,
+)
+from aggregator.config_review import AnswersSection
+from aggregator.db import read_connection, write_transaction
+from aggregator.store import Store, access_log, reviews
+from aggregator.store import answers as rows
+from aggregator.store.access_log import AccessEntry
+from aggregator.workflow import (
+    OFFICE_ROLES,
+    Actor,
+    Role,
+    Status,
+    check_in_scope,
+)
+
+MAX_TEXT = 8000
+"""The longest answer stored (Facebook's limit; X and WordPress check theirs when sent)."""
+MAX_NOTE = 1000
+MAX_URL = 2000
+MAX_TITLE = 100
+Changing = tuple[Connection, dict[str, Any], dict[str, Any], datetime]
+WORKER = Actor("answers-worker", Role.ADMIN)
+"""Who the history names for the worker's steps."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One staff step on one answer: the review event and access-log action it writes."""
+
+    action: str
+    detail: dict[str, Any]
+
+
+class AnswerService:
+    """The answers workflow over a store; `client_ip` goes to the access log."""
+
+    def __init__(self, store: Store, settings: AnswersSection) -> None:
+        self.store = store
+        self.settings = settings
+
+    # writing ------------------------------------------------------------------------
+    def write(
+        self, actor: Actor, comment_id: int, kind: str, text: str, client_ip: str | None = None
+    ) -> int:
+        """Write an answer: pending approval for a department officer (when approval is
+        required), approved at once for the office. Return the answer's id."""
+        answer_kind = parse_kind(kind)
+        body = _clean_text(text)
+        now = self.store.clock()
+        with write_transaction(self.store.engine) as conn:
+            current = self._review_for(conn, actor, comment_id, now)
+            if rows.in_flight(conn, comment_id) is not None:
+                raise AnswerError("이 댓글에는 이미 처리 중인 답변이 있습니다")
+            state = self._state_after_writing(actor)
+            values: dict[str, Any] = {
+                "comment_id": comment_id, "kind": answer_kind.value, "text": body,
+                "state": state.value, "idempotency_key": uuid.uuid4().hex,
+                "written_by": actor.name, "created_at": now, "attempts": 0,
+            }  # fmt: skip
+            if state == AnswerState.APPROVED:
+                values.update(approved_by=actor.name, approved_at=now)
+            answer_id = rows.insert(conn, **values)
+            detail = {"answer": answer_id, "kind": answer_kind.value, "state": state.value}
+            step = Step("answer_write", detail)
+            self._log(conn, actor, current, step, now, client_ip)
+            return answer_id
+
+    def resubmit(
+        self, actor: Actor, answer_id: int, text: str, client_ip: str | None = None
+    ) -> None:
+        """The writer's corrected text after a send-back: a draft goes up for approval again."""
+        body = _clean_text(text)
+        with self._changing(actor, answer_id) as (conn, answer, current, now):
+            target = self._state_after_writing(actor)
+            check_move(AnswerState(answer["state"]), target)
+            values: dict[str, Any] = {"text": body, "state": target.value}
+            if target == AnswerState.APPROVED:
+                values.update(approved_by=actor.name, approved_at=now)
+            self._move(conn, answer, **values)
+            step = Step("answer_resubmit", {"answer": answer_id, "state": target.value})
+            self._log(conn, actor, current, step, now, client_ip)
+
+    # approval -----------------------------------------------------------------------
+    def approve(
+        self, actor: Actor, answer_id: int, text: str | None = None, client_ip: str | None = None
+    ) -> None:
+        """The office approves an answer, with its own edit of the text when given."""
+        _require_office(actor, "승인")
+        with self._changing(actor, answer_id) as (conn, answer, current, now):
+            check_move(AnswerState(answer["state"]), AnswerState.APPROVED)
+            if answer["state"] != AnswerState.PENDING_APPROVAL:
+                raise AnswerError("승인 대기 중인 답변이 아닙니다")
+            values: dict[str, Any] = {"state": AnswerState.APPROVED.value}
+            values.update(approved_by=actor.name, approved_at=now, send_back_note=None)
+            edited = text is not None and _clean_text(text) != answer["text"]
+            if edited and text is not None:
+                values["text"] = _clean_text(text)
+            self._move(conn, answer, **values)
+            step = Step("answer_approve", {"answer": answer_id, "edited": edited})
+            self._log(conn, actor, current, step, now, client_ip)
+
+    def send_back(
+        self, actor: Actor, answer_id: int, note: str, client_ip: str | None = None
+    ) -> None:
+        """The office returns an answer to its writer with a note (it becomes a draft)."""
+        _require_office(actor, "반려")
+        clean_note = _clean(note, MAX_NOTE, "반려 사유", multiline=True)
+        with self._changing(actor, answer_id) as (conn, answer, current, now):
+            if answer["state"] != AnswerState.PENDING_APPROVAL:
+                raise AnswerError("승인 대기 중인 답변이 아닙니다")
+            self._move(conn, answer, state=AnswerState.DRAFT.value, send_back_note=clean_note)
+            step = Step("answer_send_back", {"answer": answer_id, "note_length": len(clean_note)})
+            self._log(conn, actor, current, step, now, client_ip)
+
+    # after approval -----------------------------------------------------------------
+    def confirm_manual(
+        self, actor: Actor, answer_id: int, url: str | None = None, client_ip: str | None = None
+    ) -> None:
+        """Staff posted the approved answer by hand ("게시함"), optionally with its URL."""
+        link = _clean_url(url) if url and url.strip() else None
+        with self._changing(actor, answer_id) as (conn, answer, current, now):
+            check_move(AnswerState(answer["state"]), AnswerState.CONFIRMED_MANUAL)
+            self._move(
+                conn, answer, state=AnswerState.CONFIRMED_MANUAL.value, posted_at=now,
+                reply_url=link,
+            )  # fmt: skip
+            answer.update(reply_url=link)
+            answer_visible(conn, actor, answer, current, now, "answer_confirm_manual")
+            entry = Step("answer_confirm_manual", {"answer": answer_id, "url": link})
+            access_log.append(conn, _entry(actor, current, entry, client_ip), now)
+
+    def retry(self, actor: Actor, answer_id: int, client_ip: str | None = None) -> None:
+        """Send a failed (or unconfirmed) answer again: approved, attempts start over."""
+        with self._changing(actor, answer_id) as (conn, answer, current, now):
+            check_move(AnswerState(answer["state"]), AnswerState.APPROVED)
+            if answer["state"] not in (AnswerState.FAILED, AnswerState.NEEDS_CHECK):
+                raise AnswerError("실패했거나 확인이 필요한 답변만 다시 보낼 수 있습니다")
+            self._move(
+                conn, answer, state=AnswerState.APPROVED.value, attempts=0, next_attempt_at=None
+            )
+            self._log(
+                conn, actor, current, Step("answer_retry", {"answer": answer_id}), now, client_ip
+            )
+
+    def cancel(self, actor: Actor, answer_id: int, client_ip: str | None = None) -> None:
+        """Withdraw an answer that has not been posted."""
+        with self._changing(actor, answer_id) as (conn, answer, current, now):
+            check_move(AnswerState(answer["state"]), AnswerState.CANCELLED)
+            self._move(conn, answer, state=AnswerState.CANCELLED.value)
+            self._log(
+                conn, actor, current, Step("answer_cancel", {"answer": answer_id}), now, client_ip
+            )
+
+    # reading and templates ----------------------------------------------------------
+    def answers(self, comment_id: int) -> list[dict[str, Any]]:
+        """Every answer to a comment, oldest first (`synced`: read back by a sync)."""
+        with read_connection(self.store.engine) as conn:
+            return rows.for_comment(conn, comment_id)
+
+    def add_template(
+        self, actor: Actor, title: str, body: str, department: str | None = None
+    ) -> int:
+        """The office saves a template (office-wide, or for one department)."""
+        _require_office(actor, "상용구 관리")
+        clean_title = _clean(title, MAX_TITLE, "제목")
+        clean_body = _clean(body, MAX_TEXT, "본문", multiline=True)
+        templates.check_body(clean_body)
+        now = self.store.clock()
+        with write_transaction(self.store.engine) as conn:
+            template_id = rows.insert_template(
+                conn, title=clean_title, body=clean_body, department=department or None,
+                active=True, created_by=actor.name, created_at=now,
+            )  # fmt: skip
+            entry = AccessEntry(
+                staff=actor.name, role=actor.role.value, action="answer_template_add",
+                target=f"answer_template:{template_id}",
+            )  # fmt: skip
+            access_log.append(conn, entry, now)
+            return template_id
+
+    def templates(self, department: str | None) -> list[dict[str, Any]]:
+        """Active templates a department's officers may use (theirs and office-wide)."""
+        with read_connection(self.store.engine) as conn:
+            return rows.templates(conn, department)
+
+    # helpers ------------------------------------------------------------------------
+    def _state_after_writing(self, actor: Actor) -> AnswerState:
+        if actor.role in OFFICE_ROLES or not self.settings.require_approval:
+            return AnswerState.APPROVED
+        return AnswerState.PENDING_APPROVAL
+
+    def _review_for(
+        self, conn: Connection, actor: Actor, comment_id: int, now: datetime
+    ) -> dict[str, Any]:
+        """The comment's review row, after the actor's rights on it were checked."""
+        if not actor.can_act:
+            raise AnswerError("열람 권한으로는 답변할 수 없습니다")
+        current = reviews.load(conn, comment_id, now)
+        if actor.role not in OFFICE_ROLES:
+            check_in_scope(actor, current["department"])
+        return current
+
+    @contextmanager
+    def _changing(self, actor: Actor, answer_id: int) -> Iterator[Changing]:
+        """One answer, locked in a write transaction, after the actor's rights on its
+        comment were checked: (connection, answer, review row, now)."""
+        now = self.store.clock()
+        with write_transaction(self.store.engine) as conn:
+            answer = rows.get(conn, answer_id, for_update=True)
+            if answer is None:
+                raise AnswerError(f"없는 답변입니다: {answer_id}")
+            current = self._review_for(conn, actor, answer["comment_id"], now)
+            yield conn, answer, current, now
+
+    @staticmethod
+    def _move(conn: Connection, answer: dict[str, Any], **values: Any) -> None:
+        if not rows.update(conn, answer["id"], answer["state"], **values):
+            raise AnswerError("답변이 그 사이에 바뀌었습니다. 새로 고쳐 보세요")
+
+    @staticmethod
+    def _log(
+        conn: Connection,
+        actor: Actor,
+        current: dict[str, Any],
+        step: Step,
+        now: datetime,
+        client_ip: str | None,
+    ) -> None:
+        """The step's review event and access-log record."""
+        reviews.record(conn, actor, current, now, (step.action, step.detail))
+        access_log.append(conn, _entry(actor, current, step, client_ip), now)
+
+
+def answer_visible(
+    conn: Connection,
+    actor: Actor,
+    answer: dict[str, Any],
+    current: dict[str, Any],
+    now: datetime,
+    action: str,
+) -> None:
+    """The resident can see the answer: the review status follows its kind (a final
+    answer also releases the claim), recorded as one review event."""
+    kind = AnswerKind(answer["kind"])
+    target = status_after_answer(Status(current["status"]), kind)
+    values: dict[str, Any] = {} if target is None else {"status": target.value}
+    if kind == AnswerKind.FINAL:
+        values.update(claimed_by=None, claimed_until=None)
+    detail = {"answer": answer["id"], "kind": answer["kind"], "url": answer.get("reply_url")}
+    reviews.record(conn, actor, current, now, (action, detail), **values)
+
+
+def _entry(actor: Actor, current: dict[str, Any], step: Step, client_ip: str | None) -> AccessEntry:
+    return AccessEntry(
+        staff=actor.name,
+        role=actor.role.value,
+        client_ip=client_ip,
+        action=step.action,
+        target=f"comment:{current['comment_id']}",
+        detail=step.detail,
+    )
+
+
+def _require_office(actor: Actor, what: str) -> None:
+    if actor.role not in OFFICE_ROLES:
+        raise AnswerError(f"답변 {what}은(는) 소통담당관만 할 수 있습니다")
+
+
+def _clean(value: str, limit: int, label: str, multiline: bool = False) -> str:
+    """`value` normalised; `AnswerError` naming the field when empty or not storable."""
+    normal = text_input.normalise(value, multiline)
+    if not normal:
+        raise AnswerError(f"{label}을(를) 적어 주세요")
+    problem = text_input.problem(normal, limit, multiline)
+    if problem is not None:
+        raise AnswerError(f"{label}: {problem}")
+    return normal
+
+
+def _clean_text(text: str) -> str:
+    return _clean(text, MAX_TEXT, "답변", multiline=True)
+
+
+def _clean_url(url: str) -> str:
+    link = _clean(url, MAX_URL, "게시 주소")
+    parts = urlsplit(link)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise AnswerError(f"게시 주소는 http(s) 주소여야 합니다: {link[:80]}")
+    return link

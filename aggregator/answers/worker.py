@@ -1,0 +1,304 @@
+"""The sending worker: posts approved answers to their platforms, exactly once.
+
+Exactly once, step by step (PLATFORMS-WRITE.md §7):
+
+1. One worker at a time: the service lease `answers` (`aggregator.store.locks`).
+2. Before calling the platform, the answer is marked `sending` with `send_started_at`
+   and committed; the exact text and the target are already stored.
+3. On success the platform's id, our external id, the URL and `posted_at` are stored in
+   the same transaction as the move to `posted` (and the review status that follows).
+4. An answer found in `sending` when the worker starts was interrupted (a crash, kill -9)
+   after step 2: it is first looked up on the platform (`find_reply`, the district's
+   replies with the same text since `send_started_at` minus a small skew) and marked
+   posted if found; only if it is not there is it sent again.
+5. Errors: rate limits and network errors (`RETRYABLE`) wait `retry_minutes`, doubled
+   each time, up to `max_attempts`, then `failed`; a network error or a duplicate refusal
+   is read back first (the write may have happened); anything else is `failed` with the
+   writer's staff message. Nothing is ever dropped: a failed answer waits for staff.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from aggregator.answers.service import WORKER, answer_visible
+from aggregator.answers.states import AnswerState
+from aggregator.answers.targets import reply_target
+from aggregator.config import Schedule, Settings
+from aggregator.db import read_connection, write_transaction
+from aggregator.http import HttpClient
+from aggregator.store import Store, reviews
+from aggregator.store import answers as rows
+from aggregator.store.locks import Holder
+from connectors.reply import RETRYABLE, PostedReply, ReplyTarget, ReplyWriter, WriteError
+from connectors.reply import WriteErrorKind as Kind
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "answers"
+LEASE_TTL = timedelta(minutes=5)
+CLOCK_SKEW = timedelta(minutes=2)
+"""How far before `send_started_at` a read-back looks (the platform's clock may differ)."""
+MAX_ERROR = 500
+
+WriterFor = Callable[[Any, HttpClient], ReplyWriter | None]
+"""`connectors.writers.writer_for`: an account's writer, or None (no write API or token)."""
+
+
+class WorkerBusy(RuntimeError):
+    """Another worker holds the `answers` lease."""
+
+
+@dataclass
+class SendReport:
+    """What one run did: answers per outcome (posted, recovered, retry, failed, needs_check)."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)
+    answers: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        """Answers that now need a person."""
+        return self.outcomes["failed"] + self.outcomes["needs_check"]
+
+
+def default_writer_for() -> WriterFor:
+    """The platform writers' factory, imported only when the worker runs."""
+    from connectors.writers import writer_for  # type: ignore[import-not-found,unused-ignore]
+
+    factory: WriterFor = writer_for
+    return factory
+
+
+class AnswerWorker:
+    """Sends due answers for every account that has a writer."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        http: HttpClient,
+        writer_for: WriterFor | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        factory = writer_for or default_writer_for()
+        self.writers = _writers(settings, http, factory)
+
+    def run(self, limit: int = 50, holder: Holder | None = None) -> SendReport:
+        """Send up to `limit` due answers under the `answers` lease; `WorkerBusy` if taken."""
+        holder = holder or Holder.this_process()
+        taken = self.store.acquire_service_lease(LEASE_NAME, holder, LEASE_TTL)
+        if taken is not None:
+            raise WorkerBusy(f"another answers worker is running ({taken.encode()})")
+        report = SendReport()
+        try:
+            with write_transaction(self.store.engine) as conn:
+                due = rows.due(conn, self.store.clock(), self.writers.keys(), limit)
+            for answer_id in due:
+                outcome = self.send(answer_id)
+                report.outcomes[outcome] += 1
+                report.answers.append({"id": answer_id, "outcome": outcome})
+                if not self.store.renew_service_lease(LEASE_NAME, holder, LEASE_TTL):
+                    log.warning("answers lease lost: stopping after answer %s", answer_id)
+                    break
+        finally:
+            self.store.release_service_lease(LEASE_NAME, holder)
+        return report
+
+    def send(self, answer_id: int) -> str:
+        """Handle one due answer; return its outcome."""
+        with read_connection(self.store.engine) as conn:
+            answer = rows.get(conn, answer_id)
+            target_row = rows.target_row(conn, answer["comment_id"]) if answer else None
+        if answer is None or target_row is None:
+            return "skipped"
+        target = reply_target(target_row)
+        writer = self.writers.get(target_row["account"])
+        if target is None or writer is None:
+            return "skipped"
+        if answer["state"] == AnswerState.SENDING:
+            since = answer["send_started_at"] - CLOCK_SKEW
+            found = self._read_back(answer, writer, target, since)
+            if found is not None:
+                return "recovered" if isinstance(found, PostedReply) else found
+        elif answer["state"] != AnswerState.APPROVED:
+            return "skipped"
+        return self._post(answer, writer, target)
+
+    # steps --------------------------------------------------------------------------
+    def _read_back(
+        self, answer: dict[str, Any], writer: ReplyWriter, target: ReplyTarget, since: datetime
+    ) -> PostedReply | str | None:
+        """Look for the answer on the platform: the reply (now stored as posted), None when
+        it is not there, or an outcome when the platform could not be read."""
+        try:
+            found = writer.find_reply(target, answer["text"], since)
+        except WriteError as error:
+            return self._unknown(answer, error)
+        if found is not None:
+            self._posted(answer, found)
+        return found
+
+    def _post(self, answer: dict[str, Any], writer: ReplyWriter, target: ReplyTarget) -> str:
+        started = self._mark_sending(answer)
+        if started is None:
+            return "skipped"
+        try:
+            posted = writer.post_reply(target, answer["text"])
+        except WriteError as error:
+            return self._after_error(started, writer, target, error)
+        except Exception as exc:  # an unexpected failure: the write may have happened
+            log.exception("writer failed on answer %s", answer["id"])
+            unconfirmed = WriteError(Kind.NETWORK, repr(exc), "게시 결과를 확인하지 못했습니다")
+            return self._after_error(started, writer, target, unconfirmed)
+        self._posted(started, posted)
+        return "posted"
+
+    def _mark_sending(self, answer: dict[str, Any]) -> dict[str, Any] | None:
+        """Commit `sending` with the start time before any call; None when it moved."""
+        values = {
+            "state": AnswerState.SENDING.value,
+            "send_started_at": self.store.clock(),
+            "attempts": answer["attempts"] + 1,
+        }
+        with write_transaction(self.store.engine) as conn:
+            if not rows.update(conn, answer["id"], answer["state"], **values):
+                return None
+        return {**answer, **values}
+
+    def _after_error(
+        self, answer: dict[str, Any], writer: ReplyWriter, target: ReplyTarget, error: WriteError
+    ) -> str:
+        """A network error or a duplicate refusal may hide a reply that exists: read back."""
+        if error.kind in (Kind.NETWORK, Kind.DUPLICATE):
+            since = (
+                answer["send_started_at"] if error.kind == Kind.NETWORK else answer["created_at"]
+            ) - CLOCK_SKEW
+            found = self._read_back(answer, writer, target, since)
+            if isinstance(found, PostedReply):
+                return "recovered"
+            if isinstance(found, str):
+                return found
+            if error.kind == Kind.DUPLICATE:
+                return self._failed(answer, error, AnswerState.NEEDS_CHECK)
+        return self._failed(answer, error)
+
+    def _posted(self, answer: dict[str, Any], reply: PostedReply) -> None:
+        """The platform holds the reply: store it and move on, in one transaction."""
+        now = self.store.clock()
+        with write_transaction(self.store.engine) as conn:
+            moved = rows.update(
+                conn, answer["id"], AnswerState.SENDING.value,
+                state=AnswerState.POSTED.value, posted_at=now,
+                platform_reply_id=reply.platform_id, reply_external_id=reply.external_id,
+                reply_url=reply.url, next_attempt_at=None,
+                error_kind=None, error_message=None, error_staff_message=None,
+            )  # fmt: skip
+            if not moved:
+                raise RuntimeError(f"answer {answer['id']} left `sending` while being posted")
+            rows.link_posted(conn, answer["id"], reply.external_id)
+            current = reviews.load(conn, answer["comment_id"], now)
+            answer_visible(conn, WORKER, {**answer, "reply_url": reply.url}, current, now,
+                           "answer_posted")  # fmt: skip
+
+    def _unknown(self, answer: dict[str, Any], error: WriteError) -> str:
+        """The platform could not be read back: the reply may exist, so the answer stays
+        `sending` (read back again at `next_attempt_at`) or, out of attempts, needs a
+        person (`needs_check`); it is never sent again blindly."""
+        now = self.store.clock()
+        section = self.settings.answers
+        attempts = answer["attempts"] + 1
+        values = _error_values(error)
+        if attempts < section.max_attempts:
+            values["next_attempt_at"] = now + _backoff(section.retry_minutes, attempts, error)
+        else:
+            values["state"] = AnswerState.NEEDS_CHECK.value
+        with write_transaction(self.store.engine) as conn:
+            rows.update(conn, answer["id"], AnswerState.SENDING.value, attempts=attempts, **values)
+        log.warning("answer %s: read-back failed (%s): %s", answer["id"], error.kind, error.message)
+        return "unknown" if attempts < section.max_attempts else AnswerState.NEEDS_CHECK.value
+
+    def _failed(
+        self, answer: dict[str, Any], error: WriteError, final: AnswerState | None = None
+    ) -> str:
+        """Retry later (retryable, attempts left) or stop at `failed`/`needs_check`."""
+        now = self.store.clock()
+        section = self.settings.answers
+        attempts = max(answer["attempts"], 1)
+        retry = final is None and error.kind in RETRYABLE and attempts < section.max_attempts
+        state = AnswerState.APPROVED if retry else (final or AnswerState.FAILED)
+        values = {"state": state.value, **_error_values(error)}
+        if retry:
+            values["next_attempt_at"] = now + _backoff(section.retry_minutes, attempts, error)
+        with write_transaction(self.store.engine) as conn:
+            rows.update(conn, answer["id"], answer["state"], **values)
+        log.warning("answer %s: %s (%s): %s", answer["id"], state, error.kind, error.message)
+        return "retry" if retry else state.value
+
+
+def _error_values(error: WriteError) -> dict[str, Any]:
+    return {
+        "error_kind": error.kind.value,
+        "error_message": error.message[:MAX_ERROR],
+        "error_staff_message": error.staff_message[:MAX_ERROR],
+        "next_attempt_at": None,
+    }
+
+
+def _backoff(retry_minutes: int, attempts: int, error: WriteError) -> timedelta:
+    """`retry_minutes` doubled per attempt made, at least what the platform asked for."""
+    wait = timedelta(minutes=retry_minutes * 2 ** (attempts - 1))
+    if error.retry_after_seconds is not None:
+        wait = max(wait, timedelta(seconds=error.retry_after_seconds))
+    return wait
+
+
+def _writers(settings: Settings, http: HttpClient, factory: WriterFor) -> dict[str, ReplyWriter]:
+    """Every enabled account's writer, by account name (accounts without one are left out:
+    their answers are copied and confirmed by hand)."""
+    found: dict[str, ReplyWriter] = {}
+    for account in _enabled(settings.accounts):
+        writer = factory(account, http)
+        if writer is not None:
+            found[account.name] = writer
+    return found
+
+
+def _enabled(accounts: Iterable[Any]) -> list[Any]:
+    return [a for a in accounts if a.enabled]
+
+
+JOB_ID = "answers"
+JOB_SCHEDULE = Schedule(interval_minutes=1)
+
+
+def scheduled_send(store: Store, settings: Settings) -> None:
+    """The scheduler's `answers` job: one worker run (skipped while cron's runs)."""
+    from aggregator.runner import http_settings
+
+    try:
+        writer_for = default_writer_for()
+    except ImportError as exc:
+        log.warning("answers job: no platform writers installed: %s", exc)
+        return
+    try:
+        http = HttpClient(settings=http_settings(settings))
+        report = AnswerWorker(store, settings, http, writer_for).run()
+    except WorkerBusy as exc:
+        log.info("answers job skipped: %s", exc)
+        return
+    if report.outcomes:
+        log.info("answers job: %s", dict(report.outcomes))
+
+
+def register_answers_job() -> None:
+    """Add the `answers` job (every minute, one at a time) to schedulers built after this."""
+    from aggregator.scheduling import ExtraJob, register_job
+
+    register_job(ExtraJob(JOB_ID, JOB_SCHEDULE, scheduled_send))

@@ -1,0 +1,71 @@
+"""The answers outbox: staff's answers to residents' comments, and the office's templates.
+
+An `answer` row is written before any call to a platform; its `state` says where it
+stands (see `aggregator.answers.states` for the state machine). Staff-owned: a sync
+only links the district's reply it reads back to the row (`reply_external_id`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from aggregator.models.types import utc_column
+
+
+class Answer(SQLModel, table=True):
+    """One answer (1차 답변 or 최종 답변) to one comment, from draft to posted."""
+
+    __tablename__ = "answer"
+    __table_args__ = (
+        sa.Index("ix_answer_comment", "comment_id", "id"),
+        sa.Index("ix_answer_state_due", "state", "next_attempt_at", "id"),
+        sa.Index("ix_answer_reply_external", "reply_external_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(foreign_key="comment.id")
+    kind: str = Field(max_length=10)
+    """first (1차 답변) or final (최종 답변)."""
+    text: str
+    """The exact text sent to the platform (templates already expanded)."""
+    state: str = Field(max_length=20)
+    idempotency_key: str = Field(max_length=64, unique=True)
+    written_by: str = Field(max_length=64)
+    approved_by: str | None = Field(default=None, max_length=64)
+    send_back_note: str | None = None
+    created_at: datetime = utc_column()
+    approved_at: datetime | None = utc_column(nullable=True)
+    send_started_at: datetime | None = utc_column(nullable=True)
+    """When the last attempt began (stored and committed before calling the platform)."""
+    posted_at: datetime | None = utc_column(nullable=True)
+    """When the resident could see the answer: the deadline is met at this moment."""
+    platform_reply_id: str | None = Field(default=None, max_length=255)
+    reply_external_id: str | None = Field(default=None, max_length=255)
+    """Our `comment.external_id` of the reply, as a sync stores it when it reads it back."""
+    reply_comment_id: int | None = Field(default=None, foreign_key="comment.id")
+    """The district's reply as the sync stored it, once read back (linked, not a second
+    answer)."""
+    reply_url: str | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = utc_column(nullable=True)
+    error_kind: str | None = Field(default=None, max_length=20)
+    error_message: str | None = None
+    error_staff_message: str | None = None
+
+
+class AnswerTemplate(SQLModel, table=True):
+    """A saved answer (상용구) with placeholders such as {부서명} {전화번호} {담당자}."""
+
+    __tablename__ = "answer_template"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=100)
+    body: str
+    department: str | None = None
+    """The department whose officers use it; None: office-wide."""
+    active: bool = True
+    created_by: str = Field(max_length=64)
+    created_at: datetime = utc_column()

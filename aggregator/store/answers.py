@@ -1,0 +1,181 @@
+"""The answers outbox in SQL: answer rows, their due list for the worker, templates.
+
+Rules (who may do what, which state follows which) live in `aggregator.answers`; these
+functions only read and write rows inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from aggregator.answers.states import IN_FLIGHT, VISIBLE, AnswerState
+from aggregator.store.tables import ACCOUNT, ANSWER, ANSWER_TEMPLATE, COMMENT
+
+PARENT = COMMENT.alias("parent")
+
+
+def insert(conn: Connection, **values: Any) -> int:
+    """Store a new answer row; return its id."""
+    inserted = conn.execute(sa.insert(ANSWER).returning(ANSWER.c.id).values(**values))
+    return int(inserted.scalar_one())
+
+
+def get(conn: Connection, answer_id: int, for_update: bool = False) -> dict[str, Any] | None:
+    """One answer row as a mapping (locked for this transaction when asked)."""
+    query = sa.select(ANSWER).where(ANSWER.c.id == answer_id)
+    if for_update:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def update(conn: Connection, answer_id: int, expected_state: str, **values: Any) -> bool:
+    """Change an answer if it is still in `expected_state`; False when it moved meanwhile."""
+    where = (ANSWER.c.id == answer_id) & (ANSWER.c.state == expected_state)
+    return bool(conn.execute(sa.update(ANSWER).where(where).values(**values)).rowcount)
+
+
+def in_flight(conn: Connection, comment_id: int) -> dict[str, Any] | None:
+    """The comment's answer still on its way (draft to needs_check), if any."""
+    query = sa.select(ANSWER).where(
+        ANSWER.c.comment_id == comment_id, ANSWER.c.state.in_([s.value for s in IN_FLIGHT])
+    )
+    row = conn.execute(query.limit(1)).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def for_comment(conn: Connection, comment_id: int) -> list[dict[str, Any]]:
+    """Every answer to a comment, oldest first, with `synced`: the sync has read it back."""
+    synced = sa.exists(
+        sa.select(sa.literal(1)).where(
+            COMMENT.c.external_id == ANSWER.c.reply_external_id,
+            COMMENT.c.by_account_owner.is_(True),
+        )
+    )
+    query = (
+        sa.select(ANSWER, synced.label("synced"))
+        .where(ANSWER.c.comment_id == comment_id)
+        .order_by(ANSWER.c.id)
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def due(conn: Connection, now: datetime, accounts: Collection[str], limit: int) -> list[int]:
+    """Answers to comments of `accounts` (those with a writer) whose next attempt is due:
+    those left `sending` (a crash, or a read-back that failed) first, then approved ones,
+    oldest first."""
+    left_sending = ANSWER.c.state == AnswerState.SENDING.value
+    waiting = ANSWER.c.state.in_([AnswerState.SENDING.value, AnswerState.APPROVED.value])
+    is_due = waiting & (ANSWER.c.next_attempt_at.is_(None) | (ANSWER.c.next_attempt_at <= now))
+    query = (
+        sa.select(ANSWER.c.id)
+        .select_from(
+            ANSWER.join(COMMENT, COMMENT.c.id == ANSWER.c.comment_id).join(
+                ACCOUNT, ACCOUNT.c.id == COMMENT.c.account_id
+            )
+        )
+        .where(is_due, ACCOUNT.c.name.in_(list(accounts)))
+        .order_by(sa.case((left_sending, 0), else_=1), ANSWER.c.id)
+        .limit(limit)
+    )
+    return [int(i) for i in conn.execute(query).scalars()]
+
+
+def target_row(conn: Connection, comment_id: int) -> dict[str, Any]:
+    """What a reply target is built from: the comment, its account, and whether its
+    parent is a stored comment (not a post)."""
+    query = (
+        sa.select(
+            ACCOUNT.c.name.label("account"),
+            COMMENT.c.platform,
+            COMMENT.c.external_id,
+            COMMENT.c.kind,
+            COMMENT.c.parent_external_id,
+            COMMENT.c.post_external_id,
+            COMMENT.c.author_handle,
+            COMMENT.c.manual_entry,
+            PARENT.c.id.is_not(None).label("parent_is_comment"),
+        )
+        .select_from(
+            COMMENT.join(ACCOUNT, ACCOUNT.c.id == COMMENT.c.account_id).outerjoin(
+                PARENT,
+                (PARENT.c.platform == COMMENT.c.platform)
+                & (PARENT.c.external_id == COMMENT.c.parent_external_id),
+            )
+        )
+        .where(COMMENT.c.id == comment_id)
+    )
+    return dict(conn.execute(query).one()._mapping)
+
+
+def visible_answer_at(conn: Connection, comment_id: int) -> datetime | None:
+    """When the resident first saw an answer to the comment (posted or confirmed)."""
+    query = sa.select(sa.func.min(ANSWER.c.posted_at)).where(
+        ANSWER.c.comment_id == comment_id, ANSWER.c.state.in_([s.value for s in VISIBLE])
+    )
+    value: datetime | None = conn.execute(query).scalar_one()
+    return value
+
+
+def insert_template(conn: Connection, **values: Any) -> int:
+    """Store a new answer template; return its id."""
+    query = sa.insert(ANSWER_TEMPLATE).returning(ANSWER_TEMPLATE.c.id).values(**values)
+    return int(conn.execute(query).scalar_one())
+
+
+def templates(conn: Connection, department: str | None) -> list[dict[str, Any]]:
+    """Active templates for a department (its own and the office-wide ones), by title."""
+    where = ANSWER_TEMPLATE.c.active.is_(True) & (
+        ANSWER_TEMPLATE.c.department.is_(None) | (ANSWER_TEMPLATE.c.department == department)
+    )
+    query = sa.select(ANSWER_TEMPLATE).where(where).order_by(ANSWER_TEMPLATE.c.title)
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def set_template_active(conn: Connection, template_id: int, active: bool) -> bool:
+    """Retire (or bring back) a template; False when there is no such template."""
+    query = (
+        sa.update(ANSWER_TEMPLATE).where(ANSWER_TEMPLATE.c.id == template_id).values(active=active)
+    )
+    return bool(conn.execute(query).rowcount)
+
+
+def link_synced_replies(conn: Connection, platform: str, replies: Mapping[str, int]) -> int:
+    """Link the district's replies a sync just stored ({external id: comment id}) to the
+    answers they are; return how many were linked."""
+    linked = 0
+    answers_here = sa.select(COMMENT.c.id).where(COMMENT.c.platform == platform)
+    for external_id, comment_id in replies.items():
+        query = (
+            sa.update(ANSWER)
+            .where(
+                ANSWER.c.reply_external_id == external_id,
+                ANSWER.c.reply_comment_id.is_(None),
+                ANSWER.c.comment_id.in_(answers_here),
+            )
+            .values(reply_comment_id=comment_id)
+        )
+        linked += conn.execute(query).rowcount
+    return linked
+
+
+def link_posted(conn: Connection, answer_id: int, external_id: str) -> None:
+    """Link a just-posted answer to its reply if a sync already stored it."""
+    answer = ANSWER.alias("posted")
+    resident = COMMENT.alias("resident")
+    synced = (
+        sa.select(COMMENT.c.id)
+        .select_from(answer.join(resident, resident.c.id == answer.c.comment_id))
+        .where(
+            answer.c.id == answer_id,
+            COMMENT.c.platform == resident.c.platform,
+            COMMENT.c.external_id == external_id,
+        )
+        .scalar_subquery()
+    )
+    conn.execute(sa.update(ANSWER).where(ANSWER.c.id == answer_id).values(reply_comment_id=synced))

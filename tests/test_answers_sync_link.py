@@ -1,0 +1,61 @@
+"""The sync links the district's reply it reads back to its outbox answer (same external
+id), so it is not a second answer; replies staff posted on the platform stay answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from aggregator.answers.worker import AnswerWorker
+from aggregator.http import HttpClient
+from aggregator.records import Batch, CommentRecord, Platform
+from aggregator.store.tables import ANSWER
+from tests.answer_writers import FakePlatform
+from tests.fixtures_web import Web
+from tests.test_answers_worker import approved, settings
+
+
+def synced_owner_reply(web: Web, external_id: str, parent: str) -> None:
+    account = web.store.ensure_account("fb-page", "facebook")
+    reply = CommentRecord(
+        platform=Platform.FACEBOOK, external_id=external_id, created_at=web.store.clock(),
+        text="안내드립니다", post_external_id="p1", parent_external_id=parent,
+        by_account_owner=True,
+    )  # fmt: skip
+    web.store.apply_batch(account, Batch(stream="t", comments=(reply,)))
+
+
+def reply_ids(web: Web, key: str) -> dict[str, Any]:
+    found = web.store.thread(web.ids[key])
+    assert found is not None
+    return {r["external_id"]: r["answer_id"] for r in found["replies"]}
+
+
+def test_the_synced_reply_is_linked_to_its_answer(web: Web, clock: Any) -> None:
+    answer_id = approved(web)
+    platform = FakePlatform(clock)
+    AnswerWorker(web.store, settings(), HttpClient(), platform.writer_for).run()
+    synced_owner_reply(web, "c1_r1", "c1")
+    with web.store.engine.connect() as conn:
+        query = sa.select(ANSWER.c.reply_comment_id).where(ANSWER.c.id == answer_id)
+        linked = conn.execute(query).scalar_one()
+    assert linked is not None
+    assert reply_ids(web, "c1") == {"c1_r1": answer_id}
+
+
+def test_a_reply_read_back_before_the_answer_was_committed_is_linked_when_it_is(
+    web: Web, clock: Any
+) -> None:
+    answer_id = approved(web)
+    synced_owner_reply(web, "c1_r1", "c1")  # the sync ran between acceptance and commit
+    platform = FakePlatform(clock)
+    AnswerWorker(web.store, settings(), HttpClient(), platform.writer_for).run()
+    assert reply_ids(web, "c1") == {"c1_r1": answer_id}
+
+
+def test_a_reply_staff_posted_on_the_platform_stays_an_unlinked_answer(web: Web) -> None:
+    assert reply_ids(web, "c2") == {"r1": None}
+    found = web.store.thread(web.ids["c2"])
+    assert found is not None
+    assert found["item"]["answered"]
