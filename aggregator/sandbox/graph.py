@@ -101,6 +101,9 @@ class ScriptedError:
     path_contains: str
     skip: int
     times: int | None
+    method: str | None = None
+    applied: bool = False
+    """Run the request first (a write is published), then answer the error."""
 
 
 class GraphApi:
@@ -128,11 +131,11 @@ class GraphApi:
 
     def register(self, router: Router) -> None:
         """Add the Graph routes."""
-        router.add("GET", VERSION + r"/me", self._guard(self._me))
-        router.add("GET", VERSION + NODE + r"/published_posts", self._guard(self._posts))
-        router.add("GET", VERSION + NODE + r"/visitor_posts", self._guard(self._visitor_posts))
-        router.add("GET", VERSION + NODE + r"/comments", self._guard(self._comments))
-        router.add("GET", VERSION + NODE, self._guard(self._node))
+        router.add("GET", VERSION + r"/me", self.guard(self._me))
+        router.add("GET", VERSION + NODE + r"/published_posts", self.guard(self._posts))
+        router.add("GET", VERSION + NODE + r"/visitor_posts", self.guard(self._visitor_posts))
+        router.add("GET", VERSION + NODE + r"/comments", self.guard(self._comments))
+        router.add("GET", VERSION + NODE, self.guard(self._node))
 
     # -- test controls ---------------------------------------------------------------------
 
@@ -149,18 +152,23 @@ class GraphApi:
         path_contains: str = "",
         transient: bool | None = None,
         eta_minutes: int | None = None,
+        method: str | None = None,
+        applied: bool = False,
     ) -> None:
         """Answer Graph requests whose path contains `path_contains` with an error.
 
         The first `skip` matching requests pass; then `times` are answered with the error
         (None: until `clear_failures`). `eta_minutes` adds a BUC usage header at 100% with
-        that `estimated_time_to_regain_access`. Default messages are Graph's own.
+        that `estimated_time_to_regain_access`. Default messages are Graph's own. `method`
+        limits it to e.g. POST (writes); `applied` runs the request first, so a write is
+        published and still answered with the error (Graph's 500 code 2).
         """
         text = message or SUBCODE_MESSAGES.get(subcode or 0) or MESSAGES.get(code, "Error")
         headers = self._usage_headers(100, eta_minutes) if eta_minutes is not None else {}
         failure = GraphFailure(code, text, type, subcode, status, transient, headers)
+        scripted = ScriptedError(failure, path_contains, skip, times, method, applied)
         with self._lock:
-            self._scripted.append(ScriptedError(failure, path_contains, skip, times))
+            self._scripted.append(scripted)
 
     def reduce_data(self, times: int | None = 1, path_contains: str = "") -> None:
         """Answer with code 1 "Please reduce the amount of data you're asking for"."""
@@ -187,7 +195,7 @@ class GraphApi:
             raise GraphFailure(100, "(#100) The sandbox data set has no Facebook Page")
         return self.world
 
-    def _guard(
+    def guard(
         self, handler: Callable[[SandboxRequest, re.Match[str]], object]
     ) -> Callable[[SandboxRequest, re.Match[str]], SandboxResponse]:
         """Token, proof and scripted errors first; Graph JSON and usage headers always."""
@@ -200,8 +208,13 @@ class GraphApi:
                 **self._usage_headers(self.usage_percent, self.regain_minutes),
             }
             try:
+                scripted = self._take_scripted(request.method, request.path)
+                if scripted is not None and not scripted.applied:
+                    raise scripted.failure
                 self._check(request)
                 body, status = dumps(handler(request, match)), 200
+                if scripted is not None:
+                    raise scripted.failure
             except GraphFailure as failure:
                 trace = f"A{next(self._traces):07d}sandbox"
                 body, status = dumps(failure.body(trace)), failure.status
@@ -211,9 +224,6 @@ class GraphApi:
         return handle
 
     def _check(self, request: SandboxRequest) -> None:
-        scripted = self._take_scripted(request.path)
-        if scripted is not None:
-            raise scripted
         token = request.param("access_token")
         if not token:
             raise GraphFailure(104, "An access token is required to request this resource.")
@@ -229,10 +239,10 @@ class GraphApi:
                 raise GraphFailure(100, "Invalid appsecret_proof provided in the API argument",
                                    "GraphMethodException")  # fmt: skip
 
-    def _take_scripted(self, path: str) -> GraphFailure | None:
+    def _take_scripted(self, method: str, path: str) -> ScriptedError | None:
         with self._lock:
             for scripted in self._scripted:
-                if scripted.path_contains not in path:
+                if scripted.path_contains not in path or scripted.method not in (None, method):
                     continue
                 if scripted.skip > 0:
                     scripted.skip -= 1
@@ -241,7 +251,7 @@ class GraphApi:
                     scripted.times -= 1
                     if scripted.times <= 0:
                         self._scripted.remove(scripted)
-                return scripted.failure
+                return scripted
         return None
 
     def _usage_headers(self, percent: int, regain: int | None) -> dict[str, str]:
@@ -377,8 +387,11 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:
 
 def register(router: Router, data: DataSet, now: Callable[[], datetime]) -> GraphApi:
     """Add the Graph API routes to `router`; return the API (for tests and demos)."""
+    from aggregator.sandbox.graph_write import GraphWrites
+
     api = GraphApi(data, now)
     api.register(router)
+    GraphWrites(api).register(router)
     return api
 
 
