@@ -263,3 +263,12 @@ def test_synced_reply_has_the_posted_external_id_and_is_the_districts(
     assert row.by_account_owner
     assert row.parent_external_id == target.comment_external_id
     assert row.text == ANSWER
+
+
+def test_the_application_password_may_be_written_in_groups_of_four(
+    sandbox: Sandbox, sandbox_client: HttpClient
+) -> None:
+    spaced = " ".join(APP_PASSWORD[i : i + 4] for i in range(0, len(APP_PASSWORD), 4))
+    comment = resident_comment(sandbox)
+    writer(sandbox, sandbox_client, spaced).post_reply(target_of(sandbox, comment), ANSWER)
+    assert len(replies_to(sandbox, comment)) == 1

@@ -380,6 +380,7 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:
         "platform": "facebook",
         "page_id": account.handle,
         "access_token": {"env": TOKEN_ENV},
+        "write_access_token": {"env": TOKEN_ENV},
         "graph_url": base_url.rstrip("/") + "/",
         "schedule": {"interval_minutes": interval_minutes},
     }

@@ -37,7 +37,7 @@ from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.faults import Fault, FaultSet
 from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
 from aggregator.sandbox.x_auth import BEARER_TOKEN as BEARER_TOKEN
-from aggregator.sandbox.x_auth import Auth, authenticate
+from aggregator.sandbox.x_auth import USER_TOKEN_ENV, Auth, authenticate
 from aggregator.sandbox.x_params import (
     CONTENT_TYPE,
     PAGE_MARK,
@@ -335,6 +335,8 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, Any]:
         "platform": "twitter",
         "username": "hanbit_gu",
         "bearer_token": {"env": TOKEN_ENV},
+        "write_with": "oauth2_user",
+        "write_user_token": {"env": USER_TOKEN_ENV},
         "api_url": base_url.rstrip("/"),
         "search_conversations": True,
         "monthly_budget": 20.0,

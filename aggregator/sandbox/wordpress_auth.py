@@ -10,8 +10,9 @@ from aggregator.sandbox.server import SandboxRequest
 
 EDITOR_USER = "hanbit-editor"
 EDITOR_ID = 7
-APP_PASSWORD = "Hbt7 kQ2x Lm9P wR4s Zt8v Nc3d"  # noqa: S105
-"""The editor's Application Password the sandbox accepts (sandbox-only: opens nothing real)."""
+APP_PASSWORD = "Hbt7kQ2xLm9PwR4sZt8vNc3d"  # noqa: S105
+"""The editor's Application Password (24 characters; WordPress shows it in groups of four and
+ignores the spaces, so both forms work). Sandbox-only: it opens nothing real."""
 APP_PASSWORD_ENV = "HANBIT_WORDPRESS_APP_PASSWORD"  # noqa: S105
 
 
