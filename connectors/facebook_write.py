@@ -34,8 +34,8 @@ from aggregator.net_errors import describe_network_error
 from connectors.graph_api import (
     NETWORK_ERRORS,
     GraphTransport,
+    SdkGraph,
     UnexpectedResponse,
-    _SdkGraph,
     appsecret_proof,
 )
 from connectors.graph_errors import GraphError, install_log_redaction, parse_usage
@@ -111,7 +111,7 @@ class FacebookWriter:
         self.secrets = tuple(s for s in (token, secret, proof) if s)
         self.regain_seconds: float | None = None
         transport = GraphTransport(http, str(account.graph_url), self._record_usage)
-        self.graph = _SdkGraph(token, transport, account.graph_version, proof)
+        self.graph = SdkGraph(token, transport, account.graph_version, proof)
 
     def post_reply(self, target: ReplyTarget, text: str) -> PostedReply:
         """Post `text` as the Page under the target comment."""

@@ -181,16 +181,17 @@ class GraphApi:
 
     def post_ids(self) -> list[str]:
         """The node ids of the Page's posts visible now, newest first."""
-        return [p.node_id for p in self._world().posts(self.now())]
+        return [p.node_id for p in self.require_world().posts(self.now())]
 
     def comment_nodes(self, post_id: str) -> list[GraphComment]:
         """The visible comments of a post now, oldest first."""
-        post = self._world().post(post_id, self.now())
-        return self._world().comments(post, self.now()) if post else []
+        post = self.require_world().post(post_id, self.now())
+        return self.require_world().comments(post, self.now()) if post else []
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _world(self) -> GraphWorld:
+    def require_world(self) -> GraphWorld:
+        """The Page's world; Graph error 100 when the data set has no Facebook Page."""
         if self.world is None:
             raise GraphFailure(100, "(#100) The sandbox data set has no Facebook Page")
         return self.world
@@ -271,7 +272,7 @@ class GraphApi:
         return self._page(request)
 
     def _page(self, request: SandboxRequest) -> dict[str, object]:
-        world = self._world()
+        world = self.require_world()
         fields = parse_fields(request.param("fields"), "name,id", PAGE_FIELDS, "Page")
         values = {
             "id": world.page.id,
@@ -284,7 +285,7 @@ class GraphApi:
         return pick(values, fields)
 
     def _node(self, request: SandboxRequest, match: re.Match[str]) -> object:
-        world, node, now = self._world(), match["node"], self.now()
+        world, node, now = self.require_world(), match["node"], self.now()
         if node == world.page.id:
             return self._page(request)
         post = world.post(node, now)
@@ -297,10 +298,10 @@ class GraphApi:
         return render_comment(comment, fields, not self.omit_comment_ids)
 
     def _posts(self, request: SandboxRequest, match: re.Match[str]) -> object:
-        return self._list_posts(request, match, self._world().posts)
+        return self._list_posts(request, match, self.require_world().posts)
 
     def _visitor_posts(self, request: SandboxRequest, match: re.Match[str]) -> object:
-        return self._list_posts(request, match, self._world().visitor_posts, by_time=True)
+        return self._list_posts(request, match, self.require_world().visitor_posts, by_time=True)
 
     def _list_posts(
         self,
@@ -309,7 +310,7 @@ class GraphApi:
         source: Callable[[datetime], list[GraphPost]],
         by_time: bool = False,
     ) -> object:
-        world = self._world()
+        world = self.require_world()
         if match["node"] != world.page.id:
             raise gone(match["node"])
         since, until = _time_param(request, "since"), _time_param(request, "until")
@@ -326,7 +327,7 @@ class GraphApi:
         return {"data": data, "paging": paging} if paging else {"data": data}
 
     def _render_post(self, request: SandboxRequest, post: GraphPost) -> dict[str, object]:
-        world, now = self._world(), self.now()
+        world, now = self.require_world(), self.now()
         fields = parse_fields(request.param("fields"), DEFAULT_POST, POST_FIELDS, "PagePost")
 
         def count(kind: str) -> int:
@@ -336,7 +337,7 @@ class GraphApi:
         return render_post(post, fields, count)
 
     def _comments(self, request: SandboxRequest, match: re.Match[str]) -> object:
-        world, now, node = self._world(), self.now(), match["node"]
+        world, now, node = self.require_world(), self.now(), match["node"]
         post = world.post(node, now)
         parent = None if post else world.comment(node, now)
         if post is None and parent is None:

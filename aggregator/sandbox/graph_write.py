@@ -44,7 +44,7 @@ class GraphWrites:
         router.add("POST", VERSION + NODE, _with_form(self.api.guard(self._update)))
 
     def _reply(self, request: SandboxRequest, match: re.Match[str]) -> object:
-        world, now, node = self.api._world(), self.api.now(), match["node"]
+        world, now, node = self.api.require_world(), self.api.now(), match["node"]
         message = (request.param("message") or "").strip()
         if not message:
             raise GraphFailure(100, "(#100) Missing message or attachment")
@@ -66,7 +66,7 @@ class GraphWrites:
         return {"id": new_id, **render_comment(created, fields)}
 
     def _update(self, request: SandboxRequest, match: re.Match[str]) -> object:
-        world, now, node = self.api._world(), self.api.now(), match["node"]
+        world, now, node = self.api.require_world(), self.api.now(), match["node"]
         comment = world.comment(node, now)
         if comment is None:
             raise gone(node)
