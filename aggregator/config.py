@@ -184,6 +184,22 @@ class BlogAccount(AccountBase):
     feed, or `auto`: REST where the site offers it, else the feed."""
     owner_names: tuple[str, ...] = ()
     """Author names the district's staff reply under (besides the posts' authors)."""
+    write_username: str | None = None
+    """WordPress: the user (an Editor) whose Application Password posts answers."""
+    write_app_password: OptionalAccountSecret = None
+    """WordPress: that user's Application Password; unset: answers are copied by hand."""
+
+    @model_validator(mode="after")
+    def _write_credentials_for_wordpress_only(self) -> BlogAccount:
+        for key in ("write_username", "write_app_password"):
+            if key in self.model_fields_set and self.flavor != "wordpress":
+                raise ValueError(
+                    f"{key}: only WordPress blogs take answers by API (this one is "
+                    f"{self.flavor}); remove the key"
+                )
+        if ("write_app_password" in self.model_fields_set) != (self.write_username is not None):
+            raise ValueError("write_username and write_app_password go together; give both")
+        return self
 
     @model_validator(mode="after")
     def _comments_only_where_feeds_exist(self) -> BlogAccount:
@@ -207,6 +223,9 @@ class FacebookAccount(AccountBase):
     """A long-lived Page access token (pages_read_engagement, pages_read_user_content)."""
     app_secret: OptionalAccountSecret = None
     """When set, every call carries `appsecret_proof`."""
+    write_access_token: OptionalAccountSecret = None
+    """A Page token with pages_manage_engagement (MODERATE task) that posts answers and hides
+    comments; may name the same variable as `access_token`. Unset: answers are copied by hand."""
     graph_url: HttpUrl = HttpUrl("https://graph.facebook.com/")
     graph_version: Annotated[str, Field(pattern=r"^v[0-9]{1,3}\.[0-9]$")] = "v25.0"
     include_visitor_posts: bool = False
@@ -228,6 +247,8 @@ class TwitterPrices(Strict):
     post_read: Annotated[float, Field(ge=0)] = 0.005
     """Posts read through search or lookup."""
     user_read: Annotated[float, Field(ge=0)] = 0.010
+    reply: Annotated[float, Field(ge=0)] = 0.015
+    """One reply posted (`POST /2/tweets`): $0.015; $0.010 when summoned; $0.200 with a URL."""
 
 
 class TwitterAccount(AccountBase):
@@ -242,6 +263,12 @@ class TwitterAccount(AccountBase):
     consumer_secret: AccountSecret | None = None
     access_token: AccountSecret | None = None
     access_token_secret: AccountSecret | None = None
+    write_with: Literal["oauth1_user", "oauth2_user"] | None = None
+    """How answers are posted: with the OAuth 1.0a user context above, or with
+    `write_user_token`; unset: answers are copied by hand (the bearer token cannot post)."""
+    write_user_token: OptionalAccountSecret = None
+    """An OAuth 2.0 user token with tweet.write, tweet.read, users.read (and
+    tweet.moderate.write to hide replies), for `write_with: oauth2_user`."""
     api_url: HttpUrl = HttpUrl("https://api.twitter.com")
     search_conversations: bool = False
     """Also search replies deeper in threads (the expensive call, 7 days back at most)."""
@@ -261,6 +288,25 @@ class TwitterAccount(AccountBase):
                 "give bearer_token, or all of consumer_key, consumer_secret, access_token "
                 "and access_token_secret"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _write_needs_user_context(self) -> TwitterAccount:
+        oauth1 = (
+            self.consumer_key, self.consumer_secret, self.access_token, self.access_token_secret
+        )  # fmt: skip
+        if self.write_with == "oauth1_user" and any(v is None for v in oauth1):
+            raise ValueError(
+                "write_with: oauth1_user needs consumer_key, consumer_secret, access_token and "
+                "access_token_secret (the app-only bearer_token can never post)"
+            )
+        if self.write_with == "oauth2_user" and "write_user_token" not in self.model_fields_set:
+            raise ValueError(
+                "write_with: oauth2_user needs write_user_token (the app-only bearer_token "
+                "can never post)"
+            )
+        if self.write_with is None and "write_user_token" in self.model_fields_set:
+            raise ValueError("write_user_token: set write_with: oauth2_user to post with it")
         return self
 
     def missing_secrets(self) -> dict[str, str]:

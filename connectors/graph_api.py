@@ -135,7 +135,7 @@ class GraphTransport:
         self.on_response(response.headers)
 
 
-class _SdkGraph(facebook.GraphAPI):  # type: ignore[misc]  # facebook-sdk has no type hints
+class SdkGraph(facebook.GraphAPI):  # type: ignore[misc]  # facebook-sdk has no type hints
     """facebook-sdk's client with the configured version and `appsecret_proof` on every call."""
 
     def __init__(self, token: str, transport: GraphTransport, version: str, proof: str | None):
@@ -203,7 +203,7 @@ class GraphClient:
         proof = appsecret_proof(token, secret) if secret else None
         self.secrets = tuple(s for s in (token, secret, proof) if s)
         self.transport = GraphTransport(http, str(account.graph_url), self._record_usage)
-        self.graph = _SdkGraph(token, self.transport, account.graph_version, proof)
+        self.graph = SdkGraph(token, self.transport, account.graph_version, proof)
 
     @property
     def version(self) -> str:

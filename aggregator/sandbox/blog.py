@@ -6,6 +6,7 @@ URL layout (relative to the sandbox base URL):
     GET /tistory/{blog}/rss                 Tistory RSS in EUC-KR (CP949 bytes), posts only
     GET /wordpress/{site}/...               WordPress feeds, see `wordpress.py`
     GET /wordpress/{site}/wp-json/wp/v2/comments   WordPress REST comments, `wordpress_rest.py`
+    POST /wordpress/{site}/wp-json/wp/v2/comments  WordPress REST writes, `wordpress_write.py`
 
 Links inside the feeds are the real-looking public addresses staff would open
 (`https://blog.naver.com/{blogId}/{logNo}`, `https://{blog}.tistory.com/{n}`); only the
@@ -25,6 +26,7 @@ from aggregator.sandbox.models import SandboxAccount, SandboxPost
 from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse, text_response
 from aggregator.sandbox.wordpress import WordPressFeeds
 from aggregator.sandbox.wordpress_rest import WordPressRest
+from aggregator.sandbox.wordpress_write import WordPressWrites
 
 NAVER_ITEMS = 50
 NAVER_EXCERPT_CHARS = 100
@@ -47,6 +49,7 @@ def register(
     router.add("GET", r"/tistory/(?P<blog>[A-Za-z0-9_-]+)/rss", blogs.tistory)
     WordPressFeeds(data, now, wordpress_per_post_limit).register(router)
     rest = WordPressRest(data, now)
+    WordPressWrites(data, now, rest).register(router)  # before the REST catch-all route
     rest.register(router)
     return rest
 

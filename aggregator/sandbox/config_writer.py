@@ -23,10 +23,17 @@ from aggregator.sandbox.pinterest import account_config as pinterest_account_con
 from aggregator.sandbox.twitter import BEARER_TOKEN as X_BEARER_TOKEN
 from aggregator.sandbox.twitter import TOKEN_ENV as X_TOKEN_ENV
 from aggregator.sandbox.twitter import account_config as x_account_config
+from aggregator.sandbox.wordpress_auth import APP_PASSWORD as WORDPRESS_PASSWORD
+from aggregator.sandbox.wordpress_auth import APP_PASSWORD_ENV as WORDPRESS_PASSWORD_ENV
+from aggregator.sandbox.wordpress_auth import EDITOR_USER as WORDPRESS_EDITOR
+from aggregator.sandbox.x_auth import USER_TOKEN as X_USER_TOKEN
+from aggregator.sandbox.x_auth import USER_TOKEN_ENV as X_USER_TOKEN_ENV
 
 DEFAULT_DATABASE = "data/demo.db"
 SANDBOX_ENV: dict[str, str] = {
     X_TOKEN_ENV: X_BEARER_TOKEN,
+    X_USER_TOKEN_ENV: X_USER_TOKEN,
+    WORDPRESS_PASSWORD_ENV: WORDPRESS_PASSWORD,
     FACEBOOK_TOKEN_ENV: FACEBOOK_PAGE_TOKEN,
     PINTEREST_TOKEN_ENV: PINTEREST_TOKEN,
 }
@@ -77,6 +84,8 @@ def build_config(base_url: str, database_url: str | None = None) -> dict[str, An
                 f"{site}/feed/",
                 comments_feed_url=f"{site}/comments/feed/atom/",
                 per_post_comment_feeds=True,
+                write_username=WORDPRESS_EDITOR,
+                write_app_password={"env": WORDPRESS_PASSWORD_ENV},
             ),
             _account("tistory-blog", tistory, f"{base}/tistory/{tistory.handle}/rss"),
             facebook_account_config(base, INTERVAL_MINUTES),

@@ -32,6 +32,7 @@ from aggregator.sandbox.models import (
     SandboxPost,
 )
 from aggregator.sandbox.threads import Thread, build_thread
+from aggregator.sandbox.written import WrittenComments
 
 CHUNK = 64
 """Comments whose text is generated together (one random generator per chunk)."""
@@ -96,6 +97,8 @@ class DataSet:
         self._threads: dict[int, Thread] = {}
         self._chunks: OrderedDict[tuple[int, int], tuple[SandboxComment, ...]] = OrderedDict()
         self._lock = threading.RLock()
+        self.written = WrittenComments()
+        """Comments written through the write endpoints, and held ones (merged into reads)."""
         shares = allocate(comments, [a.comment_share for a in accounts])
         for account, share in zip(accounts, shares, strict=True):
             self._by_account[account.key] = self._build_account(account, share)
@@ -128,6 +131,8 @@ class DataSet:
 
     def comment_count(self, post_id: int, at: datetime) -> int:
         """How many comments the post has at `at`."""
+        if self.written.touches(post_id):
+            return len(self.comments(post_id, at))
         if not self._slots[post_id].size:
             return 0
         return self.thread(post_id).visible(int(at.timestamp()))
@@ -144,7 +149,17 @@ class DataSet:
             return found
 
     def comments(self, post_id: int, at: datetime | None = None) -> list[SandboxComment]:
-        """The post's comments in time order; only those written by `at` when given."""
+        """The post's comments in time order; only those written by `at` when given.
+
+        Comments written through the sandbox are included, held ones left out."""
+        generated = self._generated(post_id, at)
+        if not self.written.touches(post_id):
+            return generated
+        found = generated + self.written.on_post(post_id, at)
+        found.sort(key=lambda c: (c.created_at, c.number))
+        return [c for c in found if not self.written.is_held(c.id)]
+
+    def _generated(self, post_id: int, at: datetime | None) -> list[SandboxComment]:
         slot = self._slots[post_id]
         if not slot.size:
             return []
@@ -164,11 +179,27 @@ class DataSet:
             for index in range(max(0, count - limit), count):
                 candidates.append((thread.times[index], slot.post.id, index))
         candidates.sort(reverse=True)
-        chosen = candidates[:limit]
-        return [self._comment_at(self._slots[p], self.thread(p), i) for _, p, i in chosen]
+        written = self.written.of_account(account_key, at)
+        if not written and not self.written.any_held():
+            chosen = candidates[:limit]
+            return [self._comment_at(self._slots[p], self.thread(p), i) for _, p, i in chosen]
+        return self._merge_written(candidates, written, limit)
+
+    def _merge_written(
+        self, candidates: list[tuple[int, int, int]], written: list[SandboxComment], limit: int
+    ) -> list[SandboxComment]:
+        """The newest `limit` of generated candidates and written comments, held ones out."""
+        held = self.written.is_held
+        chosen = [self._comment_at(self._slots[p], self.thread(p), i) for _, p, i in candidates]
+        found = [c for c in chosen + written if not held(c.id)]
+        found.sort(key=lambda c: (c.created_at, c.number), reverse=True)
+        return found[:limit]
 
     def comment(self, comment_id: int) -> SandboxComment:
         """The comment with id `comment_id`; raise `KeyError` if there is none."""
+        written = self.written.get(comment_id)
+        if written is not None:
+            return written
         account_number, number = divmod(comment_id, ID_SPACE)
         account = next((a for a in self.accounts if a.number == account_number), None)
         slots = self._by_account[account.key] if account else []

@@ -18,6 +18,10 @@ Kinds:
     cut           announce the whole body (its Content-Length, or chunked encoding when
                   `declare_length=False`), send only its first half, then close the
                   connection (a server or proxy dying mid-answer)
+
+`after_handling=True` (status and reset only) lets the request reach its handler first, so
+a write is applied and then answered with the status or a dropped connection: the case
+of a platform that published and never said so.
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ class Fault:
     size: int = 6 * MIB
     declare_length: bool = True
     content_type: str | None = None
+    after_handling: bool = False
     id: int = 0
 
     def __post_init__(self) -> None:
@@ -84,6 +89,8 @@ class Fault:
             raise ValueError(f"status must be an HTTP status code, got {self.status}")
         if self.seconds < 0 or self.chunk < 1 or self.size < 1:
             raise ValueError("seconds must be >= 0, chunk and size >= 1")
+        if self.after_handling and self.kind not in (FaultKind.STATUS, FaultKind.RESET):
+            raise ValueError("after_handling applies to status and reset faults only")
         if self.mode not in MALFORMED_MODES:
             raise ValueError(f"mode must be one of {MALFORMED_MODES}, got {self.mode!r}")
 

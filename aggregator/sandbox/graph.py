@@ -101,6 +101,9 @@ class ScriptedError:
     path_contains: str
     skip: int
     times: int | None
+    method: str | None = None
+    applied: bool = False
+    """Run the request first (a write is published), then answer the error."""
 
 
 class GraphApi:
@@ -128,11 +131,11 @@ class GraphApi:
 
     def register(self, router: Router) -> None:
         """Add the Graph routes."""
-        router.add("GET", VERSION + r"/me", self._guard(self._me))
-        router.add("GET", VERSION + NODE + r"/published_posts", self._guard(self._posts))
-        router.add("GET", VERSION + NODE + r"/visitor_posts", self._guard(self._visitor_posts))
-        router.add("GET", VERSION + NODE + r"/comments", self._guard(self._comments))
-        router.add("GET", VERSION + NODE, self._guard(self._node))
+        router.add("GET", VERSION + r"/me", self.guard(self._me))
+        router.add("GET", VERSION + NODE + r"/published_posts", self.guard(self._posts))
+        router.add("GET", VERSION + NODE + r"/visitor_posts", self.guard(self._visitor_posts))
+        router.add("GET", VERSION + NODE + r"/comments", self.guard(self._comments))
+        router.add("GET", VERSION + NODE, self.guard(self._node))
 
     # -- test controls ---------------------------------------------------------------------
 
@@ -149,18 +152,23 @@ class GraphApi:
         path_contains: str = "",
         transient: bool | None = None,
         eta_minutes: int | None = None,
+        method: str | None = None,
+        applied: bool = False,
     ) -> None:
         """Answer Graph requests whose path contains `path_contains` with an error.
 
         The first `skip` matching requests pass; then `times` are answered with the error
         (None: until `clear_failures`). `eta_minutes` adds a BUC usage header at 100% with
-        that `estimated_time_to_regain_access`. Default messages are Graph's own.
+        that `estimated_time_to_regain_access`. Default messages are Graph's own. `method`
+        limits it to e.g. POST (writes); `applied` runs the request first, so a write is
+        published and still answered with the error (Graph's 500 code 2).
         """
         text = message or SUBCODE_MESSAGES.get(subcode or 0) or MESSAGES.get(code, "Error")
         headers = self._usage_headers(100, eta_minutes) if eta_minutes is not None else {}
         failure = GraphFailure(code, text, type, subcode, status, transient, headers)
+        scripted = ScriptedError(failure, path_contains, skip, times, method, applied)
         with self._lock:
-            self._scripted.append(ScriptedError(failure, path_contains, skip, times))
+            self._scripted.append(scripted)
 
     def reduce_data(self, times: int | None = 1, path_contains: str = "") -> None:
         """Answer with code 1 "Please reduce the amount of data you're asking for"."""
@@ -173,21 +181,22 @@ class GraphApi:
 
     def post_ids(self) -> list[str]:
         """The node ids of the Page's posts visible now, newest first."""
-        return [p.node_id for p in self._world().posts(self.now())]
+        return [p.node_id for p in self.require_world().posts(self.now())]
 
     def comment_nodes(self, post_id: str) -> list[GraphComment]:
         """The visible comments of a post now, oldest first."""
-        post = self._world().post(post_id, self.now())
-        return self._world().comments(post, self.now()) if post else []
+        post = self.require_world().post(post_id, self.now())
+        return self.require_world().comments(post, self.now()) if post else []
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _world(self) -> GraphWorld:
+    def require_world(self) -> GraphWorld:
+        """The Page's world; Graph error 100 when the data set has no Facebook Page."""
         if self.world is None:
             raise GraphFailure(100, "(#100) The sandbox data set has no Facebook Page")
         return self.world
 
-    def _guard(
+    def guard(
         self, handler: Callable[[SandboxRequest, re.Match[str]], object]
     ) -> Callable[[SandboxRequest, re.Match[str]], SandboxResponse]:
         """Token, proof and scripted errors first; Graph JSON and usage headers always."""
@@ -200,8 +209,13 @@ class GraphApi:
                 **self._usage_headers(self.usage_percent, self.regain_minutes),
             }
             try:
+                scripted = self._take_scripted(request.method, request.path)
+                if scripted is not None and not scripted.applied:
+                    raise scripted.failure
                 self._check(request)
                 body, status = dumps(handler(request, match)), 200
+                if scripted is not None:
+                    raise scripted.failure
             except GraphFailure as failure:
                 trace = f"A{next(self._traces):07d}sandbox"
                 body, status = dumps(failure.body(trace)), failure.status
@@ -211,9 +225,6 @@ class GraphApi:
         return handle
 
     def _check(self, request: SandboxRequest) -> None:
-        scripted = self._take_scripted(request.path)
-        if scripted is not None:
-            raise scripted
         token = request.param("access_token")
         if not token:
             raise GraphFailure(104, "An access token is required to request this resource.")
@@ -229,10 +240,10 @@ class GraphApi:
                 raise GraphFailure(100, "Invalid appsecret_proof provided in the API argument",
                                    "GraphMethodException")  # fmt: skip
 
-    def _take_scripted(self, path: str) -> GraphFailure | None:
+    def _take_scripted(self, method: str, path: str) -> ScriptedError | None:
         with self._lock:
             for scripted in self._scripted:
-                if scripted.path_contains not in path:
+                if scripted.path_contains not in path or scripted.method not in (None, method):
                     continue
                 if scripted.skip > 0:
                     scripted.skip -= 1
@@ -241,7 +252,7 @@ class GraphApi:
                     scripted.times -= 1
                     if scripted.times <= 0:
                         self._scripted.remove(scripted)
-                return scripted.failure
+                return scripted
         return None
 
     def _usage_headers(self, percent: int, regain: int | None) -> dict[str, str]:
@@ -261,7 +272,7 @@ class GraphApi:
         return self._page(request)
 
     def _page(self, request: SandboxRequest) -> dict[str, object]:
-        world = self._world()
+        world = self.require_world()
         fields = parse_fields(request.param("fields"), "name,id", PAGE_FIELDS, "Page")
         values = {
             "id": world.page.id,
@@ -274,7 +285,7 @@ class GraphApi:
         return pick(values, fields)
 
     def _node(self, request: SandboxRequest, match: re.Match[str]) -> object:
-        world, node, now = self._world(), match["node"], self.now()
+        world, node, now = self.require_world(), match["node"], self.now()
         if node == world.page.id:
             return self._page(request)
         post = world.post(node, now)
@@ -287,10 +298,10 @@ class GraphApi:
         return render_comment(comment, fields, not self.omit_comment_ids)
 
     def _posts(self, request: SandboxRequest, match: re.Match[str]) -> object:
-        return self._list_posts(request, match, self._world().posts)
+        return self._list_posts(request, match, self.require_world().posts)
 
     def _visitor_posts(self, request: SandboxRequest, match: re.Match[str]) -> object:
-        return self._list_posts(request, match, self._world().visitor_posts, by_time=True)
+        return self._list_posts(request, match, self.require_world().visitor_posts, by_time=True)
 
     def _list_posts(
         self,
@@ -299,7 +310,7 @@ class GraphApi:
         source: Callable[[datetime], list[GraphPost]],
         by_time: bool = False,
     ) -> object:
-        world = self._world()
+        world = self.require_world()
         if match["node"] != world.page.id:
             raise gone(match["node"])
         since, until = _time_param(request, "since"), _time_param(request, "until")
@@ -316,7 +327,7 @@ class GraphApi:
         return {"data": data, "paging": paging} if paging else {"data": data}
 
     def _render_post(self, request: SandboxRequest, post: GraphPost) -> dict[str, object]:
-        world, now = self._world(), self.now()
+        world, now = self.require_world(), self.now()
         fields = parse_fields(request.param("fields"), DEFAULT_POST, POST_FIELDS, "PagePost")
 
         def count(kind: str) -> int:
@@ -326,7 +337,7 @@ class GraphApi:
         return render_post(post, fields, count)
 
     def _comments(self, request: SandboxRequest, match: re.Match[str]) -> object:
-        world, now, node = self._world(), self.now(), match["node"]
+        world, now, node = self.require_world(), self.now(), match["node"]
         post = world.post(node, now)
         parent = None if post else world.comment(node, now)
         if post is None and parent is None:
@@ -370,6 +381,7 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:
         "platform": "facebook",
         "page_id": account.handle,
         "access_token": {"env": TOKEN_ENV},
+        "write_access_token": {"env": TOKEN_ENV},
         "graph_url": base_url.rstrip("/") + "/",
         "schedule": {"interval_minutes": interval_minutes},
     }
@@ -377,8 +389,11 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:
 
 def register(router: Router, data: DataSet, now: Callable[[], datetime]) -> GraphApi:
     """Add the Graph API routes to `router`; return the API (for tests and demos)."""
+    from aggregator.sandbox.graph_write import GraphWrites
+
     api = GraphApi(data, now)
     api.register(router)
+    GraphWrites(api).register(router)
     return api
 
 

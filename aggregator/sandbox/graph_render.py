@@ -197,7 +197,7 @@ def render_comment(
         "attachment": comment.attachment,
         "permalink_url": comment.permalink,
         "can_comment": comment.parent_node is None,
-        "can_hide": True,
+        "can_hide": not comment.by_page,
         "can_remove": True,
         "can_like": True,
         "user_likes": False,

@@ -96,6 +96,8 @@ class GraphComment:
     attachment: dict[str, object] | None
     permalink: str
     key: int
+    by_page: bool = False
+    """Written by the Page itself (Graph answers `can_hide: false` for it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,9 +167,16 @@ class GraphWorld:
             self._changed()
 
     def add_comment(
-        self, post_node: str, text: str, at: datetime, name: str = "이하늘", by_page: bool = False
+        self,
+        post_node: str,
+        text: str,
+        at: datetime,
+        name: str = "이하늘",
+        by_page: bool = False,
+        parent_key: int | None = None,
     ) -> str:
-        """A new top-level comment on a post, written at `at`; returns its node id."""
+        """A new comment on a post (a reply under the comment `parent_key` when given),
+        written at `at`; returns its node id."""
         post = self.post(post_node, at)
         if post is None:
             raise KeyError(f"no visible post {post_node} at {at.isoformat()}")
@@ -176,9 +185,9 @@ class GraphWorld:
             author = (self.page.name, self.page.id) if by_page else (name, f"extra_{number}")
             comment = SandboxComment(
                 id=EXTRA_SPACE + number, number=number, account=self.account.key,
-                post_id=post.key, parent_id=None, author_name=author[0], author_handle=author[1],
-                author_url=None, text=text, created_at=at.replace(microsecond=0),
-                by_district=by_page, topic="question",
+                post_id=post.key, parent_id=parent_key, author_name=author[0],
+                author_handle=author[1], author_url=None, text=text,
+                created_at=at.replace(microsecond=0), by_district=by_page, topic="question",
             )  # fmt: skip
             self._extra.append(comment)
             self._fates[comment.id] = _Fate(None, None, 0, False)
@@ -338,6 +347,7 @@ class GraphWorld:
             attachment=_photo(COMMENT_BASE + c.id) if fate.photo else None,
             permalink=permalink,
             key=c.id,
+            by_page=c.by_district,
         )
 
     def _fate(self, comment: SandboxComment) -> _Fate:

@@ -279,7 +279,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not request.path.startswith(ADMIN_PREFIX):
             fired = app.faults.take(request.method, request.path)
         try:
-            if self._interrupted(fired):
+            if self._interrupted(request, fired):
                 return
             response = self._respond(request, fired)
             self._send(request, response, fired)
@@ -303,10 +303,12 @@ class _Handler(BaseHTTPRequestHandler):
             base_url=f"http://{host}",
         )
 
-    def _interrupted(self, fired: Mapping[FaultKind, Fault]) -> bool:
+    def _interrupted(self, request: SandboxRequest, fired: Mapping[FaultKind, Fault]) -> bool:
         """Apply delay, hang and reset; True when no response must be sent."""
         stopping = self.server.stopping
         if FaultKind.RESET in fired:
+            if fired[FaultKind.RESET].after_handling:
+                self._dispatch(request)
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
             return True
@@ -325,14 +327,12 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> SandboxResponse:
         status = fired.get(FaultKind.STATUS)
         if status is not None:
+            if status.after_handling:
+                self._dispatch(request)
             body, content_type = fault_mod.status_body(status)
             headers = {"Content-Type": content_type, **status.headers}
             return SandboxResponse(status.status, body, headers)
-        try:
-            response = self.server.app.router.dispatch(request)
-        except Exception:
-            log.exception("sandbox handler failed for %s %s", request.method, request.path)
-            return text_response(500, "internal sandbox error")
+        response = self._dispatch(request)
         if FaultKind.MALFORMED in fired:
             response.body = fault_mod.corrupt(response.body, fired[FaultKind.MALFORMED].mode)
         if FaultKind.OVERSIZED in fired:
@@ -343,6 +343,13 @@ class _Handler(BaseHTTPRequestHandler):
             if retype.content_type is not None:
                 response.headers["Content-Type"] = retype.content_type
         return response
+
+    def _dispatch(self, request: SandboxRequest) -> SandboxResponse:
+        try:
+            return self.server.app.router.dispatch(request)
+        except Exception:
+            log.exception("sandbox handler failed for %s %s", request.method, request.path)
+            return text_response(500, "internal sandbox error")
 
     def _send(
         self, request: SandboxRequest, response: SandboxResponse, fired: Mapping[FaultKind, Fault]

@@ -17,11 +17,12 @@ and `pagination_token` (`next_token` for search); answers carry `meta` with
 `{"meta": {"result_count": 0}}`. Tweets always have `id`, `text` and
 `edit_history_tweet_ids`, plus the requested `tweet.fields`; `expansions` fill
 `includes.users` (author_id, in_reply_to_user_id) and `includes.tweets`
-(referenced_tweets.id). Requests need `Authorization: Bearer <BEARER_TOKEN>` (else a 401
-problem). Every answer has `x-rate-limit-limit/-remaining/-reset` from a per-endpoint
-15-minute window (in sandbox time); past the limit the answer is a 429. Errors are RFC
-7807 problem bodies. Faults inject 429s (`rate_limit_fault`) and other problems
-(`problem_fault`) on top.
+(referenced_tweets.id). Requests need the app's `Authorization: Bearer <BEARER_TOKEN>` or
+the district's user context (`x_auth`), else a 401 problem. Writes (`POST /2/tweets`,
+`PUT /2/tweets/:id/hidden`) are in `x_write.py`. Every answer has
+`x-rate-limit-limit/-remaining/-reset` from a per-endpoint 15-minute window (in sandbox
+time); past the limit the answer is a 429. Errors are RFC 7807 problem bodies. Faults
+inject 429s (`rate_limit_fault`) and other problems (`problem_fault`) on top.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from typing import Any
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.faults import Fault, FaultSet
 from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
+from aggregator.sandbox.x_auth import BEARER_TOKEN as BEARER_TOKEN
+from aggregator.sandbox.x_auth import USER_TOKEN_ENV, Auth, authenticate
 from aggregator.sandbox.x_params import (
     CONTENT_TYPE,
     PAGE_MARK,
@@ -54,7 +57,6 @@ from aggregator.sandbox.x_params import (
 )
 from aggregator.sandbox.x_world import XTweet, XUser, XWorld, render_text
 
-BEARER_TOKEN = "sandbox-x-bearer-hanbit-0001"  # noqa: S105 - opens nothing but the sandbox
 TOKEN_ENV = "HANBIT_X_BEARER_TOKEN"  # noqa: S105 - the variable's name, not a secret
 WINDOW_SECONDS = 15 * 60
 SEARCH_DAYS = 7
@@ -65,6 +67,8 @@ LIMITS = {
     "users/mentions": 450,
     "tweets/search/recent": 450,
     "tweets": 3500,
+    "tweets/create": 100,
+    "tweets/hidden": 50,
 }
 """Requests per 15-minute window, per endpoint (X's app limits, rounded)."""
 
@@ -94,7 +98,10 @@ def problem_fault(
 
 def register(router: Router, data: DataSet, now: Callable[[], datetime]) -> XApiSandbox:
     """Add the X API v2 routes to `router`."""
+    from aggregator.sandbox.x_write import XWrites
+
     api = XApiSandbox(XWorld(data), now)
+    XWrites(api).register(router)
     api.register(router)
     return api
 
@@ -120,13 +127,13 @@ class XApiSandbox:
             ("tweets", r"/2/tweets", self.lookup),
         ]
         for name, pattern, handler in routes:
-            router.add("GET", pattern, self._guarded(name, handler))
+            router.add("GET", pattern, self.guarded(name, handler))
 
-    def _guarded(self, name: str, handler: Handler) -> Handler:
-        """Bearer check, the rate window, 400s for bad parameters, rate headers."""
+    def guarded(self, name: str, handler: Handler) -> Handler:
+        """Authentication, the rate window, 400s for bad parameters, rate headers."""
 
         def guarded(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
-            if request.header("authorization") != f"Bearer {BEARER_TOKEN}":
+            if authenticate(request) is Auth.NONE:
                 return problem(401, "Unauthorized", "Unauthorized")
             limit, used, reset = self._count(name)
             headers = {
@@ -328,6 +335,8 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, Any]:
         "platform": "twitter",
         "username": "hanbit_gu",
         "bearer_token": {"env": TOKEN_ENV},
+        "write_with": "oauth2_user",
+        "write_user_token": {"env": USER_TOKEN_ENV},
         "api_url": base_url.rstrip("/"),
         "search_conversations": True,
         "monthly_budget": 20.0,

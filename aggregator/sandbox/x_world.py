@@ -24,7 +24,7 @@ import hashlib
 import html
 import random
 import threading
-from bisect import bisect_right
+from bisect import bisect_right, insort
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,6 +34,9 @@ from aggregator.sandbox.models import SandboxAccount, SandboxComment, SandboxPos
 TWITTER_EPOCH_MS = 1_288_834_974_657
 DISTRICT_USER_ID = "1588413520741122048"
 POST, COMMENT, POST_EDIT, COMMENT_EDIT = 0, 1, 2, 3
+WRITTEN_NUMBERS = 0xFFFFF
+"""Tweets posted through the sandbox take numbers counting down from here (kind COMMENT_EDIT),
+far from the generated comments' numbers."""
 EDIT_WINDOW = timedelta(minutes=30)
 POST_EDIT_SHARE = 0.15
 MENTION_SHARE = 0.125
@@ -137,6 +140,11 @@ class XWorld:
         self._deleted: dict[int, datetime] = {}
         self.protected: set[int] = set()
         """Chain keys whose author protected their account: lookups are refused."""
+        self.restricted: set[int] = set()
+        """Chain keys of tweets whose author restricted who may reply (writes get a 403)."""
+        self.hidden: set[int] = set()
+        """Chain keys of replies the district hid (`PUT /2/tweets/:id/hidden`)."""
+        self._written = 0
 
     def tweets(self) -> list[XTweet]:
         """Every tweet, also future ones, oldest first (built on first use)."""
@@ -166,6 +174,28 @@ class XWorld:
             raise KeyError(f"no tweet {tweet_id}")
         with self._lock:
             self._deleted[tweet.key] = at
+
+    def restrict_replies(self, tweet_id: int) -> None:
+        """The tweet's author allows replies only from people they mention."""
+        tweet = self.find(tweet_id)
+        if tweet is None:
+            raise KeyError(f"no tweet {tweet_id}")
+        self.restricted.add(tweet.key)
+
+    def add_reply(self, parent: XTweet, text: str, at: datetime) -> XTweet:
+        """A reply by the district to `parent`, posted at `at` (`POST /2/tweets`)."""
+        self.tweets()
+        with self._lock:
+            self._written += 1
+            number = WRITTEN_NUMBERS - self._written
+            first = Version(snowflake(at, COMMENT_EDIT, number), at.replace(microsecond=0), text)
+            tweet = XTweet((first,), self.district, parent.conversation_id, parent.key,
+                           parent.author)  # fmt: skip
+            assert self._tweets is not None
+            self._tweets.append(tweet)
+            self._by_id[first.id] = tweet
+            insort(self._replies.setdefault(parent.key, []), first.at)
+        return tweet
 
     def gone(self, tweet: XTweet, at: datetime) -> bool:
         """True when the tweet was deleted at or before `at`."""

@@ -1,0 +1,43 @@
+"""Which `ReplyWriter` an account has: the platform's writer when a write credential is
+configured, else None (staff copy the answer and confirm it by hand).
+
+Facebook needs `write_access_token`; X needs `write_with` (OAuth 1.0a user context or an
+OAuth 2.0 user token; the app-only bearer token never writes); WordPress blogs need
+`write_username` and `write_app_password`. Naver Blog, Tistory, other feeds and Pinterest
+have no write API.
+"""
+
+from __future__ import annotations
+
+from aggregator.config import AnyAccount, BlogAccount, FacebookAccount, TwitterAccount
+from aggregator.http import HttpClient
+from connectors.facebook_write import FacebookWriter
+from connectors.reply import ReplyWriter
+from connectors.wordpress_write import WordPressWriter
+from connectors.x_write import XWriter
+
+
+def writer_for(account: AnyAccount, http: HttpClient) -> ReplyWriter | None:
+    """The account's writer over `http`, or None when it can only copy-and-confirm."""
+    if isinstance(account, FacebookAccount) and account.write_access_token is not None:
+        return FacebookWriter(account, http)
+    if isinstance(account, TwitterAccount) and _x_can_write(account):
+        return XWriter(account, http)
+    if (
+        isinstance(account, BlogAccount)
+        and account.flavor == "wordpress"
+        and account.write_username is not None
+        and account.write_app_password is not None
+    ):
+        return WordPressWriter(account, http)
+    return None
+
+
+def _x_can_write(account: TwitterAccount) -> bool:
+    if account.write_with == "oauth2_user":
+        return account.write_user_token is not None
+    if account.write_with == "oauth1_user":
+        keys = (account.consumer_key, account.consumer_secret, account.access_token,
+                account.access_token_secret)  # fmt: skip
+        return all(key is not None and key.is_set for key in keys)
+    return False
