@@ -42,10 +42,7 @@ def answers_send(
     """Post approved answers (and recover answers a crash left `sending`)."""
     setup_logging(verbose)
     settings = settings_or_exit(config)
-    try:
-        writer_for = default_writer_for()
-    except ImportError as exc:
-        fail(f"no platform writers installed (connectors.writers): {exc}")
+    writer_for = default_writer_for()
     with closing(store_or_exit(settings)) as store:
         http = HttpClient(settings=http_settings(settings))
         worker = AnswerWorker(store, settings, http, writer_for)

@@ -1,5 +1,5 @@
 """A minimal write platform over real HTTP for the answers worker's process tests, and a
-`writer_for` that talks to it (stands in for `connectors.writers` until it is merged).
+`writer_for` that talks to it (stands in for `connectors.writers` in process tests).
 
 `POST /replies` stores a reply and then waits `ACCEPT_DELAY` before answering, so a
 worker killed at a random moment is often killed after the platform accepted a reply

@@ -68,20 +68,6 @@ def states(store: Store) -> Counter[str]:
         return Counter(conn.execute(sa.select(ANSWER.c.state)).scalars())
 
 
-def test_without_platform_writers_send_says_so_and_exits_2(tmp_path: Path) -> None:
-    config, env, store = prepare(tmp_path, 1)
-    done = subprocess.run(
-        [AGGREGATOR, "answers", "send", "--config", str(config)],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-    if "connectors.writers" not in done.stderr:
-        pytest.skip("connectors.writers is installed: this branch's message does not apply")
-    assert done.returncode == 2
-    assert "no platform writers installed" in done.stderr
-    assert states(store) == {"approved": 1}
-    store.close()
-
-
 def test_send_posts_every_due_answer_and_reports_json(tmp_path: Path) -> None:
     config, env, store = prepare(tmp_path, 3)
     with running_platform() as platform:

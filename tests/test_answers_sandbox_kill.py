@@ -1,7 +1,5 @@
 """kill -9 of `aggregator answers send` against the sandbox's WordPress write API, with
-the real writers (`connectors.writers`): 0 duplicates on the platform, 0 answers lost.
-
-Skips until the platform writers are merged (branch i14-platform)."""
+the real writers (`connectors.writers`): 0 duplicates on the platform, 0 answers lost."""
 
 from __future__ import annotations
 
@@ -26,8 +24,6 @@ from aggregator.sandbox.config_writer import SANDBOX_ENV, write_config
 from aggregator.store import Store
 from aggregator.store.tables import ANSWER, COMMENT
 from aggregator.workflow import Actor, Role
-
-pytest.importorskip("connectors.writers", reason="needs the platform writers (i14-platform)")
 
 AGGREGATOR = str(Path(sys.executable).with_name("aggregator"))
 COMM = Actor("comm1", Role.COMMUNICATIONS)

@@ -69,7 +69,7 @@ class SendReport:
 
 def default_writer_for() -> WriterFor:
     """The platform writers' factory, imported only when the worker runs."""
-    from connectors.writers import writer_for  # type: ignore[import-not-found,unused-ignore]
+    from connectors.writers import writer_for
 
     factory: WriterFor = writer_for
     return factory
@@ -283,13 +283,8 @@ def scheduled_send(store: Store, settings: Settings) -> None:
     from aggregator.runner import http_settings
 
     try:
-        writer_for = default_writer_for()
-    except ImportError as exc:
-        log.warning("answers job: no platform writers installed: %s", exc)
-        return
-    try:
         http = HttpClient(settings=http_settings(settings))
-        report = AnswerWorker(store, settings, http, writer_for).run()
+        report = AnswerWorker(store, settings, http, default_writer_for()).run()
     except WorkerBusy as exc:
         log.info("answers job skipped: %s", exc)
         return
