@@ -76,7 +76,7 @@ def apply(
     """Apply one action to one comment, or raise `WorkflowError` saying why not."""
     if not actor.can_act:
         raise WorkflowError("열람 권한으로는 바꿀 수 없습니다")
-    current = _load(conn, comment_id, ctx.now)
+    current = load(conn, comment_id, ctx.now)
     if actor.role not in OFFICE_ROLES:
         check_in_scope(actor, current["department"])
     _check_claim(actor, current, ctx.now, action.kind)
@@ -104,7 +104,7 @@ def apply_many(
     return result
 
 
-def _load(conn: Connection, comment_id: int, now: datetime) -> dict[str, Any]:
+def load(conn: Connection, comment_id: int, now: datetime) -> dict[str, Any]:
     """The review row, created (as 신규) on first touch; locked for this transaction."""
     comment = conn.execute(
         sa.select(COMMENT.c.created_at, COMMENT.c.by_account_owner).where(
@@ -127,23 +127,6 @@ def _load(conn: Connection, comment_id: int, now: datetime) -> dict[str, Any]:
     return dict(conn.execute(query).one()._mapping)
 
 
-def load(conn: Connection, comment_id: int, now: datetime) -> dict[str, Any]:
-    """The comment's review row for a change (created as 신규 on first touch), locked."""
-    return _load(conn, comment_id, now)
-
-
-def record(
-    conn: Connection,
-    actor: Actor,
-    current: dict[str, Any],
-    now: datetime,
-    event: tuple[str, dict[str, Any]],
-    **values: Any,
-) -> None:
-    """Write new review values (may be none) and one history event, as every action does."""
-    _update(conn, actor, current, now, event, **values)
-
-
 def _check_claim(actor: Actor, current: dict[str, Any], now: datetime, kind: str) -> None:
     holder, until = current["claimed_by"], current["claimed_until"]
     if holder and holder != actor.name and until is not None and until > now:
@@ -152,7 +135,7 @@ def _check_claim(actor: Actor, current: dict[str, Any], now: datetime, kind: str
         raise WorkflowError(f"{holder}님이 처리 중입니다")
 
 
-def _update(
+def record(
     conn: Connection,
     actor: Actor,
     current: dict[str, Any],
@@ -190,7 +173,7 @@ def _set_status(
         values["reason"] = detail["reason"] = a.reason
     if target == Status.FORMAL:
         values["complaint_ref"] = detail["reference"] = (a.reference or "").strip()[:100]
-    _update(conn, actor, current, ctx.now, ("status", detail), **values)
+    record(conn, actor, current, ctx.now, ("status", detail), **values)
 
 
 def _assign_department(
@@ -230,7 +213,7 @@ def _move_to_department(
 ) -> None:
     """Give the item to `department` (no handler yet) and record `event`."""
     status = status_after_assignment(Status(current["status"]))
-    _update(
+    record(
         conn, actor, current, ctx.now, event,
         department=department, assignee=None, status=status.value,
     )  # fmt: skip
@@ -249,7 +232,7 @@ def _assign_handler(
         raise WorkflowError(f"담당자로 지정할 수 없는 계정입니다: {name}")
     if actor.role == Role.DEPARTMENT and user.department != actor.department:
         raise WorkflowError("우리 부서 직원만 담당자로 지정할 수 있습니다")
-    _update(conn, actor, current, ctx.now, ("assign_handler", {"assignee": name}), assignee=name)
+    record(conn, actor, current, ctx.now, ("assign_handler", {"assignee": name}), assignee=name)
 
 
 def _known_department(name: str | None, ctx: ReviewContext) -> str:
@@ -273,7 +256,7 @@ def _tag(
         conn.execute(sa.delete(TAG).where(where))
     else:
         return
-    _update(conn, actor, current, ctx.now, (a.kind, {"tag": tag}))
+    record(conn, actor, current, ctx.now, (a.kind, {"tag": tag}))
 
 
 def _note(
@@ -287,7 +270,7 @@ def _note(
             comment_id=current["comment_id"], author=actor.name, body=body, created_at=ctx.now
         )
     )
-    _update(conn, actor, current, ctx.now, ("note", {"length": len(body)}))
+    record(conn, actor, current, ctx.now, ("note", {"length": len(body)}))
 
 
 def _priority(
@@ -296,7 +279,7 @@ def _priority(
     if a.priority not in PRIORITIES:
         raise WorkflowError(f"우선순위는 {', '.join(PRIORITIES)} 중 하나입니다")
     detail = {"priority": a.priority}
-    _update(conn, actor, current, ctx.now, ("priority", detail), priority=a.priority)
+    record(conn, actor, current, ctx.now, ("priority", detail), priority=a.priority)
 
 
 def _claim(
@@ -304,11 +287,11 @@ def _claim(
 ) -> None:
     if a.kind == "claim":
         until = ctx.now + timedelta(minutes=ctx.claim_minutes)
-        _update(
+        record(
             conn, actor, current, ctx.now, ("claim", {}), claimed_by=actor.name, claimed_until=until
         )
     elif current["claimed_by"]:
-        _update(
+        record(
             conn,
             actor,
             current,
@@ -330,7 +313,7 @@ def _suggestion(
     decision = "accepted" if a.kind == "accept_suggestion" else "dismissed"
     suggestions.decide(conn, comment_id, decision, actor.name, ctx.now)
     if decision == "dismissed":
-        _update(conn, actor, current, ctx.now, ("dismiss_suggestion", {}))
+        record(conn, actor, current, ctx.now, ("dismiss_suggestion", {}))
         return
     _accept(conn, actor, current, found, ctx)
 
@@ -367,7 +350,7 @@ def _accept(
         "tags": new_tags,
         **{k: v for k, v in values.items() if k != "assignee"},
     }
-    _update(conn, actor, current, ctx.now, ("accept_suggestion", detail), **values)
+    record(conn, actor, current, ctx.now, ("accept_suggestion", detail), **values)
 
 
 HANDLERS = {
