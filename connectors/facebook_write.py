@@ -30,6 +30,7 @@ import requests
 
 from aggregator.config import FacebookAccount
 from aggregator.http import HttpClient
+from aggregator.logging_setup import install_redaction
 from aggregator.net_errors import describe_network_error
 from connectors.graph_api import (
     NETWORK_ERRORS,
@@ -38,7 +39,7 @@ from connectors.graph_api import (
     UnexpectedResponse,
     appsecret_proof,
 )
-from connectors.graph_errors import GraphError, install_log_redaction, parse_usage
+from connectors.graph_errors import GraphError, parse_usage
 from connectors.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
 from connectors.write_common import network_error, rate_limited, same_text
 
@@ -103,7 +104,7 @@ class FacebookWriter:
     def __init__(self, account: FacebookAccount, http: HttpClient) -> None:
         if account.write_access_token is None:
             raise ValueError(f"account {account.name} has no write_access_token")
-        install_log_redaction()
+        install_redaction()
         token = account.write_access_token.value
         secret = account.app_secret.value if account.app_secret else None
         proof = appsecret_proof(token, secret) if secret else None

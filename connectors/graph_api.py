@@ -28,8 +28,8 @@ what it gets wrong is fixed here, once:
   (its `Retry-After` waited out when that fits the run, else the run ends `throttled`),
   5xx is retried like a network error, anything else is a parse error.
 - Secrets: the SDK puts the token in the query string. Nothing here logs or raises with
-  a URL's query, error text is scrubbed of the token, and `install_log_redaction`
-  removes `access_token=` / `appsecret_proof=` values from urllib3's DEBUG request lines.
+  a URL's query, error text is scrubbed of the token, and `install_redaction` (the one
+  log redaction, `aggregator.logging_setup`) cleans urllib3's DEBUG request lines.
 """
 
 from __future__ import annotations
@@ -50,13 +50,13 @@ import urllib3
 from aggregator.config import FacebookAccount
 from aggregator.connector import DeadlineExceeded, FetchError, ParseError, RateLimited
 from aggregator.http import HttpClient
+from aggregator.logging_setup import install_redaction
 from aggregator.net_errors import describe_network_error
 from connectors.graph_errors import (
     Action,
     GraphError,
     GraphUsage,
     classify,
-    install_log_redaction,
     parse_usage,
     retry_after_seconds,
 )
@@ -192,7 +192,7 @@ class GraphClient:
         http: HttpClient,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
-        install_log_redaction()
+        install_redaction()
         self.account = account
         self.http = http
         self.sleep = http.sleep if sleep is None else sleep

@@ -6,8 +6,8 @@ hides `error_subcode`) into an `Outcome`: retry with backoff (transient), wait
 or fail with one of our typed errors, whose message tells an administrator what to do.
 `parse_usage` reads `X-App-Usage`, `X-Page-Usage` and `X-Business-Use-Case-Usage`;
 `retry_after_seconds` reads a proxy's `Retry-After` (seconds or an HTTP date).
-`redact` and `install_log_redaction` keep the token (which travels in the query string)
-out of error messages and of urllib3's DEBUG request lines.
+`redact` keeps the token (which travels in the query string) out of error messages; log
+records are cleaned by `aggregator.logging_setup`.
 
 Codes: https://developers.facebook.com/docs/graph-api/guides/error-handling and
 https://developers.facebook.com/docs/graph-api/overview/rate-limiting .
@@ -252,34 +252,3 @@ def _int(value: Any) -> int | None:
     if isinstance(value, float):
         return int(value)
     return None
-
-
-class _RedactSecrets(logging.Filter):
-    """Rewrites log records whose text carries a token query parameter."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if SECRET_QUERY.search(message):
-            record.msg, record.args = redact(message), ()
-        return True
-
-
-_REDACTION = _RedactSecrets()
-URL_LOGGERS = ("urllib3", "urllib3.connectionpool", "urllib3.util.retry", "urllib3.poolmanager",
-               "urllib3.connection", "urllib3.response", "requests")  # fmt: skip
-
-
-def install_log_redaction() -> None:
-    """Scrub token query parameters from the records of the loggers that log URLs.
-
-    A logger's filters see only records created on that logger, so each urllib3 logger
-    gets the filter (urllib3 logs `GET /v25.0/...?access_token=... 200` at DEBUG).
-    Idempotent.
-    """
-    names = set(URL_LOGGERS) | {
-        name for name in logging.Logger.manager.loggerDict if name.startswith(URL_LOGGERS)
-    }
-    for name in sorted(names):
-        logger = logging.getLogger(name)
-        if _REDACTION not in logger.filters:
-            logger.addFilter(_REDACTION)
