@@ -32,7 +32,7 @@ VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log more t
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print one clear error line to stderr (`message` shown literally) and exit."""
-    stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 

@@ -59,8 +59,7 @@ def print_results(
     console.print(table)
     for r in results:
         if r.error:
-            line = f"[red]{r.account}[/]: {escape(r.error)}"
-            console.print(line, highlight=False, soft_wrap=True)
+            console.print(f"[red]{r.account}[/]: {escape(r.error)}", highlight=False)
         elif r.warnings:
             console.print(
                 f"[yellow]{r.account}[/]: {escape(_warning_summary(r.warnings, more_warnings))}",
