@@ -57,6 +57,11 @@ class Holder:
         return False
 
 
+def is_live(holder: Holder, expires_at: datetime, now: datetime) -> bool:
+    """Whether a lease still binds: not expired and not held by a dead process on this host."""
+    return expires_at > now and not holder.is_dead_here()
+
+
 def try_acquire(
     conn: Connection,
     table: sa.Table,
@@ -76,7 +81,7 @@ def try_acquire(
         conn.execute(sa.insert(table).values(**key, **values))
         return None
     current_holder = Holder.decode(current.holder)
-    if current_holder != holder and current.expires_at > now and not current_holder.is_dead_here():
+    if current_holder != holder and is_live(current_holder, current.expires_at, now):
         return current_holder
     conn.execute(sa.update(table).where(where).values(**values))
     return None

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from aggregator.connector import RunStatus
-from aggregator.store.locks import Holder
+from aggregator.store.locks import Holder, is_live
 from aggregator.store.tables import LOCK, RUN
 
 ABANDONED_ERROR = (
@@ -46,5 +46,5 @@ def accounts_with_dead_runs(conn: Connection, now: datetime) -> set[int]:
     return {
         row.account_id
         for row in conn.execute(query)
-        if row.holder is None or row.expires_at <= now or Holder.decode(row.holder).is_dead_here()
+        if row.holder is None or not is_live(Holder.decode(row.holder), row.expires_at, now)
     }
