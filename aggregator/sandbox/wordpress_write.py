@@ -59,10 +59,9 @@ class WordPressWrites:
 
     def show(self, request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
         """One comment in edit context (held ones too), for the editor."""
-        site, refused = self._authorised(request, match)
-        if refused is not None:
-            return refused
-        assert site is not None
+        site = self._authorised(request, match)
+        if isinstance(site, SandboxResponse):
+            return site
         comment = self._comment(site.account, int(match["id"]))
         if comment is None:
             return error_response(404, "rest_comment_invalid_id", "Invalid comment ID.")
@@ -70,19 +69,17 @@ class WordPressWrites:
 
     def me(self, request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
         """The authenticated user."""
-        site, refused = self._authorised(request, match)
-        if refused is not None:
-            return refused
-        assert site is not None
+        site = self._authorised(request, match)
+        if isinstance(site, SandboxResponse):
+            return site
         body = {"id": EDITOR_ID, "name": site.account.staff_name, "slug": EDITOR_USER}
         return _json(200, body)
 
     def create(self, request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
         """A reply comment by the editor."""
-        site, refused = self._authorised(request, match)
-        if refused is not None:
-            return refused
-        assert site is not None
+        site = self._authorised(request, match)
+        if isinstance(site, SandboxResponse):
+            return site
         fields = _fields(request)
         post = self._post(site, fields.get("post"))
         if post is None:
@@ -111,10 +108,9 @@ class WordPressWrites:
 
     def update(self, request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
         """Set a comment's status (hold or approved)."""
-        site, refused = self._authorised(request, match)
-        if refused is not None:
-            return refused
-        assert site is not None
+        site = self._authorised(request, match)
+        if isinstance(site, SandboxResponse):
+            return site
         comment = self._comment(site.account, int(match["id"]))
         if comment is None:
             return error_response(404, "rest_comment_invalid_id", "Invalid comment ID.")
@@ -128,20 +124,19 @@ class WordPressWrites:
         self.data.written.hold(comment, STATUSES[status])
         return _json(200, self.rest.render(site, comment, self.now(), edit=True))
 
-    def _authorised(
-        self, request: SandboxRequest, match: re.Match[str]
-    ) -> tuple[Site | None, SandboxResponse | None]:
+    def _authorised(self, request: SandboxRequest, match: re.Match[str]) -> Site | SandboxResponse:
+        """The site of an editor's request, or the error WordPress answers instead."""
         site = self.rest.site(request, match)
         if site is None:
-            return None, self.rest.no_route(request, match)
+            return self.rest.no_route(request, match)
         login = authenticated(request)
         if login is None:
             message = "Sorry, you must be logged in to comment."
-            return None, error_response(401, "rest_comment_login_required", message)
+            return error_response(401, "rest_comment_login_required", message)
         if not login:
             message = "The provided password is an invalid application password."
-            return None, error_response(401, "incorrect_password", message)
-        return site, None
+            return error_response(401, "incorrect_password", message)
+        return site
 
     def _post(self, site: Site, value: object) -> SandboxPost | None:
         wanted = _int(value)
