@@ -483,6 +483,17 @@ class Settings(Strict):
         check_rule_departments(rules, info.data.get("departments") or [])
         return rules
 
+    @field_validator("answers")
+    @classmethod
+    def _phones_name_known_departments(
+        cls, answers: AnswersSection, info: ValidationInfo
+    ) -> AnswersSection:
+        known = set(info.data.get("departments") or [])
+        unknown = [name for name in answers.phones if name not in known]
+        if unknown:
+            raise ValueError(f"phones names {unknown[0]!r}, which is not in departments")
+        return answers
+
     @field_validator("accounts")
     @classmethod
     def _unique_accounts(cls, accounts: list[AnyAccount]) -> list[AnyAccount]:

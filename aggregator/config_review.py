@@ -34,6 +34,16 @@ class AnswersSection(_Section):
     """Attempts (rate limits, network errors) before an answer is marked failed."""
     retry_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 5
     """The first retry's delay; each later one waits twice as long."""
+    office_phone: Annotated[str, Field(max_length=40)] = ""
+    """The {전화번호} of answers from a comment without a department (the office's number)."""
+    phones: dict[str, Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        default_factory=dict
+    )
+    """{전화번호} per department (`departments` names); office_phone for the others."""
+
+    def phone_for(self, department: str | None) -> str:
+        """The number an answer about `department`'s work gives residents ("" if none)."""
+        return self.phones.get(department or "", self.office_phone)
 
 
 class WebSection(_Section):

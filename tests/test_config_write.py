@@ -155,3 +155,22 @@ def test_config_check_says_the_bearer_token_cannot_post(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "the app-only bearer_token can never post" in result.stderr + result.stdout
+
+
+def test_answer_phone_is_the_department_s_or_the_office_s() -> None:
+    settings = parse_settings(
+        "departments: [주차관리과, 복지정책과]\n"
+        "answers: {office_phone: 02-1234-5678, phones: {주차관리과: 02-1234-6000}}",
+        environ=ENV,
+    )
+    assert settings.answers.phone_for("주차관리과") == "02-1234-6000"
+    assert settings.answers.phone_for("복지정책과") == "02-1234-5678"
+    assert settings.answers.phone_for(None) == "02-1234-5678"
+
+
+def test_answer_phone_of_an_unknown_department_is_refused_by_name() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_settings(
+            "departments: [주차관리과]\nanswers: {phones: {주차과: 02-1234-6000}}", environ=ENV
+        )
+    assert "주차과" in str(info.value)

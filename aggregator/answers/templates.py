@@ -43,3 +43,17 @@ def expand(body: str, values: Mapping[str, str]) -> str:
     if missing:
         raise AnswerError(f"상용구의 {{{missing[0]}}} 값이 없습니다")
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], body)
+
+
+def values_for(
+    department: str | None, phone: str, handler: str | None, comment_id: int
+) -> dict[str, str]:
+    """The placeholder values for an answer to comment `comment_id`: its department, that
+    department's phone (`AnswersSection.phone_for`), the officer who answers, the case number.
+    Empty values stay empty so that `expand` names what is missing."""
+    return {
+        "부서명": department or "",
+        "전화번호": phone,
+        "담당자": handler or "",
+        "접수번호": case_number(comment_id),
+    }
