@@ -46,6 +46,12 @@ CLOCK_SKEW = timedelta(minutes=2)
 """How far before `send_started_at` a read-back looks (the platform's clock may differ)."""
 MAX_ERROR = 500
 
+STRANDED_MESSAGE = (
+    "이 계정에 글쓰기 토큰이 없어 게시 여부를 자동으로 확인할 수 없습니다. 플랫폼에서 게시 "
+    "여부를 확인한 뒤 '게시함' 또는 '다시 보내기'를 눌러 주세요."
+)
+"""Staff's message for an answer found in `sending` whose account has no writer any more."""
+
 WriterFor = Callable[[Any, HttpClient], ReplyWriter | None]
 """`connectors.writers.writer_for`: an account's writer, or None (no write API or token)."""
 
@@ -99,7 +105,12 @@ class AnswerWorker:
         report = SendReport()
         try:
             with write_transaction(self.store.engine) as conn:
+                stranded = rows.stranded(conn, self.writers.keys(), limit)
                 due = rows.due(conn, self.store.clock(), self.writers.keys(), limit)
+            for answer_id in stranded:
+                outcome = self._strand(answer_id)
+                report.outcomes[outcome] += 1
+                report.answers.append({"id": answer_id, "outcome": outcome})
             for answer_id in due:
                 outcome = self.send(answer_id)
                 report.outcomes[outcome] += 1
@@ -121,7 +132,7 @@ class AnswerWorker:
         target = reply_target(target_row)
         writer = self.writers.get(target_row["account"])
         if target is None or writer is None:
-            return "skipped"
+            return self._strand(answer_id) if answer["state"] == AnswerState.SENDING else "skipped"
         if answer["state"] == AnswerState.SENDING:
             since = answer["send_started_at"] - CLOCK_SKEW
             found = self._read_back(answer, writer, target, since)
@@ -206,6 +217,23 @@ class AnswerWorker:
             current = reviews.load(conn, answer["comment_id"], now)
             answer_visible(conn, WORKER, {**answer, "reply_url": reply.url}, current, now,
                            "answer_posted")  # fmt: skip
+
+    def _strand(self, answer_id: int) -> str:
+        """An answer left `sending` that no writer can read back or resend: `needs_check`,
+        so staff confirm it by hand ('게시함') or send it again ('다시 보내기')."""
+        values = {
+            "state": AnswerState.NEEDS_CHECK.value,
+            "error_kind": "no_writer",
+            "error_message": "the account has no write credential: cannot read back or resend",
+            "error_staff_message": STRANDED_MESSAGE,
+            "next_attempt_at": None,
+        }
+        with write_transaction(self.store.engine) as conn:
+            moved = rows.update(conn, answer_id, AnswerState.SENDING.value, **values)
+        if not moved:
+            return "skipped"
+        log.warning("answer %s: left sending and its account has no writer: needs_check", answer_id)
+        return AnswerState.NEEDS_CHECK.value
 
     def _unknown(self, answer: dict[str, Any], error: WriteError) -> str:
         """The platform could not be read back: the reply may exist, so the answer stays

@@ -86,6 +86,23 @@ def due(conn: Connection, now: datetime, accounts: Collection[str], limit: int) 
     return [int(i) for i in conn.execute(query).scalars()]
 
 
+def stranded(conn: Connection, accounts: Collection[str], limit: int) -> list[int]:
+    """Answers left `sending` whose account has no writer now (`accounts`: those with one):
+    nobody can read them back or send them, so a person must check them."""
+    query = (
+        sa.select(ANSWER.c.id)
+        .select_from(
+            ANSWER.join(COMMENT, COMMENT.c.id == ANSWER.c.comment_id).join(
+                ACCOUNT, ACCOUNT.c.id == COMMENT.c.account_id
+            )
+        )
+        .where(ANSWER.c.state == AnswerState.SENDING.value, ACCOUNT.c.name.not_in(list(accounts)))
+        .order_by(ANSWER.c.id)
+        .limit(limit)
+    )
+    return [int(i) for i in conn.execute(query).scalars()]
+
+
 def target_row(conn: Connection, comment_id: int) -> dict[str, Any]:
     """What a reply target is built from: the comment, its account, and whether its
     parent is a stored comment (not a post)."""
