@@ -19,18 +19,31 @@ from connectors.x_write import XWriter
 
 def writer_for(account: AnyAccount, http: HttpClient) -> ReplyWriter | None:
     """The account's writer over `http`, or None when it can only copy-and-confirm."""
-    if isinstance(account, FacebookAccount) and account.write_access_token is not None:
+    if not can_write(account):
+        return None
+    if isinstance(account, FacebookAccount):
         return FacebookWriter(account, http)
-    if isinstance(account, TwitterAccount) and _x_can_write(account):
+    if isinstance(account, TwitterAccount):
         return XWriter(account, http)
-    if (
-        isinstance(account, BlogAccount)
-        and account.flavor == "wordpress"
-        and account.write_username is not None
-        and account.write_app_password is not None
-    ):
+    if isinstance(account, BlogAccount):
         return WordPressWriter(account, http)
     return None
+
+
+def can_write(account: AnyAccount) -> bool:
+    """Whether the account has a writer (a write API and its credential), without building
+    one: the web uses it to offer or refuse answering and hiding through the API."""
+    if isinstance(account, FacebookAccount):
+        return account.write_access_token is not None
+    if isinstance(account, TwitterAccount):
+        return _x_can_write(account)
+    if isinstance(account, BlogAccount):
+        return (
+            account.flavor == "wordpress"
+            and account.write_username is not None
+            and account.write_app_password is not None
+        )
+    return False
 
 
 def _x_can_write(account: TwitterAccount) -> bool:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from aggregator.records import Platform
@@ -35,6 +36,15 @@ def reply_target(row: Mapping[str, Any]) -> ReplyTarget | None:
             return None
         return _target(row, comment_number, post_number)
     return None
+
+
+def hide_target(row: Mapping[str, Any]) -> ReplyTarget | None:
+    """The target of hiding the comment itself (not the thread a reply goes under), or
+    None when it cannot be moderated through an API."""
+    target = reply_target(row)
+    if target is None or row["platform"] != Platform.FACEBOOK:
+        return target
+    return replace(target, platform_comment_id=row["external_id"])
 
 
 def _target(row: Mapping[str, Any], comment_id: str, post_id: str | None = None) -> ReplyTarget:

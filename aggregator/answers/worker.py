@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from aggregator.answers.hide_worker import PlatformActionStep
 from aggregator.answers.service import WORKER, answer_visible
 from aggregator.answers.states import AnswerState
 from aggregator.answers.targets import reply_target
@@ -70,7 +71,8 @@ class SendReport:
     @property
     def failed(self) -> int:
         """Answers that now need a person."""
-        return self.outcomes["failed"] + self.outcomes["needs_check"]
+        failed_upstream = sum(n for k, n in self.outcomes.items() if k.endswith("_failed"))
+        return self.outcomes["failed"] + self.outcomes["needs_check"] + failed_upstream
 
 
 def default_writer_for() -> WriterFor:
@@ -117,7 +119,10 @@ class AnswerWorker:
                 report.answers.append({"id": answer_id, "outcome": outcome})
                 if not self.store.renew_service_lease(LEASE_NAME, holder, LEASE_TTL):
                     log.warning("answers lease lost: stopping after answer %s", answer_id)
-                    break
+                    return report
+            report.outcomes.update(
+                PlatformActionStep(self.store, self.settings, self.writers).run(limit)
+            )
         finally:
             self.store.release_service_lease(LEASE_NAME, holder)
         return report

@@ -8,7 +8,7 @@ in its own tables, which a sync never writes. All times are stored as UTC.
 
 from __future__ import annotations
 
-from aggregator.models.answers import Answer, AnswerTemplate
+from aggregator.models.answers import Answer, AnswerTemplate, PlatformAction, WriteCharge
 from aggregator.models.operations import AccountHealth, ServiceLease, SyncCursor, SyncLock, SyncRun
 from aggregator.models.reports import (
     CommentTopic,
@@ -32,6 +32,7 @@ __all__ = [
     "CommentTopic",
     "ContentRevision",
     "JSONType",
+    "PlatformAction",
     "Post",
     "PrivacyTombstone",
     "ReportSnapshot",
@@ -48,4 +49,5 @@ __all__ = [
     "SyncRun",
     "UTCDateTime",
     "WebSession",
+    "WriteCharge",
 ]

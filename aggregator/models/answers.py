@@ -69,3 +69,47 @@ class AnswerTemplate(SQLModel, table=True):
     active: bool = True
     created_by: str = Field(max_length=64)
     created_at: datetime = utc_column()
+
+
+class PlatformAction(SQLModel, table=True):
+    """One upstream moderation step staff asked for: hide (or unhide) a resident's comment
+    on its platform. Written in the same transaction as the review change that asks for it;
+    the answers worker carries it out (the web request never calls a platform)."""
+
+    __tablename__ = "platform_action"
+    __table_args__ = (
+        sa.Index("ix_platform_action_comment", "comment_id", "id"),
+        sa.Index("ix_platform_action_due", "state", "next_attempt_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(foreign_key="comment.id")
+    action: str = Field(max_length=10)
+    """hide or unhide."""
+    reason: str | None = Field(default=None, max_length=50)
+    """The MOIS reason of the 숨김 it belongs to."""
+    requested_by: str = Field(max_length=64)
+    requested_at: datetime = utc_column()
+    state: str = Field(max_length=20)
+    """queued, done, failed, or superseded (a later request for the comment replaced it)."""
+    attempts: int = 0
+    next_attempt_at: datetime | None = utc_column(nullable=True)
+    error_kind: str | None = Field(default=None, max_length=20)
+    error_message: str | None = None
+    error_staff_message: str | None = None
+    done_at: datetime | None = utc_column(nullable=True)
+
+
+class WriteCharge(SQLModel, table=True):
+    """What a platform write cost (X: replies, hiding, reading back), charged to the
+    account's month next to its sync runs' `estimated_cost`."""
+
+    __tablename__ = "write_charge"
+    __table_args__ = (sa.Index("ix_write_charge_account_at", "account_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    at: datetime = utc_column()
+    what: str = Field(max_length=20)
+    """answers (replies and read-backs) or platform_actions (hiding)."""
+    cost: float = 0.0

@@ -41,6 +41,7 @@ from aggregator.store.tables import (
     COMMENT,
     EVENT,
     NOTE,
+    PLATFORM_ACTION,
     REVIEW,
     REVISION,
     SNAPSHOT,
@@ -178,6 +179,8 @@ def delete_comments(conn: Connection, ids: Sequence[int]) -> dict[str, int]:
             REVISION.c.item_type == "comment", REVISION.c.item_id.in_(chunk)
         )
         counts["revisions"] += conn.execute(revisions).rowcount
+        actions = sa.delete(PLATFORM_ACTION).where(PLATFORM_ACTION.c.comment_id.in_(chunk))
+        conn.execute(actions)  # the comments' upstream hide requests
         for name, table in (
             ("review_events", EVENT),
             ("review_notes", NOTE),

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from aggregator.store import suggestions
+from aggregator.store import suggestions, upstream
 from aggregator.store.tables import COMMENT, EVENT, NOTE, REVIEW, TAG, USER, conflict_insert
 from aggregator.workflow import (
     MOIS_REASONS,
@@ -51,6 +51,8 @@ class ReviewAction:
     tag: str | None = None
     note: str | None = None
     priority: str | None = None
+    upstream: str | None = None
+    """`hide`: with 숨김, also hide the comment on its platform ("플랫폼에서도 숨김")."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class ReviewContext:
     now: datetime
     claim_minutes: int = 15
     departments: tuple[str, ...] = ()
+    hideable_accounts: frozenset[str] = frozenset()
+    """Accounts whose comments can be hidden on the platform (a writer that can hide)."""
 
 
 @dataclass
@@ -173,7 +177,17 @@ def _set_status(
         values["reason"] = detail["reason"] = a.reason
     if target == Status.FORMAL:
         values["complaint_ref"] = detail["reference"] = (a.reference or "").strip()[:100]
+    change = (target, a.reason, a.upstream)
+    detail.update(upstream.on_status(conn, actor, current, change, ctx.hideable_accounts, ctx.now))
     record(conn, actor, current, ctx.now, ("status", detail), **values)
+
+
+def _platform(
+    conn: Connection, actor: Actor, current: dict[str, Any], a: ReviewAction, ctx: ReviewContext
+) -> None:
+    """The explicit platform buttons: hide, unhide, retry a failed request."""
+    event = upstream.request(conn, actor, current, a.kind, ctx.hideable_accounts, ctx.now)
+    record(conn, actor, current, ctx.now, event)
 
 
 def _assign_department(
@@ -366,4 +380,7 @@ HANDLERS = {
     "release": _claim,
     "accept_suggestion": _suggestion,
     "dismiss_suggestion": _suggestion,
+    "platform_hide": _platform,
+    "platform_unhide": _platform,
+    "platform_retry": _platform,
 }

@@ -18,6 +18,7 @@ from aggregator.models import (
     Comment,
     CommentTopic,
     ContentRevision,
+    PlatformAction,
     Post,
     PrivacyTombstone,
     ReportSnapshot,
@@ -33,6 +34,7 @@ from aggregator.models import (
     SyncLock,
     SyncRun,
     WebSession,
+    WriteCharge,
 )
 
 
@@ -65,6 +67,8 @@ TAG = _table(ReviewTag)
 TOPIC = _table(CommentTopic)
 TOMBSTONE = _table(PrivacyTombstone)
 USER = _table(StaffUser)
+PLATFORM_ACTION = _table(PlatformAction)
+WRITE_CHARGE = _table(WriteCharge)
 
 
 def conflict_insert(conn: Connection, table: sa.Table) -> Any:

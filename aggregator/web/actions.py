@@ -7,7 +7,10 @@ from starlette.datastructures import FormData
 from aggregator.store.reviews import HANDLERS, ReviewAction
 from aggregator.text_input import clean
 
-FIELDS = ("status", "department", "assignee", "reason", "reference", "tag", "note", "priority")
+FIELDS = (
+    "status", "department", "assignee", "reason", "reference", "tag", "note", "priority",
+    "upstream",
+)  # fmt: skip
 MULTI_LINE = ("note",)
 
 

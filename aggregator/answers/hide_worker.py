@@ -1,0 +1,145 @@
+"""The answers worker's second step: carry out the platform actions staff asked for
+(hide or unhide a resident's comment upstream, `aggregator.answers.hiding`).
+
+Hiding is idempotent on every platform (Facebook reads `is_hidden` first, X's hidden flag
+is a state, WordPress answers the same status with a read), so a request interrupted by
+a crash is simply carried out again. Rate limits and network errors (`RETRYABLE`) wait
+`answers.retry_minutes`, doubled per attempt, up to `answers.max_attempts`, then `failed`;
+anything else is `failed` at once with the writer's Korean staff message, shown on the
+thread with a retry button. Each outcome is a `review_event` and an access-log record
+naming who asked, when, and the MOIS reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from aggregator.answers import hiding
+from aggregator.answers.service import WORKER
+from aggregator.answers.targets import hide_target
+from aggregator.config import Settings
+from aggregator.db import read_connection, write_transaction
+from aggregator.store import Store, access_log, reviews
+from aggregator.store import answers as answer_rows
+from aggregator.store import platform_actions as actions
+from aggregator.store.access_log import AccessEntry
+from connectors.reply import RETRYABLE, ReplyWriter, WriteError
+from connectors.reply import WriteErrorKind as Kind
+
+log = logging.getLogger(__name__)
+
+MAX_ERROR = 500
+OUTCOME_PREFIX = "platform_"
+NO_TARGET = WriteError(
+    Kind.INVALID,
+    "the comment has no platform id to moderate",
+    "이 댓글은 플랫폼에서 찾을 수 있는 번호가 없어 숨기거나 숨김 해제할 수 없습니다.",
+)
+
+
+class PlatformActionStep:
+    """Carries out due `platform_action` rows with the accounts' writers."""
+
+    def __init__(self, store: Store, settings: Settings, writers: Mapping[str, ReplyWriter]):
+        self.store = store
+        self.settings = settings
+        self.writers = writers
+
+    def run(self, limit: int = 50) -> Counter[str]:
+        """Carry out up to `limit` due requests; outcomes such as `platform_hide_done`."""
+        outcomes: Counter[str] = Counter()
+        with read_connection(self.store.engine) as conn:
+            due = actions.due(conn, self.store.clock(), self.writers.keys(), limit)
+        for action_id in due:
+            outcomes[self.carry_out(action_id)] += 1
+        return outcomes
+
+    def carry_out(self, action_id: int) -> str:
+        """One request: call the platform, then record done, retry later, or failed."""
+        with read_connection(self.store.engine) as conn:
+            row = actions.get(conn, action_id)
+            target_row = answer_rows.target_row(conn, row["comment_id"]) if row else None
+        if row is None or target_row is None or row["state"] != actions.QUEUED:
+            return OUTCOME_PREFIX + "skipped"
+        writer = self.writers.get(target_row["account"])
+        target = hide_target(target_row)
+        if writer is None or not writer.can_hide:
+            return OUTCOME_PREFIX + "skipped"
+        try:
+            if target is None:
+                raise NO_TARGET
+            writer.set_hidden(target, row["action"] == hiding.HIDE)
+        except WriteError as error:
+            return self._failed(row, error)
+        except Exception as exc:  # an unexpected failure: worth another attempt later
+            log.exception("platform action %s failed", action_id)
+            return self._failed(row, WriteError(Kind.NETWORK, repr(exc), _unexpected()))
+        return self._done(row)
+
+    def _done(self, row: dict[str, Any]) -> str:
+        now = self.store.clock()
+        with write_transaction(self.store.engine) as conn:
+            if not actions.update(
+                conn, row["id"], actions.QUEUED, state=actions.DONE, done_at=now,
+                next_attempt_at=None, attempts=row["attempts"] + 1,
+            ):  # fmt: skip
+                return OUTCOME_PREFIX + "superseded"
+            what = "platform_hidden" if row["action"] == hiding.HIDE else "platform_unhidden"
+            _log(conn, row, what, {}, now)
+        return f"{OUTCOME_PREFIX}{row['action']}_done"
+
+    def _failed(self, row: dict[str, Any], error: WriteError) -> str:
+        """Retry later (retryable, attempts left) or stop at `failed` for staff."""
+        now = self.store.clock()
+        section = self.settings.answers
+        attempts = row["attempts"] + 1
+        retry = error.kind in RETRYABLE and attempts < section.max_attempts
+        values: dict[str, Any] = {
+            "attempts": attempts, "error_kind": error.kind.value,
+            "error_message": error.message[:MAX_ERROR],
+            "error_staff_message": error.staff_message[:MAX_ERROR], "next_attempt_at": None,
+        }  # fmt: skip
+        if retry:
+            values["next_attempt_at"] = now + _backoff(section.retry_minutes, attempts, error)
+        else:
+            values["state"] = actions.FAILED
+        with write_transaction(self.store.engine) as conn:
+            if not actions.update(conn, row["id"], actions.QUEUED, **values):
+                return OUTCOME_PREFIX + "superseded"
+            if not retry:
+                detail = {"error": error.kind.value, "message": error.staff_message[:MAX_ERROR]}
+                _log(conn, row, f"platform_{row['action']}_failed", detail, now)
+        log.warning("platform action %s (%s): %s: %s", row["id"], row["action"], error.kind,
+                    error.message)  # fmt: skip
+        return f"{OUTCOME_PREFIX}{row['action']}_{'retry' if retry else 'failed'}"
+
+
+def _log(conn: Any, row: dict[str, Any], what: str, extra: dict[str, Any], now: Any) -> None:
+    """The outcome's review event and access-log record: who asked, when, why."""
+    detail = {
+        "platform_action": row["id"], "requested_by": row["requested_by"],
+        "requested_at": row["requested_at"].isoformat(), "reason": row["reason"], **extra,
+    }  # fmt: skip
+    current = reviews.load(conn, row["comment_id"], now)
+    reviews.record(conn, WORKER, current, now, (what, detail))
+    entry = AccessEntry(
+        staff=WORKER.name, role=WORKER.role.value, action=what,
+        target=f"comment:{row['comment_id']}", detail=detail,
+    )  # fmt: skip
+    access_log.append(conn, entry, now)
+
+
+def _backoff(retry_minutes: int, attempts: int, error: WriteError) -> timedelta:
+    """`retry_minutes` doubled per attempt made, at least what the platform asked for."""
+    wait = timedelta(minutes=retry_minutes * 2 ** (attempts - 1))
+    if error.retry_after_seconds is not None:
+        wait = max(wait, timedelta(seconds=error.retry_after_seconds))
+    return wait
+
+
+def _unexpected() -> str:
+    return "플랫폼 요청 중 예기치 않은 오류가 났습니다. 잠시 후 자동으로 다시 시도합니다."
