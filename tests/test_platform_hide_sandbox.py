@@ -24,6 +24,7 @@ from aggregator.sandbox.config_writer import SANDBOX_ENV
 from aggregator.store import Store
 from aggregator.store.reviews import ReviewAction, ReviewContext
 from aggregator.store.tables import ACCOUNT, COMMENT, EVENT, LOG, PLATFORM_ACTION, POST
+from aggregator.web.upstream import hide_refusal, hideable_accounts
 from aggregator.workflow import Actor, Role
 from tests.fixtures_sandbox import LOOPBACK_HTTP
 
@@ -211,3 +212,35 @@ def test_a_refused_hide_fails_with_its_message_and_a_retry_succeeds(
     press(synced, comment["id"], "platform_retry")
     assert run_worker(synced, settings) == {"platform_hide_done": 1}
     assert hidden_upstream(sandbox, settings, account, comment["external_id"])
+
+
+@pytest.mark.parametrize(
+    ("account", "manual", "reason"),
+    [
+        ("facebook-page", False, None),
+        ("x-account", False, None),
+        ("wordpress-news", False, None),
+        ("facebook-page", True, "직접 입력한 댓글"),
+        ("naver-blog", False, "숨김 API가 없어"),
+        ("tistory-blog", False, "숨김 API가 없어"),
+        ("pinterest", False, "숨김 API가 없어"),
+        ("no-such-account", False, "설정(config.yaml)에 없는 계정"),
+    ],
+)
+def test_which_comments_can_be_hidden_upstream(
+    settings: Settings, account: str, manual: bool, reason: str | None
+) -> None:
+    name = next((a.name for a in settings.accounts if a.name.startswith(account)), account)
+    found = hide_refusal(settings, name, manual)
+    assert found is None if reason is None else reason in (found or "")
+
+
+def test_an_account_without_its_write_token_cannot_hide_upstream(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    read_only = {k: v for k, v in SANDBOX_ENV.items() if "USER_TOKEN" not in k}
+    config = sandbox.write_config(tmp_path / "c.yaml")
+    settings = load_settings(config, environ=read_only)
+    assert "글쓰기 토큰이 설정되지 않아" in (hide_refusal(settings, "x-account", False) or "")
+    assert "x-account" not in hideable_accounts(settings)
+    assert "facebook-page" in hideable_accounts(settings)

@@ -31,6 +31,7 @@ from aggregator.store.reviews import ReviewContext
 from aggregator.users import DUMMY_HASH_PASSWORD, StaffUser
 from aggregator.web.refusals import RecentRefusals, log_refusal
 from aggregator.web.security import SESSION_COOKIE, RouteSpec, client_ip, csrf_ok, token_hash
+from aggregator.web.upstream import hideable_accounts
 from aggregator.workflow import Role
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ class WebState:
             now=self.now(),
             claim_minutes=self.settings.review.claim_minutes,
             departments=tuple(self.settings.departments),
+            hideable_accounts=hideable_accounts(self.settings),
         )
 
 

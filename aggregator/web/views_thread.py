@@ -7,8 +7,12 @@ from typing import Any
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from aggregator import pii
+from aggregator.answers import hiding
+from aggregator.db import read_connection
+from aggregator.store import platform_actions
 from aggregator.web.actions import action_from_form
 from aggregator.web.core import Ctx
+from aggregator.web.upstream import hide_refusal
 from aggregator.web.views_inbox import _add_deadline
 from aggregator.workflow import MOIS_REASONS, STATUSES, TRANSITIONS, Role, Status
 
@@ -46,8 +50,16 @@ def _render(
         departments=ctx.state.settings.departments,
         staff=[u for u in store.users() if u.role != Role.VIEWER and not u.disabled],
         saved=ctx.request.query_params.get("saved") == "1",
+        upstream=_upstream_state(ctx, item["id"]),
+        hide_refusal=hide_refusal(ctx.state.settings, item["account"], item["manual_entry"]),
         status_code=409 if error else 200,
     )
+
+
+def _upstream_state(ctx: Ctx, comment_id: int) -> hiding.UpstreamView | None:
+    """What the platform shows of the comment after staff's hide/unhide requests."""
+    with read_connection(ctx.state.store.engine) as conn:
+        return hiding.view(platform_actions.latest(conn, comment_id))
 
 
 def thread(ctx: Ctx) -> Response:
