@@ -249,6 +249,10 @@ class TwitterPrices(Strict):
     user_read: Annotated[float, Field(ge=0)] = 0.010
     reply: Annotated[float, Field(ge=0)] = 0.015
     """One reply posted (`POST /2/tweets`): $0.015; $0.010 when summoned; $0.200 with a URL."""
+    reply_with_url: Annotated[float, Field(ge=0)] = 0.200
+    """One reply whose text carries a link."""
+    hide: Annotated[float, Field(ge=0)] = 0.005
+    """Hiding or unhiding one reply (`PUT /2/tweets/:id/hidden`, "Content: Manage")."""
 
 
 class TwitterAccount(AccountBase):

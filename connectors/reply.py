@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class WriteErrorKind(StrEnum):
@@ -38,6 +38,9 @@ class WriteErrorKind(StrEnum):
     """No answer or a 5xx: the write may or may not have happened; read back first."""
     INVALID = "invalid"
     """The platform refused the request itself (too long, bad parameter)."""
+    BUDGET = "budget"
+    """The call would exceed the account's monthly API budget (X): refused before calling,
+    tried again when the next month begins."""
 
 
 RETRYABLE = frozenset({WriteErrorKind.RATE_LIMITED, WriteErrorKind.NETWORK})
@@ -93,6 +96,18 @@ class PostedReply:
     the synced comment is linked to its outbox row instead of showing as a second answer."""
     url: str | None = None
     """A link to the reply where the platform gives one."""
+
+
+@runtime_checkable
+class MeteredWriter(Protocol):
+    """A writer whose calls cost money against the account's monthly budget (X)."""
+
+    spent: float
+    """USD of this writer's calls so far (the caller charges it to the month)."""
+    spent_before: float
+    """What the account's month had spent besides this writer's calls (set by the caller);
+    a call whose price would take `spent_before + spent` over the budget is refused with
+    `WriteErrorKind.BUDGET` before it is made."""
 
 
 class ReplyWriter(Protocol):

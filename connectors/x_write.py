@@ -13,14 +13,17 @@ never write (X answers 403 unsupported-authentication).
 
 Sent once through `XSession` (our host, SSRF guard, timeouts, deadline, size cap, token
 redaction in logs); `wait_on_rate_limit` is off. Cost: `spent` adds each call at the
-account's `prices` (a reply at `prices.reply`, each tweet read back at `owned_read`, the
-user lookup at `user_read`); the caller records it against the monthly budget (the
-sync's `Meter` lives inside a run and is not reachable from here).
+account's `prices` (a reply at `prices.reply`, or `reply_with_url` when the text has a
+link, each tweet read back at `owned_read`, the user lookup at `user_read`, hiding at
+`hide`); the caller (the answers worker) charges it to the account's month, and sets
+`spent_before` so that a call whose worst case would exceed `monthly_budget` is refused
+before it is made (`WriteErrorKind.BUDGET`, tried again next month).
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,7 +60,10 @@ _STAFF = {
     WriteErrorKind.RATE_LIMITED: "X 호출 한도에 걸렸습니다. 잠시 후 자동으로 다시 시도합니다.",
     WriteErrorKind.NETWORK: "X의 응답을 받지 못했습니다. 게시 여부를 확인한 뒤 다시 시도합니다.",
     WriteErrorKind.INVALID: "X가 요청을 거부했습니다(글자 수 등). 관리자에게 알려 주세요.",
+    WriteErrorKind.BUDGET: "이번 달 X API 예산을 넘게 되어 보내지 않았습니다. 다음 달 1일에 "
+    "자동으로 다시 시도합니다(급하면 복사해서 직접 게시한 뒤 '게시함'을 눌러 주세요).",
 }
+URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 
 def staff_message(kind: WriteErrorKind) -> str:
@@ -109,6 +115,9 @@ class XWriter:
         self.prices = account.prices
         self.spent = 0.0
         """USD of this writer's calls at the account's prices (for the monthly budget)."""
+        self.spent_before = 0.0
+        """The account's spend this month besides this writer's calls (set by the caller)."""
+        self.budget = account.monthly_budget
         self.session = XSession(http, str(account.api_url))
         self.client, self.user_auth = _client(account)
         self.client.session.close()
@@ -120,6 +129,8 @@ class XWriter:
 
     def post_reply(self, target: ReplyTarget, text: str) -> PostedReply:
         """Post `text` as the district's reply to the resident's tweet."""
+        price = self.prices.reply_with_url if URL.search(text) else self.prices.reply
+        self._reserve(price, 1, "reply")
         response = self._call(
             lambda: self.client.create_tweet(
                 text=text,
@@ -127,7 +138,7 @@ class XWriter:
                 user_auth=self.user_auth,
             )
         )
-        self.spent += self.prices.reply
+        self.spent += price
         data = response.get("data")
         tweet_id = str(data.get("id") or "") if isinstance(data, Mapping) else ""
         if not tweet_id.isdigit():
@@ -138,6 +149,7 @@ class XWriter:
         """The district's reply to the target with this text, posted at or after `since`."""
         own = self._own_id()
         since_id = str(id_at(since - CLOCK_SKEW))
+        self._reserve(self.prices.owned_read, READ_BACK_MAX, "read back")
         body = self._call(
             lambda: self.client.get_users_tweets(
                 own,
@@ -160,10 +172,25 @@ class XWriter:
     def set_hidden(self, target: ReplyTarget, hidden: bool) -> None:
         """Hide (or unhide) the resident's reply in the district's conversation."""
         change = self.client.hide_reply if hidden else self.client.unhide_reply
+        self._reserve(self.prices.hide, 1, "hide" if hidden else "unhide")
         self._call(lambda: change(target.platform_comment_id, user_auth=self.user_auth))
+        self.spent += self.prices.hide
+
+    def _reserve(self, price: float, items: int, what: str) -> None:
+        """Refuse (`BUDGET`) a call whose worst-case cost would exceed the monthly budget."""
+        spent = self.spent_before + self.spent
+        worst = price * items
+        if spent + worst > self.budget + 1e-9:
+            raise WriteError(
+                WriteErrorKind.BUDGET,
+                f"X monthly budget ${self.budget:.2f} would be exceeded: ${spent:.3f} spent this "
+                f"month and the next call ({what}) may cost up to ${worst:.3f}",
+                staff_message(WriteErrorKind.BUDGET),
+            )
 
     def _own_id(self) -> str:
         if self.user_id is None:
+            self._reserve(self.prices.user_read, 1, "user lookup")
             body = self._call(
                 lambda: self.client.get_user(username=self.username, user_auth=self.user_auth)
             )

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
 from aggregator.answers import hiding
+from aggregator.answers.charges import next_month
 from aggregator.answers.service import WORKER
 from aggregator.answers.targets import hide_target
 from aggregator.config import Settings
@@ -49,13 +50,16 @@ class PlatformActionStep:
         self.settings = settings
         self.writers = writers
 
-    def run(self, limit: int = 50) -> Counter[str]:
-        """Carry out up to `limit` due requests; outcomes such as `platform_hide_done`."""
+    def run(self, limit: int = 50, after_each: Callable[[], None] | None = None) -> Counter[str]:
+        """Carry out up to `limit` due requests (calling `after_each` after each, to charge
+        its cost); outcomes such as `platform_hide_done`."""
         outcomes: Counter[str] = Counter()
         with read_connection(self.store.engine) as conn:
             due = actions.due(conn, self.store.clock(), self.writers.keys(), limit)
         for action_id in due:
             outcomes[self.carry_out(action_id)] += 1
+            if after_each is not None:
+                after_each()
         return outcomes
 
     def carry_out(self, action_id: int) -> str:
@@ -96,6 +100,8 @@ class PlatformActionStep:
         """Retry later (retryable, attempts left) or stop at `failed` for staff."""
         now = self.store.clock()
         section = self.settings.answers
+        if error.kind == Kind.BUDGET:
+            return self._next_month(row, error)
         attempts = row["attempts"] + 1
         retry = error.kind in RETRYABLE and attempts < section.max_attempts
         values: dict[str, Any] = {
@@ -116,6 +122,17 @@ class PlatformActionStep:
         log.warning("platform action %s (%s): %s: %s", row["id"], row["action"], error.kind,
                     error.message)  # fmt: skip
         return f"{OUTCOME_PREFIX}{row['action']}_{'retry' if retry else 'failed'}"
+
+    def _next_month(self, row: dict[str, Any], error: WriteError) -> str:
+        """Refused for the monthly budget before calling: queued until the month turns."""
+        values = {
+            "next_attempt_at": next_month(self.store.clock(), self.settings.timezone),
+            "error_kind": error.kind.value, "error_message": error.message[:MAX_ERROR],
+            "error_staff_message": error.staff_message[:MAX_ERROR],
+        }  # fmt: skip
+        with write_transaction(self.store.engine) as conn:
+            actions.update(conn, row["id"], actions.QUEUED, **values)
+        return f"{OUTCOME_PREFIX}{row['action']}_retry"
 
 
 def _log(conn: Any, row: dict[str, Any], what: str, extra: dict[str, Any], now: Any) -> None:

@@ -80,8 +80,7 @@ def view(latest: Mapping[str, Any] | None) -> UpstreamView | None:
         label = "플랫폼 숨김 실패" if hide else "플랫폼 숨김 해제 실패"
         return UpstreamView(label, "failed", latest["error_staff_message"], retry=True, hidden=hide)
     label = "플랫폼 숨김 요청 중" if hide else "플랫폼 숨김 해제 요청 중"
-    waiting = latest["error_staff_message"] if latest["attempts"] else None
-    return UpstreamView(label, "queued", waiting, hidden=hide)
+    return UpstreamView(label, "queued", latest["error_staff_message"], hidden=hide)
 
 
 def unhide_needed(latest: Mapping[str, Any] | None) -> bool:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from aggregator.answers.charges import WriteCharges
+from aggregator.answers.charges import next_month as next_month_start
 from aggregator.answers.hide_worker import PlatformActionStep
 from aggregator.answers.service import WORKER, answer_visible
 from aggregator.answers.states import AnswerState
@@ -105,7 +107,9 @@ class AnswerWorker:
         if taken is not None:
             raise WorkerBusy(f"another answers worker is running ({taken.encode()})")
         report = SendReport()
+        charges = WriteCharges(self.store, self.settings.timezone, self.writers)
         try:
+            charges.begin()
             with write_transaction(self.store.engine) as conn:
                 stranded = rows.stranded(conn, self.writers.keys(), limit)
                 due = rows.due(conn, self.store.clock(), self.writers.keys(), limit)
@@ -115,14 +119,14 @@ class AnswerWorker:
                 report.answers.append({"id": answer_id, "outcome": outcome})
             for answer_id in due:
                 outcome = self.send(answer_id)
+                charges.record("answers")
                 report.outcomes[outcome] += 1
                 report.answers.append({"id": answer_id, "outcome": outcome})
                 if not self.store.renew_service_lease(LEASE_NAME, holder, LEASE_TTL):
                     log.warning("answers lease lost: stopping after answer %s", answer_id)
                     return report
-            report.outcomes.update(
-                PlatformActionStep(self.store, self.settings, self.writers).run(limit)
-            )
+            step = PlatformActionStep(self.store, self.settings, self.writers)
+            report.outcomes.update(step.run(limit, lambda: charges.record("platform_actions")))
         finally:
             self.store.release_service_lease(LEASE_NAME, holder)
         return report
@@ -248,6 +252,11 @@ class AnswerWorker:
         section = self.settings.answers
         attempts = answer["attempts"] + 1
         values = _error_values(error)
+        if error.kind == Kind.BUDGET:  # the read-back was not made: try it next month
+            values["next_attempt_at"] = next_month_start(now, self.settings.timezone)
+            with write_transaction(self.store.engine) as conn:
+                rows.update(conn, answer["id"], AnswerState.SENDING.value, **values)
+            return "unknown"
         if attempts < section.max_attempts:
             values["next_attempt_at"] = now + _backoff(section.retry_minutes, attempts, error)
         else:
@@ -265,14 +274,18 @@ class AnswerWorker:
         section = self.settings.answers
         attempts = max(answer["attempts"], 1)
         retry = final is None and error.kind in RETRYABLE and attempts < section.max_attempts
-        state = AnswerState.APPROVED if retry else (final or AnswerState.FAILED)
+        next_month = final is None and error.kind == Kind.BUDGET
+        state = AnswerState.APPROVED if retry or next_month else (final or AnswerState.FAILED)
         values = {"state": state.value, **_error_values(error)}
         if retry:
             values["next_attempt_at"] = now + _backoff(section.retry_minutes, attempts, error)
+        if next_month:  # refused before calling: the attempt is not counted
+            values.update(next_attempt_at=next_month_start(now, self.settings.timezone),
+                          attempts=answer["attempts"] - 1)  # fmt: skip
         with write_transaction(self.store.engine) as conn:
             rows.update(conn, answer["id"], answer["state"], **values)
         log.warning("answer %s: %s (%s): %s", answer["id"], state, error.kind, error.message)
-        return "retry" if retry else state.value
+        return "retry" if retry or next_month else state.value
 
 
 def _error_values(error: WriteError) -> dict[str, Any]:

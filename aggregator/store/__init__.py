@@ -20,7 +20,7 @@ from aggregator.connector import Clock, RunStatus, Usage
 from aggregator.db import read_connection, write_transaction
 from aggregator.records import Batch, JSONValue
 from aggregator.routing import Router
-from aggregator.store import checks, locks, runs
+from aggregator.store import checks, locks, platform_actions, runs
 from aggregator.store.inbox_api import InboxStoreMixin
 from aggregator.store.presence import apply_presence
 from aggregator.store.privacy import filter_tombstoned
@@ -189,7 +189,8 @@ class Store(InboxStoreMixin, ReportStoreMixin, PrivacyStoreMixin):
             return dict(conn.execute(sa.select(RUN).where(RUN.c.id == run_id)).one()._mapping)
 
     def month_usage(self, account_id: int, timezone: str) -> Usage:
-        """Units read and cost of an account's runs since the month began (in `timezone`)."""
+        """Units read and cost of an account's runs, plus what its platform writes cost (X
+        replies and hiding), since the month began (in `timezone`)."""
         with read_connection(self.engine) as conn:
             return _usage_since(conn, account_id, month_start(self.clock(), timezone))
 
@@ -369,7 +370,8 @@ def _usage_since(conn: Connection, account_id: int, since: datetime) -> Usage:
         sa.func.coalesce(sa.func.sum(RUN.c.estimated_cost), 0.0),
     ).where(RUN.c.account_id == account_id, RUN.c.started_at >= since)
     units, cost = conn.execute(query).one()
-    return Usage(units_read=int(units), cost=float(cost))
+    written = platform_actions.charged_since(conn, account_id, since)
+    return Usage(units_read=int(units), cost=float(cost) + written)
 
 
 def _account_platform(conn: Connection, account_id: int) -> str:

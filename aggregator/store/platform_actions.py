@@ -113,6 +113,12 @@ def charge(conn: Connection, account: str, what: str, cost: float, now: datetime
     )
 
 
+def account_id(conn: Connection, name: str) -> int | None:
+    """The stored account's id, or None before its first sync."""
+    found = conn.execute(sa.select(ACCOUNT.c.id).where(ACCOUNT.c.name == name)).scalar()
+    return int(found) if found is not None else None
+
+
 def charged_since(conn: Connection, account_id: int, since: datetime) -> float:
     """What the account's platform writes cost since `since`."""
     query = sa.select(sa.func.coalesce(sa.func.sum(WRITE_CHARGE.c.cost), 0.0)).where(

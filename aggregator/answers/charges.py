@@ -1,0 +1,51 @@
+"""Charging what the answers worker's platform calls cost (X) to each account's month,
+next to its sync runs' cost, so `aggregator status` and every budget check see it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from aggregator.db import read_connection, write_transaction
+from aggregator.store import Store
+from aggregator.store import platform_actions as actions
+from aggregator.timeutil import month_start
+from connectors.reply import MeteredWriter, ReplyWriter
+
+
+class WriteCharges:
+    """Keeps the metered writers' `spent_before` current and charges their new spend."""
+
+    def __init__(self, store: Store, timezone: str, writers: Mapping[str, ReplyWriter]):
+        self.store = store
+        self.timezone = timezone
+        self.metered = {n: w for n, w in writers.items() if isinstance(w, MeteredWriter)}
+        self.charged: dict[str, float] = {}
+
+    def begin(self) -> None:
+        """Tell each metered writer what its account's month has spent so far."""
+        for name, writer in self.metered.items():
+            with read_connection(self.store.engine) as conn:
+                account_id = actions.account_id(conn, name)
+            month = 0.0
+            if account_id is not None:
+                month = self.store.month_usage(account_id, self.timezone).cost
+            self.charged[name] = writer.spent
+            writer.spent_before = month - writer.spent
+
+    def record(self, what: str) -> None:
+        """Charge what each metered writer spent since the last record."""
+        now = self.store.clock()
+        for name, writer in self.metered.items():
+            new = writer.spent - self.charged.get(name, 0.0)
+            if new <= 0:
+                continue
+            with write_transaction(self.store.engine) as conn:
+                actions.charge(conn, name, what, new, now)
+            self.charged[name] = writer.spent
+
+
+def next_month(now: datetime, timezone: str) -> datetime:
+    """When the next calendar month begins in the office's time zone: a call refused for the
+    monthly budget is tried again then."""
+    return month_start(month_start(now, timezone) + timedelta(days=32), timezone)
