@@ -15,9 +15,15 @@ from aggregator.sandbox import Sandbox
 from aggregator.sandbox.write_errors import CASES, inject
 from aggregator.store import Store
 from aggregator.store.tables import ANSWER
-from tests.test_platform_hide_sandbox import COMM, resident_comment, run_worker, settings, synced
+from tests.test_platform_hide_sandbox import (
+    COMM,
+    resident_comment,
+    run_worker,
+    settings,
+    synced_sqlite,
+)
 
-__all__ = ["settings", "synced"]
+__all__ = ["settings", "synced_sqlite"]
 ACCOUNT = {"facebook": "facebook-page", "twitter": "x-account", "wordpress": "wordpress-news"}
 #      platform     case              state          kind            words staff see
 TABLE = [
@@ -47,19 +53,21 @@ def test_the_table_covers_every_injectable_write_error() -> None:
 def test_a_write_error_reaches_staff_as_its_typed_status(
     sandbox: Sandbox,
     settings: Settings,
-    synced: Store,
+    synced_sqlite: Store,
     platform: str,
     case: str,
     state: str,
     kind: str,
     words: str,
 ) -> None:
-    comment = resident_comment(synced, ACCOUNT[platform])
+    comment = resident_comment(synced_sqlite, ACCOUNT[platform])
     text = f"구청입니다. {case} 안내드립니다."
-    answer_id = AnswerService(synced, settings.answers).write(COMM, comment["id"], "first", text)
+    answer_id = AnswerService(synced_sqlite, settings.answers).write(
+        COMM, comment["id"], "first", text
+    )
     inject(sandbox.faults, platform, case)
-    outcomes = run_worker(synced, settings)
-    with synced.engine.connect() as conn:
+    outcomes = run_worker(synced_sqlite, settings)
+    with synced_sqlite.engine.connect() as conn:
         row = conn.execute(sa.select(ANSWER).where(ANSWER.c.id == answer_id)).one()
     assert (row.state, row.error_kind) == (state, kind), outcomes
     assert words in row.error_staff_message
@@ -67,6 +75,6 @@ def test_a_write_error_reaches_staff_as_its_typed_status(
     if kind == "rate_limited":
         assert outcomes == {"retry": 1}
         assert row.next_attempt_at > datetime.now(UTC)
-        assert run_worker(synced, settings) == {}  # not again before its time: no loop
+        assert run_worker(synced_sqlite, settings) == {}  # not again before its time: no loop
     else:
         assert outcomes == {state: 1}

@@ -6,6 +6,7 @@ retry after the cause is gone succeeds."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,15 +38,30 @@ def settings(sandbox: Sandbox, tmp_path: Path) -> Settings:
     return load_settings(sandbox.write_config(tmp_path / "config.yaml"), environ=SANDBOX_ENV)
 
 
-@pytest.fixture
-def synced(settings: Settings, sqlite_url: str) -> Iterator[Store]:
-    engine = create_db_engine(sqlite_url)
+@contextmanager
+def synced_store(settings: Settings, url: str) -> Iterator[Store]:
+    """A store at `url` with the sandbox's Facebook, X and WordPress accounts synced."""
+    engine = create_db_engine(url)
     store = Store(engine)
     accounts = [settings.account(name) for name in ACCOUNTS]
     results = sync_accounts(store, settings, accounts, "test")
     assert [r.status for r in results] == ["ok"] * len(ACCOUNTS), results
     yield store
     engine.dispose()
+
+
+@pytest.fixture
+def synced(settings: Settings, db_url: str) -> Iterator[Store]:
+    """Synced on SQLite and on PostgreSQL."""
+    with synced_store(settings, db_url) as store:
+        yield store
+
+
+@pytest.fixture
+def synced_sqlite(settings: Settings, sqlite_url: str) -> Iterator[Store]:
+    """Synced on SQLite only (for the larger tables of cases)."""
+    with synced_store(settings, sqlite_url) as store:
+        yield store
 
 
 def resident_comment(store: Store, account: str) -> dict[str, Any]:

@@ -21,10 +21,10 @@ from tests.test_platform_hide_sandbox import (
     run_worker,
     set_status,
     settings,
-    synced,
+    synced_sqlite,
 )
 
-__all__ = ["settings", "synced"]
+__all__ = ["settings", "synced_sqlite"]
 X = "x-account"
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -53,33 +53,35 @@ def answer_x(
     return AnswerService(store, settings.answers).write(COMM, comment["id"], "first", text)
 
 
-def test_an_x_reply_is_charged_to_the_accounts_month(synced: Store, settings: Settings) -> None:
-    before, shown_before = month_cost(synced), status_cost(synced)
-    answer_x(synced, settings)
-    assert run_worker(synced, settings) == {"posted": 1}
+def test_an_x_reply_is_charged_to_the_accounts_month(
+    synced_sqlite: Store, settings: Settings
+) -> None:
+    before, shown_before = month_cost(synced_sqlite), status_cost(synced_sqlite)
+    answer_x(synced_sqlite, settings)
+    assert run_worker(synced_sqlite, settings) == {"posted": 1}
     price = settings.account(X).prices.reply  # type: ignore[union-attr]
-    assert month_cost(synced) == pytest.approx(before + price)
-    assert status_cost(synced) == pytest.approx(shown_before + price)
-    with synced.engine.connect() as conn:
+    assert month_cost(synced_sqlite) == pytest.approx(before + price)
+    assert status_cost(synced_sqlite) == pytest.approx(shown_before + price)
+    with synced_sqlite.engine.connect() as conn:
         assert conn.execute(sa.select(WRITE_CHARGE.c.what)).scalars().all() == ["answers"]
 
 
 def test_a_reply_with_a_link_is_charged_at_the_link_price(
-    synced: Store, settings: Settings
+    synced_sqlite: Store, settings: Settings
 ) -> None:
-    before = month_cost(synced)
-    answer_x(synced, settings, "자세한 안내는 https://www.ydp.go.kr 를 참고해 주세요.")
-    assert run_worker(synced, settings) == {"posted": 1}
+    before = month_cost(synced_sqlite)
+    answer_x(synced_sqlite, settings, "자세한 안내는 https://www.ydp.go.kr 를 참고해 주세요.")
+    assert run_worker(synced_sqlite, settings) == {"posted": 1}
     price = settings.account(X).prices.reply_with_url  # type: ignore[union-attr]
-    assert month_cost(synced) == pytest.approx(before + price)
+    assert month_cost(synced_sqlite) == pytest.approx(before + price)
 
 
-def test_hiding_an_x_reply_is_charged(synced: Store, settings: Settings) -> None:
-    before = month_cost(synced)
-    set_status(synced, resident_comment(synced, X)["id"], "숨김", upstream="hide")
-    assert run_worker(synced, settings) == {"platform_hide_done": 1}
+def test_hiding_an_x_reply_is_charged(synced_sqlite: Store, settings: Settings) -> None:
+    before = month_cost(synced_sqlite)
+    set_status(synced_sqlite, resident_comment(synced_sqlite, X)["id"], "숨김", upstream="hide")
+    assert run_worker(synced_sqlite, settings) == {"platform_hide_done": 1}
     price = settings.account(X).prices.hide  # type: ignore[union-attr]
-    assert month_cost(synced) == pytest.approx(before + price)
+    assert month_cost(synced_sqlite) == pytest.approx(before + price)
 
 
 def spend_almost_all(store: Store, settings: Settings) -> None:
@@ -96,29 +98,29 @@ def spend_almost_all(store: Store, settings: Settings) -> None:
 
 
 def test_a_reply_over_the_monthly_budget_is_refused_before_calling_until_next_month(
-    synced: Store, settings: Settings, sandbox: object
+    synced_sqlite: Store, settings: Settings, sandbox: object
 ) -> None:
-    spend_almost_all(synced, settings)
-    answer_id = answer_x(synced, settings)
+    spend_almost_all(synced_sqlite, settings)
+    answer_id = answer_x(synced_sqlite, settings)
     posts_before = len(sandbox.requests.find("/2/tweets", method="POST"))  # type: ignore[attr-defined]
-    assert run_worker(synced, settings) == {"retry": 1}
+    assert run_worker(synced_sqlite, settings) == {"retry": 1}
     assert len(sandbox.requests.find("/2/tweets", method="POST")) == posts_before  # type: ignore[attr-defined]
-    with synced.engine.connect() as conn:
+    with synced_sqlite.engine.connect() as conn:
         row = conn.execute(sa.select(ANSWER).where(ANSWER.c.id == answer_id)).one()
     assert (row.state, row.error_kind, row.attempts) == ("approved", "budget", 0)
     assert "이번 달 X API 예산" in row.error_staff_message
     assert "다음 달 1일" in row.error_staff_message
     assert row.next_attempt_at == next_month_in_seoul()
-    assert run_worker(synced, settings) == {}  # not due again this month: no loop
+    assert run_worker(synced_sqlite, settings) == {}  # not due again this month: no loop
 
 
 def test_a_hide_over_the_monthly_budget_waits_for_next_month(
-    synced: Store, settings: Settings
+    synced_sqlite: Store, settings: Settings
 ) -> None:
-    spend_almost_all(synced, settings)
-    set_status(synced, resident_comment(synced, X)["id"], "숨김", upstream="hide")
-    assert run_worker(synced, settings) == {"platform_hide_retry": 1}
-    with synced.engine.connect() as conn:
+    spend_almost_all(synced_sqlite, settings)
+    set_status(synced_sqlite, resident_comment(synced_sqlite, X)["id"], "숨김", upstream="hide")
+    assert run_worker(synced_sqlite, settings) == {"platform_hide_retry": 1}
+    with synced_sqlite.engine.connect() as conn:
         row = conn.execute(sa.select(PLATFORM_ACTION)).one()
     assert (row.state, row.error_kind, row.attempts) == ("queued", "budget", 0)
     assert row.next_attempt_at == next_month_in_seoul()
