@@ -12,7 +12,9 @@ from httpx2 import Response
 from starlette.testclient import TestClient
 
 from aggregator.answers import hiding
+from aggregator.answers.worker import AnswerWorker
 from aggregator.config import parse_settings
+from aggregator.http import HttpClient
 from aggregator.store.tables import EVENT, LOG, PLATFORM_ACTION, REVIEW
 from aggregator.store.upstream import NOT_HIDEABLE
 from aggregator.web import create_app
@@ -176,3 +178,21 @@ def test_department_officers_and_viewers_cannot_ask_the_platform(web: Web) -> No
     forbidden = viewer.post(f"/comments/{web.ids['c1']}/action", data=data)
     assert forbidden.status_code == 403
     assert [a["action"] for a in actions(web, "c1")] == ["hide"]
+
+
+def test_a_request_whose_account_lost_its_writer_fails_visibly_instead_of_waiting_forever(
+    web: Web,
+) -> None:
+    client = with_writer(web).client("communications")
+    hide(web, client, upstream="hide")
+
+    def no_writer(account: Any, http: HttpClient) -> None:
+        return None
+
+    report = AnswerWorker(web.store, web.settings, HttpClient(), writer_for=no_writer).run()
+    assert report.outcomes == {"platform_hide_failed": 1}
+    assert report.failed == 1
+    [row] = actions(web, "c4")
+    assert (row["state"], row["error_kind"]) == ("failed", "permission")
+    html = client.get(f"/comments/{web.ids['c4']}").text
+    assert "플랫폼 숨김 실패: 이 계정에 글쓰기 토큰이 없어" in html

@@ -42,6 +42,14 @@ NO_TARGET = WriteError(
 )
 
 
+NO_WRITER = WriteError(
+    Kind.PERMISSION,
+    "the account has no writer that can hide (no write credential, or not configured)",
+    "이 계정에 글쓰기 토큰이 없어(또는 설정에서 빠져) 플랫폼에서 처리할 수 없습니다. "
+    "관리자에게 알려 주세요.",
+)
+
+
 class PlatformActionStep:
     """Carries out due `platform_action` rows with the accounts' writers."""
 
@@ -54,8 +62,12 @@ class PlatformActionStep:
         """Carry out up to `limit` due requests (calling `after_each` after each, to charge
         its cost); outcomes such as `platform_hide_done`."""
         outcomes: Counter[str] = Counter()
+        hiders = [name for name, writer in self.writers.items() if writer.can_hide]
         with read_connection(self.store.engine) as conn:
-            due = actions.due(conn, self.store.clock(), self.writers.keys(), limit)
+            stranded = actions.stranded(conn, hiders, limit)
+            due = actions.due(conn, self.store.clock(), hiders, limit)
+        for action_id in stranded:
+            outcomes[self._give_up(action_id)] += 1
         for action_id in due:
             outcomes[self.carry_out(action_id)] += 1
             if after_each is not None:
@@ -72,7 +84,7 @@ class PlatformActionStep:
         writer = self.writers.get(target_row["account"])
         target = hide_target(target_row)
         if writer is None or not writer.can_hide:
-            return OUTCOME_PREFIX + "skipped"
+            return self._failed(row, NO_WRITER)
         try:
             if target is None:
                 raise NO_TARGET
@@ -83,6 +95,15 @@ class PlatformActionStep:
             log.exception("platform action %s failed", action_id)
             return self._failed(row, WriteError(Kind.NETWORK, repr(exc), _unexpected()))
         return self._done(row)
+
+    def _give_up(self, action_id: int) -> str:
+        """A request no writer can carry out: failed, so staff see why instead of a request
+        that stays 요청 중 forever."""
+        with read_connection(self.store.engine) as conn:
+            row = actions.get(conn, action_id)
+        if row is None or row["state"] != actions.QUEUED:
+            return OUTCOME_PREFIX + "skipped"
+        return self._failed(row, NO_WRITER)
 
     def _done(self, row: dict[str, Any]) -> str:
         now = self.store.clock()

@@ -74,6 +74,16 @@ def due(conn: Connection, now: datetime, accounts: Collection[str], limit: int) 
     """Queued requests of comments of `accounts` (those with a writer) whose next attempt is
     due, oldest first."""
     waiting = PLATFORM_ACTION.c.next_attempt_at
+    is_due = waiting.is_(None) | (waiting <= now)
+    return _queued(conn, is_due & ACCOUNT.c.name.in_(list(accounts)), limit)
+
+
+def stranded(conn: Connection, accounts: Collection[str], limit: int) -> list[int]:
+    """Queued requests of comments whose account has no writer that can hide (any more)."""
+    return _queued(conn, ACCOUNT.c.name.not_in(list(accounts)), limit)
+
+
+def _queued(conn: Connection, where: sa.ColumnElement[bool], limit: int) -> list[int]:
     query = (
         sa.select(PLATFORM_ACTION.c.id)
         .select_from(
@@ -81,11 +91,7 @@ def due(conn: Connection, now: datetime, accounts: Collection[str], limit: int) 
                 ACCOUNT, ACCOUNT.c.id == COMMENT.c.account_id
             )
         )
-        .where(
-            PLATFORM_ACTION.c.state == QUEUED,
-            waiting.is_(None) | (waiting <= now),
-            ACCOUNT.c.name.in_(list(accounts)),
-        )
+        .where(PLATFORM_ACTION.c.state == QUEUED, where)
         .order_by(PLATFORM_ACTION.c.id)
         .limit(limit)
     )
