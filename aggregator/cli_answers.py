@@ -1,8 +1,10 @@
 """`aggregator answers send`: post approved answers to their platforms (cron-able).
 
-Exit codes like `sync`: 0 every due answer was handled; 1 some answer failed or needs
-a person; 2 bad input (config, database, no platform writers installed); 3 another
-answers worker (cron or the scheduler's `answers` job) is running.
+It also carries out the hide/unhide requests staff made on the thread ("플랫폼에서도
+숨김", `aggregator.answers.hide_worker`). Exit codes like `sync`: 0 every due answer and
+request was handled; 1 some answer or hide request failed or needs a person; 2 bad
+input (config, database, no platform writers installed); 3 another answers worker (cron
+or the scheduler's `answers` job) is running.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ def answers_send(
     config: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
-    """Post approved answers (and recover answers a crash left `sending`)."""
+    """Post approved answers (and recover answers a crash left `sending`), then hide or
+    unhide comments on their platforms as staff asked."""
     setup_logging(verbose)
     settings = settings_or_exit(config)
     writer_for = default_writer_for()
