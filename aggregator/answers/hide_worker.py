@@ -15,8 +15,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from aggregator.answers import hiding
 from aggregator.answers.charges import next_month
@@ -156,7 +158,9 @@ class PlatformActionStep:
         return f"{OUTCOME_PREFIX}{row['action']}_retry"
 
 
-def _log(conn: Any, row: dict[str, Any], what: str, extra: dict[str, Any], now: Any) -> None:
+def _log(
+    conn: Connection, row: dict[str, Any], what: str, extra: dict[str, Any], now: datetime
+) -> None:
     """The outcome's review event and access-log record: who asked, when, why."""
     detail = {
         "platform_action": row["id"], "requested_by": row["requested_by"],

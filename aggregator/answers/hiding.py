@@ -18,10 +18,7 @@ from aggregator.config import AnyAccount, BlogAccount, FacebookAccount, TwitterA
 from connectors.reply import RETRYABLE
 
 HIDE, UNHIDE = "hide", "unhide"
-ACTIONS = (HIDE, UNHIDE)
-QUEUED, DONE, FAILED = "queued", "done", "failed"
-HIDE_FIELD = "upstream"
-"""The status form's field for the second choice (value `hide`)."""
+DONE, FAILED = "done", "failed"
 
 NOT_CONFIGURED = "설정(config.yaml)에 없는 계정이라 플랫폼에서 숨길 수 없습니다."
 NO_API = "이 플랫폼은 댓글 숨김 API가 없어 플랫폼에서 숨길 수 없습니다(구청 검토함에서만 숨김)."

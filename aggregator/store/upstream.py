@@ -7,6 +7,7 @@ named in its `review_event`; the answers worker carries it out.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -28,7 +29,7 @@ def on_status(
     current: dict[str, Any],
     change: tuple[Status, str | None, str | None],
     hideable: frozenset[str],
-    now: Any,
+    now: datetime,
 ) -> dict[str, Any]:
     """The platform step a status change `(target, reason, wanted)` asks for, queued; its
     details for the event (empty when none): 숨김 with the second choice (`wanted` =
@@ -50,7 +51,7 @@ def on_status(
 
 def request(
     conn: Connection, actor: Actor, current: dict[str, Any], kind: str, hideable: frozenset[str],
-    now: Any,
+    now: datetime,
 ) -> Event:  # fmt: skip
     """An explicit button: `platform_hide`, `platform_unhide` or `platform_retry`."""
     if actor.role not in OFFICE_ROLES:
@@ -62,7 +63,11 @@ def request(
     if kind == "platform_hide":
         if current["status"] != Status.HIDDEN.value:
             raise WorkflowError("숨김 상태인 댓글만 플랫폼에서 숨길 수 있습니다")
-        if latest is not None and latest["action"] == hiding.HIDE and latest["state"] != "failed":
+        if (
+            latest is not None
+            and latest["action"] == hiding.HIDE
+            and latest["state"] != actions.FAILED
+        ):
             raise WorkflowError("이미 플랫폼에서 숨겼거나 숨기는 중입니다")
         _check_hideable(conn, comment_id, hideable)
         reason = current["reason"]
