@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import Connection
 
 from aggregator import text_input
-from aggregator.answers import templates
+from aggregator.answers import preview, templates
 from aggregator.answers.states import (
     AnswerError,
     AnswerKind,
@@ -77,6 +77,7 @@ class AnswerService:
         now = self.store.clock()
         with write_transaction(self.store.engine) as conn:
             current = self._review_for(conn, actor, comment_id, now)
+            _check_length(conn, comment_id, body)
             if rows.in_flight(conn, comment_id) is not None:
                 raise AnswerError("이 댓글에는 이미 처리 중인 답변이 있습니다")
             state = self._state_after_writing(actor)
@@ -101,6 +102,7 @@ class AnswerService:
         with self._changing(actor, answer_id) as (conn, answer, current, now):
             target = self._state_after_writing(actor)
             check_move(AnswerState(answer["state"]), target)
+            _check_length(conn, answer["comment_id"], body)
             values: dict[str, Any] = {"text": body, "state": target.value}
             if target == AnswerState.APPROVED:
                 values.update(approved_by=actor.name, approved_at=now)
@@ -123,6 +125,7 @@ class AnswerService:
             edited = text is not None and _clean_text(text) != answer["text"]
             if edited and text is not None:
                 values["text"] = _clean_text(text)
+                _check_length(conn, answer["comment_id"], values["text"])
             self._move(conn, answer, **values)
             step = Step("answer_approve", {"answer": answer_id, "edited": edited})
             self._log(conn, actor, current, step, now, client_ip)
@@ -307,6 +310,13 @@ def _clean(value: str, limit: int, label: str, multiline: bool = False) -> str:
 
 def _clean_text(text: str) -> str:
     return _clean(text, MAX_TEXT, "답변", multiline=True)
+
+
+def _check_length(conn: Connection, comment_id: int, text: str) -> None:
+    """`AnswerError` naming count and limit when the comment's platform would refuse `text`."""
+    target = rows.target_row(conn, comment_id)
+    rule = preview.rule_for(target["platform"], target["external_id"])
+    preview.check(rule, text, target["author_handle"])
 
 
 def _clean_url(url: str) -> str:
