@@ -9,7 +9,7 @@ record in the same transaction. No platform is ever called here: the worker post
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -187,6 +187,28 @@ class AnswerService:
         """Every answer to a comment, oldest first (`synced`: read back by a sync)."""
         with read_connection(self.store.engine) as conn:
             return rows.for_comment(conn, comment_id)
+
+    def answer(self, answer_id: int) -> dict[str, Any] | None:
+        """One answer, or None."""
+        with read_connection(self.store.engine) as conn:
+            return rows.get(conn, answer_id)
+
+    def target_row(self, comment_id: int) -> dict[str, Any]:
+        """What the comment's reply target is built from (`targets.reply_target`)."""
+        with read_connection(self.store.engine) as conn:
+            return rows.target_row(conn, comment_id)
+
+    def queue(
+        self, states: Collection[AnswerState], department: str | None = None, limit: int = 200
+    ) -> list[dict[str, Any]]:
+        """Answers in `states` (of one department's items when given), oldest first."""
+        with read_connection(self.store.engine) as conn:
+            return rows.queue(conn, [s.value for s in states], department, limit)
+
+    def queue_count(self, states: Collection[AnswerState], department: str | None = None) -> int:
+        """How many answers are in `states` (of one department's items when given)."""
+        with read_connection(self.store.engine) as conn:
+            return rows.queue_count(conn, [s.value for s in states], department)
 
     def add_template(
         self, actor: Actor, title: str, body: str, department: str | None = None

@@ -29,6 +29,7 @@ from aggregator.store.access_log import AccessEntry
 from aggregator.store.inbox_query import Deadlines, Scope
 from aggregator.store.reviews import ReviewContext
 from aggregator.users import DUMMY_HASH_PASSWORD, StaffUser
+from aggregator.web.answer_area import waiting_count
 from aggregator.web.refusals import RecentRefusals, log_refusal
 from aggregator.web.security import SESSION_COOKIE, RouteSpec, client_ip, csrf_ok, token_hash
 from aggregator.workflow import Role
@@ -143,6 +144,7 @@ class Ctx:
             request=self.request,
             now=self.state.now(),
         )
+        context.setdefault("answers_waiting", waiting_count(self))
         return self.state.templates.TemplateResponse(
             self.request, name, context, status_code=status_code
         )

@@ -8,6 +8,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from aggregator import pii
 from aggregator.web.actions import action_from_form
+from aggregator.web.answer_area import answer_area
 from aggregator.web.core import Ctx
 from aggregator.web.views_inbox import _add_deadline
 from aggregator.workflow import MOIS_REASONS, STATUSES, TRANSITIONS, Role, Status
@@ -17,7 +18,11 @@ NOT_FOUND = "없는 항목입니다"
 
 def _load(ctx: Ctx) -> dict[str, Any] | None:
     """The thread, if it exists and the user may see it (departments: their own only)."""
-    comment_id = ctx.request.path_params["comment_id"]
+    return load_thread(ctx, ctx.request.path_params["comment_id"])
+
+
+def load_thread(ctx: Ctx, comment_id: int) -> dict[str, Any] | None:
+    """The thread of `comment_id`, if it exists and the user may see it."""
     found = ctx.state.store.thread(comment_id)
     if found is None or found["item"]["by_account_owner"]:
         return None
@@ -28,7 +33,11 @@ def _load(ctx: Ctx) -> dict[str, Any] | None:
 
 
 def _render(
-    ctx: Ctx, found: dict[str, Any], reveal: bool = False, error: str | None = None
+    ctx: Ctx,
+    found: dict[str, Any],
+    reveal: bool = False,
+    error: str | None = None,
+    typed: dict[str, str] | None = None,
 ) -> Response:
     item = found["item"]
     _add_deadline(ctx, item)
@@ -46,6 +55,7 @@ def _render(
         departments=ctx.state.settings.departments,
         staff=[u for u in store.users() if u.role != Role.VIEWER and not u.disabled],
         saved=ctx.request.query_params.get("saved") == "1",
+        answers=answer_area(ctx, item, typed),
         status_code=409 if error else 200,
     )
 
