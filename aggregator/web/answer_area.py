@@ -70,7 +70,7 @@ def answer_area(
         "rule": rule,
         "handle": (handle or "").lstrip("@"),
         "manual": manual,
-        "permalink": item.get("permalink"),
+        "permalink": item.get("permalink") or item.get("post_url"),
         "in_flight": any(AnswerState(r["state"]) in IN_FLIGHT for r in rows),
     }
 
