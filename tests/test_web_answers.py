@@ -123,8 +123,12 @@ def test_send_back_with_a_note_then_the_writer_resubmits(web: Web) -> None:
     assert "작성 중" in thread
     assert "반려 사유: 부서 연락처를 넣어 주세요" in thread
     assert "다시 제출" in thread
-    nav = officer.get("/answers").text
-    assert 'id="nav-answers">우리 부서 답변 <span class="count">1</span>' in nav
+    queue = officer.get("/answers").text
+    assert 'id="nav-answers">우리 부서 답변 <span class="count">1</span>' in queue
+    sent_back = queue[queue.index('id="queue-sent_back"') : queue.index('id="queue-trouble"')]
+    assert f'data-answer="{answer_id}"' in sent_back
+    assert "반려 사유: 부서 연락처를 넣어 주세요" in sent_back
+    assert "queue-pending" not in queue  # approving is the office's
     post(web, officer, f"/answers/{answer_id}/action", do="resubmit", text="02-2670-3456 No.1")
     row = answers_of(web, "c1")[0]
     assert (row["state"], row["text"]) == (AnswerState.PENDING_APPROVAL, "02-2670-3456 No.1")

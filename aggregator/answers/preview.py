@@ -32,35 +32,12 @@ FACEBOOK_LIMIT = 8000
 WORDPRESS_LIMIT = 65525
 LIGHT_RANGES = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
 """Code points X counts as one; everything else counts two (twitter-text v3 config)."""
-GENERIC_TLDS = frozenset(
-    [
-        "com",
-        "net",
-        "org",
-        "edu",
-        "gov",
-        "mil",
-        "int",
-        "info",
-        "biz",
-        "name",
-        "pro",
-        "asia",
-        "app",
-        "dev",
-        "io",
-        "xyz",
-        "site",
-        "online",
-        "shop",
-        "blog",
-        "news",
-        "kim",
-        "seoul",
-        "busan",
-        "korea",
-    ]
-)
+GENERIC_TLDS = frozenset({
+    "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "name", "pro", "asia",
+    "app", "dev", "io", "xyz", "site", "online", "shop", "blog", "news", "kim", "seoul",
+    "busan", "korea",
+})  # fmt: skip
+"""Generic TLDs a bare domain may end in (any two letters stand for a country code)."""
 URL = re.compile(
     r"(?<![A-Za-z0-9@$#_.\-/])"
     r"(https?://)?"
