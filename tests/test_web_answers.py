@@ -288,3 +288,23 @@ def test_a_step_the_state_refuses_is_shown_on_the_page_not_a_500(web: Web) -> No
     unknown = post(web, office, f"/answers/{answer_id}/action", do="explode")
     assert unknown.status_code == 400
     assert post(web, office, "/answers/999999/action", do="approve").status_code == 404
+
+
+def test_bad_answer_input_is_refused_in_korean_naming_what_is_wrong(web: Web) -> None:
+    configure(web)
+    office = web.client("communications")
+    path = f"/comments/{web.ids['c2']}/answers"
+    cases = {
+        "답변이(가) 너무 깁니다: 8,001자 (최대 8,000자)": {"kind": "first", "text": "가" * 8001},
+        "답변에 쓸 수 없는 제어 문자가 있습니다": {"kind": "first", "text": "안내\x07드립니다"},
+        "답변을(를) 적어 주세요": {"kind": "first", "text": "   "},
+        "알 수 없는 답변 종류 'second'": {"kind": "second", "text": "안내드립니다"},
+    }
+    for message, form in cases.items():
+        refused = post(web, office, path, **form)
+        assert refused.status_code == 409, message
+        assert message in page_text(refused)
+    assert answers_of(web, "c2") == []
+    longest = post(web, office, path, kind="first", text="가" * 8000)  # 72 KB URL-encoded
+    assert longest.status_code == 303
+    assert len(answers_of(web, "c2")[0]["text"]) == 8000

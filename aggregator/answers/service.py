@@ -324,9 +324,11 @@ def _clean(value: str, limit: int, label: str, multiline: bool = False) -> str:
     normal = text_input.normalise(value, multiline)
     if not normal:
         raise AnswerError(f"{label}을(를) 적어 주세요")
+    if len(normal) > limit:
+        raise AnswerError(f"{label}이(가) 너무 깁니다: {len(normal):,}자 (최대 {limit:,}자)")
     problem = text_input.problem(normal, limit, multiline)
     if problem is not None:
-        raise AnswerError(f"{label}: {problem}")
+        raise AnswerError(f"{label}에 쓸 수 없는 제어 문자가 있습니다 ({problem})")
     return normal
 
 

@@ -36,6 +36,8 @@ from aggregator.workflow import Role
 
 log = logging.getLogger(__name__)
 COUNTS_TTL = timedelta(seconds=20)
+MAX_FIELD = 128 * 1024
+"""The largest form field: an 8,000-character Korean answer is 72 KB URL-encoded."""
 
 
 @dataclass
@@ -171,7 +173,7 @@ def guard(
             return await _refuse(state, request, user, "refused", denied)
         form = FormData()
         if request.method == "POST":
-            form = await request.form(max_files=0, max_fields=500, max_part_size=64 * 1024)
+            form = await request.form(max_files=0, max_fields=500, max_part_size=MAX_FIELD)
             if not csrf_ok(form, csrf):
                 log.warning("CSRF token missing or wrong for %s %s", user.name, request.url.path)
                 forged = PlainTextResponse("요청을 확인할 수 없습니다 (CSRF)", status_code=403)
