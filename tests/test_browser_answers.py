@@ -195,10 +195,8 @@ def test_a_facebook_answer_drafted_with_a_template_is_approved_posted_and_linked
     assert "1차 답변" in office.inner_text("aside.review dd .status")
 
 
-def test_an_x_answer_edited_and_approved_by_the_office_is_posted_as_the_reply(
-    answering: Answering, staff: Any
-) -> None:
-    answering.sync("x-account")
+def summoning_tweet(answering: Answering) -> tuple[int, str]:
+    """A synced resident tweet that mentions @hanbit_gu and allows replies: (id, tweet id)."""
     world = answering.sandbox.x.world
     with answering.store.engine.connect() as conn:
         query = sa.select(COMMENT.c.id, COMMENT.c.external_id).where(
@@ -207,11 +205,19 @@ def test_an_x_answer_edited_and_approved_by_the_office_is_posted_as_the_reply(
             COMMENT.c.text.like("%@hanbit_gu%"),
         )
         candidates = conn.execute(query.order_by(COMMENT.c.id.desc())).all()
-    comment_id, external_id = next(
-        (row.id, row.external_id)
+    return next(
+        (int(row.id), str(row.external_id))
         for row in candidates
         if int(row.external_id) not in world.restricted
     )
+
+
+def test_an_x_answer_edited_and_approved_by_the_office_is_posted_as_the_reply(
+    answering: Answering, staff: Any
+) -> None:
+    answering.sync("x-account")
+    world = answering.sandbox.x.world
+    comment_id, external_id = summoning_tweet(answering)
     answering.assign(comment_id)
     officer = staff(answering, "department")
     officer.goto(f"{answering.base}/comments/{comment_id}")
@@ -271,6 +277,28 @@ def test_a_refused_post_shows_its_message_and_the_retry_posts_it_exactly_once(
     assert page_replies(answering.sandbox, resident) == [text]
     office.reload()
     assert office.inner_text("#answers .answer-state") == "게시됨"
+
+
+def test_replies_restricted_on_x_show_why_and_the_answer_can_be_posted_by_hand(
+    answering: Answering, staff: Any
+) -> None:
+    answering.sync("x-account")
+    comment_id, external_id = summoning_tweet(answering)
+    answering.sandbox.x.world.restrict_replies(int(external_id))
+    office = staff(answering, "communications")
+    office.goto(f"{answering.base}/comments/{comment_id}")
+    office.fill("#answer-text", f"현장을 확인하겠습니다. No.{comment_id}")
+    office.click("#answer-save")
+    office.wait_for_url("**answer=written**")
+    assert dict(answering.send().outcomes) == {"failed": 1}
+    office.reload()
+    assert office.inner_text("#answers .answer-state") == "게시 실패"
+    assert "복사해서 직접 게시해 주세요" in office.inner_text(".answer-error")
+    assert "직접 게시했다면" in office.inner_text("#answers .copy-confirm")
+    office.click("#answers button.confirm")
+    office.wait_for_url("**answer=confirm**")
+    assert office.inner_text("#answers .answer-state") == "직접 게시 확인"
+    assert office.locator("#answers .answer-error").count() == 0
 
 
 def test_a_naver_blog_answer_is_copied_and_confirmed_by_hand(
