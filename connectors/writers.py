@@ -4,17 +4,17 @@ configured, else None (staff copy the answer and confirm it by hand).
 Facebook needs `write_access_token`; X needs `write_with` (OAuth 1.0a user context or an
 OAuth 2.0 user token; the app-only bearer token never writes); WordPress blogs need
 `write_username` and `write_app_password`. Naver Blog, Tistory, other feeds and Pinterest
-have no write API.
+have no write API. `can_write` answers the same question without building a writer (no
+HTTP client, no platform library imported), for the web's copy-and-confirm choice.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from aggregator.config import AnyAccount, BlogAccount, FacebookAccount, TwitterAccount
 from aggregator.http import HttpClient
-from connectors.facebook_write import FacebookWriter
 from connectors.reply import ReplyWriter
-from connectors.wordpress_write import WordPressWriter
-from connectors.x_write import XWriter
 
 
 def writer_for(account: AnyAccount, http: HttpClient) -> ReplyWriter | None:
@@ -22,28 +22,32 @@ def writer_for(account: AnyAccount, http: HttpClient) -> ReplyWriter | None:
     if not can_write(account):
         return None
     if isinstance(account, FacebookAccount):
+        from connectors.facebook_write import FacebookWriter
+
         return FacebookWriter(account, http)
     if isinstance(account, TwitterAccount):
+        from connectors.x_write import XWriter
+
         return XWriter(account, http)
-    if isinstance(account, BlogAccount):
-        return WordPressWriter(account, http)
-    return None
+    from connectors.wordpress_write import WordPressWriter
+
+    assert isinstance(account, BlogAccount)
+    return WordPressWriter(account, http)
 
 
-def can_write(account: AnyAccount) -> bool:
-    """Whether the account has a writer (a write API and its credential), without building
-    one: the web uses it to offer or refuse answering and hiding through the API."""
+def can_write(account: Any) -> bool:
+    """Whether the account posts answers through its platform's API (a write API and a
+    write credential); False for any other object, such as a removed account (None)."""
     if isinstance(account, FacebookAccount):
         return account.write_access_token is not None
     if isinstance(account, TwitterAccount):
         return _x_can_write(account)
-    if isinstance(account, BlogAccount):
-        return (
-            account.flavor == "wordpress"
-            and account.write_username is not None
-            and account.write_app_password is not None
-        )
-    return False
+    return (
+        isinstance(account, BlogAccount)
+        and account.flavor == "wordpress"
+        and account.write_username is not None
+        and account.write_app_password is not None
+    )
 
 
 def _x_can_write(account: TwitterAccount) -> bool:

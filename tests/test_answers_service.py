@@ -133,7 +133,7 @@ def test_bad_text_and_kind_are_refused_with_one_line(web: Web) -> None:
         answers.write(COMM, web.ids["c1"], "first", "   ")
     with pytest.raises(AnswerError, match="U\\+0000"):
         answers.write(COMM, web.ids["c1"], "first", "널\x00문자")
-    with pytest.raises(AnswerError, match="longer than 8000"):
+    with pytest.raises(AnswerError, match="너무 깁니다: 8,001자 \\(최대 8,000자\\)"):
         answers.write(COMM, web.ids["c1"], "first", "가" * 8001)
     with pytest.raises(AnswerError, match="답변 종류"):
         answers.write(COMM, web.ids["c1"], "second", "답변")

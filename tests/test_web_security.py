@@ -31,7 +31,11 @@ STATE_TABLES = (
 
 
 def _url(web: Web, spec: RouteSpec) -> str:
-    return spec.path.replace("{comment_id:int}", str(web.ids["c1"])).replace("{item_id:int}", "1")
+    return (
+        spec.path.replace("{comment_id:int}", str(web.ids["c1"]))
+        .replace("{item_id:int}", "1")
+        .replace("{answer_id:int}", "1")
+    )
 
 
 def _form(spec: RouteSpec, csrf: str) -> dict[str, Any]:
@@ -48,6 +52,8 @@ def _form(spec: RouteSpec, csrf: str) -> dict[str, Any]:
         "reports_download": {"month": "2026-11", "format": "csv", "reason": "matrix"},
         "reports_close": {"month": "2026-10"},
         "reports_reopen": {"month": "2026-10", "reason": "matrix"},
+        "answer_write": {"kind": "first", "text": "matrix"},
+        "answer_step": {"do": "cancel"},
     }
     return {**forms.get(spec.name, {}), "csrf_token": csrf}
 
@@ -142,7 +148,9 @@ def test_xss_corpus_renders_inert(sqlite_web: Web) -> None:
         assert "<img src=x" not in body
         assert "<svg" not in body
         assert not re.search(r'href="\s*(javascript|data|vbscript):', body, re.IGNORECASE)
-        assert len(re.findall(r"<script", html)) == 1  # only /static/app.js
+        scripts = re.findall(r"<script[^>]*>", html)
+        assert scripts  # /static/app.js, and answers.js on a thread
+        assert all(re.fullmatch(r'<script src="/static/\w+\.js" defer>', s) for s in scripts)
     thread = _pages(sqlite_web)[2]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in thread
     assert "&#34;&gt;&lt;svg onload=alert(1)&gt;" in thread

@@ -12,7 +12,7 @@ from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV
 from connectors.facebook_write import FacebookWriter
 from connectors.wordpress_write import WordPressWriter
-from connectors.writers import writer_for
+from connectors.writers import can_write, writer_for
 from connectors.x_write import XWriter
 
 
@@ -59,3 +59,17 @@ def test_a_facebook_account_without_a_write_token_has_no_writer(
 ) -> None:
     facebook = settings.account("facebook-page").model_copy(update={"write_access_token": None})
     assert writer_for(facebook, sandbox_client) is None
+
+
+@pytest.mark.parametrize(
+    "name", ["facebook-page", "x-account", "wordpress-news", "naver-blog", "tistory-blog"]
+)
+def test_can_write_says_what_writer_for_gives_without_building_a_writer(
+    settings: Settings, sandbox_client: HttpClient, name: str
+) -> None:
+    account = settings.account(name)
+    assert can_write(account) == (writer_for(account, sandbox_client) is not None)
+
+
+def test_a_removed_account_cannot_write() -> None:
+    assert not can_write(None)

@@ -9,7 +9,7 @@ record in the same transaction. No platform is ever called here: the worker post
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import Connection
 
 from aggregator import text_input
-from aggregator.answers import templates
+from aggregator.answers import preview, templates
 from aggregator.answers.states import (
     AnswerError,
     AnswerKind,
@@ -77,6 +77,7 @@ class AnswerService:
         now = self.store.clock()
         with write_transaction(self.store.engine) as conn:
             current = self._review_for(conn, actor, comment_id, now)
+            _check_length(conn, comment_id, body)
             if rows.in_flight(conn, comment_id) is not None:
                 raise AnswerError("이 댓글에는 이미 처리 중인 답변이 있습니다")
             state = self._state_after_writing(actor)
@@ -101,6 +102,7 @@ class AnswerService:
         with self._changing(actor, answer_id) as (conn, answer, current, now):
             target = self._state_after_writing(actor)
             check_move(AnswerState(answer["state"]), target)
+            _check_length(conn, answer["comment_id"], body)
             values: dict[str, Any] = {"text": body, "state": target.value}
             if target == AnswerState.APPROVED:
                 values.update(approved_by=actor.name, approved_at=now)
@@ -123,6 +125,7 @@ class AnswerService:
             edited = text is not None and _clean_text(text) != answer["text"]
             if edited and text is not None:
                 values["text"] = _clean_text(text)
+                _check_length(conn, answer["comment_id"], values["text"])
             self._move(conn, answer, **values)
             step = Step("answer_approve", {"answer": answer_id, "edited": edited})
             self._log(conn, actor, current, step, now, client_ip)
@@ -184,6 +187,28 @@ class AnswerService:
         """Every answer to a comment, oldest first (`synced`: read back by a sync)."""
         with read_connection(self.store.engine) as conn:
             return rows.for_comment(conn, comment_id)
+
+    def answer(self, answer_id: int) -> dict[str, Any] | None:
+        """One answer, or None."""
+        with read_connection(self.store.engine) as conn:
+            return rows.get(conn, answer_id)
+
+    def target_row(self, comment_id: int) -> dict[str, Any]:
+        """What the comment's reply target is built from (`targets.reply_target`)."""
+        with read_connection(self.store.engine) as conn:
+            return rows.target_row(conn, comment_id)
+
+    def queue(
+        self, states: Collection[AnswerState], department: str | None = None, limit: int = 200
+    ) -> list[dict[str, Any]]:
+        """Answers in `states` (of one department's items when given), oldest first."""
+        with read_connection(self.store.engine) as conn:
+            return rows.queue(conn, [s.value for s in states], department, limit)
+
+    def queue_count(self, states: Collection[AnswerState], department: str | None = None) -> int:
+        """How many answers are in `states` (of one department's items when given)."""
+        with read_connection(self.store.engine) as conn:
+            return rows.queue_count(conn, [s.value for s in states], department)
 
     def add_template(
         self, actor: Actor, title: str, body: str, department: str | None = None
@@ -299,14 +324,23 @@ def _clean(value: str, limit: int, label: str, multiline: bool = False) -> str:
     normal = text_input.normalise(value, multiline)
     if not normal:
         raise AnswerError(f"{label}을(를) 적어 주세요")
+    if len(normal) > limit:
+        raise AnswerError(f"{label}이(가) 너무 깁니다: {len(normal):,}자 (최대 {limit:,}자)")
     problem = text_input.problem(normal, limit, multiline)
     if problem is not None:
-        raise AnswerError(f"{label}: {problem}")
+        raise AnswerError(f"{label}에 쓸 수 없는 제어 문자가 있습니다 ({problem})")
     return normal
 
 
 def _clean_text(text: str) -> str:
     return _clean(text, MAX_TEXT, "답변", multiline=True)
+
+
+def _check_length(conn: Connection, comment_id: int, text: str) -> None:
+    """`AnswerError` naming count and limit when the comment's platform would refuse `text`."""
+    target = rows.target_row(conn, comment_id)
+    rule = preview.rule_for(target["platform"], target["external_id"])
+    preview.check(rule, text, target["author_handle"])
 
 
 def _clean_url(url: str) -> str:

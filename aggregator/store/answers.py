@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from aggregator.answers.states import IN_FLIGHT, VISIBLE, AnswerState
-from aggregator.store.tables import ACCOUNT, ANSWER, ANSWER_TEMPLATE, COMMENT
+from aggregator.store.tables import ACCOUNT, ANSWER, ANSWER_TEMPLATE, COMMENT, REVIEW
 
 PARENT = COMMENT.alias("parent")
 
@@ -196,3 +196,50 @@ def link_posted(conn: Connection, answer_id: int, external_id: str) -> None:
         .scalar_subquery()
     )
     conn.execute(sa.update(ANSWER).where(ANSWER.c.id == answer_id).values(reply_comment_id=synced))
+
+
+def _queue_where(states: Collection[str], department: str | None) -> sa.ColumnElement[bool]:
+    where: sa.ColumnElement[bool] = ANSWER.c.state.in_(list(states))
+    if department is not None:
+        where = sa.and_(where, REVIEW.c.department == department)
+    return where
+
+
+def _queue_from() -> sa.FromClause:
+    return (
+        ANSWER.join(COMMENT, COMMENT.c.id == ANSWER.c.comment_id)
+        .join(ACCOUNT, ACCOUNT.c.id == COMMENT.c.account_id)
+        .outerjoin(REVIEW, REVIEW.c.comment_id == ANSWER.c.comment_id)
+    )
+
+
+def queue(
+    conn: Connection, states: Collection[str], department: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Answers in `states` (of `department`'s items when given), oldest first, with their
+    comment's text, platform, account and department."""
+    query = (
+        sa.select(
+            ANSWER,
+            COMMENT.c.text.label("comment_text"),
+            COMMENT.c.platform,
+            COMMENT.c.manual_entry,
+            ACCOUNT.c.name.label("account"),
+            REVIEW.c.department,
+        )
+        .select_from(_queue_from())
+        .where(_queue_where(states, department))
+        .order_by(ANSWER.c.created_at, ANSWER.c.id)
+        .limit(limit)
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def queue_count(conn: Connection, states: Collection[str], department: str | None) -> int:
+    """How many answers `queue` would list without a limit."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(_queue_from())
+        .where(_queue_where(states, department))
+    )
+    return int(conn.execute(query).scalar_one())

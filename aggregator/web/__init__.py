@@ -18,7 +18,14 @@ from starlette.types import ASGIApp
 
 from aggregator.config import Settings
 from aggregator.store import Store
-from aggregator.web import auth, views_admin, views_inbox, views_reports, views_thread
+from aggregator.web import (
+    auth,
+    views_admin,
+    views_answers,
+    views_inbox,
+    views_reports,
+    views_thread,
+)
 from aggregator.web.core import Handler, WebState, guard
 from aggregator.web.security import MAX_BODY, RouteSpec, SecurityHeaders
 from aggregator.web.templating import make_templates
@@ -55,6 +62,15 @@ ROUTES: tuple[tuple[RouteSpec, Handler], ...] = (
     ),
     (RouteSpec("/reports/reopen", "POST", "reports_reopen", ADMIN), views_reports.reports_reopen),
     (RouteSpec("/logout", "POST", "logout", ALL_ROLES), auth.logout),
+    (
+        RouteSpec("/comments/{comment_id:int}/answers", "POST", "answer_write", NOT_VIEWER),
+        views_answers.write,
+    ),
+    (
+        RouteSpec("/answers/{answer_id:int}/action", "POST", "answer_step", NOT_VIEWER),
+        views_answers.step,
+    ),
+    (RouteSpec("/answers", "GET", "answer_queue", NOT_VIEWER), views_answers.queue_page),
 )
 PUBLIC = (
     RouteSpec("/", "GET", "home", None),

@@ -29,6 +29,7 @@ from aggregator.store.access_log import AccessEntry
 from aggregator.store.inbox_query import Deadlines, Scope
 from aggregator.store.reviews import ReviewContext
 from aggregator.users import DUMMY_HASH_PASSWORD, StaffUser
+from aggregator.web.answer_area import waiting_count
 from aggregator.web.refusals import RecentRefusals, log_refusal
 from aggregator.web.security import SESSION_COOKIE, RouteSpec, client_ip, csrf_ok, token_hash
 from aggregator.web.upstream import hideable_accounts
@@ -36,6 +37,8 @@ from aggregator.workflow import Role
 
 log = logging.getLogger(__name__)
 COUNTS_TTL = timedelta(seconds=20)
+MAX_FIELD = 128 * 1024
+"""The largest form field: an 8,000-character Korean answer is 72 KB URL-encoded."""
 
 
 @dataclass
@@ -145,6 +148,7 @@ class Ctx:
             request=self.request,
             now=self.state.now(),
         )
+        context.setdefault("answers_waiting", waiting_count(self))
         return self.state.templates.TemplateResponse(
             self.request, name, context, status_code=status_code
         )
@@ -171,7 +175,7 @@ def guard(
             return await _refuse(state, request, user, "refused", denied)
         form = FormData()
         if request.method == "POST":
-            form = await request.form(max_files=0, max_fields=500, max_part_size=64 * 1024)
+            form = await request.form(max_files=0, max_fields=500, max_part_size=MAX_FIELD)
             if not csrf_ok(form, csrf):
                 log.warning("CSRF token missing or wrong for %s %s", user.name, request.url.path)
                 forged = PlainTextResponse("요청을 확인할 수 없습니다 (CSRF)", status_code=403)

@@ -11,6 +11,7 @@ from aggregator.answers import hiding
 from aggregator.db import read_connection
 from aggregator.store import platform_actions
 from aggregator.web.actions import action_from_form
+from aggregator.web.answer_area import answer_area
 from aggregator.web.core import Ctx
 from aggregator.web.upstream import hide_refusal
 from aggregator.web.views_inbox import _add_deadline
@@ -21,7 +22,11 @@ NOT_FOUND = "없는 항목입니다"
 
 def _load(ctx: Ctx) -> dict[str, Any] | None:
     """The thread, if it exists and the user may see it (departments: their own only)."""
-    comment_id = ctx.request.path_params["comment_id"]
+    return load_thread(ctx, ctx.request.path_params["comment_id"])
+
+
+def load_thread(ctx: Ctx, comment_id: int) -> dict[str, Any] | None:
+    """The thread of `comment_id`, if it exists and the user may see it."""
     found = ctx.state.store.thread(comment_id)
     if found is None or found["item"]["by_account_owner"]:
         return None
@@ -32,7 +37,11 @@ def _load(ctx: Ctx) -> dict[str, Any] | None:
 
 
 def _render(
-    ctx: Ctx, found: dict[str, Any], reveal: bool = False, error: str | None = None
+    ctx: Ctx,
+    found: dict[str, Any],
+    reveal: bool = False,
+    error: str | None = None,
+    typed: dict[str, str] | None = None,
 ) -> Response:
     item = found["item"]
     _add_deadline(ctx, item)
@@ -52,6 +61,7 @@ def _render(
         saved=ctx.request.query_params.get("saved") == "1",
         upstream=_upstream_state(ctx, item["id"]),
         hide_refusal=hide_refusal(ctx.state.settings, item["account"], item["manual_entry"]),
+        answers=answer_area(ctx, item, typed),
         status_code=409 if error else 200,
     )
 
