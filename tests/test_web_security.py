@@ -12,8 +12,11 @@ import sqlalchemy as sa
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
+from aggregator.answers.service import AnswerService
+from aggregator.config_review import AnswersSection
 from aggregator.web import ROUTES
 from aggregator.web.security import HEADERS, MAX_BODY, RouteSpec
+from aggregator.workflow import Actor, Role
 from tests.fixtures_web import PASSWORD, USERS, Web, login
 
 ROLES = [None, *USERS]
@@ -27,11 +30,13 @@ STATE_TABLES = (
     "post",
     "staff_user",
     "check_item",
+    "answer_template",
 )
 
 
 def _url(web: Web, spec: RouteSpec) -> str:
-    return spec.path.replace("{comment_id:int}", str(web.ids["c1"])).replace("{item_id:int}", "1")
+    path = spec.path.replace("{comment_id:int}", str(web.ids["c1"]))
+    return path.replace("{item_id:int}", "1").replace("{template_id:int}", "1")
 
 
 def _form(spec: RouteSpec, csrf: str) -> dict[str, Any]:
@@ -48,6 +53,9 @@ def _form(spec: RouteSpec, csrf: str) -> dict[str, Any]:
         "reports_download": {"month": "2026-11", "format": "csv", "reason": "matrix"},
         "reports_close": {"month": "2026-10"},
         "reports_reopen": {"month": "2026-10", "reason": "matrix"},
+        "answer_template_add": {"title": "matrix", "body": "{부서명} 안내"},
+        "answer_template_save": {"title": "matrix", "body": "{부서명} 안내"},
+        "answer_template_active": {"active": "0"},
     }
     return {**forms.get(spec.name, {}), "csrf_token": csrf}
 
@@ -112,6 +120,9 @@ def _snapshot(web: Web) -> list[list[Any]]:
 
 def test_no_get_changes_state(sqlite_web: Web) -> None:
     client = sqlite_web.client("admin")
+    AnswerService(sqlite_web.store, AnswersSection()).add_template(
+        Actor("admin1", Role.ADMIN), "안내", "{부서명} 안내"
+    )  # /answers/templates/1 exists
     before = _snapshot(sqlite_web)
     for spec, _ in ROUTES:
         if spec.method == "GET":

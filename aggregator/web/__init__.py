@@ -18,7 +18,14 @@ from starlette.types import ASGIApp
 
 from aggregator.config import Settings
 from aggregator.store import Store
-from aggregator.web import auth, views_admin, views_inbox, views_reports, views_thread
+from aggregator.web import (
+    auth,
+    views_admin,
+    views_inbox,
+    views_reports,
+    views_templates,
+    views_thread,
+)
 from aggregator.web.core import Handler, WebState, guard
 from aggregator.web.security import MAX_BODY, RouteSpec, SecurityHeaders
 from aggregator.web.templating import make_templates
@@ -55,6 +62,33 @@ ROUTES: tuple[tuple[RouteSpec, Handler], ...] = (
     ),
     (RouteSpec("/reports/reopen", "POST", "reports_reopen", ADMIN), views_reports.reports_reopen),
     (RouteSpec("/logout", "POST", "logout", ALL_ROLES), auth.logout),
+    (
+        RouteSpec("/answers/templates", "GET", "answer_templates", NOT_VIEWER),
+        views_templates.templates_page,
+    ),
+    (
+        RouteSpec("/answers/templates", "POST", "answer_template_add", OFFICE_ROLES),
+        views_templates.template_add,
+    ),
+    (
+        RouteSpec("/answers/templates/{template_id:int}", "GET", "answer_template", OFFICE_ROLES),
+        views_templates.template_edit_page,
+    ),
+    (
+        RouteSpec(
+            "/answers/templates/{template_id:int}", "POST", "answer_template_save", OFFICE_ROLES
+        ),
+        views_templates.template_save,
+    ),
+    (
+        RouteSpec(
+            "/answers/templates/{template_id:int}/active",
+            "POST",
+            "answer_template_active",
+            OFFICE_ROLES,
+        ),
+        views_templates.template_active,
+    ),
 )
 PUBLIC = (
     RouteSpec("/", "GET", "home", None),
