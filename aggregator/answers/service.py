@@ -184,6 +184,11 @@ class AnswerService(TemplateAdmin):
         with read_connection(self.store.engine) as conn:
             return rows.for_comment(conn, comment_id)
 
+    def state_counts(self) -> dict[str, int]:
+        """How many answers are in each state (the demo prints them)."""
+        with read_connection(self.store.engine) as conn:
+            return rows.state_counts(conn)
+
     def templates(self, department: str | None) -> list[dict[str, Any]]:
         """Active templates a department's officers may use (theirs and office-wide)."""
         with read_connection(self.store.engine) as conn:

@@ -226,3 +226,9 @@ def link_posted(conn: Connection, answer_id: int, external_id: str) -> None:
         .scalar_subquery()
     )
     conn.execute(sa.update(ANSWER).where(ANSWER.c.id == answer_id).values(reply_comment_id=synced))
+
+
+def state_counts(conn: Connection) -> dict[str, int]:
+    """Answers per state (states without answers left out)."""
+    query = sa.select(ANSWER.c.state, sa.func.count()).group_by(ANSWER.c.state)
+    return {str(state): int(n) for state, n in conn.execute(query)}

@@ -1,0 +1,281 @@
+"""The demo's staff at work: answers written, approved and posted during the replayed days.
+
+After every sync of `aggregator demo`, `DemoDesk.work` plays one round of the office's
+day: the communications office accepts the routing suggestion of a few new comments on
+the accounts that take answers (Facebook Page, X, WordPress), the department officers
+write a 1차 답변 (every other one from a 상용구) and later a 최종 답변, the office
+approves what was written in an earlier round (and sends the first one back once, which
+its writer corrects), and the real `AnswerWorker` posts the approved answers to the
+sandbox; the next sync reads them back and links them. A comment on the Naver blog (no
+comment API) is entered by hand and answered by copy-and-confirm.
+
+Everything runs on the sandbox's simulated clock (the store's clock in the demo), so the
+replies the sandbox stores, `posted_at` and the 3-business-day deadline agree. In the last
+round the office approves but the worker does not run, and that round's answers wait for
+approval: the inbox shows answers in every state.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from aggregator.answers import templates
+from aggregator.answers.service import AnswerService
+from aggregator.answers.states import AnswerError, AnswerState
+from aggregator.answers.worker import AnswerWorker
+from aggregator.config import Settings
+from aggregator.deadlines import overdue_cutoff
+from aggregator.http import HttpClient
+from aggregator.manual import ManualInputError, one_comment
+from aggregator.runner import http_settings
+from aggregator.sandbox import Sandbox
+from aggregator.sandbox.blog import naver_url
+from aggregator.store import Store
+from aggregator.store.inbox_query import Deadlines, InboxFilter, Scope
+from aggregator.store.reviews import ReviewAction, ReviewContext
+from aggregator.workflow import Actor, Role, Status, WorkflowError
+
+log = logging.getLogger(__name__)
+
+OFFICE = Actor("demo-office", Role.COMMUNICATIONS)
+OFFICERS = {
+    "주차관리과": Actor("demo-parking", Role.DEPARTMENT, "주차관리과"),
+    "청소행정과": Actor("demo-cleaning", Role.DEPARTMENT, "청소행정과"),
+    "환경과": Actor("demo-environment", Role.DEPARTMENT, "환경과"),
+    "도로과": Actor("demo-roads", Role.DEPARTMENT, "도로과"),
+}
+"""One SNS officer per department the demo's routing rules name (demo logins too)."""
+ANSWERING_ACCOUNTS = ("facebook-page", "x-account", "wordpress-news")
+"""The sandbox accounts with write credentials: their answers are posted by the worker."""
+NAVER_ACCOUNT = "naver"
+NEW_PER_DAY = 8
+"""New comments the office routes to departments per simulated day (about one per round
+at the default 3 hours)."""
+FINAL_AFTER = timedelta(days=1)
+"""A department follows its posted 1차 답변 with a 최종 답변 after this long."""
+SEND_BACK_NOTE = "담당 부서 전화번호를 넣어 다시 올려 주세요."
+TEMPLATES = (
+    ("접수 안내 (1차 답변)", None,
+     "안녕하세요, 한빛구청입니다. 말씀하신 내용은 {부서명}에 전달했으며 확인 후 다시 "
+     "안내드리겠습니다. 문의: {부서명} {전화번호} (접수번호 {접수번호})"),
+    ("처리 완료 (최종 답변)", None,
+     "안녕하세요, 한빛구청 {부서명}입니다. 말씀하신 사항은 현장 확인 후 조치를 마쳤습니다. "
+     "불편하신 점은 {전화번호}로 알려 주세요. (담당 {담당자}, 접수번호 {접수번호})"),
+    ("짧은 접수 안내 (X)", None,
+     "{부서명}에 전달했습니다. 확인 후 안내드리겠습니다. 문의 {전화번호} ({접수번호})"),
+    ("불법주정차 신고 접수", "주차관리과",
+     "주차관리과입니다. 신고하신 곳에 단속 요원이 나가 확인하겠습니다. 급한 경우 "
+     "{전화번호}(주차단속 상황실)로 연락 주세요. ({접수번호})"),
+    ("무단투기 신고 접수", "청소행정과",
+     "청소행정과입니다. 말씀하신 곳을 확인해 수거하고 계도 안내문을 붙이겠습니다. "
+     "문의 {전화번호} ({접수번호})"),
+    ("소음 민원 접수", "환경과",
+     "환경과입니다. 현장에서 소음을 측정해 기준을 넘으면 행정 조치하겠습니다. "
+     "문의 {전화번호} ({접수번호})"),
+    ("도로·가로등 보수 접수", "도로과",
+     "도로과입니다. 현장을 확인한 뒤 보수 일정을 안내드리겠습니다. 문의 {전화번호} ({접수번호})"),
+)  # fmt: skip
+"""The demo's 상용구: (title, department or None for office-wide, body)."""
+
+
+class DemoDesk:
+    """The office and the department officers answering during the demo's replay."""
+
+    def __init__(self, store: Store, settings: Settings, sandbox: Sandbox, every_hours: int):
+        self.store = store
+        self.settings = settings
+        self.sandbox = sandbox
+        self.answers = AnswerService(store, settings.answers)
+        self.worker = AnswerWorker(store, settings, HttpClient(settings=http_settings(settings)))
+        self.per_round = NEW_PER_DAY * every_hours / 24
+        self.credit = 0.0
+        self.round = 0
+        self.answered: dict[int, str] = {}
+        """Comment id -> account of every comment the desk answers."""
+        self.sent_back = False
+        self.posted = Counter[str]()
+
+    def seed_templates(self) -> None:
+        """The demo's 상용구 (those already there are kept)."""
+        known = {t["title"] for t in self.answers.template_list(OFFICE)}
+        for title, department, body in TEMPLATES:
+            if title not in known:
+                self.answers.add_template(OFFICE, title, body, department)
+
+    def work(self, last: bool) -> None:
+        """One round after a sync: route, review, write, then post (not in the last round)."""
+        if self.round == 0:
+            self._answer_by_hand()
+        self.credit += self.per_round
+        for _ in range(int(self.credit)):
+            self._route_one(ANSWERING_ACCOUNTS[self.round % len(ANSWERING_ACCOUNTS)])
+        self.credit -= int(self.credit)
+        self._review(self.store.clock())
+        self._write()
+        if not last:
+            report = self.worker.run()
+            self.posted.update(report.outcomes)
+        self.round += 1
+
+    def counts(self) -> dict[str, int]:
+        """Answers by state (every answer in the store)."""
+        return self.answers.state_counts()
+
+    # the office ---------------------------------------------------------------------
+    def _route_one(self, account: str) -> None:
+        """Accept the routing suggestion of the newest new comment on `account` whose
+        suggested department has a demo officer."""
+        for row in self._inbox(InboxFilter(account=account, status=Status.NEW.value)):
+            if row["id"] in self.answered or row["suggested_department"] not in OFFICERS:
+                continue
+            if not row["has_suggestion"]:
+                continue
+            result = self.store.review(
+                OFFICE, [row["id"]], ReviewAction(kind="accept_suggestion"), self._context()
+            )
+            if not result.refused:
+                self.answered[row["id"]] = account
+                return
+
+    def _review(self, now: datetime) -> None:
+        """Approve answers written in an earlier round; send the first one back once."""
+        for answer in self._answers(AnswerState.PENDING_APPROVAL):
+            if answer["created_at"] >= now:
+                continue  # written this round: the office reads it next round
+            if not self.sent_back:
+                self.answers.send_back(OFFICE, answer["id"], SEND_BACK_NOTE)
+                self.sent_back = True
+                continue
+            self.answers.approve(OFFICE, answer["id"])
+
+    def _answer_by_hand(self) -> None:
+        """A resident's comment on the Naver blog (no comment API), entered by hand by the
+        office, answered, posted by hand and confirmed with the comment's address."""
+        now = self.store.clock()
+        posts = self.sandbox.data.posts(NAVER_ACCOUNT, at=now)
+        if not posts:
+            return
+        post_url = naver_url(self.sandbox.data.account(NAVER_ACCOUNT), posts[0])
+        values = {
+            "platform": "blog", "post": post_url, "author": "한빛주민",
+            "text": "행사 주차장은 어디에 있나요? 대중교통으로 가는 방법도 알려 주세요.",
+            "created_at": (now - timedelta(hours=2)).isoformat(),
+        }  # fmt: skip
+        try:
+            comment = one_comment(values, self.store.find_post, self.settings.timezone, now)
+        except ManualInputError as exc:
+            log.warning("demo: the Naver comment was not entered: %s", exc.problems)
+            return
+        self.store.add_manual_comments([comment], OFFICE.name)
+        comment_id = self._manual_comment_id()
+        if comment_id is None:
+            return
+        text = (
+            "안녕하세요, 한빛구청입니다. 행사장 옆 공영주차장을 이용하실 수 있고, 지하철역에서 "
+            f"도보 10분 거리입니다. 문의 {self.settings.answers.office_phone} "
+            f"({templates.case_number(comment_id)})"
+        )
+        answer_id = self.answers.write(OFFICE, comment_id, "final", text)
+        self.answers.confirm_manual(OFFICE, answer_id, url=f"{post_url}#comment-answer")
+
+    # the departments ----------------------------------------------------------------
+    def _write(self) -> None:
+        """Each officer answers what was routed to them: a 1차 답변 for a new item, the
+        corrected text of an answer sent back, a 최종 답변 a day after the first was posted."""
+        now = self.store.clock()
+        for comment_id, account in self.answered.items():
+            found = self.answers.answers(comment_id)
+            current = self.store.thread(comment_id)
+            if current is None:
+                continue
+            department = current["item"]["department"]
+            officer = OFFICERS.get(department or "")
+            if officer is None:
+                continue
+            try:
+                self._next_answer(officer, comment_id, account, found, now)
+            except (AnswerError, WorkflowError) as exc:
+                log.warning("demo: no answer to comment %s: %s", comment_id, exc)
+
+    def _next_answer(
+        self,
+        officer: Actor,
+        comment_id: int,
+        account: str,
+        found: list[dict[str, Any]],
+        now: datetime,
+    ) -> None:
+        last = found[-1] if found else None
+        if last is None:
+            kind = "first"
+        elif last["state"] == AnswerState.DRAFT and last["send_back_note"]:
+            fixed = f"{last['text']} 문의 {self._phone(officer)}"
+            self.answers.resubmit(officer, last["id"], fixed)
+            return
+        elif (
+            last["kind"] == "first"
+            and last["state"] == AnswerState.POSTED
+            and last["posted_at"] <= now - FINAL_AFTER
+            and comment_id % 2 == 0
+        ):
+            kind = "final"
+        else:
+            return
+        text = self._text(officer, comment_id, account, kind)
+        self.answers.write(officer, comment_id, kind, text)
+
+    def _text(self, officer: Actor, comment_id: int, account: str, kind: str) -> str:
+        """The answer's text: every other one from a 상용구 (the short one on X)."""
+        department = officer.department
+        values = templates.values_for(department, self._phone(officer), officer.name, comment_id)
+        number = templates.case_number(comment_id)
+        if kind == "final":
+            if account == "x-account":
+                return f"{department}입니다. 조치를 마쳤습니다. 감사합니다. ({number})"
+            return templates.expand(self._template("처리 완료 (최종 답변)"), values)
+        if account == "x-account":
+            return templates.expand(self._template("짧은 접수 안내 (X)"), values)
+        if comment_id % 2 == 0:
+            usable = [t for t in self.answers.templates(department) if t["department"]]
+            if usable:
+                return templates.expand(usable[0]["body"], values)
+        return (
+            f"안녕하세요, 한빛구청 {department}입니다. 말씀하신 내용을 확인하고 있으며 "
+            f"결과를 다시 안내드리겠습니다. ({number})"
+        )
+
+    # helpers ------------------------------------------------------------------------
+    def _phone(self, officer: Actor) -> str:
+        return self.settings.answers.phone_for(officer.department)
+
+    def _template(self, title: str) -> str:
+        return str(next(t["body"] for t in self.answers.templates(None) if t["title"] == title))
+
+    def _answers(self, state: AnswerState) -> list[dict[str, Any]]:
+        return [
+            answer
+            for comment_id in self.answered
+            for answer in self.answers.answers(comment_id)
+            if answer["state"] == state
+        ]
+
+    def _inbox(self, f: InboxFilter) -> list[dict[str, Any]]:
+        now = self.store.clock()
+        days = self.settings.review.deadline_business_days
+        deadlines = Deadlines(now, overdue_cutoff(now, days, self.settings.timezone))
+        rows, _next = self.store.inbox_page(f, Scope(), deadlines, limit=50)
+        return rows
+
+    def _manual_comment_id(self) -> int | None:
+        rows = self._inbox(InboxFilter(manual=True))
+        return int(rows[0]["id"]) if rows else None
+
+    def _context(self) -> ReviewContext:
+        return ReviewContext(
+            now=self.store.clock(),
+            claim_minutes=self.settings.review.claim_minutes,
+            departments=tuple(self.settings.departments),
+        )
