@@ -77,13 +77,7 @@ def run_demo(
         protect_secrets(settings)
         url = settings.database_url(environ={})  # never AGGREGATOR_DATABASE_URL: a demo
         upgrade(url)
-        store = Store(
-            open_engine(settings, url),
-            clock=sandbox.now,  # staff work in simulated time too (answers, deadlines)
-            router=Router(settings.routing_rules),
-            privacy_key=privacy_key(settings),
-        )
-        with closing(store):
+        with closing(demo_store(settings, url, sandbox)) as store:
             steps = days * 24 // every_hours
             desk = DemoDesk(store, settings, sandbox, every_hours)
             desk.seed_templates()
@@ -102,6 +96,18 @@ def run_demo(
     if serve_port is not None:
         serve_inbox(console, settings, url, serve_port)
     return exit_code(totals)
+
+
+def demo_store(settings: Settings, url: str, sandbox: Sandbox) -> Store:
+    """The demo's store, on the sandbox's clock: staff work in simulated time too, so the
+    replies the sandbox stores, the answers' `posted_at` (and the read-back after a crash,
+    which looks from `send_started_at`) and the deadlines all agree."""
+    return Store(
+        open_engine(settings, url),
+        clock=sandbox.now,
+        router=Router(settings.routing_rules),
+        privacy_key=privacy_key(settings),
+    )
 
 
 DEMO_ROUTING_RULES = """
