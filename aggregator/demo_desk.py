@@ -18,7 +18,7 @@ approval: the inbox shows answers in every state.
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -81,8 +81,23 @@ TEMPLATES = (
 """The demo's 상용구: (title, department or None for office-wide, body)."""
 
 
+@dataclass
+class Case:
+    """A comment the desk answers: where it is, who answers it, what comes next."""
+
+    comment_id: int
+    account: str
+    officer: Actor
+    wants_final: bool
+    """A 최종 답변 follows the 1차 답변 (every other case)."""
+
+
 class DemoDesk:
-    """The office and the department officers answering during the demo's replay."""
+    """The office and the department officers answering during the demo's replay.
+
+    The desk remembers its own open work (answers waiting for approval, answers sent back,
+    cases waiting for their 최종 답변), so a round costs a few queries, not a scan.
+    """
 
     def __init__(self, store: Store, settings: Settings, sandbox: Sandbox, every_hours: int):
         self.store = store
@@ -93,10 +108,15 @@ class DemoDesk:
         self.per_round = NEW_PER_DAY * every_hours / 24
         self.credit = 0.0
         self.round = 0
-        self.answered: dict[int, str] = {}
-        """Comment id -> account of every comment the desk answers."""
+        self.routed = 0
+        self.cases: dict[int, Case] = {}
+        self.pending: dict[int, Case] = {}
+        """Answer id -> case, for answers waiting for the office's approval."""
+        self.returned: dict[int, Case] = {}
+        """Answer id -> case, for answers the office sent back."""
+        self.finals: dict[int, Case] = {}
+        """Comment id -> case whose 1차 답변 was approved and that wants a 최종 답변."""
         self.sent_back = False
-        self.posted = Counter[str]()
 
     def seed_templates(self) -> None:
         """The demo's 상용구 (those already there are kept)."""
@@ -106,18 +126,20 @@ class DemoDesk:
                 self.answers.add_template(OFFICE, title, body, department)
 
     def work(self, last: bool) -> None:
-        """One round after a sync: route, review, write, then post (not in the last round)."""
+        """One round after a sync: review, route and write, then post (not in the last
+        round, whose approved answers wait for the worker)."""
         if self.round == 0:
             self._answer_by_hand()
+        self._review()
         self.credit += self.per_round
         for _ in range(int(self.credit)):
-            self._route_one(ANSWERING_ACCOUNTS[self.round % len(ANSWERING_ACCOUNTS)])
+            self._route_one(ANSWERING_ACCOUNTS[self.routed % len(ANSWERING_ACCOUNTS)])
+            self.routed += 1
         self.credit -= int(self.credit)
-        self._review(self.store.clock())
-        self._write()
+        self._resubmit()
+        self._write_finals(self.store.clock())
         if not last:
-            report = self.worker.run()
-            self.posted.update(report.outcomes)
+            self.worker.run()
         self.round += 1
 
     def counts(self) -> dict[str, int]:
@@ -127,29 +149,38 @@ class DemoDesk:
     # the office ---------------------------------------------------------------------
     def _route_one(self, account: str) -> None:
         """Accept the routing suggestion of the newest new comment on `account` whose
-        suggested department has a demo officer."""
+        suggested department has a demo officer; its officer writes the 1차 답변."""
         for row in self._inbox(InboxFilter(account=account, status=Status.NEW.value)):
-            if row["id"] in self.answered or row["suggested_department"] not in OFFICERS:
-                continue
-            if not row["has_suggestion"]:
+            officer = OFFICERS.get(row["suggested_department"] or "")
+            if row["id"] in self.cases or officer is None or not row["has_suggestion"]:
                 continue
             result = self.store.review(
                 OFFICE, [row["id"]], ReviewAction(kind="accept_suggestion"), self._context()
             )
             if not result.refused:
-                self.answered[row["id"]] = account
+                case = Case(row["id"], account, officer, wants_final=row["id"] % 2 == 0)
+                self.cases[case.comment_id] = case
+                self._write(case, "first")
                 return
 
-    def _review(self, now: datetime) -> None:
-        """Approve answers written in an earlier round; send the first one back once."""
-        for answer in self._answers(AnswerState.PENDING_APPROVAL):
-            if answer["created_at"] >= now:
-                continue  # written this round: the office reads it next round
-            if not self.sent_back:
-                self.answers.send_back(OFFICE, answer["id"], SEND_BACK_NOTE)
-                self.sent_back = True
+    def _review(self) -> None:
+        """Approve the answers written in earlier rounds; send the first one back once."""
+        for answer_id, case in list(self.pending.items()):
+            del self.pending[answer_id]
+            try:
+                if not self.sent_back:
+                    self.answers.send_back(OFFICE, answer_id, SEND_BACK_NOTE)
+                    self.sent_back = True
+                    self.returned[answer_id] = case
+                    continue
+                self.answers.approve(OFFICE, answer_id)
+            except (AnswerError, WorkflowError) as exc:
+                log.warning("demo: answer %s not reviewed: %s", answer_id, exc)
                 continue
-            self.answers.approve(OFFICE, answer["id"])
+            if case.wants_final and case.comment_id not in self.finals:
+                self.finals[case.comment_id] = case
+            else:
+                self.finals.pop(case.comment_id, None)
 
     def _answer_by_hand(self) -> None:
         """A resident's comment on the Naver blog (no comment API), entered by hand by the
@@ -182,61 +213,48 @@ class DemoDesk:
         self.answers.confirm_manual(OFFICE, answer_id, url=f"{post_url}#comment-answer")
 
     # the departments ----------------------------------------------------------------
-    def _write(self) -> None:
-        """Each officer answers what was routed to them: a 1차 답변 for a new item, the
-        corrected text of an answer sent back, a 최종 답변 a day after the first was posted."""
-        now = self.store.clock()
-        for comment_id, account in self.answered.items():
+    def _write(self, case: Case, kind: str) -> None:
+        """The officer writes an answer of `kind`; it waits for the office's approval."""
+        text = self._text(case, kind)
+        try:
+            answer_id = self.answers.write(case.officer, case.comment_id, kind, text)
+        except (AnswerError, WorkflowError) as exc:
+            log.warning("demo: no answer to comment %s: %s", case.comment_id, exc)
+            return
+        self.pending[answer_id] = case
+
+    def _resubmit(self) -> None:
+        """The writer corrects an answer the office sent back and sends it up again."""
+        for answer_id, case in list(self.returned.items()):
+            del self.returned[answer_id]
+            [answer] = [a for a in self.answers.answers(case.comment_id) if a["id"] == answer_id]
+            fixed = f"{answer['text']} 문의 {self._phone(case.officer)}"
+            self.answers.resubmit(case.officer, answer_id, fixed)
+            self.pending[answer_id] = case
+
+    def _write_finals(self, now: datetime) -> None:
+        """A 최종 답변 a day after the 1차 답변 reached the resident."""
+        for comment_id, case in list(self.finals.items()):
             found = self.answers.answers(comment_id)
-            current = self.store.thread(comment_id)
-            if current is None:
+            first = found[-1] if found else None
+            if first is None or first["state"] != AnswerState.POSTED:
                 continue
-            department = current["item"]["department"]
-            officer = OFFICERS.get(department or "")
-            if officer is None:
-                continue
-            try:
-                self._next_answer(officer, comment_id, account, found, now)
-            except (AnswerError, WorkflowError) as exc:
-                log.warning("demo: no answer to comment %s: %s", comment_id, exc)
+            if first["posted_at"] <= now - FINAL_AFTER:
+                del self.finals[comment_id]
+                case.wants_final = False
+                self._write(case, "final")
 
-    def _next_answer(
-        self,
-        officer: Actor,
-        comment_id: int,
-        account: str,
-        found: list[dict[str, Any]],
-        now: datetime,
-    ) -> None:
-        last = found[-1] if found else None
-        if last is None:
-            kind = "first"
-        elif last["state"] == AnswerState.DRAFT and last["send_back_note"]:
-            fixed = f"{last['text']} 문의 {self._phone(officer)}"
-            self.answers.resubmit(officer, last["id"], fixed)
-            return
-        elif (
-            last["kind"] == "first"
-            and last["state"] == AnswerState.POSTED
-            and last["posted_at"] <= now - FINAL_AFTER
-            and comment_id % 2 == 0
-        ):
-            kind = "final"
-        else:
-            return
-        text = self._text(officer, comment_id, account, kind)
-        self.answers.write(officer, comment_id, kind, text)
-
-    def _text(self, officer: Actor, comment_id: int, account: str, kind: str) -> str:
+    def _text(self, case: Case, kind: str) -> str:
         """The answer's text: every other one from a 상용구 (the short one on X)."""
+        officer, comment_id = case.officer, case.comment_id
         department = officer.department
         values = templates.values_for(department, self._phone(officer), officer.name, comment_id)
         number = templates.case_number(comment_id)
         if kind == "final":
-            if account == "x-account":
+            if case.account == "x-account":
                 return f"{department}입니다. 조치를 마쳤습니다. 감사합니다. ({number})"
             return templates.expand(self._template("처리 완료 (최종 답변)"), values)
-        if account == "x-account":
+        if case.account == "x-account":
             return templates.expand(self._template("짧은 접수 안내 (X)"), values)
         if comment_id % 2 == 0:
             usable = [t for t in self.answers.templates(department) if t["department"]]
@@ -253,14 +271,6 @@ class DemoDesk:
 
     def _template(self, title: str) -> str:
         return str(next(t["body"] for t in self.answers.templates(None) if t["title"] == title))
-
-    def _answers(self, state: AnswerState) -> list[dict[str, Any]]:
-        return [
-            answer
-            for comment_id in self.answered
-            for answer in self.answers.answers(comment_id)
-            if answer["state"] == state
-        ]
 
     def _inbox(self, f: InboxFilter) -> list[dict[str, Any]]:
         now = self.store.clock()
