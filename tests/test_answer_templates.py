@@ -12,6 +12,7 @@ import pytest
 from aggregator.answers import templates
 from aggregator.answers.service import AnswerService
 from aggregator.answers.states import AnswerError
+from aggregator.answers.template_admin import TemplateConflict
 from aggregator.config_review import AnswersSection
 from aggregator.store.access_log import LogFilter
 from aggregator.workflow import Actor, Role
@@ -66,7 +67,7 @@ def test_an_edit_made_meanwhile_by_someone_else_is_not_overwritten(web: Web) -> 
     template_id = answers.add_template(COMM, "안내", BODY)
     version = answers.template(COMM, template_id)["version"]
     answers.update_template(ADMIN, template_id, edit("관리자의 안내", BODY, version=version))
-    with pytest.raises(AnswerError, match="그 사이에"):
+    with pytest.raises(TemplateConflict, match="그 사이에"):
         answers.update_template(COMM, template_id, edit("내 안내", BODY, version=version))
     assert answers.template(COMM, template_id)["title"] == "관리자의 안내"
 

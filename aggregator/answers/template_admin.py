@@ -40,6 +40,10 @@ CHANGES = (
 """The access-log actions that change a template (its "last change")."""
 
 
+class TemplateConflict(AnswerError):
+    """Someone else saved the template after this edit began (the web answers 409)."""
+
+
 class TemplateAdmin:
     """Template management for `AnswerService` (which provides `store` and `settings`)."""
 
@@ -87,7 +91,7 @@ class TemplateAdmin:
             current = _existing(conn, template_id)
             expected = edit.get("version")
             if expected and expected != template_version(current):
-                raise AnswerError(
+                raise TemplateConflict(
                     "다른 직원이 그 사이에 이 상용구를 고쳤습니다. 새로 고친 뒤 다시 적어 주세요"
                 )
             changed = {k: v for k, v in values.items() if current[k] != v}

@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from aggregator.answers import templates
 from aggregator.answers.service import AnswerService
 from aggregator.answers.states import AnswerError
+from aggregator.answers.template_admin import TemplateConflict
 from aggregator.web.core import Ctx
 from aggregator.workflow import Role
 
@@ -145,7 +146,7 @@ def template_save(ctx: Ctx) -> Response:
             known_departments=ctx.state.settings.departments,
         )  # fmt: skip
     except AnswerError as exc:
-        status = 409 if "그 사이에" in str(exc) else 400
+        status = 409 if isinstance(exc, TemplateConflict) else 400
         return _edit(ctx, found, values, error=str(exc), status=status)
     saved = "edited" if changed else "unchanged"
     return RedirectResponse(f"{PAGE}?saved={saved}#template-{template_id}", status_code=303)
