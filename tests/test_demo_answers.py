@@ -14,13 +14,13 @@ import sqlalchemy as sa
 
 from aggregator.answers.service import AnswerService
 from aggregator.answers.worker import AnswerWorker
-from aggregator.config import Settings, load_settings
+from aggregator.config import Settings, load_settings, parse_settings
 from aggregator.demo import demo_store
-from aggregator.demo_desk import TEMPLATES, DemoDesk
+from aggregator.demo_desk import ANSWERING_ACCOUNTS, TEMPLATES, DemoDesk
 from aggregator.http import HttpClient
 from aggregator.runner import http_settings, sync_accounts
 from aggregator.sandbox import Sandbox
-from aggregator.sandbox.config_writer import SANDBOX_ENV, write_config
+from aggregator.sandbox.config_writer import SANDBOX_ENV, render_config, write_config
 from aggregator.store import Store
 from aggregator.store.tables import ACCOUNT, ANSWER, COMMENT
 from aggregator.workflow import Actor, Role
@@ -122,3 +122,13 @@ def test_the_demo_templates_are_valid_and_seeded_once(
     assert sorted(t["title"] for t in listed) == sorted(title for title, _d, _b in TEMPLATES)
     departments = {t["department"] for t in listed} - {None}
     assert departments <= set(settings.answers.phones)  # every departmental one has a phone
+
+
+def test_the_sandbox_config_posts_on_three_accounts_and_names_the_phones() -> None:
+    settings = parse_settings(
+        render_config("http://127.0.0.1:1/"), source="sandbox config", environ=SANDBOX_ENV
+    )
+    writers = {a.name for a in settings.accounts if writer_for(a, HttpClient()) is not None}
+    assert writers == set(ANSWERING_ACCOUNTS)  # the others copy and confirm
+    assert settings.answers.phone_for("주차관리과") == "02-1234-5110"
+    assert settings.answers.phone_for("소통담당관") == settings.answers.office_phone != ""
