@@ -133,8 +133,7 @@ class DemoDesk:
         self._review()
         self.credit += self.per_round
         for _ in range(int(self.credit)):
-            self._route_one(ANSWERING_ACCOUNTS[self.routed % len(ANSWERING_ACCOUNTS)])
-            self.routed += 1
+            self._route_next()
         self.credit -= int(self.credit)
         self._resubmit()
         self._write_finals(self.store.clock())
@@ -147,9 +146,19 @@ class DemoDesk:
         return self.answers.state_counts()
 
     # the office ---------------------------------------------------------------------
-    def _route_one(self, account: str) -> None:
+    def _route_next(self) -> None:
+        """Route one new comment, taking the accounts in turn (the next one when an
+        account has nothing to route)."""
+        count = len(ANSWERING_ACCOUNTS)
+        for offset in range(count):
+            if self._route_one(ANSWERING_ACCOUNTS[(self.routed + offset) % count]):
+                break
+        self.routed += 1
+
+    def _route_one(self, account: str) -> bool:
         """Accept the routing suggestion of the newest new comment on `account` whose
-        suggested department has a demo officer; its officer writes the 1차 답변."""
+        suggested department has a demo officer; its officer writes the 1차 답변. Return
+        whether a comment was routed."""
         for row in self._inbox(InboxFilter(account=account, status=Status.NEW.value)):
             officer = OFFICERS.get(row["suggested_department"] or "")
             if row["id"] in self.cases or officer is None or not row["has_suggestion"]:
@@ -161,7 +170,8 @@ class DemoDesk:
                 case = Case(row["id"], account, officer, wants_final=row["id"] % 2 == 0)
                 self.cases[case.comment_id] = case
                 self._write(case, "first")
-                return
+                return True
+        return False
 
     def _review(self) -> None:
         """Approve the answers written in earlier rounds; send the first one back once."""
