@@ -17,8 +17,10 @@ from argon2 import PasswordHasher
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
+from aggregator.answers.states import STATE_LABELS, AnswerState
 from aggregator.config import Settings, load_settings
 from aggregator.db import upgrade
+from aggregator.demo_desk import DemoDesk
 from aggregator.logging_setup import protect_secrets
 from aggregator.output import print_results
 from aggregator.privacy import privacy_key
@@ -75,26 +77,37 @@ def run_demo(
         protect_secrets(settings)
         url = settings.database_url(environ={})  # never AGGREGATOR_DATABASE_URL: a demo
         upgrade(url)
-        store = Store(
-            open_engine(settings, url),
-            router=Router(settings.routing_rules),
-            privacy_key=privacy_key(settings),
-        )
-        with closing(store):
+        with closing(demo_store(settings, url, sandbox)) as store:
             steps = days * 24 // every_hours
-            totals = _replay(console, sandbox, store, settings, steps, every_hours)
+            desk = DemoDesk(store, settings, sandbox, every_hours)
+            desk.seed_templates()
+            totals = _replay(console, sandbox, store, settings, steps, every_hours, desk)
             posts, stored = store.count_rows("post"), store.count_rows("comment")
+            answers = desk.counts()
             logins = demo_users(store)
     print_results(console, totals, more_warnings="")  # the demo has no --json: list them
     console.print(
         f"\n{steps + 1} syncs of every account over {days} simulated days.\n"
         f"[bold]{posts} posts and {stored} comments[/] are in {database}.\n"
+        f"Answers by state: {_answer_summary(answers)}\n"
         f"Next: `aggregator status --config {config_path}`"
     )
     _print_logins(console, logins)
     if serve_port is not None:
         serve_inbox(console, settings, url, serve_port)
     return exit_code(totals)
+
+
+def demo_store(settings: Settings, url: str, sandbox: Sandbox) -> Store:
+    """The demo's store, on the sandbox's clock: staff work in simulated time too, so the
+    replies the sandbox stores, the answers' `posted_at` (and the read-back after a crash,
+    which looks from `send_started_at`) and the deadlines all agree."""
+    return Store(
+        open_engine(settings, url),
+        clock=sandbox.now,
+        router=Router(settings.routing_rules),
+        privacy_key=privacy_key(settings),
+    )
 
 
 DEMO_ROUTING_RULES = """
@@ -111,6 +124,9 @@ DEMO_USERS = (
     ("demo-admin", Role.ADMIN, None),
     ("demo-office", Role.COMMUNICATIONS, None),
     ("demo-parking", Role.DEPARTMENT, "주차관리과"),
+    ("demo-cleaning", Role.DEPARTMENT, "청소행정과"),
+    ("demo-environment", Role.DEPARTMENT, "환경과"),
+    ("demo-roads", Role.DEPARTMENT, "도로과"),
     ("demo-viewer", Role.VIEWER, None),
 )
 
@@ -134,7 +150,7 @@ def _print_logins(console: Console, logins: list[tuple[str, Role, str | None, st
     console.print("\n[bold]Demo logins[/] (new passwords each run):")
     for name, role, department, password in logins:
         where = f", {department}" if department else ""
-        console.print(f"  {name:<14} {password}   ({ROLE_LABELS[role]}{where})", highlight=False)
+        console.print(f"  {name:<17} {password}   ({ROLE_LABELS[role]}{where})", highlight=False)
 
 
 def serve_inbox(console: Console, settings: Settings, url: str, port: int) -> None:
@@ -160,8 +176,10 @@ def _replay(
     settings: Settings,
     steps: int,
     every_hours: int,
+    desk: DemoDesk | None = None,
 ) -> list[RunResult]:
-    """Sync every account, move sandbox time on, repeat; return per-account totals."""
+    """Sync every account, let the `desk` answer, move sandbox time on, repeat; return
+    per-account totals."""
     accounts = select_accounts(settings)
     totals = {account.name: RunResult(account=account.name) for account in accounts}
     zone = ZoneInfo(settings.timezone)
@@ -176,10 +194,18 @@ def _replay(
             moment = sandbox.now().astimezone(zone).strftime("%Y-%m-%d %H:%M")
             bar.update(task, description=f"sandbox time {moment}")
             _accumulate(totals, sync_accounts(store, settings, accounts, "manual"))
+            if desk is not None:
+                desk.work(last=step == steps)
             bar.advance(task)
             if step < steps:
                 sandbox.advance(every_hours * 60)
     return list(totals.values())
+
+
+def _answer_summary(counts: dict[str, int]) -> str:
+    """`게시됨 12 · 승인 대기 2 · ...` in the order of the answer's life."""
+    shown = [f"{STATE_LABELS[state]} {counts[state]}" for state in AnswerState if counts.get(state)]
+    return " · ".join(shown) or "없음"
 
 
 def _accumulate(totals: dict[str, RunResult], results: Sequence[RunResult]) -> None:

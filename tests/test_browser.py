@@ -197,3 +197,40 @@ def test_xss_corpus_stays_inert_in_the_browser(page: Page, live: tuple[str, Web]
         assert counts == {"scripts": 0, "svg": 0, "img": 0, "bad": 0}, path
     page.goto(f"{base}/comments/{web.ids['c3']}")
     assert "<script>alert(1)</script>" in page.inner_text(".focus .text")
+
+
+def test_answer_template_add_edit_and_deactivate(page: Page, live: tuple[str, Web]) -> None:
+    base, web = live
+    phones = {"office_phone": "02-2670-3000", "phones": {"주차관리과": "02-2670-3114"}}
+    state = web.app.state.web
+    state.settings = state.settings.model_copy(
+        update={"answers": state.settings.answers.model_copy(update=phones)}
+    )
+    _login(page, base)
+    page.click("nav a[href='/answers/templates']")
+    page.click("details.template-add summary")
+    page.fill("#template-title", "불법주차 신고 안내")
+    page.select_option("#template-department", "주차관리과")
+    page.fill("#template-body", "{부서명}입니다. 문의는 {전화번호}로 주세요. {접수번호} {연락처}")
+    assert "알 수 없는 자리표시자 {연락처}" in page.inner_text("#preview-missing")
+    page.fill("#template-body", "{부서명}입니다. 문의는 {전화번호}로 주세요. ({접수번호})")
+    assert (
+        page.inner_text("#preview-text")
+        == "주차관리과입니다. 문의는 02-2670-3114로 주세요. (No.1234)"
+    )
+    assert page.is_hidden("#preview-missing")
+    page.click("#template-form button[name=save]")
+    page.wait_for_url("**saved=added**")
+    row = page.locator("tr.template", has_text="불법주차 신고 안내")
+    assert row.locator("td.scope").inner_text() == "주차관리과"
+    row.locator("a", has_text="수정").click()
+    page.wait_for_url("**/answers/templates/*")
+    page.fill("#template-title", "불법주차 단속 안내")
+    page.click("#template-form button[name=save]")
+    page.wait_for_url("**saved=edited**")
+    row = page.locator("tr.template", has_text="불법주차 단속 안내")
+    assert "comm1" in row.locator("td").nth(4).inner_text()  # the last change
+    row.locator("button", has_text="사용 중지").click()
+    page.wait_for_url("**saved=deactivated**")
+    assert page.locator("tr.template.retired", has_text="불법주차 단속 안내").count() == 1
+    assert "사용 중 (0)" in page.inner_text("main")

@@ -19,6 +19,7 @@ from aggregator.cli import app
 from aggregator.db import create_db_engine, upgrade
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV
+from aggregator.store.tables import ACCOUNT, ANSWER, COMMENT, EVENT
 from tests.fixtures_sandbox import SandboxFactory
 
 runner = CliRunner()
@@ -233,9 +234,68 @@ def test_demo_replays_days_of_syncs_into_its_own_database(
     assert result.exit_code == 0, result.output
     assert "17 syncs of every account over 2 simulated days" in result.output
     assert "demo-office" in result.output  # the demo logins are printed
-    stored = stored_items(f"sqlite:///{tmp_path / 'demo' / 'demo.db'}")
+    assert "Answers by state: 승인 대기" in result.output
+    database = f"sqlite:///{tmp_path / 'demo' / 'demo.db'}"
+    stored = stored_items(database)
     assert len(stored["comments"]) > 0
     assert not (tmp_path / "must-not-be-used.db").exists()
+    answers = demo_answers(database)
+    by_state = {(a["state"], a["platform"]) for a in answers}
+    for platform in ("facebook", "twitter", "blog"):
+        assert ("posted", platform) in by_state  # Facebook, X and WordPress by the worker
+    assert {"pending_approval", "approved"} <= {a["state"] for a in answers}
+    [by_hand] = [a for a in answers if a["state"] == "confirmed_manual"]
+    assert by_hand["account"] == "naver-blog"
+    assert any(a["text"].startswith("주차관리과에 전달했습니다.") for a in answers)  # a 상용구
+    assert demo_events(database) >= {"answer_send_back", "answer_resubmit", "answer_approve"}
+    for answer in (a for a in answers if a["state"] == "posted"):
+        replies = [r for r in answers_read_back(database, answer) if r["text"] == answer["text"]]
+        assert len(replies) == 1, answer  # on the platform exactly once, as the sync read it
+        assert answer["reply_comment_id"] == replies[0]["id"]  # linked, not a second answer
+        # one clock: the reply the platform stored and our posted_at agree (deadlines)
+        assert abs(replies[0]["created_at"] - answer["posted_at"]).total_seconds() <= 60
+        assert answer["comment_created_at"] <= answer["posted_at"]
+
+
+def _rows(db_url: str, query: sa.Select[Any]) -> list[dict[str, Any]]:
+    engine = create_db_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+    finally:
+        engine.dispose()
+
+
+def demo_answers(db_url: str) -> list[dict[str, Any]]:
+    """Every answer of the demo with its comment's platform, account and time."""
+    query = sa.select(
+        ANSWER, COMMENT.c.platform, ACCOUNT.c.name.label("account"),
+        COMMENT.c.created_at.label("comment_created_at"),
+    ).select_from(
+        ANSWER.join(COMMENT, COMMENT.c.id == ANSWER.c.comment_id).join(
+            ACCOUNT, ACCOUNT.c.id == COMMENT.c.account_id
+        )
+    )  # fmt: skip
+    return _rows(db_url, query)
+
+
+def demo_events(db_url: str) -> set[str]:
+    return {r["action"] for r in _rows(db_url, sa.select(EVENT.c.action).distinct())}
+
+
+def answers_read_back(db_url: str, answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """The district's replies the sync stored on the answered comment's post."""
+    resident = COMMENT.alias("resident")
+    query = (
+        sa.select(COMMENT.c.id, COMMENT.c.text, COMMENT.c.created_at)
+        .join(
+            resident,
+            (resident.c.post_external_id == COMMENT.c.post_external_id)
+            & (resident.c.platform == COMMENT.c.platform),
+        )
+        .where(resident.c.id == answer["comment_id"], COMMENT.c.by_account_owner.is_(True))
+    )
+    return _rows(db_url, query)
 
 
 def test_sandbox_command_serves_until_interrupted(tmp_path: Path) -> None:

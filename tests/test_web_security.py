@@ -12,8 +12,11 @@ import sqlalchemy as sa
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
+from aggregator.answers.service import AnswerService
+from aggregator.config_review import AnswersSection
 from aggregator.web import ROUTES
 from aggregator.web.security import HEADERS, MAX_BODY, RouteSpec
+from aggregator.workflow import Actor, Role
 from tests.fixtures_web import PASSWORD, USERS, Web, login
 
 ROLES = [None, *USERS]
@@ -27,6 +30,7 @@ STATE_TABLES = (
     "post",
     "staff_user",
     "check_item",
+    "answer_template",
 )
 
 
@@ -35,6 +39,7 @@ def _url(web: Web, spec: RouteSpec) -> str:
         spec.path.replace("{comment_id:int}", str(web.ids["c1"]))
         .replace("{item_id:int}", "1")
         .replace("{answer_id:int}", "1")
+        .replace("{template_id:int}", "1")
     )
 
 
@@ -54,6 +59,9 @@ def _form(spec: RouteSpec, csrf: str) -> dict[str, Any]:
         "reports_reopen": {"month": "2026-10", "reason": "matrix"},
         "answer_write": {"kind": "first", "text": "matrix"},
         "answer_step": {"do": "cancel"},
+        "answer_template_add": {"title": "matrix", "body": "{부서명} 안내"},
+        "answer_template_save": {"title": "matrix", "body": "{부서명} 안내"},
+        "answer_template_active": {"active": "0"},
     }
     return {**forms.get(spec.name, {}), "csrf_token": csrf}
 
@@ -118,6 +126,9 @@ def _snapshot(web: Web) -> list[list[Any]]:
 
 def test_no_get_changes_state(sqlite_web: Web) -> None:
     client = sqlite_web.client("admin")
+    AnswerService(sqlite_web.store, AnswersSection()).add_template(
+        Actor("admin1", Role.ADMIN), "안내", "{부서명} 안내"
+    )  # /answers/templates/1 exists
     before = _snapshot(sqlite_web)
     for spec, _ in ROUTES:
         if spec.method == "GET":

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import Connection
 
 from aggregator import text_input
-from aggregator.answers import preview, templates
+from aggregator.answers import preview
 from aggregator.answers.states import (
     AnswerError,
     AnswerKind,
@@ -28,6 +28,7 @@ from aggregator.answers.states import (
     parse_kind,
     status_after_answer,
 )
+from aggregator.answers.template_admin import TemplateAdmin
 from aggregator.config_review import AnswersSection
 from aggregator.db import read_connection, write_transaction
 from aggregator.store import Store, access_log, reviews
@@ -45,7 +46,6 @@ MAX_TEXT = 8000
 """The longest answer stored (Facebook's limit; X and WordPress check theirs when sent)."""
 MAX_NOTE = 1000
 MAX_URL = 2000
-MAX_TITLE = 100
 Changing = tuple[Connection, dict[str, Any], dict[str, Any], datetime]
 WORKER = Actor("answers-worker", Role.ADMIN)
 """Who the history names for the worker's steps."""
@@ -59,7 +59,7 @@ class Step:
     detail: dict[str, Any]
 
 
-class AnswerService:
+class AnswerService(TemplateAdmin):
     """The answers workflow over a store; `client_ip` goes to the access log."""
 
     def __init__(self, store: Store, settings: AnswersSection) -> None:
@@ -210,26 +210,10 @@ class AnswerService:
         with read_connection(self.store.engine) as conn:
             return rows.queue_count(conn, [s.value for s in states], department)
 
-    def add_template(
-        self, actor: Actor, title: str, body: str, department: str | None = None
-    ) -> int:
-        """The office saves a template (office-wide, or for one department)."""
-        _require_office(actor, "상용구 관리")
-        clean_title = _clean(title, MAX_TITLE, "제목")
-        clean_body = _clean(body, MAX_TEXT, "본문", multiline=True)
-        templates.check_body(clean_body)
-        now = self.store.clock()
-        with write_transaction(self.store.engine) as conn:
-            template_id = rows.insert_template(
-                conn, title=clean_title, body=clean_body, department=department or None,
-                active=True, created_by=actor.name, created_at=now,
-            )  # fmt: skip
-            entry = AccessEntry(
-                staff=actor.name, role=actor.role.value, action="answer_template_add",
-                target=f"answer_template:{template_id}",
-            )  # fmt: skip
-            access_log.append(conn, entry, now)
-            return template_id
+    def state_counts(self) -> dict[str, int]:
+        """How many answers are in each state (the demo prints them)."""
+        with read_connection(self.store.engine) as conn:
+            return rows.state_counts(conn)
 
     def templates(self, department: str | None) -> list[dict[str, Any]]:
         """Active templates a department's officers may use (theirs and office-wide)."""

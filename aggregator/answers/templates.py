@@ -57,3 +57,12 @@ def values_for(
         "담당자": handler or "",
         "접수번호": case_number(comment_id),
     }
+
+
+def preview(body: str, values: Mapping[str, str]) -> tuple[str, list[str]]:
+    """The body as it will read with `values`, and the placeholders that have no value
+    (left in braces, so the office sees where): the 상용구 page's preview."""
+    check_body(body)
+    missing = [name for name in placeholders(body) if not values.get(name)]
+    filled = PLACEHOLDER.sub(lambda m: values.get(m.group(1)) or m.group(0), body)
+    return filled, missing

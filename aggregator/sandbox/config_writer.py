@@ -40,6 +40,17 @@ SANDBOX_ENV: dict[str, str] = {
 """The environment variables the written config's `{env: NAME}` secrets name, with the
 tokens this sandbox accepts (sandbox-only values: they open nothing real)."""
 INTERVAL_MINUTES = 15
+ANSWER_PHONES = {
+    "office_phone": "02-1234-5000",
+    "phones": {
+        "주차관리과": "02-1234-5110",
+        "청소행정과": "02-1234-5220",
+        "환경과": "02-1234-5330",
+        "도로과": "02-1234-5440",
+    },
+}
+"""The {전화번호} of the sandbox district's answers (fictional numbers): the office's, and
+the departments the demo's routing rules name."""
 SANDBOX_NETWORKS = ["127.0.0.0/8", "::1/128"]
 """Loopback, where the sandbox listens: the written config allows requests to reach it
 (everything private or local is refused otherwise, see `aggregator.net_guard`)."""
@@ -63,8 +74,9 @@ def _account(name: str, account: SandboxAccount, feed_url: str, **extra: Any) ->
 
 
 def build_config(base_url: str, database_url: str | None = None) -> dict[str, Any]:
-    """The config as data: database, time zone, loopback allowed, the 54 departments and
-    every platform's accounts."""
+    """The config as data: database, time zone, loopback allowed, the 54 departments, the
+    answers' phone numbers and every platform's accounts (with write credentials where the
+    platform takes answers: the Facebook Page, X and the WordPress blog)."""
     base = base_url.rstrip("/")
     naver, wordpress, tistory = (
         next(a for a in BLOG_ACCOUNTS if a.flavor == flavor)
@@ -76,6 +88,7 @@ def build_config(base_url: str, database_url: str | None = None) -> dict[str, An
         "timezone": "Asia/Seoul",
         "http": {"allow_private_networks": SANDBOX_NETWORKS},
         "departments": list(DEPARTMENTS),
+        "answers": ANSWER_PHONES,
         "accounts": [
             _account("naver-blog", naver, f"{base}/naver/{naver.handle}.xml"),
             _account(

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from aggregator.answers.states import IN_FLIGHT, VISIBLE, AnswerState
-from aggregator.store.tables import ACCOUNT, ANSWER, ANSWER_TEMPLATE, COMMENT, REVIEW
+from aggregator.store.tables import ACCOUNT, ANSWER, ANSWER_TEMPLATE, COMMENT, LOG, REVIEW
 
 PARENT = COMMENT.alias("parent")
 
@@ -154,6 +154,53 @@ def templates(conn: Connection, department: str | None) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in conn.execute(query)]
 
 
+def get_template(
+    conn: Connection, template_id: int, for_update: bool = False
+) -> dict[str, Any] | None:
+    """One template row as a mapping (locked for this transaction when asked)."""
+    query = sa.select(ANSWER_TEMPLATE).where(ANSWER_TEMPLATE.c.id == template_id)
+    if for_update:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def all_templates(conn: Connection) -> list[dict[str, Any]]:
+    """Every template, retired ones too: active first, office-wide before departmental,
+    then by department and title (the office's management list)."""
+    query = sa.select(ANSWER_TEMPLATE).order_by(
+        ANSWER_TEMPLATE.c.active.desc(),
+        ANSWER_TEMPLATE.c.department.is_not(None),
+        ANSWER_TEMPLATE.c.department,
+        ANSWER_TEMPLATE.c.title,
+        ANSWER_TEMPLATE.c.id,
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def update_template(conn: Connection, template_id: int, **values: Any) -> bool:
+    """Change a template's title, body or department; False when there is no such template."""
+    query = sa.update(ANSWER_TEMPLATE).where(ANSWER_TEMPLATE.c.id == template_id).values(**values)
+    return bool(conn.execute(query).rowcount)
+
+
+def template_changes(conn: Connection, actions: Collection[str]) -> dict[int, dict[str, Any]]:
+    """The last change of each template as the access log records it ({id: {at, staff}}):
+    the newest record among `actions` per `answer_template:<id>` target."""
+    latest = (
+        sa.select(sa.func.max(LOG.c.id))
+        .where(LOG.c.action.in_(list(actions)), LOG.c.target.like("answer_template:%"))
+        .group_by(LOG.c.target)
+    )
+    query = sa.select(LOG.c.target, LOG.c.at, LOG.c.staff).where(LOG.c.id.in_(latest))
+    changes: dict[int, dict[str, Any]] = {}
+    for target, at, staff in conn.execute(query):
+        number = str(target).removeprefix("answer_template:")
+        if number.isdigit():
+            changes[int(number)] = {"at": at, "staff": staff}
+    return changes
+
+
 def set_template_active(conn: Connection, template_id: int, active: bool) -> bool:
     """Retire (or bring back) a template; False when there is no such template."""
     query = (
@@ -243,3 +290,9 @@ def queue_count(conn: Connection, states: Collection[str], department: str | Non
         .where(_queue_where(states, department))
     )
     return int(conn.execute(query).scalar_one())
+
+
+def state_counts(conn: Connection) -> dict[str, int]:
+    """Answers per state (states without answers left out)."""
+    query = sa.select(ANSWER.c.state, sa.func.count()).group_by(ANSWER.c.state)
+    return {str(state): int(n) for state, n in conn.execute(query)}

@@ -24,6 +24,7 @@ from aggregator.web import (
     views_answers,
     views_inbox,
     views_reports,
+    views_templates,
     views_thread,
 )
 from aggregator.web.core import Handler, WebState, guard
@@ -71,6 +72,33 @@ ROUTES: tuple[tuple[RouteSpec, Handler], ...] = (
         views_answers.step,
     ),
     (RouteSpec("/answers", "GET", "answer_queue", NOT_VIEWER), views_answers.queue_page),
+    (
+        RouteSpec("/answers/templates", "GET", "answer_templates", NOT_VIEWER),
+        views_templates.templates_page,
+    ),
+    (
+        RouteSpec("/answers/templates", "POST", "answer_template_add", OFFICE_ROLES),
+        views_templates.template_add,
+    ),
+    (
+        RouteSpec("/answers/templates/{template_id:int}", "GET", "answer_template", OFFICE_ROLES),
+        views_templates.template_edit_page,
+    ),
+    (
+        RouteSpec(
+            "/answers/templates/{template_id:int}", "POST", "answer_template_save", OFFICE_ROLES
+        ),
+        views_templates.template_save,
+    ),
+    (
+        RouteSpec(
+            "/answers/templates/{template_id:int}/active",
+            "POST",
+            "answer_template_active",
+            OFFICE_ROLES,
+        ),
+        views_templates.template_active,
+    ),
 )
 PUBLIC = (
     RouteSpec("/", "GET", "home", None),
