@@ -10,6 +10,7 @@ admin account, and a reason. Every download, close and reopen is in the access l
 from __future__ import annotations
 
 import getpass
+import secrets
 import time
 from contextlib import closing
 from pathlib import Path
@@ -26,7 +27,7 @@ from aggregator.store import Store
 report_app = typer.Typer(
     help="Monthly reports: download (xlsx, csv, html, pdf), close and reopen months.",
     invoke_without_command=True,
-    subcommand_metavar="[close | reopen]",  # without one, it writes a report
+    subcommand_metavar="[close | reopen | init-key]",  # without one, it writes a report
 )
 
 MonthOption = Annotated[
@@ -129,6 +130,29 @@ def report_reopen(
         except ReportError as exc:
             fail(str(exc))
     stdout.print(f"{month} reopened" if reopened else f"{month} was not closed")
+
+
+KEY_ENV = "AGGREGATOR_PSEUDONYM_KEY"
+
+
+@report_app.command("init-key")
+def report_init_key() -> None:
+    """Once per install: generate the pseudonym key and print where to keep it."""
+    key = secrets.token_urlsafe(32)
+    stdout.print(
+        "A new pseudonym key (keep it secret and back it up: another key gives other\n"
+        "pseudonyms and no longer matches earlier `privacy forget` tombstones):\n\n"
+        f"  {KEY_ENV}={key}\n\n"
+        "1. Add that line to the environment of every aggregator process: on an install\n"
+        "   from scripts/install.sh, to /etc/aggregator/secrets.env (mode 640); by hand,\n"
+        f"   `export {KEY_ENV}=...`. Never write the key into config.yaml.\n"
+        "2. Reference it in config.yaml:\n"
+        "     reports:\n"
+        f"       pseudonym_key: {{env: {KEY_ENV}}}\n"
+        "3. Check: aggregator config check",
+        highlight=False,
+        markup=False,
+    )
 
 
 topics_app = typer.Typer(

@@ -175,7 +175,7 @@ def test_every_command_and_its_options_are_in_the_readme_command_table() -> None
 
 def test_report_usage_shows_the_subcommands_are_optional() -> None:
     result = runner.invoke(app, ["report", "--help"], env={"COLUMNS": "200"})
-    assert "report [OPTIONS] [close | reopen]" in result.output
+    assert "report [OPTIONS] [close | reopen | init-key]" in result.output
     assert "COMMAND [ARGS]" not in result.output
 
 

@@ -103,3 +103,50 @@ def test_viewers_have_no_exports(sqlite_web: Web) -> None:
         "reason": "r",
     }
     assert client.post("/reports/download", data=form).status_code == 403
+
+
+def test_web_form_keeps_the_typed_reason_when_it_shows_an_error(sqlite_web: Web) -> None:
+    client = sqlite_web.client("communications")
+    form = {"csrf_token": sqlite_web.csrf(client), "month": "2026-13", "format": "csv"}
+    response = client.post("/reports/download", data={**form, "reason": "구청장 보고용"})
+    assert response.status_code == 400
+    assert 'value="구청장 보고용"' in response.text
+
+
+def test_a_missing_pseudonym_key_names_the_setup_command() -> None:
+    from aggregator.config import parse_settings
+    from aggregator.reports.data import ReportError
+    from aggregator.reports.service import pseudonymizer_for
+
+    with pytest.raises(ReportError, match="aggregator report init-key"):
+        pseudonymizer_for(parse_settings("timezone: Asia/Seoul\n", environ={}))
+
+
+def test_the_sandbox_config_can_pseudonymise_reports_at_once() -> None:
+    from aggregator.config import parse_settings
+    from aggregator.reports.service import pseudonymizer_for
+    from aggregator.sandbox.config_writer import SANDBOX_ENV, render_config
+
+    text = render_config("http://127.0.0.1:9")
+    assert SANDBOX_ENV["AGGREGATOR_PSEUDONYM_KEY"] not in text  # referenced, never written
+    settings = parse_settings(text, environ=SANDBOX_ENV)
+    assert pseudonymizer_for(settings)("facebook:1").startswith("주민-")
+
+
+def test_init_key_prints_a_fresh_key_and_where_to_keep_it() -> None:
+    import subprocess
+    import sys
+
+    def run() -> str:
+        args = [sys.executable, "-m", "aggregator", "report", "init-key"]
+        done = subprocess.run(args, capture_output=True, text=True, check=True, timeout=60)
+        return done.stdout
+
+    first, second = run(), run()
+    keys = [line.split("=", 1)[1] for out in (first, second) for line in out.splitlines()
+            if line.strip().startswith("AGGREGATOR_PSEUDONYM_KEY=")]  # fmt: skip
+    assert len(keys) == 2
+    assert keys[0] != keys[1]
+    assert len(keys[0]) >= 32
+    assert "secrets.env" in first
+    assert "pseudonym_key: {env: AGGREGATOR_PSEUDONYM_KEY}" in first

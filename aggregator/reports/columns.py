@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from aggregator.reports.rows import ReportRow
 
-Kind = Literal["text", "datetime", "number"]
+Kind = Literal["text", "datetime", "number", "due_date"]
+"""`due_date`: an exclusive deadline instant shown as the last day it allows (`due_date`)."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ COMMENT_COLUMNS: tuple[Column, ...] = (
     Column("상태", "text", 11, lambda r: r.status),
     Column("담당부서", "text", 14, lambda r: r.department),
     Column("담당자", "text", 10, lambda r: r.handler),
-    Column("처리기한", "datetime", 17, lambda r: r.deadline),
+    Column("처리기한", "due_date", 11, lambda r: r.deadline),
     Column("첫 답변 시각", "datetime", 17, lambda r: r.first_reply_at),
     Column("최종 답변 시각", "datetime", 17, lambda r: r.final_answer_at),
     Column("첫 답변(업무시간)", "number", 12, lambda r: r.first_reply_hours),
@@ -52,3 +54,13 @@ COMMENT_COLUMNS: tuple[Column, ...] = (
 def local(moment: datetime, timezone: str) -> datetime:
     """An aware instant as naive office-local time (what a spreadsheet date holds)."""
     return moment.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+
+
+@lru_cache(maxsize=4096)  # a month's 100,000 rows share a few dozen deadlines
+def due_date(deadline: datetime, timezone: str) -> date:
+    """The office-local day a deadline is due: the last business day it allows.
+
+    A computed deadline is the first instant after that day (00:00 of the next day),
+    an explicit one may be any time of the day itself; either way the answer is due
+    on the day of the instant just before it."""
+    return local(deadline - timedelta(microseconds=1), timezone).date()

@@ -1,7 +1,7 @@
 """The comment list as CSV: UTF-8 with a BOM (Korean Excel opens it as UTF-8), RFC 4180
 (CRLF line ends; fields with commas, quotes or line breaks quoted, quotes doubled),
 one row per comment. Text cells are neutralised against formulas; numbers stay bare
-numbers; times are office-local `YYYY-MM-DD HH:MM`."""
+numbers; times are office-local `YYYY-MM-DD HH:MM`; 처리기한 is the due day `YYYY-MM-DD`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aggregator.reports.cells import neutralise
-from aggregator.reports.columns import COMMENT_COLUMNS, Column
+from aggregator.reports.columns import COMMENT_COLUMNS, Column, due_date
 from aggregator.reports.data import ReportData
 
 
@@ -20,6 +20,8 @@ def _converter(column: Column, zone: ZoneInfo) -> Callable[[Any], str]:
     """How one column's values become CSV fields (decided once per column)."""
     if column.kind == "datetime":
         return lambda v: "" if v is None else v.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    if column.kind == "due_date":
+        return lambda v: "" if v is None else due_date(v, zone.key).isoformat()
     if column.kind == "number":
         return lambda v: "" if v is None else str(v)
     return lambda v: "" if v is None else neutralise(str(v))

@@ -13,7 +13,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from aggregator.reports.charts import charts, font_context
-from aggregator.reports.columns import local
+from aggregator.reports.columns import due_date, local
 from aggregator.reports.data import ReportData
 from aggregator.reports.rows import ReportRow
 from aggregator.reports.summary import show, status_line, summary_lines
@@ -45,18 +45,18 @@ def _summary_lines(data: ReportData) -> list[str]:
 
 
 def case_lines(data: ReportData, ids: list[int], rows: dict[int, ReportRow]) -> list[str]:
-    """One line per case (`rows` has them by id): time, platform, status, department and
-    the start of the text."""
+    """One line per case (`rows` has them by id): time, platform, status, department, the
+    due day (처리기한) and the start of the text."""
     lines = []
     for row_id in ids:
         row = rows.get(row_id)
         if row is None:
             continue
         when = local(row.created_at, data.timezone).strftime("%m-%d %H:%M")
+        due = due_date(row.deadline, data.timezone).isoformat()
         text = " ".join(row.text.split())[:48]
-        lines.append(
-            f"#{row.id} {when} {row.platform} {row.status} {row.department or '미배정'} {text}"
-        )
+        department = row.department or "미배정"
+        lines.append(f"#{row.id} {when} {row.platform} {row.status} {department} 기한 {due} {text}")
     return lines or ["(없음)"]
 
 

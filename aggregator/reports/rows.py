@@ -38,7 +38,9 @@ class ReportRow(NamedTuple):
     """One resident comment as the report shows it (author not yet pseudonymised).
 
     A named tuple rather than a frozen dataclass: a month's report builds 100,000 of
-    these, and a tuple is built several times faster."""
+    these, and a tuple is built several times faster. Closed months keep their rows as
+    `to_json` wrote them, so a field added later goes last, with a default, and rows
+    frozen before it load with that default (`from_json`)."""
 
     id: int
     platform: str
@@ -86,11 +88,31 @@ class ReportRow(NamedTuple):
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ReportRow:
-        """The inverse of `to_json`."""
-        values = dict(data)
+        """The inverse of `to_json`, tolerant of rows frozen by another version: a field
+        they lack gets its default (`FROZEN_DEFAULTS`), a field since removed is ignored."""
+        values: dict[str, Any] = {
+            name: data.get(name, FROZEN_DEFAULTS.get(name)) for name in cls._fields
+        }
         for name in TIME_FIELDS:
             values[name] = datetime.fromisoformat(values[name]) if values[name] else None
         return cls(**values)
+
+
+def _frozen_default(annotation: str) -> Any:
+    """The value a row frozen without a field of this type gets: empty text, not
+    overdue, else unknown (None)."""
+    return {"str": "", "bool": False}.get(annotation)
+
+
+FROZEN_DEFAULTS: dict[str, Any] = {
+    **{
+        name: _frozen_default(getattr(kind, "__forward_arg__", str(kind)))
+        for name, kind in ReportRow.__annotations__.items()
+    },
+    **ReportRow._field_defaults,
+}
+"""What a frozen row lacking a field loads with: the field's own default when it has
+one, else by its type (text `""`, flags `False`, anything optional `None`)."""
 
 
 def business_hours(start: datetime, end: datetime, timezone: str) -> float:

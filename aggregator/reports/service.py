@@ -30,6 +30,11 @@ from aggregator.workflow import Role
 log = logging.getLogger(__name__)
 FORMATS = ("xlsx", "csv", "html", "pdf")
 MAX_REASON = 300
+MISSING_KEY = (
+    "가명처리 키가 설정되지 않았습니다: 시스템 관리자가 서버에서 `aggregator report init-key`를 "
+    "한 번 실행하고 안내대로 설정하세요 "
+    "(pseudonymised reports need reports.pseudonym_key: {env: AGGREGATOR_PSEUDONYM_KEY})"
+)
 MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -151,9 +156,7 @@ def pseudonymizer_for(settings: Settings) -> Pseudonymizer:
     """The configured pseudonym function; `ReportError` when no key is configured."""
     key = settings.reports.pseudonym_key
     if key is None:
-        raise ReportError(
-            "pseudonymised reports need reports.pseudonym_key: {env: AGGREGATOR_PSEUDONYM_KEY}"
-        )
+        raise ReportError(MISSING_KEY)
     try:
         return pseudonymizer(key.value)
     except ValueError as exc:

@@ -2,15 +2,18 @@
 
 Sheets: 요약, 플랫폼별 (comments per day and platform), 부서별, 댓글 목록 (one row per
 comment), 미처리·기한경과, 기한 준수. Korean headers, frozen header rows, filters,
-column widths, real Excel dates. Strings are never turned into formulas or URLs
-(`strings_to_formulas`/`strings_to_urls` off, and every text cell neutralised), and
-the file's created time is the time the figures were taken, so a closed month's
-workbook is the same bytes every time.
+columns as wide as their contents, real Excel dates (처리기한 as the due day), a bold
+합계 row under the breakdowns (values, not formulas, outside the filter). Strings are
+written as typed string cells, never turned into formulas or URLs
+(`strings_to_formulas`/`strings_to_urls` off), so they need no leading `'` and show
+the resident's text as written; the file's created time is the time the figures were
+taken, so a closed month's workbook is the same bytes every time.
 """
 
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -20,8 +23,8 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from aggregator.reports.cells import neutralise
-from aggregator.reports.columns import COMMENT_COLUMNS, Column
+from aggregator.reports.cells import xml_text
+from aggregator.reports.columns import COMMENT_COLUMNS, Column, due_date
 from aggregator.reports.data import ReportData
 from aggregator.reports.rows import ReportRow
 from aggregator.reports.summary import summary_lines
@@ -33,6 +36,40 @@ OPTIONS = {
     "strings_to_numbers": False,
 }
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
+TOTAL_LABEL = "합계"
+MIN_WIDTH, MAX_WIDTH = 10.0, 60.0
+
+
+def display_width(value: Any) -> float:
+    """Roughly how many columns of Excel's default font a value takes: Hangul and other
+    wide characters count two, percentages and dates their shown length."""
+    if isinstance(value, float):
+        text = f"{value:.1%}" if value <= 1 else f"{value:.2f}"
+    elif isinstance(value, date):
+        text = "0000-00-00"
+    else:
+        text = str(value)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def column_widths(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[float]:
+    """Widths that fit each column's header and values (within Excel-friendly bounds)."""
+    widths = [display_width(h) for h in headers]
+    for line in rows:
+        for index, value in enumerate(line):
+            widths[index] = max(widths[index], display_width(value))
+    return [max(MIN_WIDTH, min(MAX_WIDTH, w + 2)) for w in widths]
+
+
+def totals_row(rows: Sequence[Sequence[Any]]) -> list[Any]:
+    """`합계` and the sum of every numeric column (blank where a column holds rates)."""
+    width = max((len(line) for line in rows), default=0)
+    totals: list[Any] = [TOTAL_LABEL]
+    for index in range(1, width):
+        values = [line[index] for line in rows]
+        summable = all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+        totals.append(sum(values) if summable and values else None)
+    return totals
 
 
 class _Book:
@@ -44,6 +81,7 @@ class _Book:
         self.datetime = self.book.add_format({"num_format": DATE_FORMAT})
         self.date = self.book.add_format({"num_format": "yyyy-mm-dd"})
         self.percent = self.book.add_format({"num_format": "0.0%"})
+        self.total = self.book.add_format({"bold": True, "top": 1})
 
     def sheet(self, name: str, headers: Sequence[str], widths: Sequence[float]) -> Worksheet:
         """A new sheet with its column widths and a bold frozen header row."""
@@ -60,7 +98,7 @@ class _Book:
         sheet.freeze_panes(1, 0)
 
     def cell(self, sheet: Worksheet, row: int, col: int, value: Any, kind: str = "") -> None:
-        """Write one value as its type: number, date/time or (neutralised) text."""
+        """Write one value as its type: number, date/time or text (a string cell)."""
         if value is None or value == "":
             sheet.write_blank(row, col, None)
         elif isinstance(value, bool):
@@ -72,16 +110,34 @@ class _Book:
         elif isinstance(value, date):
             sheet.write_datetime(row, col, datetime.combine(value, datetime.min.time()), self.date)
         else:
-            sheet.write_string(row, col, neutralise(str(value)))
+            sheet.write_string(row, col, xml_text(str(value)))
 
-    def fill(self, sheet: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """A whole sheet of plain rows with a filter over them."""
-        self.prepare(sheet, headers, [max(10.0, min(40.0, len(h) * 2.2)) for h in headers])
+    def fill(
+        self,
+        sheet: Worksheet,
+        headers: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        totals: bool = False,
+    ) -> None:
+        """A whole sheet of plain rows with a filter over them and, with `totals`, a bold
+        합계 row below (outside the filter, so sorting never moves it)."""
+        self.prepare(sheet, headers, column_widths(headers, rows))
         for r, line in enumerate(rows, start=1):
             for c, value in enumerate(line):
                 rate = "율" in headers[c] or (c > 0 and "율" in str(line[0]))
                 self.cell(sheet, r, c, value, "percent" if rate else "")
         sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+        if totals:
+            self._totals(sheet, len(rows) + 1, totals_row(rows))
+
+    def _totals(self, sheet: Worksheet, r: int, line: list[Any]) -> None:
+        for c, value in enumerate(line):
+            if value is None:
+                sheet.write_blank(r, c, None, self.total)
+            elif isinstance(value, int):
+                sheet.write_number(r, c, value, self.total)
+            else:
+                sheet.write_string(r, c, str(value), self.total)
 
 
 CellWriter = Callable[[Worksheet, int, int, Any], None]
@@ -132,9 +188,17 @@ def _cell_writer(book: _Book, column: Column, zone: ZoneInfo) -> CellWriter:
             sheet.write_datetime(r, c, value.astimezone(zone).replace(tzinfo=None), fmt)
 
         return write_time
+    if column.kind == "due_date":
+        day_format = book.date
+
+        def write_day(sheet: Worksheet, r: int, c: int, value: datetime) -> None:
+            day = due_date(value, zone.key)
+            sheet.write_datetime(r, c, datetime.combine(day, datetime.min.time()), day_format)
+
+        return write_day
     if column.kind == "number":
         return lambda sheet, r, c, value: sheet.write_number(r, c, value)
-    return lambda sheet, r, c, value: sheet.write_string(r, c, neutralise(str(value)))
+    return lambda sheet, r, c, value: sheet.write_string(r, c, xml_text(str(value)))
 
 
 def _per_day(book: _Book, sheet: Worksheet, figures: dict[str, Any]) -> None:
@@ -143,7 +207,7 @@ def _per_day(book: _Book, sheet: Worksheet, figures: dict[str, Any]) -> None:
     for index, day in enumerate(figures["per_day"]["days"]):
         counts = [values[index] for _, values in series]
         lines.append([date.fromisoformat(day), *counts, sum(counts)])
-    book.fill(sheet, _per_day_headers(figures), lines)
+    book.fill(sheet, _per_day_headers(figures), lines, totals=True)
 
 
 def _per_day_headers(figures: dict[str, Any]) -> list[str]:
@@ -189,7 +253,7 @@ def write_xlsx(data: ReportData) -> bytes:
     f = data.figures
     book.fill(summary, SUMMARY_HEADERS, summary_lines(data))
     _per_day(book, per_day, f)
-    book.fill(departments, DEPARTMENT_HEADERS, f["by_department"])
+    book.fill(departments, DEPARTMENT_HEADERS, f["by_department"], totals=True)
     book.fill(compliance, COMPLIANCE_HEADERS, _compliance_lines(f))
     book.book.close()
     return target.getvalue()

@@ -36,6 +36,7 @@ SANDBOX_ENV: dict[str, str] = {
     WORDPRESS_PASSWORD_ENV: WORDPRESS_PASSWORD,
     FACEBOOK_TOKEN_ENV: FACEBOOK_PAGE_TOKEN,
     PINTEREST_TOKEN_ENV: PINTEREST_TOKEN,
+    "AGGREGATOR_PSEUDONYM_KEY": "sandbox-pseudonym-key-not-for-real-use",
 }
 """The environment variables the written config's `{env: NAME}` secrets name, with the
 tokens this sandbox accepts (sandbox-only values: they open nothing real)."""
@@ -105,6 +106,7 @@ def build_config(base_url: str, database_url: str | None = None) -> dict[str, An
             x_account_config(base, INTERVAL_MINUTES),
             pinterest_account_config(base, INTERVAL_MINUTES),
         ],
+        "reports": {"pseudonym_key": {"env": "AGGREGATOR_PSEUDONYM_KEY"}},
     }
 
 

@@ -33,6 +33,10 @@ def reports_page(ctx: Ctx, error: str | None = None, status: int = 200) -> Respo
         default_month=previous_month(this_month),
         closed=ctx.state.store.closed_months(),
         error=error,
+        reason=_field(ctx, "reason")
+        if error and ctx.request.url.path == "/reports/download"
+        else "",
+        key_missing=ctx.state.settings.reports.pseudonym_key is None,
         done=ctx.request.query_params.get("done"),
         status_code=status,
     )
