@@ -48,6 +48,7 @@ def _form(spec: RouteSpec, csrf: str) -> dict[str, Any]:
         "reports_download": {"month": "2026-11", "format": "csv", "reason": "matrix"},
         "reports_close": {"month": "2026-10"},
         "reports_reopen": {"month": "2026-10", "reason": "matrix"},
+        "access_log_export": {"reason": "matrix"},
     }
     return {**forms.get(spec.name, {}), "csrf_token": csrf}
 

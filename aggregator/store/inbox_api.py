@@ -140,6 +140,11 @@ class InboxStoreMixin:
         with read_connection(self.engine) as conn:
             return access_log.search(conn, f, limit)
 
+    def count_access_log(self, f: LogFilter) -> int:
+        """How many access records the filter matches."""
+        with read_connection(self.engine) as conn:
+            return access_log.count(conn, f)
+
     def verify_access_log(self) -> int | None:
         """The id of the first record that breaks the hash chain, or None."""
         with read_connection(self.engine) as conn:

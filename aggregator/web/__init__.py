@@ -10,6 +10,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -18,10 +19,11 @@ from starlette.types import ASGIApp
 
 from aggregator.config import Settings
 from aggregator.store import Store
-from aggregator.web import auth, views_admin, views_inbox, views_reports, views_thread
+from aggregator.web import auth, errors, views_admin, views_inbox, views_reports, views_thread
 from aggregator.web.core import Handler, WebState, guard
 from aggregator.web.security import MAX_BODY, RouteSpec, SecurityHeaders
 from aggregator.web.templating import make_templates
+from aggregator.web.views_access_log import access_log, access_log_export
 from aggregator.workflow import ALL_ROLES, OFFICE_ROLES, STAFF_ROLES, Role
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -43,7 +45,11 @@ ROUTES: tuple[tuple[RouteSpec, Handler], ...] = (
         RouteSpec("/checks/{item_id:int}/dismiss", "POST", "dismiss_check", OFFICE_ROLES),
         views_admin.dismiss_check,
     ),
-    (RouteSpec("/admin/access-log", "GET", "access_log", ADMIN), views_admin.access_log),
+    (RouteSpec("/admin/access-log", "GET", "access_log", ADMIN), access_log),
+    (
+        RouteSpec("/admin/access-log/export", "POST", "access_log_export", ADMIN),
+        access_log_export,
+    ),
     (RouteSpec("/reports", "GET", "reports", OFFICE_ROLES), views_reports.reports_page),
     (
         RouteSpec("/reports/download", "POST", "reports_download", OFFICE_ROLES),
@@ -72,9 +78,12 @@ class InboxApp(Starlette):
     """Starlette with `SecurityHeaders` outside every other layer (Starlette's own
     error middleware included, which `middleware=` would put outside it)."""
 
+    too_large_page = ""
+    """The 413 page's HTML (answered by `SecurityHeaders`, before any route)."""
+
     def build_middleware_stack(self) -> ASGIApp:
         """The usual stack, wrapped in `SecurityHeaders`."""
-        return SecurityHeaders(super().build_middleware_stack())
+        return SecurityHeaders(super().build_middleware_stack(), self.too_large_page)
 
 
 def create_app(settings: Settings, store: Store, hasher: PasswordHasher | None = None) -> Starlette:
@@ -96,6 +105,8 @@ def create_app(settings: Settings, store: Store, hasher: PasswordHasher | None =
         Route(spec.path, guard(state, spec, handler), methods=[spec.method], name=spec.name)
         for spec, handler in ROUTES
     ]
-    app = InboxApp(routes=routes, max_body_size=MAX_BODY)
+    handlers = {HTTPException: errors.http_error, Exception: errors.server_error}
+    app = InboxApp(routes=routes, max_body_size=MAX_BODY, exception_handlers=handlers)
+    app.too_large_page = errors.page_html(state.templates, 413)
     app.state.web = state
     return app
