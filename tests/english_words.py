@@ -24,8 +24,9 @@ ALLOWED = frozenset(
         "BOM", "PIPA", "MOIS",
     }
 )  # fmt: skip
-RESIDENT_CLASSES = frozenset({"text", "author", "subject", "tag", "resident"})
-"""Elements holding what residents (or the platform) wrote: never our words."""
+RESIDENT_CLASSES = frozenset({"text", "author", "subject", "tag", "resident", "verbatim"})
+"""Elements holding what residents (or the platform) wrote, or data shown verbatim (a
+generated password): never our words."""
 READ_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
 VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
                   "meta", "source", "track", "wbr"})  # fmt: skip

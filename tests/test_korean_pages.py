@@ -208,6 +208,13 @@ STATES: list[tuple[str, str, str, dict[str, str]]] = [
     ("communications", "GET", "/no-such-page", {}),
     ("communications", "POST", "/inbox", {}),
     ("communications", "GET", "/comments/999999", {}),
+    ("admin", "GET", "/admin/users?done=added&name=kim1", {}),
+    ("admin", "POST", "/admin/users", {"name": "kim1", "role": "viewer"}),
+    ("admin", "POST", "/admin/users", {"name": "x", "role": "department"}),
+    ("admin", "POST", "/admin/users/change", {"name": "admin1", "op": "role", "role": "viewer"}),
+    ("admin", "POST", "/admin/users/change", {"name": "dept1", "op": "password"}),
+    ("admin", "POST", "/admin/users/change", {"name": "dept1", "op": "unlock"}),
+    ("admin", "POST", "/admin/users/change", {"name": "dept1", "op": "bogus"}),
 ]
 """(role, method, path, form): error and notice states beyond the plain GET pages."""
 

@@ -49,6 +49,8 @@ def _form(spec: RouteSpec, csrf: str) -> dict[str, Any]:
         "reports_close": {"month": "2026-10"},
         "reports_reopen": {"month": "2026-10", "reason": "matrix"},
         "access_log_export": {"reason": "matrix"},
+        "user_add": {"name": "matrix1", "role": "viewer", "password": "matrix-pass-1"},
+        "user_change": {"name": "viewer1", "op": "unlock"},
     }
     return {**forms.get(spec.name, {}), "csrf_token": csrf}
 

@@ -24,6 +24,7 @@ from aggregator.web.core import Handler, WebState, guard
 from aggregator.web.security import MAX_BODY, RouteSpec, SecurityHeaders
 from aggregator.web.templating import make_templates
 from aggregator.web.views_access_log import access_log, access_log_export
+from aggregator.web.views_users import user_add, user_change, users_page
 from aggregator.workflow import ALL_ROLES, OFFICE_ROLES, STAFF_ROLES, Role
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -50,6 +51,9 @@ ROUTES: tuple[tuple[RouteSpec, Handler], ...] = (
         RouteSpec("/admin/access-log/export", "POST", "access_log_export", ADMIN),
         access_log_export,
     ),
+    (RouteSpec("/admin/users", "GET", "users", ADMIN), users_page),
+    (RouteSpec("/admin/users", "POST", "user_add", ADMIN), user_add),
+    (RouteSpec("/admin/users/change", "POST", "user_change", ADMIN), user_change),
     (RouteSpec("/reports", "GET", "reports", OFFICE_ROLES), views_reports.reports_page),
     (
         RouteSpec("/reports/download", "POST", "reports_download", OFFICE_ROLES),
