@@ -5,14 +5,18 @@ in the access log. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 from httpx2 import Response
 from starlette.testclient import TestClient
 
+from aggregator.db import upgrade
 from aggregator.store.access_log import LogFilter
 from aggregator.users import UserError
 from tests.fixtures_web import PASSWORD, Web, login
+from tests.test_cli_process import AGGREGATOR
 
 SHOWN = re.compile(r'<code class="password verbatim">([^<]+)</code>')
 
@@ -163,3 +167,24 @@ def test_changes_to_a_missing_account_say_so(web: Web) -> None:
     assert missing.status_code == 404
     assert "없는 계정입니다" in missing.text
     assert _records(web, "user_unlock") == []
+
+
+def test_the_cli_refuses_to_disable_the_last_admin_too(tmp_path: Path) -> None:
+    database = tmp_path / "users.db"
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: {{url: '{database}'}}\n", encoding="utf-8")
+    upgrade(f"sqlite:///{database}")
+
+    def users(*args: str, password: str = "") -> subprocess.CompletedProcess[str]:
+        command = [AGGREGATOR, "users", *args, "--config", str(config)]
+        return subprocess.run(command, input=password, capture_output=True, text=True, check=False)
+
+    assert users("add", "boss", "--role", "admin", "--password-stdin",
+                 password="boss-password-1\n").returncode == 0  # fmt: skip
+    refused = users("disable", "boss")
+    assert refused.returncode != 0
+    assert "no active admin" in refused.stderr + refused.stdout
+    assert "Traceback" not in refused.stderr
+    assert users("add", "boss2", "--role", "admin", "--password-stdin",
+                 password="boss-password-2\n").returncode == 0  # fmt: skip
+    assert users("disable", "boss").returncode == 0
