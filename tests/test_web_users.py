@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import re
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
 from httpx2 import Response
 from starlette.testclient import TestClient
 
-from aggregator.db import upgrade
+from aggregator.db import upgrade, write_transaction
+from aggregator.store import staff
 from aggregator.store.access_log import LogFilter
-from aggregator.users import UserError
-from tests.fixtures_web import PASSWORD, Web, login
+from aggregator.users import UserError, hash_password
+from aggregator.workflow import Role
+from tests.fixtures_web import FAST_HASHER, PASSWORD, Web, login
 from tests.test_cli_process import AGGREGATOR
 
 SHOWN = re.compile(r'<code class="password verbatim">([^<]+)</code>')
@@ -188,3 +191,26 @@ def test_the_cli_refuses_to_disable_the_last_admin_too(tmp_path: Path) -> None:
     assert users("add", "boss2", "--role", "admin", "--password-stdin",
                  password="boss-password-2\n").returncode == 0  # fmt: skip
     assert users("disable", "boss").returncode == 0
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(web: Web) -> None:
+    web.store.create_user("admin2", Role.ADMIN, None, hash_password(FAST_HASHER, PASSWORD))
+    outcome: list[str] = []
+
+    def demote_admin1() -> None:
+        try:
+            web.store.set_user_role("admin1", Role.VIEWER, None)
+            outcome.append("demoted")
+        except UserError:
+            outcome.append("refused")
+
+    with write_transaction(web.store.engine) as first:
+        staff.set_role(first, "admin2", Role.VIEWER, None)
+        other = threading.Thread(target=demote_admin1)
+        other.start()
+        other.join(timeout=1)
+        assert other.is_alive()  # waiting for the first transaction's locks
+    other.join()
+    assert outcome == ["refused"]
+    admins = [u.name for u in web.store.users() if u.role == Role.ADMIN and not u.disabled]
+    assert admins == ["admin1"]

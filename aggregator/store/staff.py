@@ -76,15 +76,17 @@ LAST_ADMIN = UserError(
 
 
 def _keep_an_admin(conn: Connection, name: str) -> None:
-    """`UserError` unless an active admin other than `name` remains. The admins' rows are
-    locked (PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises writers), so two
-    admins demoting each other at once cannot both succeed."""
-    others = (
-        sa.select(USER.c.id)
-        .where(USER.c.role == Role.ADMIN.value, USER.c.disabled.is_(False), USER.c.name != name)
+    """`UserError` unless an active admin other than `name` remains. Every active admin's
+    row is locked, in id order (PostgreSQL; SQLite's `BEGIN IMMEDIATE` already
+    serialises writers), so two admins demoting each other at once cannot both succeed:
+    the second waits, then no longer finds the first among the admins."""
+    admins = (
+        sa.select(USER.c.name)
+        .where(USER.c.role == Role.ADMIN.value, USER.c.disabled.is_(False))
+        .order_by(USER.c.id)
         .with_for_update()
     )
-    if not conn.execute(others).first():
+    if not any(found != name for found in conn.execute(admins).scalars()):
         raise LAST_ADMIN
 
 
