@@ -300,3 +300,17 @@ def test_unknown_labels_fall_back_to_something_readable() -> None:
     assert labels.target_label("comment:5") == "댓글 5"
     assert labels.target_code("댓글 5") == "comment:5"
     assert english_words("<p>기타 작업 (frobnicate)</p>") == ["frobnicate"]
+
+
+def test_the_login_page_and_its_refusals_are_korean(sqlite_web: Web) -> None:
+    client = sqlite_web.client()
+    _check(client.get("/login"), "GET /login")
+    _check(login(client, "admin1", "wrong-password-1"), "failed login")
+    _check(login(client, "nobody", "wrong-password-1"), "unknown account")
+    for _ in range(sqlite_web.settings.web.max_failed_logins):
+        locked = login(client, "dept1", "wrong-password-1")
+    _check(locked, "locked account")
+    assert "잠겼습니다" in locked.text
+    stale = client.post("/login", data={"username": "admin1", "password": "x"})
+    assert stale.status_code == 403
+    _check(stale, "login without its token")
