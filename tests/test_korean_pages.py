@@ -314,3 +314,15 @@ def test_the_login_page_and_its_refusals_are_korean(sqlite_web: Web) -> None:
     stale = client.post("/login", data={"username": "admin1", "password": "x"})
     assert stale.status_code == 403
     _check(stale, "login without its token")
+
+
+def test_details_read_as_korean_fields() -> None:
+    listed = {"status": "신규", "platform": "facebook", "overdue": "1", "answered": "yes"}
+    expected = "상태: 신규 · 플랫폼: 페이스북 · 기한초과만: 예 · 구청 답글: 있음"
+    assert labels.detail_text(listed) == expected
+    acted = {"kind": "status", "status": "확인중", "refused": False}
+    assert labels.detail_text(acted) == "종류: 상태 변경 · 상태: 확인중 · 결과: 처리됨"
+    refused = '{"route": "thread", "status": 404}'
+    assert labels.detail_text(refused) == "화면: 댓글 화면 · 상태: 404"
+    note = {"action": "note", "from_status": "신규", "to_status": "신규", "detail": {"length": 49}}
+    assert labels.history_line(note) == "메모 (49자)"

@@ -176,6 +176,11 @@ ROUTES: dict[str, str] = {
     "user_add": "사용자 추가",
     "user_change": "사용자 변경",
     "logout": "로그아웃",
+    "answers": "답변 목록",
+    "answer_templates": "상용구",
+    "dashboard": "첫 화면",
+    "notification_settings": "알림 설정",
+    "departments": "부서 관리",
 }
 """Route names (`RouteSpec.name`) as page names, for refusals in the access log."""
 
@@ -213,6 +218,8 @@ VALUES: dict[str, str] = {
     **PLATFORM_LABELS,
 }
 """Recorded values that are names, not text (answer kinds and states, roles, ...)."""
+FLAGS = frozenset({"overdue", "manual", "check", "failed"})
+"""Filter check boxes, recorded as `1` when ticked."""
 BOOLEANS: dict[str, tuple[str, str]] = {
     "refused": ("거부됨", "처리됨"),
     "locked": ("예", "아니오"),
@@ -275,6 +282,8 @@ def value_label(key: str, value: Any) -> str:
     if isinstance(value, dict):
         return detail_text(value)
     text = str(value)
+    if key in FLAGS and text == "1":
+        return "예"
     if key == "route":
         return ROUTES.get(text, text)
     if key in ("tag", "tags"):
