@@ -87,7 +87,11 @@ def users_list(config: ConfigOption = None) -> None:
 def _set_disabled(name: str, disabled: bool, config: ConfigOption) -> None:
     settings = settings_or_exit(config)
     with closing(store_or_exit(settings)) as store:
-        if not store.set_user_disabled(name, disabled):
+        try:
+            found = store.set_user_disabled(name, disabled)
+        except UserError as exc:  # the last active admin
+            fail(str(exc))
+        if not found:
             fail(f"no account named {name!r}")
     stdout.print(f"account {name} {'disabled (its sessions ended)' if disabled else 'enabled'}")
 

@@ -18,6 +18,7 @@ import codecs
 import csv
 import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -44,12 +45,45 @@ PostFinder = Callable[[str, str], int | None]
 """(reference, platform) -> post id, or None when no stored post matches."""
 
 
-class ManualInputError(Exception):
-    """The input is unusable; `problems` has one line per bad field or row."""
+FIELD_LABELS = {
+    "platform": "플랫폼",
+    "post": "게시물 주소 또는 ID",
+    "author": "작성자",
+    "author_handle": "작성자 아이디",
+    "text": "내용",
+    "created_at": "작성 시각",
+}
+"""Each field as the web form names it (its Korean messages start with it)."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
+
+class ManualInputError(Exception):
+    """The input is unusable; `problems` has one line per bad field or row (English, for
+    the command line), `korean` the same lines for the web form."""
+
+    def __init__(self, problems: Sequence[str], korean: Sequence[str] | None = None) -> None:
         super().__init__("\n".join(problems))
         self.problems = list(problems)
+        self.korean = list(korean) if korean is not None else self.problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad field: `where` (`line 5: ` in a file), the English and the Korean text."""
+
+    where: str
+    english: str
+    korean: str
+
+    def __str__(self) -> str:
+        return f"{self.where}{self.english}"
+
+
+class TimeError(ValueError):
+    """A comment time that cannot be used; `korean` says why on the web form."""
+
+    def __init__(self, message: str, korean: str) -> None:
+        super().__init__(message)
+        self.korean = korean
 
 
 def parse_time(value: str, timezone: str, now: datetime) -> datetime:
@@ -62,7 +96,7 @@ def parse_time(value: str, timezone: str, now: datetime) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(timezone))
     if moment > now:
-        raise ValueError(f"{text!r} is in the future")
+        raise TimeError(f"{text!r} is in the future", "미래의 시각입니다")
     return moment
 
 
@@ -72,17 +106,20 @@ def _strptime_any(text: str) -> datetime:
             return datetime.strptime(text, pattern)
         except ValueError:
             continue
-    raise ValueError(f"{text!r} is not a date and time (use e.g. 2026-11-20 14:30)")
+    raise TimeError(
+        f"{text!r} is not a date and time (use e.g. 2026-11-20 14:30)",
+        "날짜와 시각이 아닙니다 (예: 2026-11-20 14:30)",
+    )
 
 
 def one_comment(
     values: Mapping[str, str | None], find_post: PostFinder, timezone: str, now: datetime
 ) -> ManualComment:
     """Validate one comment's fields (as from the CLI or a web form)."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     comment = _row(values, find_post, timezone, now, problems, where="")
     if comment is None:
-        raise ManualInputError(problems)
+        raise ManualInputError([str(p) for p in problems], [p.korean for p in problems])
     return comment
 
 
@@ -118,14 +155,14 @@ def read_csv(
     if missing or unknown:
         raise ManualInputError(_header_problems(missing, unknown))
     reader.fieldnames = header
-    problems: list[str] = []
+    problems: list[Problem] = []
     comments = [
         comment
         for line, row in _rows(reader, text)
         if (comment := _row(row, find_post, timezone, now, problems, where=f"line {line}: "))
     ]
     if problems:
-        raise ManualInputError(problems)
+        raise ManualInputError([str(p) for p in problems])
     if not comments:
         raise ManualInputError(["the file has a header but no comments"])
     return comments
@@ -255,21 +292,24 @@ def _row(
     find_post: PostFinder,
     timezone: str,
     now: datetime,
-    problems: list[str],
+    problems: list[Problem],
     where: str,
 ) -> ManualComment | None:
     before = len(problems)
     field = _fields(values, problems, where)
     if field["platform"] and field["platform"] not in PLATFORMS:
         known = ", ".join(PLATFORMS)
-        problems.append(f"{where}platform {field['platform']!r} is not one of {known}")
+        english = f"platform {field['platform']!r} is not one of {known}"
+        problems.append(Problem(where, english, "플랫폼: 목록에 있는 플랫폼을 고르세요"))
     created = _time_or_problem(field["created_at"], timezone, now, problems, where)
     post_id = None
     if field["post"] and field["platform"] in PLATFORMS:
         post_id = find_post(field["post"], field["platform"])
         if post_id is None:
             shown = _shown(field["post"], 200)
-            problems.append(f"{where}no stored {field['platform']} post matches {shown}")
+            english = f"no stored {field['platform']} post matches {shown}"
+            korean = f"{FIELD_LABELS['post']}: 저장된 게시물 중에 {shown}에 맞는 것이 없습니다"
+            problems.append(Problem(where, english, korean))
     if len(problems) > before or post_id is None or created is None:
         return None
     return ManualComment(
@@ -278,30 +318,37 @@ def _row(
     )  # fmt: skip
 
 
-def _fields(values: Mapping[str, str | None], problems: list[str], where: str) -> dict[str, str]:
+def _fields(
+    values: Mapping[str, str | None], problems: list[Problem], where: str
+) -> dict[str, str]:
     """Every field normalised; a field that is empty (when required), too long or holds a
     control character is named in `problems` and left empty (so nothing else checks it)."""
     field: dict[str, str] = {}
     for name, limit in LIMITS.items():
         multiline = name in MULTI_LINE
         value = text_input.normalise(values.get(name) or "", multiline)
-        problem = text_input.problem(value, limit, multiline)
+        found = text_input.check(value, limit, multiline)
+        problem = (found.english, found.korean) if found else None
         if problem is None and not value and name in REQUIRED:
-            problem = "is empty"
+            problem = ("is empty", "비어 있습니다")
         if problem is not None:
-            problems.append(f"{where}column '{name}' {problem}")
+            english, korean = problem
+            problems.append(
+                Problem(where, f"column '{name}' {english}", f"{FIELD_LABELS[name]}: {korean}")
+            )
             value = ""
         field[name] = value
     return field
 
 
 def _time_or_problem(
-    value: str, timezone: str, now: datetime, problems: list[str], where: str
+    value: str, timezone: str, now: datetime, problems: list[Problem], where: str
 ) -> datetime | None:
     if not value:
         return None
     try:
         return parse_time(value, timezone, now)
-    except ValueError as exc:
-        problems.append(f"{where}created_at: {exc}")
+    except TimeError as exc:
+        label = FIELD_LABELS["created_at"]
+        problems.append(Problem(where, f"created_at: {exc}", f"{label}: {exc.korean}"))
         return None

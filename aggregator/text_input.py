@@ -9,6 +9,7 @@ ESC, ...) and DEL are never stored; only multi-line fields keep tab and line bre
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 SINGLE_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MULTI_LINE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -21,15 +22,45 @@ def normalise(value: str, multiline: bool) -> str:
     return value.replace("\r\n", "\n").replace("\r", "\n") if multiline else value
 
 
-def problem(value: str, limit: int, multiline: bool = False) -> str | None:
+@dataclass(frozen=True)
+class TextProblem:
+    """Why a value may not be stored: too long (`length` over `limit`) or holding the
+    control character `code` at `position` (1-based)."""
+
+    limit: int
+    length: int = 0
+    code: int | None = None
+    position: int = 0
+
+    @property
+    def english(self) -> str:
+        """The problem in English (CLI messages)."""
+        if self.code is None:
+            return f"is longer than {self.limit} characters ({self.length})"
+        return f"contains the control character U+{self.code:04X} at position {self.position}"
+
+    @property
+    def korean(self) -> str:
+        """The problem in Korean (web pages)."""
+        if self.code is None:
+            return f"{self.limit}자를 넘습니다 ({self.length}자)"
+        return f"{self.position}번째 글자에 쓸 수 없는 제어 문자(U+{self.code:04X})가 있습니다"
+
+
+def check(value: str, limit: int, multiline: bool = False) -> TextProblem | None:
     """What is wrong with `value` (already normalised), or None when it may be stored."""
     if len(value) > limit:
-        return f"is longer than {limit} characters ({len(value)})"
+        return TextProblem(limit, length=len(value))
     control = (MULTI_LINE_CONTROL if multiline else SINGLE_LINE_CONTROL).search(value)
     if control is not None:
-        code = ord(control.group())
-        return f"contains the control character U+{code:04X} at position {control.start() + 1}"
+        return TextProblem(limit, code=ord(control.group()), position=control.start() + 1)
     return None
+
+
+def problem(value: str, limit: int, multiline: bool = False) -> str | None:
+    """What is wrong with `value` (already normalised), in English, or None."""
+    found = check(value, limit, multiline)
+    return found.english if found else None
 
 
 def clean(value: str, limit: int, multiline: bool = False) -> str:

@@ -36,3 +36,9 @@ def month_bounds(month: str, timezone: str) -> tuple[datetime, datetime]:
 def month_of(moment: datetime, timezone: str) -> str:
     """The `YYYY-MM` that `moment` belongs to in `timezone`."""
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m")
+
+
+def korean_month(month: str) -> str:
+    """`2026-11` -> `2026년 11월` (anything that is not `YYYY-MM` as it is)."""
+    match = MONTH.match(month)
+    return f"{match[1]}년 {int(match[2])}월" if match else month

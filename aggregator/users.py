@@ -21,7 +21,12 @@ MIN_PASSWORD = 10
 
 
 class UserError(ValueError):
-    """An account cannot be created or changed as asked; the message says why."""
+    """An account cannot be created or changed as asked; the message says why (the
+    command line shows it), `korean` says it on the web pages."""
+
+    def __init__(self, message: str, korean: str | None = None) -> None:
+        super().__init__(message)
+        self.korean = korean or message
 
 
 @dataclass(frozen=True)
@@ -46,24 +51,41 @@ class StaffUser:
 def check_new_user(name: str, role: str, department: str | None, departments: list[str]) -> Role:
     """Validate a new account's name, role and department; return the role."""
     if not NAME.match(name):
-        raise UserError("name: 2-64 letters, digits, '.', '_', '@' or '-'")
+        raise UserError(
+            "name: 2-64 letters, digits, '.', '_', '@' or '-'",
+            "아이디: 영문·숫자와 '.', '_', '@', '-'로 2~64자여야 합니다",
+        )
+    return check_role(role, department, departments)
+
+
+def check_role(role: str, department: str | None, departments: list[str]) -> Role:
+    """Validate a role and the department that goes with it (new or changed account)."""
     try:
         parsed = Role(role)
     except ValueError:
-        raise UserError(f"role must be one of: {', '.join(Role)}") from None
+        korean = "권한: 목록에서 고르세요"
+        raise UserError(f"role must be one of: {', '.join(Role)}", korean) from None
     if parsed == Role.DEPARTMENT and not department:
-        raise UserError("a department officer needs --department")
+        raise UserError(
+            "a department officer needs --department", "부서: 부서 담당자는 부서가 있어야 합니다"
+        )
     if department and departments and department not in departments:
-        raise UserError(f"unknown department {department!r} (see `departments` in the config)")
+        raise UserError(
+            f"unknown department {department!r} (see `departments` in the config)",
+            f"부서: 설정에 없는 부서입니다 ({department[:40]})",
+        )
     return parsed
 
 
 def check_password(password: str) -> None:
     """At least MIN_PASSWORD characters, not all the same character."""
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"the password needs at least {MIN_PASSWORD} characters")
+        raise UserError(
+            f"the password needs at least {MIN_PASSWORD} characters",
+            f"비밀번호: {MIN_PASSWORD}자 이상이어야 합니다",
+        )
     if len(set(password)) < 4:
-        raise UserError("the password is too simple")
+        raise UserError("the password is too simple", "비밀번호: 너무 단순합니다")
 
 
 def generate_password() -> str:

@@ -86,9 +86,9 @@ def test_the_admin_filters_the_access_log_to_failed_attempts(web: Web) -> None:
     assert _refused(web, web.client("viewer"), web.ids["c1"]) == 403
     admin = web.client("admin")
     page = admin.get("/admin/access-log", params={"failed": "1"}).text
-    assert "<td>viewer1</td>" in page
-    assert "<td>refused</td>" in page
-    assert "<td>view_list</td>" not in page
+    assert '<td data-label="직원">viewer1</td>' in page
+    assert "<b>거부됨 (권한 없음)</b>" in page
+    assert "<b>검토함 조회</b>" not in page
     assert 'name="failed" value="1" checked' in page
 
 

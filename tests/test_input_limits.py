@@ -225,7 +225,7 @@ def test_the_web_form_refuses_an_oversized_author_and_stores_nothing(web: Web) -
     before = web.store.count_rows("comment")
     refused = client.post("/manual", data=form, follow_redirects=False)
     assert refused.status_code == 400
-    assert "column &#39;author&#39; is longer than 200 characters" in refused.text
+    assert "작성자: 200자를 넘습니다 (250자)" in refused.text
     assert web.store.count_rows("comment") == before
 
 

@@ -112,5 +112,7 @@ def test_admin_filters_the_access_log(web: Web) -> None:
     web.client("viewer").get(f"/comments/{web.ids['c2']}")
     admin = web.client("admin")
     html = admin.get("/admin/access-log?staff=viewer1&action=view_comment").text
-    assert f"comment:{web.ids['c2']}" in html
-    assert "login" not in html.split("<tbody>")[1].split("</tbody>")[0].replace("login_", "")
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    assert f"댓글 {web.ids['c2']}" in body
+    assert "댓글 조회" in body
+    assert "로그인" not in body

@@ -62,6 +62,9 @@ def _form(spec: RouteSpec, csrf: str) -> dict[str, Any]:
         "answer_template_add": {"title": "matrix", "body": "{부서명} 안내"},
         "answer_template_save": {"title": "matrix", "body": "{부서명} 안내"},
         "answer_template_active": {"active": "0"},
+        "access_log_export": {"reason": "matrix"},
+        "user_add": {"name": "matrix1", "role": "viewer", "password": "matrix-pass-1"},
+        "user_change": {"name": "viewer1", "op": "unlock"},
     }
     return {**forms.get(spec.name, {}), "csrf_token": csrf}
 

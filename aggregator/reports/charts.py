@@ -37,7 +37,10 @@ def korean_font(configured: Path | None = None) -> Path:
     for path in (configured, *FONT_CANDIDATES):
         if path is not None and path.is_file():
             return path
-    raise ReportError("no Korean font found: install Debian's fonts-nanum or set reports.font_path")
+    raise ReportError(
+        "no Korean font found: install Debian's fonts-nanum or set reports.font_path",
+        "한글 글꼴이 없어 이 형식을 만들 수 없습니다: 관리자에게 문의하세요 (fonts-nanum)",
+    )
 
 
 @contextmanager

@@ -21,7 +21,12 @@ from aggregator.reports.rows import ReportRow
 
 
 class ReportError(Exception):
-    """A report cannot be made as asked; the message says why (shown to staff)."""
+    """A report cannot be made as asked; the message says why (the command line shows
+    it), `korean` says it on the web pages."""
+
+    def __init__(self, message: str, korean: str | None = None) -> None:
+        super().__init__(message)
+        self.korean = korean or message
 
 
 class RowStream(Protocol):

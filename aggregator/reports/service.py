@@ -24,7 +24,7 @@ from aggregator.reports.topic_index import update_in_child, update_topics
 from aggregator.reports.topics import NounExtractor
 from aggregator.store import Store
 from aggregator.store.access_log import AccessEntry
-from aggregator.timeutil import month_bounds
+from aggregator.timeutil import korean_month, month_bounds
 from aggregator.workflow import Role
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def check_month(month: str) -> str:
     try:
         month_bounds(month, "UTC")
     except ValueError as exc:
-        raise ReportError(str(exc)) from None
+        raise ReportError(str(exc), f"월은 2026-11처럼 적어 주세요 ({month[:20]!r})") from None
     return month
 
 
@@ -156,11 +156,12 @@ def pseudonymizer_for(settings: Settings) -> Pseudonymizer:
     """The configured pseudonym function; `ReportError` when no key is configured."""
     key = settings.reports.pseudonym_key
     if key is None:
-        raise ReportError(MISSING_KEY)
+        raise ReportError(MISSING_KEY, MISSING_KEY.split(" (")[0])
     try:
         return pseudonymizer(key.value)
     except ValueError as exc:
-        raise ReportError(str(exc)) from None
+        korean = "가명처리 키가 올바르지 않습니다: 관리자에게 문의하세요"
+        raise ReportError(str(exc), korean) from None
 
 
 def render(data: ReportData, fmt: str, settings: Settings) -> bytes:
@@ -182,7 +183,10 @@ def render(data: ReportData, fmt: str, settings: Settings) -> bytes:
         from aggregator.reports.pdf import write_pdf
 
         return write_pdf(data, font)
-    raise ReportError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    raise ReportError(
+        f"format must be one of {', '.join(FORMATS)}, not {fmt!r}",
+        f"형식은 {', '.join(FORMATS).upper()} 중 하나입니다",
+    )
 
 
 def _font_path(settings: Settings) -> Path | None:
@@ -197,10 +201,10 @@ def checked_reason(reason: str, when_missing: str) -> str:
     or naming what is wrong when too long or holding a control character."""
     reason = reason.strip()
     if not reason:
-        raise ReportError(when_missing)
-    problem = text_input.problem(reason, MAX_REASON)
+        raise ReportError(when_missing, "사유를 적어 주세요 (접속기록에 남습니다)")
+    problem = text_input.check(reason, MAX_REASON)
     if problem is not None:
-        raise ReportError(f"the reason {problem}")
+        raise ReportError(f"the reason {problem.english}", f"사유: {problem.korean}")
     return reason
 
 
@@ -215,10 +219,16 @@ def download(
             admin, or no pseudonym key.
     """
     if fmt not in FORMATS:
-        raise ReportError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        raise ReportError(
+            f"format must be one of {', '.join(FORMATS)}, not {fmt!r}",
+            f"형식은 {', '.join(FORMATS).upper()} 중 하나입니다",
+        )
     reason = checked_reason(reason, "a reason is required for every download (PIPA access record)")
     if not pseudonymize and who.role != Role.ADMIN:
-        raise ReportError("only an admin may export authors without pseudonyms")
+        raise ReportError(
+            "only an admin may export authors without pseudonyms",
+            "실명(가명처리 안 함) 내려받기는 관리자만 할 수 있습니다",
+        )
     data = load_report(store, settings, month, isolated=who.channel == "web")
     if pseudonymize:
         data = data.pseudonymize(pseudonymizer_for(settings))
@@ -236,7 +246,10 @@ def close(store: Store, settings: Settings, month: str, who: Requester) -> bool:
     """Freeze a month that has ended; False when it was already closed."""
     _start, end = month_bounds(check_month(month), settings.timezone)
     if end > store.clock():
-        raise ReportError(f"{month} has not ended yet: a month can be closed once it is over")
+        raise ReportError(
+            f"{month} has not ended yet: a month can be closed once it is over",
+            f"{korean_month(month)}은 아직 끝나지 않았습니다: 달이 끝난 뒤에 마감할 수 있습니다",
+        )
     data = compute_report(store, settings, month, isolated=who.channel == "web")
 
     def finish(count: int) -> tuple[str, AccessEntry]:
@@ -248,7 +261,9 @@ def close(store: Store, settings: Settings, month: str, who: Requester) -> bool:
 def reopen(store: Store, month: str, reason: str, who: Requester) -> bool:
     """Unfreeze a closed month (admins only, with a reason); False when it was open."""
     if who.role != Role.ADMIN:
-        raise ReportError("only an admin may reopen a closed month")
+        raise ReportError(
+            "only an admin may reopen a closed month", "마감된 달은 관리자만 다시 열 수 있습니다"
+        )
     reason = checked_reason(reason, "a reason is required to reopen a closed month")
     entry = who.entry("report_reopen", check_month(month), {"reason": reason})
     return store.reopen_month(month, entry)

@@ -65,6 +65,8 @@ class LogFilter:
     date_to: datetime | None = None
     before_id: int | None = None
     failed_only: bool = False
+    subject: str | None = None
+    """Part of the data subject's name or handle (case-insensitive)."""
 
 
 def _digest(prev: str, values: dict[str, Any]) -> str:
@@ -133,7 +135,18 @@ def _write(conn: Connection, values: dict[str, Any]) -> None:
 
 def search(conn: Connection, f: LogFilter, limit: int) -> list[dict[str, Any]]:
     """Records newest first, filtered, up to `limit` (page on with `before_id`)."""
-    query = sa.select(LOG).order_by(LOG.c.id.desc()).limit(limit)
+    query = _filtered(sa.select(LOG).order_by(LOG.c.id.desc()).limit(limit), f)
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def count(conn: Connection, f: LogFilter) -> int:
+    """How many records the filter matches."""
+    return int(conn.execute(_filtered(sa.select(sa.func.count()).select_from(LOG), f)).scalar_one())
+
+
+def _filtered(query: sa.Select[Any], f: LogFilter) -> sa.Select[Any]:
+    if f.subject:
+        query = query.where(LOG.c.subject.icontains(f.subject, autoescape=True))
     if f.staff:
         query = query.where(LOG.c.staff == f.staff)
     if f.action:
@@ -148,7 +161,7 @@ def search(conn: Connection, f: LogFilter, limit: int) -> list[dict[str, Any]]:
         query = query.where(LOG.c.at < f.date_to)
     if f.before_id:
         query = query.where(LOG.c.id < f.before_id)
-    return [dict(row._mapping) for row in conn.execute(query)]
+    return query
 
 
 def verify(conn: Connection, chunk: int = 5000) -> int | None:

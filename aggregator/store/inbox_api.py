@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from aggregator.db import read_connection, write_transaction
 from aggregator.store import access_log, inbox, inbox_query, reviews, search, staff
@@ -16,6 +16,8 @@ from aggregator.store.inbox_query import Cursor, Deadlines, InboxFilter, Scope
 from aggregator.store.reviews import BulkResult, ReviewAction, ReviewContext
 from aggregator.users import StaffUser
 from aggregator.workflow import Actor, Role
+
+T = TypeVar("T")
 
 
 class InboxStoreMixin:
@@ -63,10 +65,42 @@ class InboxStoreMixin:
             return search.rebuild(conn)
 
     # staff accounts and sessions ------------------------------------------------
-    def create_user(self, name: str, role: Role, department: str | None, pw_hash: str) -> int:
-        """Create a staff account; `UserError` when the name is taken."""
+    def create_user(
+        self,
+        name: str,
+        role: Role,
+        department: str | None,
+        pw_hash: str,
+        entry: AccessEntry | None = None,
+    ) -> int:
+        """Create a staff account (and log `entry` with it); `UserError` when the name
+        is taken."""
+        now = self.clock()
+        return self._account_change(
+            lambda conn: staff.create_user(conn, name, role, department, pw_hash, now), entry
+        )
+
+    def set_user_role(
+        self, name: str, role: Role, department: str | None, entry: AccessEntry | None = None
+    ) -> StaffUser | None:
+        """Change an account's role and department; the account as it was, or None when
+        there is none. `UserError` when no active admin would be left."""
+        return self._account_change(
+            lambda conn: staff.set_role(conn, name, role, department), entry
+        )
+
+    def unlock_user(self, name: str, entry: AccessEntry | None = None) -> bool:
+        """Lift a lockout after failed logins; False when there is no such account."""
+        return self._account_change(lambda conn: staff.unlock(conn, name), entry)
+
+    def _account_change(self, change: Callable[[Connection], T], entry: AccessEntry | None) -> T:
+        """Run `change` and, when it changed something, log `entry` in the same
+        transaction: a refused change leaves no record, a logged one always happened."""
         with write_transaction(self.engine) as conn:
-            return staff.create_user(conn, name, role, department, pw_hash, self.clock())
+            result = change(conn)
+            if entry is not None and result:
+                access_log.append(conn, entry, self.clock())
+            return result
 
     def users(self) -> list[StaffUser]:
         """Every staff account."""
@@ -78,15 +112,19 @@ class InboxStoreMixin:
         with read_connection(self.engine) as conn:
             return staff.user_with_hash(conn, name)
 
-    def set_user_disabled(self, name: str, disabled: bool) -> bool:
-        """Disable or enable an account (disabling ends its sessions)."""
-        with write_transaction(self.engine) as conn:
-            return staff.set_disabled(conn, name, disabled)
+    def set_user_disabled(
+        self, name: str, disabled: bool, entry: AccessEntry | None = None
+    ) -> bool:
+        """Disable or enable an account (disabling ends its sessions); `UserError` when
+        it would disable the last active admin."""
+        return self._account_change(lambda conn: staff.set_disabled(conn, name, disabled), entry)
 
-    def set_user_password(self, name: str, pw_hash: str) -> bool:
+    def set_user_password(self, name: str, pw_hash: str, entry: AccessEntry | None = None) -> bool:
         """Replace an account's password hash (ends its sessions, lifts a lockout)."""
-        with write_transaction(self.engine) as conn:
-            return staff.set_password(conn, name, pw_hash, self.clock())
+        now = self.clock()
+        return self._account_change(
+            lambda conn: staff.set_password(conn, name, pw_hash, now), entry
+        )
 
     def login_failed(self, user_id: int, max_failed: int, lockout: timedelta) -> bool:
         """Count a failed login; True when the account got locked."""
@@ -139,6 +177,11 @@ class InboxStoreMixin:
         """Access records, newest first."""
         with read_connection(self.engine) as conn:
             return access_log.search(conn, f, limit)
+
+    def count_access_log(self, f: LogFilter) -> int:
+        """How many access records the filter matches."""
+        with read_connection(self.engine) as conn:
+            return access_log.count(conn, f)
 
     def verify_access_log(self) -> int | None:
         """The id of the first record that breaks the hash chain, or None."""

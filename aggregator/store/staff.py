@@ -53,7 +53,9 @@ def create_user(
             new_id = conn.execute(sa.insert(USER).returning(USER.c.id).values(**values))
             return int(new_id.scalar_one())
     except IntegrityError:
-        raise UserError(f"an account named {name!r} already exists") from None
+        raise UserError(
+            f"an account named {name!r} already exists", f"아이디: 이미 있는 계정입니다 ({name})"
+        ) from None
 
 
 def list_users(conn: Connection) -> list[User]:
@@ -67,15 +69,62 @@ def user_with_hash(conn: Connection, name: str) -> tuple[User, str] | None:
     return (_user(row), row.password_hash) if row else None
 
 
+LAST_ADMIN = UserError(
+    "this would leave no active admin account",
+    "활성 관리자가 한 명도 남지 않게 되어 바꿀 수 없습니다",
+)
+
+
+def _keep_an_admin(conn: Connection, name: str) -> None:
+    """`UserError` unless an active admin other than `name` remains. Every active admin's
+    row is locked, in id order (PostgreSQL; SQLite's `BEGIN IMMEDIATE` already
+    serialises writers), so two admins demoting each other at once cannot both succeed:
+    the second waits, then no longer finds the first among the admins."""
+    admins = (
+        sa.select(USER.c.name)
+        .where(USER.c.role == Role.ADMIN.value, USER.c.disabled.is_(False))
+        .order_by(USER.c.id)
+        .with_for_update()
+    )
+    if not any(found != name for found in conn.execute(admins).scalars()):
+        raise LAST_ADMIN
+
+
 def set_disabled(conn: Connection, name: str, disabled: bool) -> bool:
-    """Disable (or enable) an account; disabling ends its sessions."""
+    """Disable (or enable) an account; disabling ends its sessions. `UserError` when it
+    would disable the last active admin."""
     user_id = conn.execute(sa.select(USER.c.id).where(USER.c.name == name)).scalar()
     if user_id is None:
         return False
+    if disabled:
+        _keep_an_admin(conn, name)
     conn.execute(sa.update(USER).where(USER.c.id == user_id).values(disabled=disabled))
     if disabled:
         conn.execute(sa.delete(SESSION).where(SESSION.c.user_id == user_id))
     return True
+
+
+def set_role(conn: Connection, name: str, role: Role, department: str | None) -> User | None:
+    """Change an account's role and department (None: no such account); `UserError`
+    when it would demote the last active admin. The new rights apply at the account's
+    next request (sessions read the account every time)."""
+    row = conn.execute(sa.select(USER).where(USER.c.name == name)).first()
+    if row is None:
+        return None
+    if row.role == Role.ADMIN.value and role != Role.ADMIN:
+        _keep_an_admin(conn, name)
+    conn.execute(
+        sa.update(USER).where(USER.c.id == row.id).values(role=role.value, department=department)
+    )
+    return _user(row)
+
+
+def unlock(conn: Connection, name: str) -> bool:
+    """Lift a lockout after failed logins and reset the failure count."""
+    result = conn.execute(
+        sa.update(USER).where(USER.c.name == name).values(failed_logins=0, locked_until=None)
+    )
+    return bool(result.rowcount)
 
 
 def set_password(conn: Connection, name: str, pw_hash: str, now: datetime) -> bool:

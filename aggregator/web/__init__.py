@@ -10,6 +10,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -20,6 +21,7 @@ from aggregator.config import Settings
 from aggregator.store import Store
 from aggregator.web import (
     auth,
+    errors,
     views_admin,
     views_answers,
     views_inbox,
@@ -30,6 +32,8 @@ from aggregator.web import (
 from aggregator.web.core import Handler, WebState, guard
 from aggregator.web.security import MAX_BODY, RouteSpec, SecurityHeaders
 from aggregator.web.templating import make_templates
+from aggregator.web.views_access_log import access_log, access_log_export
+from aggregator.web.views_users import user_add, user_change, users_page
 from aggregator.workflow import ALL_ROLES, OFFICE_ROLES, STAFF_ROLES, Role
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -51,7 +55,14 @@ ROUTES: tuple[tuple[RouteSpec, Handler], ...] = (
         RouteSpec("/checks/{item_id:int}/dismiss", "POST", "dismiss_check", OFFICE_ROLES),
         views_admin.dismiss_check,
     ),
-    (RouteSpec("/admin/access-log", "GET", "access_log", ADMIN), views_admin.access_log),
+    (RouteSpec("/admin/access-log", "GET", "access_log", ADMIN), access_log),
+    (
+        RouteSpec("/admin/access-log/export", "POST", "access_log_export", ADMIN),
+        access_log_export,
+    ),
+    (RouteSpec("/admin/users", "GET", "users", ADMIN), users_page),
+    (RouteSpec("/admin/users", "POST", "user_add", ADMIN), user_add),
+    (RouteSpec("/admin/users/change", "POST", "user_change", ADMIN), user_change),
     (RouteSpec("/reports", "GET", "reports", OFFICE_ROLES), views_reports.reports_page),
     (
         RouteSpec("/reports/download", "POST", "reports_download", OFFICE_ROLES),
@@ -116,9 +127,12 @@ class InboxApp(Starlette):
     """Starlette with `SecurityHeaders` outside every other layer (Starlette's own
     error middleware included, which `middleware=` would put outside it)."""
 
+    too_large_page = ""
+    """The 413 page's HTML (answered by `SecurityHeaders`, before any route)."""
+
     def build_middleware_stack(self) -> ASGIApp:
         """The usual stack, wrapped in `SecurityHeaders`."""
-        return SecurityHeaders(super().build_middleware_stack())
+        return SecurityHeaders(super().build_middleware_stack(), self.too_large_page)
 
 
 def create_app(settings: Settings, store: Store, hasher: PasswordHasher | None = None) -> Starlette:
@@ -140,6 +154,8 @@ def create_app(settings: Settings, store: Store, hasher: PasswordHasher | None =
         Route(spec.path, guard(state, spec, handler), methods=[spec.method], name=spec.name)
         for spec, handler in ROUTES
     ]
-    app = InboxApp(routes=routes, max_body_size=MAX_BODY)
+    handlers = {HTTPException: errors.http_error, Exception: errors.server_error}
+    app = InboxApp(routes=routes, max_body_size=MAX_BODY, exception_handlers=handlers)
+    app.too_large_page = errors.page_html(state.templates, 413)
     app.state.web = state
     return app

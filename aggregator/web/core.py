@@ -19,7 +19,7 @@ from argon2 import PasswordHasher
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from aggregator.config import Settings
@@ -30,6 +30,7 @@ from aggregator.store.inbox_query import Deadlines, Scope
 from aggregator.store.reviews import ReviewContext
 from aggregator.users import DUMMY_HASH_PASSWORD, StaffUser
 from aggregator.web.answer_area import waiting_count
+from aggregator.web.errors import error_page
 from aggregator.web.refusals import RecentRefusals, log_refusal
 from aggregator.web.security import SESSION_COOKIE, RouteSpec, client_ip, csrf_ok, token_hash
 from aggregator.web.upstream import hideable_accounts
@@ -137,7 +138,7 @@ class Ctx:
     def not_found(self, message: str) -> Response:
         """404 for an item that is missing or outside the user's scope (logged)."""
         log_refusal(self.state, self.request, self.user, "not_found", 404)
-        return PlainTextResponse(message, status_code=404)
+        return error_page(self.state.templates, 404, message, user=self.user, csrf=self.csrf)
 
     def render(self, name: str, status_code: int = 200, **context: Any) -> Response:
         """Render a template with the user, CSRF token and settings in its context."""
@@ -165,20 +166,21 @@ def guard(
     async def endpoint(request: Request) -> Response:
         found = await run_in_threadpool(_session, state, request)
         if found is None:
-            refused: Response = PlainTextResponse("로그인이 필요합니다", status_code=401)
+            refused: Response = error_page(state.templates, 401)
             if request.method == "GET":
                 refused = RedirectResponse("/login", status_code=303)
             return await _refuse(state, request, None, "unauthenticated", refused)
         user, csrf = found
         if spec.roles is not None and user.role not in spec.roles:
-            denied = PlainTextResponse("권한이 없습니다", status_code=403)
+            denied = error_page(state.templates, 403, user=user, csrf=csrf)
             return await _refuse(state, request, user, "refused", denied)
         form = FormData()
         if request.method == "POST":
             form = await request.form(max_files=0, max_fields=500, max_part_size=MAX_FIELD)
             if not csrf_ok(form, csrf):
                 log.warning("CSRF token missing or wrong for %s %s", user.name, request.url.path)
-                forged = PlainTextResponse("요청을 확인할 수 없습니다 (CSRF)", status_code=403)
+                message = "요청을 확인할 수 없습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요"
+                forged = error_page(state.templates, 403, message, user=user, csrf=csrf)
                 return await _refuse(state, request, user, "refused", forged, "csrf")
         ctx = Ctx(request=request, user=user, csrf=csrf, form=form, state=state)
         return await run_in_threadpool(handler, ctx)

@@ -95,8 +95,9 @@ class SecurityHeaders:
     this middleware gives itself.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, too_large_page: str = "") -> None:
         self.app = app
+        self.too_large_page = too_large_page or "요청이 너무 큽니다"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -112,7 +113,7 @@ class SecurityHeaders:
 
         length = dict(scope.get("headers") or []).get(b"content-length", b"0")
         if length.isdigit() and int(length) > MAX_BODY:
-            await _too_large(send_with_headers)
+            await _too_large(send_with_headers, self.too_large_page)
             return
         await self.app(scope, receive, send_with_headers)
 
@@ -130,12 +131,13 @@ def _with_security_headers(
     return headers
 
 
-async def _too_large(send: Send) -> None:
+async def _too_large(send: Send, page: str) -> None:
+    kind = b"text/html" if page.startswith("<") else b"text/plain"
     await send(
         {
             "type": "http.response.start",
             "status": 413,
-            "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+            "headers": [(b"content-type", kind + b"; charset=utf-8")],
         }
     )
-    await send({"type": "http.response.body", "body": "요청이 너무 큽니다".encode()})
+    await send({"type": "http.response.body", "body": page.encode()})

@@ -15,14 +15,10 @@ import jinja2
 from starlette.templating import Jinja2Templates
 
 from aggregator import pii
+from aggregator.web import labels
+from aggregator.web.labels import PLATFORM_LABELS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-PLATFORM_LABELS = {
-    "blog": "블로그",
-    "facebook": "페이스북",
-    "twitter": "X",
-    "pinterest": "핀터레스트",
-}
 
 
 def safe_url(value: object) -> str | None:
@@ -52,14 +48,38 @@ def make_templates(timezone: str) -> Jinja2Templates:
     )
     zone = ZoneInfo(timezone)
 
-    def kst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        return value.astimezone(zone).strftime(fmt) if value else ""
+    def kst(value: datetime | None, fmt: str | None = None) -> str:
+        """`2026년 12월 4일 (금) 14:30` in the office's zone (or `fmt`, e.g. `%H:%M`)."""
+        if not value:
+            return ""
+        local = value.astimezone(zone)
+        return local.strftime(fmt) if fmt else labels.korean_datetime(local)
+
+    def kst_short(value: datetime | None) -> str:
+        """`12월 4일 (금) 14:30`: for lists, where the year is this year's."""
+        return labels.korean_datetime(value.astimezone(zone), with_year=False) if value else ""
+
+    def kst_seconds(value: datetime | None) -> str:
+        """`2026년 12월 4일 (금) 14:30:05`: for the access log."""
+        return labels.korean_datetime(value.astimezone(zone), seconds=True) if value else ""
 
     def due(value: datetime | None) -> str:
-        return kst(value - timedelta(seconds=1), "%m-%d") + "까지" if value else ""
+        if not value:
+            return ""
+        last = (value - timedelta(seconds=1)).astimezone(zone)
+        return f"{last.month}월 {last.day}일 ({labels.WEEKDAYS[last.weekday()]})까지"
 
     env.filters["kst"] = kst
+    env.filters["kst_short"] = kst_short
+    env.filters["kst_seconds"] = kst_seconds
     env.filters["due"] = due
+    env.filters["action_label"] = labels.action_label
+    env.filters["role_label"] = labels.role_label
+    env.filters["actor_label"] = labels.actor_label
+    env.filters["target_label"] = labels.target_label
+    env.filters["detail_text"] = labels.detail_text
+    env.filters["history_line"] = labels.history_line
+    env.filters["month_label"] = labels.month_label
     env.filters["safe_url"] = safe_url
     env.filters["masked"] = lambda text: pii.mask(text or "")
     env.filters["pii_kinds"] = lambda text: pii.kinds(text or "")

@@ -1,18 +1,13 @@
-"""Comments entered by hand, "check this post" items, and the access log (admins)."""
+"""Comments entered by hand and "check this post" items."""
 
 from __future__ import annotations
 
 from starlette.responses import RedirectResponse, Response
 
 from aggregator.manual import PLATFORMS, ManualInputError, one_comment
-from aggregator.store.access_log import LogFilter
 from aggregator.store.checks import ForgottenAuthor
 from aggregator.text_input import clean
 from aggregator.web.core import Ctx
-from aggregator.web.views_inbox import _day
-
-ACCESS_PAGE = 100
-LOG_FILTERS = ("staff", "action", "target", "from", "to", "failed")
 
 
 def manual_page(ctx: Ctx, problems: list[str] | None = None, status: int = 200) -> Response:
@@ -40,7 +35,7 @@ def manual_add(ctx: Ctx) -> Response:
     try:
         comment = one_comment(values, store.find_post, ctx.state.settings.timezone, store.clock())
     except ManualInputError as exc:
-        return manual_page(ctx, exc.problems, 400)
+        return manual_page(ctx, exc.korean, 400)
     try:
         added, _present = store.add_manual_comments([comment], ctx.user.name)
     except ForgottenAuthor:
@@ -62,27 +57,3 @@ def dismiss_check(ctx: Ctx) -> Response:
     closed = ctx.state.store.dismiss_check_item(item_id, ctx.user.name, note)
     ctx.log("dismiss_check_item", target=f"check_item:{item_id}", detail={"closed": closed})
     return RedirectResponse("/manual", status_code=303)
-
-
-def access_log(ctx: Ctx) -> Response:
-    """GET /admin/access-log: records newest first, filtered (admins only)."""
-    params = ctx.request.query_params
-    zone = ctx.state.settings.timezone
-    before = params.get("before", "")
-    f = LogFilter(
-        staff=params.get("staff") or None,
-        action=params.get("action") or None,
-        target=params.get("target") or None,
-        date_from=_day(params.get("from"), zone),
-        date_to=_day(params.get("to"), zone, 1),
-        before_id=int(before) if before.isdigit() else None,
-        failed_only=params.get("failed") == "1",
-    )
-    rows = ctx.state.store.access_log(f, ACCESS_PAGE)
-    ctx.log(
-        "view_access_log",
-        target="access_log",
-        detail={k: v for k, v in params.items() if k != "before"} or None,
-    )
-    filters = {k: v for k, v in params.items() if k in LOG_FILTERS}
-    return ctx.render("access_log.html", rows=rows, filters=filters, more=len(rows) == ACCESS_PAGE)

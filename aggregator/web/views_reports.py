@@ -15,7 +15,7 @@ from aggregator.reports.service import (
     previous_month,
     reopen,
 )
-from aggregator.timeutil import month_of
+from aggregator.timeutil import MONTH, korean_month, month_of
 from aggregator.web.core import Ctx
 
 
@@ -37,9 +37,26 @@ def reports_page(ctx: Ctx, error: str | None = None, status: int = 200) -> Respo
         if error and ctx.request.url.path == "/reports/download"
         else "",
         key_missing=ctx.state.settings.reports.pseudonym_key is None,
-        done=ctx.request.query_params.get("done"),
+        done=done_message(ctx.request.query_params.get("done", "")),
         status_code=status,
     )
+
+
+DONE_MESSAGES = {
+    "closed": "{month} 보고서를 마감했습니다",
+    "already_closed": "{month} 보고서는 이미 마감되어 있습니다",
+    "reopened": "{month} 보고서를 다시 열었습니다",
+    "not_closed": "{month} 보고서는 마감되어 있지 않습니다",
+}
+
+
+def done_message(done: str) -> str | None:
+    """`closed:2026-11` (from the redirect) -> `2026년 11월 보고서를 마감했습니다`."""
+    what, _, month = done.partition(":")
+    template = DONE_MESSAGES.get(what)
+    if template is None or not MONTH.match(month):
+        return None
+    return template.format(month=korean_month(month))
 
 
 def _field(ctx: Ctx, name: str) -> str:
@@ -60,7 +77,7 @@ def reports_download(ctx: Ctx) -> Response:
             pseudonymize=_field(ctx, "identified") != "1",
         )
     except ReportError as exc:
-        return reports_page(ctx, str(exc), 400)
+        return reports_page(ctx, exc.korean, 400)
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
     return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
@@ -69,17 +86,19 @@ def reports_close(ctx: Ctx) -> Response:
     """POST /reports/close: freeze a month that has ended."""
     month = _field(ctx, "month")
     try:
-        close(ctx.state.store, ctx.state.settings, month, _who(ctx))
+        closed = close(ctx.state.store, ctx.state.settings, month, _who(ctx))
     except ReportError as exc:
-        return reports_page(ctx, str(exc), 400)
-    return RedirectResponse(f"/reports?done=closed:{month}", status_code=303)
+        return reports_page(ctx, exc.korean, 400)
+    done = "closed" if closed else "already_closed"
+    return RedirectResponse(f"/reports?done={done}:{month}", status_code=303)
 
 
 def reports_reopen(ctx: Ctx) -> Response:
     """POST /reports/reopen: unfreeze a closed month (admins, with a reason)."""
     month = _field(ctx, "month")
     try:
-        reopen(ctx.state.store, month, _field(ctx, "reason"), _who(ctx))
+        reopened = reopen(ctx.state.store, month, _field(ctx, "reason"), _who(ctx))
     except ReportError as exc:
-        return reports_page(ctx, str(exc), 400)
-    return RedirectResponse(f"/reports?done=reopened:{month}", status_code=303)
+        return reports_page(ctx, exc.korean, 400)
+    done = "reopened" if reopened else "not_closed"
+    return RedirectResponse(f"/reports?done={done}:{month}", status_code=303)

@@ -20,6 +20,15 @@ from aggregator.workflow import MOIS_REASONS, STATUSES, TRANSITIONS, Role, Statu
 NOT_FOUND = "없는 항목입니다"
 
 
+def subject_of(item: dict[str, Any]) -> str | None:
+    """Whose data a comment is, for the access log: the name and the handle, so that a
+    resident can be found by either (`김민수 (@minsu)`)."""
+    name, handle = item.get("author_name"), item.get("author_handle")
+    if handle and handle != name:
+        return f"{name or ''} ({handle})".strip()
+    return name
+
+
 def _load(ctx: Ctx) -> dict[str, Any] | None:
     """The thread, if it exists and the user may see it (departments: their own only)."""
     return load_thread(ctx, ctx.request.path_params["comment_id"])
@@ -78,7 +87,7 @@ def thread(ctx: Ctx) -> Response:
     if found is None:
         return ctx.not_found(NOT_FOUND)
     item = found["item"]
-    ctx.log("view_comment", target=f"comment:{item['id']}", subject=item["author_name"])
+    ctx.log("view_comment", target=f"comment:{item['id']}", subject=subject_of(item))
     return _render(ctx, found)
 
 
@@ -91,7 +100,7 @@ def reveal(ctx: Ctx) -> Response:
     ctx.log(
         "reveal_pii",
         target=f"comment:{item['id']}",
-        subject=item["author_name"],
+        subject=subject_of(item),
         detail={"kinds": pii.kinds(item["text"])},
     )
     return _render(ctx, found, reveal=True)
@@ -113,7 +122,7 @@ def act(ctx: Ctx) -> Response:
     ctx.log(
         action.kind,
         target=f"comment:{comment_id}",
-        subject=found["item"]["author_name"],
+        subject=subject_of(found["item"]),
         detail={**detail, "refused": bool(result.refused)},
     )
     if result.refused:
