@@ -18,6 +18,10 @@ from aggregator.models import (
     Comment,
     CommentTopic,
     ContentRevision,
+    DepartmentContact,
+    Notification,
+    NotificationCursor,
+    NotificationPreference,
     Post,
     PrivacyTombstone,
     ReportSnapshot,
@@ -65,6 +69,10 @@ TAG = _table(ReviewTag)
 TOPIC = _table(CommentTopic)
 TOMBSTONE = _table(PrivacyTombstone)
 USER = _table(StaffUser)
+NOTIFICATION = _table(Notification)
+NOTIFY_CURSOR = _table(NotificationCursor)
+CONTACT = _table(DepartmentContact)
+PREFERENCE = _table(NotificationPreference)
 
 
 def conflict_insert(conn: Connection, table: sa.Table) -> Any:

@@ -1,0 +1,165 @@
+"""The daily digest: per department, and one for the office, on business days only.
+
+Each lists open, unanswered items overdue, due today, due on the next business day
+(D-1), and new since the last business day's digest, with links (never a resident's
+name or words). Empty digests are not sent. A digest is queued under a key of its day
+and its place, so a second run on the same day (a restarted scheduler, a second cron
+line) queues nothing again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from aggregator.config import Settings
+from aggregator.db import write_transaction
+from aggregator.deadlines import add_business_days, is_business_day, overdue_cutoff
+from aggregator.notify.audience import Audience, outbox_rows
+from aggregator.notify.kinds import OFFICE, Kind, place_label
+from aggregator.notify.messages import PREFIX, Message, korean_time, link
+from aggregator.store import Store
+from aggregator.store import notifications as rows
+
+LISTED = 10
+"""Items linked per section (the count says how many there are)."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of a digest: its title, how many items, the first ids."""
+
+    title: str
+    count: int
+    ids: list[int]
+
+
+@dataclass
+class DigestReport:
+    """What a digest run did."""
+
+    day: date
+    business_day: bool
+    queued: int = 0
+    places: list[str] = field(default_factory=list)
+    """The departments (and the office) whose digest had something to say."""
+
+
+def send_digests(store: Store, settings: Settings) -> DigestReport:
+    """Queue today's digests (business days only); return what was done."""
+    zone = ZoneInfo(settings.timezone)
+    now = store.clock()
+    today = now.astimezone(zone).date()
+    report = DigestReport(today, is_business_day(today))
+    if not report.business_day or not settings.notifications.enabled:
+        return report
+    with write_transaction(store.engine) as conn:
+        audience = Audience.load(conn)
+        window = Window.of(today, now, settings)
+        for place in _places(settings, audience):
+            sections = _sections(conn, place, window, settings)
+            if not any(section.count for section in sections):
+                continue
+            message = _message(place, sections, today, settings)
+            targets = audience.place(place)
+            if place == OFFICE:
+                targets += audience.people(Kind.DIGEST, office=True)
+            else:
+                targets += audience.people(Kind.DIGEST, department=place)
+            about = {"department": place, "created_at": now}
+            key = f"digest:{today.isoformat()}:{place}"
+            report.queued += rows.enqueue(
+                conn, outbox_rows(key, Kind.DIGEST, message, targets, **about)
+            )
+            report.places.append(place)
+    return report
+
+
+@dataclass(frozen=True)
+class Window:
+    """The instants a digest compares deadlines and arrivals with."""
+
+    now: datetime
+    end_of_today: datetime
+    end_of_next: datetime
+    since: datetime
+    business_days: int
+    timezone: str
+
+    @classmethod
+    def of(cls, today: date, now: datetime, settings: Settings) -> Window:
+        """The window of `today`'s digest."""
+        zone = ZoneInfo(settings.timezone)
+
+        def midnight_after(day: date) -> datetime:
+            return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+
+        previous = today - timedelta(days=1)
+        while not is_business_day(previous):
+            previous -= timedelta(days=1)
+        at = settings.notifications.digest_at
+        since = datetime.combine(previous, at, tzinfo=zone).astimezone(UTC)
+        next_day = add_business_days(today, 1)
+        days = settings.review.deadline_business_days
+        return cls(
+            now, midnight_after(today), midnight_after(next_day), since, days, settings.timezone
+        )
+
+    def late(self, at: datetime) -> sa.ColumnElement[bool]:
+        """Past the deadline at `at`, as a SQL condition."""
+        return rows.late_at(at, overdue_cutoff(at, self.business_days, self.timezone))
+
+
+def _places(settings: Settings, audience: Audience) -> list[str]:
+    """The office first, then every department someone would hear about."""
+    departments = list(settings.departments)
+    departments += [d for d in audience.contacts if d != OFFICE and d not in departments]
+    departments += sorted(
+        {p["department"] for p in audience.subscribers if p["department"]} - {*departments}
+    )
+    return [OFFICE, *departments]
+
+
+def _sections(conn: Connection, place: str, window: Window, settings: Settings) -> list[Section]:
+    department = None if place == OFFICE else place
+    overdue = window.late(window.now)
+    today = window.late(window.end_of_today)
+    following = window.late(window.end_of_next)
+    sections = [
+        Section("기한초과", *rows.open_items(conn, department, overdue, LISTED)),
+        Section("오늘 마감", *rows.open_items(conn, department, today & ~overdue, LISTED)),
+        Section(
+            "다음 근무일 마감 (D-1)", *rows.open_items(conn, department, following & ~today, LISTED)
+        ),
+    ]
+    if department is None:
+        count, ids = rows.new_comments(conn, window.since, window.now, LISTED)
+    else:
+        routed = sorted(
+            {
+                cid
+                for cid, dept in rows.routed_since(conn, window.since, window.now)
+                if dept == department
+            }
+        )
+        count, ids = len(routed), routed[:LISTED]
+    since = korean_time(window.since, settings.timezone)
+    sections.append(Section(f"신규 ({since} 이후)", count, ids))
+    return sections
+
+
+def _message(place: str, sections: list[Section], today: date, settings: Settings) -> Message:
+    label = place_label(place)
+    day = f"{today.month}월 {today.day}일"
+    counts = " · ".join(f"{s.title.split(' (')[0]} {s.count}건" for s in sections)
+    lines = [f"{label} 일일 요약 ({day})", "", counts, ""]
+    for section in sections:
+        lines.append(f"■ {section.title}: {section.count}건")
+        lines += [f"  - #{cid} {link(settings, cid)}" for cid in section.ids]
+        if section.count > len(section.ids):
+            lines.append(f"  … 외 {section.count - len(section.ids)}건 (검토함에서 확인)")
+    return Message(f"{PREFIX} {label} 일일 요약 ({day}): {counts}", "\n".join(lines) + "\n")
