@@ -13,6 +13,7 @@ import logging
 import smtplib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 
 import requests
@@ -23,6 +24,9 @@ from aggregator.store import Store
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
+"""Headers are not folded at 78 characters: Python's folding of a long Korean subject
+drops the space at each encoded-word boundary ("일일 요약" arrived as "일일요약")."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ def send_mail(
     sender: str | None = None,
 ) -> None:
     """Send one plain-text message through the configured SMTP server (STARTTLS, login)."""
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"], message["From"] = subject, sender or server.sender
     message["To"] = ", ".join(recipients)
     message.set_content(body)
