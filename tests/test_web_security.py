@@ -48,6 +48,7 @@ def _form(spec: RouteSpec, csrf: str) -> dict[str, Any]:
         "reports_download": {"month": "2026-11", "format": "csv", "reason": "matrix"},
         "reports_close": {"month": "2026-10"},
         "reports_reopen": {"month": "2026-10", "reason": "matrix"},
+        "departments_save": {"department": "환경과", "emails": "env@hanbit-gu.example"},
     }
     return {**forms.get(spec.name, {}), "csrf_token": csrf}
 

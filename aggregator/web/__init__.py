@@ -18,7 +18,14 @@ from starlette.types import ASGIApp
 
 from aggregator.config import Settings
 from aggregator.store import Store
-from aggregator.web import auth, views_admin, views_inbox, views_reports, views_thread
+from aggregator.web import (
+    auth,
+    views_admin,
+    views_inbox,
+    views_notify,
+    views_reports,
+    views_thread,
+)
 from aggregator.web.core import Handler, WebState, guard
 from aggregator.web.security import MAX_BODY, RouteSpec, SecurityHeaders
 from aggregator.web.templating import make_templates
@@ -55,6 +62,23 @@ ROUTES: tuple[tuple[RouteSpec, Handler], ...] = (
     ),
     (RouteSpec("/reports/reopen", "POST", "reports_reopen", ADMIN), views_reports.reports_reopen),
     (RouteSpec("/logout", "POST", "logout", ALL_ROLES), auth.logout),
+    (
+        RouteSpec("/settings/notifications", "GET", "notify_settings", NOT_VIEWER),
+        views_notify.settings_page,
+    ),
+    (
+        RouteSpec("/settings/notifications", "POST", "notify_settings_save", NOT_VIEWER),
+        views_notify.settings_save,
+    ),
+    (RouteSpec("/admin/departments", "GET", "departments", ADMIN), views_notify.departments_page),
+    (
+        RouteSpec("/admin/departments", "POST", "departments_save", ADMIN),
+        views_notify.departments_save,
+    ),
+    (
+        RouteSpec("/admin/notifications/{item_id:int}/retry", "POST", "notify_retry", ADMIN),
+        views_notify.notification_retry,
+    ),
 )
 PUBLIC = (
     RouteSpec("/", "GET", "home", None),
