@@ -125,7 +125,8 @@ def test_messages_carry_no_personal_data_of_the_resident(world: World) -> None:
         assert "9876" not in text
         assert "minsu.kim" not in text
         assert "[휴대전화 가림]" in text or "…" in text
-        assert text.count(NAME) <= 1  # only inside the masked excerpt, never as the author
+        assert NAME not in text  # not as the author, and masked inside the excerpt too
+        assert "[이름 가림]입니다" in text
 
 
 def test_excerpt_none_leaves_out_every_word_of_the_comment(

@@ -4,6 +4,7 @@ handle, never unmasked text: at most the comment's first words after PII masking
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,11 +40,16 @@ def link(settings: Settings, comment_id: int) -> str:
     return f"{base}/comments/{comment_id}"
 
 
-def excerpt(text: str, settings: Settings) -> str | None:
-    """The comment's first words after masking, or None (`excerpt: none`, empty text)."""
+def excerpt(text: str, settings: Settings, names: Iterable[str | None] = ()) -> str | None:
+    """The comment's first words after masking personal data and the author's `names`, or
+    None (`excerpt: none`, empty text)."""
     if settings.notifications.excerpt == "none":
         return None
-    words = " ".join(pii.mask(text).split())
+    masked_text = pii.mask(text)
+    for name in sorted({n.strip().lstrip("@") for n in names if n and n.strip()}, key=len)[::-1]:
+        if len(name) >= 2:
+            masked_text = masked_text.replace(name, "[이름 가림]")
+    words = " ".join(masked_text.split())
     limit = settings.notifications.excerpt_chars
     if len(words) <= limit:
         return words or None
@@ -55,7 +61,7 @@ def item_lines(facts: dict[str, Any], settings: Settings) -> list[str]:
     """What a message says about the item: where, when, due, the masked excerpt, the link."""
     zone = settings.timezone
     platform = PLATFORMS.get(facts["platform"], facts["platform"])
-    account = facts["display_name"] or facts["account"]
+    account = facts["display_name"] or _configured_name(settings, facts["account"])
     due = facts["deadline"] or deadline_for(
         facts["created_at"], settings.review.deadline_business_days, zone
     )
@@ -66,11 +72,20 @@ def item_lines(facts: dict[str, Any], settings: Settings) -> list[str]:
     ]
     if facts["department"]:
         lines.append(f"담당부서: {facts['department']}")
-    words = excerpt(facts["text"] or "", settings)
+    names = (facts.get("author_name"), facts.get("author_handle"))
+    words = excerpt(facts["text"] or "", settings, names)
     if words:
         lines.append(f"내용(일부, 개인정보 가림): {words}")
     lines.append(f"바로가기: {link(settings, facts['id'])}")
     return lines
+
+
+def _configured_name(settings: Settings, account: str) -> str:
+    """The account's `display_name` from config (else its name)."""
+    for configured in settings.accounts:
+        if configured.name == account:
+            return configured.display_name or account
+    return account
 
 
 def compose(

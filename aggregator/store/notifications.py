@@ -53,13 +53,16 @@ def events_after(conn: Connection, after_id: int, limit: int) -> list[dict[str, 
 
 
 def comment_facts(conn: Connection, comment_id: int) -> dict[str, Any] | None:
-    """What a message may say about a comment: platform, account, time, text, review."""
+    """What a message may say about a comment: platform, account, time, text, review (and
+    the author's name and handle, only so that they can be masked in the excerpt)."""
     query = (
         sa.select(
             COMMENT.c.id,
             COMMENT.c.platform,
             COMMENT.c.created_at,
             COMMENT.c.text,
+            COMMENT.c.author_name,
+            COMMENT.c.author_handle,
             ACCOUNT.c.name.label("account"),
             ACCOUNT.c.display_name,
             REVIEW.c.department,
