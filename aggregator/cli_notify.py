@@ -79,6 +79,7 @@ def notify_digest(
                 {
                     "day": digest.day.isoformat(),
                     "business_day": digest.business_day,
+                    "already_sent": digest.already_sent,
                     "queued": digest.queued,
                     "places": digest.places,
                     "outcomes": dict(report.outcomes),
@@ -86,6 +87,8 @@ def notify_digest(
                 ensure_ascii=False,
             )
         )
+    elif digest.already_sent:
+        stdout.print(f"{digest.day}: 오늘 일일 요약은 이미 보냈습니다", highlight=False)
     elif not digest.business_day:
         stdout.print(
             f"{digest.day}: 근무일이 아니어서 일일 요약을 보내지 않습니다", highlight=False

@@ -94,6 +94,7 @@ def test_a_second_run_on_the_same_day_sends_nothing_again(office: Office) -> Non
     office.digest(THU_0830)
     report, outcomes = office.digest(THU_0830 + timedelta(hours=3))
 
+    assert report.already_sent
     assert report.queued == 0
     assert outcomes == {}
     assert len(office.mail(COMM1)) == 1
@@ -135,3 +136,17 @@ def test_digest_preference_off_gets_no_digest(office: Office) -> None:
     office.digest(THU_0830)
 
     assert office.mail(COMM1) == []
+
+
+def test_the_notify_job_makes_a_digest_the_scheduler_missed(office: Office) -> None:
+    office.clock.now = THU_0830 - timedelta(hours=2)  # 06:30: not yet
+    jobs.scheduled_notify(office.store, office.settings)
+    assert office.mail(COMM1) == []
+
+    office.clock.now = THU_0830 + timedelta(hours=2)  # 10:30, the 08:30 run was missed
+    jobs.scheduled_notify(office.store, office.settings)
+    jobs.scheduled_notify(office.store, office.settings)
+
+    assert len(office.mail(COMM1)) == 1
+    report, _ = office.digest(THU_0830 + timedelta(hours=3))
+    assert report.already_sent

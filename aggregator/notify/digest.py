@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from aggregator.config import Settings
-from aggregator.db import write_transaction
+from aggregator.db import read_connection, write_transaction
 from aggregator.deadlines import add_business_days, is_business_day, overdue_cutoff
 from aggregator.notify.audience import Audience, outbox_rows
 from aggregator.notify.kinds import OFFICE, Kind, place_label
@@ -25,6 +25,8 @@ from aggregator.notify.messages import PREFIX, Message, korean_time, link
 from aggregator.store import Store
 from aggregator.store import notifications as rows
 
+DIGEST_RECORD = "digest"
+"""The `notification_cursor` row holding the last day (YYYYMMDD) whose digests were made."""
 LISTED = 10
 """Items linked per section (the count says how many there are)."""
 
@@ -47,36 +49,73 @@ class DigestReport:
     queued: int = 0
     places: list[str] = field(default_factory=list)
     """The departments (and the office) whose digest had something to say."""
+    already_sent: bool = False
+    """Today's digests had been made by an earlier run: nothing was queued."""
 
 
 def send_digests(store: Store, settings: Settings) -> DigestReport:
-    """Queue today's digests (business days only); return what was done."""
+    """Queue today's digests (business days only, once a day); return what was done.
+
+    The figures are read outside the write transaction (they scan the open items); the
+    messages and the day's record are written together, so a concurrent second run
+    finds the day done and queues nothing.
+    """
     zone = ZoneInfo(settings.timezone)
     now = store.clock()
     today = now.astimezone(zone).date()
     report = DigestReport(today, is_business_day(today))
     if not report.business_day or not settings.notifications.enabled:
         return report
-    with write_transaction(store.engine) as conn:
+    with read_connection(store.engine) as conn:
+        if digest_done(conn, today):
+            report.already_sent = True
+            return report
         audience = Audience.load(conn)
         window = Window.of(today, now, settings)
-        for place in _places(settings, audience):
-            sections = _sections(conn, place, window, settings)
-            if not any(section.count for section in sections):
-                continue
-            message = _message(place, sections, today, settings)
-            targets = audience.place(place)
-            if place == OFFICE:
-                targets += audience.people(Kind.DIGEST, office=True)
-            else:
-                targets += audience.people(Kind.DIGEST, department=place)
-            about = {"department": place, "created_at": now}
-            key = f"digest:{today.isoformat()}:{place}"
-            report.queued += rows.enqueue(
-                conn, outbox_rows(key, Kind.DIGEST, message, targets, **about)
-            )
-            report.places.append(place)
+        planned = [
+            (place, _sections(conn, place, window, settings))
+            for place in _places(settings, audience)
+        ]
+    with write_transaction(store.engine) as conn:
+        if digest_done(conn, today):
+            report.already_sent = True
+            return report
+        for place, sections in planned:
+            if any(section.count for section in sections):
+                report.queued += _queue(conn, place, sections, audience, today, settings, now)
+                report.places.append(place)
+        rows.set_cursor(conn, DIGEST_RECORD, _day_number(today), now)
     return report
+
+
+def digest_done(conn: Connection, day: date) -> bool:
+    """True when `day`'s digests were already made."""
+    return rows.cursor(conn, DIGEST_RECORD) >= _day_number(day)
+
+
+def _day_number(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def _queue(
+    conn: Connection,
+    place: str,
+    sections: list[Section],
+    audience: Audience,
+    today: date,
+    settings: Settings,
+    now: datetime,
+) -> int:
+    """Queue one place's digest to its addresses and the staff who want it."""
+    message = _message(place, sections, today, settings)
+    targets = audience.place(place)
+    if place == OFFICE:
+        targets += audience.people(Kind.DIGEST, office=True)
+    else:
+        targets += audience.people(Kind.DIGEST, department=place)
+    about = {"department": place, "created_at": now}
+    key = f"digest:{today.isoformat()}:{place}"
+    return rows.enqueue(conn, outbox_rows(key, Kind.DIGEST, message, targets, **about))
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from aggregator.config import Schedule, Settings
+from aggregator.db import read_connection
+from aggregator.deadlines import is_business_day
 from aggregator.http import HttpClient
 from aggregator.notify.delivery import Channels, DeliveryReport, NotifierBusy, deliver_due
-from aggregator.notify.digest import DigestReport, send_digests
+from aggregator.notify.digest import DigestReport, digest_done, send_digests
 from aggregator.notify.queue import queue_new
 from aggregator.store import Store
 
@@ -38,9 +41,23 @@ def digest(store: Store, settings: Settings) -> tuple[DigestReport, DeliveryRepo
     return report, deliver_due(store, channels_for(settings))
 
 
+def digest_overdue(store: Store, settings: Settings) -> bool:
+    """A business day past `digest_time` whose digests were not made (the scheduler was
+    down at that time): the next `notify` run makes them."""
+    local = store.clock().astimezone(ZoneInfo(settings.timezone))
+    if local.time() < settings.notifications.digest_at or not is_business_day(local.date()):
+        return False
+    with read_connection(store.engine) as conn:
+        return not digest_done(conn, local.date())
+
+
 def scheduled_notify(store: Store, settings: Settings) -> None:
-    """The scheduler's `notify` job (skipped while cron's `notify send` runs)."""
+    """The scheduler's `notify` job (skipped while cron's `notify send` runs); it also
+    makes a day's digests the `digest` job missed."""
     try:
+        if settings.notifications.enabled and digest_overdue(store, settings):
+            log.info("making today's digests, missed at %s", settings.notifications.digest_time)
+            send_digests(store, settings)
         queued, report = notify(store, settings)
     except NotifierBusy as exc:
         log.info("notify job skipped: %s", exc)
