@@ -270,3 +270,17 @@ def test_a_gap_in_event_ids_is_waited_for_until_it_settles() -> None:
     assert [e["id"] for e in settled(events, 4, now)] == [5]
     old = [{"id": 5, "at": now}, {"id": 7, "at": now - timedelta(minutes=2)}]
     assert [e["id"] for e in settled(old, 4, now)] == [5, 7]
+
+
+def test_switched_off_nothing_is_queued_and_old_events_stay_unsent(
+    store: Store, clock: Any, smtp_server: SmtpServer, webhook: Receiver
+) -> None:
+    clock.now = T0 + timedelta(days=1)
+    world = World(store, smtp_server, webhook, "notifications: {enabled: false}\n")
+    world.act(OFFICE_ACTOR, ReviewAction("assign_department", department="주차관리과"))
+    assert world.run() == (0, {})
+
+    world.settings = notify_settings(smtp_server.port)
+    assert world.run() == (0, {})  # switched on again: the old event is not sent late
+    world.act(OFFICE_ACTOR, ReviewAction("assign_handler", assignee="dept1"))
+    assert world.run() == (1, {"sent": 1})
