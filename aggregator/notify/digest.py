@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from aggregator.config import Settings
 from aggregator.db import read_connection, write_transaction
 from aggregator.deadlines import add_business_days, is_business_day, overdue_cutoff
-from aggregator.notify.audience import Audience, outbox_rows
+from aggregator.notify.audience import Audience, Target, outbox_rows
 from aggregator.notify.kinds import OFFICE, Kind, place_label
 from aggregator.notify.messages import PREFIX, Message, korean_time, link
 from aggregator.store import Store
@@ -75,6 +75,7 @@ def send_digests(store: Store, settings: Settings) -> DigestReport:
         planned = [
             (place, _sections(conn, place, window, settings))
             for place in _places(settings, audience)
+            if _targets(audience, place)  # nobody to tell: no figures to compute
         ]
     with write_transaction(store.engine) as conn:
         if digest_done(conn, today):
@@ -108,14 +109,17 @@ def _queue(
 ) -> int:
     """Queue one place's digest to its addresses and the staff who want it."""
     message = _message(place, sections, today, settings)
-    targets = audience.place(place)
-    if place == OFFICE:
-        targets += audience.people(Kind.DIGEST, office=True)
-    else:
-        targets += audience.people(Kind.DIGEST, department=place)
     about = {"department": place, "created_at": now}
     key = f"digest:{today.isoformat()}:{place}"
+    targets = _targets(audience, place)
     return rows.enqueue(conn, outbox_rows(key, Kind.DIGEST, message, targets, **about))
+
+
+def _targets(audience: Audience, place: str) -> list[Target]:
+    """A place's digest goes to its addresses and the staff who want it."""
+    if place == OFFICE:
+        return audience.place(place) + audience.people(Kind.DIGEST, office=True)
+    return audience.place(place) + audience.people(Kind.DIGEST, department=place)
 
 
 @dataclass(frozen=True)
