@@ -18,6 +18,8 @@ import sys
 import time
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
+
 from aggregator.config import parse_settings
 from aggregator.db import create_db_engine, upgrade, write_transaction
 from aggregator.notify import addresses
@@ -38,13 +40,21 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=200_000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--reuse", action="store_true", help="Time the database a previous run generated."
+    )
     args = parser.parse_args()
-    url = fresh_database(args.backend, "digest", os.environ.get("AGGREGATOR_TEST_PG_URL"))
+    pg_url = os.environ.get("AGGREGATOR_TEST_PG_URL")
+    if args.reuse:
+        url = reused_database(args.backend, pg_url)
+    else:
+        url = fresh_database(args.backend, "digest", pg_url)
     upgrade(url)
     settings = parse_settings("departments: [주차관리과, 청소행정과, 환경과]", environ={})
     store = Store(create_db_engine(url), clock=lambda: DIGEST_AT)
-    generate(store, args.comments)
-    review_some(store)
+    if not args.reuse:
+        generate(store, args.comments)
+        review_some(store)
     for place in (OFFICE, *settings.departments):  # a digest is made only for someone
         addresses.save_contact(store, settings, place, "x@bench.example", "", "bench")
     samples = []
@@ -74,6 +84,15 @@ def main() -> None:
         url if args.backend == "postgresql" else None,
     )
     store.close()
+
+
+def reused_database(kind: str, pg_url: str | None) -> str:
+    """The URL of the database an earlier run generated."""
+    if kind == "sqlite":
+        return "sqlite:////tmp/aggregator-bench-digest.db"
+    if not pg_url:
+        raise SystemExit("PostgreSQL asked for: set AGGREGATOR_TEST_PG_URL")
+    return sa.engine.make_url(pg_url).set(database="digest").render_as_string(hide_password=False)
 
 
 if __name__ == "__main__":

@@ -170,14 +170,20 @@ def _places(settings: Settings, audience: Audience) -> list[str]:
 def _sections(conn: Connection, place: str, window: Window, settings: Settings) -> list[Section]:
     department = None if place == OFFICE else place
     overdue = window.late(window.now)
-    today = window.late(window.end_of_today)
-    following = window.late(window.end_of_next)
+    today = window.late(window.end_of_today) & ~overdue
+    following = window.late(window.end_of_next) & ~window.late(window.end_of_today)
+    parts = {"overdue": overdue, "today": today, "following": following}
+    counts = rows.open_counts(conn, department, window.late(window.end_of_next), parts)
+
+    def section(title: str, name: str, oldest_first: bool) -> Section:
+        count = counts[name]
+        ids = rows.open_ids(conn, department, parts[name], LISTED, oldest_first) if count else []
+        return Section(title, count, ids)
+
     sections = [
-        Section("기한초과", *rows.open_items(conn, department, overdue, LISTED)),
-        Section("오늘 마감", *rows.open_items(conn, department, today & ~overdue, LISTED)),
-        Section(
-            "다음 근무일 마감 (D-1)", *rows.open_items(conn, department, following & ~today, LISTED)
-        ),
+        section("기한초과", "overdue", oldest_first=True),
+        section("오늘 마감", "today", oldest_first=False),
+        section("다음 근무일 마감 (D-1)", "following", oldest_first=False),
     ]
     if department is None:
         count, ids = rows.new_comments(conn, window.since, window.now, LISTED)

@@ -245,15 +245,45 @@ def late_at(at: datetime, cutoff: datetime) -> sa.ColumnElement[bool]:
     )  # never NULL, so that its negation is exact
 
 
-def open_items(
+def open_counts(
+    conn: Connection,
+    department: str | None,
+    within: sa.ColumnElement[bool],
+    parts: Mapping[str, sa.ColumnElement[bool]],
+) -> dict[str, int]:
+    """How many open, unanswered residents' items (of `department`, or all) meet each of
+    `parts`, counted in one pass over the items meeting `within`."""
+    sums = [
+        sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0).label(name)
+        for name, condition in parts.items()
+    ]
+    query = sa.select(*sums).select_from(_open_source()).where(*_open(department, within))
+    found = conn.execute(query).one()._mapping
+    return {name: int(found[name]) for name in parts}
+
+
+def open_ids(
     conn: Connection,
     department: str | None,
     condition: sa.ColumnElement[bool],
     limit: int,
-) -> tuple[int, list[int]]:
-    """Open, unanswered residents' items (of `department`, or all) meeting `condition`:
-    how many, and the ids of the oldest `limit`."""
-    source = COMMENT.outerjoin(REVIEW, REVIEW.c.comment_id == COMMENT.c.id)
+    oldest_first: bool,
+) -> list[int]:
+    """The ids of `limit` open, unanswered items meeting `condition`, oldest or newest
+    first (whichever end of the creation-time index they sit nearer)."""
+    order: list[sa.ColumnElement[Any]] = [COMMENT.c.created_at, COMMENT.c.id]
+    if not oldest_first:
+        order = [column.desc() for column in order]
+    query = sa.select(COMMENT.c.id).select_from(_open_source())
+    query = query.where(*_open(department, condition)).order_by(*order).limit(limit)
+    return [int(i) for i in conn.execute(query).scalars()]
+
+
+def _open_source() -> sa.FromClause:
+    return COMMENT.outerjoin(REVIEW, REVIEW.c.comment_id == COMMENT.c.id)
+
+
+def _open(department: str | None, condition: sa.ColumnElement[bool]) -> list[Any]:
     where = [
         COMMENT.c.by_account_owner.is_(False),
         status_expr().in_([s.value for s in OPEN_STATUSES]),
@@ -262,10 +292,7 @@ def open_items(
     ]
     if department is not None:
         where.append(REVIEW.c.department == department)
-    count = sa.select(sa.func.count()).select_from(source).where(*where)
-    ids = sa.select(COMMENT.c.id).select_from(source).where(*where)
-    ids = ids.order_by(COMMENT.c.created_at, COMMENT.c.id).limit(limit)
-    return int(conn.execute(count).scalar_one()), [int(i) for i in conn.execute(ids).scalars()]
+    return where
 
 
 def new_comments(
