@@ -27,6 +27,7 @@ from aggregator.answers.worker import register_answers_job
 from aggregator.config import ConfigError, Settings, load_settings
 from aggregator.db import DatabaseError
 from aggregator.logging_setup import configure_logging, protect_secrets
+from aggregator.notify.jobs import register_notify_jobs
 from aggregator.privacy import privacy_key, register_privacy_jobs
 from aggregator.reports.topic_index import register_topic_job
 from aggregator.routing import Router
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         register_privacy_jobs()
         register_topic_job(settings.reports.topics_schedule)
         register_answers_job()
+        register_notify_jobs(settings)
     except (ConfigError, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

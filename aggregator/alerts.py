@@ -13,16 +13,20 @@ import logging
 import smtplib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 
 import requests
 
-from aggregator.config import AlertsSection
+from aggregator.config import AlertsSection, EmailAlerts
 from aggregator.health import PROBLEMS, Health
 from aggregator.store import Store
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
+"""Headers are not folded at 78 characters: Python's folding of a long Korean subject
+drops the space at each encoded-word boundary ("일일 요약" arrived as "일일요약")."""
 
 
 @dataclass(frozen=True)
@@ -43,16 +47,7 @@ def senders(section: AlertsSection) -> list[Sender]:
         email = section.email
 
         def send_email(alert: Alert) -> None:
-            message = EmailMessage()
-            message["Subject"], message["From"] = alert.subject, email.sender
-            message["To"] = ", ".join(email.recipients)
-            message.set_content(alert.body)
-            with smtplib.SMTP(email.smtp_host, email.smtp_port, timeout=TIMEOUT_SECONDS) as smtp:
-                if email.starttls:
-                    smtp.starttls()
-                if email.username and email.password:
-                    smtp.login(email.username, email.password.value)
-                smtp.send_message(message)
+            send_mail(email, email.recipients, alert.subject, alert.body)
 
         channels.append(send_email)
     if section.webhook_url is not None:
@@ -68,6 +63,26 @@ def senders(section: AlertsSection) -> list[Sender]:
 
         channels.append(send_webhook)
     return channels
+
+
+def send_mail(
+    server: EmailAlerts,
+    recipients: Sequence[str],
+    subject: str,
+    body: str,
+    sender: str | None = None,
+) -> None:
+    """Send one plain-text message through the configured SMTP server (STARTTLS, login)."""
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["Subject"], message["From"] = subject, sender or server.sender
+    message["To"] = ", ".join(recipients)
+    message.set_content(body)
+    with smtplib.SMTP(server.smtp_host, server.smtp_port, timeout=TIMEOUT_SECONDS) as smtp:
+        if server.starttls:
+            smtp.starttls()
+        if server.username and server.password:
+            smtp.login(server.username, server.password.value)
+        smtp.send_message(message)
 
 
 def deliver(alert: Alert, channels: Sequence[Sender]) -> bool:

@@ -30,6 +30,7 @@ from aggregator.cli_common import (
     store_or_exit,
 )
 from aggregator.cli_manual import checks_app, comments_app
+from aggregator.cli_notify import notify_app
 from aggregator.cli_privacy import privacy_app
 from aggregator.cli_report import report_app, topics_app
 from aggregator.cli_web import serve, users_app
@@ -66,6 +67,7 @@ app.add_typer(report_app, name="report")
 app.add_typer(topics_app, name="topics")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(answers_app, name="answers")
+app.add_typer(notify_app, name="notify")
 app.command()(serve)
 
 

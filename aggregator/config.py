@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from aggregator.config_notify import NotificationsSection
 from aggregator.config_review import (
     AnswersSection,
     ReviewSection,
@@ -460,6 +461,7 @@ class Settings(Strict):
     routing_rules: list[RoutingRule] = Field(default_factory=list)
     reports: ReportsSection = ReportsSection()
     privacy: PrivacySection = PrivacySection()
+    notifications: NotificationsSection = NotificationsSection()
     base_dir: Path = Field(default=Path("."), exclude=True)
 
     @field_validator("timezone")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 
 class _Section(BaseModel):
@@ -59,6 +59,9 @@ class WebSection(_Section):
     trust_proxy_headers: bool = False
     """Take the client IP from X-Forwarded-For (only behind your own reverse proxy)."""
     page_size: Annotated[int, Field(ge=10, le=200)] = 50
+    public_url: HttpUrl | None = None
+    """The inbox's address as staff reach it (e.g. `https://sns.hanbit-gu.example`): the
+    links in notifications and digests start with it."""
 
 
 class RoutingRule(_Section):

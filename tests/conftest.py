@@ -22,7 +22,7 @@ from aggregator import http
 from aggregator.db import create_db_engine, upgrade
 from aggregator.store import Store
 
-pytest_plugins = ["tests.fixtures_sandbox", "tests.fixtures_web"]
+pytest_plugins = ["tests.fixtures_sandbox", "tests.fixtures_web", "tests.fixtures_notify"]
 
 PG_URL_ENV = "AGGREGATOR_TEST_PG_URL"
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"

@@ -65,6 +65,7 @@ def _form(spec: RouteSpec, csrf: str) -> dict[str, Any]:
         "access_log_export": {"reason": "matrix"},
         "user_add": {"name": "matrix1", "role": "viewer", "password": "matrix-pass-1"},
         "user_change": {"name": "viewer1", "op": "unlock"},
+        "departments_save": {"department": "환경과", "emails": "env@hanbit-gu.example"},
     }
     return {**forms.get(spec.name, {}), "csrf_token": csrf}
 

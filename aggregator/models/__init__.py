@@ -9,6 +9,12 @@ in its own tables, which a sync never writes. All times are stored as UTC.
 from __future__ import annotations
 
 from aggregator.models.answers import Answer, AnswerTemplate, PlatformAction, WriteCharge
+from aggregator.models.notifications import (
+    DepartmentContact,
+    Notification,
+    NotificationCursor,
+    NotificationPreference,
+)
 from aggregator.models.operations import AccountHealth, ServiceLease, SyncCursor, SyncLock, SyncRun
 from aggregator.models.reports import (
     CommentTopic,
@@ -31,7 +37,11 @@ __all__ = [
     "Comment",
     "CommentTopic",
     "ContentRevision",
+    "DepartmentContact",
     "JSONType",
+    "Notification",
+    "NotificationCursor",
+    "NotificationPreference",
     "PlatformAction",
     "Post",
     "PrivacyTombstone",

@@ -18,6 +18,10 @@ from aggregator.models import (
     Comment,
     CommentTopic,
     ContentRevision,
+    DepartmentContact,
+    Notification,
+    NotificationCursor,
+    NotificationPreference,
     PlatformAction,
     Post,
     PrivacyTombstone,
@@ -69,6 +73,10 @@ TOMBSTONE = _table(PrivacyTombstone)
 USER = _table(StaffUser)
 PLATFORM_ACTION = _table(PlatformAction)
 WRITE_CHARGE = _table(WriteCharge)
+NOTIFICATION = _table(Notification)
+NOTIFY_CURSOR = _table(NotificationCursor)
+CONTACT = _table(DepartmentContact)
+PREFERENCE = _table(NotificationPreference)
 
 
 def conflict_insert(conn: Connection, table: sa.Table) -> Any:

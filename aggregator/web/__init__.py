@@ -25,6 +25,7 @@ from aggregator.web import (
     views_admin,
     views_answers,
     views_inbox,
+    views_notify,
     views_reports,
     views_templates,
     views_thread,
@@ -109,6 +110,23 @@ ROUTES: tuple[tuple[RouteSpec, Handler], ...] = (
             OFFICE_ROLES,
         ),
         views_templates.template_active,
+    ),
+    (
+        RouteSpec("/settings/notifications", "GET", "notify_settings", NOT_VIEWER),
+        views_notify.settings_page,
+    ),
+    (
+        RouteSpec("/settings/notifications", "POST", "notify_settings_save", NOT_VIEWER),
+        views_notify.settings_save,
+    ),
+    (RouteSpec("/admin/departments", "GET", "departments", ADMIN), views_notify.departments_page),
+    (
+        RouteSpec("/admin/departments", "POST", "departments_save", ADMIN),
+        views_notify.departments_save,
+    ),
+    (
+        RouteSpec("/admin/notifications/{item_id:int}/retry", "POST", "notify_retry", ADMIN),
+        views_notify.notification_retry,
     ),
 )
 PUBLIC = (

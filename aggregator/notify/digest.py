@@ -1,0 +1,214 @@
+"""The daily digest: per department, and one for the office, on business days only.
+
+Each lists open, unanswered items overdue, due today, due on the next business day
+(D-1), and new since the last business day's digest, with links (never a resident's
+name or words). Empty digests are not sent. A digest is queued under a key of its day
+and its place, so a second run on the same day (a restarted scheduler, a second cron
+line) queues nothing again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from aggregator.config import Settings
+from aggregator.db import read_connection, write_transaction
+from aggregator.deadlines import add_business_days, is_business_day, overdue_cutoff
+from aggregator.notify.audience import Audience, Target, outbox_rows
+from aggregator.notify.kinds import OFFICE, Kind, place_label
+from aggregator.notify.messages import PREFIX, Message, korean_time, link
+from aggregator.store import Store
+from aggregator.store import notifications as rows
+
+DIGEST_RECORD = "digest"
+"""The `notification_cursor` row holding the last day (YYYYMMDD) whose digests were made."""
+LISTED = 10
+"""Items linked per section (the count says how many there are)."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of a digest: its title, how many items, the first ids."""
+
+    title: str
+    count: int
+    ids: list[int]
+
+
+@dataclass
+class DigestReport:
+    """What a digest run did."""
+
+    day: date
+    business_day: bool
+    queued: int = 0
+    places: list[str] = field(default_factory=list)
+    """The departments (and the office) whose digest had something to say."""
+    already_sent: bool = False
+    """Today's digests had been made by an earlier run: nothing was queued."""
+
+
+def send_digests(store: Store, settings: Settings) -> DigestReport:
+    """Queue today's digests (business days only, once a day); return what was done.
+
+    The figures are read outside the write transaction (they scan the open items); the
+    messages and the day's record are written together, so a concurrent second run
+    finds the day done and queues nothing.
+    """
+    zone = ZoneInfo(settings.timezone)
+    now = store.clock()
+    today = now.astimezone(zone).date()
+    report = DigestReport(today, is_business_day(today))
+    if not report.business_day or not settings.notifications.enabled:
+        return report
+    with read_connection(store.engine) as conn:
+        if digest_done(conn, today):
+            report.already_sent = True
+            return report
+        audience = Audience.load(conn)
+        window = Window.of(today, now, settings)
+        planned = [
+            (place, _sections(conn, place, window, settings))
+            for place in _places(settings, audience)
+            if _targets(audience, place)  # nobody to tell: no figures to compute
+        ]
+    with write_transaction(store.engine) as conn:
+        if digest_done(conn, today):
+            report.already_sent = True
+            return report
+        for place, sections in planned:
+            if any(section.count for section in sections):
+                report.queued += _queue(conn, place, sections, audience, today, settings, now)
+                report.places.append(place)
+        rows.set_cursor(conn, DIGEST_RECORD, _day_number(today), now)
+    return report
+
+
+def digest_done(conn: Connection, day: date) -> bool:
+    """True when `day`'s digests were already made."""
+    return rows.cursor(conn, DIGEST_RECORD) >= _day_number(day)
+
+
+def _day_number(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def _queue(
+    conn: Connection,
+    place: str,
+    sections: list[Section],
+    audience: Audience,
+    today: date,
+    settings: Settings,
+    now: datetime,
+) -> int:
+    """Queue one place's digest to its addresses and the staff who want it."""
+    message = _message(place, sections, today, settings)
+    about = {"department": place, "created_at": now}
+    key = f"digest:{today.isoformat()}:{place}"
+    targets = _targets(audience, place)
+    return rows.enqueue(conn, outbox_rows(key, Kind.DIGEST, message, targets, **about))
+
+
+def _targets(audience: Audience, place: str) -> list[Target]:
+    """A place's digest goes to its addresses and the staff who want it."""
+    if place == OFFICE:
+        return audience.place(place) + audience.people(Kind.DIGEST, office=True)
+    return audience.place(place) + audience.people(Kind.DIGEST, department=place)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The instants a digest compares deadlines and arrivals with."""
+
+    now: datetime
+    end_of_today: datetime
+    end_of_next: datetime
+    since: datetime
+    business_days: int
+    timezone: str
+
+    @classmethod
+    def of(cls, today: date, now: datetime, settings: Settings) -> Window:
+        """The window of `today`'s digest."""
+        zone = ZoneInfo(settings.timezone)
+
+        def midnight_after(day: date) -> datetime:
+            return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+
+        previous = today - timedelta(days=1)
+        while not is_business_day(previous):
+            previous -= timedelta(days=1)
+        at = settings.notifications.digest_at
+        since = datetime.combine(previous, at, tzinfo=zone).astimezone(UTC)
+        next_day = add_business_days(today, 1)
+        days = settings.review.deadline_business_days
+        return cls(
+            now, midnight_after(today), midnight_after(next_day), since, days, settings.timezone
+        )
+
+    def late(self, at: datetime) -> sa.ColumnElement[bool]:
+        """Past the deadline at `at`, as a SQL condition."""
+        return rows.late_at(at, overdue_cutoff(at, self.business_days, self.timezone))
+
+
+def _places(settings: Settings, audience: Audience) -> list[str]:
+    """The office first, then every department someone would hear about."""
+    departments = list(settings.departments)
+    departments += [d for d in audience.contacts if d != OFFICE and d not in departments]
+    departments += sorted(
+        {p["department"] for p in audience.subscribers if p["department"]} - {*departments}
+    )
+    return [OFFICE, *departments]
+
+
+def _sections(conn: Connection, place: str, window: Window, settings: Settings) -> list[Section]:
+    department = None if place == OFFICE else place
+    overdue = window.late(window.now)
+    today = window.late(window.end_of_today) & ~overdue
+    following = window.late(window.end_of_next) & ~window.late(window.end_of_today)
+    parts = {"overdue": overdue, "today": today, "following": following}
+    counts = rows.open_counts(conn, department, window.late(window.end_of_next), parts)
+
+    def section(title: str, name: str, oldest_first: bool) -> Section:
+        count = counts[name]
+        ids = rows.open_ids(conn, department, parts[name], LISTED, oldest_first) if count else []
+        return Section(title, count, ids)
+
+    sections = [
+        section("기한초과", "overdue", oldest_first=True),
+        section("오늘 마감", "today", oldest_first=False),
+        section("다음 근무일 마감 (D-1)", "following", oldest_first=False),
+    ]
+    if department is None:
+        count, ids = rows.new_comments(conn, window.since, window.now, LISTED)
+    else:
+        routed = sorted(
+            {
+                cid
+                for cid, dept in rows.routed_since(conn, window.since, window.now)
+                if dept == department
+            }
+        )
+        count, ids = len(routed), routed[:LISTED]
+    since = korean_time(window.since, settings.timezone)
+    sections.append(Section(f"신규 ({since} 이후)", count, ids))
+    return sections
+
+
+def _message(place: str, sections: list[Section], today: date, settings: Settings) -> Message:
+    label = place_label(place)
+    day = f"{today.month}월 {today.day}일"
+    counts = " · ".join(f"{s.title.split(' (')[0]} {s.count}건" for s in sections)
+    lines = [f"{label} 일일 요약 ({day})", "", counts, ""]
+    for section in sections:
+        lines.append(f"■ {section.title}: {section.count}건")
+        lines += [f"  - #{cid} {link(settings, cid)}" for cid in section.ids]
+        if section.count > len(section.ids):
+            lines.append(f"  … 외 {section.count - len(section.ids)}건 (검토함에서 확인)")
+    return Message(f"{PREFIX} {label} 일일 요약 ({day}): {counts}", "\n".join(lines) + "\n")
