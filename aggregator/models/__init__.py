@@ -9,6 +9,7 @@ in its own tables, which a sync never writes. All times are stored as UTC.
 from __future__ import annotations
 
 from aggregator.models.answers import Answer, AnswerTemplate
+from aggregator.models.dashboard import OpenItem, OpenTally
 from aggregator.models.operations import AccountHealth, ServiceLease, SyncCursor, SyncLock, SyncRun
 from aggregator.models.reports import (
     CommentTopic,
@@ -32,6 +33,8 @@ __all__ = [
     "CommentTopic",
     "ContentRevision",
     "JSONType",
+    "OpenItem",
+    "OpenTally",
     "Post",
     "PrivacyTombstone",
     "ReportSnapshot",

@@ -18,6 +18,8 @@ from aggregator.models import (
     Comment,
     CommentTopic,
     ContentRevision,
+    OpenItem,
+    OpenTally,
     Post,
     PrivacyTombstone,
     ReportSnapshot,
@@ -52,6 +54,8 @@ HEALTH = _table(AccountHealth)
 LOCK = _table(SyncLock)
 LOG = _table(AccessLog)
 NOTE = _table(ReviewNote)
+OPEN_ITEM = _table(OpenItem)
+OPEN_TALLY = _table(OpenTally)
 POST = _table(Post)
 REVIEW = _table(Review)
 REVISION = _table(ContentRevision)
