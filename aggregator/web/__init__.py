@@ -10,15 +10,20 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from aggregator.config import Settings
 from aggregator.store import Store
-from aggregator.web import auth, views_admin, views_inbox, views_reports, views_thread
+from aggregator.web import (
+    auth,
+    views_admin,
+    views_dashboard,
+    views_inbox,
+    views_reports,
+    views_thread,
+)
 from aggregator.web.core import Handler, WebState, guard
 from aggregator.web.security import MAX_BODY, RouteSpec, SecurityHeaders
 from aggregator.web.templating import make_templates
@@ -55,17 +60,13 @@ ROUTES: tuple[tuple[RouteSpec, Handler], ...] = (
     ),
     (RouteSpec("/reports/reopen", "POST", "reports_reopen", ADMIN), views_reports.reports_reopen),
     (RouteSpec("/logout", "POST", "logout", ALL_ROLES), auth.logout),
+    (RouteSpec("/", "GET", "home", ALL_ROLES), views_dashboard.dashboard),
+    (RouteSpec("/dashboard", "GET", "dashboard", ALL_ROLES), views_dashboard.dashboard),
 )
 PUBLIC = (
-    RouteSpec("/", "GET", "home", None),
     RouteSpec("/login", "GET", "login_get", None),
     RouteSpec("/login", "POST", "login_post", None),
 )
-
-
-async def home(_request: Request) -> Response:
-    """GET /: to the inbox (which sends anonymous visitors to the login page)."""
-    return RedirectResponse("/inbox", status_code=303)
 
 
 class InboxApp(Starlette):
@@ -87,7 +88,6 @@ def create_app(settings: Settings, store: Store, hasher: PasswordHasher | None =
         routes=[spec for spec, _ in ROUTES] + list(PUBLIC),
     )
     routes: list[BaseRoute] = [
-        Route("/", home, methods=["GET"]),
         Route("/login", auth.login_get, methods=["GET"]),
         Route("/login", auth.login_post, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
