@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from datetime import UTC, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -27,31 +28,124 @@ ByDepartment = Counter[str]
 """Counts per department; '' for items without one."""
 
 
+@dataclass(frozen=True)
+class _Spans:
+    """Where one window's items are counted: whole UTC days of the tally, partial days
+    of `open_item`, and the span of explicit deadlines (None: unbounded)."""
+
+    days: tuple[date | None, date | None] | None
+    edges: tuple[tuple[datetime, datetime], ...]
+    explicit: tuple[datetime | None, datetime | None]
+
+
+def _spans(window: DueWindow) -> _Spans:
+    explicit = (window.due_from, window.due_to)
+    lo, hi = window.created_from, window.created_to
+    if lo is not None and hi is not None and lo >= hi:
+        return _Spans(None, (), explicit)  # no deadline falls on this day
+    first = _next_midnight(lo) if lo is not None else None
+    last = _midnight(hi) if hi is not None else None
+    within_one_day = first is not None and last is not None and first >= last
+    if within_one_day and lo is not None and hi is not None:
+        return _Spans(None, ((lo, hi),), explicit)
+    edges = []
+    if lo is not None and first is not None and lo < first:
+        edges.append((lo, first))
+    if hi is not None and last is not None and last < hi:
+        edges.append((last, hi))
+    days = (first.date() if first else None, last.date() if last else None)
+    return _Spans(days, tuple(edges), explicit)
+
+
 def open_counts(
     conn: Connection, windows: Mapping[str, DueWindow], scope: Scope
 ) -> dict[str, ByDepartment]:
-    """Per window name: open items due in it, per department (within the scope)."""
-    return {name: _window_count(conn, window, scope) for name, window in windows.items()}
+    """Per window name: open items due in it, per department (within the scope), in three
+    queries whatever the number of windows (tally days, partial days, explicit deadlines)."""
+    spans = {name: _spans(window) for name, window in windows.items()}
+    found: dict[str, ByDepartment] = {name: Counter() for name in windows}
+    for query in (
+        _tally_query(spans, scope),
+        _edges_query(spans, scope),
+        _explicit_query(spans, scope),
+    ):
+        if query is None:
+            continue
+        for row in conn.execute(query):
+            for name, value in zip(spans, row[1:], strict=True):
+                if value:
+                    found[name][row[0]] += int(value)
+    return found
 
 
-def _window_count(conn: Connection, window: DueWindow, scope: Scope) -> ByDepartment:
-    counts: ByDepartment = Counter()
-    lo, hi = window.created_from, window.created_to
-    if lo is not None and hi is not None and lo >= hi:
-        pass  # an empty span (no deadline falls on a weekend day)
-    else:
-        first_day = _next_midnight(lo) if lo is not None else None
-        last_day = _midnight(hi) if hi is not None else None
-        if first_day is not None and last_day is not None and first_day >= last_day:
-            counts += _items(conn, scope, lo, hi)
-        else:
-            counts += _tally(conn, scope, first_day, last_day)
-            if lo is not None and first_day is not None and lo < first_day:
-                counts += _items(conn, scope, lo, first_day)
-            if hi is not None and last_day is not None and last_day < hi:
-                counts += _items(conn, scope, last_day, hi)
-    counts += _explicit(conn, scope, window.due_from, window.due_to)
-    return counts
+def _between(column: sa.ColumnElement[Any], lo: Any, hi: Any) -> sa.ColumnElement[bool]:
+    bounds: list[sa.ColumnElement[bool]] = [sa.true()]
+    if lo is not None:
+        bounds.append(column >= lo)
+    if hi is not None:
+        bounds.append(column < hi)
+    return sa.and_(*bounds)
+
+
+def _sums(
+    spans: Mapping[str, _Spans], weight: sa.ColumnElement[Any], condition: Any
+) -> list[sa.ColumnElement[Any]]:
+    return [
+        sa.func.sum(sa.case((condition(span), weight), else_=0)).label(f"w{n}")
+        for n, span in enumerate(spans.values())
+    ]
+
+
+def _tally_query(spans: Mapping[str, _Spans], scope: Scope) -> sa.Select[Any] | None:
+    """Whole UTC days, from `open_tally` (a few hundred rows per department)."""
+    if all(span.days is None for span in spans.values()):
+        return None
+
+    def condition(span: _Spans) -> sa.ColumnElement[bool]:
+        return sa.false() if span.days is None else _between(OPEN_TALLY.c.day, *span.days)
+
+    return (
+        sa.select(OPEN_TALLY.c.department, *_sums(spans, OPEN_TALLY.c.count, condition))
+        .where(*_department_of(OPEN_TALLY.c.department, scope))
+        .group_by(OPEN_TALLY.c.department)
+    )
+
+
+def _edges_query(spans: Mapping[str, _Spans], scope: Scope) -> sa.Select[Any] | None:
+    """Partial days at the windows' ends, from `open_item` (a partial index range)."""
+    edges = [edge for span in spans.values() for edge in span.edges]
+    if not edges:
+        return None
+    department = sa.func.coalesce(OPEN_ITEM.c.department, NO_DEPARTMENT)
+
+    def condition(span: _Spans) -> sa.ColumnElement[bool]:
+        inside = [_between(OPEN_ITEM.c.created_at, lo, hi) for lo, hi in span.edges]
+        return sa.or_(sa.false(), *inside)
+
+    return (
+        sa.select(department, *_sums(spans, sa.literal(1), condition))
+        .where(
+            OPEN_ITEM.c.deadline.is_(None),
+            *_department_of(department, scope),
+            OPEN_ITEM.c.created_at >= min(lo for lo, _hi in edges),
+            OPEN_ITEM.c.created_at < max(hi for _lo, hi in edges),
+        )
+        .group_by(department)
+    )
+
+
+def _explicit_query(spans: Mapping[str, _Spans], scope: Scope) -> sa.Select[Any]:
+    """Items with an explicit deadline (rare), by their deadline."""
+    department = sa.func.coalesce(OPEN_ITEM.c.department, NO_DEPARTMENT)
+
+    def condition(span: _Spans) -> sa.ColumnElement[bool]:
+        return _between(OPEN_ITEM.c.deadline, *span.explicit)
+
+    return (
+        sa.select(department, *_sums(spans, sa.literal(1), condition))
+        .where(OPEN_ITEM.c.deadline.is_not(None), *_department_of(department, scope))
+        .group_by(department)
+    )
 
 
 def _midnight(moment: datetime) -> datetime:
@@ -67,51 +161,6 @@ def _department_of(column: sa.ColumnElement[Any], scope: Scope) -> list[sa.Colum
     if not scope.restricted:
         return []
     return [column == (scope.department or NO_DEPARTMENT)]
-
-
-def _tally(
-    conn: Connection, scope: Scope, start: datetime | None, end: datetime | None
-) -> ByDepartment:
-    """Open items created on the whole UTC days in [start, end)."""
-    where = _department_of(OPEN_TALLY.c.department, scope)
-    if start is not None:
-        where.append(OPEN_TALLY.c.day >= start.date())
-    if end is not None:
-        where.append(OPEN_TALLY.c.day < end.date())
-    query = (
-        sa.select(OPEN_TALLY.c.department, sa.func.sum(OPEN_TALLY.c.count))
-        .where(*where)
-        .group_by(OPEN_TALLY.c.department)
-    )
-    return Counter({d: int(n) for d, n in conn.execute(query) if n})
-
-
-def _items(
-    conn: Connection, scope: Scope, start: datetime | None, end: datetime | None
-) -> ByDepartment:
-    """Open items without an explicit deadline created in [start, end) (a partial day)."""
-    department = sa.func.coalesce(OPEN_ITEM.c.department, NO_DEPARTMENT)
-    where = [OPEN_ITEM.c.deadline.is_(None), *_department_of(department, scope)]
-    if start is not None:
-        where.append(OPEN_ITEM.c.created_at >= start)
-    if end is not None:
-        where.append(OPEN_ITEM.c.created_at < end)
-    query = sa.select(department, sa.func.count()).where(*where).group_by(department)
-    return Counter({d: int(n) for d, n in conn.execute(query)})
-
-
-def _explicit(
-    conn: Connection, scope: Scope, start: datetime | None, end: datetime | None
-) -> ByDepartment:
-    """Open items whose explicit deadline is in [start, end)."""
-    department = sa.func.coalesce(OPEN_ITEM.c.department, NO_DEPARTMENT)
-    where = [OPEN_ITEM.c.deadline.is_not(None), *_department_of(department, scope)]
-    if start is not None:
-        where.append(OPEN_ITEM.c.deadline >= start)
-    if end is not None:
-        where.append(OPEN_ITEM.c.deadline < end)
-    query = sa.select(department, sa.func.count()).where(*where).group_by(department)
-    return Counter({d: int(n) for d, n in conn.execute(query)})
 
 
 def new_since(conn: Connection, since: datetime, scope: Scope) -> int:

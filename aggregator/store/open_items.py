@@ -118,27 +118,23 @@ def _tally_key(item: Item) -> tuple[str, date]:
 
 
 def _apply_delta(conn: Connection, delta: Counter[tuple[str, date]]) -> None:
-    """Add each difference to its tally row (in key order: no deadlock between writers)."""
-    for (department, day), change in sorted(delta.items()):
-        if change == 0:
-            continue
-        statement = conflict_insert(conn, OPEN_TALLY).values(
-            department=department, day=day, count=change
-        )
+    """Add each difference to its tally row in one statement (rows in key order, so
+    concurrent writers cannot deadlock), then drop the rows that reached zero."""
+    changes = sorted((key, change) for key, change in delta.items() if change)
+    if not changes:
+        return
+    statement = conflict_insert(conn, OPEN_TALLY)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[OPEN_TALLY.c.department, OPEN_TALLY.c.day],
+            set_={"count": OPEN_TALLY.c.count + statement.excluded.count},
+        ),
+        [{"department": d, "day": day, "count": change} for (d, day), change in changes],
+    )
+    if any(change < 0 for _key, change in changes):
+        days = sorted({day for (_d, day), _change in changes})
         conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=[OPEN_TALLY.c.department, OPEN_TALLY.c.day],
-                set_={"count": OPEN_TALLY.c.count + statement.excluded.count},
-            )
-        )
-    emptied = [key for key, change in delta.items() if change < 0]
-    for department, day in emptied:
-        conn.execute(
-            sa.delete(OPEN_TALLY).where(
-                OPEN_TALLY.c.department == department,
-                OPEN_TALLY.c.day == day,
-                OPEN_TALLY.c.count <= 0,
-            )
+            sa.delete(OPEN_TALLY).where(OPEN_TALLY.c.day.in_(days), OPEN_TALLY.c.count <= 0)
         )
 
 
