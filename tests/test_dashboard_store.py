@@ -263,3 +263,41 @@ def test_answers_waiting_and_failed_are_counted_per_scope(store: Store, clock: F
     assert parking.answers == {"pending": 1, "failed": 0}
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM answer")).scalar_one() == 2
+
+
+def test_a_reply_synced_while_staff_route_the_same_items_keeps_the_counts_exact(
+    store: Store, clock: FakeClock
+) -> None:
+    """Sync and review write the same items at the same moment (two connections)."""
+    import threading
+
+    clock.now = FRIDAY
+    ids = three_weeks(store)
+    targets = [n for n in range(1, 101) if n % 7]  # items without a reply yet
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def sync_replies() -> None:
+        barrier.wait()
+        for n in targets:
+            try:
+                ingest(store, [comment(f"race{n}", FRIDAY, parent=f"c{n}", by_account_owner=True)])
+            except BaseException as exc:
+                errors.append(exc)
+
+    def route_items() -> None:
+        barrier.wait()
+        for n in targets:
+            try:
+                act(store, OFFICE, [ids[f"c{n}"]], kind="assign_department", department="환경과")
+            except BaseException as exc:
+                errors.append(exc)
+
+    workers = [threading.Thread(target=sync_replies), threading.Thread(target=route_items)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    assert_exact(store)
+    assert counts(store)["open"]["환경과"] == 0

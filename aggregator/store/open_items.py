@@ -79,6 +79,7 @@ def drop(conn: Connection, ids: Iterable[int]) -> None:
 
 
 def _refresh_chunk(conn: Connection, ids: list[int], deleting: bool = False) -> None:
+    _lock(conn, ids)
     old = _rows(conn, sa.select(OPEN_ITEM).where(OPEN_ITEM.c.comment_id.in_(ids)))
     new = {} if deleting else _rows(conn, _open_select().where(COMMENT.c.id.in_(ids)))
     changed = [i for i in ids if old.get(i) != new.get(i)]
@@ -97,6 +98,17 @@ def _refresh_chunk(conn: Connection, ids: list[int], deleting: bool = False) -> 
         if i in new and new[i][2] is None:
             delta[_tally_key(new[i])] += 1
     _apply_delta(conn, delta)
+
+
+def _lock(conn: Connection, ids: list[int]) -> None:
+    """Serialise refreshes of the same comments (PostgreSQL; SQLite has one writer): the
+    second waits for the first to commit, then reads what it wrote. Without it, a review
+    action and a sync storing the district's reply at once could each count from the
+    state before the other. `FOR NO KEY UPDATE` (in id order) leaves foreign-key checks
+    of rows pointing at the comment free."""
+    if conn.dialect.name == "postgresql":
+        query = sa.select(COMMENT.c.id).where(COMMENT.c.id.in_(ids)).order_by(COMMENT.c.id)
+        conn.execute(query.with_for_update(key_share=True)).all()
 
 
 def _rows(conn: Connection, query: sa.Select[Any]) -> dict[int, Item]:
