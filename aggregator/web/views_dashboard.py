@@ -79,7 +79,7 @@ def compliance_for(ctx: Ctx, now: datetime) -> Compliance | None:
         cached = (now, month_compliance(state.store, state.settings, now))
         state.compliance_cache["month"] = cached
     figures: dict[str, Compliance] = cached[1]
-    key = ctx.scope.department or "" if ctx.scope.restricted else ""
+    key = (ctx.scope.department or "") if ctx.scope.restricted else ""
     return figures.get(key)
 
 
