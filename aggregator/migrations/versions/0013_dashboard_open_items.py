@@ -7,7 +7,8 @@ Create Date: 2026-12-04 18:40:00
 `open_item` lists every resident comment still waiting for an answer and
 `open_tally` counts them per department and UTC day of creation, so the dashboard's
 counts stay exact and fast at a million comments (`aggregator.store.open_items`).
-Both are filled from the stored comments, reviews and answers here.
+Both are filled from the stored comments, reviews and answers here. A partial index
+on residents' comments by creation time counts today's new comments from the index.
 """
 
 from __future__ import annotations
@@ -53,6 +54,13 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("department", "day"),
     )
+    op.create_index(
+        "ix_comment_resident_created",
+        "comment",
+        ["created_at"],
+        sqlite_where=sa.text("by_account_owner = 0"),
+        postgresql_where=sa.text("NOT by_account_owner"),
+    )
     open_items.rebuild(op.get_bind())
 
 
@@ -62,3 +70,4 @@ def downgrade() -> None:
     for name in indexes:
         op.drop_index(name, table_name="open_item")
     op.drop_table("open_item")
+    op.drop_index("ix_comment_resident_created", table_name="comment")
