@@ -59,8 +59,8 @@ class InboxStoreMixin:
         self, scope: Scope, windows: Mapping[str, DueWindow], today: datetime
     ) -> DashboardCounts:
         """The dashboard's counts (new since `today`, open items per due window and
-        department, answers waiting), from one read transaction."""
-        with read_connection(self.engine) as conn, conn.begin():
+        department, answers waiting), read by one statement (one consistent view)."""
+        with read_connection(self.engine) as conn:
             return dashboard.read_all(conn, scope, windows, today)
 
     def rebuild_open_items(self) -> int:
