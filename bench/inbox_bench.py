@@ -225,6 +225,51 @@ def search_recall(store: Store) -> list[list[object]]:
     return found
 
 
+DASHBOARD_NOW = datetime(2026, 10, 29, 3, 0, tzinfo=UTC)
+"""A Thursday noon in Seoul inside the generated year: every window holds items."""
+
+
+def dashboard_cases(store: Store, runs: int) -> list[list[object]]:
+    """Each dashboard count on its own (p50/p95 ms, value), for the office and for one
+    department, then all of them together as the page reads them; the month's
+    compliance (a pass over the month's rows, cached by the page) is timed apart."""
+    from aggregator.config import parse_settings
+    from aggregator.dashboard import due_windows, today_start
+    from aggregator.dashboard_figures import month_compliance
+    from aggregator.store import dashboard
+
+    windows = due_windows(DASHBOARD_NOW, 3, "Asia/Seoul")
+    today = today_start(DASHBOARD_NOW, "Asia/Seoul")
+    results: list[list[object]] = []
+    for label, scope in (("office", Scope()), ("주차관리과", Scope("주차관리과", restricted=True))):
+        cases: dict[str, Callable[[Any], object]] = {
+            "new today": lambda c, s=scope: dashboard.new_since(c, today, s),
+            **{
+                f"due {name}": lambda c, s=scope, n=name: sum(
+                    dashboard.open_counts(c, {n: windows[n]}, s)[n].values()
+                )
+                for name in windows
+            },
+            "answers waiting/failed": lambda c, s=scope: dashboard.answers_waiting(c, s),
+        }
+        for name, call in cases.items():
+            with store.engine.connect() as conn:
+                value = call(conn)
+                p50, p95 = timed(lambda call=call, conn=conn: call(conn), runs)
+            ok = f"{verdict(p95 <= INBOX_P95_MS)} (≤ {INBOX_P95_MS:.0f})"
+            results.append([f"{label}: {name}", f"{p50:.1f}", f"{p95:.1f}", value, ok])
+            print(f"{label + ': ' + name:<40} {p50:>10.1f} {p95:>8.1f}  {value}")
+        whole = timed(lambda s=scope: store.dashboard_counts(s, windows, today), runs)
+        ok = f"{verdict(whole[1] <= INBOX_P95_MS)} (≤ {INBOX_P95_MS:.0f})"
+        results.append([f"{label}: every count, one transaction", f"{whole[0]:.1f}",
+                        f"{whole[1]:.1f}", "", ok])  # fmt: skip
+    settings = parse_settings("departments: [주차관리과, 청소행정과]\n")
+    month = timed(lambda: month_compliance(store, settings, DASHBOARD_NOW), 3)
+    results.append(["this month's compliance (report rows, cached 5 min)", f"{month[0]:.0f}",
+                    f"{month[1]:.0f}", "", "not a count"])  # fmt: skip
+    return results
+
+
 def http_timings(store: Store, runs: int) -> list[list[object]]:
     """Whole pages through the web app (routing, session, query, template, access log)."""
     from argon2 import PasswordHasher
@@ -270,6 +315,7 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--no-generate", action="store_true", help="time an existing database")
+    parser.add_argument("--dashboard-only", action="store_true", help="time the dashboard only")
     args = parser.parse_args()
     url = args.url or f"sqlite:///{args.db}"
     if not args.no_generate:
@@ -280,23 +326,44 @@ def main() -> None:
         rate = generate(store, args.comments)
         print(f"ingest: {args.comments} comments at {rate:,.0f} rows/s (with the bigram index)")
         review_some(store)
+        began = time.perf_counter()
+        opened = store.rebuild_open_items()  # review_some wrote reviews without the store
+        print(f"open items rebuilt: {opened:,} in {time.perf_counter() - began:.1f} s")
         with store.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
     total = store.count_rows("comment")
     backend = store.engine.dialect.name
     print(f"{total} comments in {store.engine.url.render_as_string()}")
+    dash = dashboard_cases(store, args.runs)
+    intro = (
+        f"{backend}, {total:,} comments, {args.runs} runs per case"
+        + (f"; generated at {rate:,.0f} rows/s through `apply_batch`" if rate else "")
+        + ".\n\n"
+    )
+    dash_table = (
+        f"Dashboard counts at {DASHBOARD_NOW:%Y-%m-%d %H:%M} UTC (open items and daily "
+        "tallies, `aggregator.store.open_items`):\n\n"
+        + table(["count", "p50 ms", "p95 ms", "value", "p95 target met"], dash)
+    )
+    if args.dashboard_only:
+        store.close()
+        body = intro + dash_table
+        record(f"Dashboard, {backend}, {total:,} comments", body,
+               url if backend == "postgresql" else None,
+               "bench/inbox_bench.py " + " ".join(sys.argv[1:]))  # fmt: skip
+        return
     rows = run_cases(store, args.runs) + http_timings(store, args.runs)
     recall = search_recall(store)
     store.close()
     header = ["case", "page 1 p50 ms", "p95", "page 2 p50", "p95", "rows", "p95 target met"]
     body = (
-        f"{backend}, {total:,} comments, {args.runs} runs per case"
-        + (f"; generated at {rate:,.0f} rows/s through `apply_batch`" if rate else "")
-        + ".\n\n"
+        intro
         + table(header, rows)
         + "\n\nSearch words: rows containing them (LIKE) and rows the bigram index finds "
         "(must be equal: 주차 inside 불법주차 counts).\n\n"
         + table(["word", "LIKE rows", "share", "index rows", "equal"], recall)
+        + "\n\n"
+        + dash_table
     )
     record(
         f"Inbox and search, {backend}, {total:,} comments",

@@ -9,6 +9,7 @@ in its own tables, which a sync never writes. All times are stored as UTC.
 from __future__ import annotations
 
 from aggregator.models.answers import Answer, AnswerTemplate, PlatformAction, WriteCharge
+from aggregator.models.dashboard import OpenItem, OpenTally
 from aggregator.models.notifications import (
     DepartmentContact,
     Notification,
@@ -42,6 +43,8 @@ __all__ = [
     "Notification",
     "NotificationCursor",
     "NotificationPreference",
+    "OpenItem",
+    "OpenTally",
     "PlatformAction",
     "Post",
     "PrivacyTombstone",

@@ -85,6 +85,12 @@ class Comment(SQLModel, table=True):
             postgresql_where=sa.text("parent_external_id IS NOT NULL"),
         ),
         sa.Index("ix_comment_post_external", "platform", "post_external_id"),
+        sa.Index(
+            "ix_comment_resident_created",
+            "created_at",
+            sqlite_where=sa.text("by_account_owner = 0"),
+            postgresql_where=sa.text("NOT by_account_owner"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

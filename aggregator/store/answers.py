@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from aggregator.answers.states import IN_FLIGHT, VISIBLE, AnswerState
+from aggregator.store import open_items
 from aggregator.store.tables import ACCOUNT, ANSWER, ANSWER_TEMPLATE, COMMENT, LOG, REVIEW
 
 PARENT = COMMENT.alias("parent")
@@ -22,7 +23,9 @@ PARENT = COMMENT.alias("parent")
 def insert(conn: Connection, **values: Any) -> int:
     """Store a new answer row; return its id."""
     inserted = conn.execute(sa.insert(ANSWER).returning(ANSWER.c.id).values(**values))
-    return int(inserted.scalar_one())
+    answer_id = int(inserted.scalar_one())
+    open_items.refresh(conn, [int(values["comment_id"])])
+    return answer_id
 
 
 def get(conn: Connection, answer_id: int, for_update: bool = False) -> dict[str, Any] | None:
@@ -37,7 +40,11 @@ def get(conn: Connection, answer_id: int, for_update: bool = False) -> dict[str,
 def update(conn: Connection, answer_id: int, expected_state: str, **values: Any) -> bool:
     """Change an answer if it is still in `expected_state`; False when it moved meanwhile."""
     where = (ANSWER.c.id == answer_id) & (ANSWER.c.state == expected_state)
-    return bool(conn.execute(sa.update(ANSWER).where(where).values(**values)).rowcount)
+    changed = bool(conn.execute(sa.update(ANSWER).where(where).values(**values)).rowcount)
+    if changed and "state" in values:  # a visible answer closes the item
+        comment = sa.select(ANSWER.c.comment_id).where(ANSWER.c.id == answer_id)
+        open_items.refresh(conn, [int(conn.execute(comment).scalar_one())])
+    return changed
 
 
 def in_flight(conn: Connection, comment_id: int) -> dict[str, Any] | None:

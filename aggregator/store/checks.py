@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from aggregator.records import text_hash
 from aggregator.routing import Router
+from aggregator.store import open_items
 from aggregator.store.privacy import tombstoned_names
 from aggregator.store.search import IndexedText, index_comments
 from aggregator.store.suggestions import suggest
@@ -137,6 +138,7 @@ def add_manual_comments(
     """
     posts = _posts(conn, {c.post_id for c in comments})
     added = 0
+    new_ids: list[int] = []
     for comment in comments:
         post = posts[comment.post_id]
         statement = _insert_ignoring_duplicates(conn, _manual_row(comment, post, entered_by, now))
@@ -144,10 +146,12 @@ def add_manual_comments(
         new_id = conn.execute(statement.returning(COMMENT.c.id)).scalar()
         if new_id is not None:
             added += 1
+            new_ids.append(int(new_id))
             _count_entered(conn, comment.post_id, entered_by, now)
             index_comments(conn, [IndexedText(int(new_id), comment.text)])
             if router:
                 suggest(conn, router, [(int(new_id), comment.text)], now)
+    open_items.refresh(conn, new_ids)
     return added, len(comments) - added
 
 

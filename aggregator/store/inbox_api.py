@@ -3,16 +3,26 @@ accounts, sessions and the access log (mixed into `Store`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
 from aggregator.db import read_connection, write_transaction
-from aggregator.store import access_log, inbox, inbox_query, reviews, search, staff
+from aggregator.store import (
+    access_log,
+    dashboard,
+    inbox,
+    inbox_query,
+    open_items,
+    reviews,
+    search,
+    staff,
+)
 from aggregator.store.access_log import AccessEntry, LogFilter
-from aggregator.store.inbox_query import Cursor, Deadlines, InboxFilter, Scope
+from aggregator.store.dashboard import DashboardCounts
+from aggregator.store.inbox_query import Cursor, Deadlines, DueWindow, InboxFilter, Scope
 from aggregator.store.reviews import BulkResult, ReviewAction, ReviewContext
 from aggregator.users import StaffUser
 from aggregator.workflow import Actor, Role
@@ -46,6 +56,19 @@ class InboxStoreMixin:
         """Comments per status in the viewer's scope."""
         with read_connection(self.engine) as conn:
             return inbox.status_counts(conn, scope)
+
+    def dashboard_counts(
+        self, scope: Scope, windows: Mapping[str, DueWindow], today: datetime
+    ) -> DashboardCounts:
+        """The dashboard's counts (new since `today`, open items per due window and
+        department, answers waiting), read by one statement (one consistent view)."""
+        with read_connection(self.engine) as conn:
+            return dashboard.read_all(conn, scope, windows, today)
+
+    def rebuild_open_items(self) -> int:
+        """Recompute the dashboard's open items from scratch; return how many are open."""
+        with write_transaction(self.engine) as conn:
+            return open_items.rebuild(conn)
 
     def thread(self, comment_id: int) -> dict[str, Any] | None:
         """A comment with its post, parents, siblings, replies, revisions and review."""

@@ -15,14 +15,15 @@ exactly then.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from aggregator.answers.states import VISIBLE
+from aggregator.answers.states import VISIBLE, AnswerState
 from aggregator.search_text import SearchQuery, parse_query
 from aggregator.store.search import hits_among, matches_one, matching_ids
 from aggregator.store.tables import ACCOUNT, ANSWER, CHECK, COMMENT, REVIEW, TAG
@@ -51,6 +52,11 @@ class InboxFilter:
     manual: bool = False
     check_items: bool = False
     query: str = ""
+    due: str | None = None
+    """Open items due in one of `Deadlines.windows` (overdue, today, tomorrow, open)."""
+    unassigned: bool = False
+    answer_state: str | None = None
+    """An answer of the item waits for approval (`pending`) or failed (`failed`)."""
 
     @property
     def search(self) -> SearchQuery:
@@ -67,11 +73,31 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class DueWindow:
+    """Open items due in a span (None: unbounded): those with a derived deadline by
+    their creation time, those with an explicit one by their deadline (half-open)."""
+
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    due_from: datetime | None = None
+    due_to: datetime | None = None
+
+
+ANSWER_STATES: dict[str, tuple[str, ...]] = {
+    "pending": (AnswerState.PENDING_APPROVAL.value,),
+    "failed": (AnswerState.FAILED.value, AnswerState.NEEDS_CHECK.value),
+}
+"""The answer filters: waiting for approval, and posts that failed or need a check."""
+
+
+@dataclass(frozen=True)
 class Deadlines:
-    """The moment that decides "overdue" (see `aggregator.deadlines.overdue_cutoff`)."""
+    """The moment that decides "overdue" (see `aggregator.deadlines.overdue_cutoff`) and
+    the due windows of the dashboard's figures (`aggregator.dashboard.due_windows`)."""
 
     now: datetime
     cutoff: datetime
+    windows: Mapping[str, DueWindow] = field(default_factory=dict)
 
 
 def answered() -> sa.ColumnElement[bool]:
@@ -121,6 +147,17 @@ def conditions(
         where.append(REVIEW.c.status == f.status)
     if f.department:
         where.append(REVIEW.c.department == f.department)
+    if f.unassigned:
+        where.append(REVIEW.c.department.is_(None))
+    if f.answer_state in ANSWER_STATES:
+        states = ANSWER_STATES[f.answer_state]
+        where.append(
+            sa.exists(
+                sa.select(ANSWER.c.id).where(
+                    ANSWER.c.comment_id == COMMENT.c.id, ANSWER.c.state.in_(states)
+                )
+            )
+        )
     if f.assignee:
         where.append(REVIEW.c.assignee == f.assignee)
     if f.tag:
@@ -159,7 +196,30 @@ def _time_conditions(f: InboxFilter, deadlines: Deadlines) -> list[sa.ColumnElem
             sa.and_(REVIEW.c.deadline.is_(None), COMMENT.c.created_at < deadlines.cutoff),
         )
         where += [status_expr().in_([s.value for s in OPEN_STATUSES]), ~answered(), late]
+    window = deadlines.windows.get(f.due or "")
+    if window is not None:
+        where += [status_expr().in_([s.value for s in OPEN_STATUSES]), ~answered()]
+        where.append(in_window(window, REVIEW.c.deadline, COMMENT.c.created_at))
     return where
+
+
+def in_window(
+    window: DueWindow, deadline: sa.ColumnElement[Any], created_at: sa.ColumnElement[Any]
+) -> sa.ColumnElement[bool]:
+    """The item's deadline (explicit, else derived from its creation time) is in the window."""
+
+    def within(column: sa.ColumnElement[Any], lo: datetime | None, hi: datetime | None) -> Any:
+        bounds: list[sa.ColumnElement[bool]] = [sa.true()]
+        if lo is not None:
+            bounds.append(column >= lo)
+        if hi is not None:
+            bounds.append(column < hi)
+        return sa.and_(*bounds)
+
+    return sa.or_(
+        sa.and_(deadline.is_not(None), within(deadline, window.due_from, window.due_to)),
+        sa.and_(deadline.is_(None), within(created_at, window.created_from, window.created_to)),
+    )
 
 
 def _ordering(driven_by_review: bool) -> tuple[sa.ColumnElement[Any], sa.ColumnElement[Any]]:

@@ -37,6 +37,7 @@ from sqlalchemy.engine import Connection
 
 from aggregator.records import CommentRecord
 from aggregator.search_text import index_text
+from aggregator.store import open_items
 from aggregator.store.tables import (
     COMMENT,
     EVENT,
@@ -175,6 +176,8 @@ def delete_comments(conn: Connection, ids: Sequence[int]) -> dict[str, int]:
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start : start + CHUNK])
         counts["search_rows"] += _unindex(conn, chunk)
+        answered = _answered_by(conn, chunk)
+        open_items.drop(conn, chunk)
         revisions = sa.delete(REVISION).where(
             REVISION.c.item_type == "comment", REVISION.c.item_id.in_(chunk)
         )
@@ -195,9 +198,23 @@ def delete_comments(conn: Connection, ids: Sequence[int]) -> dict[str, int]:
         counts["comments"] += conn.execute(
             sa.delete(COMMENT).where(COMMENT.c.id.in_(chunk))
         ).rowcount
+        open_items.refresh(conn, answered)
     if ids and conn.dialect.name == "sqlite":  # merge segments: no deleted bigrams remain
         conn.execute(sa.text("INSERT INTO comment_search (comment_search) VALUES ('optimize')"))
     return counts
+
+
+def _answered_by(conn: Connection, ids: list[int]) -> list[int]:
+    """The comments that the district's replies among `ids` answer (deleting the reply
+    may reopen them)."""
+    parent = COMMENT.alias("parent")
+    query = sa.select(parent.c.id).join(
+        COMMENT,
+        (COMMENT.c.platform == parent.c.platform)
+        & (COMMENT.c.parent_external_id == parent.c.external_id),
+    )
+    where = COMMENT.c.id.in_(ids), COMMENT.c.by_account_owner.is_(True)
+    return [int(i) for i in conn.execute(query.where(*where)).scalars()]
 
 
 def _unindex(conn: Connection, ids: list[int]) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from aggregator.store import suggestions, upstream
+from aggregator.store import open_items, suggestions, upstream
 from aggregator.store.tables import COMMENT, EVENT, NOTE, REVIEW, TAG, USER, conflict_insert
 from aggregator.workflow import (
     MOIS_REASONS,
@@ -151,6 +151,8 @@ def record(
     comment_id = current["comment_id"]
     values.update(updated_at=now, updated_by=actor.name)
     conn.execute(sa.update(REVIEW).where(REVIEW.c.comment_id == comment_id).values(**values))
+    if {"status", "department", "deadline"} & values.keys():
+        open_items.refresh(conn, [comment_id])
     action, detail = event
     conn.execute(
         sa.insert(EVENT).values(

@@ -22,6 +22,8 @@ from aggregator.models import (
     Notification,
     NotificationCursor,
     NotificationPreference,
+    OpenItem,
+    OpenTally,
     PlatformAction,
     Post,
     PrivacyTombstone,
@@ -58,6 +60,8 @@ HEALTH = _table(AccountHealth)
 LOCK = _table(SyncLock)
 LOG = _table(AccessLog)
 NOTE = _table(ReviewNote)
+OPEN_ITEM = _table(OpenItem)
+OPEN_TALLY = _table(OpenTally)
 POST = _table(Post)
 REVIEW = _table(Review)
 REVISION = _table(ContentRevision)

@@ -11,8 +11,6 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
@@ -24,6 +22,7 @@ from aggregator.web import (
     errors,
     views_admin,
     views_answers,
+    views_dashboard,
     views_inbox,
     views_notify,
     views_reports,
@@ -128,17 +127,13 @@ ROUTES: tuple[tuple[RouteSpec, Handler], ...] = (
         RouteSpec("/admin/notifications/{item_id:int}/retry", "POST", "notify_retry", ADMIN),
         views_notify.notification_retry,
     ),
+    (RouteSpec("/", "GET", "home", ALL_ROLES), views_dashboard.dashboard),
+    (RouteSpec("/dashboard", "GET", "dashboard", ALL_ROLES), views_dashboard.dashboard),
 )
 PUBLIC = (
-    RouteSpec("/", "GET", "home", None),
     RouteSpec("/login", "GET", "login_get", None),
     RouteSpec("/login", "POST", "login_post", None),
 )
-
-
-async def home(_request: Request) -> Response:
-    """GET /: to the inbox (which sends anonymous visitors to the login page)."""
-    return RedirectResponse("/inbox", status_code=303)
 
 
 class InboxApp(Starlette):
@@ -163,7 +158,6 @@ def create_app(settings: Settings, store: Store, hasher: PasswordHasher | None =
         routes=[spec for spec, _ in ROUTES] + list(PUBLIC),
     )
     routes: list[BaseRoute] = [
-        Route("/", home, methods=["GET"]),
         Route("/login", auth.login_get, methods=["GET"]),
         Route("/login", auth.login_post, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),

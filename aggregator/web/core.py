@@ -23,6 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from aggregator.config import Settings
+from aggregator.dashboard import due_windows
 from aggregator.deadlines import overdue_cutoff
 from aggregator.store import Store
 from aggregator.store.access_log import AccessEntry
@@ -58,6 +59,8 @@ class WebState:
         default_factory=dict
     )
     recent_refusals: RecentRefusals = field(default_factory=RecentRefusals)
+    compliance_cache: dict[str, tuple[datetime, Any]] = field(default_factory=dict)
+    """This month's deadline compliance per month, with when it was computed (dashboard)."""
 
     def __post_init__(self) -> None:
         self.dummy_hash = self.hasher.hash(DUMMY_HASH_PASSWORD)
@@ -78,10 +81,11 @@ class WebState:
         return self.store.clock()
 
     def deadlines(self) -> Deadlines:
-        """Now and the overdue cutoff, from the configured business days."""
+        """Now, the overdue cutoff and the due windows, from the configured business days."""
         now = self.now()
-        days = self.settings.review.deadline_business_days
-        return Deadlines(now, overdue_cutoff(now, days, self.settings.timezone))
+        days, timezone = self.settings.review.deadline_business_days, self.settings.timezone
+        windows = due_windows(now, days, timezone)
+        return Deadlines(now, overdue_cutoff(now, days, timezone), windows)
 
     def review_context(self) -> ReviewContext:
         """The rules' context for a review change made now."""

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 from starlette.datastructures import QueryParams
 from starlette.responses import RedirectResponse, Response
 
+from aggregator.dashboard import WINDOWS
 from aggregator.deadlines import deadline_for
-from aggregator.store.inbox_query import Cursor, InboxFilter
+from aggregator.store.inbox_query import ANSWER_STATES, Cursor, InboxFilter
 from aggregator.web.actions import action_from_form
 from aggregator.web.core import Ctx
 from aggregator.workflow import MOIS_REASONS, OPEN_STATUSES, STATUSES, Role
@@ -30,6 +31,9 @@ FILTER_KEYS = (
     "manual",
     "check",
     "q",
+    "due",
+    "unassigned",
+    "answer",
 )
 
 
@@ -56,6 +60,9 @@ def parse_filter(params: QueryParams, timezone: str) -> InboxFilter:
         manual=params.get("manual") == "1",
         check_items=params.get("check") == "1",
         query=params.get("q", "")[:200],
+        due=params.get("due") if params.get("due") in WINDOWS else None,
+        unassigned=params.get("unassigned") == "1",
+        answer_state=params.get("answer") if params.get("answer") in ANSWER_STATES else None,
     )
 
 
