@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from aggregator.store import suggestions
 from aggregator.store.tables import COMMENT, EVENT, NOTE, REVIEW, TAG, USER, conflict_insert
 from aggregator.workflow import (
+    DEFAULT_NO_ANSWER_REASONS,
     MOIS_REASONS,
     OFFICE_ROLES,
     REASON_REQUIRED,
@@ -60,6 +61,7 @@ class ReviewContext:
     now: datetime
     claim_minutes: int = 15
     departments: tuple[str, ...] = ()
+    no_answer_reasons: tuple[str, ...] = DEFAULT_NO_ANSWER_REASONS
 
 
 @dataclass
@@ -166,11 +168,15 @@ def _set_status(
 ) -> None:
     target = parse_status(a.status or "")
     check_status_permission(actor, target)
-    check_transition(Status(current["status"]), target, a.reason, a.reference)
+    check_transition(
+        Status(current["status"]), target, a.reason, a.reference, ctx.no_answer_reasons
+    )
     values: dict[str, Any] = {"status": target.value}
     detail: dict[str, Any] = {}
-    if target in REASON_REQUIRED:
+    if target in REASON_REQUIRED or target == Status.NO_ANSWER:
         values["reason"] = detail["reason"] = a.reason
+    elif current["reason"] is not None:  # reopened: the old reason no longer applies
+        values["reason"] = None
     if target == Status.FORMAL:
         values["complaint_ref"] = detail["reference"] = (a.reference or "").strip()[:100]
     record(conn, actor, current, ctx.now, ("status", detail), **values)

@@ -84,6 +84,7 @@ class WebState:
             now=self.now(),
             claim_minutes=self.settings.review.claim_minutes,
             departments=tuple(self.settings.departments),
+            no_answer_reasons=self.settings.review.no_answer_reasons,
         )
 
 

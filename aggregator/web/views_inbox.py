@@ -14,7 +14,7 @@ from aggregator.deadlines import deadline_for
 from aggregator.store.inbox_query import Cursor, InboxFilter
 from aggregator.web.actions import action_from_form
 from aggregator.web.core import Ctx
-from aggregator.workflow import MOIS_REASONS, OPEN_STATUSES, STATUSES, Role
+from aggregator.workflow import DEADLINE_EXEMPT, MOIS_REASONS, OPEN_STATUSES, STATUSES, Role
 
 FILTER_KEYS = (
     "platform",
@@ -110,11 +110,12 @@ def inbox(ctx: Ctx) -> Response:
 
 
 def _add_deadline(ctx: Ctx, row: dict[str, Any]) -> None:
+    """`due` (None when the item has no deadline: 숨김, 스팸, 답변 불요) and `overdue`."""
     settings = ctx.state.settings
     due = row["deadline"] or deadline_for(
         row["created_at"], settings.review.deadline_business_days, settings.timezone
     )
-    row["due"] = due
+    row["due"] = None if row["status"] in DEADLINE_EXEMPT else due
     running = row["status"] in OPEN_STATUSES and not row["answered"]
     row["overdue"] = running and due < ctx.state.now()
 
