@@ -188,6 +188,8 @@ def status_after_assignment(current: Status) -> Status:
 
 def parse_status(value: str) -> Status:
     """A status from its Korean word; `WorkflowError` for anything else."""
+    if not value:
+        raise WorkflowError("상태를 선택해 주세요")
     try:
         return Status(value)
     except ValueError:

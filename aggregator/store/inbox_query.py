@@ -238,3 +238,16 @@ def _walked_window_hits(
             sa.tuple_(at, key) >= sa.tuple_(sa.literal(oldest.at, at.type), sa.literal(oldest.id))
         )
     return [(int(r.id), r.at) for r in conn.execute(walk)], oldest is None
+
+
+def count_up_to(
+    conn: Connection, f: InboxFilter, scope: Scope, deadlines: Deadlines, cap: int
+) -> int:
+    """How many comments the filter matches, counted no further than `cap + 1` (a
+    number above `cap` means "more than cap"), so a count never walks a million rows."""
+    base = _base(conn, f, scope, deadlines, None).order_by(None)
+    if f.search.phrases:
+        key = _ordering(_review_driven(f, scope))[1]
+        base = base.where(key.in_(matching_ids(conn, f.search)))
+    limited = base.limit(cap + 1).subquery()
+    return int(conn.execute(sa.select(sa.func.count()).select_from(limited)).scalar_one())

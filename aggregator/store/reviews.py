@@ -36,6 +36,8 @@ from aggregator.workflow import (
 
 MAX_TAG = 30
 MAX_NOTE = 4000
+NOTE_ALONG = frozenset({"assign_department", "assign_handler"})
+"""Actions whose form has a note field: assigning and noting why is one step."""
 PRIORITIES = ("높음", "보통", "낮음")
 
 
@@ -86,6 +88,8 @@ def apply(
     if handler is None:
         raise WorkflowError(f"알 수 없는 작업 '{action.kind}'")
     handler(conn, actor, current, action, ctx)
+    if action.kind in NOTE_ALONG and (action.note or "").strip():
+        _note(conn, actor, load(conn, comment_id, ctx.now), action, ctx)
 
 
 def apply_many(
@@ -229,6 +233,8 @@ def _assign_handler(
     conn: Connection, actor: Actor, current: dict[str, Any], a: ReviewAction, ctx: ReviewContext
 ) -> None:
     name = (a.assignee or "").strip()
+    if not name:
+        raise WorkflowError("담당자를 선택해 주세요")
     user = conn.execute(
         sa.select(USER.c.department, USER.c.role).where(
             USER.c.name == name, USER.c.disabled.is_(False)
@@ -243,7 +249,9 @@ def _assign_handler(
 
 def _known_department(name: str | None, ctx: ReviewContext) -> str:
     department = (name or "").strip()
-    if not department or (ctx.departments and department not in ctx.departments):
+    if not department:
+        raise WorkflowError("부서를 선택해 주세요")
+    if ctx.departments and department not in ctx.departments:
         raise WorkflowError(f"알 수 없는 부서입니다: {department}")
     return department
 
