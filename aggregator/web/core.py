@@ -29,6 +29,8 @@ from aggregator.store.access_log import AccessEntry
 from aggregator.store.inbox_query import Deadlines, Scope
 from aggregator.store.reviews import ReviewContext
 from aggregator.users import DUMMY_HASH_PASSWORD, StaffUser
+from aggregator.web.flash import BulkResults
+from aggregator.web.list_totals import TotalsCache
 from aggregator.web.refusals import RecentRefusals, log_refusal
 from aggregator.web.security import SESSION_COOKIE, RouteSpec, client_ip, csrf_ok, token_hash
 from aggregator.workflow import Role
@@ -53,6 +55,8 @@ class WebState:
         default_factory=dict
     )
     recent_refusals: RecentRefusals = field(default_factory=RecentRefusals)
+    bulk_results: BulkResults = field(default_factory=BulkResults)
+    list_totals: TotalsCache = field(default_factory=TotalsCache)
 
     def __post_init__(self) -> None:
         self.dummy_hash = self.hasher.hash(DUMMY_HASH_PASSWORD)
@@ -67,6 +71,11 @@ class WebState:
             cached = (now, self.store.status_counts(scope))
             self.counts_cache[key] = cached
         return cached[1]
+
+    def review_changed(self) -> None:
+        """Forget kept counts after a review change, so staff see their change at once."""
+        self.counts_cache.clear()
+        self.list_totals.forget()
 
     def now(self) -> datetime:
         """The store's clock (aware UTC)."""
