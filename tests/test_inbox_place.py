@@ -349,3 +349,18 @@ def test_no_answer_from_the_item_page_with_a_configured_reason(web: Web) -> None
     page = client.get(f"/comments/{c5}").text
     assert "답변 불요</span> (감사)" in page
     assert "답변 불요 <b>1</b>" in client.get("/inbox").text
+
+
+def test_save_and_next_in_a_search_list_skips_items_that_do_not_match(web: Web) -> None:
+    newest = _add_comments(web, 3)  # "추가 댓글 n", newer than every seeded comment
+    client = web.client("communications")
+    url = f"/comments/{newest[0]}/action?list=" + quote("q=추가 댓글")
+    location = _post(web, client, url, kind="status", status="확인중", then="next").headers[
+        "location"
+    ]
+    assert urlsplit(location).path == f"/comments/{newest[1]}"
+    last = f"/comments/{newest[2]}/action?list=" + quote("q=추가 댓글")
+    location = _post(web, client, last, kind="status", status="확인중", then="next").headers[
+        "location"
+    ]
+    assert parse_qs(urlsplit(location).query)["last"] == ["1"]  # c5 ... c1 do not match
