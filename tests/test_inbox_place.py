@@ -11,11 +11,13 @@ from datetime import timedelta
 from html import unescape
 from urllib.parse import parse_qs, quote, urlsplit
 
+import pytest
 from httpx2 import Response
 from starlette.testclient import TestClient
 
 from aggregator.records import Batch, CommentRecord, Platform
 from aggregator.store.inbox_query import InboxFilter, Scope
+from aggregator.web import views_inbox
 from tests.conftest import FakeClock
 from tests.fixtures_web import T0, Web
 
@@ -364,3 +366,13 @@ def test_save_and_next_in_a_search_list_skips_items_that_do_not_match(web: Web) 
         "location"
     ]
     assert parse_qs(urlsplit(location).query)["last"] == ["1"]  # c5 ... c1 do not match
+
+
+def test_whole_and_one_status_lists_show_exact_totals_past_the_cap(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views_inbox, "TOTALS_CAP", 3)
+    client = web.client("communications")
+    assert "이 목록 <b>5건</b>" in client.get("/inbox").text
+    assert "이 목록 <b>5건</b>" in client.get("/inbox?status=신규").text
+    assert "이 목록 <b>3건 이상</b>" in client.get("/inbox?platform=facebook").text

@@ -1,9 +1,10 @@
 """The total and overdue count of a filtered inbox list, shown above it.
 
-Counting is capped (`TOTALS_CAP`: above it the list says "10,000건 이상"), so a count
-never walks a million rows, and kept for `KEEP` per filter and viewer scope; a review
-change made through the web forgets every kept count, so staff see their own change
-at once.
+Counting is capped (`TOTALS_CAP`: above it the list says "1,000건 이상"), so a count
+never walks a million rows; the whole list and a one-status list take their exact total
+from the status counts instead. Counts are kept for `KEEP` per filter and viewer scope;
+a review change made through the web forgets every kept count, so staff see their own
+change at once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 
 from aggregator.store.inbox_query import InboxFilter, Scope
 
-TOTALS_CAP = 10_000
+TOTALS_CAP = 1_000
 KEEP = timedelta(seconds=20)
 MAX_KEPT = 256
 

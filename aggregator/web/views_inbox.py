@@ -93,7 +93,7 @@ def inbox(ctx: Ctx) -> Response:
         f=f,
         filters=filters,
         counts=ctx.state.status_counts(ctx.scope),
-        totals=[_count_label(n) for n in _totals(ctx, f)],
+        totals=_totals(ctx, f),
         overdue_url=inbox_url(list_query({**filters, "overdue": "1"})),
         today=ctx.state.now().astimezone(ZoneInfo(settings.timezone)).date().isoformat(),
         list_q=list_q,
@@ -112,18 +112,25 @@ def inbox(ctx: Ctx) -> Response:
     )
 
 
-def _totals(ctx: Ctx, f: InboxFilter) -> tuple[int, int]:
-    """(all, overdue) of the filtered list (each up to `TOTALS_CAP + 1`), kept briefly."""
+def _totals(ctx: Ctx, f: InboxFilter) -> tuple[str, str]:
+    """How many items the filtered list holds and how many are overdue, as shown: each
+    counted up to `TOTALS_CAP` and kept briefly; the whole list and a one-status list
+    show their exact total, from the status counts."""
     state, scope = ctx.state, ctx.scope
-    return state.list_totals.get(
+    total, overdue = state.list_totals.get(
         (f, scope),
         state.now(),
         lambda: state.store.inbox_totals(f, scope, state.deadlines(), TOTALS_CAP),
     )
+    all_label = _count_label(total)
+    if f == InboxFilter(status=f.status):
+        counts = state.status_counts(scope)
+        all_label = f"{counts.get(f.status, 0) if f.status else sum(counts.values()):,}건"
+    return all_label, _count_label(overdue)
 
 
 def _count_label(count: int) -> str:
-    """The count as the list shows it: 1,234건, or 10,000건 이상 past the cap."""
+    """A capped count as the list shows it: 123건, or 1,000건 이상 past the cap."""
     return f"{count:,}건" if count <= TOTALS_CAP else f"{TOTALS_CAP:,}건 이상"
 
 
