@@ -119,6 +119,13 @@ def test_bulk_bar_shows_only_the_fields_of_the_chosen_action(
     assert not _visible(page, "#bulk-department")
     assert not _visible(page, "#bulk-tag")
     assert not _visible(page, "#bulk-reason")
+    page.keyboard.press("a")  # the shortcut picks the action and shows its field
+    assert page.evaluate("document.activeElement.id") == "bulk-department"
+    assert page.input_value("#bulk-kind") == "assign_department"
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("s")
+    assert page.evaluate("document.activeElement.id") == "bulk-status"
+    page.evaluate("document.activeElement.blur()")
     page.select_option("#bulk-kind", "assign_department")
     assert _visible(page, "#bulk-department")
     assert not _visible(page, "#bulk-status")

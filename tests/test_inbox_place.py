@@ -16,6 +16,7 @@ from httpx2 import Response
 from starlette.testclient import TestClient
 
 from aggregator.records import Batch, CommentRecord, Platform
+from aggregator.store import inbox_query
 from aggregator.store.inbox_query import InboxFilter, Scope
 from aggregator.web import views_inbox
 from tests.conftest import FakeClock
@@ -195,11 +196,28 @@ def test_the_list_shows_the_total_and_overdue_count_of_its_filter(
 
 def test_totals_stop_counting_at_the_cap(web: Web) -> None:
     deadlines = web.app.state.web.deadlines()
-    assert web.store.inbox_totals(InboxFilter(), Scope(), deadlines, 3) == (4, 0)
-    assert web.store.inbox_totals(InboxFilter(), Scope(), deadlines, 10) == (5, 0)
-    assert web.store.inbox_totals(InboxFilter(query="주차"), Scope(), deadlines, 10) == (1, 0)
+    totals = web.store.inbox_totals
+    assert totals(InboxFilter(), Scope(), deadlines, 3) == ((4, True), (0, True))
+    assert totals(InboxFilter(), Scope(), deadlines, 10) == ((5, True), (0, True))
+    assert totals(InboxFilter(query="주차"), Scope(), deadlines, 10) == ((1, True), (0, True))
     officer = Scope(department="주차관리과", restricted=True)
-    assert web.store.inbox_totals(InboxFilter(), officer, deadlines, 10) == (0, 0)
+    assert totals(InboxFilter(), officer, deadlines, 10) == ((0, True), (0, True))
+
+
+def test_a_common_search_word_is_counted_as_at_least_its_newest_hits(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbox_query, "SEARCH_WINDOW", 4)  # the newest 4 rows are probed
+    monkeypatch.setattr(inbox_query, "COMMON_HITS", 1)
+    _add_comments(web, 6)  # "추가 댓글 n", the newest six
+    deadlines = web.app.state.web.deadlines()
+    common = web.store.inbox_totals(InboxFilter(query="댓글"), Scope(), deadlines, 10)
+    assert common[0] == (4, False)  # at least the four in the window; never all matches
+    rare = web.store.inbox_totals(InboxFilter(query="소음"), Scope(), deadlines, 10)
+    assert rare[0] == (1, True)  # none in the window: its few matches are counted
+    monkeypatch.setattr(views_inbox, "TOTALS_CAP", 10)
+    html = web.client("communications").get("/inbox", params={"q": "댓글"}).text
+    assert "이 목록 <b>4건 이상</b>" in html
 
 
 def test_a_review_change_updates_the_totals_at_once(web: Web) -> None:

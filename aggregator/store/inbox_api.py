@@ -43,12 +43,13 @@ class InboxStoreMixin:
 
     def inbox_totals(
         self, f: InboxFilter, scope: Scope, deadlines: Deadlines, cap: int
-    ) -> tuple[int, int]:
-        """(all, overdue) comments of the filter, each counted up to `cap + 1`."""
+    ) -> tuple[tuple[int, bool], tuple[int, bool]]:
+        """(count, exact) of all and of overdue comments of the filter, each counted up
+        to `cap + 1` (see `inbox_query.count_up_to`)."""
         with read_connection(self.engine) as conn:
             total = inbox_query.count_up_to(conn, f, scope, deadlines, cap)
             late = replace(f, overdue=True)
-            overdue = inbox_query.count_up_to(conn, late, scope, deadlines, cap) if total else 0
+            overdue = inbox_query.count_up_to(conn, late, scope, deadlines, cap)
         return total, overdue
 
     def next_in_list(

@@ -242,12 +242,31 @@ def _walked_window_hits(
 
 def count_up_to(
     conn: Connection, f: InboxFilter, scope: Scope, deadlines: Deadlines, cap: int
-) -> int:
-    """How many comments the filter matches, counted no further than `cap + 1` (a
-    number above `cap` means "more than cap"), so a count never walks a million rows."""
-    base = _base(conn, f, scope, deadlines, None).order_by(None)
-    if f.search.phrases:
-        key = _ordering(_review_driven(f, scope))[1]
-        base = base.where(key.in_(matching_ids(conn, f.search)))
-    limited = base.limit(cap + 1).subquery()
+) -> tuple[int, bool]:
+    """How many comments the filter matches, and whether that is exact (else it is a
+    lower bound). Counting stops at `cap + 1` (a number above `cap` means "more").
+
+    A search is counted the way its page is found: among the newest `SEARCH_WINDOW` rows
+    under the other filters first; a common word that fills more than a page there is
+    reported as "at least" those hits, and only a rarer word has its (then small) set of
+    matches counted. So a count never walks a million rows or a common word's matches.
+    """
+    base = _base(conn, f, scope, deadlines, None)
+    if not f.search.phrases:
+        return _count(conn, base, cap), True
+    found, complete = _window_hits(conn, f, scope, base, cap)
+    if complete or len(found) > cap:
+        return len(found), True
+    if len(found) > COMMON_HITS:
+        return len(found), False
+    key = _ordering(_review_driven(f, scope))[1]
+    return _count(conn, base.where(key.in_(matching_ids(conn, f.search))), cap), True
+
+
+COMMON_HITS = 50
+"""Window hits above which a search word counts as common (a page's worth)."""
+
+
+def _count(conn: Connection, query: sa.Select[Any], cap: int) -> int:
+    limited = query.order_by(None).limit(cap + 1).subquery()
     return int(conn.execute(sa.select(sa.func.count()).select_from(limited)).scalar_one())

@@ -21,13 +21,14 @@ TOTALS_CAP = 1_000
 KEEP = timedelta(seconds=20)
 MAX_KEPT = 256
 
-Totals = tuple[int, int]
+Totals = tuple[tuple[int, bool], tuple[int, bool]]
+"""(count, exact) of all items and of overdue items."""
 Key = tuple[InboxFilter, Scope]
 
 
 @dataclass
 class TotalsCache:
-    """(all, overdue) per (filter, scope), each kept for `KEEP`, at most `MAX_KEPT`."""
+    """Totals per (filter, scope), each kept for `KEEP`, at most `MAX_KEPT`."""
 
     _kept: OrderedDict[Key, tuple[datetime, Totals]] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

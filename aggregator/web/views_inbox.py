@@ -122,16 +122,18 @@ def _totals(ctx: Ctx, f: InboxFilter) -> tuple[str, str]:
         state.now(),
         lambda: state.store.inbox_totals(f, scope, state.deadlines(), TOTALS_CAP),
     )
-    all_label = _count_label(total)
+    all_label = _count_label(*total)
     if f == InboxFilter(status=f.status):
         counts = state.status_counts(scope)
         all_label = f"{counts.get(f.status, 0) if f.status else sum(counts.values()):,}건"
-    return all_label, _count_label(overdue)
+    return all_label, _count_label(*overdue)
 
 
-def _count_label(count: int) -> str:
-    """A capped count as the list shows it: 123건, or 1,000건 이상 past the cap."""
-    return f"{count:,}건" if count <= TOTALS_CAP else f"{TOTALS_CAP:,}건 이상"
+def _count_label(count: int, exact: bool) -> str:
+    """A count as the list shows it: 123건, or 123건 이상 (a lower bound or past the cap)."""
+    if count > TOTALS_CAP:
+        return f"{TOTALS_CAP:,}건 이상"
+    return f"{count:,}건" + ("" if exact else " 이상")
 
 
 def _refusals(ctx: Ctx) -> list[tuple[str, list[int]]]:

@@ -14,6 +14,14 @@
     return false;
   }
 
+  function chooseKind(value) {
+    var kind = document.getElementById("bulk-kind");
+    if (kind && kind.querySelector("option[value=" + value + "]")) {
+      kind.value = value;
+      kind.dispatchEvent(new Event("change"));
+    }
+  }
+
   function inbox() {
     var rows = Array.prototype.slice.call(document.querySelectorAll("tr.row"));
     var current = -1;
@@ -42,8 +50,8 @@
         if (box) { box.checked = !box.checked; }
       }
       else if (key === "/") { focusEl("search"); }
-      else if (key === "s") { focusEl("bulk-status"); }
-      else if (key === "a") { var kind = document.getElementById("bulk-kind"); if (kind) { kind.value = "assign_department"; } focusEl("bulk-department"); }
+      else if (key === "s") { chooseKind("status"); focusEl("bulk-status"); }
+      else if (key === "a") { chooseKind("assign_department"); focusEl("bulk-department"); }
       else if (key === "n") { var next = document.getElementById("next-page"); if (next) { window.location = next.href; } else { return; } }
       else { return; }
       event.preventDefault();
