@@ -316,8 +316,10 @@ def test_bulk_says_why_each_refused_item_was_refused(web: Web) -> None:
     page = client.get(location).text
     assert "처리 1건, 처리하지 못함 2건" in page
     reason = "&#39;신규&#39;에서 &#39;1차 답변&#39;(으)로 바꿀 수 없습니다"
+    keep = "?list=platform%3Dfacebook"  # each refused item opens within the same list
     assert (
-        f'{reason}: <a href="/comments/{c2}">#{c2}</a>, <a href="/comments/{c5}">#{c5}</a>' in page
+        f'{reason}: <a href="/comments/{c2}{keep}">#{c2}</a>, '
+        f'<a href="/comments/{c5}{keep}">#{c5}</a>' in page
     )
     other = web.client("admin")  # someone else's result is not shown to them
     assert reason not in other.get(location).text
