@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
+from aggregator.workflow import DEFAULT_NO_ANSWER_REASONS
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -23,6 +25,23 @@ class ReviewSection(_Section):
     the day a comment was written."""
     claim_minutes: Annotated[int, Field(ge=1, le=8 * 60)] = 15
     """A claim ("I am working on this") lapses after this long."""
+    no_answer_reasons: tuple[Annotated[str, Field(min_length=1, max_length=30)], ...] = (
+        DEFAULT_NO_ANSWER_REASONS
+    )
+    """The reasons staff choose from when they close an item as 답변 불요."""
+
+    @field_validator("no_answer_reasons")
+    @classmethod
+    def _distinct_reasons(cls, reasons: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(reason.strip() for reason in reasons)
+        if not cleaned:
+            raise ValueError("give at least one reason")
+        if any(not reason for reason in cleaned):
+            raise ValueError("a reason is empty")
+        repeated = sorted({r for r in cleaned if cleaned.count(r) > 1})
+        if repeated:
+            raise ValueError(f"reasons listed twice: {', '.join(repeated)}")
+        return cleaned
 
 
 class AnswersSection(_Section):

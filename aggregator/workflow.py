@@ -5,12 +5,15 @@ Pure rules, no SQL: the store applies a change only after `check_transition` and
 
     신규 -> 확인중 -> 부서배정 -> 1차 답변 -> 최종 답변 -> 종결
 
-plus 숨김 and 스팸 (a reason from the MOIS guideline's categories is required) and
-정식민원 전환 (with the formal complaint's reference number from 국민신문고/새올).
+plus 숨김 and 스팸 (a reason from the MOIS guideline's categories is required),
+답변 불요 (no answer needed: thanks, simple opinions, duplicates, chatter; a reason from
+the configured `review.no_answer_reasons`) and 정식민원 전환 (with the formal
+complaint's reference number from 국민신문고/새올).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -24,6 +27,7 @@ class Status(StrEnum):
     FIRST_REPLY = "1차 답변"
     FINAL_REPLY = "최종 답변"
     CLOSED = "종결"
+    NO_ANSWER = "답변 불요"
     HIDDEN = "숨김"
     SPAM = "스팸"
     FORMAL = "정식민원 전환"
@@ -55,14 +59,19 @@ MOIS_REASONS = (
 )
 """Reasons a comment may be hidden or marked as spam (행정안전부 SNS 소통민원 지침)."""
 
+DEFAULT_NO_ANSWER_REASONS = ("단순 의견", "감사", "중복", "대화 종료")
+"""Why an item needs no answer (답변 불요), unless `review.no_answer_reasons` says otherwise."""
+
 STATUSES = tuple(Status)
 OPEN_STATUSES = frozenset({Status.NEW, Status.IN_REVIEW, Status.ASSIGNED})
 """Statuses in which the deadline runs (no reply yet and not set aside)."""
 REASON_REQUIRED = frozenset({Status.HIDDEN, Status.SPAM})
+DEADLINE_EXEMPT = frozenset({Status.HIDDEN, Status.SPAM, Status.NO_ANSWER})
+"""Set aside or needing no answer: no deadline outcome, outside the compliance figures."""
 REFERENCE_REQUIRED = frozenset({Status.FORMAL})
 
 _REOPEN = {Status.IN_REVIEW}
-_SET_ASIDE = {Status.CLOSED, Status.HIDDEN, Status.SPAM, Status.FORMAL}
+_SET_ASIDE = {Status.CLOSED, Status.NO_ANSWER, Status.HIDDEN, Status.SPAM, Status.FORMAL}
 _ANSWERS = {Status.FIRST_REPLY, Status.FINAL_REPLY}
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.NEW: frozenset({Status.IN_REVIEW, Status.ASSIGNED, *_SET_ASIDE}),
@@ -71,6 +80,7 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.FIRST_REPLY: frozenset({Status.FINAL_REPLY, Status.CLOSED, Status.FORMAL}),
     Status.FINAL_REPLY: frozenset({Status.CLOSED, *_REOPEN}),
     Status.CLOSED: frozenset(_REOPEN),
+    Status.NO_ANSWER: frozenset(_REOPEN),
     Status.HIDDEN: frozenset(_REOPEN),
     Status.SPAM: frozenset(_REOPEN),
     Status.FORMAL: frozenset({Status.CLOSED, *_REOPEN}),
@@ -78,7 +88,14 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 """Allowed moves; anything else is refused. Reopening always goes back to 확인중."""
 
 DEPARTMENT_MAY_SET = frozenset(
-    {Status.IN_REVIEW, Status.FIRST_REPLY, Status.FINAL_REPLY, Status.CLOSED, Status.FORMAL}
+    {
+        Status.IN_REVIEW,
+        Status.FIRST_REPLY,
+        Status.FINAL_REPLY,
+        Status.CLOSED,
+        Status.NO_ANSWER,
+        Status.FORMAL,
+    }
 )
 """Department officers answer and close; hiding and spam stay with the communications office."""
 
@@ -106,7 +123,11 @@ class Actor:
 
 
 def check_transition(
-    current: Status, target: Status, reason: str | None, reference: str | None
+    current: Status,
+    target: Status,
+    reason: str | None,
+    reference: str | None,
+    no_answer_reasons: Sequence[str] = DEFAULT_NO_ANSWER_REASONS,
 ) -> None:
     """Raise `WorkflowError` unless `current -> target` is allowed with these details."""
     if target == current:
@@ -115,6 +136,11 @@ def check_transition(
         raise WorkflowError(f"'{current}'에서 '{target}'(으)로 바꿀 수 없습니다")
     if target in REASON_REQUIRED and reason not in MOIS_REASONS:
         raise WorkflowError(f"'{target}' 처리에는 사유({', '.join(MOIS_REASONS)})가 필요합니다")
+    if target == Status.NO_ANSWER and reason not in no_answer_reasons:
+        given = f"알 수 없는 사유 '{reason}'입니다. " if reason else ""
+        raise WorkflowError(
+            f"{given}답변 불요 처리에는 사유({', '.join(no_answer_reasons)})가 필요합니다"
+        )
     if target in REFERENCE_REQUIRED and not (reference or "").strip():
         raise WorkflowError("정식민원 전환에는 접수번호가 필요합니다")
 
@@ -125,6 +151,22 @@ def check_status_permission(actor: Actor, target: Status) -> None:
         raise WorkflowError("열람 권한으로는 바꿀 수 없습니다")
     if actor.role == Role.DEPARTMENT and target not in DEPARTMENT_MAY_SET:
         raise WorkflowError(f"'{target}' 처리는 소통담당관만 할 수 있습니다")
+
+
+def settable_statuses(role: Role) -> tuple[Status, ...]:
+    """The statuses a role may set at all (forms offer these, in workflow order)."""
+    if role not in STAFF_ROLES:
+        return ()
+    targets = set().union(*TRANSITIONS.values())
+    if role == Role.DEPARTMENT:
+        targets &= DEPARTMENT_MAY_SET
+    return tuple(s for s in STATUSES if s in targets)
+
+
+def may_set(role: Role, statuses: Iterable[Status]) -> list[Status]:
+    """Of `statuses`, those `role` may set, in workflow order."""
+    allowed = set(settable_statuses(role))
+    return sorted((s for s in statuses if s in allowed), key=STATUSES.index)
 
 
 def check_in_scope(actor: Actor, department: str | None) -> None:
@@ -146,6 +188,8 @@ def status_after_assignment(current: Status) -> Status:
 
 def parse_status(value: str) -> Status:
     """A status from its Korean word; `WorkflowError` for anything else."""
+    if not value:
+        raise WorkflowError("상태를 선택해 주세요")
     try:
         return Status(value)
     except ValueError:

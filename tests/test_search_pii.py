@@ -56,7 +56,7 @@ def _add(web: Web, key: str, text: str) -> int:
 def _finds(client: Any, query: str, comment_id: int) -> bool:
     page = client.get("/inbox", params={"q": query})
     assert page.status_code == 200
-    return f'href="/comments/{comment_id}"' in page.text
+    return f'href="/comments/{comment_id}?list=' in page.text  # the link keeps the list
 
 
 @pytest.mark.parametrize("kind", list(PERSONAL))

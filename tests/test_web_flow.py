@@ -23,7 +23,7 @@ def test_inbox_lists_residents_comments_newest_first_with_counts(web: Web) -> No
 def test_korean_search_and_filters_from_the_query_string(web: Web) -> None:
     client = web.client("communications")
     html = client.get("/inbox?q=주차").text
-    assert "불법주차" in html
+    assert "불법<mark>주차</mark>" in html  # the search word is highlighted
     assert "공사 소음" not in html
     assert "공사 소음" in client.get("/inbox?answered=yes").text
     assert "조건에 맞는 댓글이 없습니다" in client.get("/inbox?platform=blog").text
@@ -103,7 +103,7 @@ def test_manual_entry_form_adds_a_searchable_comment(web: Web) -> None:
         "created_at": "2026-11-16 20:00",
     }
     assert _post(web, client, "/manual", **form).headers["location"] == "/manual?added=1"
-    assert "가로등 고장" in client.get("/inbox?q=가로등&manual=1").text
+    assert "<mark>가로등</mark> 고장" in client.get("/inbox?q=가로등&manual=1").text
     bad = _post(web, client, "/manual", **{**form, "created_at": "어제"})
     assert bad.status_code == 400
 

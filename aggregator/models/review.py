@@ -38,7 +38,7 @@ class Review(SQLModel, table=True):
     comment_created_at: datetime = utc_column()
     priority: str | None = Field(default=None, max_length=10)
     reason: str | None = None
-    """Why it was hidden or marked spam (MOIS categories)."""
+    """Why it was hidden or marked spam (MOIS categories), or needs no answer (답변 불요)."""
     complaint_ref: str | None = None
     """The formal complaint's reference number (정식민원 전환)."""
     claimed_by: str | None = None

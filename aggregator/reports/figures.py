@@ -66,7 +66,7 @@ class Outcomes:
             c[2] += 1
         elif row.deadline_met is False:
             c[3] += 1
-        elif not row.set_aside:
+        elif not row.needs_no_answer:
             c[4] += 1
         c[5] += row.overdue
 
@@ -87,7 +87,7 @@ class Headline:
     def add(self, row: ReportRow) -> None:
         """Count one row."""
         self.comments += 1
-        if not row.set_aside:
+        if not row.needs_no_answer:
             self.answerable += 1
             self.answered += row.first_reply_at is not None
         if row.deadline_met is not None:

@@ -14,8 +14,9 @@ Definitions used throughout the monthly report:
 - **Deadline**: the review's explicit deadline, or N business days after the day the
   comment was written (`review.deadline_business_days`). **Met** when the first reply
   came by the deadline; **missed** when it came later or has not come and the
-  deadline passed; **pending** otherwise. Comments set aside as 숨김 or 스팸 have no
-  deadline outcome.
+  deadline passed; **pending** otherwise. Comments set aside as 숨김 or 스팸, and those
+  closed as 답변 불요 (no answer needed), have no deadline outcome and are not counted
+  as answerable.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from zoneinfo import ZoneInfo
 
 from aggregator.deadlines import deadline_for, is_business_day
 from aggregator.store.report_query import CommentRow
-from aggregator.workflow import OPEN_STATUSES, Status
+from aggregator.workflow import DEADLINE_EXEMPT, OPEN_STATUSES, Status
 
 WORK_START = time(9, 0)
 WORK_END = time(18, 0)
 SET_ASIDE = frozenset({Status.HIDDEN.value, Status.SPAM.value})
+NO_DEADLINE = frozenset(s.value for s in DEADLINE_EXEMPT)
 TIME_FIELDS = ("created_at", "deadline", "first_reply_at", "final_answer_at")
 
 
@@ -76,8 +78,13 @@ class ReportRow(NamedTuple):
 
     @property
     def set_aside(self) -> bool:
-        """Hidden or spam: outside the answer and deadline figures."""
+        """Hidden or spam: outside the answer, deadline and topic figures."""
         return self.status in SET_ASIDE
+
+    @property
+    def needs_no_answer(self) -> bool:
+        """Hidden, spam or 답변 불요: outside the answer and deadline figures."""
+        return self.status in NO_DEADLINE
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data (times as ISO strings, UTC)."""
@@ -142,7 +149,7 @@ def _outcome(
     status: str, deadline: datetime, first: datetime | None, as_of: datetime
 ) -> tuple[bool | None, bool]:
     """(deadline met, overdue now) for one comment."""
-    if status in SET_ASIDE:
+    if status in NO_DEADLINE:
         return None, False
     if first is not None:
         return first <= deadline, False

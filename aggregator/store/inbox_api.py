@@ -4,6 +4,7 @@ accounts, sessions and the access log (mixed into `Store`)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -51,6 +52,25 @@ class InboxStoreMixin:
             rows = inbox.rows_for(conn, [key for key, _at in keys[:limit]])
         following = keys[limit - 1] if len(keys) > limit else None
         return rows, (following[1], following[0]) if following else None
+
+    def inbox_totals(
+        self, f: InboxFilter, scope: Scope, deadlines: Deadlines, cap: int
+    ) -> tuple[tuple[int, bool], tuple[int, bool]]:
+        """(count, exact) of all and of overdue comments of the filter, each counted up
+        to `cap + 1` (see `inbox_query.count_up_to`)."""
+        with read_connection(self.engine) as conn:
+            total = inbox_query.count_up_to(conn, f, scope, deadlines, cap)
+            late = replace(f, overdue=True)
+            overdue = inbox_query.count_up_to(conn, late, scope, deadlines, cap)
+        return total, overdue
+
+    def next_in_list(
+        self, f: InboxFilter, scope: Scope, deadlines: Deadlines, after: Cursor
+    ) -> int | None:
+        """The id of the item that follows `after` in the filtered list, or None."""
+        with read_connection(self.engine) as conn:
+            keys = inbox_query.page_ids(conn, f, scope, deadlines, after, 1)
+        return keys[0][0] if keys else None
 
     def status_counts(self, scope: Scope) -> dict[str, int]:
         """Comments per status in the viewer's scope."""

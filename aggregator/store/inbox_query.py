@@ -298,3 +298,40 @@ def _walked_window_hits(
             sa.tuple_(at, key) >= sa.tuple_(sa.literal(oldest.at, at.type), sa.literal(oldest.id))
         )
     return [(int(r.id), r.at) for r in conn.execute(walk)], oldest is None
+
+
+def count_up_to(
+    conn: Connection, f: InboxFilter, scope: Scope, deadlines: Deadlines, cap: int
+) -> tuple[int, bool]:
+    """How many comments the filter matches, and whether that is exact (else it is a
+    lower bound). Counting stops at `cap + 1` (a number above `cap` means "more").
+
+    A search is counted the way its page is found: among the newest `SEARCH_WINDOW` rows
+    under the other filters first; a common word that fills more than a page there is
+    reported as "at least" those hits, and only a rarer word has its (then small) set of
+    matches counted. So a count never walks a million rows or a common word's matches.
+    """
+    if conn.dialect.name == "postgresql":  # see `_count`
+        conn.exec_driver_sql("SET LOCAL jit = off")
+    base = _base(conn, f, scope, deadlines, None)
+    if not f.search.phrases:
+        return _count(conn, base, cap), True
+    found, complete = _window_hits(conn, f, scope, base, cap)
+    if complete or len(found) > cap:
+        return len(found), True
+    if len(found) > COMMON_HITS:
+        return len(found), False
+    key = _ordering(_review_driven(f, scope))[1]
+    return _count(conn, base.where(key.in_(matching_ids(conn, f.search))), cap), True
+
+
+COMMON_HITS = 50
+"""Window hits above which a search word counts as common (a page's worth)."""
+
+
+def _count(conn: Connection, query: sa.Select[Any], cap: int) -> int:
+    """Rows of `query`, up to `cap + 1`. PostgreSQL's JIT is off for counts (set by
+    `count_up_to`): the planner's whole-table estimate would compile the anti-joins of
+    "overdue" for seconds, for a count that stops after `cap + 1` rows."""
+    limited = query.order_by(None).limit(cap + 1).subquery()
+    return int(conn.execute(sa.select(sa.func.count()).select_from(limited)).scalar_one())

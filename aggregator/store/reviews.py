@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from aggregator.store import open_items, suggestions, upstream
 from aggregator.store.tables import COMMENT, EVENT, NOTE, REVIEW, TAG, USER, conflict_insert
 from aggregator.workflow import (
+    DEFAULT_NO_ANSWER_REASONS,
     MOIS_REASONS,
     OFFICE_ROLES,
     REASON_REQUIRED,
@@ -35,6 +36,8 @@ from aggregator.workflow import (
 
 MAX_TAG = 30
 MAX_NOTE = 4000
+NOTE_ALONG = frozenset({"assign_department", "assign_handler"})
+"""Actions whose form has a note field: assigning and noting why is one step."""
 PRIORITIES = ("높음", "보통", "낮음")
 
 
@@ -64,6 +67,7 @@ class ReviewContext:
     departments: tuple[str, ...] = ()
     hideable_accounts: frozenset[str] = frozenset()
     """Accounts whose comments can be hidden on the platform (a writer that can hide)."""
+    no_answer_reasons: tuple[str, ...] = DEFAULT_NO_ANSWER_REASONS
 
 
 @dataclass
@@ -88,6 +92,8 @@ def apply(
     if handler is None:
         raise WorkflowError(f"알 수 없는 작업 '{action.kind}'")
     handler(conn, actor, current, action, ctx)
+    if action.kind in NOTE_ALONG and (action.note or "").strip():
+        _note(conn, actor, load(conn, comment_id, ctx.now), action, ctx)
 
 
 def apply_many(
@@ -172,11 +178,15 @@ def _set_status(
 ) -> None:
     target = parse_status(a.status or "")
     check_status_permission(actor, target)
-    check_transition(Status(current["status"]), target, a.reason, a.reference)
+    check_transition(
+        Status(current["status"]), target, a.reason, a.reference, ctx.no_answer_reasons
+    )
     values: dict[str, Any] = {"status": target.value}
     detail: dict[str, Any] = {}
-    if target in REASON_REQUIRED:
+    if target in REASON_REQUIRED or target == Status.NO_ANSWER:
         values["reason"] = detail["reason"] = a.reason
+    elif current["reason"] is not None:  # reopened: the old reason no longer applies
+        values["reason"] = None
     if target == Status.FORMAL:
         values["complaint_ref"] = detail["reference"] = (a.reference or "").strip()[:100]
     change = (target, a.reason, a.upstream)
@@ -239,6 +249,8 @@ def _assign_handler(
     conn: Connection, actor: Actor, current: dict[str, Any], a: ReviewAction, ctx: ReviewContext
 ) -> None:
     name = (a.assignee or "").strip()
+    if not name:
+        raise WorkflowError("담당자를 선택해 주세요")
     user = conn.execute(
         sa.select(USER.c.department, USER.c.role).where(
             USER.c.name == name, USER.c.disabled.is_(False)
@@ -253,7 +265,9 @@ def _assign_handler(
 
 def _known_department(name: str | None, ctx: ReviewContext) -> str:
     department = (name or "").strip()
-    if not department or (ctx.departments and department not in ctx.departments):
+    if not department:
+        raise WorkflowError("부서를 선택해 주세요")
+    if ctx.departments and department not in ctx.departments:
         raise WorkflowError(f"알 수 없는 부서입니다: {department}")
     return department
 

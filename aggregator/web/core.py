@@ -32,6 +32,8 @@ from aggregator.store.reviews import ReviewContext
 from aggregator.users import DUMMY_HASH_PASSWORD, StaffUser
 from aggregator.web.answer_area import waiting_count
 from aggregator.web.errors import error_page
+from aggregator.web.flash import BulkResults
+from aggregator.web.list_totals import TotalsCache
 from aggregator.web.refusals import RecentRefusals, log_refusal
 from aggregator.web.security import SESSION_COOKIE, RouteSpec, client_ip, csrf_ok, token_hash
 from aggregator.web.upstream import hideable_accounts
@@ -61,6 +63,8 @@ class WebState:
     recent_refusals: RecentRefusals = field(default_factory=RecentRefusals)
     compliance_cache: dict[str, tuple[datetime, Any]] = field(default_factory=dict)
     """This month's deadline compliance per month, with when it was computed (dashboard)."""
+    bulk_results: BulkResults = field(default_factory=BulkResults)
+    list_totals: TotalsCache = field(default_factory=TotalsCache)
 
     def __post_init__(self) -> None:
         self.dummy_hash = self.hasher.hash(DUMMY_HASH_PASSWORD)
@@ -75,6 +79,11 @@ class WebState:
             cached = (now, self.store.status_counts(scope))
             self.counts_cache[key] = cached
         return cached[1]
+
+    def review_changed(self) -> None:
+        """Forget kept counts after a review change, so staff see their change at once."""
+        self.counts_cache.clear()
+        self.list_totals.forget()
 
     def now(self) -> datetime:
         """The store's clock (aware UTC)."""
@@ -94,6 +103,7 @@ class WebState:
             claim_minutes=self.settings.review.claim_minutes,
             departments=tuple(self.settings.departments),
             hideable_accounts=hideable_accounts(self.settings),
+            no_answer_reasons=self.settings.review.no_answer_reasons,
         )
 
 

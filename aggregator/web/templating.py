@@ -6,15 +6,18 @@ content safe; links pass `safe_url`, which lets only http(s) through.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
+from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
 from aggregator import pii
+from aggregator.search_text import MAX_QUERY_WORDS, words
 from aggregator.web import labels
 from aggregator.web.labels import PLATFORM_LABELS
 
@@ -35,6 +38,25 @@ def safe_url(value: object) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
     return text
+
+
+def highlight(text: str, query: str) -> Markup:
+    """`text` escaped, with each word of the search `query` in it marked (`<mark>`).
+
+    Only the marks are markup: the text and the matched words pass `escape`, so a
+    search for `<script>` marks the word and never makes a tag.
+    """
+    terms = {w for w in words(query)[:MAX_QUERY_WORDS] if len(w) > 1 or not w.isdigit()}
+    if not terms:
+        return escape(text)
+    pattern = re.compile("|".join(map(re.escape, sorted(terms, key=len, reverse=True))), re.I)
+    parts: list[Markup] = []
+    last = 0
+    for found in pattern.finditer(text):
+        parts += [escape(text[last : found.start()]), Markup("<mark>%s</mark>") % found.group()]
+        last = found.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
 
 
 def make_templates(timezone: str) -> Jinja2Templates:
@@ -84,5 +106,6 @@ def make_templates(timezone: str) -> Jinja2Templates:
     env.filters["masked"] = lambda text: pii.mask(text or "")
     env.filters["pii_kinds"] = lambda text: pii.kinds(text or "")
     env.filters["platform"] = lambda name: PLATFORM_LABELS.get(name, name)
+    env.filters["highlight"] = highlight
     env.filters["short"] = lambda text, n=140: text if len(text) <= n else text[: n - 1] + "…"
     return Jinja2Templates(env=env)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.datastructures import QueryParams
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from aggregator import pii
@@ -13,9 +14,16 @@ from aggregator.store import platform_actions
 from aggregator.web.actions import action_from_form
 from aggregator.web.answer_area import answer_area
 from aggregator.web.core import Ctx
+from aggregator.web.listing import (
+    after_cursor,
+    clean_list,
+    inbox_url,
+    moved_to,
+    with_list,
+)
 from aggregator.web.upstream import hide_refusal
-from aggregator.web.views_inbox import _add_deadline
-from aggregator.workflow import MOIS_REASONS, STATUSES, TRANSITIONS, Role, Status
+from aggregator.web.views_inbox import _add_deadline, parse_cursor, parse_filter
+from aggregator.workflow import MOIS_REASONS, TRANSITIONS, Role, Status, may_set
 
 NOT_FOUND = "없는 항목입니다"
 
@@ -56,6 +64,7 @@ def _render(
     _add_deadline(ctx, item)
     current = Status(item["status"])
     store = ctx.state.store
+    list_q = _list_of(ctx)
     return ctx.render(
         "thread.html",
         t=found,
@@ -63,14 +72,20 @@ def _render(
         reveal=reveal,
         error=error,
         pii_kinds=pii.kinds(item["text"]),
-        next_statuses=sorted(TRANSITIONS[current], key=STATUSES.index),
+        next_statuses=may_set(ctx.user.role, TRANSITIONS[current]),
         reasons=MOIS_REASONS,
+        no_answer_reasons=ctx.state.settings.review.no_answer_reasons,
         departments=ctx.state.settings.departments,
         staff=[u for u in store.users() if u.role != Role.VIEWER and not u.disabled],
         saved=ctx.request.query_params.get("saved") == "1",
         upstream=_upstream_state(ctx, item["id"]),
         hide_refusal=hide_refusal(ctx.state.settings, item["account"], item["manual_entry"]),
         answers=answer_area(ctx, item, typed),
+        saved_before=ctx.request.query_params.get("saved") == "before",
+        last_in_list=ctx.request.query_params.get("last") == "1",
+        back_url=inbox_url(list_q),
+        act_url=with_list(f"/comments/{item['id']}/action", list_q),
+        reveal_url=with_list(f"/comments/{item['id']}/reveal", list_q),
         status_code=409 if error else 200,
     )
 
@@ -79,6 +94,11 @@ def _upstream_state(ctx: Ctx, comment_id: int) -> hiding.UpstreamView | None:
     """What the platform shows of the comment after staff's hide/unhide requests."""
     with read_connection(ctx.state.store.engine) as conn:
         return hiding.view(platform_actions.latest(conn, comment_id))
+
+
+def _list_of(ctx: Ctx) -> str:
+    """The inbox list this page was opened from (the `list=` parameter)."""
+    return clean_list(ctx.request.query_params.get("list"))
 
 
 def thread(ctx: Ctx) -> Response:
@@ -128,6 +148,28 @@ def act(ctx: Ctx) -> Response:
     if result.refused:
         reloaded = _load(ctx) or found
         return _render(ctx, reloaded, error=result.refused[0][1])
+    ctx.state.review_changed()
+    list_q = _list_of(ctx)
+    if ctx.form.get("then") == "next":
+        return RedirectResponse(_next_url(ctx, found["item"], list_q), status_code=303)
     if ctx.scope.restricted and action.kind == "transfer":  # it left this department
-        return RedirectResponse("/inbox?done=1&refused=0", status_code=303)
-    return RedirectResponse(f"/comments/{comment_id}?saved=1", status_code=303)
+        return RedirectResponse(inbox_url(list_q, done="1", refused="0"), status_code=303)
+    return RedirectResponse(with_list(f"/comments/{comment_id}", list_q, saved="1"), 303)
+
+
+def _next_url(ctx: Ctx, item: dict[str, Any], list_q: str) -> str:
+    """The next item of the list after `item` ("저장 후 다음"), with the list moved on to
+    the page that holds it; or `item` again, saying it was the last one."""
+    state = ctx.state
+    params = QueryParams(list_q)
+    f = parse_filter(params, state.settings.timezone)
+    cursor = (item["created_at"], int(item["id"]))
+    following = state.store.next_in_list(f, ctx.scope, state.deadlines(), cursor)
+    if following is None:
+        return with_list(f"/comments/{item['id']}", list_q, saved="1", last="1")
+    page_start = parse_cursor(params.get("after"))
+    size = state.settings.web.page_size
+    page, _ = state.store.inbox_page(f, ctx.scope, state.deadlines(), page_start, size)
+    if following not in {row["id"] for row in page}:
+        list_q = moved_to(list_q, after_cursor(item["created_at"].isoformat(), item["id"]))
+    return with_list(f"/comments/{following}", list_q, saved="before")

@@ -14,6 +14,14 @@
     return false;
   }
 
+  function chooseKind(value) {
+    var kind = document.getElementById("bulk-kind");
+    if (kind && kind.querySelector("option[value=" + value + "]")) {
+      kind.value = value;
+      kind.dispatchEvent(new Event("change"));
+    }
+  }
+
   function inbox() {
     var rows = Array.prototype.slice.call(document.querySelectorAll("tr.row"));
     var current = -1;
@@ -42,8 +50,8 @@
         if (box) { box.checked = !box.checked; }
       }
       else if (key === "/") { focusEl("search"); }
-      else if (key === "s") { focusEl("bulk-status"); }
-      else if (key === "a") { var kind = document.getElementById("bulk-kind"); if (kind) { kind.value = "assign_department"; } focusEl("bulk-department"); }
+      else if (key === "s") { chooseKind("status"); focusEl("bulk-status"); }
+      else if (key === "a") { chooseKind("assign_department"); focusEl("bulk-department"); }
       else if (key === "n") { var next = document.getElementById("next-page"); if (next) { window.location = next.href; } else { return; } }
       else { return; }
       event.preventDefault();
@@ -54,7 +62,7 @@
     document.addEventListener("keydown", function (event) {
       if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) { return; }
       var key = event.key;
-      if (key === "u") { window.location = "/inbox"; }
+      if (key === "u") { var back = document.getElementById("back"); window.location = back ? back.href : "/inbox"; }
       else if (key === "s") { focusEl("status-select"); }
       else if (key === "a") { if (!focusEl("assign-select")) { focusEl("handler-select"); } }
       else if (key === "c") { var claim = document.getElementById("claim"); if (claim) { claim.click(); } }
@@ -62,6 +70,46 @@
       event.preventDefault();
     });
   }
+
+  // Review forms show only the fields the chosen action and status need: elements
+  // marked data-kinds="a|b" follow the form's `kind` select, data-statuses="x|y" its
+  // `status` select. Hidden fields are disabled (not sent) and shown ones required.
+  function listed(el, name, value) {
+    return el.getAttribute(name).split("|").indexOf(value) >= 0;
+  }
+
+  function switchFields(form) {
+    var kind = form.querySelector("select[name=kind]");
+    var status = form.querySelector("select[name=status]");
+    function show(el, visible) {
+      el.hidden = !visible;
+      var controls = el.matches("select, input, optgroup") ? [el] : Array.prototype.slice.call(el.querySelectorAll("select, input"));
+      controls.forEach(function (c) {
+        c.disabled = !visible;
+        if (c.tagName !== "OPTGROUP" && c.getAttribute("data-optional") === null) { c.required = visible; }
+      });
+    }
+    function update() {
+      form.querySelectorAll("[data-kinds]").forEach(function (el) {
+        show(el, !kind || listed(el, "data-kinds", kind.value));
+      });
+      var statusOn = status && !status.disabled;
+      form.querySelectorAll("[data-statuses]").forEach(function (el) {
+        show(el, statusOn && listed(el, "data-statuses", status.value));
+      });
+      form.querySelectorAll("select[name=reason]").forEach(function (select) {
+        var chosen = select.options[select.selectedIndex];
+        if (chosen && chosen.parentNode.tagName === "OPTGROUP" && chosen.parentNode.disabled) { select.value = ""; }
+      });
+    }
+    if (kind) { kind.addEventListener("change", update); }
+    if (status) { status.addEventListener("change", update); }
+    update();
+  }
+
+  document.querySelectorAll("form").forEach(function (form) {
+    if (form.querySelector("[data-kinds], [data-statuses]")) { switchFields(form); }
+  });
 
   if (page === "inbox") { inbox(); }
   if (page === "thread") { thread(); }
