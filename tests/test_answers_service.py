@@ -12,7 +12,7 @@ from aggregator.answers.service import AnswerService
 from aggregator.answers.states import AnswerError, AnswerState
 from aggregator.config_review import AnswersSection
 from aggregator.store import Store
-from aggregator.store.access_log import LogFilter
+from aggregator.store.access_log import AccessEntry, LogFilter
 from aggregator.store.reviews import ReviewAction, ReviewContext
 from aggregator.store.tables import ANSWER, REVIEW
 from aggregator.workflow import Actor, Role, WorkflowError
@@ -173,3 +173,18 @@ def test_templates_are_the_offices_and_name_only_known_placeholders(web: Web) ->
     answers.add_template(COMM, "주차", "주차 안내", department="주차관리과")
     answers.add_template(COMM, "청소", "청소 안내", department="청소행정과")
     assert [t["title"] for t in answers.templates("주차관리과")] == ["공통", "주차"]
+
+
+def test_forgetting_a_resident_removes_the_answers_to_their_comment(web: Web) -> None:
+    store, comment_id = web.store, web.ids["c1"]
+    assign(store, comment_id)
+    answer_id = service(store).write(DEPT, comment_id, "first", "안내드립니다")
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            sa.text("SELECT platform, author_id FROM comment WHERE id = :id"), {"id": comment_id}
+        ).one()
+    entry = AccessEntry(staff="admin1", action="privacy_forget", role="admin")
+    store.forget_author(row.platform, row.author_id, None, "Asia/Seoul", entry)
+    with store.engine.connect() as conn:
+        left = conn.execute(sa.select(ANSWER.c.id).where(ANSWER.c.id == answer_id)).all()
+    assert left == []

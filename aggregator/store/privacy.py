@@ -39,9 +39,11 @@ from aggregator.records import CommentRecord
 from aggregator.search_text import index_text
 from aggregator.store import open_items
 from aggregator.store.tables import (
+    ANSWER,
     COMMENT,
     EVENT,
     NOTE,
+    NOTIFICATION,
     PLATFORM_ACTION,
     REVIEW,
     REVISION,
@@ -184,6 +186,7 @@ def delete_comments(conn: Connection, ids: Sequence[int]) -> dict[str, int]:
         counts["revisions"] += conn.execute(revisions).rowcount
         actions = sa.delete(PLATFORM_ACTION).where(PLATFORM_ACTION.c.comment_id.in_(chunk))
         conn.execute(actions)  # the comments' upstream hide requests
+        _drop_answers(conn, chunk)
         for name, table in (
             ("review_events", EVENT),
             ("review_notes", NOTE),
@@ -202,6 +205,16 @@ def delete_comments(conn: Connection, ids: Sequence[int]) -> dict[str, int]:
     if ids and conn.dialect.name == "sqlite":  # merge segments: no deleted bigrams remain
         conn.execute(sa.text("INSERT INTO comment_search (comment_search) VALUES ('optimize')"))
     return counts
+
+
+def _drop_answers(conn: Connection, ids: list[int]) -> None:
+    """Delete the answers to these comments and the notifications about them (their text
+    may quote the resident), and unlink an answer whose read-back reply is among them."""
+    conn.execute(
+        sa.update(ANSWER).where(ANSWER.c.reply_comment_id.in_(ids)).values(reply_comment_id=None)
+    )
+    conn.execute(sa.delete(NOTIFICATION).where(NOTIFICATION.c.comment_id.in_(ids)))
+    conn.execute(sa.delete(ANSWER).where(ANSWER.c.comment_id.in_(ids)))
 
 
 def _answered_by(conn: Connection, ids: list[int]) -> list[int]:
