@@ -11,12 +11,14 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
 from aggregator.cli import app
 from aggregator.db import create_db_engine, upgrade
 from aggregator.sandbox import Sandbox
+from aggregator.sandbox.config_writer import SANDBOX_ENV
 from aggregator.store import Store
 from aggregator.store.locks import Holder
 from aggregator.sync import sync_account
@@ -109,8 +111,10 @@ def test_status_shows_a_killed_run_as_abandoned(db_url: str, tmp_path: Path) -> 
 
 
 def test_a_run_left_by_the_schedulers_forced_exit_4_is_shown_abandoned(
-    sandbox: Sandbox, tmp_path: Path
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    for name, value in SANDBOX_ENV.items():  # `status` below reads the same config
+        monkeypatch.setenv(name, value)
     url = f"sqlite:///{tmp_path / 'store.db'}"
     written = sandbox.write_config(tmp_path / "sandbox.yaml", database_url=url)
     data = yaml.safe_load(written.read_text(encoding="utf-8"))
@@ -121,6 +125,7 @@ def test_a_run_left_by_the_schedulers_forced_exit_4_is_shown_abandoned(
     upgrade(url)
     sandbox.faults.add("delay", "/wordpress/news/", seconds=20)  # the sync hangs in a request
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGGREGATOR_")}
+    env |= SANDBOX_ENV  # the written config names these variables
     command = [sys.executable, str(ROOT / "scheduler.py"), "--config", str(config)]
     process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     store = Store(create_db_engine(url))

@@ -150,6 +150,7 @@ def test_status_shows_each_account_after_a_sync(
 
 def _spawn_sync(config: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGGREGATOR_")}
+    env |= SANDBOX_ENV  # the written config names these variables
     env.update(SANDBOX_ENV)
     command = [sys.executable, "-m", "aggregator", "sync", "--config", str(config)]
     return subprocess.Popen(

@@ -223,6 +223,7 @@ def test_sigterm_during_a_sync_stops_cleanly_and_leaves_a_consistent_store(
     upgrade(url)
     sandbox.faults.add("delay", "/wordpress/news/2", seconds=0.3)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGGREGATOR_")}
+    env |= SANDBOX_ENV  # the written config names these variables
     env.update(SANDBOX_ENV)
     root = Path(__file__).resolve().parents[1]
     process = subprocess.Popen(
