@@ -114,6 +114,7 @@ def _every_get_page() -> list[tuple[str, str]]:
             continue
         role = next(r for r in preference if USERS[r][1] in spec.roles)
         path = spec.path.replace("{comment_id:int}", "{long}").replace("{item_id:int}", "1")
+        path = path.replace("{template_id:int}", "1").replace("{answer_id:int}", "1")
         pages.append((role, path))
     return pages
 

@@ -102,4 +102,4 @@ def test_hide_on_the_platform_too_from_the_thread(
     assert page.locator("#upstream-state").inner_text() == "플랫폼에서 숨김됨"
     assert page.locator("#upstream-unhide").is_visible()
     history = page.locator("ol.history").inner_text()
-    assert "answers-worker: platform_hidden" in history
+    assert "답변 게시 작업: 플랫폼에서 숨김됨" in history

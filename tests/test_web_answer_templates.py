@@ -133,7 +133,10 @@ def test_the_office_edits_a_template(site: Web) -> None:
     assert (row["title"], row["department"]) == ("주차 단속 안내", "주차관리과")
     assert row["body"].endswith("감사합니다.")
     listed = client.get(PAGE).text
-    assert re.search(r"comm1<br><small>\d{4}-\d\d-\d\d \d\d:\d\d</small></td>\s*<td class", listed)
+    assert re.search(
+        r"comm1<br><small>\d{4}년 \d{1,2}월 \d{1,2}일 \(.\) \d\d:\d\d</small></td>\s*<td class",
+        listed,
+    )
 
 
 def test_an_edit_over_someone_elses_is_refused_with_the_text_kept(site: Web) -> None:

@@ -47,6 +47,13 @@ ACTIONS: dict[str, str] = {
     "hide": "숨김",
     "hide_upstream": "원문 숨김",
     "unhide_upstream": "원문 숨김 해제",
+    "platform_hide": "플랫폼 숨김 요청",
+    "platform_unhide": "플랫폼 숨김 해제 요청",
+    "platform_retry": "플랫폼 숨김 다시 시도",
+    "platform_hidden": "플랫폼에서 숨김됨",
+    "platform_unhidden": "플랫폼에서 숨김 해제됨",
+    "platform_hide_failed": "플랫폼 숨김 실패",
+    "platform_unhide_failed": "플랫폼 숨김 해제 실패",
     # answers (answers/service.py, answers/worker.py) -------------------------------
     "answer_write": "답변 작성",
     "answer_resubmit": "답변 다시 올림",
@@ -154,6 +161,12 @@ FIELDS: dict[str, str] = {
     "template": "상용구",
     "title": "제목",
     "text_length": "글자 수",
+    "upstream": "플랫폼 요청",
+    "platform_action": "플랫폼 요청 번호",
+    "requested_by": "요청한 사람",
+    "requested_at": "요청 시각",
+    "error": "오류 종류",
+    "message": "내용",
 }
 """Detail keys (review events, access-log records) as field names."""
 
@@ -213,6 +226,8 @@ VALUES: dict[str, str] = {
     "xlsx": "XLSX",
     "html": "HTML",
     "pdf": "PDF",
+    "hide": "숨김",
+    "unhide": "숨김 해제",
     **{state.value: label for state, label in STATE_LABELS.items()},
     **ROLES,
     **PLATFORM_LABELS,
