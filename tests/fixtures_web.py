@@ -168,3 +168,25 @@ def sqlite_web(sqlite_url: str, clock: Any) -> Iterator[Web]:
     clock.now = T0 + timedelta(days=1)
     yield Web(Store(engine, clock=clock))
     engine.dispose()
+
+
+def add_comments(web: Web, count: int, text: str = "추가 댓글 {n}") -> list[int]:
+    """`count` more residents' comments on p1 after the seeded ones (`text` formatted with
+    their number `n`); their ids, newest first."""
+    account = web.store.ensure_account("fb-page", "facebook")
+    records = tuple(
+        CommentRecord(
+            platform=Platform.FACEBOOK,
+            external_id=f"more{n}",
+            created_at=T0 + timedelta(hours=10, minutes=n),
+            text=text.format(n=n),
+            post_external_id="p1",
+            author_name="주민",
+        )
+        for n in range(count)
+    )
+    web.store.apply_batch(account, Batch(stream="t", comments=records))
+    with web.store.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT external_id, id FROM comment").all()
+    ids = {key: int(value) for key, value in rows}
+    return [ids[f"more{n}"] for n in reversed(range(count))]

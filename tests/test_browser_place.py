@@ -7,33 +7,10 @@ Reuses the browser, server and page fixtures of `tests/test_browser.py`.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from playwright.sync_api import Page
 
-from aggregator.records import Batch, CommentRecord, Platform
-from tests.fixtures_web import T0, Web
+from tests.fixtures_web import Web, add_comments
 from tests.test_browser import _login, browser, live, page  # noqa: F401  (fixtures)
-
-
-def _more_comments(web: Web, count: int) -> list[int]:
-    """`count` more residents' comments with the word 민원; ids newest first."""
-    account = web.store.ensure_account("fb-page", "facebook")
-    records = tuple(
-        CommentRecord(
-            platform=Platform.FACEBOOK,
-            external_id=f"more{n}",
-            created_at=T0 + timedelta(hours=10, minutes=n),
-            text=f"가로등 민원 {n}번째",
-            post_external_id="p1",
-            author_name="주민",
-        )
-        for n in range(count)
-    )
-    web.store.apply_batch(account, Batch(stream="t", comments=records))
-    with web.store.engine.connect() as conn:
-        rows = dict(conn.exec_driver_sql("SELECT external_id, id FROM comment").all())
-    return [int(rows[f"more{n}"]) for n in reversed(range(count))]
 
 
 def _small_pages(web: Web) -> None:
@@ -52,7 +29,7 @@ def test_back_link_and_u_return_to_the_filtered_searched_page(
 ) -> None:
     base, web = live
     _small_pages(web)
-    newest = _more_comments(web, 14)
+    newest = add_comments(web, 14, "가로등 민원 {n}번째")
     _login(page, base)
     page.select_option("select[name=platform]", "facebook")
     page.fill("#search", "민원")

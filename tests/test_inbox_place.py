@@ -15,12 +15,11 @@ import pytest
 from httpx2 import Response
 from starlette.testclient import TestClient
 
-from aggregator.records import Batch, CommentRecord, Platform
 from aggregator.store import inbox_query
 from aggregator.store.inbox_query import InboxFilter, Scope
 from aggregator.web import views_inbox
 from tests.conftest import FakeClock
-from tests.fixtures_web import T0, Web
+from tests.fixtures_web import T0, Web, add_comments
 
 
 def _post(web: Web, client: TestClient, url: str, **form: str) -> Response:
@@ -50,27 +49,6 @@ def _item_link(html: str, comment_id: int) -> str:
     found = re.search(rf'<a href="(/comments/{comment_id}[^"]*)" class="open"', html)
     assert found, f"no link to {comment_id}"
     return unescape(found.group(1))
-
-
-def _add_comments(web: Web, count: int) -> list[int]:
-    """`count` more residents' comments, newest last; their ids, newest first."""
-    account = web.store.ensure_account("fb-page", "facebook")
-    records = tuple(
-        CommentRecord(
-            platform=Platform.FACEBOOK,
-            external_id=f"more{n}",
-            created_at=T0 + timedelta(hours=10, minutes=n),
-            text=f"추가 댓글 {n}",
-            post_external_id="p1",
-            author_name="주민",
-        )
-        for n in range(count)
-    )
-    web.store.apply_batch(account, Batch(stream="t", comments=records))
-    with web.store.engine.connect() as conn:
-        rows = conn.exec_driver_sql("SELECT external_id, id FROM comment").all()
-    ids = {key: int(value) for key, value in rows}
-    return [ids[f"more{n}"] for n in reversed(range(count))]
 
 
 # the list travels with the item ----------------------------------------------------
@@ -154,7 +132,7 @@ def test_save_and_next_follows_the_list_onto_its_next_page(web: Web) -> None:
     settings = web.app.state.web.settings
     small = settings.model_copy(update={"web": settings.web.model_copy(update={"page_size": 10})})
     web.app.state.web.settings = small
-    newest = _add_comments(web, 12)  # page 1: ten of these, page 2: two more, c5 ... c1
+    newest = add_comments(web, 12)  # page 1: ten of these, page 2: two more, c5 ... c1
     client = web.client("communications")
     tenth, eleventh = newest[9], newest[10]
     url = f"/comments/{tenth}/action?list=" + quote("platform=facebook")
@@ -209,7 +187,7 @@ def test_a_common_search_word_is_counted_as_at_least_its_newest_hits(
 ) -> None:
     monkeypatch.setattr(inbox_query, "SEARCH_WINDOW", 4)  # the newest 4 rows are probed
     monkeypatch.setattr(inbox_query, "COMMON_HITS", 1)
-    _add_comments(web, 6)  # "추가 댓글 n", the newest six
+    add_comments(web, 6)  # "추가 댓글 n", the newest six
     deadlines = web.app.state.web.deadlines()
     common = web.store.inbox_totals(InboxFilter(query="댓글"), Scope(), deadlines, 10)
     assert common[0] == (4, False)  # at least the four in the window; never all matches
@@ -374,7 +352,7 @@ def test_no_answer_from_the_item_page_with_a_configured_reason(web: Web) -> None
 
 
 def test_save_and_next_in_a_search_list_skips_items_that_do_not_match(web: Web) -> None:
-    newest = _add_comments(web, 3)  # "추가 댓글 n", newer than every seeded comment
+    newest = add_comments(web, 3)  # "추가 댓글 n", newer than every seeded comment
     client = web.client("communications")
     url = f"/comments/{newest[0]}/action?list=" + quote("q=추가 댓글")
     location = _post(web, client, url, kind="status", status="확인중", then="next").headers[
