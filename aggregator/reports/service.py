@@ -30,9 +30,12 @@ from aggregator.workflow import Role
 log = logging.getLogger(__name__)
 FORMATS = ("xlsx", "csv", "html", "pdf")
 MAX_REASON = 300
-MISSING_KEY = (
+MISSING_KEY_KOREAN = (
     "가명처리 키가 설정되지 않았습니다: 시스템 관리자가 서버에서 `aggregator report init-key`를 "
-    "한 번 실행하고 안내대로 설정하세요 "
+    "한 번 실행하고 안내대로 설정하세요"
+)
+MISSING_KEY = (
+    f"{MISSING_KEY_KOREAN} "
     "(pseudonymised reports need reports.pseudonym_key: {env: AGGREGATOR_PSEUDONYM_KEY})"
 )
 MEDIA_TYPES = {
@@ -156,7 +159,7 @@ def pseudonymizer_for(settings: Settings) -> Pseudonymizer:
     """The configured pseudonym function; `ReportError` when no key is configured."""
     key = settings.reports.pseudonym_key
     if key is None:
-        raise ReportError(MISSING_KEY, MISSING_KEY.split(" (")[0])
+        raise ReportError(MISSING_KEY, MISSING_KEY_KOREAN)
     try:
         return pseudonymizer(key.value)
     except ValueError as exc:
