@@ -1,38 +1,66 @@
-"""One place for HTTP: timeouts, body-size caps, run deadlines, bounded retries.
+"""One place for HTTP: timeouts, size caps, the run deadline, one retry and 429 policy.
 
-Every outbound call of every connector goes through `HttpClient`, so no request can
-hang a run (connect/read timeouts plus an overall deadline checked while the body
-streams in) and no body can exhaust memory (a size cap checked against
-`Content-Length` and while reading). Every session it uses (and the one tweepy gets,
-see `connectors.x_session`) is guarded against SSRF by `aggregator.net_guard`: no
-request or redirect hop reaches a private or local address outside
-`HttpSettings.allow_private_networks`.
+Every request of every connector, the tweepy and facebook-sdk adapters included, is one
+`HttpClient.send`: the run deadline checked before it starts and while the body streams
+in, connect/read timeouts (the read timeout shrinks to the deadline), a body-size cap
+(checked against `Content-Length` and while reading), a call counter, and the SSRF
+guard of `aggregator.net_guard` on the session (no request or redirect hop reaches a
+private or local address outside `HttpSettings.allow_private_networks`).
+
+What to do after a failed attempt is decided once, by `RetryPolicy`, for every platform:
+
+- a 5xx, a timeout or a connection error is retried `retries` times with exponential,
+  jittered backoff; when the backoff would pass the run deadline the run ends
+  `deadline_exceeded`, when the retries are used up it ends `failed`;
+- a 429 (or a platform's throttling error) is waited out as the platform asks
+  (`Retry-After`, X's `x-rate-limit-reset`, Pinterest's `x-ratelimit-reset`, the Graph
+  usage headers), else with jittered backoff, only when the wait fits the platform's
+  longest allowed wait and the run's remaining time, at most `throttle_waits` times per
+  call; otherwise `RateLimited` ends the run `throttled` and the next run resumes.
+
+`HttpClient.get` applies the policy itself; adapters that must read a library's
+exceptions first (tweepy, facebook-sdk, Pinterest's budget) ask `HttpClient.retry_delay`
+and `HttpClient.throttle_delay`. URLs shown to people pass through `redact_url`.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 import urllib3
 from requests.structures import CaseInsensitiveDict
 
-from aggregator.connector import DeadlineExceeded, FetchError, ParseError
+from aggregator.errors import DeadlineExceeded, FetchError, ParseError, RateLimited
 from aggregator.net_errors import describe_network_error
 from aggregator.net_guard import AddressPolicy, IPNetwork, guard_session
+from aggregator.redaction import redact_url
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
+TOO_MANY_REQUESTS = 429
 CHUNK_BYTES = 64 * 1024
 INCOMPLETE = "incomplete body: the connection closed before the answer ended; nothing used"
+EPOCH_THRESHOLD = 1_000_000_000
+"""A rate-limit reset at least this large is a Unix time, not a number of seconds."""
 DEFAULT_ALLOWED_NETWORKS: tuple[IPNetwork, ...] = ()
 """Private networks a client allows when its settings do not say: none. The test suite
 sets loopback here once (tests/conftest.py), where its local servers listen."""
+DEFAULT_JITTER = 0.5
+"""Backoff waits are stretched by a random factor in [1, 1 + jitter] when the settings
+do not say, so that accounts failing together do not retry together. The test suite
+sets 0 here once (tests/conftest.py), so waits it asserts are exact."""
+NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout)
+"""Failures of the connection (not of the request): retried like a 5xx."""
 
 
 class IncompleteBody(ParseError):
@@ -47,7 +75,18 @@ class HttpSettings:
     read_timeout: float = 60.0
     max_body_bytes: int = 5 * 1024 * 1024
     retries: int = 2
+    """Retries after a 5xx, a timeout or a connection error."""
     backoff_seconds: float = 1.0
+    """The first retry's wait; each further one doubles it."""
+    throttle_waits: int = 3
+    """429s (or throttling errors) waited out per call before the run ends `throttled`."""
+    throttle_backoff_seconds: float = 5.0
+    """The first wait after a 429 that says nothing about when to come back; doubles."""
+    max_wait_seconds: float = 60.0
+    """The longest single 429 wait, unless the platform's settings give their own."""
+    jitter: float | None = None
+    """Backoff stretch factor (see `DEFAULT_JITTER`, used when None); never applied to a
+    wait the platform asked for."""
     user_agent: str = "district-sns-aggregator/0.1 (+local)"
     allow_private_networks: tuple[IPNetwork, ...] | None = None
     """Private or local networks requests may reach (config `http.allow_private_networks`);
@@ -71,8 +110,143 @@ class Response:
 
 
 @dataclass
+class Attempts:
+    """What happened so far to one call: failed attempts, 429 waits, the reasons."""
+
+    failures: int = 0
+    throttle_waits: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """The one decision after a failed attempt: how long to wait, or which error ends the run.
+
+    Pure: it never sleeps and never reads the clock, so the same situation gives the same
+    outcome for every platform (the table in README "Failures and what a run does").
+    `random` returns a number in [0, 1) for the jitter.
+    """
+
+    settings: HttpSettings
+    random: Callable[[], float] = random.random
+
+    def after_failure(self, attempts: Attempts, what: str, seconds_left: float | None) -> float:
+        """The backoff before retrying a 5xx/timeout/connection error (`attempts` counted).
+
+        Raises:
+            FetchError: the retries are used up (run status `failed`).
+            DeadlineExceeded: the backoff would pass the run deadline.
+        """
+        attempts.failures += 1
+        reasons = "; ".join(attempts.reasons)
+        if attempts.failures > self.settings.retries:
+            if attempts.failures == 1:
+                raise FetchError(f"{what}: {reasons}")
+            raise FetchError(f"{what} failed {attempts.failures} times: {reasons}")
+        delay = self._jittered(self.settings.backoff_seconds * 2 ** (attempts.failures - 1))
+        if seconds_left is not None and delay >= seconds_left:
+            raise DeadlineExceeded(
+                f"run deadline reached while retrying {what} ({reasons}): a wait of "
+                f"{delay:.0f}s would pass it"
+            )
+        return delay
+
+    def after_throttle(
+        self,
+        attempts: Attempts,
+        what: str,
+        asked: float | None,
+        seconds_left: float | None,
+        max_wait: float | None = None,
+    ) -> float:
+        """The wait before retrying a throttled call (`attempts` counted).
+
+        Args:
+            attempts: this call's history; its last reason says why it was throttled.
+            what: the endpoint, for messages (never a query string).
+            asked: the wait the platform asked for (None: it did not say).
+            seconds_left: the run's remaining time (None: no deadline).
+            max_wait: the platform's longest single wait (None: `max_wait_seconds`).
+
+        Raises:
+            RateLimited: the wait does not fit, or `throttle_waits` waits did not help
+                (run status `throttled`; the next run resumes).
+        """
+        limit = self.settings.max_wait_seconds if max_wait is None else max_wait
+        base = self.settings.throttle_backoff_seconds * 2**attempts.throttle_waits
+        delay = asked if asked is not None else min(limit, self._jittered(base))
+        why = attempts.reasons[-1] if attempts.reasons else "rate limited"
+        if attempts.throttle_waits >= self.settings.throttle_waits:
+            raise RateLimited(
+                f"{what}: still rate limited after {attempts.throttle_waits} waits ({why}); "
+                "the next run resumes",
+                delay,
+            )
+        if delay > limit:
+            raise RateLimited(
+                f"{what}: {why}; a wait of {delay:.0f}s is longer than the {limit:.0f}s "
+                "this run may wait; the next run resumes",
+                delay,
+            )
+        if seconds_left is not None and delay >= seconds_left:
+            raise RateLimited(
+                f"{what}: {why}; a wait of {delay:.0f}s would pass the run deadline "
+                f"({max(0.0, seconds_left):.0f}s left); the next run resumes",
+                delay,
+            )
+        attempts.throttle_waits += 1
+        return delay
+
+    def _jittered(self, seconds: float) -> float:
+        jitter = DEFAULT_JITTER if self.settings.jitter is None else self.settings.jitter
+        return seconds * (1.0 + jitter * self.random())
+
+
+def throttle_hint(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
+    """Seconds a 429 asks us to wait: `Retry-After`, else a rate-limit reset header.
+
+    `Retry-After` is seconds or an HTTP date; `x-rate-limit-reset` (X) and
+    `x-ratelimit-reset` (Pinterest) are seconds, or a Unix time when that large (waited
+    until one second past it). Dates are counted from the response's `Date` header (the
+    platform's clock), else from `now` (else the system clock). None: no usable header.
+    """
+    server_now = http_date(headers.get("Date")) or now or datetime.now(UTC)
+    retry_after = (headers.get("Retry-After") or "").strip()
+    number = _finite(retry_after)
+    if number is not None:
+        return max(0.0, number)
+    until = http_date(retry_after)
+    if until is not None:
+        return max(0.0, (until - server_now).total_seconds())
+    for name in ("x-rate-limit-reset", "x-ratelimit-reset"):
+        reset = _finite(headers.get(name))
+        if reset is not None and reset >= EPOCH_THRESHOLD:
+            return max(0.0, reset - server_now.timestamp() + 1)
+        if reset is not None:
+            return max(0.0, reset)
+    return None
+
+
+def http_date(value: str | None) -> datetime | None:
+    """An HTTP date (`Date`, `Retry-After`) as aware UTC; None when absent or malformed."""
+    try:
+        moment = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment.astimezone(UTC) if moment is not None and moment.tzinfo else None
+
+
+def _finite(value: str | None) -> float | None:
+    try:
+        number = float(value) if value else None
+    except ValueError:
+        return None
+    return number if number is not None and math.isfinite(number) else None
+
+
+@dataclass
 class HttpClient:
-    """A `requests.Session` wrapper that enforces our limits and counts calls."""
+    """A `requests.Session` wrapper that enforces our limits, counts calls and retries once."""
 
     settings: HttpSettings = field(default_factory=HttpSettings)
     session: requests.Session = field(default_factory=requests.Session)
@@ -84,6 +258,7 @@ class HttpClient:
     def __post_init__(self) -> None:
         self.session.headers["User-Agent"] = self.settings.user_agent
         guard_session(self.session, self.address_policy)
+        self.policy = RetryPolicy(self.settings)
 
     @property
     def address_policy(self) -> AddressPolicy:
@@ -94,53 +269,73 @@ class HttpClient:
         """Seconds until the run deadline, or None when there is none."""
         return None if self.deadline is None else self.deadline - time.monotonic()
 
-    def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
-        """GET `url` with retries on connection errors and 5xx; raise `FetchError` on failure.
+    def get(
+        self, url: str, headers: Mapping[str, str] | None = None, *, throttle: bool = True
+    ) -> Response:
+        """GET `url` under the retry policy; raise `FetchError` and friends on failure.
 
-        Statuses below 500 (including 304 and 4xx) are returned to the caller, which
-        knows what they mean for its platform.
+        Statuses below 500 (304 and 4xx) are returned to the caller, which knows what
+        they mean for its platform, except 429, which is waited out or ends the run
+        (`RateLimited`) unless `throttle` is False (the caller then decides).
         """
-        attempt = 0
+        attempts, shown = Attempts(), redact_url(url)
         while True:
             try:
                 response = self._get_once(url, headers)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                if attempt >= self.settings.retries:
-                    raise FetchError(f"{_redact_url(url)}: {describe_network_error(exc)}") from exc
+            except NETWORK_ERRORS as exc:
+                self.sleep(self.retry_delay(attempts, shown, describe_network_error(exc)))
+                continue
             except requests.RequestException as exc:  # redirect loops, invalid URLs: not retried
-                raise FetchError(f"{_redact_url(url)}: {describe_network_error(exc)}") from exc
+                raise FetchError(f"{shown}: {describe_network_error(exc)}") from exc
+            if response.status in RETRYABLE_STATUSES:
+                self.sleep(self.retry_delay(attempts, shown, f"HTTP {response.status}"))
+            elif response.status == TOO_MANY_REQUESTS and throttle:
+                hint = throttle_hint(response.headers)
+                why = "HTTP 429 Too Many Requests"
+                self.sleep(self.throttle_delay(attempts, shown, why, hint))
             else:
-                if response.status not in RETRYABLE_STATUSES:
-                    return response
-                if attempt >= self.settings.retries:
-                    raise FetchError(f"{_redact_url(url)}: HTTP {response.status}")
-            attempt += 1
-            self._backoff(attempt, url)
+                return response
 
-    def _backoff(self, attempt: int, url: str) -> None:
-        delay = self.settings.backoff_seconds * (2 ** (attempt - 1))
-        left = self.seconds_left()
-        if left is not None and left <= delay:
-            raise DeadlineExceeded(f"run deadline reached while retrying {_redact_url(url)}")
-        log.warning("retrying %s in %.1fs (attempt %d)", _redact_url(url), delay, attempt + 1)
-        self.sleep(delay)
+    def retry_delay(self, attempts: Attempts, what: str, reason: str) -> float:
+        """Seconds to wait before retrying a 5xx/timeout/connection error, or raise.
+
+        `RetryPolicy.after_failure` decides, with this run's remaining time; the caller
+        sleeps (through `sleep`, or an adapter's injected one).
+        """
+        attempts.reasons.append(reason)
+        delay = self.policy.after_failure(attempts, what, self.seconds_left())
+        log.warning("%s: %s; retry %d in %.1fs", what, reason, attempts.failures, delay)
+        return delay
+
+    def throttle_delay(
+        self,
+        attempts: Attempts,
+        what: str,
+        reason: str,
+        asked: float | None,
+        max_wait: float | None = None,
+    ) -> float:
+        """Seconds to wait out a 429 or throttling error, or raise `RateLimited`.
+
+        `RetryPolicy.after_throttle` decides with this run's remaining time: `asked` is
+        what the platform asked for (None: it did not say), `max_wait` the platform's
+        longest single wait. The caller sleeps.
+        """
+        attempts.reasons.append(reason)
+        delay = self.policy.after_throttle(attempts, what, asked, self.seconds_left(), max_wait)
+        log.warning("%s: %s; waiting %.1fs (wait %d)", what, reason, delay, attempts.throttle_waits)
+        return delay
 
     def _get_once(self, url: str, headers: Mapping[str, str] | None) -> Response:
-        self.check_deadline(url)
-        self.calls += 1
-        timeout = self.timeouts()
-        with self.session.get(
-            url, headers=dict(headers or {}), timeout=timeout, stream=True, allow_redirects=True
-        ) as raw:
-            content = self.read_body(raw, url)
-            permanent = any(step.status_code in (301, 308) for step in raw.history)
-            return Response(
-                url=raw.url,
-                status=raw.status_code,
-                headers=raw.headers,
-                content=content,
-                moved_permanently_to=raw.url if permanent else None,
-            )
+        raw = self.send("GET", url, headers=dict(headers or {}), allow_redirects=True)
+        permanent = any(step.status_code in (301, 308) for step in raw.history)
+        return Response(
+            url=raw.url,
+            status=raw.status_code,
+            headers=raw.headers,
+            content=raw.content,
+            moved_permanently_to=raw.url if permanent else None,
+        )
 
     def timeouts(self) -> tuple[float, float]:
         """(connect, read) timeouts for a request starting now; read is cut to the deadline."""
@@ -154,10 +349,10 @@ class HttpClient:
 
     def read_body(self, raw: requests.Response, url: str) -> bytes:
         """Read a streamed response under our size cap and the run deadline."""
-        cap = self.settings.max_body_bytes
+        cap, shown = self.settings.max_body_bytes, redact_url(url)
         declared = raw.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > cap:
-            raise FetchError(f"{_redact_url(url)}: body of {declared} bytes exceeds cap of {cap}")
+            raise FetchError(f"{shown}: body of {declared} bytes exceeds cap of {cap}")
         chunks: list[bytes] = []
         size = 0
         try:
@@ -166,33 +361,45 @@ class HttpClient:
             while chunk := raw.raw.read1(CHUNK_BYTES, decode_content=True):
                 size += len(chunk)
                 if size > cap:
-                    raise FetchError(f"{_redact_url(url)}: body exceeds cap of {cap} bytes")
+                    raise FetchError(f"{shown}: body exceeds cap of {cap} bytes")
                 chunks.append(chunk)
                 self.check_deadline(url)
         except (urllib3.exceptions.ProtocolError, urllib3.exceptions.IncompleteRead) as exc:
-            raise IncompleteBody(f"{_redact_url(url)}: {INCOMPLETE}") from exc
-        _check_complete(raw, url)
+            raise IncompleteBody(f"{shown}: {INCOMPLETE}") from exc
+        _check_complete(raw, shown)
         return b"".join(chunks)
 
     def check_deadline(self, url: str) -> None:
         """Raise `DeadlineExceeded` when the run deadline has passed."""
         left = self.seconds_left()
         if left is not None and left <= 0:
-            raise DeadlineExceeded(f"run deadline reached while fetching {_redact_url(url)}")
+            raise DeadlineExceeded(f"run deadline reached while fetching {redact_url(url)}")
 
-    def send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        """One request for a library that wants a `requests.Response` (facebook-sdk).
+    def send(
+        self,
+        method: str,
+        url: str,
+        via: Callable[..., requests.Response] | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """One attempt of one request: every request of every adapter is one of these.
 
-        Counted, with our timeouts (the read timeout shrinks to the run deadline), the
-        body read under the size cap before it is returned (so `.content` and `.json()`
-        work as usual), and no retries: the caller decides what to retry. Extra keyword
-        arguments (`params`, `data`, `hooks`, ...) go to `requests`; `url` must not carry
-        secrets, since error messages show it (pass them in `params`).
+        Deadline checked, counted, with our timeouts (the read timeout shrinks to the run
+        deadline; a library's own `timeout` is superseded), and the body read under the
+        size cap before it is returned (so `.content` and `.json()` work as usual). No
+        retries: `get` and the adapters apply `RetryPolicy` around it. Extra keyword
+        arguments (`params`, `data`, `headers`, `hooks`, ...) go to `requests`.
+
+        Args:
+            method: the HTTP method.
+            url: where to; shown only through `redact_url` in errors.
+            via: the `request` method to use instead of the client session's (tweepy's
+                session, which must prepare the request itself to sign it).
         """
         self.check_deadline(url)
         self.calls += 1
-        timeout = self.timeouts()
-        raw = self.session.request(method, url, timeout=timeout, stream=True, **kwargs)
+        kwargs.update(timeout=self.timeouts(), stream=True)
+        raw = (via or self.session.request)(method, url, **kwargs)
         try:
             raw._content = self.read_body(raw, url)
         finally:
@@ -205,16 +412,11 @@ def address_policy(allowed: tuple[IPNetwork, ...] | None) -> AddressPolicy:
     return AddressPolicy(DEFAULT_ALLOWED_NETWORKS if allowed is None else allowed)
 
 
-def _redact_url(url: str) -> str:
-    """Drop the query string, which may carry tokens, from a URL shown to people."""
-    return url.split("?", 1)[0]
-
-
-def _check_complete(raw: requests.Response, url: str) -> None:
+def _check_complete(raw: requests.Response, shown: str) -> None:
     """Raise `IncompleteBody` when fewer bytes arrived than `Content-Length` announced."""
     declared = raw.headers.get("Content-Length")
     if raw.status_code in (204, 304) or raw.request.method == "HEAD":
         return  # no body follows, whatever Content-Length says
     received = raw.raw.tell()  # bytes off the wire, before any Content-Encoding is undone
     if declared and declared.isdigit() and received < int(declared):
-        raise IncompleteBody(f"{_redact_url(url)}: {INCOMPLETE} ({received} of {declared} bytes)")
+        raise IncompleteBody(f"{shown}: {INCOMPLETE} ({received} of {declared} bytes)")

@@ -1,100 +1,43 @@
-"""Logging for the CLI and the scheduler, with every credential redacted from every record.
+"""Logging for the CLI and the scheduler, with every configured secret redacted.
 
-Libraries log credentials at DEBUG: urllib3 the Graph token in request lines, tweepy
-the bearer header, oauthlib and requests-oauthlib the X consumer key, access token and
-signature (five records per signed request). A logger's filter sees only records made
-on that logger, and a handler's filter only that handler's, so the redaction sits in
-the log-record factory instead: every record of every logger is cleaned when it is
-made, before any handler (including ones added later) sees it. It replaces each
-configured secret value (also percent-encoded) and known credential shapes (token
-query parameters, `Authorization` values, OAuth 1.0a parameters) with `REDACTED`.
+The redaction itself (the log-record factory, credential shapes, `redact`, `redact_url`)
+is `aggregator.redaction`, re-exported here; this module registers the secrets of the
+configuration with it and sets up the handlers.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import sys
-import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
 
 import sqlalchemy as sa
 from pydantic import BaseModel
 
 from aggregator.config import Secret, Settings
-
-MASK = "REDACTED"
-CREDENTIAL_SHAPES = (
-    # token query/form parameters, plain or percent-encoded once (OAuth base strings)
-    re.compile(
-        r"(?i)\b((?:access_token|appsecret_proof|client_secret|fb_exchange_token|input_token"
-        r"|refresh_token|client_key|resource_owner_key|oauth_[a-z_]+)(?:=|%3D))(?!REDACTED)[^&\s\"'<>,]+"
-    ),
-    # OAuth 1.0a header parameters, and oauthlib's ("oauth_x", "value") tuples
-    re.compile(r"(?i)\b(oauth_[a-z_]+=\")[^\"]*"),
-    re.compile(r"(?i)('oauth_[a-z_]+', ')[^']*"),
-    # Authorization schemes (Bearer, Basic, OAuth header as a whole is covered above)
-    re.compile(r"(?i)\b((?:Bearer|Basic)\s+)(?!REDACTED)[A-Za-z0-9._~+/=%-]+"),
+from aggregator.redaction import (
+    CREDENTIAL_SHAPES,
+    MASK,
+    REDACTOR,
+    Redactor,
+    install_redaction,
+    redact,
+    redact_url,
 )
-MIN_SECRET_LENGTH = 6
-"""Shorter configured values are not replaced (they would blank ordinary words)."""
 
-
-class Redactor:
-    """Cleans text of configured secret values and known credential shapes."""
-
-    def __init__(self) -> None:
-        self._secrets: set[str] = set()
-        self._lock = threading.Lock()
-
-    def add(self, secrets: Iterable[str]) -> None:
-        """Also redact these values (and their percent-encoded forms) from now on."""
-        with self._lock:
-            for secret in secrets:
-                if len(secret) >= MIN_SECRET_LENGTH:
-                    once = quote(secret, safe="")
-                    self._secrets |= {secret, once, quote(once, safe="")}
-
-    def clean(self, text: str) -> str:
-        """`text` with every secret value and credential shape replaced by `REDACTED`."""
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            if secret in text:
-                text = text.replace(secret, MASK)
-        for shape in CREDENTIAL_SHAPES:
-            text = shape.sub(lambda m: m.group(1) + MASK, text)
-        return text
-
-
-REDACTOR = Redactor()
-
-
-class _RedactingFactory:
-    """A log-record factory that hands out records with their text already redacted."""
-
-    def __init__(self, inner: Any, redactor: Redactor) -> None:
-        self.inner = inner
-        self.redactor = redactor
-
-    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
-        record: logging.LogRecord = self.inner(*args, **kwargs)
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string: leave it to logging's own handling
-            return record
-        record.msg, record.args = self.redactor.clean(message), None
-        if record.exc_info:
-            text = logging.Formatter().formatException(record.exc_info)
-            record.exc_text = self.redactor.clean(text)
-        return record
-
-
-def install_redaction(redactor: Redactor = REDACTOR) -> None:
-    """Make every log record pass through `redactor` when created (idempotent)."""
-    current = logging.getLogRecordFactory()
-    if not (isinstance(current, _RedactingFactory) and current.redactor is redactor):
-        logging.setLogRecordFactory(_RedactingFactory(current, redactor))
+__all__ = [
+    "CREDENTIAL_SHAPES",
+    "MASK",
+    "REDACTOR",
+    "Redactor",
+    "configure_logging",
+    "install_redaction",
+    "protect_secrets",
+    "redact",
+    "redact_url",
+    "secret_values",
+]
 
 
 def configure_logging(verbose: bool) -> None:

@@ -30,8 +30,8 @@ import requests
 
 from aggregator.config import FacebookAccount
 from aggregator.http import HttpClient
-from aggregator.logging_setup import install_redaction
 from aggregator.net_errors import describe_network_error
+from aggregator.redaction import install_redaction
 from connectors.graph_api import (
     NETWORK_ERRORS,
     GraphTransport,

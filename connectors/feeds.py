@@ -34,8 +34,9 @@ from typing import Any
 import feedparser
 
 from aggregator.connector import ConnectorError, FetchError, ParseError, RateLimited
-from aggregator.http import HttpClient, Response
+from aggregator.http import HttpClient, Response, throttle_hint
 from aggregator.records import JSONValue
+from aggregator.redaction import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,8 @@ def fetch_feed(http: HttpClient, cursor: FeedCursor, *, conditional: bool = True
         conditional: send `If-None-Match`/`If-Modified-Since` from the cursor.
 
     Raises:
-        FeedGone: on 410. RateLimited: on 429. FeedHttpError: on other 4xx.
+        FeedGone: on 410. RateLimited: on a 429 not to be waited out (`HttpClient.get`
+            waits when it fits the run). FeedHttpError: on other 4xx.
         FetchError: on network failures, 5xx, oversized bodies. ParseError: on unusable bodies.
     """
     before = http.calls
@@ -244,8 +246,8 @@ def check_prolog(data: bytes) -> None:
 
 
 def display_url(url: str) -> str:
-    """A URL as shown in messages: without its query string (which may carry tokens)."""
-    return url.split("?", 1)[0]
+    """A URL as shown in messages: `aggregator.redaction.redact_url` (no query, no user info)."""
+    return redact_url(url)
 
 
 def to_plain(value: Any) -> JSONValue:
@@ -301,8 +303,7 @@ def raise_for_status(response: Response, url: str) -> None:
     if status == 410:
         raise FeedGone(f"{shown} is gone (HTTP 410): stop polling it and update the account")
     if status == 429:
-        retry = response.header("Retry-After")
-        seconds = float(retry) if retry and retry.isdigit() else None
+        seconds = throttle_hint(response.headers)
         raise RateLimited(f"{shown}: HTTP 429 Too Many Requests", seconds)
     if 400 <= status < 500:
         raise FeedHttpError(f"{shown}: HTTP {status} (feed not available)", status)

@@ -20,10 +20,12 @@ what it gets wrong is fixed here, once:
 - `appsecret_proof` (HMAC-SHA256 of the token keyed by the app secret) is added to every
   call when an app secret is configured; 3.1.0 cannot compute it.
 - Errors and pacing: `GraphClient.call` retries transient failures (codes 1 and 2,
-  5xx, network errors, timeouts) with backoff from the same cursor, halves the page
-  size on code 1 "reduce the amount of data", waits out throttling when the wait fits
-  the run, slows down when the usage headers report high usage, and raises our typed
-  errors otherwise (see `graph_errors`). Sleeps go through an injectable `sleep`.
+  5xx, network errors, timeouts) from the same cursor, halves the page size on code 1
+  "reduce the amount of data", waits out throttling (the usage headers' regain time,
+  else `Retry-After`, else backoff), slows down when the usage headers report high
+  usage, and raises our typed errors otherwise (see `graph_errors`). How long to wait
+  and when to give up is the one policy of `aggregator.http` (`RetryPolicy`); sleeps go
+  through an injectable `sleep`.
   A body that is not JSON (a proxy's page) is judged by its status: 429 is throttling
   (its `Retry-After` waited out when that fits the run, else the run ends `throttled`),
   5xx is retried like a network error, anything else is a parse error.
@@ -38,7 +40,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -48,10 +50,10 @@ import requests
 import urllib3
 
 from aggregator.config import FacebookAccount
-from aggregator.connector import DeadlineExceeded, FetchError, ParseError, RateLimited
-from aggregator.http import HttpClient
-from aggregator.logging_setup import install_redaction
+from aggregator.connector import FetchError, ParseError, RateLimited
+from aggregator.http import Attempts, HttpClient
 from aggregator.net_errors import describe_network_error
+from aggregator.redaction import install_redaction
 from connectors.graph_errors import (
     Action,
     GraphError,
@@ -67,8 +69,6 @@ SDK_PREFIX: str = facebook.FACEBOOK_GRAPH_URL
 """What the SDK puts before every path (read here, never written)."""
 STOP_AT_PERCENT = 95
 """Usage at which a run stops before the next call (calls past the limit extend it)."""
-THROTTLE_RETRIES = 3
-THROTTLE_BASE_SECONDS = 10.0
 FOLLOW_KEYS = ("after", "until", "__paging_token")
 NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError)
 
@@ -169,14 +169,6 @@ class GraphPage:
     source_url: str
 
 
-@dataclass
-class _Attempts:
-    transient: int = 0
-    throttled: int = 0
-    path: str = ""
-    history: list[str] = field(default_factory=list)
-
-
 class GraphClient:
     """Graph API calls for one Page: typed errors, bounded retries, pacing, call counts.
 
@@ -244,18 +236,18 @@ class GraphClient:
 
     def call(self, path: str, params: dict[str, str], paged: bool) -> dict[str, Any]:
         """GET `path`, retrying and pacing as the module docstring says."""
-        attempts = _Attempts(path=path)
+        attempts = Attempts()
         while True:
             self._pace()
             args = {**params, "limit": str(self.page_size)} if paged else dict(params)
             try:
                 result = self.graph.request(f"{self.version}/{path}", args)
             except facebook.GraphAPIError as exc:
-                self._handle(GraphError.from_body(exc.result, self.secrets), attempts)
+                self._handle(GraphError.from_body(exc.result, self.secrets), attempts, path)
             except NETWORK_ERRORS as exc:
-                self._retry(attempts, describe_network_error(exc))
+                self._retry(attempts, path, describe_network_error(exc))
             except UnexpectedResponse as exc:
-                self._unexpected(attempts, exc)
+                self._unexpected(attempts, path, exc)
             except requests.JSONDecodeError:
                 raise ParseError(
                     f"Graph API {self.url(path)}: the body is not valid JSON"
@@ -268,73 +260,57 @@ class GraphClient:
     def _record_usage(self, headers: Mapping[str, str]) -> None:
         self.usage = parse_usage(headers)
 
-    def _handle(self, error: GraphError, attempts: _Attempts) -> None:
+    def _handle(self, error: GraphError, attempts: Attempts, path: str) -> None:
         outcome = classify(error, self.account.page_id, self.account.access_token.env)
-        log.info("Graph API %s: %s -> %s", attempts.path, error.describe(), outcome.action)
+        log.info("Graph API %s: %s -> %s", path, error.describe(), outcome.action)
         if outcome.action is Action.RETRY:
-            self._retry(attempts, error.describe())
+            self._retry(attempts, path, error.describe())
         elif outcome.action is Action.THROTTLE:
-            self._throttle(attempts, error.describe(), outcome.min_wait)
+            self._throttle(attempts, path, error.describe(), outcome.min_wait)
         elif outcome.action is Action.SHRINK:
-            self._shrink(attempts, error)
+            self._shrink(path, error)
         elif outcome.action is Action.GONE:
-            raise GraphObjectGone(f"{attempts.path} is gone upstream {error.describe()}")
+            raise GraphObjectGone(f"{path} is gone upstream {error.describe()}")
         else:
             assert outcome.error is not None
             raise outcome.error
 
-    def _unexpected(self, attempts: _Attempts, exc: UnexpectedResponse) -> None:
+    def _unexpected(self, attempts: Attempts, path: str, exc: UnexpectedResponse) -> None:
         """A body that is not JSON: a 429 throttles, a 5xx is retried, else a parse error."""
         if exc.status == HTTPStatus.TOO_MANY_REQUESTS:
-            self._throttle(attempts, str(exc), retry_after=exc.retry_after)
+            self._throttle(attempts, path, str(exc), retry_after=exc.retry_after)
         elif exc.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-            self._retry(attempts, str(exc))
+            self._retry(attempts, path, str(exc))
         else:
-            raise ParseError(f"Graph API {self.url(attempts.path)}: {exc}")
+            raise ParseError(f"Graph API {self.url(path)}: {exc}")
 
-    def _retry(self, attempts: _Attempts, reason: str) -> None:
-        attempts.transient += 1
-        attempts.history.append(reason)
-        tried = attempts.transient
-        if tried > self.http.settings.retries:
-            raise FetchError(
-                f"Graph API {self.url(attempts.path)} failed {tried} times: "
-                + "; ".join(attempts.history)
-            )
-        delay = self.http.settings.backoff_seconds * 2 ** (tried - 1)
-        left = self.http.seconds_left()
-        if left is not None and delay >= left:
-            raise DeadlineExceeded(f"run deadline reached while retrying {attempts.path}")
-        log.warning("Graph API %s: %s; retry %d in %.0fs", attempts.path, reason, tried, delay)
-        self.sleep(delay)
+    def _retry(self, attempts: Attempts, path: str, reason: str) -> None:
+        self.sleep(self.http.retry_delay(attempts, f"Graph API {self.url(path)}", reason))
 
     def _throttle(
         self,
-        attempts: _Attempts,
+        attempts: Attempts,
+        path: str,
         why: str,
         min_wait: float = 0.0,
         retry_after: float | None = None,
     ) -> None:
-        """Wait as asked (`Retry-After`, the usage headers, else backoff) or end the run."""
-        attempts.throttled += 1
-        backoff = THROTTLE_BASE_SECONDS * 2 ** (attempts.throttled - 1)
-        wait = max(min_wait, self.usage.regain_seconds or retry_after or backoff)
-        if attempts.throttled > THROTTLE_RETRIES:
-            raise RateLimited(
-                f"Graph API throttles {why} ({THROTTLE_RETRIES} waits did not "
-                "help); the next run resumes",
-                retry_after_seconds=wait,
-            )
-        self._wait(wait, f"throttled {why}")
+        """Wait as asked (the usage headers, else `Retry-After`) or end the run throttled."""
+        hint = self.usage.regain_seconds or retry_after
+        asked = max(min_wait, hint) if hint else (min_wait or None)
+        what = f"Graph API {self.url(path)}"
+        limit = self.account.max_throttle_wait_seconds
+        self.sleep(self.http.throttle_delay(attempts, what, f"throttled {why}", asked, limit))
+        self.usage = GraphUsage()  # waited what was asked; the next response tells anew
 
-    def _shrink(self, attempts: _Attempts, error: GraphError) -> None:
+    def _shrink(self, path: str, error: GraphError) -> None:
         if self.page_size <= 1:
             raise FetchError(
-                f"Graph API {self.url(attempts.path)} asks to reduce the amount of data even "
+                f"Graph API {self.url(path)} asks to reduce the amount of data even "
                 f"with a page size of 1 {error.describe()}"
             )
         self.page_size = max(1, self.page_size // 2)
-        log.warning("Graph API %s: %s; page size now %d", attempts.path, error.message,
+        log.warning("Graph API %s: %s; page size now %d", path, error.message,
                     self.page_size)  # fmt: skip
 
     def _pace(self) -> None:
@@ -355,19 +331,10 @@ class GraphClient:
             self._wait(wait, f"usage high ({usage.describe()})")
 
     def _wait(self, seconds: float, why: str) -> None:
-        """Sleep `seconds`, or end the run as throttled when that does not fit."""
-        left = self.http.seconds_left()
-        if seconds > self.account.max_throttle_wait_seconds or (
-            left is not None and seconds >= left
-        ):
-            raise RateLimited(
-                f"Graph API {why}: a wait of {seconds:.0f}s exceeds what this run may wait "
-                f"(max_throttle_wait_seconds {self.account.max_throttle_wait_seconds}); "
-                "the next run resumes",
-                retry_after_seconds=seconds,
-            )
-        log.warning("Graph API %s: pausing %.0fs before the next call", why, seconds)
-        self.sleep(seconds)
+        """Pause `seconds` before the next call, or end the run throttled when that does not
+        fit (the same decision as a throttling answer's)."""
+        limit = self.account.max_throttle_wait_seconds
+        self.sleep(self.http.throttle_delay(Attempts(), "Graph API", why, seconds, limit))
         self.usage = GraphUsage()  # waited what was asked; the next response tells anew
 
 

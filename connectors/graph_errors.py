@@ -6,8 +6,8 @@ hides `error_subcode`) into an `Outcome`: retry with backoff (transient), wait
 or fail with one of our typed errors, whose message tells an administrator what to do.
 `parse_usage` reads `X-App-Usage`, `X-Page-Usage` and `X-Business-Use-Case-Usage`;
 `retry_after_seconds` reads a proxy's `Retry-After` (seconds or an HTTP date).
-`redact` keeps the token (which travels in the query string) out of error messages; log
-records are cleaned by `aggregator.logging_setup`.
+`redact` keeps the token (which travels in the query string) out of error messages and
+log records are cleaned, both by the one redaction of `aggregator.redaction`.
 
 Codes: https://developers.facebook.com/docs/graph-api/guides/error-handling and
 https://developers.facebook.com/docs/graph-api/overview/rate-limiting .
@@ -20,12 +20,12 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
 from aggregator.connector import AuthExpired, ConnectorError, FetchError, PermissionMissing
+from aggregator.http import throttle_hint
+from aggregator.redaction import redact as redact_text
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +49,11 @@ AUTH_REASONS = {
     464: "the Page admin's Facebook account is not confirmed",
     467: "the token is invalid (the admin logged out or the token was revoked)",
 }
-SECRET_QUERY = re.compile(
-    r"(?i)\b(access_token|appsecret_proof|client_secret|fb_exchange_token|input_token)=[^&\s\"'<>]+"
-)
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """`text` with secret query parameters and every given secret value replaced."""
-    cleaned = SECRET_QUERY.sub(r"\1=REDACTED", text)
-    for secret in secrets:
-        if secret:
-            cleaned = cleaned.replace(secret, "REDACTED")
-    return cleaned
+    """`text` without credentials: `aggregator.redaction.redact`, the one redaction."""
+    return redact_text(text, secrets)
 
 
 class Action(StrEnum):
@@ -206,22 +199,11 @@ def parse_usage(headers: Mapping[str, str]) -> GraphUsage:
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    """`Retry-After` as seconds: a number, or an HTTP date counted from the `Date` header."""
-    value = (headers.get("Retry-After") or "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    until, now = _http_date(value), _http_date(headers.get("Date")) or datetime.now(UTC)
-    return None if until is None else max(0.0, (until - now).total_seconds())
+    """`Retry-After` as seconds (a number, or an HTTP date counted from the `Date` header).
 
-
-def _http_date(value: str | None) -> datetime | None:
-    try:
-        moment = parsedate_to_datetime(value) if value else None
-    except (TypeError, ValueError):
-        return None
-    return moment if moment is not None and moment.tzinfo else None
+    The one reading of throttling headers, `aggregator.http.throttle_hint`.
+    """
+    return throttle_hint(headers)
 
 
 def _json_header(headers: Mapping[str, str], name: str) -> Any:

@@ -6,11 +6,12 @@ Every call goes through `PinterestApi.get_page`, which:
   worst case of its attempts (`HttpClient` retries 5xx and network errors up to
   `settings.retries` times) still fits, so the budget is never exceeded; every attempt
   actually made is counted;
-- on 429, waits for `Retry-After` (seconds or an HTTP date), else `x-ratelimit-reset`
-  (seconds to wait, or a Unix time when it is that large), else a short exponential
-  backoff, through `HttpClient.sleep` (injectable) — but only when the wait fits
-  `max_wait_seconds` and the run's remaining time, at most `MAX_RATE_LIMIT_WAITS`
-  times per call; otherwise `RateLimited` ends the run and the next run resumes;
+- on 429, applies the one policy of `aggregator.http`: waits for `Retry-After`
+  (seconds or an HTTP date), else `x-ratelimit-reset` (seconds to wait, or a Unix time
+  when it is that large), else a short jittered backoff, through `HttpClient.sleep`
+  (injectable) — but only when the wait fits `max_wait_seconds` and the run's remaining
+  time, at most `HttpSettings.throttle_waits` times per call; otherwise `RateLimited`
+  ends the run (`throttled`) and the next run resumes;
 - maps errors (`{"code": int, "message": str}` bodies) to typed ones: 401 ->
   `AuthExpired`, 403 -> `PermissionMissing`, 404 -> `NotFound`, other 4xx ->
   `FetchError`; a 200 that is not `{"items": [...], "bookmark": ...}` -> `ParseError`.
@@ -23,11 +24,9 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from email.utils import parsedate_to_datetime
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -38,20 +37,16 @@ from aggregator.connector import (
     FetchError,
     ParseError,
     PermissionMissing,
-    RateLimited,
 )
-from aggregator.http import HttpClient, Response
+from aggregator.http import Attempts, HttpClient, Response, throttle_hint
 from aggregator.records import JSONValue
+from aggregator.redaction import redact_url
 from connectors.pinterest_mapping import api_error
 
 log = logging.getLogger(__name__)
 
 BUDGET_ZONE = ZoneInfo("Asia/Seoul")
 """Budget days are calendar days in Korea."""
-MAX_RATE_LIMIT_WAITS = 3
-NO_HEADER_BACKOFF_SECONDS = 5.0
-EPOCH_THRESHOLD = 1_000_000_000
-"""An `x-ratelimit-reset` at least this large is a Unix time, not a number of seconds."""
 SCOPES = "boards:read and pins:read"
 
 
@@ -169,74 +164,26 @@ class PinterestApi:
         return _page(response, path)
 
     def _get(self, url: str, path: str) -> Response:
-        waits = 0
+        """GET with the one 429 decision; each attempt (and its retries) budget-checked."""
+        attempts = Attempts()
         while True:
             response = self._attempt(url)
             if response.status != 429:
                 return response
-            delay = rate_limit_delay(response, self.clock(), waits)
-            allowed = self._wait_allowed()
             code, message = api_error(response.content)
-            shown = f"Pinterest API {path}: HTTP 429 rate limited" + _detail(code, message)
-            if waits >= MAX_RATE_LIMIT_WAITS or delay > allowed:
-                raise RateLimited(
-                    f"{shown}; reset in {delay:.0f}s, more than this run may wait "
-                    f"({allowed:.0f}s): resuming next run",
-                    delay,
-                )
-            log.warning("%s; waiting %.1fs (wait %d)", shown, delay, waits + 1)
-            self.http.sleep(delay)
-            waits += 1
+            reason = "HTTP 429 rate limited" + _detail(code, message)
+            asked = throttle_hint(response.headers, self.clock())
+            what = f"Pinterest API {path}"
+            limit = float(self.max_wait_seconds)
+            self.http.sleep(self.http.throttle_delay(attempts, what, reason, asked, limit))
 
     def _attempt(self, url: str) -> Response:
         self.budget.check(self.http.settings.retries + 1)
         before = self.http.calls
         try:
-            return self.http.get(url, headers=self._headers)
+            return self.http.get(url, headers=self._headers, throttle=False)
         finally:
             self.budget.spend(self.http.calls - before)
-
-    def _wait_allowed(self) -> float:
-        left = self.http.seconds_left()
-        allowed = float(self.max_wait_seconds)
-        return allowed if left is None else max(0.0, min(allowed, left - 1.0))
-
-
-def rate_limit_delay(response: Response, now: datetime, waits: int) -> float:
-    """Seconds to wait after a 429: `Retry-After`, else `x-ratelimit-reset`, else backoff."""
-    retry_after = _seconds_until(response.header("Retry-After"), now)
-    if retry_after is not None:
-        return retry_after
-    reset = _number(response.header("x-ratelimit-reset"))
-    if reset is not None:
-        if reset >= EPOCH_THRESHOLD:
-            return max(0.0, reset - now.timestamp())
-        return max(0.0, reset)
-    return NO_HEADER_BACKOFF_SECONDS * float(2**waits)
-
-
-def _seconds_until(value: str | None, now: datetime) -> float | None:
-    """`Retry-After` as seconds from `now`: a number of seconds or an HTTP date."""
-    if not value:
-        return None
-    number = _number(value)
-    if number is not None:
-        return max(0.0, number)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - now).total_seconds())
-
-
-def _number(value: str | None) -> float | None:
-    try:
-        number = float(value) if value is not None else None
-    except ValueError:
-        return None
-    return number if number is not None and math.isfinite(number) else None
 
 
 def _page(response: Response, path: str) -> Page:
@@ -251,7 +198,7 @@ def _page(response: Response, path: str) -> Page:
     return Page(
         items=tuple(item for item in items if isinstance(item, Mapping)),
         bookmark=bookmark if isinstance(bookmark, str) and bookmark else None,
-        url=response.url.split("?", 1)[0],
+        url=redact_url(response.url),
     )
 
 

@@ -30,7 +30,7 @@ import requests
 
 from aggregator.config import BlogAccount
 from aggregator.connector import ConnectorError
-from aggregator.http import HttpClient
+from aggregator.http import HttpClient, throttle_hint
 from aggregator.net_errors import describe_network_error
 from connectors.feeds import display_url
 from connectors.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
@@ -181,9 +181,8 @@ def _answer(status: int, headers: Mapping[str, str], content: bytes, url: str) -
     if 200 <= status < 300 and body is not None:
         return body
     error = body if isinstance(body, Mapping) else {}
-    retry = headers.get("Retry-After") or ""
     message = str(error.get("message") or f"not a WordPress answer from {display_url(url)}")
-    wait = float(retry) if retry.isdigit() else None
+    wait = throttle_hint(headers)
     if 200 <= status < 300:
         raise write_error(502, "invalid_json", message, wait)
     raise write_error(status, str(error.get("code") or ""), message[:300], wait)

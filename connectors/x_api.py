@@ -6,16 +6,18 @@ budgeted sync is corrected here, once:
 Host, timeouts, size cap and secrets in logs: see `connectors.x_session`.
 
 Rate limits. Always `wait_on_rate_limit=False`: tweepy would `time.sleep` up to 15
-minutes, and without `x-rate-limit-reset` retry recursively without end. On a 429 we
-wait for the reset (through `HttpClient.sleep`, injectable) only when that is within
-`max_wait_seconds` and the run's remaining time, at most `MAX_RESET_WAITS` times per
-call; otherwise `RateLimited` ends the run cleanly (status `throttled`) and the next run
-resumes from the stored cursors. A 429 without the header gets `NO_RESET_RETRIES` short
-backoffs, then `RateLimited`. A 429 of type `usage-capped` (the monthly post cap)
-raises `BudgetExhausted` at once: waiting cannot help.
+minutes, and without `x-rate-limit-reset` retry recursively without end. tweepy's
+exceptions are read here and the decision is the one policy of `aggregator.http`
+(`RetryPolicy`): a 429 waits for `x-rate-limit-reset` (counted from X's `Date`, through
+`HttpClient.sleep`, injectable) only when that is within `max_wait_seconds` and the
+run's remaining time, at most `HttpSettings.throttle_waits` times per call, with short
+jittered backoffs when the header is missing; otherwise `RateLimited` ends the run
+cleanly (status `throttled`) and the next run resumes from the stored cursors. A 429 of
+type `usage-capped` (the monthly post cap) raises `BudgetExhausted` at once: waiting
+cannot help.
 
-Errors. 5xx and network errors get `HttpClient.settings.retries` retries with
-exponential backoff, then `FetchError`. 401 -> `AuthExpired` (token wrong, revoked or
+Errors. 5xx and network errors get the policy's retries (`HttpSettings.retries`,
+jittered exponential backoff), then `FetchError`. 401 -> `AuthExpired` (token wrong, revoked or
 expired); 403 -> `PermissionMissing` (app permissions, project or plan); other 4xx ->
 `FetchError`; each message carries X's problem title and detail, never a credential.
 A 200 with an `errors` array keeps its `data`; `Page.warnings` has one line per error.
@@ -25,7 +27,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -39,23 +40,17 @@ from aggregator.connector import (
     AuthExpired,
     BudgetExhausted,
     Clock,
-    DeadlineExceeded,
     FetchError,
     ParseError,
     PermissionMissing,
-    RateLimited,
 )
-from aggregator.http import HttpClient
-from aggregator.logging_setup import install_redaction
+from aggregator.http import Attempts, HttpClient, throttle_hint
 from aggregator.net_errors import describe_network_error
-from connectors.x_session import XSession, http_date
+from aggregator.redaction import install_redaction, redact_url
+from connectors.x_session import XSession
 
 log = logging.getLogger(__name__)
 
-MAX_RESET_WAITS = 3
-"""429s answered by waiting for the reset, per call; more means a cap, not a window."""
-NO_RESET_RETRIES = 2
-NO_RESET_BACKOFF_SECONDS = 5.0
 TWEET_FIELDS = (
     "created_at", "author_id", "conversation_id", "in_reply_to_user_id", "referenced_tweets",
     "public_metrics", "lang", "edit_history_tweet_ids", "reply_settings",
@@ -164,7 +159,6 @@ class XApi:
         )
         self.client.session.close()
         self.client.session = self.session
-        self.random = random.Random()
 
     def close(self) -> None:
         """Close the session's connections."""
@@ -229,91 +223,46 @@ class XApi:
     # -- the retry loop -------------------------------------------------------------------
 
     def _call(self, endpoint: str, call: Call) -> Page:
-        """Run `call` under our retry and rate-limit policy; return its page."""
-        state = _Attempts()
+        """Run `call` under the one retry and rate-limit policy; return its page."""
+        attempts = Attempts()
+        what = f"X {endpoint}"
         while True:
             try:
                 return to_page(endpoint, call())
             except tweepy.TooManyRequests as exc:
-                self._on_rate_limited(endpoint, exc, state)
+                self._on_rate_limited(endpoint, exc, attempts)
             except tweepy.TwitterServerError as exc:
-                self._retry_later(endpoint, f"HTTP {exc.response.status_code}", state)
+                reason = f"HTTP {exc.response.status_code}"
+                self.http.sleep(self.http.retry_delay(attempts, what, reason))
             except (requests.ConnectionError, requests.Timeout) as exc:
-                self._retry_later(endpoint, describe_network_error(exc), state)
+                reason = describe_network_error(exc)
+                self.http.sleep(self.http.retry_delay(attempts, what, reason))
             except tweepy.HTTPException as exc:
                 raise classify_http_error(endpoint, exc) from None
             except requests.RequestException as exc:
                 raise FetchError(f"X {endpoint}: {describe_network_error(exc)}") from None
 
-    def _retry_later(self, endpoint: str, problem: str, state: _Attempts) -> None:
-        if state.failures >= self.http.settings.retries:
-            attempts = state.failures + 1
-            raise FetchError(f"X {endpoint}: {problem} ({attempts} attempts)")
-        state.failures += 1
-        delay = self.http.settings.backoff_seconds * 2 ** (state.failures - 1)
-        self._sleep(delay, endpoint, problem, lambda why: DeadlineExceeded(f"X {endpoint}: {why}"))
-
     def _on_rate_limited(
-        self, endpoint: str, exc: tweepy.TooManyRequests, state: _Attempts
+        self, endpoint: str, exc: tweepy.TooManyRequests, attempts: Attempts
     ) -> None:
+        """A 429: the monthly cap ends the run at once, else the shared 429 decision."""
         problem = problem_of(exc.response)
         if "usage-capped" in str(problem.get("type", "")):
             raise BudgetExhausted(
                 f"X {endpoint}: the app's usage cap is reached ({describe_problem(problem)}); "
                 "reads resume when X resets the cap or the plan is changed"
             )
-        if exc.reset_time is None:
-            self._backoff_without_reset(endpoint, state)
-            return
-        server_now = http_date(exc.response.headers.get("Date")) or self.now()
-        delay = max(1.0, exc.reset_time - server_now.timestamp() + 1)
-        reset = datetime.fromtimestamp(exc.reset_time, UTC).isoformat()
-        if state.reset_waits >= MAX_RESET_WAITS:
-            raise RateLimited(
-                f"X {endpoint}: still rate limited after {state.reset_waits} waits for the "
-                "reset (a longer cap?); the next run resumes",
-                delay,
-            )
-        if delay > self.max_wait_seconds:
-            raise RateLimited(
-                f"X {endpoint}: rate limited until {reset} ({delay:.0f}s), longer than the "
-                f"{self.max_wait_seconds:.0f}s this run may wait; the next run resumes",
-                delay,
-            )
-        state.reset_waits += 1
-        self._sleep(delay, endpoint, f"rate limited until {reset}", _rate_limited(endpoint, delay))
-
-    def _backoff_without_reset(self, endpoint: str, state: _Attempts) -> None:
-        if state.no_reset >= NO_RESET_RETRIES:
-            raise RateLimited(
-                f"X {endpoint}: 429 without x-rate-limit-reset {state.no_reset + 1} times; "
-                "the next run resumes"
-            )
-        state.no_reset += 1
-        base = NO_RESET_BACKOFF_SECONDS * 2 ** (state.no_reset - 1)
-        delay = min(base * self.random.uniform(1.0, 1.5), self.max_wait_seconds)
-        self._sleep(delay, endpoint, "429 without reset header", _rate_limited(endpoint, delay))
-
-    def _sleep(
-        self, delay: float, endpoint: str, why: str, too_late: Callable[[str], Exception]
-    ) -> None:
-        """Wait `delay` seconds unless that would pass the run deadline."""
-        left = self.http.seconds_left()
-        if left is not None and delay >= left:
-            raise too_late(f"{why}; waiting {delay:.0f}s would pass the run deadline")
-        log.warning("X %s: %s; retrying in %.1fs", endpoint, why, delay)
+        asked = throttle_hint(exc.response.headers, self.now())
+        reason = "HTTP 429 rate limited"
+        if asked is None:
+            reason = "HTTP 429 without x-rate-limit-reset"
+        elif exc.reset_time is not None:
+            reset = datetime.fromtimestamp(exc.reset_time, UTC).isoformat()
+            reason = f"HTTP 429 rate limited until {reset}"
+        delay = self.http.throttle_delay(
+            attempts, f"X {endpoint}", reason, asked, self.max_wait_seconds
+        )
         self.http.sleep(delay)
-
-
-@dataclass
-class _Attempts:
-    failures: int = 0
-    reset_waits: int = 0
-    no_reset: int = 0
-
-
-def _rate_limited(endpoint: str, delay: float) -> Callable[[str], Exception]:
-    return lambda why: RateLimited(f"X {endpoint}: {why}; the next run resumes", delay)
 
 
 def to_page(endpoint: str, response: requests.Response) -> Page:
@@ -334,7 +283,7 @@ def to_page(endpoint: str, response: requests.Response) -> Page:
     _log_rate(endpoint, response)
     return Page(
         endpoint=endpoint,
-        url=response.url.split("?", 1)[0],
+        url=redact_url(response.url),
         data=tuple(item for item in items if isinstance(item, dict) and item.get("id")),
         includes=includes if isinstance(includes, dict) else {},
         meta=meta if isinstance(meta, dict) else {},

@@ -9,9 +9,10 @@ already been computed over the other host; rewriting first keeps signatures vali
 keeps the choice per client instance (nothing global is patched). Like every session of
 `HttpClient`, it is guarded against private and local addresses (`aggregator.net_guard`,
 the same allow-list). The same session
-applies our connect/read timeouts (tweepy passes none), the run deadline and body-size
-cap of `HttpClient`, counts every HTTP attempt in `HttpClient.calls`, and remembers X's
-clock (the `Date` header), which decides rate-limit waits and the 7-day search window.
+sends every request as one `HttpClient.send` (the one path of every adapter: our
+connect/read timeouts, which tweepy does not pass, the run deadline, the body-size cap,
+`HttpClient.calls`), and remembers X's clock (the `Date` header), which decides the
+7-day search window.
 
 Secrets. tweepy logs request headers, the bearer token among them, at DEBUG, and
 oauthlib the user-context keys; `XApi` installs `aggregator.logging_setup`'s
@@ -20,16 +21,18 @@ redaction, which cleans every record when it is made.
 
 from __future__ import annotations
 
+import functools
 import time
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
 
 from aggregator.connector import Clock
-from aggregator.http import HttpClient
+from aggregator.http import HttpClient, http_date
 from aggregator.net_guard import guard_session
+
+__all__ = ["TWEEPY_HOST", "XSession", "http_date"]
 
 TWEEPY_HOST = "https://api.twitter.com"
 
@@ -56,17 +59,11 @@ class XSession(requests.Session):
     def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:
-        """Send with our host, timeouts, deadline and size cap; the body is read in full."""
+        """One `HttpClient.send` to our host (timeouts, deadline, size cap, call count)."""
         target = self.rewrite(url.decode() if isinstance(url, bytes) else url)
-        shown = target.split("?", 1)[0]
-        self.http.check_deadline(shown)
-        self.http.calls += 1
-        kwargs.update(timeout=self.http.timeouts(), stream=True)
-        response = super().request(method, target, *args, **kwargs)
-        try:
-            response._content = self.http.read_body(response, shown)
-        finally:
-            response.close()
+        verb = method.decode() if isinstance(method, bytes) else method
+        via = functools.partial(super().request, *args) if args else super().request
+        response = self.http.send(verb, target, via=via, **kwargs)
         self._remember_date(response.headers.get("Date"))
         return response
 
@@ -80,12 +77,3 @@ class XSession(requests.Session):
         if self.server_date is None:
             return fallback()
         return self.server_date + timedelta(seconds=time.monotonic() - self._seen_at)
-
-
-def http_date(value: str | None) -> datetime | None:
-    """An HTTP `Date` header as aware UTC; None when absent or malformed."""
-    try:
-        moment = parsedate_to_datetime(value) if value else None
-    except (TypeError, ValueError):
-        return None
-    return moment.astimezone(UTC) if moment is not None and moment.tzinfo else None

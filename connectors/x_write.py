@@ -33,12 +33,12 @@ import tweepy
 
 from aggregator.config import TwitterAccount
 from aggregator.connector import ConnectorError
-from aggregator.http import HttpClient
-from aggregator.logging_setup import install_redaction
+from aggregator.http import HttpClient, throttle_hint
 from aggregator.net_errors import describe_network_error
+from aggregator.redaction import install_redaction
 from connectors.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
 from connectors.write_common import network_error, rate_limited, same_text
-from connectors.x_session import XSession, http_date
+from connectors.x_session import XSession
 
 TWITTER_EPOCH_MS = 1_288_834_974_657
 CLOCK_SKEW = timedelta(minutes=1)
@@ -243,9 +243,7 @@ def _from_http(response: requests.Response) -> WriteError:
         problem = response.json()
     except ValueError:
         problem = {}
-    reset = response.headers.get("x-rate-limit-reset") or ""
-    now = http_date(response.headers.get("Date"))
-    wait = int(reset) - now.timestamp() if reset.isdigit() and now else None
+    wait = throttle_hint(response.headers) if response.status_code == 429 else None
     body = problem if isinstance(problem, Mapping) else {}
     return write_error(response.status_code, body, max(1.0, wait) if wait is not None else None)
 

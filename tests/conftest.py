@@ -47,6 +47,16 @@ def _local_servers_allowed() -> Iterator[None]:
     http.DEFAULT_ALLOWED_NETWORKS = before
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _exact_backoff() -> Iterator[None]:
+    """Backoff waits without jitter unless a test's `HttpSettings` asks for it, so waits
+    asserted are exact (the jitter itself is tested in tests/test_http_policy.py)."""
+    before = http.DEFAULT_JITTER
+    http.DEFAULT_JITTER = 0.0
+    yield
+    http.DEFAULT_JITTER = before
+
+
 class FakeClock:
     """A clock that only moves when told to."""
 

@@ -1,4 +1,7 @@
-"""The pure parts of the Pinterest API adapter: the daily call budget and 429 wait times."""
+"""The pure parts of the Pinterest API adapter: the daily call budget.
+
+(Its 429 wait times are the shared policy's: tests/test_http_policy.py.)
+"""
 
 from __future__ import annotations
 
@@ -9,12 +12,7 @@ from requests.structures import CaseInsensitiveDict
 
 from aggregator.connector import BudgetExhausted
 from aggregator.http import Response
-from connectors.pinterest_api import (
-    NO_HEADER_BACKOFF_SECONDS,
-    CallBudget,
-    budget_day,
-    rate_limit_delay,
-)
+from connectors.pinterest_api import CallBudget, budget_day
 
 NOW = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)  # 09:00 in Seoul
 
@@ -43,33 +41,3 @@ def test_budget_refuses_calls_that_could_exceed_the_limit() -> None:
         budget.check(4)
     budget.spend(3)
     assert budget.dump() == {"day": "2026-11-20", "calls": 10, "limit": 10}
-
-
-def test_retry_after_seconds_win_over_the_reset_header() -> None:
-    assert (
-        rate_limit_delay(too_many(**{"Retry-After": "12", "x-ratelimit-reset": "90"}), NOW, 0) == 12
-    )
-
-
-def test_retry_after_may_be_an_http_date() -> None:
-    response = too_many(**{"Retry-After": "Fri, 20 Nov 2026 00:00:45 GMT"})
-    assert rate_limit_delay(response, NOW, 0) == 45
-
-
-def test_reset_header_in_seconds_or_as_a_unix_time() -> None:
-    assert rate_limit_delay(too_many(**{"x-ratelimit-reset": "90"}), NOW, 0) == 90
-    epoch = str(int(NOW.timestamp()) + 120)
-    assert rate_limit_delay(too_many(**{"x-ratelimit-reset": epoch}), NOW, 0) == 120
-    past = str(int(NOW.timestamp()) - 5)
-    assert rate_limit_delay(too_many(**{"x-ratelimit-reset": past}), NOW, 0) == 0
-
-
-def test_without_headers_the_wait_backs_off_exponentially() -> None:
-    waits = [rate_limit_delay(too_many(), NOW, n) for n in range(3)]
-    assert waits == [NO_HEADER_BACKOFF_SECONDS * f for f in (1, 2, 4)]
-
-
-@pytest.mark.parametrize("value", ["soon", "nan", "inf", ""])
-def test_unusable_headers_fall_back_to_backoff(value: str) -> None:
-    response = too_many(**{"Retry-After": value, "x-ratelimit-reset": value})
-    assert rate_limit_delay(response, NOW, 0) == NO_HEADER_BACKOFF_SECONDS

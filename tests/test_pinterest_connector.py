@@ -33,7 +33,6 @@ from aggregator.sandbox.pinterest_world import SandboxPin
 from aggregator.store import Store
 from aggregator.sync import SyncOptions, sync_account
 from connectors.pinterest import BOARDS, BUDGET, OVERLAP, PinterestConnector, board_stream
-from connectors.pinterest_api import MAX_RATE_LIMIT_WAITS, NO_HEADER_BACKOFF_SECONDS
 from tests.conftest import FakeClock
 
 POST = Post.__table__  # type: ignore[attr-defined]
@@ -467,7 +466,7 @@ def test_429_with_a_reset_beyond_the_bound_ends_the_run_for_next_time(
     batches, error = pull_failing(pinterest, client)
     assert isinstance(error, RateLimited)
     assert error.retry_after_seconds == 3600
-    assert "resuming next run" in str(error)
+    assert "the next run resumes" in str(error)
     assert client.sleeps == []
     assert len(api_requests(sandbox)) == 2, "boards, then one refused board page"
     assert not any(b.cursor_updates.keys() - {BUDGET} for b in batches), "cursors stay put"
@@ -480,8 +479,10 @@ def test_429_without_headers_backs_off_a_few_times_then_gives_up(
     rate_limit_fault(sandbox.faults, "/v5/")
     _, error = pull_failing(pinterest, client)
     assert isinstance(error, RateLimited)
-    assert client.sleeps == [NO_HEADER_BACKOFF_SECONDS * 2**n for n in range(MAX_RATE_LIMIT_WAITS)]
-    assert len(api_requests(sandbox)) == MAX_RATE_LIMIT_WAITS + 1
+    policy = client.http.settings
+    backoff = policy.throttle_backoff_seconds
+    assert client.sleeps == [backoff * 2**n for n in range(policy.throttle_waits)]
+    assert len(api_requests(sandbox)) == policy.throttle_waits + 1
 
 
 def test_429_wait_never_outlasts_the_run_deadline(
