@@ -29,7 +29,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -42,7 +42,7 @@ from requests.structures import CaseInsensitiveDict
 from aggregator.errors import DeadlineExceeded, FetchError, ParseError, RateLimited
 from aggregator.net_errors import describe_network_error
 from aggregator.net_guard import AddressPolicy, IPNetwork, guard_session
-from aggregator.redaction import redact_url
+from aggregator.redaction import REDACTOR, install_redaction, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +259,15 @@ class HttpClient:
         self.session.headers["User-Agent"] = self.settings.user_agent
         guard_session(self.session, self.address_policy)
         self.policy = RetryPolicy(self.settings)
+        install_redaction()
+
+    def protect(self, secrets: Iterable[str | None]) -> None:
+        """Keep these credentials (and their percent-encoded forms) out of every log record.
+
+        Adapters call it with the tokens they are given, so that no token reaches a log
+        even where the CLI's `protect_secrets` did not run (tests, library use).
+        """
+        REDACTOR.add(secret for secret in secrets if secret)
 
     @property
     def address_policy(self) -> AddressPolicy:

@@ -31,7 +31,6 @@ import requests
 from aggregator.config import FacebookAccount
 from aggregator.http import HttpClient
 from aggregator.net_errors import describe_network_error
-from aggregator.redaction import install_redaction
 from connectors.graph_api import (
     NETWORK_ERRORS,
     GraphTransport,
@@ -104,12 +103,12 @@ class FacebookWriter:
     def __init__(self, account: FacebookAccount, http: HttpClient) -> None:
         if account.write_access_token is None:
             raise ValueError(f"account {account.name} has no write_access_token")
-        install_redaction()
         token = account.write_access_token.value
         secret = account.app_secret.value if account.app_secret else None
         proof = appsecret_proof(token, secret) if secret else None
         self.page_id = account.page_id
         self.secrets = tuple(s for s in (token, secret, proof) if s)
+        http.protect(self.secrets)
         self.regain_seconds: float | None = None
         transport = GraphTransport(http, str(account.graph_url), self._record_usage)
         self.graph = SdkGraph(token, transport, account.graph_version, proof)

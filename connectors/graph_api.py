@@ -30,8 +30,9 @@ what it gets wrong is fixed here, once:
   (its `Retry-After` waited out when that fits the run, else the run ends `throttled`),
   5xx is retried like a network error, anything else is a parse error.
 - Secrets: the SDK puts the token in the query string. Nothing here logs or raises with
-  a URL's query, error text is scrubbed of the token, and `install_redaction` (the one
-  log redaction, `aggregator.logging_setup`) cleans urllib3's DEBUG request lines.
+  a URL's query, error text is scrubbed of the token, and the token, app secret and
+  proof are registered with the one log redaction (`HttpClient.protect`,
+  `aggregator.redaction`), which cleans urllib3's DEBUG request lines.
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ from aggregator.config import FacebookAccount
 from aggregator.connector import FetchError, ParseError, RateLimited
 from aggregator.http import Attempts, HttpClient
 from aggregator.net_errors import describe_network_error
-from aggregator.redaction import install_redaction
 from connectors.graph_errors import (
     Action,
     GraphError,
@@ -184,7 +184,6 @@ class GraphClient:
         http: HttpClient,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
-        install_redaction()
         self.account = account
         self.http = http
         self.sleep = http.sleep if sleep is None else sleep
@@ -194,6 +193,7 @@ class GraphClient:
         secret = account.app_secret.value if account.app_secret else None
         proof = appsecret_proof(token, secret) if secret else None
         self.secrets = tuple(s for s in (token, secret, proof) if s)
+        http.protect(self.secrets)
         self.transport = GraphTransport(http, str(account.graph_url), self._record_usage)
         self.graph = SdkGraph(token, self.transport, account.graph_version, proof)
 

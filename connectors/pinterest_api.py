@@ -133,6 +133,7 @@ class PinterestApi:
         self.clock = clock
         self.max_wait_seconds = max_wait_seconds
         self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        http.protect([token])
         self._reported = http.calls
 
     def take_calls(self) -> int:

@@ -108,6 +108,7 @@ class WordPressWriter:
         self.http = http
         credentials = f"{account.write_username}:{account.write_app_password.value}"
         self._auth = {"Authorization": "Basic " + base64.b64encode(credentials.encode()).decode()}
+        http.protect([account.write_app_password.value])
         self._user_id: int | None = None
 
     def post_reply(self, target: ReplyTarget, text: str) -> PostedReply:

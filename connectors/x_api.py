@@ -46,7 +46,7 @@ from aggregator.connector import (
 )
 from aggregator.http import Attempts, HttpClient, throttle_hint
 from aggregator.net_errors import describe_network_error
-from aggregator.redaction import install_redaction, redact_url
+from aggregator.redaction import redact_url
 from connectors.x_session import XSession
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,6 @@ class XApi:
         clock: Clock,
         max_wait_seconds: float = 60,
     ) -> None:
-        install_redaction()  # tweepy and oauthlib log credentials at DEBUG
         self.http = http
         self.clock = clock
         self.max_wait_seconds = max_wait_seconds
@@ -157,8 +156,7 @@ class XApi:
             return_type=requests.Response,
             wait_on_rate_limit=False,
         )
-        self.client.session.close()
-        self.client.session = self.session
+        self.session.serve(self.client)
 
     def close(self) -> None:
         """Close the session's connections."""

@@ -15,8 +15,8 @@ connect/read timeouts, which tweepy does not pass, the run deadline, the body-si
 7-day search window.
 
 Secrets. tweepy logs request headers, the bearer token among them, at DEBUG, and
-oauthlib the user-context keys; `XApi` installs `aggregator.logging_setup`'s
-redaction, which cleans every record when it is made.
+oauthlib the user-context keys; `XSession.serve` registers the client's credentials with
+the one log redaction (`aggregator.redaction`), which cleans every record when it is made.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import requests
+import tweepy
 
 from aggregator.connector import Clock
 from aggregator.http import HttpClient, http_date
@@ -49,6 +50,17 @@ class XSession(requests.Session):
         guard_session(self, http.address_policy)
         self.server_date: datetime | None = None
         self._seen_at = 0.0
+
+    def serve(self, client: tweepy.Client) -> None:
+        """Become `client`'s session; its credentials join the one log redaction.
+
+        tweepy logs the bearer header at DEBUG and oauthlib the user-context keys.
+        """
+        client.session.close()
+        client.session = self
+        keys = ("bearer_token", "consumer_key", "consumer_secret", "access_token",
+                "access_token_secret")  # fmt: skip
+        self.http.protect(str(getattr(client, key, None) or "") for key in keys)
 
     def rewrite(self, url: str) -> str:
         """tweepy's hard-coded host replaced by ours (other URLs are left alone)."""

@@ -35,7 +35,6 @@ from aggregator.config import TwitterAccount
 from aggregator.connector import ConnectorError
 from aggregator.http import HttpClient, throttle_hint
 from aggregator.net_errors import describe_network_error
-from aggregator.redaction import install_redaction
 from connectors.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
 from connectors.write_common import network_error, rate_limited, same_text
 from connectors.x_session import XSession
@@ -109,7 +108,6 @@ class XWriter:
     can_hide = True
 
     def __init__(self, account: TwitterAccount, http: HttpClient) -> None:
-        install_redaction()  # tweepy and oauthlib log credentials at DEBUG
         self.username = account.username
         self.user_id = account.user_id
         self.prices = account.prices
@@ -120,8 +118,7 @@ class XWriter:
         self.budget = account.monthly_budget
         self.session = XSession(http, str(account.api_url))
         self.client, self.user_auth = _client(account)
-        self.client.session.close()
-        self.client.session = self.session
+        self.session.serve(self.client)
 
     def close(self) -> None:
         """Close the session's connections."""
