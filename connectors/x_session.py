@@ -52,12 +52,16 @@ class XSession(requests.Session):
         self._seen_at = 0.0
 
     def serve(self, client: tweepy.Client) -> None:
-        """Become `client`'s session; its credentials join the one log redaction.
+        """Become `client`'s session; tweepy never sleeps; its credentials are redacted.
 
-        tweepy logs the bearer header at DEBUG and oauthlib the user-context keys.
+        tweepy's `wait_on_rate_limit` would `time.sleep` up to 15 minutes on a 429 (and
+        retry without end without `x-rate-limit-reset`): it is switched off here, so a
+        429 reaches the one policy of `aggregator.http`. tweepy logs the bearer header at
+        DEBUG and oauthlib the user-context keys: they join the one log redaction.
         """
         client.session.close()
         client.session = self
+        client.wait_on_rate_limit = False
         keys = ("bearer_token", "consumer_key", "consumer_secret", "access_token",
                 "access_token_secret")  # fmt: skip
         self.http.protect(str(getattr(client, key, None) or "") for key in keys)

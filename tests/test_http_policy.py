@@ -10,10 +10,12 @@ import logging
 from datetime import UTC, datetime
 
 import pytest
+import tweepy
 
 from aggregator.errors import DeadlineExceeded, FetchError, RateLimited, RunStatus
 from aggregator.http import Attempts, HttpClient, HttpSettings, RetryPolicy, throttle_hint
 from aggregator.redaction import MASK, REDACTOR, Redactor, redact, redact_url
+from connectors.x_session import XSession
 
 NOW = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
 SETTINGS = HttpSettings(retries=2, backoff_seconds=1.0, throttle_waits=3, jitter=0.0)
@@ -237,3 +239,20 @@ def test_a_token_an_adapter_registers_is_redacted_from_every_log_record(
         client.session.close()
     assert "plain-token-0123456789" not in caplog.text
     assert f"answer for {MASK}: 401" in caplog.text
+
+
+def test_tweepy_is_served_by_our_session_and_never_sleeps_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(REDACTOR, "_secrets", set())
+    client = tweepy.Client(bearer_token="bearer-0123456789", wait_on_rate_limit=True)
+    http = HttpClient()
+    session = XSession(http, "http://127.0.0.1:9")
+    try:
+        session.serve(client)
+    finally:
+        session.close()
+        http.session.close()
+    assert client.session is session
+    assert client.wait_on_rate_limit is False
+    assert REDACTOR.clean("Bearer? bearer-0123456789") == f"Bearer? {MASK}"
