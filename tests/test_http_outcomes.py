@@ -66,6 +66,15 @@ SITUATIONS = {
     "5xx whose backoff would pass the run deadline": Situation(
         ({"status": 503},), "deadline_exceeded", {"retries": 2, "backoff_seconds": 5.0}, 2
     ),
+    "connection reset once, a retry left: retried, then the run goes on": Situation(
+        ({"kind": "reset", "times": 1},), "ok", {"retries": 1, "backoff_seconds": 0.0}
+    ),
+    "a server that never answers, no retry left": Situation(
+        ({"kind": "hang"},), "failed", {"retries": 0, "read_timeout": 0.5}
+    ),
+    "a body dripping past the run deadline": Situation(
+        ({"kind": "drip", "seconds": 0.2, "chunk": 1},), "deadline_exceeded", {}, 1
+    ),
 }
 
 
@@ -121,7 +130,8 @@ def test_the_same_situation_ends_the_same_way_on_every_platform(
 ) -> None:
     case = SITUATIONS[situation]
     for fault in case.faults:
-        sandbox.faults.add("status", PLATFORMS[account], **fault)
+        options = {"kind": "status", **fault}
+        sandbox.faults.add(options.pop("kind"), PLATFORMS[account], **options)
     result = run(store, settings, account, case)
     assert result.status == case.status, result.error
     records = [r for r in debug_logs.records if not r.name.startswith("aggregator.sandbox")]

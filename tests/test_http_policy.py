@@ -7,6 +7,8 @@ adapter asks this policy, so a row here is the behaviour of every platform.
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -256,3 +258,24 @@ def test_tweepy_is_served_by_our_session_and_never_sleeps_itself(
     assert client.session is session
     assert client.wait_on_rate_limit is False
     assert REDACTOR.clean("Bearer? bearer-0123456789") == f"Bearer? {MASK}"
+
+
+def test_http_stands_without_the_connector_protocol() -> None:
+    """The connector <-> http import cycle is gone: errors and statuses have their module."""
+    code = (
+        "import sys, aggregator.http, aggregator.errors; "
+        "print('aggregator.connector' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
+def test_the_connector_module_still_exports_every_error() -> None:
+    import aggregator.connector as connector
+    import aggregator.errors as errors
+
+    for name in ("ConnectorError", "FetchError", "ParseError", "RateLimited", "DeadlineExceeded",
+                 "AuthExpired", "PermissionMissing", "BudgetExhausted", "NeedsConfiguration",
+                 "RunStatus"):  # fmt: skip
+        assert getattr(connector, name) is getattr(errors, name)
