@@ -27,7 +27,8 @@ from tests.contract.cases import ContractCase
 from tests.fixtures_sandbox import LOOPBACK_HTTP
 
 Record = PostRecord | CommentRecord
-ROW_COLUMNS = "platform, external_id, content_hash, hidden_upstream, deleted_upstream_at"  # what staff see of a record; fetch times differ between runs and are left out
+# What staff see of a record; fetch times differ between runs and are left out.
+ROW_COLUMNS = "platform, external_id, content_hash, hidden_upstream, deleted_upstream_at"
 POST_ROWS = f"select {ROW_COLUMNS}, comment_count from post"
 COMMENT_ROWS = f"select {ROW_COLUMNS}, kind, post_external_id, parent_external_id from comment"
 

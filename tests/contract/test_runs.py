@@ -27,6 +27,8 @@ from tests.contract.checks import (
 from tests.contract.harness import Harness, Recorder
 
 HarnessFactory = Callable[[], Harness]
+DEADLINE_SECONDS = 2.0
+"""Long enough for a whole sandbox run on a busy machine; a hang reaches it."""
 
 
 @pytest.fixture
@@ -144,7 +146,17 @@ def shutdown_after(sandbox: Sandbox, case: ContractCase, pages: int) -> dict[str
     return {"on_batch": stored.append, "should_stop": lambda: len(stored) >= pages}
 
 
-@pytest.mark.parametrize("interrupt", [network_failure_after, shutdown_after])
+def deadline_after(sandbox: Sandbox, case: ContractCase, pages: int) -> dict[str, Any]:
+    """Options that let the run reach its deadline once `pages` are stored (the API hangs)."""
+
+    def on_batch(result: RunResult) -> None:
+        if result.batches == pages:
+            sandbox.faults.add("hang", case.api_path)
+
+    return {"on_batch": on_batch, "deadline_seconds": DEADLINE_SECONDS}
+
+
+@pytest.mark.parametrize("interrupt", [network_failure_after, shutdown_after, deadline_after])
 def test_interrupted_run_resumes_to_what_an_uninterrupted_run_stores(
     case: ContractCase,
     sandbox: Sandbox,
