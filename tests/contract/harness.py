@@ -2,7 +2,7 @@
 
 Runs go through `aggregator.sync.sync_account` exactly as the CLI and the scheduler run
 them (lock, cursors, one transaction per page, run record); a `Recorder` wraps the
-connector factory only to keep the batches it yielded.
+connector factory only to keep the batches it yielded and the waits it asked for.
 """
 
 from __future__ import annotations
@@ -46,12 +46,17 @@ def account_settings(case: ContractCase, sandbox: Sandbox) -> Any:
 
 @dataclass
 class Recorder:
-    """A connector factory that builds the platform's connector and keeps its batches."""
+    """A connector factory that builds the platform's connector and keeps its batches.
+
+    Every wait the connector asks for is recorded in `sleeps` instead of slept.
+    """
 
     platform: str
     batches: list[Batch] = field(default_factory=list)
+    sleeps: list[float] = field(default_factory=list)
 
     def __call__(self, account: Any, context: SyncContext) -> Connector:
+        context.http.sleep = self.sleeps.append
         connector = factory_for(self.platform)(account, context)
         recorder = self
 

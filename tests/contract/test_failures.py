@@ -17,7 +17,7 @@ from aggregator.logging_setup import configure_logging, install_redaction
 from aggregator.sandbox import Sandbox
 from aggregator.sync import RunResult
 from tests.contract.cases import KNOWN_DEFECTS, ContractCase
-from tests.contract.harness import Harness
+from tests.contract.harness import Harness, Recorder
 
 DEADLINE_SECONDS = 1.0
 LIBRARY_LOGGERS = ("urllib3", "oauthlib", "requests_oauthlib", "tweepy", "facebook", "requests")
@@ -60,6 +60,19 @@ def test_429_ends_the_run_throttled(case: ContractCase, sandbox: Sandbox, harnes
     result = harness.run()
     error = failed_with_no_secret(case, harness, result)
     assert result.status == RunStatus.THROTTLED, error
+    assert not harness.rows()[0], "nothing stored"
+
+
+def test_429_asking_for_longer_than_a_run_may_wait_is_not_waited_for(
+    request: pytest.FixtureRequest, case: ContractCase, sandbox: Sandbox, harness: Harness
+) -> None:
+    """The platform asks for an hour: the run ends at once and the next one resumes."""
+    expect_known_defect(request, case, "throttle-wait")
+    case.throttled(sandbox)
+    recorder = Recorder(case.platform)
+    result = harness.run(recorder)
+    assert result.status == RunStatus.THROTTLED, result.error
+    assert recorder.sleeps == [], "waited although the platform asked for an hour"
 
 
 def test_run_deadline_ends_the_run_as_deadline_exceeded(
