@@ -53,6 +53,7 @@ def test_401_asks_for_reauthorisation(
         assert "401" in error
         assert case.api_path in error, "names the URL that refused"
     assert not harness.rows()[0], "nothing stored"
+    assert len(sandbox.requests.find(case.api_path)) == 1, "a refusal is not retried"
 
 
 def test_429_ends_the_run_throttled(case: ContractCase, sandbox: Sandbox, harness: Harness) -> None:
