@@ -25,7 +25,6 @@ from aggregator.store import Store
 pytest_plugins = ["tests.fixtures_sandbox", "tests.fixtures_web", "tests.fixtures_notify"]
 
 PG_URL_ENV = "AGGREGATOR_TEST_PG_URL"
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,4 +1,5 @@
-"""Blog mapping on the real recorded samples (../shared/samples/blogs) and our own fixtures."""
+"""Blog mapping on our own fixtures (tests/fixtures/blog; those shaped like the recorded
+samples in ../shared/samples/blogs are kept faithful by test_fixtures_faithful.py)."""
 
 from __future__ import annotations
 
@@ -22,15 +23,10 @@ from connectors.blog_mapping import (
 )
 from connectors.feeds import ParsedFeed, check_prolog, parse_feed_bytes
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "blogs"
 FIXTURES = Path(__file__).parent / "fixtures" / "blog"
 FETCHED_AT = datetime(2026, 3, 10, 0, 0, tzinfo=UTC)
 SITE = "news.sample-gu.example/feed"
 RSS_UTF8 = "application/rss+xml; charset=UTF-8"
-
-needs_samples = pytest.mark.skipif(
-    not SAMPLES.is_dir(), reason=f"shared blog samples not found at {SAMPLES}"
-)
 
 
 def parse(path: Path, content_type: str | None = RSS_UTF8) -> ParsedFeed:
@@ -50,87 +46,75 @@ def comments_of(path: Path, owners: frozenset[str] = frozenset()) -> list[Commen
     ]
 
 
-# ------------------------------------------------------------------ real samples
+# ------------------------------------------------------------------ shaped like the recordings
 
 
-@needs_samples
 def test_naver_posts_get_blog_id_and_log_number_ids() -> None:
-    posts = posts_of(SAMPLES / "naver_blog_rss_CONSTRUCTED.xml", "text/xml;charset=UTF-8")
+    posts = posts_of(FIXTURES / "naver_blog_rss.xml", "text/xml;charset=UTF-8")
     assert [p.external_id for p in posts] == [
-        "naver:sample_gu_office:224000000002",
-        "naver:sample_gu_office:224000000001",
+        "naver:hanbit_gu:224100000002",
+        "naver:hanbit_gu:224100000001",
     ]
-    assert all(p.platform is Platform.BLOG and p.author_id == "sample_gu_office" for p in posts)
+    assert all(p.platform is Platform.BLOG and p.author_id == "hanbit_gu" for p in posts)
 
 
-@needs_samples
 def test_naver_links_lose_tracking_parameters() -> None:
-    posts = posts_of(SAMPLES / "naver_blog_rss_CONSTRUCTED.xml")
-    assert posts[0].url == "https://blog.naver.com/sample_gu_office/224000000002"
+    posts = posts_of(FIXTURES / "naver_blog_rss.xml")
+    assert posts[0].url == "https://blog.naver.com/hanbit_gu/224100000002"
 
 
-@needs_samples
 def test_naver_times_are_converted_from_kst_to_utc() -> None:
-    posts = posts_of(SAMPLES / "naver_blog_rss_CONSTRUCTED.xml")
-    assert posts[0].created_at == datetime(2026, 3, 3, 1, 15, tzinfo=UTC)
-    assert posts[1].created_at == datetime(2026, 2, 27, 9, 40, 12, tzinfo=UTC)
+    posts = posts_of(FIXTURES / "naver_blog_rss.xml")
+    assert posts[0].created_at == datetime(2026, 11, 16, 1, 30, tzinfo=UTC)
+    assert posts[1].created_at == datetime(2026, 11, 12, 9, 5, 9, tzinfo=UTC)
 
 
-@needs_samples
 def test_naver_excerpt_becomes_plain_text_with_the_title_kept() -> None:
-    post = posts_of(SAMPLES / "naver_blog_rss_CONSTRUCTED.xml")[0]
-    assert post.title == "3월 주민 소통 간담회 개최 안내"
-    assert post.text == "3월 주민 소통 간담회를 개최합니다. 일시: 3월 14일(토) 오후 2시 ..."
+    post = posts_of(FIXTURES / "naver_blog_rss.xml")[0]
+    assert post.title == "겨울철 제설 대책 설명회 개최 안내"
+    assert post.text == "겨울철 제설 대책 설명회를 개최합니다. 일시: 11월 24일(화) 오후 3시 ..."
 
 
-@needs_samples
 def test_naver_raw_entry_is_json_safe_and_keeps_tags_and_category() -> None:
-    post = posts_of(SAMPLES / "naver_blog_rss_CONSTRUCTED.xml")[0]
+    post = posts_of(FIXTURES / "naver_blog_rss.xml")[0]
     raw = json.loads(json.dumps(post.raw))
-    assert raw["tag"] == "구청,간담회,주민소통"
+    assert raw["tag"] == "구청,제설,설명회"
     assert raw["tags"][0]["term"] == "구정소식"
-    assert raw["published_parsed"] == "2026-03-03T01:15:00Z"
+    assert raw["published_parsed"] == "2026-11-16T01:30:00Z"
 
 
-@needs_samples
-def test_techcrunch_posts_use_wordpress_ids_counts_and_original_links() -> None:
-    posts = posts_of(SAMPLES / "wordpress_techcrunch_posts_feed.xml")
-    assert len(posts) == 20
-    assert len({p.external_id for p in posts}) == 20
+def test_feedburner_wordpress_posts_use_wordpress_ids_counts_and_original_links() -> None:
+    posts = posts_of(FIXTURES / "wordpress_posts_feed.xml")
+    assert len(posts) == 2
+    assert len({p.external_id for p in posts}) == 2
     first = posts[0]
-    assert first.external_id == "wp:techcrunch.com:post:446154"
-    assert first.comment_count == 0
-    assert first.author_name == "Leena Rao"
+    assert first.external_id == "wp:news.hanbit-gu.example:post:3120"
+    assert [p.comment_count for p in posts] == [0, 4]
+    assert first.author_name == "홍보담당관 김하늘"
     assert first.url is not None
-    assert first.url.startswith("http://techcrunch.com/2011/11/02/")
+    assert first.url.startswith("http://news.hanbit-gu.example/2026/11/17/"), "feedburner:origLink"
     assert "<" not in first.text
 
 
-@pytest.mark.parametrize(
-    "name", ["wordpress_techcrunch_posts_feed.xml", "wordpress_tenderlovemaking_posts_feed.xml"]
-)
-@needs_samples
-def test_real_wordpress_feeds_with_leading_blank_line_parse_silently(name: str) -> None:
-    feed = parse(SAMPLES / name)
+@pytest.mark.parametrize("name", ["wordpress_posts_feed.xml", "wordpress_posts_feed_no_counts.xml"])
+def test_wordpress_feeds_with_leading_blank_line_parse_silently(name: str) -> None:
+    assert (FIXTURES / name).read_bytes().startswith(b"\n<?xml"), "as the recorded feeds"
+    feed = parse(FIXTURES / name)
     assert feed.entries
     assert feed.warnings == ()
 
 
-@needs_samples
-def test_tenderlove_posts_have_comment_feeds_but_no_counts() -> None:
-    feed = parse(SAMPLES / "wordpress_tenderlovemaking_posts_feed.xml")
+def test_old_wordpress_posts_have_comment_feeds_but_no_counts() -> None:
+    feed = parse(FIXTURES / "wordpress_posts_feed_no_counts.xml")
     entry = feed.entries[0]
     assert comment_count(entry) is None
-    assert comment_feed_url(entry) == (
-        "http://tenderlovemaking.com/2008/12/04/nokogiris-slop-feature/feed/"
-    )
+    assert comment_feed_url(entry) == "http://maeul.hanbit-gu.example/2026/11/04/kimjang/feed/"
     post = to_post(entry, site=SITE, source_url=None, fetched_at=FETCHED_AT)
-    assert post.external_id == "wp:tenderlovemaking.com:post:198"
+    assert post.external_id == "wp:maeul.hanbit-gu.example:post:77"
 
 
-@needs_samples
 def test_wordpress_comments_point_at_the_ids_their_posts_get() -> None:
-    comments = comments_of(SAMPLES / "wordpress_comments_feed_CONSTRUCTED.xml")
+    comments = comments_of(FIXTURES / "wordpress_comments_feed.xml")
     first = comments[0]
     assert first.external_id == "wp:news.sample-gu.example:comment:57"
     assert first.post_external_id == post_id_from_guid(
@@ -138,10 +122,12 @@ def test_wordpress_comments_point_at_the_ids_their_posts_get() -> None:
     )
     assert first.post_external_id == "wp:news.sample-gu.example:post:1201"
     assert (first.kind, first.parent_external_id) == (CommentKind.COMMENT, None)
-    assert first.author_name == "김주민"
-    assert first.text == "온라인 참석도 가능한가요?"
-    assert first.permalink == "https://news.sample-gu.example/2026/03/03/townhall/#comment-57"
-    assert first.created_at == datetime(2026, 3, 4, 2, 10, 44, tzinfo=UTC)
+    assert first.author_name == "이지훈"
+    assert first.text == "가로등이 생겨서 밤에도 안심하고 걸어요."
+    assert (
+        first.permalink == "https://news.sample-gu.example/2026/11/17/hanbitcheon-trail/#comment-57"
+    )
+    assert first.created_at == datetime(2026, 11, 17, 4, 12, tzinfo=UTC)
 
 
 # ------------------------------------------------------------------ encodings
@@ -222,10 +208,9 @@ def test_atom_comment_feed_threads_replies_to_their_parent_comment() -> None:
     assert {c.post_external_id for c in by_id.values()} == {"wp:news.sample-gu.example:post:1201"}
 
 
-@needs_samples
 def test_atom_and_rss_comment_feeds_give_the_same_comment_ids() -> None:
     atom = {c.external_id for c in comments_of(FIXTURES / "atom_comments_threaded.xml")}
-    rss = {c.external_id for c in comments_of(SAMPLES / "wordpress_comments_feed_CONSTRUCTED.xml")}
+    rss = {c.external_id for c in comments_of(FIXTURES / "wordpress_comments_feed.xml")}
     assert "wp:news.sample-gu.example:comment:57" in atom & rss
 
 

@@ -1,8 +1,8 @@
-"""Graph payloads -> records: the recorded samples in ../shared/samples/facebook and fixtures."""
+"""Graph payloads -> records: our fixtures shaped like the recorded Graph samples
+(tests/fixtures/facebook, kept faithful by test_fixtures_faithful.py) and inline payloads."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,18 +20,15 @@ from connectors.facebook_mapping import (
 )
 from connectors.graph_api import next_query
 from connectors.graph_errors import Action, GraphError, classify, parse_usage, redact
-from tests.conftest import SAMPLES
+from tests.samples import fixture_json
 
-FACEBOOK = SAMPLES / "facebook" / "python-facebook-testdata"
 PAGE = "104392018734562"
 SOURCE = "https://graph.facebook.com/v25.0/x/comments"
 
 
 def sample(name: str) -> Any:
-    path = FACEBOOK / name
-    if not path.exists():
-        pytest.skip(f"recorded Graph samples not found at {FACEBOOK} (../shared/samples)")
-    return json.loads(path.read_text(encoding="utf-8"))
+    """Our fixture shaped like the recorded Graph sample of the same name."""
+    return fixture_json("facebook", name)
 
 
 def comment_payload(**fields: Any) -> dict[str, Any]:
@@ -53,21 +50,21 @@ def comment_payload(**fields: Any) -> dict[str, Any]:
 
 def test_page_feed_sample_maps_posts_with_comment_counts_and_metrics() -> None:
     page = sample("apidata__posts__feeds_default_fields_p1.json")
-    posts = [to_post(p, page_id="19292868552", source_url=SOURCE) for p in page["data"]]
+    posts = [to_post(p, page_id=PAGE, source_url=SOURCE) for p in page["data"]]
     first = posts[0]
     assert first.platform is Platform.FACEBOOK
-    assert first.external_id == "19292868552_10158349356748553"
-    assert first.created_at == datetime(2021, 7, 9, 19, 9, 52, tzinfo=UTC)
+    assert first.external_id == "104392018734562_10158000400000101"
+    assert first.created_at == datetime(2026, 11, 9, 23, 30, tzinfo=UTC)
     assert first.created_at.tzinfo is UTC
     assert first.updated_at is not None
     assert first.updated_at.tzinfo is UTC
-    assert first.url == "https://www.facebook.com/19292868552/posts/10158349356748553/"
-    assert first.text.startswith("Singaporean logistics company")
-    assert [p.comment_count for p in posts] == [13, 17, 15, 23, 49]
-    assert first.metrics["shares"] == 10
-    assert first.metrics["comments"] == 13
+    assert first.url == "https://www.facebook.com/104392018734562/posts/10158000400000101/"
+    assert first.text.startswith("한빛구청 공영주차장 신축 공사가")
+    assert [p.comment_count for p in posts] == [7, 3]
+    assert first.metrics["shares"] == 4
+    assert first.metrics["comments"] == 7
     assert first.raw["attachments"] == page["data"][0]["attachments"]
-    assert first.author_id == "19292868552", "posts without `from` are the Page's"
+    assert first.author_id == PAGE, "posts without `from` are the Page's"
     assert first.source_url == SOURCE
 
 
@@ -75,21 +72,21 @@ def test_posts_without_comment_summary_have_no_count() -> None:
     page = sample("apidata__posts__feed_fields_p1.json")
     posts = [to_post(p, page_id="4", source_url=SOURCE) for p in page["data"]]
     assert {p.comment_count for p in posts} == {None}
-    assert posts[0].text == "Happy July 4th! 🇺🇸"
+    assert posts[0].text == "구민 여러분, 즐거운 추석 보내세요! 🌕"
 
 
 def test_single_post_node_keeps_non_ascii_text() -> None:
     post = to_post(
         sample("apidata__posts__single_post_data_fields.json"), page_id="1", source_url=SOURCE
     )
-    assert post.external_id == "175154750010052_424924701699721"
-    assert post.text == "我测试一下 MyLife"
-    assert post.created_at == datetime(2019, 8, 12, 3, 45, 11, tzinfo=UTC)
+    assert post.external_id == "104392018734562_10158000400000106"
+    assert post.text == "한빛구 🚲 따릉이 대여소 3곳 신설"
+    assert post.created_at == datetime(2026, 11, 3, 6, 45, 10, tzinfo=UTC)
 
 
 def test_album_post_sample_maps_and_keeps_subattachments_raw() -> None:
     payload = sample("models__post.json")
-    post = to_post(payload, page_id="565225540184937", source_url=SOURCE)
+    post = to_post(payload, page_id=PAGE, source_url=SOURCE)
     assert post.raw["attachments"]["data"][0]["subattachments"]
 
 
@@ -99,45 +96,44 @@ def test_album_post_sample_maps_and_keeps_subattachments_raw() -> None:
 def test_comment_node_sample_maps_without_author() -> None:
     comment = to_comment(
         sample("apidata__comments__comment_info.json"),
-        page_id="19292868552",
-        post_id="19292868552_10158371815748553",
+        page_id=PAGE,
+        post_id="104392018734562_10158000400000101",
         source_url=SOURCE,
     )
-    assert comment.external_id == "10158371815748553_10158371930463553"
-    assert comment.text == "This is really nice"
+    assert comment.external_id == "10158000400000101_10159000400000201"
+    assert comment.text == "공사 소음 시간대가 궁금합니다"
     assert comment.kind is CommentKind.COMMENT
     assert comment.parent_external_id is None
     assert comment.author_id is None
     assert not comment.by_account_owner
     assert comment.metrics == {"likes": 0, "replies": 0}
-    assert comment.created_at == datetime(2021, 7, 21, 21, 5, 14, tzinfo=UTC)
+    assert comment.created_at == datetime(2026, 11, 10, 3, 5, 14, tzinfo=UTC)
 
 
 def test_multi_id_lookup_sample_maps_each_comment() -> None:
     found = sample("apidata__comments__comments_info.json")
-    comments = [
-        to_comment(c, page_id="19292868552", post_id="p", source_url=SOURCE) for c in found.values()
-    ]
+    comments = [to_comment(c, page_id=PAGE, post_id="p", source_url=SOURCE) for c in found.values()]
     assert {c.external_id for c in comments} == set(found)
     assert comments[1].metrics["replies"] == 1
 
 
 def test_page_token_comment_sample_has_author_hidden_flag_and_attachment() -> None:
     payload = sample("models__comment.json")
-    comment = to_comment(payload, page_id="2121008874780932", post_id="p", source_url=SOURCE)
-    assert (comment.author_id, comment.author_name) == ("2711636948859886", "Kun Liu")
+    comment = to_comment(payload, page_id=PAGE, post_id="p", source_url=SOURCE)
+    assert (comment.author_id, comment.author_name) == ("6685220107253445", "김민준")
     assert comment.hidden_upstream is False
     assert comment.raw["attachment"]["type"] == "photo"
     assert comment.permalink == payload["permalink_url"]
-    written_by_page = to_comment(payload, page_id="2711636948859886", post_id="p", source_url="")
+    written_by_page = to_comment(payload, page_id="6685220107253445", post_id="p", source_url="")
     assert written_by_page.by_account_owner
 
 
 def test_comments_without_ids_raise_an_explicit_error_naming_the_moderate_task() -> None:
-    """E15: the recorded PPCA page has neither `id` nor `from`: never store unkeyed rows."""
+    """E15: a page read without the MODERATE task (as recorded) has neither `id` nor `from`:
+    never store unkeyed rows."""
     page = sample("apidata__comments__comments_p1.json")
     with pytest.raises(MissingCommentId, match="MODERATE") as caught:
-        to_comment(page["data"][0], page_id="19292868552", post_id="p1", source_url=SOURCE)
+        to_comment(page["data"][0], page_id=PAGE, post_id="p1", source_url=SOURCE)
     assert isinstance(caught.value, ParseError)
     assert "p1" in str(caught.value)
 
@@ -294,5 +290,5 @@ def test_next_page_query_follows_cursors_or_time_paging_as_recorded() -> None:
     assert next_query(cursor_paged) == {"after": "after"}
     assert next_query(sample("apidata__comments__comments_p2.json")["paging"]) is None
     time_paged = sample("apidata__posts__feed_fields_p1.json")["paging"]
-    assert next_query(time_paged) == {"until": "1624385168", "__paging_token": "__paging_token"}
+    assert next_query(time_paged) == {"until": "1759392900", "__paging_token": "__paging_token"}
     assert next_query(sample("apidata__posts__feed_fields_p2.json")["paging"]) is None

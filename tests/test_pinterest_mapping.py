@@ -1,11 +1,11 @@
-"""Pinterest mapping on the official v5 description's shapes, the constructed RSS sample
-(../shared/samples/pinterest) and our own fixtures."""
+"""Pinterest mapping on our fixtures (tests/fixtures/pinterest: a board's pins and a board
+feed, kept faithful to ../shared/samples/pinterest by test_fixtures_faithful.py), inline
+payloads, and the official v5 description itself (recorded)."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,48 +24,31 @@ from connectors.pinterest_mapping import (
     rss_to_post,
     to_post,
 )
+from tests.samples import fixture, fixture_json, recorded_json
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "pinterest"
-OPENAPI = SAMPLES / "pinterest-v5-openapi-excerpt.json"
-BOARD_RSS = SAMPLES / "pinterest_board_rss_CONSTRUCTED.xml"
 FETCHED_AT = datetime(2026, 3, 10, tzinfo=UTC)
 RSS_TYPE = "application/rss+xml; charset=utf-8"
 
-needs_samples = pytest.mark.skipif(
-    not SAMPLES.is_dir(), reason=f"shared Pinterest samples not found at {SAMPLES}"
-)
-
 
 def spec() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(OPENAPI.read_text(encoding="utf-8"))
+    """The recorded excerpt of Pinterest's official v5 OpenAPI description."""
+    data: dict[str, Any] = recorded_json("pinterest", "pinterest-v5-openapi-excerpt.json")
     return data
 
 
-def spec_pin() -> dict[str, Any]:
-    """A pin built only from the description's own examples and patterns."""
-    schemas = spec()["components"]["schemas"]
-    pin = schemas["Pin"]["properties"]
-    return {
-        "id": "813744226420795884",
-        "created_at": "2025-05-01T08:30:00",
-        "title": "Summer recipes",
-        "description": schemas["BoardBase"]["properties"]["description"]["example"],
-        "link": "https://example.com/recipes",
-        "board_id": schemas["BoardBase"]["properties"]["id"]["example"],
-        "board_owner": {"username": "sample_gu_office"},
-        "media": {"media_type": "image", "images": schemas["ImageSize"]["example"]},
-        "pin_metrics": pin["pin_metrics"]["example"],
-    }
+def fixture_pin() -> dict[str, Any]:
+    """The first pin of our board-pins fixture (every field the mapping reads, metrics)."""
+    pin: dict[str, Any] = fixture_json("pinterest", "board_pins.json")["items"][0]
+    return pin
 
 
 def api_post(pin: dict[str, Any]) -> Any:
-    return to_post(pin, owner="sample_gu_office", source_url=None, fetched_at=FETCHED_AT)
+    return to_post(pin, owner="hanbitgu", source_url=None, fetched_at=FETCHED_AT)
 
 
 # ------------------------------------------------------------------ official description
 
 
-@needs_samples
 def test_every_pin_field_the_mapping_reads_is_in_the_official_schema() -> None:
     properties = spec()["components"]["schemas"]["Pin"]["properties"]
     read = {"id", "created_at", "title", "description", "link", "board_owner", "media"}
@@ -73,86 +56,87 @@ def test_every_pin_field_the_mapping_reads_is_in_the_official_schema() -> None:
     assert spec()["components"]["schemas"]["Pin"]["required"] == ["id"]
 
 
-@needs_samples
 def test_list_answers_are_items_and_a_nullable_bookmark() -> None:
     paginated = spec()["components"]["schemas"]["Paginated"]
     assert paginated["required"] == ["items"]
     assert paginated["properties"]["bookmark"] == {"type": "string", "nullable": True}
 
 
-@needs_samples
-def test_pin_metrics_example_gives_comment_count_and_metrics() -> None:
-    post = api_post(spec_pin())
-    assert post.comment_count == 2
-    assert post.metrics == {
-        "pin_click": 7,
-        "impression": 2,
-        "clickthrough": 3,
-        "reaction": 10,
-        "comment": 2,
-    }
-    assert post.comments_readable is False
-
-
-@needs_samples
-def test_spec_pin_maps_to_a_post_with_its_page_url_and_raw_kept() -> None:
-    pin = spec_pin()
-    post = api_post(pin)
-    assert post.platform == Platform.PINTEREST
-    assert post.external_id == "pin:813744226420795884"
-    assert post.url == "https://www.pinterest.com/pin/813744226420795884/"
-    assert post.title == "Summer recipes"
-    assert post.text == "My favorite summer recipes"
-    assert post.created_at == datetime(2025, 5, 1, 8, 30, tzinfo=UTC)
-    assert post.author_name == "sample_gu_office"
-    assert post.raw == pin
-    assert post.raw["link"] == "https://example.com/recipes"
-
-
-@needs_samples
-def test_largest_image_of_the_image_size_example_is_the_media_url() -> None:
-    assert media_url(spec_pin()) == (
-        "https://i.pinimg.com/1200x/0d/f6/f1/0df6f1f0bfe7aaca849c1bbc3607a34b.jpg"
-    )
-
-
-@needs_samples
-def test_error_example_gives_code_and_message() -> None:
-    responses = spec()["paths"]["/boards/{board_id}/pins"]["get"]["responses"]
-    example = responses["404"]["content"]["application/json"]["example"]
-    assert api_error(json.dumps(example).encode()) == (404, "Board not found.")
-
-
-@needs_samples
 def test_generic_error_example_gives_code_and_message() -> None:
     example = spec()["components"]["schemas"]["Pinterest.Lib.Error"]["example"]
     assert api_error(json.dumps(example).encode()) == (2, "AdAccount not found.")
 
 
-# ------------------------------------------------------------------ constructed RSS sample
+# ------------------------------------------------------------------ pins (fixture)
 
 
-@needs_samples
-def test_board_rss_sample_gives_pin_ids_times_and_text() -> None:
-    feed = parse_feed_bytes(BOARD_RSS.read_bytes(), RSS_TYPE, "https://www.pinterest.com/x/y.rss")
+def test_pin_metrics_give_comment_count_and_lifetime_metrics() -> None:
+    post = api_post(fixture_pin())
+    assert post.comment_count == 3
+    assert post.metrics == {
+        "pin_click": 15,
+        "impression": 410,
+        "clickthrough": 6,
+        "reaction": 9,
+        "comment": 3,
+    }
+    assert post.comments_readable is False
+
+
+def test_pin_maps_to_a_post_with_its_page_url_and_raw_kept() -> None:
+    pin = fixture_pin()
+    post = api_post(pin)
+    assert post.platform == Platform.PINTEREST
+    assert post.external_id == "pin:1093745000001048601"
+    assert post.url == "https://www.pinterest.com/pin/1093745000001048601/"
+    assert post.title == "한빛구 김장 나눔 행사"
+    assert post.text == "11월 22일(토) 오전 10시, 한빛구청 앞 광장"
+    assert post.created_at == datetime(2026, 11, 12, 1, 30, tzinfo=UTC)
+    assert post.author_name == "hanbitgu"
+    assert post.raw == pin
+    assert post.raw["link"] == "https://www.hanbit-gu.example/news/kimjang"
+
+
+def test_pin_without_title_or_metrics_has_no_count() -> None:
+    untitled = api_post(fixture_json("pinterest", "board_pins.json")["items"][1])
+    assert untitled.title is None
+    assert untitled.comment_count is None
+    assert untitled.text == "한빛천 산책로 정비 구간 지도"
+
+
+def test_largest_image_of_the_pin_is_the_media_url() -> None:
+    assert media_url(fixture_pin()) == "https://i.pinimg.com/1200x/4b/9a/2c/4b9a2c0001.jpg"
+
+
+def test_error_body_gives_code_and_message() -> None:
+    body = fixture("pinterest", "error_board_not_found.json").read_bytes()
+    assert api_error(body) == (404, "Board not found.")
+
+
+# ------------------------------------------------------------------ board feed (fixture)
+
+
+def test_board_rss_gives_pin_ids_times_and_text() -> None:
+    body = fixture("pinterest", "board_rss.xml").read_bytes()
+    feed = parse_feed_bytes(body, RSS_TYPE, "https://www.pinterest.com/hanbitgu/hanbit-news.rss")
     posts = [
-        rss_to_post(e, owner="sample_gu_office", source_url=None, fetched_at=FETCHED_AT)
+        rss_to_post(e, owner="hanbitgu", source_url=None, fetched_at=FETCHED_AT)
         for e in feed.entries
     ]
     assert [p.external_id for p in posts] == [
-        "pin:1123456789012345678",
-        "pin:1123456789012345001",
+        "pin:1093745000001048611",
+        "pin:1093745000001048612",
     ]
     first, untitled = posts
-    assert first.title == "3월 주민 소통 간담회"
-    assert first.text == "3월 14일 오후 2시, 구청 대회의실"
-    assert first.created_at == datetime(2026, 3, 3, 1, 15, tzinfo=UTC)
-    assert first.url == "https://www.pinterest.com/pin/1123456789012345678/"
+    assert first.title == "한빛구 겨울 제설함 위치"
+    assert first.text == "동별 제설함 위치를 지도로 확인하세요"
+    assert first.created_at == datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
+    assert first.url == "https://www.pinterest.com/pin/1093745000001048611/"
     assert untitled.title is None
-    assert untitled.text == "벚꽃축제 교통통제 지도"
+    assert untitled.text == "한빛도서관 야간 개관 안내"
     assert all(p.comment_count is None and p.comments_readable is False for p in posts)
-    assert all(p.author_name == "sample_gu_office" for p in posts)
-    assert media_url(first.raw) == "https://i.pinimg.com/236x/aa/bb/cc/aabbccdd.jpg"
+    assert all(p.author_name == "hanbitgu" for p in posts)
+    assert media_url(first.raw) == "https://i.pinimg.com/236x/5c/1d/8e/5c1d8e01.jpg"
 
 
 # ------------------------------------------------------------------ own fixtures
@@ -208,7 +192,7 @@ def test_pin_without_metrics_has_no_count_and_empty_metrics() -> None:
     assert post.metrics == {}
     assert post.title is None
     assert post.text == ""
-    assert post.author_name == "sample_gu_office", "the account's name when no owner is given"
+    assert post.author_name == "hanbitgu", "the account's name when no owner is given"
 
 
 def test_only_integer_lifetime_metrics_are_kept() -> None:

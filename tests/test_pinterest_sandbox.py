@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import feedparser
-import pytest
 import requests
 
 from aggregator.sandbox import DataSet, Sandbox
 from aggregator.sandbox.pinterest import LIMITED_TOKEN, SANDBOX_TOKEN
 from aggregator.sandbox.pinterest_world import PinterestWorld
+from tests.samples import recorded_json
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "pinterest"
 AUTH = {"Authorization": f"Bearer {SANDBOX_TOKEN}"}
-
-needs_samples = pytest.mark.skipif(
-    not SAMPLES.is_dir(), reason=f"shared Pinterest samples not found at {SAMPLES}"
-)
 
 
 def get(http: requests.Session, sandbox: Sandbox, path: str, **params: Any) -> requests.Response:
@@ -28,7 +21,7 @@ def get(http: requests.Session, sandbox: Sandbox, path: str, **params: Any) -> r
 
 
 def schema(name: str) -> dict[str, Any]:
-    data = json.loads((SAMPLES / "pinterest-v5-openapi-excerpt.json").read_text("utf-8"))
+    data = recorded_json("pinterest", "pinterest-v5-openapi-excerpt.json")
     found: dict[str, Any] = data["components"]["schemas"][name]
     return found
 
@@ -37,7 +30,6 @@ def board_pins(http: requests.Session, sandbox: Sandbox, board_id: str, **params
     return get(http, sandbox, f"/v5/boards/{board_id}/pins", **params).json()
 
 
-@needs_samples
 def test_boards_and_pins_use_only_fields_of_the_official_schemas(
     sandbox: Sandbox, sandbox_http: requests.Session
 ) -> None:

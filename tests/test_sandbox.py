@@ -24,8 +24,8 @@ from aggregator.sandbox.config_writer import SANDBOX_ENV
 from aggregator.sandbox.models import BLOG_ACCOUNTS, SandboxPost
 from aggregator.sandbox.wordpress import Site
 from tests.fixtures_sandbox import SandboxFactory
+from tests.samples import recorded
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "blogs"
 NAVER = "/naver/hanbit_gu.xml"
 TISTORY = "/tistory/hanbitgu/rss"
 WP = "/wordpress/news"
@@ -337,13 +337,12 @@ def test_time_advances_over_http(sandbox: Sandbox, sandbox_http: requests.Sessio
 def test_naver_feed_parses_like_the_sample(
     sandbox: Sandbox, sandbox_http: requests.Session
 ) -> None:
-    if not SAMPLES.is_dir():
-        pytest.skip(f"recorded blog samples not found at {SAMPLES} (../shared/samples)")
+    recording = recorded("blogs", "naver_blog_rss_CONSTRUCTED.xml")
     response = sandbox_http.get(sandbox.url(NAVER))
     headers = {k.lower(): v for k, v in response.headers.items()}  # feedparser wants lower case
     ours = feedparser.parse(response.content, response_headers=headers)
     sample = feedparser.parse(
-        (SAMPLES / "naver_blog_rss_CONSTRUCTED.xml").read_bytes(),
+        recording.read_bytes(),
         response_headers={"content-type": "text/xml;charset=UTF-8"},
     )
     assert not ours.bozo

@@ -13,11 +13,11 @@ import requests
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.graph import PAGE_TOKEN
 from connectors.facebook import COMMENT_FIELDS, POST_FIELDS
-from tests.conftest import SAMPLES
 from tests.fixtures_sandbox import SandboxFactory
+from tests.samples import recorded_json
 
 PAGE = "104392018734562"
-SAMPLE_DIR = SAMPLES / "facebook" / "python-facebook-testdata"
+SAMPLE_DIR = "facebook/python-facebook-testdata"
 
 
 def get(sandbox: Sandbox, http: requests.Session, path: str, **params: Any) -> requests.Response:
@@ -30,10 +30,8 @@ def busiest(sandbox: Sandbox) -> str:
 
 
 def sample(name: str) -> Any:
-    path = SAMPLE_DIR / name
-    if not path.exists():
-        pytest.skip(f"recorded Graph samples not found at {SAMPLE_DIR}")
-    return json.loads(path.read_text(encoding="utf-8"))
+    """A recorded Graph sample (skips without ../shared/samples, fails so in CI)."""
+    return recorded_json(SAMPLE_DIR, name)
 
 
 def test_posts_have_the_shape_of_the_recorded_page_feed(
@@ -143,18 +141,12 @@ def test_ranked_comments_say_ranked(sandbox: Sandbox, sandbox_http: requests.Ses
     assert body.json()["summary"]["order"] == "ranked"
 
 
-@pytest.mark.skipif(
-    not SAMPLE_DIR.is_dir(), reason=f"recorded Graph samples not found at {SAMPLE_DIR}"
-)
 def test_visitor_posts_page_by_time_without_cursors_and_the_last_page_looks_back(
     sandbox: Sandbox, sandbox_http: requests.Session
 ) -> None:
     """As the recorded `/posts` pages: `until` and `__paging_token` in `next`, `since` in
     `previous`, no `cursors`; the last page has `previous` and no `next`."""
-    recorded = [
-        json.loads((SAMPLE_DIR / f"apidata__posts__feed_fields_p{n}.json").read_text())["paging"]
-        for n in (1, 2)
-    ]
+    recorded = [sample(f"apidata__posts__feed_fields_p{n}.json")["paging"] for n in (1, 2)]
     url: str | None = sandbox.url(f"/v25.0/{PAGE}/visitor_posts")
     params: dict[str, Any] | None = {"access_token": PAGE_TOKEN, "limit": 1}
     seen: list[str] = []

@@ -1,5 +1,6 @@
-"""X mapping on the real recorded responses (../shared/samples/twitter): tweepy's VCR
-cassettes, their decoded bodies and the X documentation's examples."""
+"""X mapping on our fixtures shaped like the recorded responses (tests/fixtures/twitter:
+decoded bodies and the X documentation's examples, kept faithful by
+test_fixtures_faithful.py) and on tweepy's recorded VCR cassettes (../shared/samples)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import base64
 import gzip
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,38 +29,36 @@ from connectors.twitter_mapping import (
     to_record,
 )
 from connectors.x_api import classify_http_error, describe_problem, problem_of, to_page
+from tests.samples import fixture_json, recorded, recorded_json
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "twitter"
 FETCHED_AT = datetime(2026, 11, 20, tzinfo=UTC)
-TWITTER_DEV = "2244994945"
-
-pytestmark = pytest.mark.skipif(
-    not SAMPLES.is_dir(), reason=f"shared X samples not found at {SAMPLES}"
-)
+DISTRICT = "1588413520741122048"
+"""The district's X user id in our fixtures (@hanbit_gu)."""
 
 
 def doc(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SAMPLES / "x-docs-examples" / name).read_text())
+    """Our fixture shaped like the X documentation's example of the same name."""
+    data: dict[str, Any] = fixture_json("twitter", "x-docs-examples", name)
     return data
 
 
 def decoded(name: str) -> dict[str, Any]:
-    """The response of a decoded cassette: {status, headers, body}."""
-    interactions = json.loads((SAMPLES / "decoded" / name).read_text())
-    response: dict[str, Any] = interactions[0]["response"]
+    """The response of our fixture shaped like a decoded cassette: {status, headers, body}."""
+    response: dict[str, Any] = fixture_json("twitter", "decoded", name)[0]["response"]
     return response
 
 
 def cassette_response(name: str) -> requests.Response:
     """The first recorded answer of a tweepy cassette as a `requests.Response` (gunzipped)."""
-    recorded = yaml.safe_load((SAMPLES / "tweepy-cassettes" / name).read_text())
-    answer = recorded["interactions"][0]["response"]
+    path = recorded("twitter", "tweepy-cassettes", name)
+    cassette = yaml.safe_load(path.read_text())
+    answer = cassette["interactions"][0]["response"]
     body = answer["body"]["string"]
     raw = body if isinstance(body, bytes) else base64.b64decode(body)
     response = requests.Response()
     response.status_code = answer["status"]["code"]
     response._content = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
-    response.url = recorded["interactions"][0]["request"]["uri"]
+    response.url = cassette["interactions"][0]["request"]["uri"]
     for name_, values in answer["headers"].items():
         response.headers[name_] = values[0]
     return response
@@ -98,7 +96,7 @@ def test_recorded_cassette_bodies_parse_into_pages(
 
 def test_cassette_and_decoded_sample_hold_the_same_timeline() -> None:
     page = to_page("users/tweets", cassette_response("test_client_get_users_tweets.yaml"))
-    body = decoded("get_users_tweets.json")["body"]
+    body = recorded_json("twitter", "decoded", "get_users_tweets.json")[0]["response"]["body"]
     assert list(page.data) == body["data"]
     assert page.newest_id == body["meta"]["newest_id"] == "1577730467436138524"
     assert page.next_token == body["meta"]["next_token"]
@@ -106,37 +104,38 @@ def test_cassette_and_decoded_sample_hold_the_same_timeline() -> None:
 
 def test_own_timeline_with_default_fields_maps_to_posts_dated_by_snowflake() -> None:
     body = decoded("get_users_tweets.json")["body"]
-    known = Known(own_id="783214").learn(body["data"])
-    posts = [to_record(t, known, FETCHED_AT, None, default_author="783214") for t in body["data"]]
+    known = Known(own_id=DISTRICT).learn(body["data"])
+    posts = [to_record(t, known, FETCHED_AT, None, default_author=DISTRICT) for t in body["data"]]
     first = posts[0]
     assert isinstance(first, PostRecord)
     assert all(isinstance(p, PostRecord) for p in posts)
-    assert first.external_id == "1577730467436138524"
+    assert first.external_id == "2122857317790646272"
     assert first.platform is Platform.TWITTER
-    assert first.text.startswith("whoa, it works\n\nnow everyone can mix GIFs")
-    assert first.created_at.date() == datetime(2022, 10, 5, tzinfo=UTC).date()
-    assert first.url == "https://x.com/i/web/status/1577730467436138524"
-    assert first.raw["id"] == "1577730467436138524"
+    assert first.text.startswith("한빛구 겨울철 제설 대책을 안내드립니다 ❄️\n\n제설함 위치는")
+    assert first.created_at == datetime(2026, 11, 18, 1, 0, tzinfo=UTC)
+    assert first.url == "https://x.com/i/web/status/2122857317790646272"
+    assert first.raw["id"] == "2122857317790646272"
 
 
 def test_mentions_without_thread_fields_are_mentions_with_their_text_intact() -> None:
     body = decoded("get_users_mentions.json")["body"]
-    known = Known(own_id="783214")
+    known = Known(own_id=DISTRICT)
     comments = [to_comment(t, known, FETCHED_AT) for t in body["data"]]
     assert len(comments) == 10
     assert {c.kind for c in comments} == {CommentKind.MENTION}
-    assert comments[0].text.startswith("@Twitter @TwitterSupport this is my ENTIRE feed")
+    assert comments[0].text == "@hanbit_gu 제설함이 비어 있어요. 한빛로 12길입니다"
     assert all(c.post_external_id is None and not c.by_account_owner for c in comments)
-    assert all(c.created_at.year == 2022 for c in comments), "dated by their Snowflake ids"
+    assert comments[0].created_at == datetime(2026, 11, 19, 12, 59, tzinfo=UTC), "by Snowflake"
 
 
 def test_user_lookup_sample_gives_the_user_id() -> None:
     page = to_page("users/by/username", response_of(200, decoded("get_user.json")["body"]))
-    assert page.data[0]["id"] == "783214"
+    assert page.data[0]["id"] == DISTRICT
 
 
 def test_rate_limit_headers_are_recorded_in_the_decoded_samples() -> None:
-    headers = decoded("search_recent_tweets.json")["headers"]
+    recording = recorded_json("twitter", "decoded", "search_recent_tweets.json")
+    headers = recording[0]["response"]["headers"]
     assert {"x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset"} <= set(headers)
 
 
@@ -145,39 +144,39 @@ def test_rate_limit_headers_are_recorded_in_the_decoded_samples() -> None:
 
 def test_conversation_thread_links_replies_to_the_districts_root() -> None:
     body = doc("conversation_search_recent_thread.json")
-    known = Known(own_id="1111111111", own_roots=frozenset({"1234567890"}))
+    known = Known(own_id=DISTRICT, own_roots=frozenset({"5550000001"}))
     by_id = {c.external_id: c for c in (to_comment(t, known, FETCHED_AT) for t in body["data"])}
-    assert by_id["1234567891"].kind is CommentKind.COMMENT
-    assert by_id["1234567891"].post_external_id == "1234567890"
-    assert by_id["1234567891"].parent_external_id is None, "a direct answer to the post"
-    deeper = by_id["1234567893"]
-    assert (deeper.kind, deeper.post_external_id) == (CommentKind.REPLY, "1234567890")
-    assert deeper.parent_external_id == "1234567892"
-    assert deeper.created_at == datetime(2024, 1, 15, 12, 5, tzinfo=UTC)
+    assert by_id["5550000002"].kind is CommentKind.COMMENT
+    assert by_id["5550000002"].post_external_id == "5550000001"
+    assert by_id["5550000002"].parent_external_id is None, "a direct answer to the post"
+    deeper = by_id["5550000004"]
+    assert (deeper.kind, deeper.post_external_id) == (CommentKind.REPLY, "5550000001")
+    assert deeper.parent_external_id == "5550000003"
+    assert deeper.created_at == datetime(2026, 11, 15, 3, 5, tzinfo=UTC)
 
 
 def test_direct_reply_to_our_tweet_is_ours_even_when_the_root_is_unknown() -> None:
     reply = doc("conversation_reply_lookup.json")["data"]
-    comment = to_comment(reply, Known(own_id=TWITTER_DEV), FETCHED_AT)
-    assert (comment.kind, comment.post_external_id) == (CommentKind.COMMENT, "1234567890")
+    comment = to_comment(reply, Known(own_id=DISTRICT), FETCHED_AT)
+    assert (comment.kind, comment.post_external_id) == (CommentKind.COMMENT, "5550000001")
 
 
 def test_reply_deeper_in_a_thread_we_do_not_know_is_a_mention_keeping_its_parent() -> None:
     body = doc("conversation_search_recent_thread.json")
-    deeper = to_comment(body["data"][0], Known(own_id="1111111111"), FETCHED_AT)
+    deeper = to_comment(body["data"][0], Known(own_id=DISTRICT), FETCHED_AT)
     assert deeper.kind is CommentKind.MENTION
-    assert (deeper.post_external_id, deeper.parent_external_id) == (None, "1234567892")
+    assert (deeper.post_external_id, deeper.parent_external_id) == (None, "5550000003")
 
 
 def test_edited_post_is_one_item_keyed_by_its_first_id_with_the_newest_text() -> None:
     body = doc("edited_post_with_edit_history_expansion.json")
-    known = Known(own_id=TWITTER_DEV).learn([body["data"]], body["includes"])
-    post = to_record(body["data"], known, FETCHED_AT, None, default_author=TWITTER_DEV)
+    known = Known(own_id=DISTRICT).learn([body["data"]], body["includes"])
+    post = to_record(body["data"], known, FETCHED_AT, None, default_author=DISTRICT)
     assert isinstance(post, PostRecord)
-    assert post.external_id == chain_id(body["data"]) == "1234567890"
-    assert post.text == "Updated text (edited)"
-    assert known.chain("1234567891") == "1234567890"
-    assert post.url == "https://x.com/i/web/status/1234567891", "links the newest version"
+    assert post.external_id == chain_id(body["data"]) == "6660000001"
+    assert post.text == "김장 나눔 행사는 11월 22일(토)입니다 (수정)"
+    assert known.chain("6660000002") == "6660000001"
+    assert post.url == "https://x.com/i/web/status/6660000002", "links the newest version"
 
 
 @pytest.mark.parametrize("newest_first", [True, False])
@@ -191,7 +190,7 @@ def test_versions_of_one_edited_post_are_stored_oldest_first_whatever_their_orde
     arrived = versions if newest_first else versions[::-1]
     single = {"id": "1234567899", "text": "other", "edit_history_tweet_ids": ["1234567899"]}
     rounds = edit_rounds([*arrived, single], lambda tweet: tweet)
-    assert [[t["id"] for t in r] for r in rounds] == [["1234567890"], ["1234567891", "1234567899"]]
+    assert [[t["id"] for t in r] for r in rounds] == [["6660000001"], ["6660000002", "1234567899"]]
 
 
 def test_not_found_partial_errors_name_deleted_ids_and_authorization_errors_do_not() -> None:
@@ -205,40 +204,40 @@ def test_not_found_partial_errors_name_deleted_ids_and_authorization_errors_do_n
         {"title": "Not Found Error", "detail": "Could not find tweet with ids: [11, 12]."}
     )
     page = to_page("tweets", response_of(200, body))
-    assert page.not_found == {"456", "11", "12"}
+    assert page.not_found == {"8882", "11", "12"}
     assert len(page.other_warnings) == 1
     assert "789" in page.other_warnings[0]
 
 
 def test_lookup_with_all_fields_maps_metrics_times_and_own_reply() -> None:
     body = doc("tweet_lookup_all_fields.json")
-    known = Known(own_id=TWITTER_DEV).learn(body["data"], body["includes"])
+    known = Known(own_id=DISTRICT).learn(body["data"], body["includes"])
     record = to_record(body["data"][0], known, FETCHED_AT)
     assert known.own_roots == frozenset(), "the included own reply carries referenced_tweets"
     assert isinstance(record, CommentRecord), "a reply by the account is a comment, not a post"
     assert record.by_account_owner
     assert record.kind is CommentKind.REPLY
-    assert record.parent_external_id == "1212092627178287104"
-    assert record.created_at == datetime(2019, 12, 31, 19, 26, 16, tzinfo=UTC)
+    assert record.parent_external_id == "2122152674718646272"
+    assert record.created_at == datetime(2026, 11, 16, 2, 26, 16, tzinfo=UTC)
     assert record.metrics == {
-        "retweet_count": 7, "reply_count": 3, "like_count": 38, "quote_count": 1,
-        "bookmark_count": 2, "impression_count": 1250,
+        "retweet_count": 2, "reply_count": 1, "like_count": 15, "quote_count": 0,
+        "bookmark_count": 1, "impression_count": 830,
     }  # fmt: skip
-    assert "’" in record.text
-    assert "https://t.co/yvxdK6aOo2" in record.text
+    assert "‘한빛로 제설’" in record.text
+    assert "https://t.co/hAnBiT0002" in record.text
 
 
 def test_partial_error_sample_keeps_data_and_names_the_missing_item() -> None:
     page = to_page("tweets", response_of(200, doc("partial_error_200_not_found.json")))
-    assert [t["id"] for t in page.data] == ["123"]
+    assert [t["id"] for t in page.data] == ["8881"]
     assert page.warnings == (
-        "X tweets: tweet 456: Not Found Error: Could not find tweet with id: [456].",
+        "X tweets: tweet 8882: Not Found Error: Could not find tweet with id: [8882].",
     )
 
 
 def test_pagination_sample_exposes_the_next_token() -> None:
     page = to_page("users/tweets", response_of(200, doc("pagination_meta.json")))
-    assert page.next_token == "7140w9gefhslx3"
+    assert page.next_token == "hanbit0next0page"
     assert page.newest_id is None
 
 
@@ -251,7 +250,7 @@ def test_invalid_request_problem_becomes_a_fetch_error_with_its_detail() -> None
     response = response_of(400, doc("error_problem_invalid_request_400.json"))
     error = classify_http_error("tweets/search/recent", tweepy.BadRequest(response))
     assert isinstance(error, FetchError)
-    assert "Invalid Request: The 'query' parameter is required." in str(error)
+    assert "Invalid Request: The `max_results` query parameter value [500] is not" in str(error)
 
 
 @pytest.mark.parametrize(("status", "kind"), [(401, AuthExpired), (403, PermissionMissing)])

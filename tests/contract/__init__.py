@@ -1,0 +1,1 @@
+"""The platform contract suite: every platform runs it from its declared spec."""
