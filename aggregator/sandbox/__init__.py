@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from aggregator.sandbox import blog, graph, pinterest, twitter
+from aggregator.sandbox import blog, graph, instagram, pinterest, twitter, youtube
 from aggregator.sandbox.admin import Admin
 from aggregator.sandbox.clock import DEFAULT_START, SandboxClock
 from aggregator.sandbox.config_writer import write_config
@@ -90,7 +90,10 @@ class Sandbox:
         )
         """Set `sandbox.wordpress_rest.enabled = False` for a site with its REST API off."""
         self.pinterest = pinterest.register(self.router, self.data, self.clock.now)
+        self.instagram = instagram.register(self.router, self.data, self.clock.now)
+        """Registered before the Page: Instagram ids are served on the same Graph paths."""
         self.graph = graph.register(self.router, self.data, self.clock.now)
+        self.youtube = youtube.register(self.router, self.data, self.clock.now)
         self.x = twitter.register(self.router, self.data, self.clock.now)
         Admin(self.clock, self.data, self.faults, self.requests).register(self.router)
         self._server: SandboxServer | None = None
