@@ -14,6 +14,7 @@ from aggregator.sandbox import Sandbox
 from aggregator.sandbox.graph import PAGE_TOKEN
 from aggregator.sandbox.instagram_world import IG_USER_ID, USERNAME
 from tests.conftest import SAMPLES
+from tests.fixtures_sandbox import SandboxFactory
 
 SAMPLE_DIR = SAMPLES / "instagram"
 MEDIA_FIELDS = (
@@ -302,3 +303,38 @@ def test_the_facebook_page_is_still_served_beside_instagram(
 ) -> None:
     page = get(sandbox, sandbox_http, "104392018734562", fields="id,name").json()
     assert page == {"id": "104392018734562", "name": "한빛구청"}
+
+
+def test_the_page_names_its_linked_instagram_account(
+    sandbox: Sandbox, sandbox_http: requests.Session
+) -> None:
+    page = get(sandbox, sandbox_http, "104392018734562", fields="instagram_business_account")
+    linked = page.json()["instagram_business_account"]["id"]
+    assert get(sandbox, sandbox_http, linked, fields="username").json()["username"] == USERNAME
+
+
+def every_comment(sandbox: Sandbox, http: requests.Session) -> dict[str, dict[str, Any]]:
+    """Every visible comment and reply of every media, by id."""
+    found: dict[str, dict[str, Any]] = {}
+    for media in all_media(sandbox, http):
+        url = sandbox.url(f"/v19.0/{media['id']}/comments")
+        params = {"access_token": PAGE_TOKEN, "limit": 50, "fields": COMMENT_FIELDS}
+        for page in walk(http, url, params):
+            for comment in page:
+                found[comment["id"]] = comment
+                found.update((r["id"], r) for r in comment.get("replies", {}).get("data", []))
+    return found
+
+
+def test_seeded_comments_are_hidden_and_deleted_as_time_moves(
+    make_sandbox: SandboxFactory, sandbox_http: requests.Session
+) -> None:
+    sandbox = make_sandbox(comments=4000)
+    now = every_comment(sandbox, sandbox_http)
+    sandbox.advance(10 * 24 * 60)
+    later = every_comment(sandbox, sandbox_http)
+    assert set(now) - set(later), "some comments are deleted within ten days"
+    assert any(c["hidden"] for c in later.values())
+    own = [c for c in later.values() if c["username"] == USERNAME and "parent_id" in c]
+    assert own
+    assert all(c["text"].startswith("@") for c in own)

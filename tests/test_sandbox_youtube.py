@@ -11,9 +11,11 @@ import pytest
 import requests
 
 from aggregator.sandbox import Sandbox
+from aggregator.sandbox.config_writer import NEW_PLATFORM_ENV, new_platform_accounts
 from aggregator.sandbox.youtube import API_KEY, OAUTH_TOKEN, error_fault
 from aggregator.sandbox.youtube_world import CHANNEL_ID, UPLOADS_ID
 from tests.conftest import SAMPLES
+from tests.fixtures_sandbox import SandboxFactory
 
 SAMPLE_DIR = SAMPLES / "youtube"
 RECORDED = "python-youtube-testdata/"
@@ -374,3 +376,44 @@ def test_truncated_pages_are_served_when_asked(
     broken = get(sandbox, sandbox_http, "playlistItems", part="id", playlistId=UPLOADS_ID)
     with pytest.raises(ValueError):
         broken.json()
+
+
+def channel_threads(sandbox: Sandbox, http: requests.Session, status: str) -> set[str]:
+    """Every thread id of the channel with a moderation status (owner's view)."""
+    found: set[str] = set()
+    token = None
+    while True:
+        params = {"pageToken": token} if token else {}
+        body = get(sandbox, http, "commentThreads", owner=True, part="id", maxResults=100,
+                   allThreadsRelatedToChannelId=CHANNEL_ID, moderationStatus=status,
+                   **params).json()  # fmt: skip
+        found |= {t["id"] for t in body["items"]}
+        token = body.get("nextPageToken")
+        if not token:
+            return found
+
+
+def test_seeded_comments_are_held_caught_as_spam_and_deleted_as_time_moves(
+    make_sandbox: SandboxFactory, sandbox_http: requests.Session
+) -> None:
+    sandbox = make_sandbox(comments=4000)
+    published = channel_threads(sandbox, sandbox_http, "published")
+    assert channel_threads(sandbox, sandbox_http, "likelySpam")
+    sandbox.advance(10 * 24 * 60)
+    assert channel_threads(sandbox, sandbox_http, "heldForReview")
+    assert published - channel_threads(sandbox, sandbox_http, "published")
+
+
+def test_the_pending_account_settings_reach_both_new_platforms(
+    sandbox: Sandbox, sandbox_http: requests.Session
+) -> None:
+    instagram, youtube = new_platform_accounts(sandbox.base_url)
+    assert (instagram["platform"], youtube["platform"]) == ("instagram", "youtube")
+    token = NEW_PLATFORM_ENV[instagram["access_token"]["env"]]
+    user = sandbox_http.get(f"{instagram['graph_url']}v19.0/{instagram['ig_user_id']}",
+                            params={"access_token": token, "fields": "id"}, timeout=5)  # fmt: skip
+    assert user.json() == {"id": instagram["ig_user_id"]}
+    key = NEW_PLATFORM_ENV[youtube["api_key"]["env"]]
+    params = {"key": key, "part": "id", "id": youtube["channel_id"]}
+    channel = sandbox_http.get(youtube["api_url"] + "channels", params=params, timeout=5)
+    assert channel.json()["items"][0]["id"] == youtube["channel_id"]
