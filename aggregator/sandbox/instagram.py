@@ -232,7 +232,8 @@ class InstagramApi(GraphApi):
         pager = Pager(request.base_url + request.path, query, self.token)
         chunk, paging = pager.page(items, _key, descending=descending)
         fields = request.param("fields")
-        body: dict[str, Any] = {"data": [self._render_comment(c, fields) for c in chunk]}
+        render = self._comment_renderer(fields)
+        body: dict[str, Any] = {"data": [render(c) for c in chunk]}
         if "next" in paging:
             body["paging"] = {
                 "cursors": {"after": paging["cursors"]["after"]},
@@ -321,31 +322,52 @@ class InstagramApi(GraphApi):
         return pick(values, fields)
 
     def _render_comment(self, comment: IgComment, spec: str | None) -> dict[str, Any]:
-        fields = parse_fields(spec, DEFAULT_COMMENT, COMMENT_FIELDS, "IGComment")
-        values: dict[str, Any] = {
-            "id": comment.id,
-            "text": comment.text,
-            "timestamp": graph_time(comment.created_at),
-            "username": comment.username,
-            "from": {"id": comment.user_id, "username": comment.username},
-            "like_count": comment.likes,
-            "hidden": comment.hidden,
-            "parent_id": comment.parent_id,
-            "media": {"id": comment.media_id},
-            "user": {"id": IG_USER_ID} if comment.by_account else None,
-            "legacy_instagram_comment_id": None,
-        }
-        if "replies" in fields and comment.parent_id is None:
-            values["replies"] = self._nested_replies(comment, _nested(spec or "", "replies"))
-        return pick(values, fields)
+        return self._comment_renderer(spec)(comment)
 
-    def _nested_replies(self, comment: IgComment, spec: str | None) -> dict[str, Any] | None:
-        media = self.ig.media_item(comment.media_id, self.now())
-        found = self.ig.comments(media, self.now()) if media else []
-        replies = [c for c in found if c.parent_id == comment.id]
-        if not replies:
-            return None
-        return {"data": [self._render_comment(r, spec or DEFAULT_COMMENT) for r in replies]}
+    def _comment_renderer(self, spec: str | None) -> Callable[[IgComment], dict[str, Any]]:
+        """Render comments with the fields of `spec` (parsed once for a whole page)."""
+        fields = parse_fields(spec, DEFAULT_COMMENT, COMMENT_FIELDS, "IGComment")
+        if "replies" not in fields:
+            return lambda comment: pick(comment_values(comment), fields)
+        inner = _nested(spec or "", "replies") or DEFAULT_COMMENT
+        nested = parse_fields(inner, DEFAULT_COMMENT, COMMENT_FIELDS, "IGComment")
+        by_parent: dict[str, dict[str, list[IgComment]]] = {}
+
+        def replies_of(comment: IgComment) -> list[IgComment]:
+            if comment.media_id not in by_parent:
+                media = self.ig.media_item(comment.media_id, self.now())
+                grouped: dict[str, list[IgComment]] = {}
+                for c in self.ig.comments(media, self.now()) if media else []:
+                    if c.parent_id is not None:
+                        grouped.setdefault(c.parent_id, []).append(c)
+                by_parent[comment.media_id] = grouped
+            return by_parent[comment.media_id].get(comment.id, [])
+
+        def render(comment: IgComment) -> dict[str, Any]:
+            values = comment_values(comment)
+            replies = replies_of(comment) if comment.parent_id is None else []
+            if replies:
+                values["replies"] = {"data": [pick(comment_values(r), nested) for r in replies]}
+            return pick(values, fields)
+
+        return render
+
+
+def comment_values(comment: IgComment) -> dict[str, Any]:
+    """Every field of a comment but `replies` (`pick` chooses the requested ones)."""
+    return {
+        "id": comment.id,
+        "text": comment.text,
+        "timestamp": graph_time(comment.created_at),
+        "username": comment.username,
+        "from": {"id": comment.user_id, "username": comment.username},
+        "like_count": comment.likes,
+        "hidden": comment.hidden,
+        "parent_id": comment.parent_id,
+        "media": {"id": comment.media_id},
+        "user": {"id": IG_USER_ID} if comment.by_account else None,
+        "legacy_instagram_comment_id": None,
+    }
 
 
 def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:

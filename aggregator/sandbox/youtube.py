@@ -15,10 +15,11 @@ Routes (relative to the sandbox base URL; a config's `api_url` is `{base}/youtub
 Credentials as Google takes them: `key=API_KEY` for reads, `Authorization: Bearer
 OAUTH_TOKEN` (the channel owner) for everything; no credential is 403 `forbidden`, a
 wrong key 400 `badRequest`, a wrong or expired token (`expire_token()`) 401 `authError`,
-a write with a key only 401 `required`. Every call is charged to the project's daily
-quota (`youtube_quota.QuotaLedger`, visible at `/_sandbox/youtube/quota`); past it the
-answer is 403 `quotaExceeded`. Threads carry at most 5 replies (`totalReplyCount` says
-how many there are); a video with comments disabled answers 403 `commentsDisabled`.
+a write with a key only 401 `required`. Answers are indented unless `prettyPrint=false`.
+Every call is charged to the project's daily quota (`youtube_quota.QuotaLedger`,
+visible at `/_sandbox/youtube/quota`); past it the answer is 403 `quotaExceeded`.
+Threads carry at most 5 replies (`totalReplyCount` says how many there are); a video
+with comments disabled answers 403 `commentsDisabled`.
 `fail(...)` scripts any Google error on chosen requests; `error_fault` puts one on the
 generic fault set (quota, 429, 5xx); network faults come from `faults` on `/youtube/`.
 Not documented, assumed: 404 `commentNotFound` for an unknown `parentId`/`id`, 400
@@ -175,7 +176,8 @@ class YouTubeApi:
             headers = {"Content-Type": CONTENT_TYPE, "Vary": "Origin, X-Origin, Referer"}
             if body is None:
                 return SandboxResponse(status, b"", {})
-            encoded = json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")
+            indent = None if request.param("prettyPrint") == "false" else 2
+            encoded = json.dumps(body, ensure_ascii=False, indent=indent).encode("utf-8")
             return SandboxResponse(status, encoded, headers)
 
         return handle

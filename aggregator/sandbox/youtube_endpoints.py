@@ -33,6 +33,7 @@ from aggregator.sandbox.youtube_world import (
     UPLOADS_ID,
     YtComment,
     YtVideo,
+    replies_by_thread,
     visible_replies,
 )
 
@@ -165,8 +166,11 @@ class YouTubeEndpoints:
         tops.sort(key=key)
         chunk, token = page_after(tops, key, request.param("pageToken"), size)
         owner = auth is Auth.OWNER
+        replies = replies_by_thread(comments, {t.id for t in chunk})
         items = [
-            thread_resource(t, visible_replies(comments, t, "published"), parts, plain, owner)
+            thread_resource(
+                t, [] if t.status == "rejected" else replies.get(t.id, []), parts, plain, owner
+            )
             for t in chunk
         ]
         info = {"totalResults": len(items), "resultsPerPage": size}

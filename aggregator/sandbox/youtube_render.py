@@ -86,7 +86,7 @@ def yt_time(moment: datetime) -> str:
 
 def etag(value: Any) -> str:
     """A bare etag (as YouTube's are since 2020) derived from the content."""
-    raw = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()
+    raw = repr(value).encode()
     return base64.urlsafe_b64encode(hashlib.blake2b(raw, digest_size=20).digest()).decode()[:27]
 
 
@@ -99,7 +99,8 @@ def list_response(
     kind: str, items: list[dict[str, Any]], page_info: dict[str, int], next_token: str | None
 ) -> dict[str, Any]:
     """A `…ListResponse` envelope."""
-    body: dict[str, Any] = {"kind": f"youtube#{kind}ListResponse", "etag": etag(items)}
+    tags = [item["etag"] for item in items]
+    body: dict[str, Any] = {"kind": f"youtube#{kind}ListResponse", "etag": etag(tags)}
     if next_token:
         body["nextPageToken"] = next_token
     body["pageInfo"] = page_info

@@ -288,6 +288,15 @@ def visible_replies(comments: list[YtComment], thread: YtComment, status: str) -
     return [c for c in comments if c.is_reply and c.thread_id == thread.id and c.status == status]
 
 
+def replies_by_thread(comments: list[YtComment], threads: set[str]) -> dict[str, list[YtComment]]:
+    """The published replies of each of `threads`, oldest first (one pass over `comments`)."""
+    found: dict[str, list[YtComment]] = {}
+    for c in comments:
+        if c.is_reply and c.thread_id in threads and c.status == "published":
+            found.setdefault(c.thread_id, []).append(c)
+    return found
+
+
 def _reply_suffix(seed: int, comment_id: int) -> str:
     digest = hashlib.blake2b(f"{seed}:reply:{comment_id}".encode(), digest_size=16).digest()
     return _b64(digest)[:22]
