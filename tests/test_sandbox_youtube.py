@@ -417,3 +417,13 @@ def test_the_pending_account_settings_reach_both_new_platforms(
     params = {"key": key, "part": "id", "id": youtube["channel_id"]}
     channel = sandbox_http.get(youtube["api_url"] + "channels", params=params, timeout=5)
     assert channel.json()["items"][0]["id"] == youtube["channel_id"]
+
+
+def test_a_threads_etag_is_stable_until_the_thread_changes(
+    sandbox: Sandbox, sandbox_http: requests.Session
+) -> None:
+    video = busiest(sandbox, sandbox_http)
+    first = threads(sandbox, sandbox_http, video)["items"][0]
+    assert threads(sandbox, sandbox_http, video)["items"][0]["etag"] == first["etag"]
+    insert_reply(sandbox, sandbox_http, first["id"], "감사합니다.")
+    assert threads(sandbox, sandbox_http, video)["items"][0]["etag"] != first["etag"]

@@ -90,9 +90,13 @@ def etag(value: Any) -> str:
     return base64.urlsafe_b64encode(hashlib.blake2b(raw, digest_size=20).digest()).decode()[:27]
 
 
-def resource(kind: str, ident: str, parts: dict[str, Any]) -> dict[str, Any]:
-    """`{"kind", "etag", "id", ...parts}`."""
-    return {"kind": f"youtube#{kind}", "etag": etag([ident, parts]), "id": ident, **parts}
+def resource(
+    kind: str, ident: str, parts: dict[str, Any], version: object = None
+) -> dict[str, Any]:
+    """`{"kind", "etag", "id", ...parts}`; the etag derives from `version` (what makes
+    this resource differ from its other states) when given, else from the parts."""
+    tag = etag([ident, parts if version is None else version])
+    return {"kind": f"youtube#{kind}", "etag": tag, "id": ident, **parts}
 
 
 def list_response(
@@ -231,7 +235,8 @@ def comment_resource(comment: YtComment, plain: bool, owner: bool) -> dict[str, 
         snippet["parentId"] = comment.thread_id
     if owner and comment.status != "published":
         snippet["moderationStatus"] = comment.status
-    return resource("comment", comment.id, {"snippet": snippet})
+    version = (comment.updated_at, comment.likes, comment.status, plain, owner, sorted(snippet))
+    return resource("comment", comment.id, {"snippet": snippet}, version)
 
 
 def thread_resource(
@@ -255,7 +260,9 @@ def thread_resource(
     if "replies" in parts and replies:
         shown = replies[:5]
         found["replies"] = {"comments": [comment_resource(r, plain, owner) for r in shown]}
-    return resource("commentThread", top.id, found)
+    nested = [found["snippet"]["topLevelComment"]["etag"]] if "snippet" in found else []
+    nested += [r["etag"] for r in found.get("replies", {}).get("comments", [])]
+    return resource("commentThread", top.id, found, (sorted(found), len(replies), nested))
 
 
 # -- page tokens ---------------------------------------------------------------------------
