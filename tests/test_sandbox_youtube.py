@@ -427,3 +427,23 @@ def test_a_threads_etag_is_stable_until_the_thread_changes(
     assert threads(sandbox, sandbox_http, video)["items"][0]["etag"] == first["etag"]
     insert_reply(sandbox, sandbox_http, first["id"], "감사합니다.")
     assert threads(sandbox, sandbox_http, video)["items"][0]["etag"] != first["etag"]
+
+
+def test_a_slow_answer_times_the_client_out(
+    sandbox: Sandbox, sandbox_http: requests.Session
+) -> None:
+    sandbox.faults.add("delay", "/youtube/v3/commentThreads", seconds=2, times=1)
+    url = sandbox.url("/youtube/v3/commentThreads")
+    params = {"key": API_KEY, "part": "id", "allThreadsRelatedToChannelId": CHANNEL_ID}
+    with pytest.raises(requests.Timeout):
+        sandbox_http.get(url, params=params, timeout=0.3)
+
+
+def test_an_empty_playlist_page_has_no_next_token(
+    sandbox: Sandbox, sandbox_http: requests.Session
+) -> None:
+    body = get(sandbox, sandbox_http, "playlistItems", part="id", playlistId=UPLOADS_ID,
+               maxResults=0).json()  # fmt: skip
+    assert body["items"] == []
+    assert "nextPageToken" not in body
+    assert body["pageInfo"]["totalResults"] > 0

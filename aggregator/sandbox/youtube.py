@@ -22,7 +22,8 @@ Threads carry at most 5 replies (`totalReplyCount` says how many there are); a v
 with comments disabled answers 403 `commentsDisabled`.
 `fail(...)` scripts any Google error on chosen requests; `error_fault` puts one on the
 generic fault set (quota, 429, 5xx); network faults come from `faults` on `/youtube/`.
-Not documented, assumed: 404 `commentNotFound` for an unknown `parentId`/`id`, 400
+Not documented, assumed: 404 `commentNotFound` for an unknown `parentId` (comments.list)
+or `id` (setModerationStatus; `comments.list?id=` leaves unknown ids out), 400
 `operationNotSupported` for a reply to a reply.
 """
 

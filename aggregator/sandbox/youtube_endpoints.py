@@ -117,7 +117,7 @@ class YouTubeEndpoints:
         videos = self.world.videos(self.api.now())
         chunk = videos[offset : offset + size]
         items = [playlist_item(v, offset + n, parts) for n, v in enumerate(chunk)]
-        more = offset + size < len(videos)
+        more = size > 0 and offset + size < len(videos)
         info = {"totalResults": len(videos), "resultsPerPage": size}
         return 200, list_response(
             "playlistItem", items, info, offset_token(offset + size) if more else None
