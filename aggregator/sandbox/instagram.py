@@ -15,30 +15,29 @@ district's Page token (`graph.PAGE_TOKEN`) and the Graph error envelope:
     POST   /{version}/{ig-media-id}            comment_enabled=true|false -> {"success": true}
     DELETE /{version}/{ig-comment-id}          -> {"success": true} (its replies go too)
 
-As documented (PLATFORMS-WRITE.md §5) and recorded (`samples/instagram/`): default
-fields `id` (user, media) and `timestamp,text,id` (comments); nested `replies{...}`,
-`from{id,username}`; times as `2021-08-13T08:25:28+0000`; media pages carry
-`cursors.before/after`, `next` and (after the first) `previous`; comment pages only
-`cursors.after` and `next`, and the last page no `paging` at all; comments cannot be
-filtered by time (`since` is ignored); `user` only on the account's own comments; the
-account's own comments stay shown when hidden. Replying to a hidden comment or on a
-media with comments off is refused with error 100 (the exact texts are not documented:
-assumed). Usage headers carry `X-Business-Use-Case-Usage` of `type: instagram`;
-`fail(...)` injects any Graph error (190/463 expired token, 10/200 permissions,
-4/17/32/80002 rate limits with `eta_minutes`, 100 invalid parameters), network faults
-come from `faults` on `/{version}/`. Instagram-Login (`graph.instagram.com`,
-`IGApiException`) is not served; `fail(..., type="IGApiException")` shapes its errors.
+The writes are in `instagram_write.py`. As documented (PLATFORMS-WRITE.md §5) and
+recorded (`samples/instagram/`): default fields `id` (user, media) and
+`timestamp,text,id` (comments); nested `replies{...}`, `from{id,username}`; times as
+`2021-08-13T08:25:28+0000`; media pages carry `cursors.before/after`, `next` and (after
+the first) `previous`; comment pages only `cursors.after` and `next`, and the last page
+no `paging` at all; comments cannot be filtered by time (`since` is ignored); `user`
+only on the account's own comments; the account's own comments stay shown when hidden.
+Replying to a hidden comment or on a media with comments off is refused with error 100
+(the exact texts are not documented: assumed). Usage headers carry
+`X-Business-Use-Case-Usage` of `type: instagram`; `fail(...)` injects any Graph error
+(190/463 expired token, 10/200 permissions, 4/17/32/80002 rate limits with
+`eta_minutes`, 100 invalid parameters), network faults come from `faults` on
+`/{version}/`. Instagram-Login (`graph.instagram.com`, `IGApiException`) is not served;
+`fail(..., type="IGApiException")` shapes its errors.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import replace
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs
 
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.graph import TOKEN_ENV, VERSION, GraphApi
@@ -59,7 +58,7 @@ from aggregator.sandbox.instagram_world import (
     InstagramWorld,
 )
 from aggregator.sandbox.models import ACCOUNTS
-from aggregator.sandbox.server import Handler, Router, SandboxRequest, SandboxResponse
+from aggregator.sandbox.server import Router, SandboxRequest
 
 IG_MESSAGES = {
     80002: "(#80002) There have been too many calls to this Instagram account. Wait a bit and try "
@@ -120,7 +119,6 @@ COMMENT_FIELDS = frozenset(
 )
 DEFAULT_COMMENT = "timestamp,text,id"
 COMMENT_PAGE_MAX = 50
-BOOLEANS = {"true": True, "false": False}
 
 
 class InstagramApi(GraphApi):
@@ -132,16 +130,12 @@ class InstagramApi(GraphApi):
         self.ig = InstagramWorld(data)
 
     def register(self, router: Router) -> None:
-        """Add the Instagram routes (before the Page's: they match the same paths)."""
+        """Add the Instagram read routes (before the Page's: they match the same paths)."""
         base = VERSION + IG_NODE
         router.add("GET", base + r"/media", self.guard(self._media))
         router.add("GET", base + r"/comments", self.guard(self._comments))
         router.add("GET", base + r"/replies", self.guard(self._replies))
         router.add("GET", base, self.guard(self._node))
-        router.add("POST", base + r"/replies", _with_form(self.guard(self._reply)))
-        router.add("POST", base + r"/comments", _with_form(self.guard(self._comment_on)))
-        router.add("POST", base, _with_form(self.guard(self._update)))
-        router.add("DELETE", base, _with_form(self.guard(self._delete)))
 
     def fail(self, code: int, subcode: int | None = None, **options: Any) -> None:
         """`GraphApi.fail`, knowing Instagram's own throttling message (80002) too."""
@@ -241,56 +235,6 @@ class InstagramApi(GraphApi):
             }
         return body
 
-    # -- writes ----------------------------------------------------------------------------
-
-    def _reply(self, request: SandboxRequest, match: re.Match[str]) -> object:
-        now, node = self.now(), match["node"]
-        target = self.ig.comment(node, now)
-        if target is None:
-            raise gone(node)
-        top = self.ig.comment(target.parent_id or target.id, now)
-        media = self.ig.media_item(target.media_id, now)
-        assert top is not None
-        assert media is not None
-        if top.hidden:
-            raise GraphFailure(100, "(#100) You cannot reply to a hidden comment")
-        self._check_open(media)
-        return {"id": self.ig.reply(target, _message(request), now)}
-
-    def _comment_on(self, request: SandboxRequest, match: re.Match[str]) -> object:
-        now, node = self.now(), match["node"]
-        media = self.ig.media_item(node, now)
-        if media is None:
-            raise gone(node)
-        self._check_open(media)
-        return {"id": self.ig.comment_on(media, _message(request), now)}
-
-    def _update(self, request: SandboxRequest, match: re.Match[str]) -> object:
-        now, node = self.now(), match["node"]
-        media = self.ig.media_item(node, now)
-        if media is not None:
-            self.ig.close_comments(node, not _boolean(request, "comment_enabled"))
-            return {"success": True}
-        comment = self.ig.comment(node, now)
-        if comment is None:
-            raise gone(node)
-        hidden = _boolean(request, "hide")
-        if not comment.by_account:  # the account's own comments are always displayed
-            self.ig.hide(node, hidden)
-        return {"success": True}
-
-    def _delete(self, request: SandboxRequest, match: re.Match[str]) -> object:
-        now, node = self.now(), match["node"]
-        if self.ig.comment(node, now) is None:
-            raise gone(node)
-        self.ig.delete(node, now)
-        return {"success": True}
-
-    @staticmethod
-    def _check_open(media: IgMedia) -> None:
-        if not media.comments_enabled:
-            raise GraphFailure(100, "(#100) Comments are disabled for this media")
-
     # -- rendering -------------------------------------------------------------------------
 
     def _render_media(
@@ -389,29 +333,16 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:
 
 def register(router: Router, data: DataSet, now: Callable[[], datetime]) -> InstagramApi:
     """Add the Instagram routes to `router` (before the Graph Page's); return the API."""
+    from aggregator.sandbox.instagram_write import InstagramWrites
+
     api = InstagramApi(data, now)
     api.register(router)
+    InstagramWrites(api).register(router)
     return api
 
 
 def _key(item: IgMedia | IgComment) -> tuple[int, int]:
     return int(item.created_at.timestamp()), int(item.id) % 10**12
-
-
-def _message(request: SandboxRequest) -> str:
-    message = (request.param("message") or "").strip()
-    if not message:
-        raise GraphFailure(100, "(#100) The parameter message is required")
-    return message
-
-
-def _boolean(request: SandboxRequest, name: str) -> bool:
-    value = request.param(name)
-    if value is None:
-        raise GraphFailure(100, f"(#100) The parameter {name} is required")
-    if value not in BOOLEANS:
-        raise GraphFailure(100, f"(#100) Param {name} must be a boolean, got {value!r}")
-    return BOOLEANS[value]
 
 
 def _time(request: SandboxRequest, name: str) -> datetime | None:
@@ -439,14 +370,3 @@ def _nested(spec: str, name: str) -> str | None:
         if depth == 0:
             return spec[begin:index]
     return spec[begin:]
-
-
-def _with_form(handler: Handler) -> Handler:
-    """Let a handler read form-encoded body parameters as it reads query parameters."""
-
-    def handle(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
-        form = parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)
-        merged: Mapping[str, list[str]] = {**request.query, **form}
-        return handler(replace(request, query=merged), match)
-
-    return handle
