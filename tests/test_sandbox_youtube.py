@@ -447,3 +447,15 @@ def test_an_empty_playlist_page_has_no_next_token(
     assert body["items"] == []
     assert "nextPageToken" not in body
     assert body["pageInfo"]["totalResults"] > 0
+
+
+def test_admin_views_count_what_both_new_platforms_show(
+    sandbox: Sandbox, sandbox_http: requests.Session
+) -> None:
+    uploads = video_ids(sandbox, sandbox_http)
+    youtube = sandbox_http.get(sandbox.url("/_sandbox/youtube"), timeout=5).json()
+    assert youtube["videos"] == len(uploads)
+    assert youtube["comments_disabled"] >= 1
+    assert youtube["quota_used_today"] == 1  # the playlist call above; admin calls are free
+    instagram = sandbox_http.get(sandbox.url("/_sandbox/instagram"), timeout=5).json()
+    assert instagram["comments"] > instagram["replies"] > 0

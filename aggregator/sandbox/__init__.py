@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from aggregator.sandbox import blog, graph, instagram, pinterest, twitter, youtube
+from aggregator.sandbox import blog, graph, instagram, pinterest, social_admin, twitter, youtube
 from aggregator.sandbox.admin import Admin
 from aggregator.sandbox.clock import DEFAULT_START, SandboxClock
 from aggregator.sandbox.config_writer import write_config
@@ -94,6 +94,7 @@ class Sandbox:
         """Registered before the Page: Instagram ids are served on the same Graph paths."""
         self.graph = graph.register(self.router, self.data, self.clock.now)
         self.youtube = youtube.register(self.router, self.data, self.clock.now)
+        social_admin.register(self.router, self.instagram, self.youtube)
         self.x = twitter.register(self.router, self.data, self.clock.now)
         Admin(self.clock, self.data, self.faults, self.requests).register(self.router)
         self._server: SandboxServer | None = None
