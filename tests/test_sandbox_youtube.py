@@ -459,3 +459,21 @@ def test_admin_views_count_what_both_new_platforms_show(
     assert youtube["quota_used_today"] == 1  # the playlist call above; admin calls are free
     instagram = sandbox_http.get(sandbox.url("/_sandbox/instagram"), timeout=5).json()
     assert instagram["comments"] > instagram["replies"] > 0
+
+
+def test_a_conditional_request_is_not_modified_until_a_comment_arrives(
+    sandbox: Sandbox, sandbox_http: requests.Session
+) -> None:
+    video = busiest(sandbox, sandbox_http)
+    first = threads(sandbox, sandbox_http, video)
+    url = sandbox.url("/youtube/v3/commentThreads")
+    params = {"key": API_KEY, "part": "snippet,replies", "videoId": video, "maxResults": 100}
+    again = sandbox_http.get(
+        url, params=params, headers={"If-None-Match": first["etag"]}, timeout=5
+    )
+    assert (again.status_code, again.content) == (304, b"")
+    insert_reply(sandbox, sandbox_http, first["items"][0]["id"], "확인했습니다.")
+    changed = sandbox_http.get(url, params=params, headers={"If-None-Match": first["etag"]},
+                               timeout=5)  # fmt: skip
+    assert changed.status_code == 200
+    assert changed.json()["etag"] != first["etag"]

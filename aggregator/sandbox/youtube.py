@@ -15,7 +15,9 @@ Routes (relative to the sandbox base URL; a config's `api_url` is `{base}/youtub
 Credentials as Google takes them: `key=API_KEY` for reads, `Authorization: Bearer
 OAUTH_TOKEN` (the channel owner) for everything; no credential is 403 `forbidden`, a
 wrong key 400 `badRequest`, a wrong or expired token (`expire_token()`) 401 `authError`,
-a write with a key only 401 `required`. Answers are indented unless `prettyPrint=false`.
+a write with a key only 401 `required`. Answers are indented unless `prettyPrint=false`;
+`If-None-Match` with the answer's `etag` gets 304 Not Modified (still charged: Google
+documents no exemption).
 Every call is charged to the project's daily quota (`youtube_quota.QuotaLedger`,
 visible at `/_sandbox/youtube/quota`); past it the answer is 403 `quotaExceeded`.
 Threads carry at most 5 replies (`totalReplyCount` says how many there are); a video
@@ -177,6 +179,8 @@ class YouTubeApi:
             headers = {"Content-Type": CONTENT_TYPE, "Vary": "Origin, X-Origin, Referer"}
             if body is None:
                 return SandboxResponse(status, b"", {})
+            if status == 200 and _unchanged(request, body):
+                return SandboxResponse(304, b"", {"ETag": f'"{_etag_of(body)}"'})
             indent = None if request.param("prettyPrint") == "false" else 2
             encoded = json.dumps(body, ensure_ascii=False, indent=indent).encode("utf-8")
             return SandboxResponse(status, encoded, headers)
@@ -212,6 +216,16 @@ class YouTubeApi:
                         self._scripted.remove(scripted)
                 return scripted
         return None
+
+
+def _etag_of(body: object) -> str:
+    return str(body.get("etag", "")) if isinstance(body, dict) else ""
+
+
+def _unchanged(request: SandboxRequest, body: object) -> bool:
+    """A conditional request (`If-None-Match`) naming the etag the answer would carry."""
+    wanted = (request.header("if-none-match") or "").strip().strip('"')
+    return bool(wanted) and wanted == _etag_of(body)
 
 
 def login_required() -> GoogleError:
