@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -338,3 +339,22 @@ def test_seeded_comments_are_hidden_and_deleted_as_time_moves(
     own = [c for c in later.values() if c["username"] == USERNAME and "parent_id" in c]
     assert own
     assert all(c["text"].startswith("@") for c in own)
+
+
+def test_media_can_be_asked_for_by_time(sandbox: Sandbox, sandbox_http: requests.Session) -> None:
+    every = all_media(sandbox, sandbox_http)
+    middle = every[len(every) // 2]["timestamp"]
+    since = datetime.strptime(middle, "%Y-%m-%dT%H:%M:%S%z")
+    recent = get(sandbox, sandbox_http, f"{IG_USER_ID}/media", fields="id,timestamp", limit=100,
+                 since=int(since.timestamp())).json()["data"]  # fmt: skip
+    assert [m["id"] for m in recent] == [m["id"] for m in every[: len(every) // 2 + 1]]
+
+
+def test_an_app_rate_limit_reports_full_usage(
+    sandbox: Sandbox, sandbox_http: requests.Session
+) -> None:
+    sandbox.instagram.fail(4, eta_minutes=12)
+    limited = get(sandbox, sandbox_http, f"{IG_USER_ID}/media")
+    assert limited.json()["error"]["code"] == 4
+    assert json.loads(limited.headers["X-App-Usage"])["call_count"] == 100
+    assert get(sandbox, sandbox_http, f"{IG_USER_ID}/media").status_code == 200

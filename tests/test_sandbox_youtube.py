@@ -477,3 +477,25 @@ def test_a_conditional_request_is_not_modified_until_a_comment_arrives(
                                timeout=5)  # fmt: skip
     assert changed.status_code == 200
     assert changed.json()["etag"] != first["etag"]
+
+
+def test_relevance_order_pages_every_thread_once_most_liked_first(
+    sandbox: Sandbox, sandbox_http: requests.Session
+) -> None:
+    video = busiest(sandbox, sandbox_http)
+    seen, token = [], None
+    while True:
+        params = {"pageToken": token} if token else {}
+        body = get(sandbox, sandbox_http, "commentThreads", part="snippet", videoId=video,
+                   maxResults=4, order="relevance", **params).json()  # fmt: skip
+        seen += [(t["id"], t["snippet"]["topLevelComment"]["snippet"]["likeCount"])
+                 for t in body["items"]]  # fmt: skip
+        token = body.get("nextPageToken")
+        if not token:
+            break
+    assert (
+        len({i for i, _ in seen})
+        == len(seen)
+        == len(threads(sandbox, sandbox_http, video)["items"])
+    )
+    assert [likes for _, likes in seen] == sorted((likes for _, likes in seen), reverse=True)
