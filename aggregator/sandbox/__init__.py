@@ -2,8 +2,9 @@
 
 A `Sandbox` serves a seeded, realistic Korean data set (the fictional 한빛구청's posts and
 residents' comments) on loopback, with time that moves and faults that can be switched
-on per path. Blog feeds live in `blog.py`/`wordpress.py`; later platforms register their
-routes on the same `Router`. Example::
+on per path. Blog feeds live in `blog.py`/`wordpress.py`; every platform registers its
+routes on the same `Router` (`sandbox.graph`, `.x`, `.pinterest`, `.instagram` on the
+Graph paths, `.youtube` under `/youtube/v3/`). Example::
 
     with Sandbox(seed=7, speed=0) as sandbox:
         sandbox.faults.add("status", "/wordpress/", status=503, times=1)
