@@ -2,8 +2,9 @@
 
 A `Sandbox` serves a seeded, realistic Korean data set (the fictional 한빛구청's posts and
 residents' comments) on loopback, with time that moves and faults that can be switched
-on per path. Blog feeds live in `blog.py`/`wordpress.py`; later platforms register their
-routes on the same `Router`. Example::
+on per path. Blog feeds live in `blog.py`/`wordpress.py`; every platform registers its
+routes on the same `Router` (`sandbox.graph`, `.x`, `.pinterest`, `.instagram` on the
+Graph paths, `.youtube` under `/youtube/v3/`). Example::
 
     with Sandbox(seed=7, speed=0) as sandbox:
         sandbox.faults.add("status", "/wordpress/", status=503, times=1)
@@ -19,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from aggregator.sandbox import blog, graph, pinterest, twitter
+from aggregator.sandbox import blog, graph, instagram, pinterest, social_admin, twitter, youtube
 from aggregator.sandbox.admin import Admin
 from aggregator.sandbox.clock import DEFAULT_START, SandboxClock
 from aggregator.sandbox.config_writer import write_config
@@ -90,7 +91,11 @@ class Sandbox:
         )
         """Set `sandbox.wordpress_rest.enabled = False` for a site with its REST API off."""
         self.pinterest = pinterest.register(self.router, self.data, self.clock.now)
+        self.instagram = instagram.register(self.router, self.data, self.clock.now)
+        """Registered before the Page: Instagram ids are served on the same Graph paths."""
         self.graph = graph.register(self.router, self.data, self.clock.now)
+        self.youtube = youtube.register(self.router, self.data, self.clock.now)
+        social_admin.register(self.router, self.instagram, self.youtube)
         self.x = twitter.register(self.router, self.data, self.clock.now)
         Admin(self.clock, self.data, self.faults, self.requests).register(self.router)
         self._server: SandboxServer | None = None

@@ -16,6 +16,7 @@ from aggregator.sandbox.departments import DEPARTMENTS
 from aggregator.sandbox.graph import PAGE_TOKEN as FACEBOOK_PAGE_TOKEN
 from aggregator.sandbox.graph import TOKEN_ENV as FACEBOOK_TOKEN_ENV
 from aggregator.sandbox.graph import account_config as facebook_account_config
+from aggregator.sandbox.instagram import account_config as instagram_account_config
 from aggregator.sandbox.models import BLOG_ACCOUNTS, SandboxAccount
 from aggregator.sandbox.pinterest import SANDBOX_TOKEN as PINTEREST_TOKEN
 from aggregator.sandbox.pinterest import TOKEN_ENV as PINTEREST_TOKEN_ENV
@@ -28,6 +29,11 @@ from aggregator.sandbox.wordpress_auth import APP_PASSWORD_ENV as WORDPRESS_PASS
 from aggregator.sandbox.wordpress_auth import EDITOR_USER as WORDPRESS_EDITOR
 from aggregator.sandbox.x_auth import USER_TOKEN as X_USER_TOKEN
 from aggregator.sandbox.x_auth import USER_TOKEN_ENV as X_USER_TOKEN_ENV
+from aggregator.sandbox.youtube import API_KEY as YOUTUBE_API_KEY
+from aggregator.sandbox.youtube import KEY_ENV as YOUTUBE_KEY_ENV
+from aggregator.sandbox.youtube import OAUTH_TOKEN as YOUTUBE_OAUTH_TOKEN
+from aggregator.sandbox.youtube import TOKEN_ENV as YOUTUBE_TOKEN_ENV
+from aggregator.sandbox.youtube import account_config as youtube_account_config
 
 DEFAULT_DATABASE = "data/demo.db"
 SANDBOX_ENV: dict[str, str] = {
@@ -40,6 +46,13 @@ SANDBOX_ENV: dict[str, str] = {
 }
 """The environment variables the written config's `{env: NAME}` secrets name, with the
 tokens this sandbox accepts (sandbox-only values: they open nothing real)."""
+NEW_PLATFORM_ENV: dict[str, str] = {
+    FACEBOOK_TOKEN_ENV: FACEBOOK_PAGE_TOKEN,
+    YOUTUBE_KEY_ENV: YOUTUBE_API_KEY,
+    YOUTUBE_TOKEN_ENV: YOUTUBE_OAUTH_TOKEN,
+}
+"""The variables `new_platform_accounts` names, with the values the sandbox accepts
+(Instagram is read with the Page token, as through Facebook Login)."""
 INTERVAL_MINUTES = 15
 ANSWER_PHONES = {
     "office_phone": "02-1234-5000",
@@ -108,6 +121,17 @@ def build_config(base_url: str, database_url: str | None = None) -> dict[str, An
         ],
         "reports": {"pseudonym_key": {"env": "AGGREGATOR_PSEUDONYM_KEY"}},
     }
+
+
+def new_platform_accounts(base_url: str) -> list[dict[str, Any]]:
+    """The Instagram and YouTube accounts of a config for this sandbox, NOT yet part of
+    `build_config`: the config cannot validate them until their connectors exist. Add
+    them to `accounts` (and `NEW_PLATFORM_ENV` to `SANDBOX_ENV`) once it can."""
+    base = base_url.rstrip("/")
+    return [
+        instagram_account_config(base, INTERVAL_MINUTES),
+        youtube_account_config(base, INTERVAL_MINUTES),
+    ]
 
 
 def render_config(base_url: str, database_url: str | None = None) -> str:

@@ -59,6 +59,7 @@ from aggregator.sandbox.graph_render import (
     render_post,
 )
 from aggregator.sandbox.graph_world import GraphComment, GraphPost, GraphWorld
+from aggregator.sandbox.instagram_world import IG_USER_ID
 from aggregator.sandbox.models import ACCOUNTS
 from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
 
@@ -281,6 +282,7 @@ class GraphApi:
             "about": world.account.description,
             "category": "Government organization",
             "fan_count": 12840,
+            "instagram_business_account": {"id": IG_USER_ID},
         }
         return pick(values, fields)
 

@@ -39,7 +39,9 @@ COMMENT_FIELDS = frozenset({
     "message_tags", "object", "parent", "permalink_url", "private_reply_conversation",
     "user_likes",
 })  # fmt: skip
-PAGE_FIELDS = frozenset({"id", "name", "link", "about", "category", "fan_count"})
+PAGE_FIELDS = frozenset(
+    {"id", "name", "link", "about", "category", "fan_count", "instagram_business_account"}
+)
 DEFAULT_POST = "created_time,message,story,id"
 DEFAULT_COMMENT = "created_time,from,message,id"
 

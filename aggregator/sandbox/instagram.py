@@ -1,0 +1,372 @@
+"""Instagram (professional account, "Instagram API with Facebook Login") in the sandbox.
+
+Served where Graph serves it, on the Graph sandbox's host and versioned paths, with the
+district's Page token (`graph.PAGE_TOKEN`) and the Graph error envelope:
+
+    GET    /{version}/{ig-user-id}             the account (`fields` id, username, name, ...)
+    GET    /{version}/{ig-user-id}/media       its media, newest first, cursor paging
+    GET    /{version}/{ig-media-id}            one media
+    GET    /{version}/{ig-media-id}/comments   top-level comments, newest first, <= 50 a page
+    GET    /{version}/{ig-comment-id}          one comment
+    GET    /{version}/{ig-comment-id}/replies  its replies, oldest first
+    POST   /{version}/{ig-comment-id}/replies  message=... -> {"id"} (under the top-level one)
+    POST   /{version}/{ig-media-id}/comments   message=... -> {"id"}
+    POST   /{version}/{ig-comment-id}          hide=true|false -> {"success": true}
+    POST   /{version}/{ig-media-id}            comment_enabled=true|false -> {"success": true}
+    DELETE /{version}/{ig-comment-id}          -> {"success": true} (its replies go too)
+
+The writes are in `instagram_write.py`. As documented (PLATFORMS-WRITE.md §5) and
+recorded (`samples/instagram/`): default fields `id` (user, media) and
+`timestamp,text,id` (comments); nested `replies{...}`, `from{id,username}`; times as
+`2021-08-13T08:25:28+0000`; media pages carry `cursors.before/after`, `next` and (after
+the first) `previous`; comment pages only `cursors.after` and `next`, and the last page
+no `paging` at all; comments cannot be filtered by time (`since` is ignored); `user`
+only on the account's own comments; the account's own comments stay shown when hidden.
+Replying to a hidden comment or on a media with comments off is refused with error 100
+(the exact texts are not documented: assumed). Usage headers carry
+`X-Business-Use-Case-Usage` of `type: instagram`; `fail(...)` injects any Graph error
+(190/463 expired token, 10/200 permissions, 4/17/32/80002 rate limits with
+`eta_minutes`, 100 invalid parameters), network faults come from `faults` on
+`/{version}/`. Instagram-Login (`graph.instagram.com`, `IGApiException`) is not served;
+`fail(..., type="IGApiException")` shapes its errors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from aggregator.sandbox.data import DataSet
+from aggregator.sandbox.graph import TOKEN_ENV, VERSION, GraphApi
+from aggregator.sandbox.graph_render import (
+    GraphFailure,
+    Pager,
+    gone,
+    graph_time,
+    parse_fields,
+    pick,
+)
+from aggregator.sandbox.instagram_world import (
+    IG_USER_ID,
+    INSTAGRAM_ACCOUNT,
+    USERNAME,
+    IgComment,
+    IgMedia,
+    InstagramWorld,
+)
+from aggregator.sandbox.models import ACCOUNTS
+from aggregator.sandbox.server import Router, SandboxRequest
+
+IG_MESSAGES = {
+    80002: "(#80002) There have been too many calls to this Instagram account. Wait a bit and try "
+    "again. For more info, please refer to "
+    "https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
+}
+IG_NODE = r"/(?P<node>1[78][0-9]{15})"
+"""Instagram ids (17 digits from 17...): Facebook's own sandbox ids never look like this."""
+USER_FIELDS = frozenset(
+    {
+        "id",
+        "ig_id",
+        "username",
+        "name",
+        "biography",
+        "website",
+        "profile_picture_url",
+        "followers_count",
+        "follows_count",
+        "media_count",
+    }
+)
+MEDIA_FIELDS = frozenset(
+    {
+        "id",
+        "caption",
+        "media_type",
+        "media_product_type",
+        "media_url",
+        "permalink",
+        "shortcode",
+        "thumbnail_url",
+        "timestamp",
+        "comments_count",
+        "like_count",
+        "is_comment_enabled",
+        "username",
+        "owner",
+        "children",
+        "is_shared_to_feed",
+    }
+)
+COMMENT_FIELDS = frozenset(
+    {
+        "id",
+        "text",
+        "timestamp",
+        "username",
+        "from",
+        "like_count",
+        "hidden",
+        "parent_id",
+        "replies",
+        "media",
+        "user",
+        "legacy_instagram_comment_id",
+    }
+)
+DEFAULT_COMMENT = "timestamp,text,id"
+COMMENT_PAGE_MAX = 50
+
+
+class InstagramApi(GraphApi):
+    """The Instagram edges of the Graph API, behind the same token, proof and error guard
+    as the Page (`GraphApi`), over an `InstagramWorld`."""
+
+    def __init__(self, data: DataSet, now: Callable[[], datetime]) -> None:
+        super().__init__(data, now)
+        self.ig = InstagramWorld(data)
+
+    def register(self, router: Router) -> None:
+        """Add the Instagram read routes (before the Page's: they match the same paths)."""
+        base = VERSION + IG_NODE
+        router.add("GET", base + r"/media", self.guard(self._media))
+        router.add("GET", base + r"/comments", self.guard(self._comments))
+        router.add("GET", base + r"/replies", self.guard(self._replies))
+        router.add("GET", base, self.guard(self._node))
+
+    def fail(self, code: int, subcode: int | None = None, **options: Any) -> None:
+        """`GraphApi.fail`, knowing Instagram's own throttling message (80002) too."""
+        options.setdefault("message", IG_MESSAGES.get(code))
+        super().fail(code, subcode, **options)
+
+    def _usage_headers(self, percent: int, regain: int | None) -> dict[str, str]:
+        share = {
+            "call_count": percent,
+            "total_cputime": max(1, percent // 2),
+            "total_time": max(1, percent // 2),
+        }
+        business = {**share, "type": "instagram", "estimated_time_to_regain_access": regain or 0}
+        return {
+            "X-App-Usage": json.dumps(share, separators=(",", ":")),
+            "X-Business-Use-Case-Usage": json.dumps(
+                {IG_USER_ID: [business]}, separators=(",", ":")
+            ),
+        }
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def _node(self, request: SandboxRequest, match: re.Match[str]) -> object:
+        node, now = match["node"], self.now()
+        if node == IG_USER_ID:
+            return self._user(request)
+        media = self.ig.media_item(node, now)
+        if media is not None:
+            return self._render_media(request, media, request.param("fields"))
+        comment = self.ig.comment(node, now)
+        if comment is None:
+            raise gone(node)
+        return self._render_comment(comment, request.param("fields"))
+
+    def _user(self, request: SandboxRequest) -> dict[str, Any]:
+        fields = parse_fields(request.param("fields"), "id", USER_FIELDS, "IGUser")
+        values = {
+            "id": IG_USER_ID,
+            "ig_id": 5_432_109_876,
+            "username": USERNAME,
+            "name": INSTAGRAM_ACCOUNT.name,
+            "biography": INSTAGRAM_ACCOUNT.description,
+            "website": "https://www.hanbit-gu.example",
+            "profile_picture_url": "https://scontent-icn2-1.cdninstagram.com/profile_hanbitgu.jpg",
+            "followers_count": 8_412,
+            "follows_count": 57,
+            "media_count": len(self.ig.media(self.now())),
+        }
+        return pick(values, fields)
+
+    def _media(self, request: SandboxRequest, match: re.Match[str]) -> object:
+        if match["node"] != IG_USER_ID:
+            raise gone(match["node"])
+        since, until = _time(request, "since"), _time(request, "until")
+        items = [
+            m
+            for m in self.ig.media(self.now())
+            if (since is None or m.created_at >= since) and (until is None or m.created_at <= until)
+        ]
+        chunk, paging = self._pager(request).page(items, _key, descending=True)
+        fields = request.param("fields")
+        data = [self._render_media(request, m, fields) for m in chunk]
+        return {"data": data, "paging": paging} if paging else {"data": data}
+
+    def _comments(self, request: SandboxRequest, match: re.Match[str]) -> object:
+        media = self.ig.media_item(match["node"], self.now())
+        if media is None:
+            raise gone(match["node"])
+        top = [c for c in self.ig.comments(media, self.now()) if c.parent_id is None]
+        return self._comment_page(request, list(reversed(top)), descending=True)
+
+    def _replies(self, request: SandboxRequest, match: re.Match[str]) -> object:
+        now, node = self.now(), match["node"]
+        parent = self.ig.comment(node, now)
+        media = self.ig.media_item(parent.media_id, now) if parent else None
+        if parent is None or media is None:
+            raise gone(node)
+        replies = [c for c in self.ig.comments(media, now) if c.parent_id == parent.id]
+        return self._comment_page(request, replies, descending=False)
+
+    def _comment_page(
+        self, request: SandboxRequest, items: list[IgComment], descending: bool
+    ) -> dict[str, Any]:
+        limit = request.param("limit") or "25"
+        query = {**request.query}
+        if limit.isdigit():
+            query["limit"] = [str(min(int(limit), COMMENT_PAGE_MAX))]
+        pager = Pager(request.base_url + request.path, query, self.token)
+        chunk, paging = pager.page(items, _key, descending=descending)
+        fields = request.param("fields")
+        render = self._comment_renderer(fields)
+        body: dict[str, Any] = {"data": [render(c) for c in chunk]}
+        if "next" in paging:
+            body["paging"] = {
+                "cursors": {"after": paging["cursors"]["after"]},
+                "next": paging["next"],
+            }
+        return body
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def _render_media(
+        self, request: SandboxRequest, media: IgMedia, spec: str | None
+    ) -> dict[str, Any]:
+        fields = parse_fields(spec, "id", MEDIA_FIELDS, "IGMedia")
+        children = None
+        if media.media_type == "CAROUSEL_ALBUM":
+            first = int(media.id) + 1
+            children = {"data": [{"id": str(first + n)} for n in range(3)]}
+        values = {
+            "id": media.id,
+            "caption": media.caption,
+            "media_type": media.media_type,
+            "media_product_type": media.product_type,
+            "media_url": media.media_url,
+            "permalink": media.permalink,
+            "shortcode": media.shortcode,
+            "thumbnail_url": media.media_url[:-3] + "jpg" if media.media_type == "VIDEO" else None,
+            "timestamp": graph_time(media.created_at),
+            "comments_count": len(self.ig.comments(media, self.now())),
+            "like_count": media.like_count,
+            "is_comment_enabled": media.comments_enabled,
+            "username": USERNAME,
+            "owner": {"id": IG_USER_ID},
+            "children": children,
+            "is_shared_to_feed": True if media.product_type == "REELS" else None,
+        }
+        return pick(values, fields)
+
+    def _render_comment(self, comment: IgComment, spec: str | None) -> dict[str, Any]:
+        return self._comment_renderer(spec)(comment)
+
+    def _comment_renderer(self, spec: str | None) -> Callable[[IgComment], dict[str, Any]]:
+        """Render comments with the fields of `spec` (parsed once for a whole page)."""
+        fields = parse_fields(spec, DEFAULT_COMMENT, COMMENT_FIELDS, "IGComment")
+        if "replies" not in fields:
+            return lambda comment: pick(comment_values(comment), fields)
+        inner = _nested(spec or "", "replies") or DEFAULT_COMMENT
+        nested = parse_fields(inner, DEFAULT_COMMENT, COMMENT_FIELDS, "IGComment")
+        by_parent: dict[str, dict[str, list[IgComment]]] = {}
+
+        def replies_of(comment: IgComment) -> list[IgComment]:
+            if comment.media_id not in by_parent:
+                media = self.ig.media_item(comment.media_id, self.now())
+                grouped: dict[str, list[IgComment]] = {}
+                for c in self.ig.comments(media, self.now()) if media else []:
+                    if c.parent_id is not None:
+                        grouped.setdefault(c.parent_id, []).append(c)
+                by_parent[comment.media_id] = grouped
+            return by_parent[comment.media_id].get(comment.id, [])
+
+        def render(comment: IgComment) -> dict[str, Any]:
+            values = comment_values(comment)
+            replies = replies_of(comment) if comment.parent_id is None else []
+            if replies:
+                values["replies"] = {"data": [pick(comment_values(r), nested) for r in replies]}
+            return pick(values, fields)
+
+        return render
+
+
+def comment_values(comment: IgComment) -> dict[str, Any]:
+    """Every field of a comment but `replies` (`pick` chooses the requested ones)."""
+    return {
+        "id": comment.id,
+        "text": comment.text,
+        "timestamp": graph_time(comment.created_at),
+        "username": comment.username,
+        "from": {"id": comment.user_id, "username": comment.username},
+        "like_count": comment.likes,
+        "hidden": comment.hidden,
+        "parent_id": comment.parent_id,
+        "media": {"id": comment.media_id},
+        "user": {"id": IG_USER_ID} if comment.by_account else None,
+        "legacy_instagram_comment_id": None,
+    }
+
+
+def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:
+    """The `instagram` account of a config pointing at this sandbox, for when the
+    Instagram connector exists (the Page token serves the linked account)."""
+    page = next(a for a in ACCOUNTS if a.platform == "facebook")
+    return {
+        "name": "instagram",
+        "display_name": f"{INSTAGRAM_ACCOUNT.name} 인스타그램",
+        "platform": "instagram",
+        "ig_user_id": IG_USER_ID,
+        "page_id": page.handle,
+        "access_token": {"env": TOKEN_ENV},
+        "write_access_token": {"env": TOKEN_ENV},
+        "graph_url": base_url.rstrip("/") + "/",
+        "schedule": {"interval_minutes": interval_minutes},
+    }
+
+
+def register(router: Router, data: DataSet, now: Callable[[], datetime]) -> InstagramApi:
+    """Add the Instagram routes to `router` (before the Graph Page's); return the API."""
+    from aggregator.sandbox.instagram_write import InstagramWrites
+
+    api = InstagramApi(data, now)
+    api.register(router)
+    InstagramWrites(api).register(router)
+    return api
+
+
+def _key(item: IgMedia | IgComment) -> tuple[int, int]:
+    return int(item.created_at.timestamp()), int(item.id) % 10**12
+
+
+def _time(request: SandboxRequest, name: str) -> datetime | None:
+    """`since`/`until` as a Unix timestamp or an ISO 8601 time."""
+    value = request.param(name)
+    if not value:
+        return None
+    try:
+        if value.isdigit():
+            return datetime.fromtimestamp(int(value), UTC)
+        parsed = datetime.fromisoformat(value)
+    except (ValueError, OverflowError):
+        raise GraphFailure(100, f"(#100) The parameter {name} is not a valid time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _nested(spec: str, name: str) -> str | None:
+    """The text inside `name{...}` of a fields spec (nested braces kept), or None."""
+    start = re.search(rf"(?:^|,)\s*{name}(?:\.[a-z_]+\([^)]*\))*\{{", spec)
+    if start is None:
+        return None
+    depth, begin = 1, start.end()
+    for index in range(begin, len(spec)):
+        depth += {"{": 1, "}": -1}.get(spec[index], 0)
+        if depth == 0:
+            return spec[begin:index]
+    return spec[begin:]
