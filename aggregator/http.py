@@ -407,12 +407,21 @@ class HttpClient:
         """
         self.check_deadline(url)
         self.calls += 1
-        kwargs.update(timeout=self.timeouts(), stream=True)
-        raw = (via or self.session.request)(method, url, **kwargs)
+        connect, read = self.timeouts()
+        kwargs.update(timeout=(connect, read), stream=True)
+        cut_by_deadline = read < self.settings.read_timeout
         try:
-            raw._content = self.read_body(raw, url)
-        finally:
-            raw.close()
+            raw = (via or self.session.request)(method, url, **kwargs)
+            try:
+                raw._content = self.read_body(raw, url)
+            finally:
+                raw.close()
+        except (requests.Timeout, urllib3.exceptions.ReadTimeoutError) as exc:
+            if cut_by_deadline:  # the wait was the run's last seconds, not a slow server
+                raise DeadlineExceeded(
+                    f"run deadline reached while waiting for {redact_url(url)}"
+                ) from exc
+            raise
         return raw
 
 

@@ -189,6 +189,7 @@ class GraphClient:
         self.sleep = http.sleep if sleep is None else sleep
         self.page_size = account.page_size
         self.usage = GraphUsage()
+        self.retry_after: float | None = None  # the last response's `Retry-After`
         token = account.access_token.value
         secret = account.app_secret.value if account.app_secret else None
         proof = appsecret_proof(token, secret) if secret else None
@@ -259,6 +260,7 @@ class GraphClient:
 
     def _record_usage(self, headers: Mapping[str, str]) -> None:
         self.usage = parse_usage(headers)
+        self.retry_after = retry_after_seconds(headers)
 
     def _handle(self, error: GraphError, attempts: Attempts, path: str) -> None:
         outcome = classify(error, self.account.page_id, self.account.access_token.env)
@@ -266,7 +268,8 @@ class GraphClient:
         if outcome.action is Action.RETRY:
             self._retry(attempts, path, error.describe())
         elif outcome.action is Action.THROTTLE:
-            self._throttle(attempts, path, error.describe(), outcome.min_wait)
+            why = error.describe()
+            self._throttle(attempts, path, why, outcome.min_wait, self.retry_after)
         elif outcome.action is Action.SHRINK:
             self._shrink(path, error)
         elif outcome.action is Action.GONE:

@@ -245,25 +245,7 @@ CASES: tuple[ContractCase, ...] = (
 
 # -- what the suite knows to be broken today -----------------------------------------------
 
-DEADLINE_AS_TIMEOUT = (
-    "a read cut short by the run deadline ends `failed` ('timed out waiting for an answer'):"
-    " the read timeout is shortened to the deadline, but its expiry is reported as a network"
-    " timeout, not `deadline_exceeded` (only Pinterest's adapter says deadline); issue 17's"
-    " single HTTP policy"
-)
-GRAPH_IGNORES_RETRY_AFTER = (
-    "a Graph throttling error (JSON code 4, HTTP 429) with `Retry-After: 3600` is waited out"
-    " by backoff (10 s + 20 s + 40 s) before the run ends `throttled`: the JSON error path"
-    " of connectors/graph_api.py passes no `Retry-After` to `_throttle` (only a non-JSON 429"
-    " does); issue 17's one 429 decision"
-)
-KNOWN_DEFECTS: Mapping[tuple[str, str], str] = {
-    **{
-        ("deadline", case_id): DEADLINE_AS_TIMEOUT
-        for case_id in ("blog-feed", "blog-wordpress-rest", "facebook", "twitter")
-    },
-    ("throttle-wait", "facebook"): GRAPH_IGNORES_RETRY_AFTER,
-}
+KNOWN_DEFECTS: Mapping[tuple[str, str], str] = {}
 """(check, case id) -> why that platform fails that check today; such tests are marked
 `xfail(strict=True)`, so the day a fix lands they fail until the entry is removed."""
 
