@@ -13,6 +13,7 @@ from aggregator.cli import app
 from aggregator.db import create_db_engine
 from aggregator.store import Store
 from aggregator.store.access_log import LogFilter
+from tests.fixtures_report_jobs import made_report, use_output_dir
 from tests.fixtures_reports import KEY, seed_month
 from tests.fixtures_web import Web
 
@@ -77,12 +78,13 @@ def test_cli_reopen_needs_an_admin_account(cli_config: Path) -> None:
     assert "only an admin" in result.output
 
 
-def test_web_download_needs_a_reason_and_is_logged(sqlite_web: Web) -> None:
+def test_web_download_needs_a_reason_and_is_logged(sqlite_web: Web, tmp_path: Path) -> None:
+    use_output_dir(sqlite_web, tmp_path / "reports")
     client = sqlite_web.client("communications")
     csrf = sqlite_web.csrf(client)
     form = {"csrf_token": csrf, "month": "2026-11", "format": "csv"}
     assert client.post("/reports/download", data=form).status_code == 400
-    response = client.post("/reports/download", data={**form, "reason": "국장 보고"})
+    response = made_report(sqlite_web, client, month="2026-11", format="csv", reason="국장 보고")
     assert response.status_code == 200
     assert "attachment" in response.headers["content-disposition"]
     assert b"svg onload" not in response.content  # an author name, pseudonymised
