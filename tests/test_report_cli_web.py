@@ -68,6 +68,33 @@ def test_cli_errors_are_one_line_and_exit_2(
     assert message in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "korean"),
+    [
+        (
+            ["--month", "2026-13", "--reason", "r"],
+            "월: 2026-13은 올바른 달이 아닙니다 (예: 2026-11)",
+        ),
+        (["--month", "2026-10"], "사유를 적어 주세요: 모든 내려받기는 사유와 함께 접속기록에"),
+        (["--reason", "r"], "월을 적어 주세요, 예: --month 2026-11"),
+        (["--month", "2026-10", "--reason", "r", "--format", "docx"], "형식: docx은(는) 쓸 수"),
+        (["--month", "2026-10", "--reason", "r", "--no-pseudonymize"], "관리자만 할 수 있습니다"),
+        (
+            ["--month", "2026-10", "--reason", "r", "--staff", "nobody"],
+            "계정 'nobody'이(가) 없습니다",
+        ),
+    ],
+)
+def test_cli_report_errors_say_it_in_korean_first(
+    cli_config: Path, args: list[str], korean: str
+) -> None:
+    result = runner.invoke(app, ["report", *args, "--config", str(cli_config)])
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())
+    assert korean in said
+    assert said.index(korean) < said.rindex(" (")  # the English follows in brackets
+
+
 def test_cli_reopen_needs_an_admin_account(cli_config: Path) -> None:
     closed = runner.invoke(app, ["report", "close", "--month", "2026-10", "-c", str(cli_config)])
     assert closed.exit_code == 0, closed.output

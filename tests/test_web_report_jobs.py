@@ -50,13 +50,16 @@ def test_a_request_becomes_a_job_whose_file_the_requester_downloads(
     assert response.headers["location"].startswith("/reports?done=queued:2026-11")
     page = client.get(response.headers["location"]).text
     assert "2026년 11월 보고서를 만들기 시작했습니다" in page
-    assert "대기" in page and "/reports/file?job=" not in page
+    assert "대기" in page
+    assert "/reports/file?job=" not in page
     [logged] = web.store.access_log(LogFilter(action="report_download"))
-    assert logged["staff"] == "comm1" and f'"job": {job_id}' in logged["detail"]
+    assert logged["staff"] == "comm1"
+    assert f'"job": {job_id}' in logged["detail"]
 
     assert worker.run_queued() == 1
     page = client.get("/reports").text
-    assert "완료" in page and f'href="/reports/file?job={job_id}"' in page
+    assert "완료" in page
+    assert f'href="/reports/file?job={job_id}"' in page
     got = client.get(f"/reports/file?job={job_id}")
     assert got.status_code == 200
     assert got.headers["content-type"] == "text/csv; charset=utf-8"
@@ -70,7 +73,8 @@ def test_a_request_becomes_a_job_whose_file_the_requester_downloads(
     assert (stored.stat().st_mode & 0o777) == 0o600
     assert stored.read_bytes() == got.content
     [fetched] = web.store.access_log(LogFilter(action="report_file_download"))
-    assert fetched["staff"] == "comm1" and fetched["target"] == "report:2026-11"
+    assert fetched["staff"] == "comm1"
+    assert fetched["target"] == "report:2026-11"
 
 
 def test_another_officer_cannot_download_the_file_but_an_admin_can(
@@ -130,7 +134,8 @@ def _claimed_by(web: Web, holder: Holder, **form: str) -> int:
     job_id = job_of(ask(client, web.csrf(client), **{**FORM, **form}))
     with write_transaction(web.store.engine) as conn:
         claimed = rows.claim_next(conn, holder.encode(), web.store.clock())
-    assert claimed is not None and claimed["id"] == job_id
+    assert claimed is not None
+    assert claimed["id"] == job_id
     return job_id
 
 
@@ -145,7 +150,8 @@ def test_a_job_left_running_by_a_dead_process_is_failed_when_a_worker_starts(
     assert _job(web, crashed)["error"] == CRASHED
     assert _job(web, alive)["status"] == "running"  # a live process, reporting: left alone
     page = web.client("communications").get("/reports").text
-    assert "실패" in page and CRASHED in page
+    assert "실패" in page
+    assert CRASHED in page
     web.store.clock.advance(minutes=20)  # type: ignore[attr-defined]
     assert worker.recover() == 1  # silent for 20 minutes: taken as abandoned
     assert _job(web, alive)["status"] == "failed"
@@ -166,14 +172,17 @@ def test_files_are_removed_after_the_retention_and_leftovers_with_them(
     foreign = directory / "README.txt"
     foreign.write_text("not ours", encoding="utf-8")
     assert worker.clean() == 1  # the leftover only: the file is kept 24 hours
-    assert made.exists() and not leftover.exists() and foreign.exists()
+    assert made.exists()
+    assert not leftover.exists()
+    assert foreign.exists()
     web.store.clock.advance(hours=24, seconds=1)  # type: ignore[attr-defined]
     client = web.client("communications")  # the session has ended meanwhile
     expired = client.get(f"/reports/file?job={job_id}")
     assert expired.status_code == 410
     assert "보관 기간(24시간)이 지나 파일을 지웠습니다" in expired.text
     assert worker.clean() == 1
-    assert not made.exists() and foreign.exists()
+    assert not made.exists()
+    assert foreign.exists()
     assert _job(web, job_id)["status"] == "expired"
     assert "보관 기간 지남" in client.get("/reports").text
 
@@ -190,7 +199,8 @@ def test_a_job_that_cannot_write_its_file_fails_with_a_korean_reason(
     worker.run_queued()
     job = _job(web, job_id)
     assert job["status"] == "failed"
-    assert "보고서 저장 폴더" in job["error"] and "경로가 폴더가 아니거나 없습니다" in job["error"]
+    assert "보고서 저장 폴더" in job["error"]
+    assert "경로가 폴더가 아니거나 없습니다" in job["error"]
 
 
 def test_the_page_polls_a_json_list_with_status_and_progress(
@@ -200,7 +210,8 @@ def test_the_page_polls_a_json_list_with_status_and_progress(
     client = web.client("communications")
     job_id = job_of(ask(client, web.csrf(client), **FORM))
     page = client.get("/reports").text
-    assert 'data-active="yes"' in page and "/static/report_jobs.js" in page
+    assert 'data-active="yes"' in page
+    assert "/static/report_jobs.js" in page
     assert '<a href="/reports">새로 고침</a>' in page  # without JavaScript
     queued = client.get("/reports/jobs").json()
     assert queued["active"] is True
@@ -228,7 +239,8 @@ def test_progress_counts_every_row_and_leaves_the_file_as_it_was(
         return make_file(web.store, web.settings, "2026-11", "csv", True, **extra).body
 
     assert made(progress=lambda done, total: calls.append((done, total))) == made()
-    assert calls[0] == (0, 5) and calls[-1] == (5, 5)
+    assert calls[0] == (0, 5)
+    assert calls[-1] == (5, 5)
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
 
 
