@@ -271,3 +271,22 @@ def test_form_errors_are_korean_and_keep_what_was_typed(
         assert '<option value="pdf" selected>' in shown
     assert 'name="identified" value="1" checked' in shown
     assert web.store.access_log(LogFilter(action="report_download_identified")) == []
+
+
+def test_a_shutdown_while_rows_are_read_puts_the_job_back_in_the_queue(
+    reports: tuple[Web, ReportWorker, Path],
+) -> None:
+    web, worker, directory = reports
+    client = web.client("communications")
+    job_id = job_of(ask(client, web.csrf(client), **FORM))
+    with write_transaction(web.store.engine) as conn:
+        job = rows.claim_next(conn, worker.holder.encode(), web.store.clock())
+    assert job is not None
+    worker.stop()  # what the app's shutdown does
+    worker._run(job)  # the step the thread was in
+    queued = _job(web, job_id)
+    assert (queued["status"], queued["rows_done"], queued["worker"]) == ("queued", 0, None)
+    assert not directory.exists() or list(directory.iterdir()) == []
+    after_restart = ReportWorker(web.store, web.settings, isolated=False)
+    assert after_restart.run_queued() == 1
+    assert _job(web, job_id)["status"] == "done"

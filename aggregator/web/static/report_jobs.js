@@ -8,7 +8,7 @@
   if (!section) { return; }
   var body = section.querySelector("tbody");
   var every = 2000;
-  var timer = null;
+  var failures = 0;
 
   function cell(label, content) {
     var td = document.createElement("td");
@@ -83,18 +83,22 @@
   }
 
   function poll() {
-    timer = null;
     fetch(section.getAttribute("data-poll"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.json();
       })
       .then(function (data) {
+        failures = 0;
         draw(data);
-        if (data.active) { timer = window.setTimeout(poll, every); }
+        if (data.active) { window.setTimeout(poll, every); }
       })
-      .catch(function () { timer = window.setTimeout(poll, every * 5); });
+      .catch(function () {
+        // signed out or the server away: try a few times, then leave it to 새로 고침
+        failures += 1;
+        if (failures < 5) { window.setTimeout(poll, every * 5); }
+      });
   }
 
-  if (section.getAttribute("data-active") === "yes") { timer = window.setTimeout(poll, every); }
+  if (section.getAttribute("data-active") === "yes") { window.setTimeout(poll, every); }
 }());
