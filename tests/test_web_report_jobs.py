@@ -290,3 +290,18 @@ def test_a_shutdown_while_rows_are_read_puts_the_job_back_in_the_queue(
     after_restart = ReportWorker(web.store, web.settings, isolated=False)
     assert after_restart.run_queued() == 1
     assert _job(web, job_id)["status"] == "done"
+
+
+def test_a_close_error_keeps_the_month_typed_in_the_close_form_only(
+    reports: tuple[Web, ReportWorker, Path],
+) -> None:
+    web, _worker, _directory = reports
+    client = web.client("communications")
+    response = client.post(
+        "/reports/close", data={"month": "2026-13", "csrf_token": web.csrf(client)}
+    )
+    assert response.status_code == 400
+    assert "월: 2026-13은 올바른 달이 아닙니다 (예: 2026-11)" in response.text
+    request_form, close_form = response.text.split('action="/reports/close"')
+    assert 'name="month" value="2026-10"' in request_form.split('id="report-request"')[1]
+    assert 'name="month" value="2026-13"' in close_form.split("</form>")[0]
