@@ -113,11 +113,15 @@ def _cancel_queued(store: object) -> None:
 
     engine = store.engine  # type: ignore[attr-defined]
     with write_transaction(engine) as conn:
-        queued = conn.execute(
-            REPORT_JOB.select().with_only_columns(REPORT_JOB.c.id).where(
-                REPORT_JOB.c.status == rows.QUEUED
+        queued = (
+            conn.execute(
+                REPORT_JOB.select()
+                .with_only_columns(REPORT_JOB.c.id)
+                .where(REPORT_JOB.c.status == rows.QUEUED)
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         rows.fail(conn, list(queued), "bench", store.clock())  # type: ignore[attr-defined]
 
 
