@@ -249,7 +249,9 @@ def test_progress_counts_every_row_and_leaves_the_file_as_it_was(
     [
         ({"month": "2026-13"}, "월: 2026-13은 올바른 달이 아닙니다 (예: 2026-11)"),
         ({"month": "11월"}, "월: 11월은 올바른 달이 아닙니다 (예: 2026-11)"),
+        ({"month": ""}, "월을 적어 주세요 (예: 2026-11)"),
         ({"format": "doc"}, "형식: doc은(는) 쓸 수 없습니다 (XLSX, CSV, HTML, PDF 중 하나)"),
+        ({"format": ""}, "형식을 골라 주세요 (XLSX, CSV, HTML, PDF 중 하나)"),
         ({"reason": " "}, "사유를 적어 주세요 (접속기록에 남습니다)"),
         ({"reason": "보고\x07"}, "사유: "),
     ],
@@ -264,7 +266,7 @@ def test_form_errors_are_korean_and_keep_what_was_typed(
     assert response.status_code == 400
     assert message in response.text
     shown = response.text.split('id="report-request"')[1].split("</form>")[0]
-    assert f'name="month" value="{typed["month"]}"' in shown
+    assert f'name="month" value="{typed["month"] or "2026-10"}"' in shown  # empty: the default
     if typed["reason"].strip() and "\x07" not in typed["reason"]:
         assert f'value="{typed["reason"]}"' in shown
     if typed["format"] == "pdf":

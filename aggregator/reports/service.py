@@ -76,7 +76,7 @@ def check_month(month: str) -> str:
     except ValueError as exc:
         shown = month[:20]
         korean = f"월: {shown}{_topic(shown)} 올바른 달이 아닙니다 (예: 2026-11)"
-        raise ReportError(str(exc), korean) from None
+        raise ReportError(str(exc), korean if shown else "월을 적어 주세요 (예: 2026-11)") from None
     return month
 
 
@@ -260,10 +260,11 @@ def check_request(
             month, or no pseudonym key.
     """
     if fmt not in FORMATS:
+        choices = f"{', '.join(FORMATS).upper()} 중 하나"
+        korean = f"형식: {fmt[:10]}{_topic(fmt[:10])} 쓸 수 없습니다 ({choices})"
         raise ReportError(
             f"format must be one of {', '.join(FORMATS)}, not {fmt!r}",
-            f"형식: {fmt[:10] or '(비어 있음)'}{_topic(fmt[:10])} 쓸 수 없습니다 "
-            f"({', '.join(FORMATS).upper()} 중 하나)",
+            korean if fmt else f"형식을 골라 주세요 ({choices})",
         )
     reason = checked_reason(reason, "a reason is required for every download (PIPA access record)")
     if not pseudonymize and who.role != Role.ADMIN:
