@@ -52,12 +52,22 @@ ReasonOption = Annotated[
 ]
 
 
+NEED_MONTH = "월을 적어 주세요, 예: --month 2026-11 (--month YYYY-MM is required)"
+
+
+def korean_error(exc: ReportError) -> str:
+    """A report error as staff read it: the Korean, then the English in brackets."""
+    english = str(exc)
+    return english if exc.korean in english else f"{exc.korean} ({english})"
+
+
 def _requester(store: Store, staff: str | None) -> Requester:
     if staff is None:
         return Requester(staff=f"cli:{getpass.getuser()}", role=None)
     found = next((u for u in store.users() if u.name == staff and not u.disabled), None)
     if found is None:
-        fail(f"no active staff account named {staff!r}")
+        english = f"no active staff account named {staff!r}"
+        fail(f"사용 중인 직원 계정 {staff!r}이(가) 없습니다 ({english})")
     return Requester(staff=found.name, role=found.role)
 
 
@@ -78,9 +88,12 @@ def report(
     if ctx.invoked_subcommand is not None:
         return
     if month is None:
-        fail("--month YYYY-MM is required")
+        fail(NEED_MONTH)
     if not (reason or "").strip():
-        fail("--reason is required: every download is recorded in the access log with its reason")
+        fail(
+            "사유를 적어 주세요: 모든 내려받기는 사유와 함께 접속기록에 남습니다 "
+            "(--reason is required: every download is recorded in the access log with its reason)"
+        )
     settings = settings_or_exit(config)
     started = time.perf_counter()
     with closing(store_or_exit(settings)) as store:
@@ -90,7 +103,7 @@ def report(
                 store, settings, month, fmt, reason or "", who, pseudonymize=not no_pseudonymize
             )
         except ReportError as exc:
-            fail(str(exc))
+            fail(korean_error(exc))
     target = out or Path(name)
     target.write_bytes(body)
     seconds = time.perf_counter() - started
@@ -103,13 +116,13 @@ def report_close(
 ) -> None:
     """Freeze a month's figures and rows: its reports stay the same, byte for byte."""
     if month is None:
-        fail("--month YYYY-MM is required")
+        fail(NEED_MONTH)
     settings = settings_or_exit(config)
     with closing(store_or_exit(settings)) as store:
         try:
             closed = close(store, settings, month, _requester(store, staff))
         except ReportError as exc:
-            fail(str(exc))
+            fail(korean_error(exc))
     stdout.print(f"{month} closed" if closed else f"{month} was already closed")
 
 
@@ -122,13 +135,13 @@ def report_reopen(
 ) -> None:
     """Unfreeze a closed month (an admin's --staff and a --reason are required)."""
     if month is None:
-        fail("--month YYYY-MM is required")
+        fail(NEED_MONTH)
     settings = settings_or_exit(config)
     with closing(store_or_exit(settings)) as store:
         try:
             reopened = reopen(store, month, reason or "", _requester(store, staff))
         except ReportError as exc:
-            fail(str(exc))
+            fail(korean_error(exc))
     stdout.print(f"{month} reopened" if reopened else f"{month} was not closed")
 
 

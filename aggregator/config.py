@@ -431,6 +431,11 @@ class ReportsSection(Strict):
     topics_schedule: Schedule = Schedule(interval_minutes=30)
     """When `scheduler.py` analyses new comments' nouns for the monthly topics (job
     `topics`; `aggregator topics update` does the same from cron)."""
+    output_dir: Path = Path("data/reports")
+    """Where the web's report files are kept until downloaded (relative to the config
+    file; created 0700, files 0600): they hold residents' comments."""
+    keep_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 24
+    """A report file made for the web is removed this many hours after it was made."""
 
 
 class PrivacySection(Strict):

@@ -7,6 +7,7 @@ which is walked by itself)."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -101,6 +102,14 @@ def _review_everything(web: Web) -> None:
             )  # fmt: skip
 
 
+def _ask_for_reports(web: Web) -> None:
+    """A queued report request each for the office and the admin (listed with status)."""
+    for role in ("communications", "admin"):
+        client = web.client(role)
+        form = {"month": "2026-11", "format": "pdf", "reason": "국장 보고"}
+        assert _post(client, "/reports/download", web.csrf(client), **form).status_code == 303
+
+
 def _log_everything(web: Web) -> None:
     """One access record per known action (with every detail field), and real refusals."""
     for action in [*labels.ACTIONS, *labels.ACTIONS]:  # more than one page
@@ -121,6 +130,7 @@ def walked(sqlite_web: Web) -> Web:
     """The web app after every kind of review event and access record."""
     _review_everything(sqlite_web)
     _log_everything(sqlite_web)
+    _ask_for_reports(sqlite_web)
     sqlite_web.store.clock.advance(days=40)  # type: ignore[attr-defined]
     return sqlite_web
 
@@ -129,8 +139,23 @@ def _url(web: Web, path: str) -> str:
     return path.replace("{comment_id:int}", str(web.ids["c2"])).replace("{item_id:int}", "1")
 
 
+def _strings(value: Any) -> list[str]:
+    """Every string value in decoded JSON (keys are names, not words)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
 def _check(response: Response, where: str) -> None:
     kind = response.headers.get("content-type", "")
+    if kind.startswith("application/json"):  # what a page's script shows
+        shown = " · ".join(html.escape(text) for text in _strings(response.json()))
+        assert english_words(shown, DATA_WORDS) == [], where
+        return
     assert kind.startswith(("text/html", "text/plain")), (where, kind)
     words = english_words(response.text, DATA_WORDS)
     assert words == [], f"English on {where} ({response.status_code}): {words}"

@@ -13,6 +13,7 @@ from aggregator.cli import app
 from aggregator.db import create_db_engine
 from aggregator.store import Store
 from aggregator.store.access_log import LogFilter
+from tests.fixtures_report_jobs import made_report, use_output_dir
 from tests.fixtures_reports import KEY, seed_month
 from tests.fixtures_web import Web
 
@@ -67,6 +68,33 @@ def test_cli_errors_are_one_line_and_exit_2(
     assert message in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "korean"),
+    [
+        (
+            ["--month", "2026-13", "--reason", "r"],
+            "월: 2026-13은 올바른 달이 아닙니다 (예: 2026-11)",
+        ),
+        (["--month", "2026-10"], "사유를 적어 주세요: 모든 내려받기는 사유와 함께 접속기록에"),
+        (["--reason", "r"], "월을 적어 주세요, 예: --month 2026-11"),
+        (["--month", "2026-10", "--reason", "r", "--format", "docx"], "형식: docx은(는) 쓸 수"),
+        (["--month", "2026-10", "--reason", "r", "--no-pseudonymize"], "관리자만 할 수 있습니다"),
+        (
+            ["--month", "2026-10", "--reason", "r", "--staff", "nobody"],
+            "계정 'nobody'이(가) 없습니다",
+        ),
+    ],
+)
+def test_cli_report_errors_say_it_in_korean_first(
+    cli_config: Path, args: list[str], korean: str
+) -> None:
+    result = runner.invoke(app, ["report", *args, "--config", str(cli_config)])
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())
+    assert korean in said
+    assert said.index(korean) < said.rindex(" (")  # the English follows in brackets
+
+
 def test_cli_reopen_needs_an_admin_account(cli_config: Path) -> None:
     closed = runner.invoke(app, ["report", "close", "--month", "2026-10", "-c", str(cli_config)])
     assert closed.exit_code == 0, closed.output
@@ -77,12 +105,13 @@ def test_cli_reopen_needs_an_admin_account(cli_config: Path) -> None:
     assert "only an admin" in result.output
 
 
-def test_web_download_needs_a_reason_and_is_logged(sqlite_web: Web) -> None:
+def test_web_download_needs_a_reason_and_is_logged(sqlite_web: Web, tmp_path: Path) -> None:
+    use_output_dir(sqlite_web, tmp_path / "reports")
     client = sqlite_web.client("communications")
     csrf = sqlite_web.csrf(client)
     form = {"csrf_token": csrf, "month": "2026-11", "format": "csv"}
     assert client.post("/reports/download", data=form).status_code == 400
-    response = client.post("/reports/download", data={**form, "reason": "국장 보고"})
+    response = made_report(sqlite_web, client, month="2026-11", format="csv", reason="국장 보고")
     assert response.status_code == 200
     assert "attachment" in response.headers["content-disposition"]
     assert b"svg onload" not in response.content  # an author name, pseudonymised

@@ -22,6 +22,7 @@ from aggregator.reports.topics import fallback_nouns
 from aggregator.store import Store
 from aggregator.workflow import Role
 from tests.conftest import FakeClock
+from tests.fixtures_report_jobs import made_report, use_output_dir
 from tests.fixtures_reports import kst, report_settings, seed_month
 from tests.fixtures_web import Web
 
@@ -93,7 +94,7 @@ def test_pdf_renders_dollar_signs_and_braces_literally(october: Store, tmp_path:
         assert word in shown, word
 
 
-def test_the_web_serves_the_pdf_of_a_month_with_math_like_text(web: Web) -> None:
+def test_the_web_serves_the_pdf_of_a_month_with_math_like_text(web: Web, tmp_path: Path) -> None:
     account = web.store.ensure_account("fb-math", "facebook")
     post = PostRecord(platform=Platform.FACEBOOK, external_id="math-post",
                       created_at=kst(2026, 11, 2), text="구청 소식")  # fmt: skip
@@ -102,8 +103,8 @@ def test_the_web_serves_the_pdf_of_a_month_with_math_like_text(web: Web) -> None
                             author_id="u-math", author_name=MATH)  # fmt: skip
     web.store.apply_batch(account, Batch(stream="t", posts=(post,), comments=(comment,)))
     update_topics(web.store, extractor)
+    use_output_dir(web, tmp_path / "reports")
     client = web.client("communications")
-    form = {"csrf_token": web.csrf(client), "month": "2026-11", "format": "pdf", "reason": "보고"}
-    response = client.post("/reports/download", data=form)
+    response = made_report(web, client, month="2026-11", format="pdf", reason="보고")
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")

@@ -17,6 +17,7 @@ from aggregator.models.notifications import (
     NotificationPreference,
 )
 from aggregator.models.operations import AccountHealth, ServiceLease, SyncCursor, SyncLock, SyncRun
+from aggregator.models.report_jobs import ReportJob, ReportJobRequest
 from aggregator.models.reports import (
     CommentTopic,
     PrivacyTombstone,
@@ -48,6 +49,8 @@ __all__ = [
     "PlatformAction",
     "Post",
     "PrivacyTombstone",
+    "ReportJob",
+    "ReportJobRequest",
     "ReportSnapshot",
     "ReportSnapshotRow",
     "Review",

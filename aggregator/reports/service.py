@@ -15,14 +15,16 @@ from typing import Any
 
 from aggregator import text_input
 from aggregator.config import Settings
+from aggregator.db import read_connection
 from aggregator.reports.csvfile import write_csv
 from aggregator.reports.data import CountedRows, LiveRows, ReportData, ReportError
 from aggregator.reports.figures import Headline, Tally
+from aggregator.reports.progress import Meter, Progress
 from aggregator.reports.pseudonyms import Pseudonymizer, pseudonymizer
 from aggregator.reports.rows import ReportRow, to_report_row
 from aggregator.reports.topic_index import update_in_child, update_topics
 from aggregator.reports.topics import NounExtractor
-from aggregator.store import Store
+from aggregator.store import Store, report_jobs
 from aggregator.store.access_log import AccessEntry
 from aggregator.timeutil import korean_month, month_bounds
 from aggregator.workflow import Role
@@ -72,8 +74,21 @@ def check_month(month: str) -> str:
     try:
         month_bounds(month, "UTC")
     except ValueError as exc:
-        raise ReportError(str(exc), f"월은 2026-11처럼 적어 주세요 ({month[:20]!r})") from None
+        shown = month[:20]
+        korean = f"월: {shown}{_topic(shown)} 올바른 달이 아닙니다 (예: 2026-11)"
+        raise ReportError(str(exc), korean if shown else "월을 적어 주세요 (예: 2026-11)") from None
     return month
+
+
+def _topic(word: str) -> str:
+    """The topic particle after `word`: 은 after a final consonant, else 는 (은(는) when
+    it cannot be told, as after Latin letters)."""
+    last = word[-1:] or "x"
+    if last.isdigit():
+        return "은" if last in "013678" else "는"
+    if "가" <= last <= "힣":
+        return "은" if (ord(last) - 0xAC00) % 28 else "는"
+    return "은(는)"
 
 
 def previous_month(month: str) -> str:
@@ -88,18 +103,21 @@ def compute_report(
     month: str,
     extractor: NounExtractor | None = None,
     isolated: bool = False,
+    meter: Meter | None = None,
 ) -> ReportData:
     """A month's report from the live data, streamed (taken when its rows are read).
 
     Comments the `topics` job has not analysed yet are analysed first: in a child
     process when `isolated` (long-running callers), else here with `extractor`.
+    `meter` counts the rows as they stream (progress).
     """
     tz, as_of = settings.timezone, store.clock()
     start, end = month_bounds(month, tz)
     _analyse_pending_topics(store, start, end, extractor, isolated)
 
     def source(tally: Tally) -> Iterator[ReportRow]:
-        for row, nouns in _rows(store, settings, start, end, as_of):
+        rows = _rows(store, settings, start, end, as_of)
+        for row, nouns in meter.count(rows) if meter else rows:
             tally.add(row, nouns)
             yield row
 
@@ -147,12 +165,33 @@ def _rows(
         yield to_report_row(raw, days, tz, as_of), raw.nouns
 
 
-def load_report(store: Store, settings: Settings, month: str, isolated: bool = False) -> ReportData:
-    """A closed month's frozen report, or the live one of an open month."""
+def load_report(
+    store: Store,
+    settings: Settings,
+    month: str,
+    isolated: bool = False,
+    progress: Progress | None = None,
+) -> ReportData:
+    """A closed month's frozen report, or the live one of an open month; `progress` is
+    told the rows read of how many while they stream."""
     snapshot = store.report_snapshot(check_month(month))
+    meter = _meter(store, settings, month, progress)
     if snapshot is not None:
-        return ReportData.from_snapshot(snapshot, lambda: store.report_snapshot_rows(month))
-    return compute_report(store, settings, month, isolated=isolated)
+
+        def frozen() -> Iterator[str]:
+            rows = store.report_snapshot_rows(month)
+            return meter.count(rows) if meter else rows
+
+        return ReportData.from_snapshot(snapshot, frozen)
+    return compute_report(store, settings, month, isolated=isolated, meter=meter)
+
+
+def _meter(store: Store, settings: Settings, month: str, progress: Progress | None) -> Meter | None:
+    if progress is None:
+        return None
+    start, end = month_bounds(month, settings.timezone)
+    with read_connection(store.engine) as conn:
+        return Meter(progress, report_jobs.row_total(conn, month, start, end))
 
 
 def pseudonymizer_for(settings: Settings) -> Pseudonymizer:
@@ -211,6 +250,62 @@ def checked_reason(reason: str, when_missing: str) -> str:
     return reason
 
 
+def check_request(
+    settings: Settings, month: str, fmt: str, reason: str, who: Requester, pseudonymize: bool
+) -> str:
+    """The reason, stripped, when a download may be made as asked.
+
+    Raises:
+        ReportError: bad format, no reason, identified export without an admin, bad
+            month, or no pseudonym key.
+    """
+    if fmt not in FORMATS:
+        choices = f"{', '.join(FORMATS).upper()} 중 하나"
+        korean = f"형식: {fmt[:10]}{_topic(fmt[:10])} 쓸 수 없습니다 ({choices})"
+        raise ReportError(
+            f"format must be one of {', '.join(FORMATS)}, not {fmt!r}",
+            korean if fmt else f"형식을 골라 주세요 ({choices})",
+        )
+    reason = checked_reason(reason, "a reason is required for every download (PIPA access record)")
+    if not pseudonymize and who.role != Role.ADMIN:
+        raise ReportError(
+            "only an admin may export authors without pseudonyms",
+            "실명(가명처리 안 함) 내려받기는 관리자만 할 수 있습니다",
+        )
+    check_month(month)
+    if pseudonymize:
+        pseudonymizer_for(settings)
+    return reason
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """A report file made: its bytes, name, rows and whether its month was closed."""
+
+    body: bytes
+    name: str
+    rows: int
+    closed: bool
+
+
+def make_file(
+    store: Store, settings: Settings, month: str, fmt: str, pseudonymize: bool,
+    isolated: bool = False, progress: Progress | None = None,
+) -> ReportFile:  # fmt: skip
+    """A month's report file (nothing logged: the caller logs the download)."""
+    data = load_report(store, settings, month, isolated=isolated, progress=progress)
+    if pseudonymize:
+        data = data.pseudonymize(pseudonymizer_for(settings))
+    counted = CountedRows(data.rows)
+    body = render(replace(data, rows=counted), fmt, settings)
+    return ReportFile(body, file_name(month, fmt), counted.count, data.closed_at is not None)
+
+
+def file_name(month: str, fmt: str) -> str:
+    """The name a report file is saved under: `sns-report-2026-11.pdf`."""
+    return f"sns-report-{month}.{fmt}"
+
+
 def download(
     store: Store, settings: Settings, month: str, fmt: str, reason: str,
     who: Requester, pseudonymize: bool = True,
@@ -221,28 +316,18 @@ def download(
         ReportError: bad month or format, no reason, identified export without an
             admin, or no pseudonym key.
     """
-    if fmt not in FORMATS:
-        raise ReportError(
-            f"format must be one of {', '.join(FORMATS)}, not {fmt!r}",
-            f"형식은 {', '.join(FORMATS).upper()} 중 하나입니다",
-        )
-    reason = checked_reason(reason, "a reason is required for every download (PIPA access record)")
-    if not pseudonymize and who.role != Role.ADMIN:
-        raise ReportError(
-            "only an admin may export authors without pseudonyms",
-            "실명(가명처리 안 함) 내려받기는 관리자만 할 수 있습니다",
-        )
-    data = load_report(store, settings, month, isolated=who.channel == "web")
-    if pseudonymize:
-        data = data.pseudonymize(pseudonymizer_for(settings))
-    counted = CountedRows(data.rows)
-    body = render(replace(data, rows=counted), fmt, settings)
+    reason = check_request(settings, month, fmt, reason, who, pseudonymize)
+    made = make_file(store, settings, month, fmt, pseudonymize, isolated=who.channel == "web")
     detail = {"format": fmt, "reason": reason, "pseudonymized": pseudonymize,
-              "rows": counted.count, "closed": data.closed_at is not None}  # fmt: skip
-    action = "report_download" if pseudonymize else "report_download_identified"
-    store.log_access(who.entry(action, month, detail))
-    log.info("report %s.%s for %s: %d bytes", month, fmt, who.staff, len(body))
-    return body, f"sns-report-{month}.{fmt}"
+              "rows": made.rows, "closed": made.closed}  # fmt: skip
+    store.log_access(who.entry(download_action(pseudonymize), month, detail))
+    log.info("report %s.%s for %s: %d bytes", month, fmt, who.staff, len(made.body))
+    return made.body, made.name
+
+
+def download_action(pseudonymize: bool) -> str:
+    """The access-log action of a report download."""
+    return "report_download" if pseudonymize else "report_download_identified"
 
 
 def close(store: Store, settings: Settings, month: str, who: Requester) -> bool:

@@ -27,6 +27,8 @@ from aggregator.models import (
     PlatformAction,
     Post,
     PrivacyTombstone,
+    ReportJob,
+    ReportJobRequest,
     ReportSnapshot,
     ReportSnapshotRow,
     Review,
@@ -81,6 +83,8 @@ NOTIFICATION = _table(Notification)
 NOTIFY_CURSOR = _table(NotificationCursor)
 CONTACT = _table(DepartmentContact)
 PREFERENCE = _table(NotificationPreference)
+REPORT_JOB = _table(ReportJob)
+REPORT_JOB_REQUEST = _table(ReportJobRequest)
 
 
 def conflict_insert(conn: Connection, table: sa.Table) -> Any:

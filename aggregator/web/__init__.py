@@ -6,7 +6,10 @@ roles it admits, which `guard` enforces on each request and the tests walk.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
@@ -16,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from aggregator.config import Settings
+from aggregator.reports.jobs import ReportWorker
 from aggregator.store import Store
 from aggregator.web import (
     auth,
@@ -73,6 +77,8 @@ ROUTES: tuple[tuple[RouteSpec, Handler], ...] = (
         views_reports.reports_close,
     ),
     (RouteSpec("/reports/reopen", "POST", "reports_reopen", ADMIN), views_reports.reports_reopen),
+    (RouteSpec("/reports/jobs", "GET", "report_jobs", OFFICE_ROLES), views_reports.report_jobs),
+    (RouteSpec("/reports/file", "GET", "report_file", OFFICE_ROLES), views_reports.report_file),
     (RouteSpec("/logout", "POST", "logout", ALL_ROLES), auth.logout),
     (
         RouteSpec("/comments/{comment_id:int}/answers", "POST", "answer_write", NOT_VIEWER),
@@ -148,6 +154,23 @@ class InboxApp(Starlette):
         return SecurityHeaders(super().build_middleware_stack(), self.too_large_page)
 
 
+def _report_worker_lifespan(state: WebState) -> Any:
+    """The app's lifespan: the report worker's thread runs while the app serves."""
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        worker = state.report_worker
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
+    return lifespan
+
+
 def create_app(settings: Settings, store: Store, hasher: PasswordHasher | None = None) -> Starlette:
     """The inbox app over `store`, configured by `settings`."""
     state = WebState(
@@ -156,6 +179,7 @@ def create_app(settings: Settings, store: Store, hasher: PasswordHasher | None =
         templates=make_templates(settings.timezone),
         hasher=hasher or PasswordHasher(),
         routes=[spec for spec, _ in ROUTES] + list(PUBLIC),
+        report_worker=ReportWorker(store, settings),
     )
     routes: list[BaseRoute] = [
         Route("/login", auth.login_get, methods=["GET"]),
@@ -167,7 +191,12 @@ def create_app(settings: Settings, store: Store, hasher: PasswordHasher | None =
         for spec, handler in ROUTES
     ]
     handlers = {HTTPException: errors.http_error, Exception: errors.server_error}
-    app = InboxApp(routes=routes, max_body_size=MAX_BODY, exception_handlers=handlers)
+    app = InboxApp(
+        routes=routes,
+        max_body_size=MAX_BODY,
+        exception_handlers=handlers,
+        lifespan=_report_worker_lifespan(state),
+    )
     app.too_large_page = errors.page_html(state.templates, 413)
     app.state.web = state
     return app

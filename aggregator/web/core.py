@@ -25,6 +25,7 @@ from starlette.templating import Jinja2Templates
 from aggregator.config import Settings
 from aggregator.dashboard import due_windows
 from aggregator.deadlines import overdue_cutoff
+from aggregator.reports.jobs import ReportWorker
 from aggregator.store import Store
 from aggregator.store.access_log import AccessEntry
 from aggregator.store.inbox_query import Deadlines, Scope
@@ -65,6 +66,8 @@ class WebState:
     """This month's deadline compliance per month, with when it was computed (dashboard)."""
     bulk_results: BulkResults = field(default_factory=BulkResults)
     list_totals: TotalsCache = field(default_factory=TotalsCache)
+    report_worker: ReportWorker | None = None
+    """Makes the report files asked for on the 월간 보고서 page (started with the app)."""
 
     def __post_init__(self) -> None:
         self.dummy_hash = self.hasher.hash(DUMMY_HASH_PASSWORD)
