@@ -4,7 +4,6 @@ samples, paging, writes, moving time, Graph errors and network faults, over real
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +13,9 @@ import requests
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.graph import PAGE_TOKEN
 from aggregator.sandbox.instagram_world import IG_USER_ID, USERNAME
-from tests.conftest import SAMPLES
 from tests.fixtures_sandbox import SandboxFactory
+from tests.samples import recorded_json
 
-SAMPLE_DIR = SAMPLES / "instagram"
 MEDIA_FIELDS = (
     "id,caption,media_type,media_product_type,permalink,timestamp,comments_count,"
     "like_count,username,media_url"
@@ -30,12 +28,7 @@ COMMENT_FIELDS = (
 
 def sample(name: str) -> Any:
     """A recorded payload; skipped where `../shared/samples` is absent, an error in CI."""
-    path = SAMPLE_DIR / name
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but the recorded Instagram samples are missing: {path}")
-        pytest.skip(f"recorded Instagram samples not found at {SAMPLE_DIR}")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return recorded_json("instagram", name)
 
 
 def get(sandbox: Sandbox, http: requests.Session, path: str, **params: Any) -> requests.Response:

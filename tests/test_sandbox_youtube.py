@@ -3,8 +3,6 @@ Google's errors, moderation, replies and moving time, over real HTTP."""
 
 from __future__ import annotations
 
-import json
-import os
 from typing import Any
 
 import pytest
@@ -14,22 +12,16 @@ from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import NEW_PLATFORM_ENV, new_platform_accounts
 from aggregator.sandbox.youtube import API_KEY, OAUTH_TOKEN, error_fault
 from aggregator.sandbox.youtube_world import CHANNEL_ID, UPLOADS_ID
-from tests.conftest import SAMPLES
 from tests.fixtures_sandbox import SandboxFactory
+from tests.samples import recorded_json
 
-SAMPLE_DIR = SAMPLES / "youtube"
 RECORDED = "python-youtube-testdata/"
 OWNER = {"Authorization": f"Bearer {OAUTH_TOKEN}"}
 
 
 def sample(name: str) -> Any:
     """A recorded payload; skipped where `../shared/samples` is absent, an error in CI."""
-    path = SAMPLE_DIR / name
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but the recorded YouTube samples are missing: {path}")
-        pytest.skip(f"recorded YouTube samples not found at {SAMPLE_DIR}")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return recorded_json("youtube", name)
 
 
 def get(
