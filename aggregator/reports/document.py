@@ -148,10 +148,8 @@ def platform_table(data: ReportData, accounts: dict[str, list[str]]) -> Table:
     rows = []
     for platform, comments, answered in data.figures["by_platform"]:
         names = ", ".join(accounts.get(platform, [])) or "-"
-        rate = amount(answered / comments, "%") if comments else "-"
-        rows.append([platform_label(platform), names, _count(comments), _count(answered), rate])
-    headers = ["플랫폼", "계정", "주민 댓글", "답변", "답변 비율"]
-    return Table("플랫폼별", headers, rows, (2, 3, 4))
+        rows.append([platform_label(platform), names, _count(comments), _count(answered)])
+    return Table("플랫폼별", ["플랫폼", "계정", "주민 댓글", "답변"], rows, (2, 3))
 
 
 def department_table(data: ReportData) -> Table:
@@ -223,18 +221,19 @@ def case_table(
 
 
 def case_cells(row: ReportRow, timezone: str, accounts: dict[str, str]) -> list[str]:
-    """One case as table cells (the text shortened to `CASE_TEXT_LIMIT` characters)."""
+    """One case as table cells: 처리기한 is the due day (`2026-11-09`), as in the XLSX and
+    CSV; the text shortened to `CASE_TEXT_LIMIT` characters."""
     text = " ".join(row.text.split())
     if len(text) > CASE_TEXT_LIMIT:
         text = text[: CASE_TEXT_LIMIT - 1] + "…"
     account = accounts.get(row.account, row.account)
     return [
         str(row.id),
-        local(row.created_at, timezone).strftime("%m. %d. %H:%M"),
+        local(row.created_at, timezone).strftime("%m-%d %H:%M"),
         f"{platform_label(row.platform)} · {account}",
         row.status,
         row.department or UNASSIGNED,
-        due_date(row.deadline, timezone).strftime("%Y. %m. %d."),
+        due_date(row.deadline, timezone).isoformat(),
         text,
     ]
 
