@@ -211,15 +211,16 @@ if pid == 0:
     os.execv(sys.argv[2], sys.argv[2:])
 _, status, usage = os.wait4(pid, 0)
 with open(sys.argv[1], "w") as out:
-    json.dump([os.waitstatus_to_exitcode(status), usage.ru_maxrss], out)
+    json.dump([os.waitstatus_to_exitcode(status), usage.ru_maxrss,
+               usage.ru_utime + usage.ru_stime], out)
 """
 """Starts a case from a small process: Linux carries the parent's peak RSS over a fork
 and exec into the child's `ru_maxrss`, so a case forked straight from this (large)
 process would report at least this process's peak."""
 
 
-def child(args: list[str]) -> tuple[float, float, str]:
-    """Run a command; return (peak RSS MiB, wall seconds, stdout)."""
+def child(args: list[str]) -> tuple[float, float, str, float]:
+    """Run a command; return (peak RSS MiB, wall seconds, stdout, CPU seconds)."""
     env = {**os.environ, **ENV}
     env.pop("AGGREGATOR_DATABASE_URL", None)
     usage_file = WORK / "child.usage"
@@ -230,11 +231,11 @@ def child(args: list[str]) -> tuple[float, float, str]:
             stdout=out, stderr=err, env=env, check=False,
         )  # fmt: skip
     seconds = time.perf_counter() - began
-    code, peak_kib = json.loads(usage_file.read_text())
+    code, peak_kib, cpu = json.loads(usage_file.read_text())
     if code != 0:
         sys.stderr.write((WORK / "child.err").read_text())
         raise SystemExit(f"failed: {' '.join(args)}")
-    return peak_kib / 1024, seconds, (WORK / "child.out").read_text()
+    return peak_kib / 1024, seconds, (WORK / "child.out").read_text(), cpu
 
 
 # -- the child cases ---------------------------------------------------------------------
@@ -280,8 +281,9 @@ def raw_case(fmt: str, rows_file: Path, out: Path) -> None:
 
 # -- the parent ---------------------------------------------------------------------------
 
-Measured = dict[str, tuple[float, float, float | None, int]]
-"""Per case: wall seconds, peak RSS MiB, the writing seconds it reported, file bytes."""
+Measured = dict[str, tuple[float, float, float | None, int, float]]
+"""Per case: wall seconds, peak RSS MiB, the writing seconds it reported, file bytes,
+CPU seconds (user + system: what the case costs when the machine is shared)."""
 
 
 def run(args: argparse.Namespace) -> None:
@@ -304,18 +306,18 @@ def run(args: argparse.Namespace) -> None:
     for name, fmt, command in cases:
         samples = []
         for _ in range(1 if not fmt else args.runs):  # the topics job has work only once
-            peak, seconds, out_text = child(command)
+            peak, seconds, out_text, cpu = child(command)
             last = out_text.strip().splitlines()[-1] if out_text.strip() else ""
             inner = json.loads(last).get("write") if last.startswith("{") else None
-            samples.append((seconds, peak, inner))
+            samples.append((seconds, peak, inner, cpu))
         samples.sort()
-        seconds, peak, inner = samples[len(samples) // 2]
+        seconds, peak, inner, cpu = samples[len(samples) // 2]
         size = (WORK / f"out.{fmt}").stat().st_size if fmt else 0
-        measured[name] = (seconds, max(p for _, p, _ in samples), inner, size)
+        measured[name] = (seconds, max(s[1] for s in samples), inner, size, cpu)
         print(name, f"{seconds:.2f} s", f"{peak:.0f} MiB", inner, size)
     lines = [_line(name, fmt, measured) for name, fmt, _ in cases]
     header = ["case", "wall s (child)", "× raw same format", "writing s", "peak RSS MiB",
-              "file MiB", "target met"]  # fmt: skip
+              "file MiB", "target met", "CPU s (child)"]  # fmt: skip
     record(
         f"Export, {args.comments:,} comments a month",
         f"SQLite{' after ANALYZE' if args.analyze else ''}; {month_rows:,} rows in {MONTH} "
@@ -329,12 +331,14 @@ def run(args: argparse.Namespace) -> None:
     )
 
 
-def _line(
-    name: str, fmt: str, measured: dict[str, tuple[float, float, float | None, int]]
-) -> list[str]:
+def _line(name: str, fmt: str, measured: Measured) -> list[str]:
     from benchlib import verdict
 
-    seconds, peak, inner, size = measured[name]
+    return [*_cells(name, fmt, measured, verdict), f"{measured[name][4]:.2f}"]
+
+
+def _cells(name: str, fmt: str, measured: Measured, verdict: Any) -> list[str]:
+    seconds, peak, inner, size, _cpu = measured[name]
     if not fmt:
         return [name, f"{seconds:.2f}", "", "", f"{peak:.0f}", "", ""]
     if fmt not in RAW_FORMATS:  # the documents: issue 16's targets, no raw counterpart
