@@ -91,3 +91,17 @@ def test_wrap_never_exceeds_the_width_and_loses_nothing() -> None:
     assert len(lines) > 3
     assert all(fonts.width(line, 9) <= 120 for line in lines)
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+def test_rendering_again_does_not_grow_matplotlibs_font_list() -> None:
+    from matplotlib import font_manager
+
+    from aggregator.reports.charts import font_context
+
+    with font_context(korean_font()):
+        pass
+    before = len(font_manager.fontManager.ttflist)
+    for _ in range(3):
+        with font_context(korean_font()):
+            pass
+    assert len(font_manager.fontManager.ttflist) == before

@@ -14,6 +14,7 @@ import io
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,14 @@ def korean_font(configured: Path | None = None) -> Path:
     )
 
 
+@lru_cache(maxsize=8)
+def _registered(path: Path) -> str:
+    """The family name of the font at `path`, added to matplotlib's font list once per
+    process (a long-running web server renders many reports)."""
+    font_manager.fontManager.addfont(str(path))
+    return str(font_manager.FontProperties(fname=str(path)).get_name())
+
+
 @contextmanager
 def font_context(font: Path, fallback: Path | None = None) -> Iterator[None]:
     """matplotlib settings that draw text in `font` (then `fallback`, default DejaVu
@@ -59,11 +68,7 @@ def font_context(font: Path, fallback: Path | None = None) -> Iterator[None]:
     comes from data goes through `Fonts.printable` first, so no glyph is missing.
     """
     fallback = fallback or fallback_font()
-    names = []
-    for path in (font, fallback):
-        if path is not None:
-            font_manager.fontManager.addfont(str(path))
-            names.append(font_manager.FontProperties(fname=str(path)).get_name())
+    names = [_registered(path) for path in (font, fallback) if path is not None]
     settings: dict[str, Any] = {
         "font.family": names,
         "axes.unicode_minus": False,
