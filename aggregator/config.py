@@ -47,6 +47,7 @@ DEFAULT_CONFIG_PATH = Path("config.yaml")
 DEFAULT_SQLITE_PATH = "data/aggregator.db"
 ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_APPROVAL_TITLES, MAX_APPROVAL_TITLE = 5, 6
 
 
 class ConfigError(Exception):
@@ -421,7 +422,8 @@ class SchedulerSection(Strict):
 
 
 class ReportsSection(Strict):
-    """Monthly reports: the pseudonym key and the font of the charts and the PDF."""
+    """Monthly reports: the pseudonym key, the font of the charts and the PDF, and the
+    PDF/HTML document's cover (office, department, 결재란)."""
 
     pseudonym_key: Secret | None = None
     """HMAC key of the authors' pseudonyms (e.g. `{env: AGGREGATOR_PSEUDONYM_KEY}`);
@@ -436,6 +438,42 @@ class ReportsSection(Strict):
     file; created 0700, files 0600): they hold residents' comments."""
     keep_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 24
     """A report file made for the web is removed this many hours after it was made."""
+
+    office_name: Annotated[str, Field(min_length=1, max_length=30)] = "○○구청"
+    """The office named on the PDF/HTML report's cover (e.g. 한빛구청)."""
+    department: Annotated[str, Field(max_length=30)] = ""
+    """The department writing the report, on its cover as 작성 부서 (e.g. 홍보담당관)."""
+    approval_titles: list[str] = Field(default_factory=list)
+    """The 결재란's boxes, left to right (e.g. [담당, 팀장, 과장]); empty: no 결재란."""
+
+    @field_validator("office_name", "department")
+    @classmethod
+    def _one_line(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        if not value and info.field_name == "office_name":
+            raise ValueError("must name the office (e.g. 한빛구청), not be blank")
+        if any(not c.isprintable() for c in value):
+            raise ValueError("must be one line of printable text (no tabs or line breaks)")
+        return value
+
+    @field_validator("approval_titles")
+    @classmethod
+    def _approval_boxes(cls, titles: list[str]) -> list[str]:
+        if len(titles) > MAX_APPROVAL_TITLES:
+            raise ValueError(
+                f"at most {MAX_APPROVAL_TITLES} titles fit the 결재란, not {len(titles)}"
+            )
+        for title in titles:
+            if not title.strip() or len(title.strip()) > MAX_APPROVAL_TITLE:
+                raise ValueError(
+                    f"each title must be 1 to {MAX_APPROVAL_TITLE} characters, not {title!r}"
+                )
+            if any(not c.isprintable() for c in title):
+                raise ValueError(f"title {title!r} must be printable text without line breaks")
+        stripped = [t.strip() for t in titles]
+        if len(set(stripped)) != len(stripped):
+            raise ValueError(f"titles must differ from each other: {stripped}")
+        return stripped
 
 
 class PrivacySection(Strict):

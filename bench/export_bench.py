@@ -12,7 +12,7 @@ its time the child's wall time (interpreter start and imports included):
 
 - topics job: `aggregator topics update` analyses every generated comment's nouns
   with kiwipiepy, once, as the scheduler's `topics` job does while comments arrive;
-- report xlsx / csv: `aggregator report --month ... --format ...` (the CLI, the real
+- report xlsx / csv / pdf / html: `aggregator report --month ... --format ...` (the CLI, the real
   path: the month's rows streamed from the store with the stored nouns, figures, the
   month before, pseudonyms, the file, the access-log record);
 - raw xlsx / csv: the comment rows of the report's two comment sheets (댓글 목록 and
@@ -20,7 +20,14 @@ its time the child's wall time (interpreter start and imports included):
   beforehand) streamed from a pickle and written with XlsxWriter
   (`constant_memory=True, strings_to_urls=False`) or `csv.writer`.
 
-Targets (issue 9): report XLSX time ≤ 1.5 × raw XLSX, peak < 200 MB.
+- report pdf / html: the same CLI path for the documents (no raw counterpart).
+
+`--formats pdf,html` measures only those; `--pending-topics` skips the topics job, so
+the report analyses the month's nouns itself (what a CLI report does before the
+scheduler's `topics` job has run: kiwipiepy's model, ~270 MB, loads in that process).
+
+Targets (issue 9): report XLSX time ≤ 1.5 × raw XLSX, peak < 200 MB. Issue 16: the
+PDF and HTML in under 30 s, peak < 300 MB.
 """
 
 from __future__ import annotations
@@ -48,6 +55,16 @@ ROOT = Path(__file__).resolve().parent.parent
 AGGREGATOR = str(ROOT / ".venv" / "bin" / "aggregator")
 WORK = Path("/tmp/aggregator-bench-export")
 MONTH, PREVIOUS = "2026-10", "2026-09"
+RAW_FORMATS = ("xlsx", "csv")
+STEADY = (
+    "The topics job (`aggregator topics update`, kiwipiepy) first analyses every generated "
+    "comment, as the scheduler's `topics` job does as comments arrive; the reports then count "
+    "the stored nouns (the steady state)."
+)
+PENDING = (
+    "No topics job ran (`--pending-topics`): each report analyses the month's nouns itself, "
+    "in its own process, before writing (kiwipiepy's model loaded there)."
+)
 KST_OFFSET = timedelta(hours=9)
 BATCH = 1000
 CONFIG = """\
@@ -194,15 +211,16 @@ if pid == 0:
     os.execv(sys.argv[2], sys.argv[2:])
 _, status, usage = os.wait4(pid, 0)
 with open(sys.argv[1], "w") as out:
-    json.dump([os.waitstatus_to_exitcode(status), usage.ru_maxrss], out)
+    json.dump([os.waitstatus_to_exitcode(status), usage.ru_maxrss,
+               usage.ru_utime + usage.ru_stime], out)
 """
 """Starts a case from a small process: Linux carries the parent's peak RSS over a fork
 and exec into the child's `ru_maxrss`, so a case forked straight from this (large)
 process would report at least this process's peak."""
 
 
-def child(args: list[str]) -> tuple[float, float, str]:
-    """Run a command; return (peak RSS MiB, wall seconds, stdout)."""
+def child(args: list[str]) -> tuple[float, float, str, float]:
+    """Run a command; return (peak RSS MiB, wall seconds, stdout, CPU seconds)."""
     env = {**os.environ, **ENV}
     env.pop("AGGREGATOR_DATABASE_URL", None)
     usage_file = WORK / "child.usage"
@@ -213,11 +231,11 @@ def child(args: list[str]) -> tuple[float, float, str]:
             stdout=out, stderr=err, env=env, check=False,
         )  # fmt: skip
     seconds = time.perf_counter() - began
-    code, peak_kib = json.loads(usage_file.read_text())
+    code, peak_kib, cpu = json.loads(usage_file.read_text())
     if code != 0:
         sys.stderr.write((WORK / "child.err").read_text())
         raise SystemExit(f"failed: {' '.join(args)}")
-    return peak_kib / 1024, seconds, (WORK / "child.out").read_text()
+    return peak_kib / 1024, seconds, (WORK / "child.out").read_text(), cpu
 
 
 # -- the child cases ---------------------------------------------------------------------
@@ -263,8 +281,9 @@ def raw_case(fmt: str, rows_file: Path, out: Path) -> None:
 
 # -- the parent ---------------------------------------------------------------------------
 
-Measured = dict[str, tuple[float, float, float | None, int]]
-"""Per case: wall seconds, peak RSS MiB, the writing seconds it reported, file bytes."""
+Measured = dict[str, tuple[float, float, float | None, int, float]]
+"""Per case: wall seconds, peak RSS MiB, the writing seconds it reported, file bytes,
+CPU seconds (user + system: what the case costs when the machine is shared)."""
 
 
 def run(args: argparse.Namespace) -> None:
@@ -273,31 +292,32 @@ def run(args: argparse.Namespace) -> None:
     config, rows, month_rows = prepare(args.comments, args.seed, args.analyze)
     me = [sys.executable, os.path.abspath(__file__)]
     topics = [AGGREGATOR, "topics", "update", "--config", str(config)]
-    cases: list[tuple[str, str, list[str]]] = [("topics job (both months)", "", topics)]
-    for fmt in ("xlsx", "csv"):
+    cases: list[tuple[str, str, list[str]]] = []
+    if not args.pending_topics:
+        cases.append(("topics job (both months)", "", topics))
+    for fmt in args.formats.split(","):
         out = WORK / f"out.{fmt}"
         cli = [AGGREGATOR, "report", "--month", MONTH, "--format", fmt, "--out", str(out),
                "--reason", "benchmark", "--config", str(config)]  # fmt: skip
-        cases += [
-            (f"raw {fmt}", fmt, [*me, "--child", "raw", fmt, str(rows), str(out)]),
-            (f"report {fmt} (CLI)", fmt, cli),
-        ]
+        if fmt in RAW_FORMATS:
+            cases.append((f"raw {fmt}", fmt, [*me, "--child", "raw", fmt, str(rows), str(out)]))
+        cases.append((f"report {fmt} (CLI)", fmt, cli))
     measured: Measured = {}
     for name, fmt, command in cases:
         samples = []
         for _ in range(1 if not fmt else args.runs):  # the topics job has work only once
-            peak, seconds, out_text = child(command)
+            peak, seconds, out_text, cpu = child(command)
             last = out_text.strip().splitlines()[-1] if out_text.strip() else ""
             inner = json.loads(last).get("write") if last.startswith("{") else None
-            samples.append((seconds, peak, inner))
+            samples.append((seconds, peak, inner, cpu))
         samples.sort()
-        seconds, peak, inner = samples[len(samples) // 2]
+        seconds, peak, inner, cpu = samples[len(samples) // 2]
         size = (WORK / f"out.{fmt}").stat().st_size if fmt else 0
-        measured[name] = (seconds, max(p for _, p, _ in samples), inner, size)
+        measured[name] = (seconds, max(s[1] for s in samples), inner, size, cpu)
         print(name, f"{seconds:.2f} s", f"{peak:.0f} MiB", inner, size)
     lines = [_line(name, fmt, measured) for name, fmt, _ in cases]
     header = ["case", "wall s (child)", "× raw same format", "writing s", "peak RSS MiB",
-              "file MiB", "target met"]  # fmt: skip
+              "file MiB", "target met", "CPU s (child)"]  # fmt: skip
     record(
         f"Export, {args.comments:,} comments a month",
         f"SQLite{' after ANALYZE' if args.analyze else ''}; {month_rows:,} rows in {MONTH} "
@@ -305,22 +325,25 @@ def run(args: argparse.Namespace) -> None:
         f"median of {args.runs} runs per case, each in a child process (wall time includes "
         "interpreter start and imports; peak is the child's max RSS). The raw cases write "
         "the same cell values, dumped beforehand, so their time excludes reading the store "
-        "and computing the report. The topics job (`aggregator topics update`, kiwipiepy) "
-        "first analyses every generated comment, as the scheduler's `topics` job does as "
-        "comments arrive; the reports then count the stored nouns (the steady state).\n\n"
+        f"and computing the report. {PENDING if args.pending_topics else STEADY}\n\n"
         + table(header, lines),
         command="bench/export_bench.py " + " ".join(sys.argv[1:]),
     )
 
 
-def _line(
-    name: str, fmt: str, measured: dict[str, tuple[float, float, float | None, int]]
-) -> list[str]:
+def _line(name: str, fmt: str, measured: Measured) -> list[str]:
     from benchlib import verdict
 
-    seconds, peak, inner, size = measured[name]
+    return [*_cells(name, fmt, measured, verdict), f"{measured[name][4]:.2f}"]
+
+
+def _cells(name: str, fmt: str, measured: Measured, verdict: Any) -> list[str]:
+    seconds, peak, inner, size, _cpu = measured[name]
     if not fmt:
         return [name, f"{seconds:.2f}", "", "", f"{peak:.0f}", "", ""]
+    if fmt not in RAW_FORMATS:  # the documents: issue 16's targets, no raw counterpart
+        target = f"time {verdict(seconds < 30)} (< 30 s), memory {verdict(peak < 300)} (< 300 MB)"
+        return [name, f"{seconds:.2f}", "", "", f"{peak:.0f}", f"{size / 1048576:.1f}", target]
     ratio = seconds / measured[f"raw {fmt}"][0]
     target = ""
     if name.startswith("report"):
@@ -340,6 +363,16 @@ def main() -> None:
         "on SQLite: without them it scans the month per comment, see RESULTS.md)",
     )  # fmt: skip
     parser.add_argument("--runs", type=int, default=1, help="runs per case (the median is kept)")
+    parser.add_argument(
+        "--formats", default="xlsx,csv,pdf,html",
+        help="report formats to measure, comma-separated (xlsx and csv also run their raw case)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--pending-topics", action="store_true",
+        help="skip the topics job: the report then analyses every comment's nouns itself, "
+        "in its own process (kiwipiepy's model loaded there), as a CLI report does when "
+        "the scheduler's topics job has not run yet",
+    )  # fmt: skip
     parser.add_argument("--child", nargs=4, metavar=("KIND", "FORMAT", "INPUT", "OUT"),
                         help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()

@@ -182,5 +182,5 @@ def test_pdf_text_and_html_carry_the_korean_headings(october: Store, tmp_path: P
     pdf = tmp_path / "r.pdf"
     pdf.write_bytes(_get(october, "pdf"))
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout
-    for heading in ("월간 보고서", "쌍방향 소통률", "기한경과", "주요 주제어"):
+    for heading in ("SNS 소통 현황 보고", "쌍방향 소통률", "기한경과", "주요 주제어"):
         assert heading in text.decode()

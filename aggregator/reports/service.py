@@ -215,16 +215,17 @@ def render(data: ReportData, fmt: str, settings: Settings) -> bytes:
 
         return write_xlsx(data)
     from aggregator.reports.charts import korean_font  # matplotlib: only charts need it
+    from aggregator.reports.document import DocumentOptions
 
-    font = korean_font(_font_path(settings))
+    font, options = korean_font(_font_path(settings)), DocumentOptions.from_settings(settings)
     if fmt == "html":
         from aggregator.reports.html import write_html
 
-        return write_html(data, font)
+        return write_html(data, font, options)
     if fmt == "pdf":
         from aggregator.reports.pdf import write_pdf
 
-        return write_pdf(data, font)
+        return write_pdf(data, font, options)
     raise ReportError(
         f"format must be one of {', '.join(FORMATS)}, not {fmt!r}",
         f"형식은 {', '.join(FORMATS).upper()} 중 하나입니다",

@@ -119,7 +119,12 @@ def build_config(base_url: str, database_url: str | None = None) -> dict[str, An
             x_account_config(base, INTERVAL_MINUTES),
             pinterest_account_config(base, INTERVAL_MINUTES),
         ],
-        "reports": {"pseudonym_key": {"env": "AGGREGATOR_PSEUDONYM_KEY"}},
+        "reports": {
+            "pseudonym_key": {"env": "AGGREGATOR_PSEUDONYM_KEY"},
+            "office_name": "한빛구청",
+            "department": "홍보담당관",
+            "approval_titles": ["담당", "팀장", "과장"],
+        },
     }
 
 
