@@ -50,7 +50,7 @@ from aggregator.routing import Router
 from aggregator.sandbox import DataSet, SandboxComment
 from aggregator.sandbox.models import ACCOUNTS
 from aggregator.store import Store
-from connectors.facebook_mapping import to_comment
+from connectors.facebook.mapping import to_comment
 
 ROOT = Path(__file__).resolve().parent.parent
 FACEBOOK = next(a for a in ACCOUNTS if a.key == "facebook")

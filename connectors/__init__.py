@@ -10,10 +10,10 @@ from importlib import import_module
 from aggregator.connector import ConnectorFactory
 
 _FACTORIES = {
-    "blog": "connectors.blog:BlogConnector",
-    "facebook": "connectors.facebook:FacebookConnector",
-    "twitter": "connectors.twitter:TwitterConnector",
-    "pinterest": "connectors.pinterest:PinterestConnector",
+    "blog": "connectors.blog.connector:BlogConnector",
+    "facebook": "connectors.facebook.connector:FacebookConnector",
+    "twitter": "connectors.twitter.connector:TwitterConnector",
+    "pinterest": "connectors.pinterest.connector:PinterestConnector",
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from aggregator.config import AnyAccount, BlogAccount, FacebookAccount, TwitterAccount
 from aggregator.http import HttpClient
-from connectors.reply import ReplyWriter
+from connectors.common.reply import ReplyWriter
 
 
 def writer_for(account: AnyAccount, http: HttpClient) -> ReplyWriter | None:
@@ -22,14 +22,14 @@ def writer_for(account: AnyAccount, http: HttpClient) -> ReplyWriter | None:
     if not can_write(account):
         return None
     if isinstance(account, FacebookAccount):
-        from connectors.facebook_write import FacebookWriter
+        from connectors.facebook.write import FacebookWriter
 
         return FacebookWriter(account, http)
     if isinstance(account, TwitterAccount):
-        from connectors.x_write import XWriter
+        from connectors.twitter.write import XWriter
 
         return XWriter(account, http)
-    from connectors.wordpress_write import WordPressWriter
+    from connectors.blog.write import WordPressWriter
 
     assert isinstance(account, BlogAccount)
     return WordPressWriter(account, http)

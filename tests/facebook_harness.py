@@ -19,7 +19,7 @@ from aggregator.sandbox import LoggedRequest, Sandbox
 from aggregator.sandbox.graph import PAGE_TOKEN
 from aggregator.store import Store
 from aggregator.sync import RunResult, SyncOptions, sync_account
-from connectors.facebook import FacebookConnector
+from connectors.facebook.connector import FacebookConnector
 
 PAGE = "104392018734562"
 SECRET = "app-secret-value-for-tests"

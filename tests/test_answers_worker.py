@@ -22,7 +22,7 @@ from aggregator.store import Store
 from aggregator.store.locks import Holder
 from aggregator.store.tables import ANSWER, REVIEW
 from aggregator.workflow import Actor, Role
-from connectors.reply import WriteError, WriteErrorKind
+from connectors.common.reply import WriteError, WriteErrorKind
 from tests.answer_writers import Crash, FakePlatform
 from tests.conftest import FakeClock
 from tests.fixtures_web import Web

@@ -10,7 +10,7 @@ import pytest
 
 from aggregator.connector import ParseError
 from aggregator.records import CommentKind, CommentRecord, Platform, PostRecord
-from connectors.blog_mapping import (
+from connectors.blog.mapping import (
     comment_count,
     comment_feed_url,
     html_to_text,
@@ -20,7 +20,7 @@ from connectors.blog_mapping import (
     to_comment,
     to_post,
 )
-from connectors.feeds import ParsedFeed, check_prolog, parse_feed_bytes
+from connectors.common.feeds import ParsedFeed, check_prolog, parse_feed_bytes
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "blogs"
 FIXTURES = Path(__file__).parent / "fixtures" / "blog"

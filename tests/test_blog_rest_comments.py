@@ -22,8 +22,8 @@ from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV, render_config
 from aggregator.store import Store
 from aggregator.sync import SyncOptions, sync_account
-from connectors.blog import BlogConnector
-from connectors.wp_rest import comments_endpoint
+from connectors.blog.connector import BlogConnector
+from connectors.blog.wp_rest import comments_endpoint
 from tests.fixtures_sandbox import LOOPBACK_HTTP
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)

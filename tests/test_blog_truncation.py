@@ -19,7 +19,7 @@ from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV, render_config
 from aggregator.store import Store
 from aggregator.sync import RunResult, SyncOptions, sync_account
-from connectors.blog import BlogConnector
+from connectors.blog.connector import BlogConnector
 from tests.fixtures_sandbox import LOOPBACK_HTTP
 
 FEEDS = {

@@ -10,7 +10,7 @@ import pytest
 
 from aggregator.connector import AuthExpired, FetchError, ParseError, PermissionMissing
 from aggregator.records import CommentKind, Platform
-from connectors.facebook_mapping import (
+from connectors.facebook.mapping import (
     MissingCommentId,
     comment_total,
     parse_time,
@@ -18,8 +18,8 @@ from connectors.facebook_mapping import (
     to_mention,
     to_post,
 )
-from connectors.graph_api import next_query
-from connectors.graph_errors import Action, GraphError, classify, parse_usage, redact
+from connectors.graph.api import next_query
+from connectors.graph.errors import Action, GraphError, classify, parse_usage, redact
 from tests.conftest import SAMPLES
 
 FACEBOOK = SAMPLES / "facebook" / "python-facebook-testdata"

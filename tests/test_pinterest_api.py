@@ -9,7 +9,7 @@ from requests.structures import CaseInsensitiveDict
 
 from aggregator.connector import BudgetExhausted
 from aggregator.http import Response
-from connectors.pinterest_api import (
+from connectors.pinterest.api import (
     NO_HEADER_BACKOFF_SECONDS,
     CallBudget,
     budget_day,

@@ -32,8 +32,8 @@ from aggregator.sandbox.pinterest import LIMITED_TOKEN, SANDBOX_TOKEN, rate_limi
 from aggregator.sandbox.pinterest_world import SandboxPin
 from aggregator.store import Store
 from aggregator.sync import SyncOptions, sync_account
-from connectors.pinterest import BOARDS, BUDGET, OVERLAP, PinterestConnector, board_stream
-from connectors.pinterest_api import MAX_RATE_LIMIT_WAITS, NO_HEADER_BACKOFF_SECONDS
+from connectors.pinterest.api import MAX_RATE_LIMIT_WAITS, NO_HEADER_BACKOFF_SECONDS
+from connectors.pinterest.connector import BOARDS, BUDGET, OVERLAP, PinterestConnector, board_stream
 from tests.conftest import FakeClock
 
 POST = Post.__table__  # type: ignore[attr-defined]

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from aggregator.records import Platform
-from connectors.feeds import parse_feed_bytes
-from connectors.pinterest_mapping import (
+from connectors.common.feeds import parse_feed_bytes
+from connectors.pinterest.mapping import (
     api_error,
     api_pin_id,
     comment_count,

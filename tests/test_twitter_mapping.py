@@ -17,7 +17,8 @@ import yaml
 
 from aggregator.connector import AuthExpired, FetchError, PermissionMissing
 from aggregator.records import CommentKind, CommentRecord, Platform, PostRecord
-from connectors.twitter_mapping import (
+from connectors.twitter.api import classify_http_error, describe_problem, problem_of, to_page
+from connectors.twitter.mapping import (
     Known,
     chain_id,
     edit_rounds,
@@ -28,7 +29,6 @@ from connectors.twitter_mapping import (
     to_post,
     to_record,
 )
-from connectors.x_api import classify_http_error, describe_problem, problem_of, to_page
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "twitter"
 FETCHED_AT = datetime(2026, 11, 20, tzinfo=UTC)

@@ -19,9 +19,9 @@ from aggregator.sandbox.x_auth import BEARER_TOKEN, OAUTH1_ENV, OAUTH1_VALUES, U
 from aggregator.sandbox.x_world import XTweet
 from aggregator.store import Store
 from aggregator.sync import SyncOptions, sync_account
-from connectors.reply import ReplyTarget, WriteError, WriteErrorKind
-from connectors.twitter import TwitterConnector
-from connectors.x_write import XWriter, id_at, write_error
+from connectors.common.reply import ReplyTarget, WriteError, WriteErrorKind
+from connectors.twitter.connector import TwitterConnector
+from connectors.twitter.write import XWriter, id_at, write_error
 from tests.fixtures_sandbox import SandboxFactory
 
 ANSWER = (

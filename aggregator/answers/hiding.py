@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aggregator.config import AnyAccount, BlogAccount, FacebookAccount, TwitterAccount
-from connectors.reply import RETRYABLE
+from connectors.common.reply import RETRYABLE
 
 HIDE, UNHIDE = "hide", "unhide"
 DONE, FAILED = "done", "failed"

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from aggregator.records import Platform
-from connectors.reply import ReplyTarget
+from connectors.common.reply import ReplyTarget
 
 
 def reply_target(row: Mapping[str, Any]) -> ReplyTarget | None:

@@ -52,7 +52,7 @@ from aggregator.connector import DeadlineExceeded, FetchError, ParseError, RateL
 from aggregator.http import HttpClient
 from aggregator.logging_setup import install_redaction
 from aggregator.net_errors import describe_network_error
-from connectors.graph_errors import (
+from connectors.graph.errors import (
     Action,
     GraphError,
     GraphUsage,

@@ -36,9 +36,9 @@ from aggregator.connector import ConnectorError
 from aggregator.http import HttpClient
 from aggregator.logging_setup import install_redaction
 from aggregator.net_errors import describe_network_error
-from connectors.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
-from connectors.write_common import network_error, rate_limited, same_text
-from connectors.x_session import XSession, http_date
+from connectors.common.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
+from connectors.common.write_common import network_error, rate_limited, same_text
+from connectors.twitter.session import XSession, http_date
 
 TWITTER_EPOCH_MS = 1_288_834_974_657
 CLOCK_SKEW = timedelta(minutes=1)

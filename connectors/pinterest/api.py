@@ -42,7 +42,7 @@ from aggregator.connector import (
 )
 from aggregator.http import HttpClient, Response
 from aggregator.records import JSONValue
-from connectors.pinterest_mapping import api_error
+from connectors.pinterest.mapping import api_error
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """A Facebook Page's posts and every comment and reply on them, read through the Graph API.
 
-Endpoints (GET with a Page access token, through `connectors.graph_api.GraphClient`, the
+Endpoints (GET with a Page access token, through `connectors.graph.api.GraphClient`, the
 one adapter around facebook-sdk 3.1.0):
     /{page-id}/published_posts   the district's posts, newest first, each with its comment
         count in the same call (`comments.filter(stream).summary(true).limit(0)`)
@@ -60,8 +60,8 @@ from typing import ClassVar
 from aggregator.config import FacebookAccount
 from aggregator.connector import SyncContext
 from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord, Presence
-from connectors.facebook_mapping import comment_total, parse_time, to_comment, to_mention, to_post
-from connectors.graph_api import GraphClient, GraphObjectGone, GraphPage
+from connectors.facebook.mapping import comment_total, parse_time, to_comment, to_mention, to_post
+from connectors.graph.api import GraphClient, GraphObjectGone, GraphPage
 
 log = logging.getLogger(__name__)
 

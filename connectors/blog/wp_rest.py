@@ -24,8 +24,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from aggregator.connector import ParseError
 from aggregator.http import HttpClient, Response
 from aggregator.records import CommentKind, CommentRecord, Platform
-from connectors.blog_mapping import html_to_text, owner_key
-from connectors.feeds import display_url, raise_for_status
+from connectors.blog.mapping import html_to_text, owner_key
+from connectors.common.feeds import display_url, raise_for_status
 
 PER_PAGE = 100
 MAX_PAGES = 500

@@ -3,7 +3,7 @@
 Endpoints. With a token (`Authorization: Bearer`, scopes boards:read and pins:read):
     GET {api_url}/boards?page_size=250                      every board of the account
     GET {api_url}/boards/{board_id}/pins?page_size=N&pin_metrics=true
-Without one, the public feeds through `connectors.feeds` (conditional GET, safe
+Without one, the public feeds through `connectors.common.feeds` (conditional GET, safe
 parsing): `{rss_url}/{username}/{board}.rss` for each configured board, else the
 profile feed `{rss_url}/{username}/feed.rss`. All HTTP goes through `HttpClient`.
 
@@ -49,7 +49,7 @@ rises. RSS gives no counts (comment_count None), no author and only recent pins.
 pin has an `updated_at`: edits show as changed title or description.
 
 Limits: Pinterest's trial access allows 1,000 calls a day. `daily_call_budget` is
-never exceeded (see `connectors.pinterest_api`); a 429 is waited out only within
+never exceeded (see `connectors.pinterest.api`); a 429 is waited out only within
 `max_rate_limit_wait_seconds` and the run's time, else the run ends throttled and the
 next one resumes. The budget counts API calls only, not RSS.
 """
@@ -65,9 +65,9 @@ from typing import ClassVar
 from aggregator.config import PinterestAccount
 from aggregator.connector import SyncContext
 from aggregator.records import Batch, JSONValue, PostRecord, Presence
-from connectors.feeds import Entry, FeedCursor, FeedFetch, display_url, fetch_feed
-from connectors.pinterest_api import CallBudget, NotFound, Page, PinterestApi, budget_day
-from connectors.pinterest_mapping import api_pin_id, parse_api_time, rss_to_post, to_post
+from connectors.common.feeds import Entry, FeedCursor, FeedFetch, display_url, fetch_feed
+from connectors.pinterest.api import CallBudget, NotFound, Page, PinterestApi, budget_day
+from connectors.pinterest.mapping import api_pin_id, parse_api_time, rss_to_post, to_post
 
 log = logging.getLogger(__name__)
 

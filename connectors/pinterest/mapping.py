@@ -29,8 +29,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aggregator.records import Platform, PostRecord
-from connectors.blog_mapping import entry_time, html_to_text
-from connectors.feeds import Entry
+from connectors.blog.mapping import entry_time, html_to_text
+from connectors.common.feeds import Entry
 
 PIN_PAGE = "https://www.pinterest.com/pin/{id}/"
 IMAGE_SIZES = ("1200x", "600x", "400x300", "150x150")

@@ -1,4 +1,4 @@
-"""Pure mapping of blog feed entries (plain dicts from `connectors.feeds`) to records.
+"""Pure mapping of blog feed entries (plain dicts from `connectors.common.feeds`) to records.
 
 Ids are derived from what the feed says about each item, never from where it was
 fetched, so they survive feed moves and are identical whichever feed an item came from:
@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from aggregator.records import CommentKind, CommentRecord, Platform, PostRecord, text_hash
-from connectors.feeds import Entry
+from connectors.common.feeds import Entry
 
 KST = timezone(timedelta(hours=9), "KST")
 """Dates without a zone (and the `KST` abbreviation feedparser reads as UTC) are Korean time."""

@@ -4,7 +4,7 @@ Endpoints: the account's `feed_url` (Naver `https://rss.blog.naver.com/{blogId}.
 WordPress `/feed/` or `/feed/atom/`, Tistory `/rss`), the optional site-wide
 `comments_feed_url` (WordPress `/comments/feed/`, RSS2 or Atom), and each post's own
 comment feed (`wfw:commentRss`, or Atom `<link rel="replies" type="application/atom+xml">`).
-All requests go through `HttpClient` via `connectors.feeds`, which also makes parsing safe.
+All requests go through `HttpClient` via `connectors.common.feeds`, which also makes parsing safe.
 
 Pagination: none. A feed is a window of the latest N items (WordPress default 10);
 absence from the window never means deletion.
@@ -20,7 +20,7 @@ configured URL is ignored. A 304 yields a batch with no records and no cursor ch
 (unless it came after a permanent redirect, which is recorded).
 
 WordPress posts' comments (`comments_api`, default `auto`): by REST, every approved
-comment with its `parent` (`connectors.wp_rest`), where the site offers it; else (or
+comment with its `parent` (`connectors.blog.wp_rest`), where the site offers it; else (or
 with `feeds`) from the post's comment feed, which shows only the newest
 `posts_per_rss`. `auto` probes REST with the first post read in a run and falls back
 to the feeds for that run when the site has it switched off.
@@ -53,7 +53,7 @@ from urllib.parse import urlsplit
 from aggregator.config import BlogAccount
 from aggregator.connector import SyncContext
 from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord
-from connectors.blog_mapping import (
+from connectors.blog.mapping import (
     comment_count,
     comment_feed_url,
     has_platform_id,
@@ -63,7 +63,8 @@ from connectors.blog_mapping import (
     to_comment,
     to_post,
 )
-from connectors.feeds import (
+from connectors.blog.wp_rest import RestUnavailable, comments_endpoint, read_post_comments
+from connectors.common.feeds import (
     Entry,
     FeedCursor,
     FeedFetch,
@@ -72,7 +73,6 @@ from connectors.feeds import (
     display_url,
     fetch_feed,
 )
-from connectors.wp_rest import RestUnavailable, comments_endpoint, read_post_comments
 
 log = logging.getLogger(__name__)
 

@@ -32,16 +32,16 @@ from aggregator.config import FacebookAccount
 from aggregator.http import HttpClient
 from aggregator.logging_setup import install_redaction
 from aggregator.net_errors import describe_network_error
-from connectors.graph_api import (
+from connectors.common.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
+from connectors.common.write_common import network_error, rate_limited, same_text
+from connectors.graph.api import (
     NETWORK_ERRORS,
     GraphTransport,
     SdkGraph,
     UnexpectedResponse,
     appsecret_proof,
 )
-from connectors.graph_errors import GraphError, parse_usage
-from connectors.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
-from connectors.write_common import network_error, rate_limited, same_text
+from connectors.graph.errors import GraphError, parse_usage
 
 log = logging.getLogger(__name__)
 

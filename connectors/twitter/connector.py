@@ -1,6 +1,6 @@
 """An X (Twitter) account: the district's tweets and residents' replies and mentions (API v2).
 
-Endpoints, all through `connectors.x_api` (the one tweepy adapter: host, timeouts,
+Endpoints, all through `connectors.twitter.api` (the one tweepy adapter: host, timeouts,
 retries, rate limits), with the tweet/user fields and expansions of PLATFORMS.md §2.3:
     GET /2/users/by/username/:username  only when `user_id` is not configured, and then
                                         once: the id is kept in the `user` cursor
@@ -65,7 +65,8 @@ from typing import ClassVar
 from aggregator.config import TwitterAccount
 from aggregator.connector import BudgetExhausted, FetchError, SyncContext
 from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord, Presence
-from connectors.twitter_mapping import (
+from connectors.twitter.api import Page, XApi, XCredentials
+from connectors.twitter.mapping import (
     Known,
     Tweet,
     chain_id,
@@ -78,7 +79,6 @@ from connectors.twitter_mapping import (
     snowflake_time,
     to_record,
 )
-from connectors.x_api import Page, XApi, XCredentials
 
 log = logging.getLogger(__name__)
 
