@@ -13,7 +13,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from aggregator.config import PinterestAccount, Secret, load_settings
+from aggregator.config import Secret, load_settings
 from aggregator.connector import (
     AuthExpired,
     BudgetExhausted,
@@ -34,6 +34,7 @@ from aggregator.store import Store
 from aggregator.sync import SyncOptions, sync_account
 from connectors.pinterest.api import MAX_RATE_LIMIT_WAITS, NO_HEADER_BACKOFF_SECONDS
 from connectors.pinterest.connector import BOARDS, BUDGET, OVERLAP, PinterestConnector, board_stream
+from connectors.pinterest.settings import PinterestAccount
 from tests.conftest import FakeClock
 
 POST = Post.__table__  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from aggregator.config import TwitterAccount, load_settings
+from aggregator.config import load_settings
 from aggregator.connector import RateLimited, SyncContext
 from aggregator.http import HttpClient
 from aggregator.records import CommentKind
@@ -28,6 +28,7 @@ from aggregator.sandbox.x_world import DISTRICT_USER_ID, XTweet
 from aggregator.store import Store
 from aggregator.sync import RunResult, SyncOptions, sync_account
 from connectors.twitter.connector import TwitterConnector
+from connectors.twitter.settings import TwitterAccount
 from tests.fixtures_sandbox import SandboxFactory
 
 TWEETS = f"/2/users/{DISTRICT_USER_ID}/tweets"

@@ -9,7 +9,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from aggregator.config import AccountSecret, BlogAccount, parse_settings
+from aggregator.config import AccountSecret, parse_settings
 from aggregator.http import HttpClient
 from aggregator.sandbox import Sandbox, SandboxComment
 from aggregator.sandbox.config_writer import SANDBOX_ENV, render_config
@@ -18,6 +18,7 @@ from aggregator.sandbox.wordpress_auth import APP_PASSWORD, EDITOR_USER
 from aggregator.store import Store
 from aggregator.sync import SyncOptions, sync_account
 from connectors.blog.connector import BlogConnector
+from connectors.blog.settings import BlogAccount
 from connectors.blog.write import WordPressWriter, write_error
 from connectors.common.reply import ReplyTarget, WriteError, WriteErrorKind
 from tests.fixtures_sandbox import LOOPBACK_HTTP

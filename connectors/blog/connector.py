@@ -50,7 +50,6 @@ from dataclasses import dataclass, replace
 from typing import ClassVar, TypeVar
 from urllib.parse import urlsplit
 
-from aggregator.config import BlogAccount
 from aggregator.connector import SyncContext
 from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord
 from connectors.blog.mapping import (
@@ -63,6 +62,7 @@ from connectors.blog.mapping import (
     to_comment,
     to_post,
 )
+from connectors.blog.settings import BlogAccount
 from connectors.blog.wp_rest import RestUnavailable, comments_endpoint, read_post_comments
 from connectors.common.feeds import (
     Entry,

@@ -28,10 +28,10 @@ from urllib.parse import urlencode
 
 import requests
 
-from aggregator.config import BlogAccount
 from aggregator.connector import ConnectorError
 from aggregator.http import HttpClient
 from aggregator.net_errors import describe_network_error
+from connectors.blog.settings import BlogAccount
 from connectors.blog.wp_rest import comments_endpoint
 from connectors.common.feeds import display_url
 from connectors.common.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind

@@ -57,10 +57,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import ClassVar
 
-from aggregator.config import FacebookAccount
 from aggregator.connector import SyncContext
 from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord, Presence
 from connectors.facebook.mapping import comment_total, parse_time, to_comment, to_mention, to_post
+from connectors.facebook.settings import FacebookAccount
 from connectors.graph.api import GraphClient, GraphObjectGone, GraphPage
 
 log = logging.getLogger(__name__)

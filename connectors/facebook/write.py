@@ -28,12 +28,12 @@ from typing import Any
 import facebook
 import requests
 
-from aggregator.config import FacebookAccount
 from aggregator.http import HttpClient
 from aggregator.logging_setup import install_redaction
 from aggregator.net_errors import describe_network_error
 from connectors.common.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
 from connectors.common.write_common import network_error, rate_limited, same_text
+from connectors.facebook.settings import FacebookAccount
 from connectors.graph.api import (
     NETWORK_ERRORS,
     GraphTransport,

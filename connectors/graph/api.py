@@ -47,11 +47,11 @@ import facebook
 import requests
 import urllib3
 
-from aggregator.config import FacebookAccount
 from aggregator.connector import DeadlineExceeded, FetchError, ParseError, RateLimited
 from aggregator.http import HttpClient
 from aggregator.logging_setup import install_redaction
 from aggregator.net_errors import describe_network_error
+from connectors.facebook.settings import FacebookAccount
 from connectors.graph.errors import (
     Action,
     GraphError,

@@ -62,12 +62,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
-from aggregator.config import PinterestAccount
 from aggregator.connector import SyncContext
 from aggregator.records import Batch, JSONValue, PostRecord, Presence
 from connectors.common.feeds import Entry, FeedCursor, FeedFetch, display_url, fetch_feed
 from connectors.pinterest.api import CallBudget, NotFound, Page, PinterestApi, budget_day
 from connectors.pinterest.mapping import api_pin_id, parse_api_time, rss_to_post, to_post
+from connectors.pinterest.settings import PinterestAccount
 
 log = logging.getLogger(__name__)
 

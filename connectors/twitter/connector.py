@@ -62,7 +62,6 @@ from datetime import datetime
 from functools import partial
 from typing import ClassVar
 
-from aggregator.config import TwitterAccount
 from aggregator.connector import BudgetExhausted, FetchError, SyncContext
 from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord, Presence
 from connectors.twitter.api import Page, XApi, XCredentials
@@ -79,6 +78,7 @@ from connectors.twitter.mapping import (
     snowflake_time,
     to_record,
 )
+from connectors.twitter.settings import TwitterAccount
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,6 @@ from typing import Any
 import requests
 import tweepy
 
-from aggregator.config import TwitterAccount
 from aggregator.connector import ConnectorError
 from aggregator.http import HttpClient
 from aggregator.logging_setup import install_redaction
@@ -39,6 +38,7 @@ from aggregator.net_errors import describe_network_error
 from connectors.common.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
 from connectors.common.write_common import network_error, rate_limited, same_text
 from connectors.twitter.session import XSession, http_date
+from connectors.twitter.settings import TwitterAccount
 
 TWITTER_EPOCH_MS = 1_288_834_974_657
 CLOCK_SKEW = timedelta(minutes=1)
