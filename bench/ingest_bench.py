@@ -45,7 +45,7 @@ from benchlib import fresh_database, record, table, verdict
 
 from aggregator.config import parse_settings
 from aggregator.db import create_db_engine, upgrade
-from aggregator.records import Batch, CommentRecord, Platform, PostRecord
+from aggregator.records import Batch, CommentRecord, PostRecord
 from aggregator.routing import Router
 from aggregator.sandbox import DataSet, SandboxComment
 from aggregator.sandbox.models import ACCOUNTS
@@ -87,7 +87,7 @@ def posts(data: DataSet) -> tuple[PostRecord, ...]:
     """The Page's posts as records (not timed: comments are what is measured)."""
     return tuple(
         PostRecord(
-            platform=Platform.FACEBOOK,
+            platform="facebook",
             external_id=post_external_id(p.id),
             created_at=p.created_at,
             text="\n".join(p.paragraphs),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from aggregator.connector import ParseError
-from aggregator.records import CommentKind, CommentRecord, Platform, PostRecord
+from aggregator.records import CommentKind, CommentRecord, PostRecord
 from connectors.blog.mapping import (
     comment_count,
     comment_feed_url,
@@ -60,7 +60,7 @@ def test_naver_posts_get_blog_id_and_log_number_ids() -> None:
         "naver:sample_gu_office:224000000002",
         "naver:sample_gu_office:224000000001",
     ]
-    assert all(p.platform is Platform.BLOG and p.author_id == "sample_gu_office" for p in posts)
+    assert all(p.platform == "blog" and p.author_id == "sample_gu_office" for p in posts)
 
 
 @needs_samples

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from aggregator.records import Platform
 from connectors.common.feeds import parse_feed_bytes
 from connectors.pinterest.mapping import (
     api_error,
@@ -98,7 +97,7 @@ def test_pin_metrics_example_gives_comment_count_and_metrics() -> None:
 def test_spec_pin_maps_to_a_post_with_its_page_url_and_raw_kept() -> None:
     pin = spec_pin()
     post = api_post(pin)
-    assert post.platform == Platform.PINTEREST
+    assert post.platform == "pinterest"
     assert post.external_id == "pin:813744226420795884"
     assert post.url == "https://www.pinterest.com/pin/813744226420795884/"
     assert post.title == "Summer recipes"

@@ -16,7 +16,7 @@ import tweepy
 import yaml
 
 from aggregator.connector import AuthExpired, FetchError, PermissionMissing
-from aggregator.records import CommentKind, CommentRecord, Platform, PostRecord
+from aggregator.records import CommentKind, CommentRecord, PostRecord
 from connectors.twitter.api import classify_http_error, describe_problem, problem_of, to_page
 from connectors.twitter.mapping import (
     Known,
@@ -112,7 +112,7 @@ def test_own_timeline_with_default_fields_maps_to_posts_dated_by_snowflake() -> 
     assert isinstance(first, PostRecord)
     assert all(isinstance(p, PostRecord) for p in posts)
     assert first.external_id == "1577730467436138524"
-    assert first.platform is Platform.TWITTER
+    assert first.platform == "twitter"
     assert first.text.startswith("whoa, it works\n\nnow everyone can mix GIFs")
     assert first.created_at.date() == datetime(2022, 10, 5, tzinfo=UTC).date()
     assert first.url == "https://x.com/i/web/status/1577730467436138524"

@@ -26,7 +26,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from aggregator.records import CommentKind, CommentRecord, Platform, PostRecord, text_hash
+from aggregator.records import CommentKind, CommentRecord, PostRecord, text_hash
 from connectors.common.feeds import Entry
 
 KST = timezone(timedelta(hours=9), "KST")
@@ -244,7 +244,7 @@ def to_post(entry: Entry, *, site: str, source_url: str | None, fetched_at: date
     link = _text(entry.get("feedburner_origlink")) or _text(entry.get("link"))
     external_id = post_external_id(entry, site)
     return PostRecord(
-        platform=Platform.BLOG,
+        platform="blog",
         external_id=external_id,
         created_at=entry_time(entry, "published") or entry_time(entry, "updated") or fetched_at,
         updated_at=entry_time(entry, "updated"),
@@ -278,7 +278,7 @@ def to_comment(
     author = _text(entry.get("author"))
     link = _text(entry.get("link"))
     return CommentRecord(
-        platform=Platform.BLOG,
+        platform="blog",
         external_id=own,
         created_at=entry_time(entry, "published") or entry_time(entry, "updated") or fetched_at,
         text=_body(entry),

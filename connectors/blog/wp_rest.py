@@ -23,7 +23,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from aggregator.connector import ParseError
 from aggregator.http import HttpClient, Response
-from aggregator.records import CommentKind, CommentRecord, Platform
+from aggregator.records import CommentKind, CommentRecord
 from connectors.blog.mapping import html_to_text, owner_key
 from connectors.common.feeds import display_url, raise_for_status
 
@@ -95,7 +95,7 @@ def to_rest_comment(
     content = item.get("content")
     rendered = content.get("rendered") if isinstance(content, Mapping) else None
     return CommentRecord(
-        platform=Platform.BLOG,
+        platform="blog",
         external_id=f"{prefix}:comment:{item['id']}",
         created_at=_gmt(item.get("date_gmt")),
         text=html_to_text(rendered) if isinstance(rendered, str) else "",

@@ -28,7 +28,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-from aggregator.records import Platform, PostRecord
+from aggregator.records import PostRecord
 from connectors.blog.mapping import entry_time, html_to_text
 from connectors.common.feeds import Entry
 
@@ -152,7 +152,7 @@ def to_post(pin: Pin, *, owner: str, source_url: str | None, fetched_at: datetim
     board_owner = pin.get("board_owner")
     username = board_owner.get("username") if isinstance(board_owner, Mapping) else None
     return PostRecord(
-        platform=Platform.PINTEREST,
+        platform="pinterest",
         external_id=pin_external_id(pin_id),
         created_at=parse_api_time(pin.get("created_at")) or fetched_at,
         title=_tidy(_text(pin.get("title"))) or None,
@@ -179,7 +179,7 @@ def rss_to_post(
     if pin_id is None:
         raise ValueError("Pinterest RSS entry without a pin link")
     return PostRecord(
-        platform=Platform.PINTEREST,
+        platform="pinterest",
         external_id=pin_external_id(pin_id),
         created_at=entry_time(entry, "published") or fetched_at,
         title=_tidy(_text(entry.get("title"))) or None,
