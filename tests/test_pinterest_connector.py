@@ -33,7 +33,8 @@ from aggregator.sandbox.pinterest_world import SandboxPin
 from aggregator.store import Store
 from aggregator.sync import SyncOptions, sync_account
 from connectors.pinterest.api import MAX_RATE_LIMIT_WAITS, NO_HEADER_BACKOFF_SECONDS
-from connectors.pinterest.connector import BOARDS, BUDGET, OVERLAP, PinterestConnector, board_stream
+from connectors.pinterest.connector import BUDGET, OVERLAP, PinterestConnector
+from connectors.pinterest.cursor import BOARDS, board_stream
 from connectors.pinterest.settings import PinterestAccount
 from tests.conftest import FakeClock
 
