@@ -13,13 +13,13 @@ from aggregator.records import CommentKind, CommentRecord, PostRecord
 from connectors.blog.mapping import (
     comment_count,
     comment_feed_url,
-    html_to_text,
     owner_key,
     post_id_from_guid,
     strip_tracking,
     to_comment,
     to_post,
 )
+from connectors.common.feed_text import html_to_text
 from connectors.common.feeds import ParsedFeed, check_prolog, parse_feed_bytes
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "blogs"

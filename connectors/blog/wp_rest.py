@@ -24,7 +24,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from aggregator.connector import ParseError
 from aggregator.http import HttpClient, Response
 from aggregator.records import CommentKind, CommentRecord
-from connectors.blog.mapping import html_to_text, owner_key
+from connectors.blog.mapping import owner_key
+from connectors.common.feed_text import html_to_text
 from connectors.common.feeds import display_url, raise_for_status
 
 PER_PAGE = 100

@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aggregator.records import PostRecord
-from connectors.blog.mapping import entry_time, html_to_text
+from connectors.common.feed_text import entry_time, html_to_text
 from connectors.common.feeds import Entry
 
 PIN_PAGE = "https://www.pinterest.com/pin/{id}/"
