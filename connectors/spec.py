@@ -8,7 +8,7 @@ contract tests all read the platform from there.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from aggregator.settings_base import AccountBase
 
@@ -63,3 +63,9 @@ class PlatformSpec:
             raise ValueError(f"platform {self.name}: unknown writes {sorted(unknown)}")
         if bool(self.writes) != (self.writer is not None):
             raise ValueError(f"platform {self.name}: give a writer exactly when writes is set")
+        declared = self.settings.model_fields.get("platform")
+        if declared is None or get_args(declared.annotation) != (self.name,):
+            raise ValueError(
+                f"platform {self.name}: its settings model's platform must be "
+                f"Literal[{self.name!r}] (config tells the accounts apart by it)"
+            )
