@@ -4,7 +4,9 @@ Unknown keys are errors; secrets are only ever references to environment variabl
 (`{env: NAME}`), resolved at load time and redacted whenever the config is shown. An
 account's token whose variable is unset is no error: that account `missing_secrets()`
 and cannot sync, everything else works (`config check` lists it).
-`AGGREGATOR_DATABASE_URL` overrides the configured database.
+`AGGREGATOR_DATABASE_URL` overrides the configured database. An account's keys are its
+platform's settings model (`connectors/<platform>/settings.py`), chosen by `platform:`
+among the platforms of `connectors.registry`.
 """
 
 from __future__ import annotations
