@@ -17,6 +17,7 @@ import typer
 from aggregator.cli_common import ConfigOption, fail, settings_or_exit, stdout, store_or_exit
 from aggregator.privacy import Actor, PrivacyError, forget, purge
 from aggregator.store import Store
+from connectors.registry import PLATFORMS
 
 privacy_app = typer.Typer(
     help="Residents' personal data (PIPA): retention purge, forgetting one person.",
@@ -73,7 +74,7 @@ def privacy_purge(
 def privacy_forget(
     platform: Annotated[
         str | None,
-        typer.Option("--platform", help="The platform: blog, facebook, twitter or pinterest."),
+        typer.Option("--platform", help=f"The platform: one of {', '.join(PLATFORMS)}."),
     ] = None,
     author_id: Annotated[
         str | None,

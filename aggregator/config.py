@@ -4,30 +4,29 @@ Unknown keys are errors; secrets are only ever references to environment variabl
 (`{env: NAME}`), resolved at load time and redacted whenever the config is shown. An
 account's token whose variable is unset is no error: that account `missing_secrets()`
 and cannot sync, everything else works (`config check` lists it).
-`AGGREGATOR_DATABASE_URL` overrides the configured database.
+`AGGREGATOR_DATABASE_URL` overrides the configured database. An account's keys are its
+platform's settings model (`connectors/<platform>/settings.py`), chosen by `platform:`
+among the platforms of `connectors.registry`.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import operator
 import os
-import re
 from collections.abc import Mapping
+from functools import reduce
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 import yaml
 from pydantic import (
-    AfterValidator,
     AnyUrl,
-    BaseModel,
-    ConfigDict,
     Field,
     HttpUrl,
     ValidationError,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from aggregator.config_notify import NotificationsSection
@@ -40,13 +39,18 @@ from aggregator.config_review import (
 )
 from aggregator.http import address_policy
 from aggregator.net_guard import IPNetwork, parse_networks
+from aggregator.settings_base import AccountBase as AccountBase
+from aggregator.settings_base import AccountSecret as AccountSecret
+from aggregator.settings_base import Schedule as Schedule
+from aggregator.settings_base import Secret as Secret
+from aggregator.settings_base import Strict as Strict
+from aggregator.settings_base import unset_message as unset_message
+from connectors.registry import PLATFORMS as REGISTERED
 
 DATABASE_ENV = "AGGREGATOR_DATABASE_URL"
 CONFIG_ENV = "AGGREGATOR_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config.yaml")
 DEFAULT_SQLITE_PATH = "data/aggregator.db"
-ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_APPROVAL_TITLES, MAX_APPROVAL_TITLE = 5, 6
 
 
@@ -54,298 +58,22 @@ class ConfigError(Exception):
     """The configuration is invalid; the message names each key and what is wrong."""
 
 
-class Strict(BaseModel):
-    """Base for config sections: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Secret(Strict):
-    """A secret taken from an environment variable; `str()` never shows its value."""
-
-    env: str
-    value: str = Field(default="", repr=False, exclude=True)
-    unset_allowed: ClassVar[bool] = False
-    """An unset variable leaves the value empty instead of failing validation."""
-
-    @field_validator("env")
-    @classmethod
-    def _valid_env_name(cls, name: str) -> str:
-        if not ENV_NAME.match(name):
-            raise ValueError(f"{name!r} is not a valid environment variable name")
-        return name
-
-    @model_validator(mode="before")
-    @classmethod
-    def _resolve(cls, data: Any, info: ValidationInfo) -> Any:
-        if isinstance(data, str):
-            raise ValueError(
-                "secrets must not be written into config.yaml; use {env: VARIABLE_NAME}"
-            )
-        if not isinstance(data, Mapping) or set(data) != {"env"}:
-            return data
-        environ: Mapping[str, str] = (info.context or {}).get("environ", os.environ)
-        name = str(data["env"])
-        if name not in environ or not environ[name]:
-            if cls.unset_allowed:
-                return {"env": name}
-            raise ValueError(unset_message(name))
-        return {"env": name, "value": environ[name]}
-
-    @property
-    def is_set(self) -> bool:
-        """True when the variable held a value at load time."""
-        return bool(self.value)
-
-    def redacted(self) -> str:
-        """Show which variable holds the secret and only its last four characters."""
-        if not self.is_set:
-            return f"${self.env} (not set)"
-        tail = self.value[-4:] if len(self.value) >= 12 else ""
-        return f"${self.env} (****{tail})"
-
-    def __str__(self) -> str:
-        return self.redacted()
+AnyAccount = AccountBase
+"""One account's settings, of whichever registered platform (`connectors.registry`)."""
+PLATFORMS = tuple(REGISTERED)
+"""The `platform:` values config.yaml accepts, in the registry's order."""
 
 
-class AccountSecret(Secret):
-    """An account's token: when its variable is unset, only that account needs configuration."""
-
-    unset_allowed: ClassVar[bool] = True
-
-
-def unset_message(name: str) -> str:
-    """The one wording of a missing variable (config check, sync, status)."""
-    return f"environment variable {name} is not set"
+def _account_union() -> Any:
+    """The accounts' discriminated union: every registered platform's settings model."""
+    models = [platform.settings for platform in REGISTERED.values()]
+    return Annotated[reduce(operator.or_, models), Field(discriminator="platform")]
 
 
-def _unset_to_none(secret: AccountSecret | None) -> AccountSecret | None:
-    return secret if secret is not None and secret.is_set else None
-
-
-OptionalAccountSecret = Annotated[AccountSecret | None, AfterValidator(_unset_to_none)]
-"""A secret the account works without (`app_secret`): an unset variable means none."""
-
-
-class Schedule(Strict):
-    """When an account is synced: every N minutes, or a cron expression (Asia/Seoul)."""
-
-    interval_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] | None = None
-    cron: str | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> Schedule:
-        if (self.interval_minutes is None) == (self.cron is None):
-            raise ValueError("give exactly one of interval_minutes or cron")
-        if self.cron is not None and len(self.cron.split()) != 5:
-            raise ValueError(
-                f"cron {self.cron!r} must have 5 fields: minute hour day month weekday"
-            )
-        return self
-
-
-class AccountBase(Strict):
-    """Settings every account has."""
-
-    name: str
-    display_name: str | None = None
-    enabled: bool = True
-    schedule: Schedule = Schedule(interval_minutes=30)
-    reconcile_schedule: Schedule | None = None
-    """When set, `scheduler.py` also runs the slower reconcile pass (edits, deletions)."""
-
-    @field_validator("name")
-    @classmethod
-    def _valid_name(cls, name: str) -> str:
-        if not ACCOUNT_NAME.match(name):
-            raise ValueError(
-                f"{name!r} must be lower-case letters, digits, '-' or '_' (at most 63 characters)"
-            )
-        return name
-
-    def missing_secrets(self) -> dict[str, str]:
-        """The secrets this account needs whose variable is unset: key -> variable name."""
-        return {
-            key: value.env
-            for key, value in self
-            if isinstance(value, AccountSecret) and not value.is_set
-        }
-
-
-class BlogAccount(AccountBase):
-    """A blog read from its feeds: Naver Blog, WordPress, Tistory or any RSS/Atom feed."""
-
-    platform: Literal["blog"]
-    flavor: Literal["naver", "wordpress", "tistory", "rss"] = "rss"
-    feed_url: HttpUrl
-    comments_feed_url: HttpUrl | None = None
-    per_post_comment_feeds: bool = True
-    """WordPress: also read each post's own comments when its comment count changes."""
-    comments_api: Literal["auto", "rest", "feeds"] = "auto"
-    """WordPress: read a post's comments by REST (`/wp-json/wp/v2/comments`), by its comment
-    feed, or `auto`: REST where the site offers it, else the feed."""
-    owner_names: tuple[str, ...] = ()
-    """Author names the district's staff reply under (besides the posts' authors)."""
-    write_username: str | None = None
-    """WordPress: the user (an Editor) whose Application Password posts answers."""
-    write_app_password: OptionalAccountSecret = None
-    """WordPress: that user's Application Password; unset: answers are copied by hand."""
-
-    @model_validator(mode="after")
-    def _write_credentials_for_wordpress_only(self) -> BlogAccount:
-        for key in ("write_username", "write_app_password"):
-            if key in self.model_fields_set and self.flavor != "wordpress":
-                raise ValueError(
-                    f"{key}: only WordPress blogs take answers by API (this one is "
-                    f"{self.flavor}); remove the key"
-                )
-        if ("write_app_password" in self.model_fields_set) != (self.write_username is not None):
-            raise ValueError("write_username and write_app_password go together; give both")
-        return self
-
-    @model_validator(mode="after")
-    def _comments_only_where_feeds_exist(self) -> BlogAccount:
-        if self.comments_feed_url is not None and self.flavor in ("naver", "tistory"):
-            raise ValueError(
-                f"comments_feed_url: {self.flavor} blogs have no comment feed; remove the key"
-            )
-        if self.comments_api == "rest" and self.flavor != "wordpress":
-            raise ValueError(
-                f"comments_api: rest is for WordPress blogs only (this one is {self.flavor})"
-            )
-        return self
-
-
-class FacebookAccount(AccountBase):
-    """A Facebook Page read through the Graph API with a Page access token."""
-
-    platform: Literal["facebook"]
-    page_id: Annotated[str, Field(pattern=r"^[0-9]{1,30}$")]
-    access_token: AccountSecret
-    """A long-lived Page access token (pages_read_engagement, pages_read_user_content)."""
-    app_secret: OptionalAccountSecret = None
-    """When set, every call carries `appsecret_proof`."""
-    write_access_token: OptionalAccountSecret = None
-    """A Page token with pages_manage_engagement (MODERATE task) that posts answers and hides
-    comments; may name the same variable as `access_token`. Unset: answers are copied by hand."""
-    graph_url: HttpUrl = HttpUrl("https://graph.facebook.com/")
-    graph_version: Annotated[str, Field(pattern=r"^v[0-9]{1,3}\.[0-9]$")] = "v25.0"
-    include_visitor_posts: bool = False
-    comment_window_days: Annotated[int, Field(ge=1, le=365)] = 30
-    """Posts this young get their comments re-read when their comment count changes."""
-    overlap_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 60
-    page_size: Annotated[int, Field(ge=1, le=100)] = 100
-    max_throttle_wait_seconds: Annotated[int, Field(ge=0, le=3600)] = 60
-    """Wait this long at most when throttled; beyond it the run ends as throttled."""
-    slow_down_at_percent: Annotated[int, Field(ge=1, le=100)] = 75
-    """Pause between calls once the usage headers report this much of the limit used."""
-
-
-class TwitterPrices(Strict):
-    """X API pay-per-use unit prices (USD) per resource read; match the current price list."""
-
-    owned_read: Annotated[float, Field(ge=0)] = 0.001
-    """Own timeline and mentions."""
-    post_read: Annotated[float, Field(ge=0)] = 0.005
-    """Posts read through search or lookup."""
-    user_read: Annotated[float, Field(ge=0)] = 0.010
-    reply: Annotated[float, Field(ge=0)] = 0.015
-    """One reply posted (`POST /2/tweets`): $0.015; $0.010 when summoned; $0.200 with a URL."""
-    reply_with_url: Annotated[float, Field(ge=0)] = 0.200
-    """One reply whose text carries a link."""
-    hide: Annotated[float, Field(ge=0)] = 0.005
-    """Hiding or unhiding one reply (`PUT /2/tweets/:id/hidden`, "Content: Manage")."""
-
-
-class TwitterAccount(AccountBase):
-    """An X (Twitter) account read through API v2 with tweepy."""
-
-    platform: Literal["twitter"]
-    username: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,15}$")]
-    user_id: Annotated[str, Field(pattern=r"^[0-9]{1,25}$")] | None = None
-    """Saves one user lookup per run when given."""
-    bearer_token: AccountSecret | None = None
-    consumer_key: AccountSecret | None = None
-    consumer_secret: AccountSecret | None = None
-    access_token: AccountSecret | None = None
-    access_token_secret: AccountSecret | None = None
-    write_with: Literal["oauth1_user", "oauth2_user"] | None = None
-    """How answers are posted: with the OAuth 1.0a user context above, or with
-    `write_user_token`; unset: answers are copied by hand (the bearer token cannot post)."""
-    write_user_token: OptionalAccountSecret = None
-    """An OAuth 2.0 user token with tweet.write, tweet.read, users.read (and
-    tweet.moderate.write to hide replies), for `write_with: oauth2_user`."""
-    api_url: HttpUrl = HttpUrl("https://api.twitter.com")
-    search_conversations: bool = False
-    """Also search replies deeper in threads (the expensive call, 7 days back at most)."""
-    conversation_days: Annotated[int, Field(ge=1, le=7)] = 7
-    monthly_budget: Annotated[float, Field(ge=0)] = 20.0
-    """Estimated spend allowed per calendar month (USD); runs stop before exceeding it."""
-    prices: TwitterPrices = TwitterPrices()
-    max_rate_limit_wait_seconds: Annotated[int, Field(ge=0, le=900)] = 60
-
-    @model_validator(mode="after")
-    def _one_way_to_authenticate(self) -> TwitterAccount:
-        user_context = (
-            self.consumer_key, self.consumer_secret, self.access_token, self.access_token_secret
-        )  # fmt: skip
-        if self.bearer_token is None and any(v is None for v in user_context):
-            raise ValueError(
-                "give bearer_token, or all of consumer_key, consumer_secret, access_token "
-                "and access_token_secret"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _write_needs_user_context(self) -> TwitterAccount:
-        oauth1 = (
-            self.consumer_key, self.consumer_secret, self.access_token, self.access_token_secret
-        )  # fmt: skip
-        if self.write_with == "oauth1_user" and any(v is None for v in oauth1):
-            raise ValueError(
-                "write_with: oauth1_user needs consumer_key, consumer_secret, access_token and "
-                "access_token_secret (the app-only bearer_token can never post)"
-            )
-        if self.write_with == "oauth2_user" and "write_user_token" not in self.model_fields_set:
-            raise ValueError(
-                "write_with: oauth2_user needs write_user_token (the app-only bearer_token "
-                "can never post)"
-            )
-        if self.write_with is None and "write_user_token" in self.model_fields_set:
-            raise ValueError("write_user_token: set write_with: oauth2_user to post with it")
-        return self
-
-    def missing_secrets(self) -> dict[str, str]:
-        """Nothing when the bearer token or the whole user context is set; else the unset."""
-        user_context = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
-        ways = (("bearer_token",), user_context)
-        for keys in ways:
-            if all(getattr(self, key) is not None and getattr(self, key).is_set for key in keys):
-                return {}
-        return super().missing_secrets()
-
-
-class PinterestAccount(AccountBase):
-    """A Pinterest profile: API v5 with an OAuth token, else its public RSS feeds."""
-
-    platform: Literal["pinterest"]
-    username: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{3,30}$")]
-    access_token: AccountSecret | None = None
-    """OAuth token with boards:read and pins:read; without it the public RSS is read."""
-    api_url: HttpUrl = HttpUrl("https://api.pinterest.com/v5")
-    rss_url: HttpUrl = HttpUrl("https://www.pinterest.com")
-    """Where `/{username}/feed.rss` and `/{username}/{board}.rss` live."""
-    boards: list[str] = Field(default_factory=list)
-    """Board slugs to read by RSS (empty: the profile feed); the API reads every board."""
-    page_size: Annotated[int, Field(ge=1, le=250)] = 100
-    daily_call_budget: Annotated[int, Field(ge=1, le=1_000_000)] = 1000
-    """Never more API calls than this per day (Pinterest trial access: 1,000)."""
-    max_rate_limit_wait_seconds: Annotated[int, Field(ge=0, le=900)] = 60
-
-
-AnyAccount = BlogAccount | FacebookAccount | TwitterAccount | PinterestAccount
-Account = Annotated[AnyAccount, Field(discriminator="platform")]
-PLATFORMS = ("blog", "facebook", "twitter", "pinterest")
+if TYPE_CHECKING:
+    Account = AccountBase
+else:
+    Account = _account_union()
 
 
 class DatabaseSettings(Strict):

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from aggregator import text_input
 from aggregator.store.checks import ManualComment
+from connectors.registry import PLATFORMS as REGISTERED
 
 REQUIRED = ("platform", "post", "author", "text", "created_at")
 OPTIONAL = ("author_handle",)
@@ -38,7 +39,8 @@ MULTI_LINE = ("text",)
 ZIP_MAGIC = b"PK\x03\x04"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 SAVE_AS = "in Excel, save it as 'CSV UTF-8 (comma delimited)'"
-PLATFORMS = ("blog", "facebook", "twitter", "pinterest")
+PLATFORMS = tuple(REGISTERED)
+"""The platforms comments may be entered for: every registered one."""
 FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y.%m.%d %H:%M", "%Y/%m/%d %H:%M")
 
 PostFinder = Callable[[str, str], int | None]

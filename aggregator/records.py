@@ -18,13 +18,8 @@ JSONValue = Any
 """A value that `json.dumps` accepts (kept loose on purpose: payloads are foreign)."""
 
 
-class Platform(StrEnum):
-    """The platforms the district publishes on."""
-
-    BLOG = "blog"
-    FACEBOOK = "facebook"
-    TWITTER = "twitter"
-    PINTEREST = "pinterest"
+Platform = str
+"""A registered platform's name (`connectors.registry.PLATFORMS`: "blog", "facebook", ...)."""
 
 
 class CommentKind(StrEnum):

@@ -87,13 +87,13 @@ def generate(store: Store, month: str, count: int, rng: random.Random, first: in
     """`count` resident comments spread evenly over `month`, on 300 posts, ~5,000 authors."""
     from inbox_bench import text
 
-    from aggregator.records import Batch, CommentRecord, Platform, PostRecord
+    from aggregator.records import Batch, CommentRecord, PostRecord
 
     account = store.ensure_account("bench-fb", "facebook")
     start = month_start(month)
     seconds = 30 * 86_400
     posts = tuple(
-        PostRecord(platform=Platform.FACEBOOK, external_id=f"{month}-p{n}", text="구청 소식",
+        PostRecord(platform="facebook", external_id=f"{month}-p{n}", text="구청 소식",
                    created_at=start + timedelta(seconds=seconds * n // 300), title=f"공지 {n}")
         for n in range(300)
     )  # fmt: skip
@@ -101,7 +101,7 @@ def generate(store: Store, month: str, count: int, rng: random.Random, first: in
     for begin in range(0, count, BATCH):
         comments = tuple(
             CommentRecord(
-                platform=Platform.FACEBOOK,
+                platform="facebook",
                 external_id=f"c{first + n}",
                 text=text(rng),
                 created_at=start + timedelta(seconds=seconds * n // count),

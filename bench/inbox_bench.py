@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from aggregator.db import create_db_engine, upgrade
 from aggregator.deadlines import overdue_cutoff
 from aggregator.models import Review
-from aggregator.records import Batch, CommentRecord, Platform, PostRecord
+from aggregator.records import Batch, CommentRecord, PostRecord
 from aggregator.search_text import parse_query
 from aggregator.store import Store
 from aggregator.store.inbox_query import Deadlines, InboxFilter, Scope
@@ -74,7 +74,7 @@ def generate(store: Store, count: int, seed: int = 7) -> float:
     start = datetime(2025, 11, 1, tzinfo=UTC)
     posts = tuple(
         PostRecord(
-            platform=Platform.FACEBOOK,
+            platform="facebook",
             external_id=f"p{n}",
             text="공지",
             created_at=start + timedelta(hours=8 * n),
@@ -86,7 +86,7 @@ def generate(store: Store, count: int, seed: int = 7) -> float:
     for first in range(0, count, BATCH):
         comments = tuple(
             CommentRecord(
-                platform=Platform.FACEBOOK,
+                platform="facebook",
                 external_id=f"c{n}",
                 text=text(rng),
                 created_at=start + timedelta(seconds=31_536_000 * n // count),

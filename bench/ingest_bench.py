@@ -10,7 +10,7 @@ raw JSON each) in pages of `--batch`. Four passes over the same rows, per back e
 1. raw insert: a plain `sqlite3` (or psycopg) `executemany` upsert of the mapped rows
    into the same schema (made by the migrations: same indexes), one transaction per
    page, no search index: the ceiling.
-2. store insert: connector mapping (`facebook_mapping.to_comment`) and
+2. store insert: connector mapping (`connectors.facebook.mapping.to_comment`) and
    `Store.apply_batch` with the cursor update, the routing rules of config.yaml and the
    Korean bigram search index, exactly as a sync stores a page.
 3. store re-sync: the same unchanged pages again through mapping and `apply_batch`.
@@ -45,12 +45,12 @@ from benchlib import fresh_database, record, table, verdict
 
 from aggregator.config import parse_settings
 from aggregator.db import create_db_engine, upgrade
-from aggregator.records import Batch, CommentRecord, Platform, PostRecord
+from aggregator.records import Batch, CommentRecord, PostRecord
 from aggregator.routing import Router
 from aggregator.sandbox import DataSet, SandboxComment
 from aggregator.sandbox.models import ACCOUNTS
 from aggregator.store import Store
-from connectors.facebook_mapping import to_comment
+from connectors.facebook.mapping import to_comment
 
 ROOT = Path(__file__).resolve().parent.parent
 FACEBOOK = next(a for a in ACCOUNTS if a.key == "facebook")
@@ -87,7 +87,7 @@ def posts(data: DataSet) -> tuple[PostRecord, ...]:
     """The Page's posts as records (not timed: comments are what is measured)."""
     return tuple(
         PostRecord(
-            platform=Platform.FACEBOOK,
+            platform="facebook",
             external_id=post_external_id(p.id),
             created_at=p.created_at,
             text="\n".join(p.paragraphs),

@@ -1,60 +1,34 @@
-"""Which `ReplyWriter` an account has: the platform's writer when a write credential is
-configured, else None (staff copy the answer and confirm it by hand).
+"""Which `ReplyWriter` an account has: the platform's writer (its spec's `writer`) when a
+write credential is configured, else None (staff copy the answer and confirm it by hand).
 
-Facebook needs `write_access_token`; X needs `write_with` (OAuth 1.0a user context or an
-OAuth 2.0 user token; the app-only bearer token never writes); WordPress blogs need
-`write_username` and `write_app_password`. Naver Blog, Tistory, other feeds and Pinterest
-have no write API. `can_write` answers the same question without building a writer (no
-HTTP client, no platform library imported), for the web's copy-and-confirm choice.
+Each platform's settings model says whether the account has a write API
+(`has_write_api`: Facebook, X, WordPress blogs) and a write credential (`can_write`:
+Facebook's `write_access_token`, X's `write_with`, WordPress's `write_username` and
+`write_app_password`). `can_write` answers without building a writer (no HTTP client, no
+platform library imported), for the web's copy-and-confirm choice.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from aggregator.config import AnyAccount, BlogAccount, FacebookAccount, TwitterAccount
 from aggregator.http import HttpClient
-from connectors.reply import ReplyWriter
+from aggregator.settings_base import AccountBase
+from connectors import load
+from connectors.common.reply import ReplyWriter
+from connectors.registry import spec
 
 
-def writer_for(account: AnyAccount, http: HttpClient) -> ReplyWriter | None:
+def writer_for(account: AccountBase, http: HttpClient) -> ReplyWriter | None:
     """The account's writer over `http`, or None when it can only copy-and-confirm."""
-    if not can_write(account):
+    writer = spec(account.platform).writer
+    if writer is None or not can_write(account):
         return None
-    if isinstance(account, FacebookAccount):
-        from connectors.facebook_write import FacebookWriter
-
-        return FacebookWriter(account, http)
-    if isinstance(account, TwitterAccount):
-        from connectors.x_write import XWriter
-
-        return XWriter(account, http)
-    from connectors.wordpress_write import WordPressWriter
-
-    assert isinstance(account, BlogAccount)
-    return WordPressWriter(account, http)
+    made: ReplyWriter = load(writer)(account, http)
+    return made
 
 
 def can_write(account: Any) -> bool:
     """Whether the account posts answers through its platform's API (a write API and a
     write credential); False for any other object, such as a removed account (None)."""
-    if isinstance(account, FacebookAccount):
-        return account.write_access_token is not None
-    if isinstance(account, TwitterAccount):
-        return _x_can_write(account)
-    return (
-        isinstance(account, BlogAccount)
-        and account.flavor == "wordpress"
-        and account.write_username is not None
-        and account.write_app_password is not None
-    )
-
-
-def _x_can_write(account: TwitterAccount) -> bool:
-    if account.write_with == "oauth2_user":
-        return account.write_user_token is not None
-    if account.write_with == "oauth1_user":
-        keys = (account.consumer_key, account.consumer_secret, account.access_token,
-                account.access_token_secret)  # fmt: skip
-        return all(key is not None and key.is_set for key in keys)
-    return False
+    return isinstance(account, AccountBase) and account.can_write()

@@ -22,7 +22,13 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from aggregator.http import HttpClient
-from connectors.reply import PostedReply, ReplyTarget, ReplyWriter, WriteError, WriteErrorKind
+from connectors.common.reply import (
+    PostedReply,
+    ReplyTarget,
+    ReplyWriter,
+    WriteError,
+    WriteErrorKind,
+)
 
 URL_ENV = "ANSWER_TEST_PLATFORM_URL"
 ACCEPT_DELAY = 0.05

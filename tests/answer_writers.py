@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from aggregator.http import HttpClient
-from connectors.reply import PostedReply, ReplyTarget, ReplyWriter, WriteError
+from connectors.common.reply import PostedReply, ReplyTarget, ReplyWriter, WriteError
 
 
 class Crash(BaseException):

@@ -11,7 +11,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from aggregator.config import FacebookAccount
 from aggregator.connector import SyncContext
 from aggregator.db import create_db_engine
 from aggregator.http import HttpSettings
@@ -19,7 +18,8 @@ from aggregator.sandbox import LoggedRequest, Sandbox
 from aggregator.sandbox.graph import PAGE_TOKEN
 from aggregator.store import Store
 from aggregator.sync import RunResult, SyncOptions, sync_account
-from connectors.facebook import FacebookConnector
+from connectors.facebook.connector import FacebookConnector
+from connectors.facebook.settings import FacebookAccount
 
 PAGE = "104392018734562"
 SECRET = "app-secret-value-for-tests"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from aggregator.config import Settings, parse_settings
-from aggregator.records import Batch, CommentRecord, Platform, PostRecord
+from aggregator.records import Batch, CommentRecord, PostRecord
 from aggregator.store import Store
 from aggregator.store.reviews import ReviewAction, ReviewContext
 from aggregator.workflow import Actor, Role
@@ -36,13 +36,13 @@ def kst(*args: int) -> datetime:
 
 
 def _comment(key: str, at: datetime, text: str, **extra: object) -> CommentRecord:
-    platform = extra.pop("platform", Platform.FACEBOOK)
+    platform = extra.pop("platform", "facebook")
     return CommentRecord(
         platform=platform,  # type: ignore[arg-type]
         external_id=key,
         created_at=at,
         text=text,
-        post_external_id="p1" if platform == Platform.FACEBOOK else "t1",
+        post_external_id="p1" if platform == "facebook" else "t1",
         author_id=str(extra.pop("author_id", f"u-{key}")),
         author_name=str(extra.pop("author", "주민")),
         **extra,  # type: ignore[arg-type]
@@ -53,9 +53,9 @@ def seed_month(store: Store) -> dict[str, int]:
     """Resident comments around October 2026 and the district's answers; ids by key."""
     fb = store.ensure_account("fb-page", "facebook")
     x = store.ensure_account("x-main", "twitter")
-    post = PostRecord(platform=Platform.FACEBOOK, external_id="p1", created_at=kst(2026, 9, 1),
+    post = PostRecord(platform="facebook", external_id="p1", created_at=kst(2026, 9, 1),
                       text="구청 소식", title="10월 행사")  # fmt: skip
-    tweet = PostRecord(platform=Platform.TWITTER, external_id="t1", created_at=kst(2026, 9, 1),
+    tweet = PostRecord(platform="twitter", external_id="t1", created_at=kst(2026, 9, 1),
                        text="구청 트윗")  # fmt: skip
     fb_comments = (
         _comment("c1", kst(2026, 10, 13, 10), "불법주차 때문에 불편합니다", author="홍길동",
@@ -70,7 +70,7 @@ def seed_month(store: Store) -> dict[str, int]:
           for n, text in enumerate(INJECTIONS[1:])),
     )  # fmt: skip
     tw = (_comment("c2", kst(2026, 10, 9, 10), "쓰레기 수거, \"언제\" 오나요?\n😀",
-                   platform=Platform.TWITTER, author="박민수, 주민"),)  # fmt: skip
+                   platform="twitter", author="박민수, 주민"),)  # fmt: skip
     store.apply_batch(fb, Batch(stream="t", posts=(post,), comments=fb_comments))
     store.apply_batch(x, Batch(stream="t", posts=(tweet,), comments=tw))
     with store.engine.connect() as conn:

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from aggregator.config import Settings, parse_settings
-from aggregator.records import Batch, CommentRecord, Platform, PostRecord
+from aggregator.records import Batch, CommentRecord, PostRecord
 from aggregator.routing import Router
 from aggregator.store import Store
 from aggregator.users import hash_password
@@ -63,7 +63,7 @@ def seed(store: Store) -> dict[str, int]:
     """Posts, residents' comments (with PII and XSS), a district reply; return ids by key."""
     account = store.ensure_account("fb-page", "facebook")
     post = PostRecord(
-        platform=Platform.FACEBOOK,
+        platform="facebook",
         external_id="p1",
         created_at=T0,
         text="구청 소식",
@@ -94,7 +94,7 @@ def _comment(
     owner: bool = False,
 ) -> CommentRecord:
     return CommentRecord(
-        platform=Platform.FACEBOOK,
+        platform="facebook",
         external_id=key,
         created_at=T0 + timedelta(hours=hour),
         text=text,
@@ -176,7 +176,7 @@ def add_comments(web: Web, count: int, text: str = "추가 댓글 {n}") -> list[
     account = web.store.ensure_account("fb-page", "facebook")
     records = tuple(
         CommentRecord(
-            platform=Platform.FACEBOOK,
+            platform="facebook",
             external_id=f"more{n}",
             created_at=T0 + timedelta(hours=10, minutes=n),
             text=text.format(n=n),

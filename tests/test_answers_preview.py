@@ -15,7 +15,7 @@ from aggregator.answers.preview import (
     x_weighted_length,
 )
 from aggregator.answers.states import AnswerError, AnswerState
-from aggregator.records import Batch, CommentRecord, Platform
+from aggregator.records import Batch, CommentRecord
 from tests.fixtures_web import T0, Web
 from tests.test_answers_service import COMM, DEPT, answer, assign, service
 
@@ -112,7 +112,7 @@ def x_comment(web: Web, handle: str = "resident1") -> int:
     """A resident's X reply, assigned to 주차관리과."""
     account = web.store.ensure_account("x-account", "twitter")
     tweet = CommentRecord(
-        platform=Platform.TWITTER, external_id="1790000000000000001", created_at=T0,
+        platform="twitter", external_id="1790000000000000001", created_at=T0,
         text="@hanbit_gu 주차 문의", author_handle=handle, post_external_id=None,
     )  # fmt: skip
     web.store.apply_batch(account, Batch(stream="t", comments=(tweet,)))

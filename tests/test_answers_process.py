@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from aggregator.answers.service import AnswerService
 from aggregator.config_review import AnswersSection
 from aggregator.db import create_db_engine, upgrade
-from aggregator.records import Batch, CommentRecord, Platform
+from aggregator.records import Batch, CommentRecord
 from aggregator.store import Store
 from aggregator.store.tables import ANSWER
 from aggregator.workflow import Actor, Role
@@ -43,7 +43,7 @@ def prepare(tmp_path: Path, answers: int) -> tuple[Path, dict[str, str], Store]:
     account = store.ensure_account("fb-page", "facebook")
     comments = tuple(
         CommentRecord(
-            platform=Platform.FACEBOOK,
+            platform="facebook",
             external_id=f"c{i}",
             created_at=store.clock(),
             text=f"민원 {i}",

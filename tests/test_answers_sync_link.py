@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from aggregator.answers.worker import AnswerWorker
 from aggregator.http import HttpClient
-from aggregator.records import Batch, CommentRecord, Platform
+from aggregator.records import Batch, CommentRecord
 from aggregator.store.tables import ANSWER
 from tests.answer_writers import FakePlatform
 from tests.fixtures_web import Web
@@ -19,7 +19,7 @@ from tests.test_answers_worker import approved, settings
 def synced_owner_reply(web: Web, external_id: str, parent: str) -> None:
     account = web.store.ensure_account("fb-page", "facebook")
     reply = CommentRecord(
-        platform=Platform.FACEBOOK, external_id=external_id, created_at=web.store.clock(),
+        platform="facebook", external_id=external_id, created_at=web.store.clock(),
         text="안내드립니다", post_external_id="p1", parent_external_id=parent,
         by_account_owner=True,
     )  # fmt: skip

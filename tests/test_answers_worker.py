@@ -16,13 +16,13 @@ from aggregator.answers.service import AnswerService
 from aggregator.answers.worker import AnswerWorker, WorkerBusy, register_answers_job
 from aggregator.config import Settings, parse_settings
 from aggregator.http import HttpClient
-from aggregator.records import Batch, CommentRecord, Platform
+from aggregator.records import Batch, CommentRecord
 from aggregator.scheduling import SchedulerService
 from aggregator.store import Store
 from aggregator.store.locks import Holder
 from aggregator.store.tables import ANSWER, REVIEW
 from aggregator.workflow import Actor, Role
-from connectors.reply import WriteError, WriteErrorKind
+from connectors.common.reply import WriteError, WriteErrorKind
 from tests.answer_writers import Crash, FakePlatform
 from tests.conftest import FakeClock
 from tests.fixtures_web import Web
@@ -84,7 +84,7 @@ def test_a_reply_to_a_reply_goes_under_its_top_level_comment(
 ) -> None:
     account = web.store.ensure_account("fb-page", "facebook")
     resident_reply = CommentRecord(
-        platform=Platform.FACEBOOK, external_id="c2_9", created_at=web.store.clock(),
+        platform="facebook", external_id="c2_9", created_at=web.store.clock(),
         text="언제 확인되나요?", post_external_id="p1", parent_external_id="c2",
     )  # fmt: skip
     web.store.apply_batch(account, Batch(stream="t", comments=(resident_reply,)))

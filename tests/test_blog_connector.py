@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 import requests
 
-from aggregator.config import BlogAccount
 from aggregator.connector import ConnectorError, FetchError, ParseError, SyncContext
 from aggregator.http import HttpClient, HttpSettings
 from aggregator.records import Batch, JSONValue
-from connectors.blog import BlogConnector
+from connectors.blog.connector import BlogConnector
+from connectors.blog.settings import BlogAccount
 from tests.blog_feed_server import FeedServer
 
 NOW = datetime(2026, 3, 10, tzinfo=UTC)

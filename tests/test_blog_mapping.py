@@ -10,18 +10,18 @@ from pathlib import Path
 import pytest
 
 from aggregator.connector import ParseError
-from aggregator.records import CommentKind, CommentRecord, Platform, PostRecord
-from connectors.blog_mapping import (
+from aggregator.records import CommentKind, CommentRecord, PostRecord
+from connectors.blog.mapping import (
     comment_count,
     comment_feed_url,
-    html_to_text,
     owner_key,
     post_id_from_guid,
     strip_tracking,
     to_comment,
     to_post,
 )
-from connectors.feeds import ParsedFeed, check_prolog, parse_feed_bytes
+from connectors.common.feed_text import html_to_text
+from connectors.common.feeds import ParsedFeed, check_prolog, parse_feed_bytes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "blog"
 FETCHED_AT = datetime(2026, 3, 10, 0, 0, tzinfo=UTC)
@@ -55,7 +55,7 @@ def test_naver_posts_get_blog_id_and_log_number_ids() -> None:
         "naver:hanbit_gu:224100000002",
         "naver:hanbit_gu:224100000001",
     ]
-    assert all(p.platform is Platform.BLOG and p.author_id == "hanbit_gu" for p in posts)
+    assert all(p.platform == "blog" and p.author_id == "hanbit_gu" for p in posts)
 
 
 def test_naver_links_lose_tracking_parameters() -> None:

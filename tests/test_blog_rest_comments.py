@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from aggregator.config import BlogAccount, parse_settings
+from aggregator.config import parse_settings
 from aggregator.connector import FetchError, SyncContext
 from aggregator.http import HttpClient
 from aggregator.records import Batch, CommentKind, JSONValue
@@ -22,8 +22,9 @@ from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV, render_config
 from aggregator.store import Store
 from aggregator.sync import SyncOptions, sync_account
-from connectors.blog import BlogConnector
-from connectors.wp_rest import comments_endpoint
+from connectors.blog.connector import BlogConnector
+from connectors.blog.settings import BlogAccount
+from connectors.blog.wp_rest import comments_endpoint
 from tests.fixtures_sandbox import LOOPBACK_HTTP
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)

@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from aggregator.config import BlogAccount, parse_settings
+from aggregator.config import parse_settings
 from aggregator.connector import RunStatus, SyncContext
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV, render_config
 from aggregator.store import Store
 from aggregator.sync import RunResult, SyncOptions, sync_account
-from connectors.blog import BlogConnector
+from connectors.blog.connector import BlogConnector
+from connectors.blog.settings import BlogAccount
 from tests.fixtures_sandbox import LOOPBACK_HTTP
 
 FEEDS = {

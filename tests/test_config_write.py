@@ -9,14 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.config import (
-    BlogAccount,
-    ConfigError,
-    FacebookAccount,
-    TwitterAccount,
-    parse_settings,
-    redacted_dump,
-)
+from aggregator.config import ConfigError, parse_settings, redacted_dump
+from connectors.blog.settings import BlogAccount
+from connectors.facebook.settings import FacebookAccount
+from connectors.twitter.settings import TwitterAccount
 
 FACEBOOK = "{name: fb, platform: facebook, page_id: '1', access_token: {env: FB_READ}%s}"
 X_BEARER = "{name: x, platform: twitter, username: guchung, bearer_token: {env: X_BEARER}%s}"

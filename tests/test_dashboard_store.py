@@ -14,7 +14,7 @@ from aggregator.answers.service import AnswerService
 from aggregator.config_review import AnswersSection
 from aggregator.dashboard import WINDOWS, due_windows, today_start
 from aggregator.db import write_transaction
-from aggregator.records import Batch, CommentRecord, Platform, PostRecord
+from aggregator.records import Batch, CommentRecord, PostRecord
 from aggregator.store import Store
 from aggregator.store import answers as answer_rows
 from aggregator.store.access_log import AccessEntry
@@ -52,7 +52,7 @@ def assert_exact(store: Store) -> None:
 
 def comment(key: str, at: datetime, parent: str | None = None, **extra: Any) -> CommentRecord:
     return CommentRecord(
-        platform=Platform.FACEBOOK,
+        platform="facebook",
         external_id=key,
         created_at=at,
         text=f"댓글 {key}",
@@ -67,7 +67,7 @@ def comment(key: str, at: datetime, parent: str | None = None, **extra: Any) -> 
 def ingest(store: Store, comments: list[CommentRecord]) -> None:
     account = store.ensure_account("fb-page", "facebook")
     post = PostRecord(
-        platform=Platform.FACEBOOK,
+        platform="facebook",
         external_id="p1",
         text="공지",
         created_at=FRIDAY - timedelta(days=30),

@@ -7,7 +7,7 @@ import html
 import re
 from datetime import timedelta
 
-from aggregator.records import Batch, CommentRecord, Platform
+from aggregator.records import Batch, CommentRecord
 from aggregator.store.reviews import ReviewAction, ReviewContext
 from aggregator.workflow import Actor, Role
 from tests.dashboard_truth import truth
@@ -26,7 +26,7 @@ def two_weeks_of_comments(web: Web) -> None:
     now = web.store.clock()
     records = tuple(
         CommentRecord(
-            platform=Platform.FACEBOOK,
+            platform="facebook",
             external_id=f"w{n}",
             created_at=now - timedelta(hours=7 * n + 1),
             text=f"민원 {n}",

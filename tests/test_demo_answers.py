@@ -24,7 +24,7 @@ from aggregator.sandbox.config_writer import SANDBOX_ENV, render_config, write_c
 from aggregator.store import Store
 from aggregator.store.tables import ACCOUNT, ANSWER, COMMENT
 from aggregator.workflow import Actor, Role
-from connectors.reply import PostedReply, ReplyTarget, ReplyWriter
+from connectors.common.reply import PostedReply, ReplyTarget, ReplyWriter
 from connectors.writers import writer_for
 
 OFFICE = Actor("demo-office", Role.COMMUNICATIONS)

@@ -14,8 +14,8 @@ import pytest
 
 from aggregator.records import Batch
 from aggregator.sandbox import Sandbox
-from connectors.facebook import COMMENT_FIELDS
-from connectors.facebook_mapping import parse_time
+from connectors.facebook.connector import COMMENT_FIELDS
+from connectors.facebook.mapping import parse_time
 from tests.facebook_harness import PAGE, FacebookHarness
 
 

@@ -18,7 +18,7 @@ from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV
 from aggregator.sandbox.graph import PAGE_TOKEN
 from aggregator.store import Store
-from connectors.graph_api import appsecret_proof
+from connectors.graph.api import appsecret_proof
 from tests.facebook_harness import SECRET, FacebookHarness
 
 
@@ -124,7 +124,7 @@ def test_high_usage_slows_the_run_down_and_says_why(
     fb: FacebookHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A2: pauses between calls once X-App-Usage reports 85% (threshold 75%)."""
-    caplog.set_level(logging.WARNING, logger="connectors.graph_api")
+    caplog.set_level(logging.WARNING, logger="connectors.graph.api")
     fb.sandbox.graph.usage_percent = 85
     result = fb.sync(max_throttle_wait_seconds=60)
     assert result.ok, result.error

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from aggregator.connector import AuthExpired, FetchError, ParseError, PermissionMissing
-from aggregator.records import CommentKind, Platform
-from connectors.facebook_mapping import (
+from aggregator.records import CommentKind
+from connectors.facebook.mapping import (
     MissingCommentId,
     comment_total,
     parse_time,
@@ -18,8 +18,8 @@ from connectors.facebook_mapping import (
     to_mention,
     to_post,
 )
-from connectors.graph_api import next_query
-from connectors.graph_errors import Action, GraphError, classify, parse_usage, redact
+from connectors.graph.api import next_query
+from connectors.graph.errors import Action, GraphError, classify, parse_usage, redact
 from tests.samples import fixture_json
 
 PAGE = "104392018734562"
@@ -52,7 +52,7 @@ def test_page_feed_sample_maps_posts_with_comment_counts_and_metrics() -> None:
     page = sample("apidata__posts__feeds_default_fields_p1.json")
     posts = [to_post(p, page_id=PAGE, source_url=SOURCE) for p in page["data"]]
     first = posts[0]
-    assert first.platform is Platform.FACEBOOK
+    assert first.platform == "facebook"
     assert first.external_id == "104392018734562_10158000400000101"
     assert first.created_at == datetime(2026, 11, 9, 23, 30, tzinfo=UTC)
     assert first.created_at.tzinfo is UTC

@@ -10,9 +10,9 @@ import requests
 from aggregator.http import HttpClient
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.graph_world import GraphComment
-from connectors.facebook_write import FacebookWriter, write_error
-from connectors.graph_errors import GraphError
-from connectors.reply import ReplyTarget, WriteError, WriteErrorKind
+from connectors.common.reply import ReplyTarget, WriteError, WriteErrorKind
+from connectors.facebook.write import FacebookWriter, write_error
+from connectors.graph.errors import GraphError
 from tests.facebook_harness import ENV, PAGE, FacebookHarness, make_account
 
 ANSWER = "안녕하세요, 한빛구청입니다. 문의하신 내용은 교통과(02-1234-5678)에서 안내드립니다."

@@ -28,8 +28,8 @@ from aggregator.connector import (
 from aggregator.http import HttpClient, HttpSettings
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.graph import PAGE_TOKEN
-from connectors.graph_api import GraphClient, GraphObjectGone, appsecret_proof
-from connectors.graph_errors import retry_after_seconds
+from connectors.graph.api import GraphClient, GraphObjectGone, appsecret_proof
+from connectors.graph.errors import retry_after_seconds
 from tests.facebook_harness import ENV, PAGE, SECRET, Sleeps, make_account
 from tests.fixtures_sandbox import SandboxFactory
 
@@ -392,7 +392,7 @@ def test_high_usage_slows_down_before_the_next_call(
     """A2: usage at 85% (threshold 75%) inserts a logged pause, not an error."""
     sandbox.graph.usage_percent = 85
     client = make_client(sandbox, http, sleeps)
-    caplog.set_level(logging.INFO, logger="connectors.graph_api")
+    caplog.set_level(logging.INFO, logger="connectors.graph.api")
     client.get("me")
     assert sleeps == []
     client.get("me")

@@ -17,7 +17,7 @@ import tweepy
 from aggregator.errors import DeadlineExceeded, FetchError, RateLimited, RunStatus
 from aggregator.http import Attempts, HttpClient, HttpSettings, RetryPolicy, throttle_hint
 from aggregator.redaction import MASK, REDACTOR, Redactor, redact, redact_url
-from connectors.x_session import XSession
+from connectors.twitter.session import XSession
 
 NOW = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
 SETTINGS = HttpSettings(retries=2, backoff_seconds=1.0, throttle_waits=3, jitter=0.0)

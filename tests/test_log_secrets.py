@@ -25,7 +25,7 @@ from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV
 from aggregator.sandbox.graph import PAGE_TOKEN
 from aggregator.store import Store
-from connectors.graph_api import appsecret_proof
+from connectors.graph.api import appsecret_proof
 
 USER_CONTEXT = {
     "X_CONSUMER_KEY": "xck-Lq7Rk2Vd9Ws4Zp1Yt6Nb3Mc8",

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from aggregator.cli import app
 from aggregator.manual import ManualInputError, read_csv
 from aggregator.models import Comment
-from aggregator.records import Batch, Platform, PostRecord, Presence
+from aggregator.records import Batch, PostRecord, Presence
 from aggregator.store import Store
 from aggregator.store.checks import ManualComment
 from tests.conftest import FakeClock
@@ -25,7 +25,7 @@ HEADER = "platform,post,author,text,created_at\n"
 
 def pin(count: int | None) -> PostRecord:
     return PostRecord(
-        platform=Platform.PINTEREST, external_id="pin:98765", created_at=T0, text="단풍 명소",
+        platform="pinterest", external_id="pin:98765", created_at=T0, text="단풍 명소",
         url=PIN_URL, comment_count=count, comments_readable=False,
     )  # fmt: skip
 

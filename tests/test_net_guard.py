@@ -29,7 +29,7 @@ from aggregator.runner import http_settings, sync_accounts
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV
 from aggregator.store import Store
-from connectors.x_session import XSession
+from connectors.twitter.session import XSession
 from tests.tls_server import TlsServer
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"),)

@@ -16,13 +16,14 @@ from pydantic import HttpUrl
 from typer.testing import CliRunner
 
 from aggregator.cli import app
-from aggregator.config import FacebookAccount, load_settings
+from aggregator.config import load_settings
 from aggregator.connector import FetchError
 from aggregator.http import HttpClient, HttpSettings
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV
-from connectors.graph_api import GraphClient
-from connectors.x_api import XApi, XCredentials
+from connectors.facebook.settings import FacebookAccount
+from connectors.graph.api import GraphClient
+from connectors.twitter.api import XApi, XCredentials
 from tests.tls_server import TlsServer
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)

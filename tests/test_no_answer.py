@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from aggregator.config import ConfigError, parse_settings
-from aggregator.records import Batch, CommentRecord, Platform
+from aggregator.records import Batch, CommentRecord
 from aggregator.reports.service import compute_report
 from aggregator.store import Store
 from aggregator.store.inbox_query import InboxFilter, Scope
@@ -179,7 +179,7 @@ def _thank_you(store: Store) -> int:
     """A resident's thank-you in October, never answered (its deadline passed)."""
     account = store.ensure_account("fb-page", "facebook")
     thanks = CommentRecord(
-        platform=Platform.FACEBOOK,
+        platform="facebook",
         external_id="thanks",
         created_at=kst(2026, 10, 14, 10),
         text="친절한 안내 감사합니다",

@@ -15,7 +15,7 @@ from aggregator.db import read_connection, write_transaction
 from aggregator.notify import addresses, jobs
 from aggregator.notify.kinds import OFFICE
 from aggregator.notify.queue import settled
-from aggregator.records import Batch, CommentRecord, Platform
+from aggregator.records import Batch, CommentRecord
 from aggregator.store import Store
 from aggregator.store import answers as answer_rows
 from aggregator.store import notifications as rows
@@ -53,7 +53,7 @@ class World:
     def _resident_comment(self) -> int:
         account = self.store.ensure_account("fb-page", "facebook")
         record = CommentRecord(
-            platform=Platform.FACEBOOK,
+            platform="facebook",
             external_id="pii1",
             created_at=T0 + timedelta(hours=8),
             text=f"{NAME}입니다. 우리 골목 불법주차 좀 단속해 주세요 {PHONE} 으로 연락 바랍니다",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from aggregator.records import Batch, CommentRecord, Platform, PostRecord
+from aggregator.records import Batch, CommentRecord, PostRecord
 from aggregator.store import Store, inbox_query
 from aggregator.store.inbox_query import Deadlines, InboxFilter, Scope
 
@@ -23,12 +23,12 @@ def searched(store: Store) -> Store:
     account = store.ensure_account("blog-a", "blog")
     comments = tuple(
         CommentRecord(
-            platform=Platform.BLOG, external_id=f"c{n}", created_at=T0 + timedelta(minutes=n),
+            platform="blog", external_id=f"c{n}", created_at=T0 + timedelta(minutes=n),
             text=text, post_external_id="p1", author_name="주민",
         )
         for n, text in enumerate(TEXTS)
     )  # fmt: skip
-    post = PostRecord(platform=Platform.BLOG, external_id="p1", created_at=T0, text="공지")
+    post = PostRecord(platform="blog", external_id="p1", created_at=T0, text="공지")
     store.apply_batch(account, Batch(stream="t", posts=(post,), comments=comments))
     return store
 

@@ -12,7 +12,7 @@ from requests.structures import CaseInsensitiveDict
 
 from aggregator.connector import BudgetExhausted
 from aggregator.http import Response
-from connectors.pinterest_api import CallBudget, budget_day
+from connectors.pinterest.api import CallBudget, budget_day
 
 NOW = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)  # 09:00 in Seoul
 

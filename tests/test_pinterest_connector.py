@@ -13,7 +13,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from aggregator.config import PinterestAccount, Secret, load_settings
+from aggregator.config import Secret, load_settings
 from aggregator.connector import (
     AuthExpired,
     BudgetExhausted,
@@ -32,7 +32,9 @@ from aggregator.sandbox.pinterest import LIMITED_TOKEN, SANDBOX_TOKEN, rate_limi
 from aggregator.sandbox.pinterest_world import SandboxPin
 from aggregator.store import Store
 from aggregator.sync import SyncOptions, sync_account
-from connectors.pinterest import BOARDS, BUDGET, OVERLAP, PinterestConnector, board_stream
+from connectors.pinterest.connector import BUDGET, OVERLAP, PinterestConnector
+from connectors.pinterest.cursor import BOARDS, board_stream
+from connectors.pinterest.settings import PinterestAccount
 from tests.conftest import FakeClock
 
 POST = Post.__table__  # type: ignore[attr-defined]

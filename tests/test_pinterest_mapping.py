@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from aggregator.records import Platform
-from connectors.feeds import parse_feed_bytes
-from connectors.pinterest_mapping import (
+from connectors.common.feeds import parse_feed_bytes
+from connectors.pinterest.mapping import (
     api_error,
     api_pin_id,
     comment_count,
@@ -86,7 +85,7 @@ def test_pin_metrics_give_comment_count_and_lifetime_metrics() -> None:
 def test_pin_maps_to_a_post_with_its_page_url_and_raw_kept() -> None:
     pin = fixture_pin()
     post = api_post(pin)
-    assert post.platform == Platform.PINTEREST
+    assert post.platform == "pinterest"
     assert post.external_id == "pin:1093745000001048601"
     assert post.url == "https://www.pinterest.com/pin/1093745000001048601/"
     assert post.title == "한빛구 김장 나눔 행사"

@@ -18,7 +18,7 @@ from aggregator.cli import app
 from aggregator.config import Settings, parse_settings
 from aggregator.db import create_db_engine
 from aggregator.privacy import PURGE_JOB, Actor, PrivacyError, forget, purge, register_privacy_jobs
-from aggregator.records import Batch, CommentRecord, Platform, PostRecord
+from aggregator.records import Batch, CommentRecord, PostRecord
 from aggregator.scheduling import SchedulerService
 from aggregator.search_text import parse_query
 from aggregator.store import Store, search
@@ -48,7 +48,7 @@ def settings(days: int = 30, key: bool = False) -> Settings:
 
 def comment(key: str, at: datetime, text: str, author_id: str | None, name: str) -> CommentRecord:
     return CommentRecord(
-        platform=Platform.FACEBOOK,
+        platform="facebook",
         external_id=key,
         created_at=at,
         text=text,
@@ -60,7 +60,7 @@ def comment(key: str, at: datetime, text: str, author_id: str | None, name: str)
 
 
 def batch(*comments: CommentRecord) -> Batch:
-    post = PostRecord(platform=Platform.FACEBOOK, external_id="p1", created_at=OLD, text="소식")
+    post = PostRecord(platform="facebook", external_id="p1", created_at=OLD, text="소식")
     return Batch(stream="t", posts=(post,), comments=comments)
 
 
@@ -224,7 +224,7 @@ def test_forget_by_name_covers_comments_without_an_id(pstore: Store) -> None:
 
 def test_a_forgotten_resident_is_not_entered_by_hand_either(pstore: Store) -> None:
     account = pstore.ensure_account("fb-page", "facebook")
-    post = PostRecord(platform=Platform.FACEBOOK, external_id="p1", created_at=OLD, text="공지")
+    post = PostRecord(platform="facebook", external_id="p1", created_at=OLD, text="공지")
     pstore.apply_batch(account, Batch(stream="t", posts=(post,)))
     post_id = pstore.find_post("p1", "facebook")
     assert post_id is not None
@@ -241,7 +241,7 @@ def test_a_forgotten_resident_is_not_entered_by_hand_either(pstore: Store) -> No
     assert pstore.count_rows("comment") == 0  # nothing half-entered
     assert pstore.add_manual_comments([by("성춘향")], "홍보과") == (1, 0)
     x = pstore.ensure_account("x-main", "twitter")
-    tweet = PostRecord(platform=Platform.TWITTER, external_id="t1", created_at=OLD, text="공지")
+    tweet = PostRecord(platform="twitter", external_id="t1", created_at=OLD, text="공지")
     pstore.apply_batch(x, Batch(stream="t", posts=(tweet,)))
     on_x = ManualComment(post_id=pstore.find_post("t1", "twitter") or 0, author_name="이몽룡",
                          text="X의 이몽룡", created_at=NEW)  # fmt: skip

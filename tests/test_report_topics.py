@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from aggregator.cli import app
-from aggregator.records import Batch, CommentRecord, Platform
+from aggregator.records import Batch, CommentRecord
 from aggregator.reports.service import compute_report
 from aggregator.reports.topic_index import TOPICS_JOB, update_in_child, update_topics
 from aggregator.reports.topics import fallback_nouns
@@ -69,7 +69,7 @@ def test_an_edited_comment_is_analysed_again_and_pending_until_then(october) -> 
     assert store.topics_pending(*october_bounds) == 0
     account = store.ensure_account("fb-page", "facebook")
     edited = CommentRecord(
-        platform=Platform.FACEBOOK, external_id="c1", created_at=kst(2026, 10, 13, 10),
+        platform="facebook", external_id="c1", created_at=kst(2026, 10, 13, 10),
         text="놀이터 소음 민원", post_external_id="p1", author_id="hong", author_name="홍길동",
     )  # fmt: skip
     store.apply_batch(account, Batch(stream="t", comments=(edited,)))

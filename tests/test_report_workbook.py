@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from aggregator.records import Batch, CommentRecord, Platform
+from aggregator.records import Batch, CommentRecord
 from aggregator.reports.cells import neutralise
 from aggregator.reports.columns import due_date
 from aggregator.reports.service import Requester, close, download, load_report
@@ -34,7 +34,7 @@ def october(store: Store, clock: FakeClock) -> Store:
     seed_month(store)
     fb = store.ensure_account("fb-page", "facebook")
     extra = tuple(
-        CommentRecord(platform=Platform.FACEBOOK, external_id=f"lit{n}", text=text,
+        CommentRecord(platform="facebook", external_id=f"lit{n}", text=text,
                       created_at=kst(2026, 10, 21, 11, n), post_external_id="p1",
                       author_id=f"lit{n}", author_name="주민")
         for n, text in enumerate(LITERALS)

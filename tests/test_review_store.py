@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
-from aggregator.records import Batch, CommentRecord, Platform
+from aggregator.records import Batch, CommentRecord
 from aggregator.store import Store
 from aggregator.store.access_log import AccessEntry, LogFilter
 from aggregator.store.inbox_query import InboxFilter, Scope
@@ -126,7 +126,7 @@ def test_answered_is_derived_from_the_districts_synced_reply(web: Web) -> None:
     assert "c2" not in keys(web, answered=False)
     account = web.store.ensure_account("fb-page", "facebook")
     reply = CommentRecord(
-        platform=Platform.FACEBOOK,
+        platform="facebook",
         external_id="r2",
         created_at=web.store.clock(),
         text="안내드립니다",

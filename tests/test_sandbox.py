@@ -16,13 +16,16 @@ import feedparser
 import pytest
 import requests
 
-from aggregator.config import BlogAccount, FacebookAccount, TwitterAccount, load_settings
+from aggregator.config import load_settings
 from aggregator.sandbox import DEPARTMENTS, DataSet, Sandbox
 from aggregator.sandbox.clock import DEFAULT_START, SandboxClock
 from aggregator.sandbox.comment_texts import XSS_TEXT
 from aggregator.sandbox.config_writer import SANDBOX_ENV
 from aggregator.sandbox.models import BLOG_ACCOUNTS, SandboxPost
 from aggregator.sandbox.wordpress import Site
+from connectors.blog.settings import BlogAccount
+from connectors.facebook.settings import FacebookAccount
+from connectors.twitter.settings import TwitterAccount
 from tests.fixtures_sandbox import SandboxFactory
 from tests.samples import recorded
 

@@ -12,7 +12,7 @@ import requests
 
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.graph import PAGE_TOKEN
-from connectors.facebook import COMMENT_FIELDS, POST_FIELDS
+from connectors.facebook.connector import COMMENT_FIELDS, POST_FIELDS
 from tests.fixtures_sandbox import SandboxFactory
 from tests.samples import recorded_json
 

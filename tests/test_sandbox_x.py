@@ -11,7 +11,7 @@ import requests
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.twitter import BEARER_TOKEN
 from aggregator.sandbox.x_world import CORRECTIONS, DISTRICT_USER_ID
-from connectors.twitter_mapping import snowflake_at, snowflake_time
+from connectors.twitter.mapping import snowflake_at, snowflake_time
 from tests.fixtures_sandbox import SandboxFactory
 
 AUTH = {"Authorization": f"Bearer {BEARER_TOKEN}"}

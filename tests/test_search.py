@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from aggregator.records import Batch, CommentRecord, Platform, PostRecord
+from aggregator.records import Batch, CommentRecord, PostRecord
 from aggregator.search_text import index_text, parse_query
 from aggregator.store import Store, inbox_query
 from aggregator.store.checks import ManualComment
@@ -27,12 +27,12 @@ def _store_texts(store: Store, texts: dict[str, str]) -> None:
     account = store.ensure_account("blog-a", "blog")
     comments = [
         CommentRecord(
-            platform=Platform.BLOG, external_id=key, created_at=T0 + timedelta(minutes=n),
+            platform="blog", external_id=key, created_at=T0 + timedelta(minutes=n),
             text=text, post_external_id="p1", author_name="주민",
         )
         for n, (key, text) in enumerate(texts.items())
     ]  # fmt: skip
-    post = PostRecord(platform=Platform.BLOG, external_id="p1", created_at=T0, text="공지")
+    post = PostRecord(platform="blog", external_id="p1", created_at=T0, text="공지")
     store.apply_batch(account, Batch(stream="t", posts=(post,), comments=tuple(comments)))
 
 

@@ -16,7 +16,7 @@ from alembic import command
 
 from aggregator import pii
 from aggregator.db import alembic_config, upgrade
-from aggregator.records import Batch, CommentRecord, Platform
+from aggregator.records import Batch, CommentRecord
 from aggregator.search_text import parse_query
 from aggregator.store import Store, privacy, search
 from aggregator.store.inbox_query import Deadlines, InboxFilter, Scope
@@ -39,7 +39,7 @@ def _add(web: Web, key: str, text: str) -> int:
     """Store a comment and assign it to 주차관리과 (so the department officer sees it)."""
     account = web.store.ensure_account("fb-page", "facebook")
     comment = CommentRecord(
-        platform=Platform.FACEBOOK, external_id=key, created_at=T0 + timedelta(hours=9),
+        platform="facebook", external_id=key, created_at=T0 + timedelta(hours=9),
         text=text, post_external_id="p1", author_name="주민",
     )  # fmt: skip
     web.store.apply_batch(account, Batch(stream="t", comments=(comment,)))
@@ -75,7 +75,7 @@ def test_an_edited_comment_is_searched_by_its_new_masked_text(web: Web) -> None:
     comment_id = _add(web, "edited", "가로등 고장 010-0764-3833 연락 바랍니다")
     account = web.store.ensure_account("fb-page", "facebook")
     edited = CommentRecord(
-        platform=Platform.FACEBOOK, external_id="edited", created_at=T0 + timedelta(hours=9),
+        platform="facebook", external_id="edited", created_at=T0 + timedelta(hours=9),
         text="가로등 고장 010-5511-2290 신호등 연락", post_external_id="p1", author_name="주민",
     )  # fmt: skip
     web.store.apply_batch(account, Batch(stream="t", comments=(edited,)))
@@ -106,7 +106,7 @@ def test_migration_0009_reindexes_stored_comments_without_their_personal_data(
 ) -> None:
     account = store.ensure_account("blog-a", "blog")
     comment = CommentRecord(
-        platform=Platform.BLOG, external_id="c1", created_at=T0, text=PERSONAL["휴대전화"][0],
+        platform="blog", external_id="c1", created_at=T0, text=PERSONAL["휴대전화"][0],
         post_external_id="p1", author_name="주민",
     )  # fmt: skip
     store.apply_batch(account, Batch(stream="t", comments=(comment,)))
@@ -126,7 +126,7 @@ def test_migration_0009_reindexes_stored_comments_without_their_personal_data(
 def test_a_privacy_deletion_leaves_no_index_entry_of_a_masked_comment(store: Store) -> None:
     account = store.ensure_account("blog-a", "blog")
     comment = CommentRecord(
-        platform=Platform.BLOG, external_id="c1", created_at=T0, text=PERSONAL["주소"][0],
+        platform="blog", external_id="c1", created_at=T0, text=PERSONAL["주소"][0],
         post_external_id="p1", author_name="주민",
     )  # fmt: skip
     store.apply_batch(account, Batch(stream="t", comments=(comment,)))

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from aggregator.db import create_db_engine, write_transaction
-from aggregator.records import Batch, CommentRecord, Platform
+from aggregator.records import Batch, CommentRecord
 from aggregator.store import Store
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -39,7 +39,7 @@ def test_write_transactions_begin_immediate(sqlite_url: str) -> None:
 def comments(batch_no: int, size: int = 50) -> Batch:
     records = tuple(
         CommentRecord(
-            platform=Platform.BLOG,
+            platform="blog",
             external_id=f"c{batch_no}-{i}",
             created_at=T0 + timedelta(seconds=i),
             text=f"쓰레기 수거 요청 {batch_no}-{i}",

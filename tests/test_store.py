@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from aggregator.models import Comment, ContentRevision, Post, Review, ReviewNote, ReviewTag
-from aggregator.records import Batch, CommentKind, CommentRecord, Platform, PostRecord
+from aggregator.records import Batch, CommentKind, CommentRecord, PostRecord
 from aggregator.store import Store
 from tests.conftest import FakeClock
 
@@ -19,14 +19,14 @@ T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 def post(n: int, text: str = "구청 소식", **extra: object) -> PostRecord:
     return PostRecord(
-        platform=Platform.BLOG, external_id=f"p{n}", created_at=T0 + timedelta(hours=n),
+        platform="blog", external_id=f"p{n}", created_at=T0 + timedelta(hours=n),
         text=text, title=f"공지 {n}", url=f"https://blog.example/{n}", **extra,  # type: ignore[arg-type]
     )  # fmt: skip
 
 
 def comment(n: int, post_n: int = 1, text: str | None = None, **extra: object) -> CommentRecord:
     return CommentRecord(
-        platform=Platform.BLOG, external_id=f"c{n}", created_at=T0 + timedelta(hours=n, minutes=5),
+        platform="blog", external_id=f"c{n}", created_at=T0 + timedelta(hours=n, minutes=5),
         text=text or f"불법주차 민원 {n}", post_external_id=f"p{post_n}",
         author_name=f"주민{n}", **extra,  # type: ignore[arg-type]
     )  # fmt: skip
@@ -192,7 +192,7 @@ def test_times_are_stored_and_read_back_as_utc(store: Store, account_id: int) ->
     from zoneinfo import ZoneInfo
 
     seoul = datetime(2026, 11, 2, 9, 0, tzinfo=ZoneInfo("Asia/Seoul"))
-    record = PostRecord(platform=Platform.BLOG, external_id="kst", created_at=seoul, text="x")
+    record = PostRecord(platform="blog", external_id="kst", created_at=seoul, text="x")
     store.apply_batch(account_id, batch([record]))
     stored = rows(store, Post, "id")[0]["created_at"]
     assert stored == datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
@@ -201,9 +201,7 @@ def test_times_are_stored_and_read_back_as_utc(store: Store, account_id: int) ->
 
 def test_naive_datetimes_are_rejected_by_records() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        PostRecord(
-            platform=Platform.BLOG, external_id="x", created_at=datetime(2026, 1, 1), text=""
-        )
+        PostRecord(platform="blog", external_id="x", created_at=datetime(2026, 1, 1), text="")
 
 
 def test_an_account_keeps_its_platform(store: Store, account_id: int) -> None:
@@ -215,7 +213,7 @@ def test_an_account_keeps_its_platform(store: Store, account_id: int) -> None:
 def test_the_same_external_id_on_two_platforms_is_two_items(store: Store, account_id: int) -> None:
     other = store.ensure_account("fb", "facebook")
     store.apply_batch(account_id, batch([post(1)]))
-    fb_post = PostRecord(platform=Platform.FACEBOOK, external_id="p1", created_at=T0, text="x")
+    fb_post = PostRecord(platform="facebook", external_id="p1", created_at=T0, text="x")
     store.apply_batch(other, batch([fb_post]))
     assert store.count_rows("post") == 2
 
@@ -235,7 +233,7 @@ def test_a_known_parent_is_kept_when_a_later_payload_lacks_it(
 def test_the_first_stored_created_at_is_kept(store: Store, account_id: int) -> None:
     store.apply_batch(account_id, batch([post(1)], [comment(1)]))
     moved = CommentRecord(
-        platform=Platform.BLOG, external_id="c1", created_at=T0 + timedelta(days=9),
+        platform="blog", external_id="c1", created_at=T0 + timedelta(days=9),
         text="불법주차 민원 1", post_external_id="p1", author_name="주민1",
     )  # fmt: skip
     store.apply_batch(account_id, batch([], [moved]))

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from aggregator.connector import AuthExpired, ParseError, RunStatus, SyncContext
-from aggregator.records import Batch, CommentRecord, Platform, PostRecord
+from aggregator.records import Batch, CommentRecord, PostRecord
 from aggregator.store import Store
 from aggregator.store.locks import Holder
 from aggregator.sync import AlreadyRunning, SyncOptions, sync_account
@@ -29,10 +29,10 @@ class FakeAccount:
 
 
 def page(n: int, cursor: Mapping[str, Any] | None = None) -> Batch:
-    posts = (PostRecord(platform=Platform.BLOG, external_id=f"p{n}", created_at=T0, text="공지"),)
+    posts = (PostRecord(platform="blog", external_id=f"p{n}", created_at=T0, text="공지"),)
     comments = tuple(
         CommentRecord(
-            platform=Platform.BLOG,
+            platform="blog",
             external_id=f"c{n}-{i}",
             created_at=T0 + timedelta(minutes=i),
             text=f"소음 민원 {i}",

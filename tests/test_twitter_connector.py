@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from aggregator.config import TwitterAccount, load_settings
+from aggregator.config import load_settings
 from aggregator.connector import RateLimited, SyncContext
 from aggregator.http import HttpClient, HttpSettings
 from aggregator.records import CommentKind
@@ -27,7 +27,8 @@ from aggregator.sandbox.twitter import BEARER_TOKEN, problem_fault, rate_limit_f
 from aggregator.sandbox.x_world import DISTRICT_USER_ID, XTweet
 from aggregator.store import Store
 from aggregator.sync import RunResult, SyncOptions, sync_account
-from connectors.twitter import TwitterConnector
+from connectors.twitter.connector import TwitterConnector
+from connectors.twitter.settings import TwitterAccount
 from tests.fixtures_sandbox import SandboxFactory
 
 TWEETS = f"/2/users/{DISTRICT_USER_ID}/tweets"
@@ -129,7 +130,7 @@ def expected_reads(sandbox: Sandbox) -> int:
 
 
 def _made(tweet_id: int) -> datetime:
-    from connectors.twitter_mapping import snowflake_time
+    from connectors.twitter.mapping import snowflake_time
 
     made = snowflake_time(str(tweet_id))
     assert made is not None

@@ -16,8 +16,9 @@ import tweepy
 import yaml
 
 from aggregator.connector import AuthExpired, FetchError, PermissionMissing
-from aggregator.records import CommentKind, CommentRecord, Platform, PostRecord
-from connectors.twitter_mapping import (
+from aggregator.records import CommentKind, CommentRecord, PostRecord
+from connectors.twitter.api import classify_http_error, describe_problem, problem_of, to_page
+from connectors.twitter.mapping import (
     Known,
     chain_id,
     edit_rounds,
@@ -28,7 +29,6 @@ from connectors.twitter_mapping import (
     to_post,
     to_record,
 )
-from connectors.x_api import classify_http_error, describe_problem, problem_of, to_page
 from tests.samples import fixture_json, recorded, recorded_json
 
 FETCHED_AT = datetime(2026, 11, 20, tzinfo=UTC)
@@ -110,7 +110,7 @@ def test_own_timeline_with_default_fields_maps_to_posts_dated_by_snowflake() -> 
     assert isinstance(first, PostRecord)
     assert all(isinstance(p, PostRecord) for p in posts)
     assert first.external_id == "2122857317790646272"
-    assert first.platform is Platform.TWITTER
+    assert first.platform == "twitter"
     assert first.text.startswith("한빛구 겨울철 제설 대책을 안내드립니다 ❄️\n\n제설함 위치는")
     assert first.created_at == datetime(2026, 11, 18, 1, 0, tzinfo=UTC)
     assert first.url == "https://x.com/i/web/status/2122857317790646272"

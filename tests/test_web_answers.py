@@ -15,7 +15,7 @@ from aggregator.answers.service import AnswerService
 from aggregator.answers.states import AnswerState
 from aggregator.config import parse_settings
 from aggregator.db import write_transaction
-from aggregator.records import Batch, CommentRecord, Platform
+from aggregator.records import Batch, CommentRecord
 from aggregator.store import answers as answer_rows
 from aggregator.store.access_log import LogFilter
 from aggregator.store.tables import ANSWER
@@ -69,7 +69,7 @@ def drafted(web: Web, text: str = "확인 후 안내드리겠습니다. No.1") -
 def x_comment(web: Web) -> int:
     account = web.store.ensure_account("x-account", "twitter")
     tweet = CommentRecord(
-        platform=Platform.TWITTER, external_id="1790000000000000001", created_at=T0,
+        platform="twitter", external_id="1790000000000000001", created_at=T0,
         text="@hanbit_gu 주차 문의", author_handle="resident1",
     )  # fmt: skip
     web.store.apply_batch(account, Batch(stream="t", comments=(tweet,)))

@@ -9,7 +9,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from aggregator.config import AccountSecret, BlogAccount, parse_settings
+from aggregator.config import AccountSecret, parse_settings
 from aggregator.http import HttpClient
 from aggregator.sandbox import Sandbox, SandboxComment
 from aggregator.sandbox.config_writer import SANDBOX_ENV, render_config
@@ -17,9 +17,10 @@ from aggregator.sandbox.wordpress import Site
 from aggregator.sandbox.wordpress_auth import APP_PASSWORD, EDITOR_USER
 from aggregator.store import Store
 from aggregator.sync import SyncOptions, sync_account
-from connectors.blog import BlogConnector
-from connectors.reply import ReplyTarget, WriteError, WriteErrorKind
-from connectors.wordpress_write import WordPressWriter, write_error
+from connectors.blog.connector import BlogConnector
+from connectors.blog.settings import BlogAccount
+from connectors.blog.write import WordPressWriter, write_error
+from connectors.common.reply import ReplyTarget, WriteError, WriteErrorKind
 from tests.fixtures_sandbox import LOOPBACK_HTTP
 
 ANSWER = "안녕하세요, 한빛구청입니다. 말씀하신 가로등은 도로과에서 이번 주 안에 고치겠습니다."

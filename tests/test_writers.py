@@ -10,10 +10,10 @@ from aggregator.config import Settings, load_settings
 from aggregator.http import HttpClient
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV
-from connectors.facebook_write import FacebookWriter
-from connectors.wordpress_write import WordPressWriter
+from connectors.blog.write import WordPressWriter
+from connectors.facebook.write import FacebookWriter
+from connectors.twitter.write import XWriter
 from connectors.writers import can_write, writer_for
-from connectors.x_write import XWriter
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ from aggregator.http import HttpClient, HttpSettings
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.twitter import BEARER_TOKEN, problem_fault, rate_limit_fault
 from aggregator.sandbox.x_world import DISTRICT_USER_ID
-from connectors.x_api import XApi, XCredentials
-from connectors.x_session import XSession
+from connectors.twitter.api import XApi, XCredentials
+from connectors.twitter.session import XSession
 
 TWEETS = f"/2/users/{DISTRICT_USER_ID}/tweets"
 MENTIONS = f"/2/users/{DISTRICT_USER_ID}/mentions"

@@ -10,7 +10,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from aggregator.config import TwitterAccount, load_settings
+from aggregator.config import load_settings
 from aggregator.http import HttpClient
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV
@@ -19,9 +19,10 @@ from aggregator.sandbox.x_auth import BEARER_TOKEN, OAUTH1_ENV, OAUTH1_VALUES, U
 from aggregator.sandbox.x_world import XTweet
 from aggregator.store import Store
 from aggregator.sync import SyncOptions, sync_account
-from connectors.reply import ReplyTarget, WriteError, WriteErrorKind
-from connectors.twitter import TwitterConnector
-from connectors.x_write import XWriter, id_at, write_error
+from connectors.common.reply import ReplyTarget, WriteError, WriteErrorKind
+from connectors.twitter.connector import TwitterConnector
+from connectors.twitter.settings import TwitterAccount
+from connectors.twitter.write import XWriter, id_at, write_error
 from tests.fixtures_sandbox import SandboxFactory
 
 ANSWER = (

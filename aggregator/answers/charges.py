@@ -10,7 +10,7 @@ from aggregator.db import read_connection, write_transaction
 from aggregator.store import Store
 from aggregator.store import platform_actions as actions
 from aggregator.timeutil import month_start
-from connectors.reply import MeteredWriter, ReplyWriter
+from connectors.common.reply import MeteredWriter, ReplyWriter
 
 
 class WriteCharges:

@@ -30,8 +30,8 @@ from aggregator.store import Store, access_log, reviews
 from aggregator.store import answers as answer_rows
 from aggregator.store import platform_actions as actions
 from aggregator.store.access_log import AccessEntry
-from connectors.reply import RETRYABLE, ReplyWriter, WriteError
-from connectors.reply import WriteErrorKind as Kind
+from connectors.common.reply import RETRYABLE, ReplyWriter, WriteError
+from connectors.common.reply import WriteErrorKind as Kind
 
 log = logging.getLogger(__name__)
 

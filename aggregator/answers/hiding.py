@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aggregator.config import AnyAccount, BlogAccount, FacebookAccount, TwitterAccount
-from connectors.reply import RETRYABLE
+from aggregator.config import AnyAccount
+from connectors.common.reply import RETRYABLE
 
 HIDE, UNHIDE = "hide", "unhide"
 DONE, FAILED = "done", "failed"
@@ -49,17 +49,11 @@ def hide_refusal(account: AnyAccount | None, writable: bool, manual_entry: bool)
         return MANUAL
     if account is None:
         return NOT_CONFIGURED
-    if not _has_hide_api(account):
+    if not account.has_write_api():
         return NO_API
     if not account.enabled:
         return DISABLED
     return None if writable else NO_CREDENTIAL
-
-
-def _has_hide_api(account: AnyAccount) -> bool:
-    if isinstance(account, BlogAccount):
-        return account.flavor == "wordpress"
-    return isinstance(account, FacebookAccount | TwitterAccount)
 
 
 def view(latest: Mapping[str, Any] | None) -> UpstreamView | None:

@@ -24,7 +24,6 @@ import unicodedata
 from dataclasses import dataclass
 
 from aggregator.answers.states import AnswerError
-from aggregator.records import Platform
 
 X_LIMIT = 280
 X_URL_WEIGHT = 23
@@ -101,11 +100,11 @@ class Preview:
 
 def rule_for(platform: str, external_id: str) -> Rule:
     """The rule for a comment of `platform` (WordPress comments have `wp:` ids)."""
-    if platform == Platform.TWITTER:
+    if platform == "twitter":
         return X
-    if platform == Platform.FACEBOOK:
+    if platform == "facebook":
         return FACEBOOK
-    if platform == Platform.BLOG and external_id.startswith("wp:"):
+    if platform == "blog" and external_id.startswith("wp:"):
         return WORDPRESS
     return MANUAL
 

@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from aggregator.records import Platform
-from connectors.reply import ReplyTarget
+from connectors.common.reply import ReplyTarget
 
 
 def reply_target(row: Mapping[str, Any]) -> ReplyTarget | None:
@@ -24,12 +23,12 @@ def reply_target(row: Mapping[str, Any]) -> ReplyTarget | None:
     if row["manual_entry"]:
         return None
     platform = row["platform"]
-    if platform == Platform.FACEBOOK:
+    if platform == "facebook":
         under_parent = bool(row["parent_is_comment"])
         return _target(row, row["parent_external_id"] if under_parent else row["external_id"])
-    if platform == Platform.TWITTER:
+    if platform == "twitter":
         return _target(row, row["external_id"])
-    if platform == Platform.BLOG:
+    if platform == "blog":
         comment_number = _wordpress_number(row["external_id"], "comment")
         post_number = _wordpress_number(row["post_external_id"] or "", "post")
         if comment_number is None or post_number is None:
@@ -42,7 +41,7 @@ def hide_target(row: Mapping[str, Any]) -> ReplyTarget | None:
     """The target of hiding the comment itself (not the thread a reply goes under), or
     None when it cannot be moderated through an API."""
     target = reply_target(row)
-    if target is None or row["platform"] != Platform.FACEBOOK:
+    if target is None or row["platform"] != "facebook":
         return target
     return replace(target, platform_comment_id=row["external_id"])
 

@@ -38,8 +38,8 @@ from aggregator.http import HttpClient
 from aggregator.store import Store, reviews
 from aggregator.store import answers as rows
 from aggregator.store.locks import Holder
-from connectors.reply import RETRYABLE, PostedReply, ReplyTarget, ReplyWriter, WriteError
-from connectors.reply import WriteErrorKind as Kind
+from connectors.common.reply import RETRYABLE, PostedReply, ReplyTarget, ReplyWriter, WriteError
+from connectors.common.reply import WriteErrorKind as Kind
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from aggregator import pii
 from aggregator.config import Settings
 from aggregator.deadlines import deadline_for
+from connectors.registry import label as platform_label
 
 PREFIX = "[SNS 소통]"
 WEEKDAYS = "월화수목금토일"
-PLATFORMS = {"blog": "블로그", "facebook": "페이스북", "twitter": "X", "pinterest": "핀터레스트"}
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def excerpt(text: str, settings: Settings, names: Iterable[str | None] = ()) -> 
 def item_lines(facts: dict[str, Any], settings: Settings) -> list[str]:
     """What a message says about the item: where, when, due, the masked excerpt, the link."""
     zone = settings.timezone
-    platform = PLATFORMS.get(facts["platform"], facts["platform"])
+    platform = platform_label(facts["platform"])
     account = facts["display_name"] or _configured_name(settings, facts["account"])
     due = facts["deadline"] or deadline_for(
         facts["created_at"], settings.review.deadline_business_days, zone

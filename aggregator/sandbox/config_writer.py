@@ -6,6 +6,7 @@ what lands on disk always loads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from aggregator.sandbox.youtube import KEY_ENV as YOUTUBE_KEY_ENV
 from aggregator.sandbox.youtube import OAUTH_TOKEN as YOUTUBE_OAUTH_TOKEN
 from aggregator.sandbox.youtube import TOKEN_ENV as YOUTUBE_TOKEN_ENV
 from aggregator.sandbox.youtube import account_config as youtube_account_config
+from connectors.registry import PLATFORMS
 
 DEFAULT_DATABASE = "data/demo.db"
 SANDBOX_ENV: dict[str, str] = {
@@ -87,38 +89,55 @@ def _account(name: str, account: SandboxAccount, feed_url: str, **extra: Any) ->
     }
 
 
-def build_config(base_url: str, database_url: str | None = None) -> dict[str, Any]:
-    """The config as data: database, time zone, loopback allowed, the 54 departments, the
-    answers' phone numbers and every platform's accounts (with write credentials where the
-    platform takes answers: the Facebook Page, X and the WordPress blog)."""
-    base = base_url.rstrip("/")
+def _blog_accounts(base: str) -> list[dict[str, Any]]:
     naver, wordpress, tistory = (
         next(a for a in BLOG_ACCOUNTS if a.flavor == flavor)
         for flavor in ("naver", "wordpress", "tistory")
     )
     site = f"{base}/wordpress/{wordpress.handle}"
+    return [
+        _account("naver-blog", naver, f"{base}/naver/{naver.handle}.xml"),
+        _account(
+            "wordpress-news",
+            wordpress,
+            f"{site}/feed/",
+            comments_feed_url=f"{site}/comments/feed/atom/",
+            per_post_comment_feeds=True,
+            write_username=WORDPRESS_EDITOR,
+            write_app_password={"env": WORDPRESS_PASSWORD_ENV},
+        ),
+        _account("tistory-blog", tistory, f"{base}/tistory/{tistory.handle}/rss"),
+    ]
+
+
+SANDBOX_ACCOUNTS: dict[str, Callable[[str], list[dict[str, Any]]]] = {
+    "blog": _blog_accounts,
+    "facebook": lambda base: [facebook_account_config(base, INTERVAL_MINUTES)],
+    "twitter": lambda base: [x_account_config(base, INTERVAL_MINUTES)],
+    "pinterest": lambda base: [pinterest_account_config(base, INTERVAL_MINUTES)],
+}
+"""Per registered platform: its sandbox accounts' config, given the sandbox's base URL."""
+
+
+def sandbox_accounts(base: str) -> list[dict[str, Any]]:
+    """Every registered platform's sandbox accounts, in the registry's order."""
+    missing = [name for name in PLATFORMS if name not in SANDBOX_ACCOUNTS]
+    if missing:
+        raise LookupError(f"the sandbox has no accounts for platform(s) {', '.join(missing)}")
+    return [config for name in PLATFORMS for config in SANDBOX_ACCOUNTS[name](base)]
+
+
+def build_config(base_url: str, database_url: str | None = None) -> dict[str, Any]:
+    """The config as data: database, time zone, loopback allowed, the 54 departments, the
+    answers' phone numbers and every registered platform's accounts (with write credentials
+    where the platform takes answers: the Facebook Page, X and the WordPress blog)."""
     return {
         "database": {"url": database_url or DEFAULT_DATABASE},
         "timezone": "Asia/Seoul",
         "http": {"allow_private_networks": SANDBOX_NETWORKS},
         "departments": list(DEPARTMENTS),
         "answers": ANSWER_PHONES,
-        "accounts": [
-            _account("naver-blog", naver, f"{base}/naver/{naver.handle}.xml"),
-            _account(
-                "wordpress-news",
-                wordpress,
-                f"{site}/feed/",
-                comments_feed_url=f"{site}/comments/feed/atom/",
-                per_post_comment_feeds=True,
-                write_username=WORDPRESS_EDITOR,
-                write_app_password={"env": WORDPRESS_PASSWORD_ENV},
-            ),
-            _account("tistory-blog", tistory, f"{base}/tistory/{tistory.handle}/rss"),
-            facebook_account_config(base, INTERVAL_MINUTES),
-            x_account_config(base, INTERVAL_MINUTES),
-            pinterest_account_config(base, INTERVAL_MINUTES),
-        ],
+        "accounts": sandbox_accounts(base_url.rstrip("/")),
         "reports": {
             "pseudonym_key": {"env": "AGGREGATOR_PSEUDONYM_KEY"},
             "office_name": "한빛구청",

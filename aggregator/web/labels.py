@@ -17,13 +17,10 @@ from typing import Any
 from aggregator.answers.states import STATE_LABELS
 from aggregator.timeutil import korean_month
 from aggregator.workflow import ROLE_LABELS, Role
+from connectors.registry import LABELS
 
-PLATFORM_LABELS = {
-    "blog": "블로그",
-    "facebook": "페이스북",
-    "twitter": "X",
-    "pinterest": "핀터레스트",
-}
+PLATFORM_LABELS = LABELS
+"""Platform name -> Korean word, from each platform's spec (`connectors.registry`)."""
 WEEKDAYS = "월화수목금토일"
 ROLES = {role.value: label for role, label in ROLE_LABELS.items()}
 ANONYMOUS_LABEL = "(로그인 없음)"

@@ -106,6 +106,7 @@ def make_templates(timezone: str) -> Jinja2Templates:
     env.filters["masked"] = lambda text: pii.mask(text or "")
     env.filters["pii_kinds"] = lambda text: pii.kinds(text or "")
     env.filters["platform"] = lambda name: PLATFORM_LABELS.get(name, name)
+    env.globals["platform_names"] = tuple(PLATFORM_LABELS)
     env.filters["highlight"] = highlight
     env.filters["short"] = lambda text, n=140: text if len(text) <= n else text[: n - 1] + "…"
     return Jinja2Templates(env=env)

@@ -1,10 +1,7 @@
 """The contract suite's case table: what each platform declares, and how to reach its sandbox.
 
-`SPECS` holds, per platform, exactly the `connectors.spec.PlatformSpec` fields the suite
-reads (name, comments_readable, streams with primary key, cursor field and order). When
-`connectors.registry` lands, replace the `SPECS = {...}` table with one line:
-
-    from connectors.registry import PLATFORMS as SPECS
+`SPECS` is the registry (`connectors.registry.PLATFORMS`): the suite reads each platform's
+declared name, comments_readable and streams (primary key, cursor field, order).
 
 `CASES` says how to point each platform's connector at a running sandbox (its account
 entry, the path of its read API) and how to make that API answer 401 and 429 the way the
@@ -27,6 +24,7 @@ from aggregator.sandbox.graph import PAGE_TOKEN
 from aggregator.sandbox.pinterest import SANDBOX_TOKEN as PINTEREST_TOKEN
 from aggregator.sandbox.twitter import BEARER_TOKEN
 from aggregator.sandbox.wordpress_auth import APP_PASSWORD
+from connectors.registry import PLATFORMS
 
 LONG_WAIT = 3600
 """Seconds a throttled platform asks us to wait: longer than any run may wait."""
@@ -59,39 +57,8 @@ class Spec(Protocol):
     def streams(self) -> tuple[Stream, ...]: ...
 
 
-@dataclass(frozen=True)
-class StreamSpec:
-    """A record stream: `posts` (PostRecord) or `comments` (CommentRecord)."""
-
-    name: str
-    primary_key: tuple[str, ...]
-    cursor_field: str | None
-    order: str
-
-
-@dataclass(frozen=True)
-class PlatformSpec:
-    """Stand-in for `connectors.spec.PlatformSpec` until the registry lands."""
-
-    name: str
-    comments_readable: bool
-    streams: tuple[StreamSpec, ...]
-
-
-KEY = ("platform", "external_id")
-POSTS_NEWEST_FIRST = StreamSpec("posts", KEY, "created_at", "desc")
-COMMENTS_NEWEST_FIRST = StreamSpec("comments", KEY, "created_at", "desc")
-
-SPECS: Mapping[str, Spec] = {
-    "blog": PlatformSpec("blog", True, (POSTS_NEWEST_FIRST, COMMENTS_NEWEST_FIRST)),
-    "facebook": PlatformSpec(
-        "facebook",
-        True,
-        (POSTS_NEWEST_FIRST, StreamSpec("comments", KEY, "created_at", "asc")),
-    ),
-    "twitter": PlatformSpec("twitter", True, (POSTS_NEWEST_FIRST, COMMENTS_NEWEST_FIRST)),
-    "pinterest": PlatformSpec("pinterest", False, (POSTS_NEWEST_FIRST,)),
-}
+SPECS: Mapping[str, Spec] = PLATFORMS
+"""What each platform declares (`connectors.registry`): the suite runs from it."""
 
 
 # -- how each platform is reached in the sandbox -------------------------------------------
@@ -251,9 +218,5 @@ KNOWN_DEFECTS: Mapping[tuple[str, str], str] = {}
 
 
 def registered_platforms() -> frozenset[str]:
-    """The platforms `connectors.factory_for` knows (from the registry once it exists)."""
-    try:
-        from connectors.registry import PLATFORMS  # type: ignore[import-not-found]
-    except ImportError:  # until connectors/registry.py lands: factory_for's own table
-        from connectors import _FACTORIES as PLATFORMS
+    """The platforms `connectors.factory_for` knows: the registry's."""
     return frozenset(PLATFORMS)

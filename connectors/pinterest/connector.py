@@ -3,7 +3,7 @@
 Endpoints. With a token (`Authorization: Bearer`, scopes boards:read and pins:read):
     GET {api_url}/boards?page_size=250                      every board of the account
     GET {api_url}/boards/{board_id}/pins?page_size=N&pin_metrics=true
-Without one, the public feeds through `connectors.feeds` (conditional GET, safe
+Without one, the public feeds through `connectors.common.feeds` (conditional GET, safe
 parsing): `{rss_url}/{username}/{board}.rss` for each configured board, else the
 profile feed `{rss_url}/{username}/feed.rss`. All HTTP goes through `HttpClient`.
 
@@ -49,7 +49,7 @@ rises. RSS gives no counts (comment_count None), no author and only recent pins.
 pin has an `updated_at`: edits show as changed title or description.
 
 Limits: Pinterest's trial access allows 1,000 calls a day. `daily_call_budget` is
-never exceeded (see `connectors.pinterest_api`); a 429 is waited out only within
+never exceeded (see `connectors.pinterest.api`); a 429 is waited out only within
 `max_rate_limit_wait_seconds` and the run's time, else the run ends throttled and the
 next one resumes. The budget counts API calls only, not RSS.
 """
@@ -62,62 +62,27 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
-from aggregator.config import PinterestAccount
 from aggregator.connector import SyncContext
 from aggregator.records import Batch, JSONValue, PostRecord, Presence
-from connectors.feeds import Entry, FeedCursor, FeedFetch, display_url, fetch_feed
-from connectors.pinterest_api import CallBudget, NotFound, Page, PinterestApi, budget_day
-from connectors.pinterest_mapping import api_pin_id, parse_api_time, rss_to_post, to_post
+from connectors.common.feeds import Entry, FeedCursor, FeedFetch, display_url, fetch_feed
+from connectors.pinterest.api import CallBudget, NotFound, Page, PinterestApi, budget_day
+from connectors.pinterest.cursor import (
+    BOARDS,
+    BoardsCursor,
+    board_stream,
+    dump_board_mark,
+)
+from connectors.pinterest.mapping import api_pin_id, rss_to_post, to_post
+from connectors.pinterest.settings import PinterestAccount
 
 log = logging.getLogger(__name__)
 
-BOARDS, BUDGET, LEGACY_PINS = "boards", "api_budget", "pins"
-BOARD_PREFIX = "board:"
+BUDGET = "api_budget"
 OVERLAP = timedelta(hours=6)
 """Pins created this long before the watermark are read again (late indexing, skew)."""
 EVERYTHING = datetime(1970, 1, 1, tzinfo=UTC)
 """The presence scope of a complete read: every pin of the account."""
 BOARDS_PAGE_SIZE = 250
-
-
-def board_stream(board_id: str) -> str:
-    """The cursor stream of one board's pins."""
-    return f"{BOARD_PREFIX}{board_id}"
-
-
-@dataclass(frozen=True)
-class BoardsCursor:
-    """The boards known from earlier runs, the day they were listed, and per board the
-    creation time of its newest stored pin (None: read it to its end)."""
-
-    watermarks: dict[str, datetime | None] = field(default_factory=dict)
-    listed: str | None = None
-
-    @classmethod
-    def load(cls, cursors: Mapping[str, JSONValue]) -> BoardsCursor:
-        """Read the stored cursors (empty when absent or malformed)."""
-        value = cursors.get(BOARDS)
-        if isinstance(value, Mapping):
-            ids = [b for b in value.get("ids") or () if isinstance(b, str)]
-            listed = value.get("listed")
-            return cls(
-                {b: _board_watermark(cursors.get(board_stream(b))) for b in ids},
-                listed if isinstance(listed, str) else None,
-            )
-        legacy = cursors.get(LEGACY_PINS)
-        if isinstance(legacy, Mapping):  # one watermark for all boards; list them again
-            watermark = parse_api_time(legacy.get("watermark"))
-            ids = [b for b in legacy.get("boards") or () if isinstance(b, str)]
-            return cls(dict.fromkeys(ids, watermark))
-        return cls()
-
-    def dump(self) -> dict[str, JSONValue]:
-        """The JSON-safe form stored by the sync engine."""
-        return {"ids": sorted(self.watermarks), "listed": self.listed}
-
-
-def _board_watermark(value: JSONValue) -> datetime | None:
-    return parse_api_time(value.get("watermark")) if isinstance(value, Mapping) else None
 
 
 @dataclass
@@ -231,7 +196,7 @@ class PinterestConnector:
                 last = stop or not page.bookmark
                 updates: dict[str, JSONValue] = {}
                 if last:
-                    updates[stream] = {"watermark": newest.isoformat() if newest else None}
+                    updates[stream] = dump_board_mark(newest)
                 yield Batch(
                     stream,
                     posts=posts,

@@ -41,7 +41,7 @@ from aggregator.connector import (
 from aggregator.http import Attempts, HttpClient, Response, throttle_hint
 from aggregator.records import JSONValue
 from aggregator.redaction import redact_url
-from connectors.pinterest_mapping import api_error
+from connectors.pinterest.mapping import api_error
 
 log = logging.getLogger(__name__)
 

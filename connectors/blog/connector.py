@@ -4,7 +4,7 @@ Endpoints: the account's `feed_url` (Naver `https://rss.blog.naver.com/{blogId}.
 WordPress `/feed/` or `/feed/atom/`, Tistory `/rss`), the optional site-wide
 `comments_feed_url` (WordPress `/comments/feed/`, RSS2 or Atom), and each post's own
 comment feed (`wfw:commentRss`, or Atom `<link rel="replies" type="application/atom+xml">`).
-All requests go through `HttpClient` via `connectors.feeds`, which also makes parsing safe.
+All requests go through `HttpClient` via `connectors.common.feeds`, which also makes parsing safe.
 
 Pagination: none. A feed is a window of the latest N items (WordPress default 10);
 absence from the window never means deletion.
@@ -20,7 +20,7 @@ configured URL is ignored. A 304 yields a batch with no records and no cursor ch
 (unless it came after a permanent redirect, which is recorded).
 
 WordPress posts' comments (`comments_api`, default `auto`): by REST, every approved
-comment with its `parent` (`connectors.wp_rest`), where the site offers it; else (or
+comment with its `parent` (`connectors.blog.wp_rest`), where the site offers it; else (or
 with `feeds`) from the post's comment feed, which shows only the newest
 `posts_per_rss`. `auto` probes REST with the first post read in a run and falls back
 to the feeds for that run when the site has it switched off.
@@ -46,14 +46,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Generator, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar, TypeVar
 from urllib.parse import urlsplit
 
-from aggregator.config import BlogAccount
 from aggregator.connector import SyncContext
 from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord
-from connectors.blog_mapping import (
+from connectors.blog.cursor import (
+    MAX_TRACKED_POSTS,
+    PostsWindow,
+    dump_read_counts,
+    load_read_counts,
+)
+from connectors.blog.mapping import (
     comment_count,
     comment_feed_url,
     has_platform_id,
@@ -63,7 +68,9 @@ from connectors.blog_mapping import (
     to_comment,
     to_post,
 )
-from connectors.feeds import (
+from connectors.blog.settings import BlogAccount
+from connectors.blog.wp_rest import RestUnavailable, comments_endpoint, read_post_comments
+from connectors.common.feeds import (
     Entry,
     FeedCursor,
     FeedFetch,
@@ -72,41 +79,11 @@ from connectors.feeds import (
     display_url,
     fetch_feed,
 )
-from connectors.wp_rest import RestUnavailable, comments_endpoint, read_post_comments
 
 log = logging.getLogger(__name__)
 
 POSTS, COMMENTS, POST_COMMENTS = "posts", "comments", "post_comments"
-MAX_TRACKED_POSTS = 200
 Record = TypeVar("Record", PostRecord, CommentRecord)
-
-
-@dataclass(frozen=True)
-class PostsWindow:
-    """What the posts feed told us that later streams need (kept in the posts cursor)."""
-
-    authors: tuple[str, ...] = ()
-    comment_feeds: tuple[tuple[str, str, int | None], ...] = ()
-
-    @classmethod
-    def load(cls, value: JSONValue) -> PostsWindow:
-        """Read the window from a stored posts cursor (empty when absent or malformed)."""
-        if not isinstance(value, Mapping):
-            return cls()
-        authors = tuple(a for a in value.get("authors") or () if isinstance(a, str))
-        feeds = tuple(
-            (row[0], row[1], row[2] if isinstance(row[2], int) else None)
-            for row in value.get("comment_feeds") or ()
-            if isinstance(row, list) and len(row) == 3 and all(isinstance(x, str) for x in row[:2])
-        )
-        return cls(authors, feeds)
-
-    def dump(self) -> dict[str, JSONValue]:
-        """JSON-safe form merged into the posts cursor."""
-        return {
-            "authors": list(self.authors),
-            "comment_feeds": [list(f) for f in self.comment_feeds],
-        }
 
 
 class BlogConnector:
@@ -194,7 +171,7 @@ class BlogConnector:
     def _pull_post_feeds(
         self, value: JSONValue, window: PostsWindow, owners: frozenset[str]
     ) -> Iterator[Batch]:
-        read = _load_read_counts(value)
+        read = load_read_counts(value)
         for post_id, url, count in window.comment_feeds:
             if not _needs_read(read, post_id, count):
                 continue
@@ -206,8 +183,7 @@ class BlogConnector:
                 )
             read.pop(post_id, None)
             read[post_id] = count
-            rows: list[JSONValue] = [[k, v] for k, v in list(read.items())[-MAX_TRACKED_POSTS:]]
-            yield replace(batch, cursor_updates={POST_COMMENTS: {"read": rows}})
+            yield replace(batch, cursor_updates={POST_COMMENTS: dump_read_counts(read)})
 
     def _read_post_comments(self, post_id: str, url: str, owners: frozenset[str]) -> Batch:
         """One post's comments: by REST when chosen and offered, else from its feed."""
@@ -338,12 +314,3 @@ def _needs_read(read: Mapping[str, int | None], post_id: str, count: int | None)
     if post_id in read:
         return read[post_id] != count
     return count is None or count > 0
-
-
-def _load_read_counts(value: JSONValue) -> dict[str, int | None]:
-    rows = value.get("read") if isinstance(value, Mapping) else None
-    return {
-        row[0]: row[1] if isinstance(row[1], int) else None
-        for row in rows or ()
-        if isinstance(row, list) and len(row) == 2 and isinstance(row[0], str)
-    }

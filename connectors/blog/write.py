@@ -28,14 +28,14 @@ from urllib.parse import urlencode
 
 import requests
 
-from aggregator.config import BlogAccount
 from aggregator.connector import ConnectorError
 from aggregator.http import HttpClient, throttle_hint
 from aggregator.net_errors import describe_network_error
-from connectors.feeds import display_url
-from connectors.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
-from connectors.wp_rest import comments_endpoint
-from connectors.write_common import network_error, rate_limited, same_text
+from connectors.blog.settings import BlogAccount
+from connectors.blog.wp_rest import comments_endpoint
+from connectors.common.feeds import display_url
+from connectors.common.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
+from connectors.common.write_common import network_error, rate_limited, same_text
 
 CLOCK_SKEW = timedelta(minutes=1)
 DEFAULT_RETRY_SECONDS = 60.0

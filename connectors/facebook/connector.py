@@ -1,6 +1,6 @@
 """A Facebook Page's posts and every comment and reply on them, read through the Graph API.
 
-Endpoints (GET with a Page access token, through `connectors.graph_api.GraphClient`, the
+Endpoints (GET with a Page access token, through `connectors.graph.api.GraphClient`, the
 one adapter around facebook-sdk 3.1.0):
     /{page-id}/published_posts   the district's posts, newest first, each with its comment
         count in the same call (`comments.filter(stream).summary(true).limit(0)`)
@@ -57,11 +57,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import ClassVar
 
-from aggregator.config import FacebookAccount
 from aggregator.connector import SyncContext
 from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord, Presence
-from connectors.facebook_mapping import comment_total, parse_time, to_comment, to_mention, to_post
-from connectors.graph_api import GraphClient, GraphObjectGone, GraphPage
+from connectors.facebook.cursor import CommentState, dump_mark, load_mark
+from connectors.facebook.mapping import comment_total, parse_time, to_comment, to_mention, to_post
+from connectors.facebook.settings import FacebookAccount
+from connectors.graph.api import GraphClient, GraphObjectGone, GraphPage
 
 log = logging.getLogger(__name__)
 
@@ -100,39 +101,6 @@ class ReadPlan:
     """How to read one post's comments: new ones down to `stop_before`, or all (None)."""
 
     stop_before: datetime | None = None
-
-
-class CommentState:
-    """Per post: the comment count when its comments were last read, the newest one seen."""
-
-    def __init__(self, read: dict[str, tuple[int | None, datetime | None]] | None = None):
-        self.read = read or {}
-
-    @classmethod
-    def load(cls, value: JSONValue) -> CommentState:
-        """Read the state from a stored cursor (empty when absent or malformed)."""
-        rows = value.get("read") if isinstance(value, Mapping) else None
-        read: dict[str, tuple[int | None, datetime | None]] = {}
-        if not isinstance(rows, Mapping):
-            return cls(read)
-        for post_id, row in rows.items():
-            if isinstance(row, list) and len(row) == 2:
-                count = row[0] if isinstance(row[0], int) else None
-                read[str(post_id)] = (count, parse_time(row[1]))
-        return cls(read)
-
-    def dump(self, keep: set[str] | None = None) -> dict[str, JSONValue]:
-        """JSON-safe form; only the posts in `keep` when given."""
-        rows: dict[str, JSONValue] = {
-            post_id: [count, newest.isoformat() if newest else None]
-            for post_id, (count, newest) in self.read.items()
-            if keep is None or post_id in keep
-        }
-        return {"read": rows}
-
-    def mark(self, post_id: str, count: int | None, newest: datetime | None) -> None:
-        """Record that the post's comments were read while it had `count` comments."""
-        self.read[post_id] = (count, newest)
 
 
 @dataclass
@@ -176,7 +144,7 @@ class FacebookConnector:
         """Yield the posts pages, then each changed post's comment pages; see the module doc."""
         run = _Run(
             window_start=self.clock() - timedelta(days=self.account.comment_window_days),
-            marks={stream: _load_mark(cursors.get(stream)) for stream in self._streams()},
+            marks={stream: load_mark(cursors.get(stream)) for stream in self._streams()},
             state=CommentState.load(cursors.get(COMMENTS)),
         )
         yield from _hold_last(self._pages(run), lambda: self._closing(run))
@@ -297,7 +265,7 @@ class FacebookConnector:
                        default=None)  # fmt: skip
             if mark is None:
                 continue
-            updates[stream] = {"watermark": mark.isoformat()}
+            updates[stream] = dump_mark(mark)
             since = self._since(mark, run.window_start)
             keep |= {i.post_id for i in listed if since is None or i.created >= since}
         updates[COMMENTS] = run.state.dump(keep)
@@ -356,7 +324,3 @@ def _hold_last(batches: Iterator[Batch], closing: Callable[[], Closing]) -> Iter
 def _is_last(page: GraphPage, asked: Mapping[str, str] | None) -> bool:
     """No `paging.next`, or a `next` that asks for the same page again (no progress)."""
     return page.following is None or (not page.data and page.following == asked)
-
-
-def _load_mark(value: JSONValue) -> datetime | None:
-    return parse_time(value.get("watermark")) if isinstance(value, Mapping) else None

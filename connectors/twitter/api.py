@@ -3,7 +3,7 @@
 tweepy 4.17 supplies the routes and parameter names; what does not fit a scheduled,
 budgeted sync is corrected here, once:
 
-Host, timeouts, size cap and secrets in logs: see `connectors.x_session`.
+Host, timeouts, size cap and secrets in logs: see `connectors.twitter.session`.
 
 Rate limits. Always `wait_on_rate_limit=False`: tweepy would `time.sleep` up to 15
 minutes, and without `x-rate-limit-reset` retry recursively without end. tweepy's
@@ -47,7 +47,7 @@ from aggregator.connector import (
 from aggregator.http import Attempts, HttpClient, throttle_hint
 from aggregator.net_errors import describe_network_error
 from aggregator.redaction import redact_url
-from connectors.x_session import XSession
+from connectors.twitter.session import XSession
 
 log = logging.getLogger(__name__)
 

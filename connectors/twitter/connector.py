@@ -1,6 +1,6 @@
 """An X (Twitter) account: the district's tweets and residents' replies and mentions (API v2).
 
-Endpoints, all through `connectors.x_api` (the one tweepy adapter: host, timeouts,
+Endpoints, all through `connectors.twitter.api` (the one tweepy adapter: host, timeouts,
 retries, rate limits), with the tweet/user fields and expansions of PLATFORMS.md §2.3:
     GET /2/users/by/username/:username  only when `user_id` is not configured, and then
                                         once: the id is kept in the `user` cursor
@@ -62,10 +62,24 @@ from datetime import datetime
 from functools import partial
 from typing import ClassVar
 
-from aggregator.config import TwitterAccount
 from aggregator.connector import BudgetExhausted, FetchError, SyncContext
 from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord, Presence
-from connectors.twitter_mapping import (
+from connectors.twitter.api import Page, XApi, XCredentials
+from connectors.twitter.cursor import (
+    CONVERSATIONS,
+    MENTIONS,
+    RECENT,
+    TWEETS,
+    USER,
+    XCursors,
+    dump_conversations,
+    dump_recent,
+    dump_since,
+    dump_tweets,
+    dump_user,
+    tweet_id,
+)
+from connectors.twitter.mapping import (
     Known,
     Tweet,
     chain_id,
@@ -78,12 +92,10 @@ from connectors.twitter_mapping import (
     snowflake_time,
     to_record,
 )
-from connectors.x_api import Page, XApi, XCredentials
+from connectors.twitter.settings import TwitterAccount
 
 log = logging.getLogger(__name__)
 
-USER, TWEETS, MENTIONS, CONVERSATIONS = "user", "tweets", "mentions", "conversations"
-RECENT = "recent"
 PAGE_SIZE = 100
 LOOKUP_SIZE = 100
 RECONCILE_DAYS = 7
@@ -120,19 +132,6 @@ class Meter:
         return cost
 
 
-def _cursor(cursors: Mapping[str, JSONValue], stream: str) -> dict[str, JSONValue]:
-    value = cursors.get(stream)
-    return dict(value) if isinstance(value, Mapping) else {}
-
-
-def _ids(value: JSONValue) -> list[str]:
-    return [i for i in value if isinstance(i, str)] if isinstance(value, list) else []
-
-
-def _id_or_none(value: JSONValue) -> str | None:
-    return value if isinstance(value, str) and value.isdigit() else None
-
-
 class TwitterConnector:
     """Reads one X account's tweets, mentions and (optionally) its recent conversations."""
 
@@ -162,15 +161,14 @@ class TwitterConnector:
     def pull(self, cursors: Mapping[str, JSONValue]) -> Iterator[Batch]:
         """Yield the user lookup (if needed), own tweets, mentions, then conversations."""
         try:
-            self.recent = set(_ids(_cursor(cursors, RECENT).get("ids")))
-            own_id = yield from self._own_id(_cursor(cursors, USER))
-            tweets = _cursor(cursors, TWEETS)
-            posts = _ids(tweets.get("posts"))
-            self.known = Known(own_id=own_id, own_roots=frozenset(posts))
-            yield from self._pull_tweets(own_id, tweets)
-            yield from self._pull_mentions(own_id, _cursor(cursors, MENTIONS))
+            stored = XCursors.load(cursors)
+            self.recent = set(stored.recent)
+            own_id = yield from self._own_id(stored)
+            self.known = Known(own_id=own_id, own_roots=frozenset(stored.posts))
+            yield from self._pull_tweets(own_id, stored.tweets_since)
+            yield from self._pull_mentions(own_id, stored.mentions_since)
             if self.account.search_conversations:
-                yield from self._pull_conversations(_cursor(cursors, CONVERSATIONS))
+                yield from self._pull_conversations(stored)
             if self.reconcile:
                 yield from self._check_deleted()
         finally:
@@ -178,28 +176,27 @@ class TwitterConnector:
 
     # -- streams ----------------------------------------------------------------------
 
-    def _own_id(self, cursor: dict[str, JSONValue]) -> Generator[Batch, None, str]:
+    def _own_id(self, stored: XCursors) -> Generator[Batch, None, str]:
         """The account's user id: configured, cached in the cursor, or looked up once."""
         if self.account.user_id:
             return self.account.user_id
         username = self.account.username
-        cached = _id_or_none(cursor.get("id"))
-        if cached and str(cursor.get("username", "")).lower() == username.lower():
+        cached = stored.cached_user_id(username)
+        if cached:
             return cached
         self.meter.reserve(self.prices.user_read, 1, f"user lookup of @{username}")
         page = self.api.user_by_username(username)
-        found = _id_or_none(str(page.data[0].get("id"))) if page.data else None
+        found = tweet_id(str(page.data[0].get("id"))) if page.data else None
         if found is None:
             problems = "; ".join(page.warnings) or "no data"
             raise FetchError(f"X has no user @{username}: {problems}")
-        cursor_update: dict[str, JSONValue] = {USER: {"username": username, "id": found}}
+        cursor_update: dict[str, JSONValue] = {USER: dump_user(username, found)}
         yield self._batch(USER, page, self.prices.user_read, [], cursor_update)
         return found
 
-    def _pull_tweets(self, own_id: str, cursor: dict[str, JSONValue]) -> Iterator[Batch]:
+    def _pull_tweets(self, own_id: str, since: str | None) -> Iterator[Batch]:
         """Own tweets since the cursor. An own reply whose thread root is not known yet
         waits for the stream's last page, when every post of the stream is known."""
-        since = _id_or_none(cursor.get("since_id"))
         newest: str | None = None
         waiting: list[tuple[Tweet, str]] = []
         fetch = partial(self.api.users_tweets, own_id, since, max_results=PAGE_SIZE)
@@ -217,12 +214,11 @@ class TwitterConnector:
             if page.next_token is None:
                 records += [self._record(t, url, own_id) for t, url in waiting]
                 kept = oldest_first(self.known.own_roots)[-KEPT_POSTS:]
-                updates[TWEETS] = {"since_id": newer(newest, since), "posts": list(kept)}
+                updates[TWEETS] = dump_tweets(newer(newest, since), kept)
             yield from self._batches(TWEETS, page, self.prices.owned_read, records, updates)
 
-    def _pull_mentions(self, own_id: str, cursor: dict[str, JSONValue]) -> Iterator[Batch]:
+    def _pull_mentions(self, own_id: str, since: str | None) -> Iterator[Batch]:
         """Replies and mentions since the cursor."""
-        since = _id_or_none(cursor.get("since_id"))
         newest: str | None = None
         fetch = partial(self.api.users_mentions, own_id, since, max_results=PAGE_SIZE)
         for page in self._pages("mentions", self.prices.owned_read, fetch):
@@ -230,11 +226,11 @@ class TwitterConnector:
             self.known = self.known.learn(page.data, page.includes)
             updates: dict[str, JSONValue] = {}
             if page.next_token is None:
-                updates[MENTIONS] = {"since_id": newer(newest, since)}
+                updates[MENTIONS] = dump_since(newer(newest, since))
             records = self._records(page.data, page.url, None)
             yield from self._batches(MENTIONS, page, self.prices.owned_read, records, updates)
 
-    def _pull_conversations(self, cursor: dict[str, JSONValue]) -> Iterator[Batch]:
+    def _pull_conversations(self, stored: XCursors) -> Iterator[Batch]:
         """Replies in the district's young threads, in as few 512-character queries as fit.
 
         Threads searched before are read from the cursor's `since_id`; threads new since
@@ -245,8 +241,7 @@ class TwitterConnector:
         if not roots:
             return
         floor = snowflake_at(day_window(now, SEARCH_DAYS))
-        since = _id_or_none(cursor.get("since_id"))
-        until = int(_id_or_none(cursor.get("roots_until")) or 0)
+        since, until = stored.conversations_since, stored.roots_until
         searched = [r for r in roots if int(r) <= until]
         fresh = [r for r in roots if int(r) > until]
         searches = [(q, newer(since, floor)) for q, _first in _queries(searched)]
@@ -259,7 +254,7 @@ class TwitterConnector:
                 self.known = self.known.learn(page.data, page.includes)
                 updates: dict[str, JSONValue] = {}
                 if number == len(searches) and page.next_token is None:
-                    updates[CONVERSATIONS] = {"since_id": newest, "roots_until": roots[-1]}
+                    updates[CONVERSATIONS] = dump_conversations(newest, roots[-1])
                 records = self._records(page.data, page.url, None)
                 yield from self._batches(
                     CONVERSATIONS, page, self.prices.post_read, records, updates
@@ -282,7 +277,7 @@ class TwitterConnector:
             yield self._counted(
                 Batch(
                     RECENT,
-                    cursor_updates={RECENT: {"ids": self._recent_ids()}},
+                    cursor_updates={RECENT: dump_recent(self._recent_ids())},
                     warnings=page.other_warnings,
                     presence=(Presence(checked - gone, checked=checked),),
                     units_read=len(page.data),
@@ -336,7 +331,7 @@ class TwitterConnector:
             self._versions[record.external_id] = place
         if records:
             self.recent |= {r.external_id for r in records}
-            updates = {**updates, RECENT: {"ids": self._recent_ids()}}
+            updates = {**updates, RECENT: dump_recent(self._recent_ids())}
         *earlier, last = edit_rounds(fresh, lambda r: r.raw) or [[]]
         for versions in earlier:
             yield Batch(

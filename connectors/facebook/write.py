@@ -28,19 +28,19 @@ from typing import Any
 import facebook
 import requests
 
-from aggregator.config import FacebookAccount
 from aggregator.http import HttpClient
 from aggregator.net_errors import describe_network_error
-from connectors.graph_api import (
+from connectors.common.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
+from connectors.common.write_common import network_error, rate_limited, same_text
+from connectors.facebook.settings import FacebookAccount
+from connectors.graph.api import (
     NETWORK_ERRORS,
     GraphTransport,
     SdkGraph,
     UnexpectedResponse,
     appsecret_proof,
 )
-from connectors.graph_errors import GraphError, parse_usage
-from connectors.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
-from connectors.write_common import network_error, rate_limited, same_text
+from connectors.graph.errors import GraphError, parse_usage
 
 log = logging.getLogger(__name__)
 

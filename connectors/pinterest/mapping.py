@@ -28,9 +28,9 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-from aggregator.records import Platform, PostRecord
-from connectors.blog_mapping import entry_time, html_to_text
-from connectors.feeds import Entry
+from aggregator.records import PostRecord
+from connectors.common.feed_text import entry_time, html_to_text
+from connectors.common.feeds import Entry
 
 PIN_PAGE = "https://www.pinterest.com/pin/{id}/"
 IMAGE_SIZES = ("1200x", "600x", "400x300", "150x150")
@@ -152,7 +152,7 @@ def to_post(pin: Pin, *, owner: str, source_url: str | None, fetched_at: datetim
     board_owner = pin.get("board_owner")
     username = board_owner.get("username") if isinstance(board_owner, Mapping) else None
     return PostRecord(
-        platform=Platform.PINTEREST,
+        platform="pinterest",
         external_id=pin_external_id(pin_id),
         created_at=parse_api_time(pin.get("created_at")) or fetched_at,
         title=_tidy(_text(pin.get("title"))) or None,
@@ -179,7 +179,7 @@ def rss_to_post(
     if pin_id is None:
         raise ValueError("Pinterest RSS entry without a pin link")
     return PostRecord(
-        platform=Platform.PINTEREST,
+        platform="pinterest",
         external_id=pin_external_id(pin_id),
         created_at=entry_time(entry, "published") or fetched_at,
         title=_tidy(_text(entry.get("title"))) or None,

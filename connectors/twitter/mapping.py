@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from aggregator.records import CommentKind, CommentRecord, Platform, PostRecord
+from aggregator.records import CommentKind, CommentRecord, PostRecord
 
 Tweet = Mapping[str, Any]
 Item = TypeVar("Item")
@@ -194,7 +194,7 @@ def to_post(
     created, updated = _times(tweet, fetched_at)
     metrics = _metrics(tweet)
     return PostRecord(
-        platform=Platform.TWITTER,
+        platform="twitter",
         external_id=key,
         created_at=created,
         updated_at=updated,
@@ -221,7 +221,7 @@ def to_comment(
     kind, post, parent = _thread_place(tweet, known, author)
     created, _updated = _times(tweet, fetched_at)
     return CommentRecord(
-        platform=Platform.TWITTER,
+        platform="twitter",
         external_id=chain_id(tweet),
         created_at=created,
         text=html.unescape(str(tweet.get("text") or "")),

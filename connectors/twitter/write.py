@@ -31,13 +31,13 @@ from typing import Any
 import requests
 import tweepy
 
-from aggregator.config import TwitterAccount
 from aggregator.connector import ConnectorError
 from aggregator.http import HttpClient, throttle_hint
 from aggregator.net_errors import describe_network_error
-from connectors.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
-from connectors.write_common import network_error, rate_limited, same_text
-from connectors.x_session import XSession
+from connectors.common.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
+from connectors.common.write_common import network_error, rate_limited, same_text
+from connectors.twitter.session import XSession
+from connectors.twitter.settings import TwitterAccount
 
 TWITTER_EPOCH_MS = 1_288_834_974_657
 CLOCK_SKEW = timedelta(minutes=1)

@@ -1,4 +1,4 @@
-"""Pure mapping of blog feed entries (plain dicts from `connectors.feeds`) to records.
+"""Pure mapping of blog feed entries (plain dicts from `connectors.common.feeds`) to records.
 
 Ids are derived from what the feed says about each item, never from where it was
 fetched, so they survive feed moves and are identical whichever feed an item came from:
@@ -18,19 +18,15 @@ Times: an explicit offset or UTC marker is trusted; a date without a zone (or wi
 
 from __future__ import annotations
 
-import email.utils
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta, timezone
-from html.parser import HTMLParser
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from aggregator.records import CommentKind, CommentRecord, Platform, PostRecord, text_hash
-from connectors.feeds import Entry
-
-KST = timezone(timedelta(hours=9), "KST")
-"""Dates without a zone (and the `KST` abbreviation feedparser reads as UTC) are Korean time."""
+from aggregator.records import CommentKind, CommentRecord, PostRecord, text_hash
+from connectors.common.feed_text import clean_str, entry_time, html_to_text, tidy
+from connectors.common.feeds import Entry
 
 NAVER_HOSTS = frozenset({"blog.naver.com", "m.blog.naver.com"})
 BLOG_ME = ".blog.me"
@@ -38,15 +34,6 @@ BLOG_ME = ".blog.me"
 PLATFORM_ID_PREFIXES = ("naver:", "wp:")
 TRACKING_PARAMS = frozenset({"fromrss", "trackingcode", "fbclid", "gclid"})
 _COMMENT_FRAGMENT = re.compile(r"^comment-(\d+)$")
-_ZONE = re.compile(
-    r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*"  # a time of day, then maybe a zone
-    r"(?P<zone>Z|[+-]\d{2}(?::?\d{2})?|[A-Za-z]{1,5})?(?:\s*\([^)]*\))?\s*$"
-)
-_BLOCK_TAGS = frozenset(
-    {"p", "div", "br", "li", "ul", "ol", "tr", "table", "blockquote", "pre", "hr"}
-    | {"h1", "h2", "h3", "h4", "h5", "h6"}
-)
-_SKIP_TAGS = frozenset({"script", "style", "template", "noscript"})
 
 
 # ---------------------------------------------------------------- ids and URLs
@@ -117,8 +104,8 @@ def url_id(url: str) -> str:
 
 def post_external_id(entry: Entry, site: str) -> str:
     """Stable id of a post entry: Naver logNo, else guid, else link, else a content hash."""
-    guid, link = _text(entry.get("id")), _text(entry.get("link"))
-    origin = _text(entry.get("feedburner_origlink"))
+    guid, link = clean_str(entry.get("id")), clean_str(entry.get("link"))
+    origin = clean_str(entry.get("feedburner_origlink"))
     naver = naver_post_id(guid) or naver_post_id(link) or naver_post_id(origin)
     if naver:
         return naver
@@ -152,72 +139,10 @@ def wp_comment_ref(url: str | None) -> tuple[str, str] | None:
 # ---------------------------------------------------------------- text and dates
 
 
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
-            self.skipping += 1
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(data)
-
-
-def html_to_text(html: str) -> str:
-    """Plain text of an HTML fragment: tags and scripts dropped, entities decoded.
-
-    Block elements and `<br>` become line breaks; runs of spaces collapse.
-    """
-    extractor = _TextExtractor()
-    extractor.feed(html)
-    extractor.close()
-    return _tidy("".join(extractor.parts))
-
-
-def entry_time(entry: Entry, key: str) -> datetime | None:
-    """The entry's `published`/`updated` time as aware UTC.
-
-    An explicit offset or UTC marker is trusted (feedparser already converted it);
-    no zone, or `KST`, means Korean time (UTC+9). Unparseable dates give None.
-    """
-    raw = _text(entry.get(key))
-    parsed = _text(entry.get(f"{key}_parsed"))
-    match = _ZONE.search(raw) if raw else None
-    zone = match.group("zone") if match else None
-    if raw and (zone is None or zone.upper() == "KST"):
-        wall = _wall_clock(raw, parsed)
-        return wall.replace(tzinfo=KST).astimezone(UTC) if wall else None
-    return datetime.fromisoformat(parsed).astimezone(UTC) if parsed else None
-
-
-def _wall_clock(raw: str, parsed: str | None) -> datetime | None:
-    if parsed:
-        return datetime.fromisoformat(parsed).replace(tzinfo=None)
-    fields = email.utils.parsedate(raw)
-    return datetime(*fields[:6]) if fields else None
-
-
-def _tidy(text: str) -> str:
-    lines = (" ".join(line.split()) for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
-
-
 def _detail_text(value: Any, detail: Any) -> str:
-    text = _text(value)
+    text = clean_str(value)
     kind = detail.get("type", "") if isinstance(detail, Mapping) else ""
-    return html_to_text(text) if "html" in kind else _tidy(text)
+    return html_to_text(text) if "html" in kind else tidy(text)
 
 
 def _body(entry: Entry) -> str:
@@ -227,12 +152,8 @@ def _body(entry: Entry) -> str:
     return _detail_text(entry.get("summary"), entry.get("summary_detail"))
 
 
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
 def _fallback_hash(entry: Entry) -> str:
-    title, published = _text(entry.get("title")), _text(entry.get("published"))
+    title, published = clean_str(entry.get("title")), clean_str(entry.get("published"))
     return text_hash(title, published) if title or published else text_hash(_body(entry))
 
 
@@ -241,10 +162,10 @@ def _fallback_hash(entry: Entry) -> str:
 
 def to_post(entry: Entry, *, site: str, source_url: str | None, fetched_at: datetime) -> PostRecord:
     """Map one posts-feed entry to a `PostRecord` (created_at falls back to `fetched_at`)."""
-    link = _text(entry.get("feedburner_origlink")) or _text(entry.get("link"))
+    link = clean_str(entry.get("feedburner_origlink")) or clean_str(entry.get("link"))
     external_id = post_external_id(entry, site)
     return PostRecord(
-        platform=Platform.BLOG,
+        platform="blog",
         external_id=external_id,
         created_at=entry_time(entry, "published") or entry_time(entry, "updated") or fetched_at,
         updated_at=entry_time(entry, "updated"),
@@ -252,7 +173,7 @@ def to_post(entry: Entry, *, site: str, source_url: str | None, fetched_at: date
         text=_body(entry),
         url=strip_tracking(link) if link else None,
         author_id=_author_id(entry, external_id),
-        author_name=_text(entry.get("author")) or None,
+        author_name=clean_str(entry.get("author")) or None,
         comment_count=comment_count(entry),
         raw=dict(entry),
         source_url=source_url,
@@ -275,10 +196,10 @@ def to_comment(
     """
     own, post_id = _own_and_post_ids(entry, site, post_external_id)
     parent = _parent_comment_id(entry)
-    author = _text(entry.get("author"))
-    link = _text(entry.get("link"))
+    author = clean_str(entry.get("author"))
+    link = clean_str(entry.get("link"))
     return CommentRecord(
-        platform=Platform.BLOG,
+        platform="blog",
         external_id=own,
         created_at=entry_time(entry, "published") or entry_time(entry, "updated") or fetched_at,
         text=_body(entry),
@@ -298,14 +219,14 @@ def _author_id(entry: Entry, external_id: str) -> str | None:
     if external_id.startswith("naver:"):
         return external_id.split(":")[1]
     detail = entry.get("author_detail")
-    href = _text(detail.get("href")) if isinstance(detail, Mapping) else ""
+    href = clean_str(detail.get("href")) if isinstance(detail, Mapping) else ""
     return href or None
 
 
 def comment_count(entry: Entry) -> int | None:
     """`slash:comments` or Atom `thr:total` as an int; None when the feed gives no count."""
     for key in ("slash_comments", "thr_total"):
-        value = _text(entry.get(key))
+        value = clean_str(entry.get(key))
         if value.isdigit():
             return int(value)
     return None
@@ -313,22 +234,22 @@ def comment_count(entry: Entry) -> int | None:
 
 def comment_feed_url(entry: Entry) -> str | None:
     """The entry's own comment feed: `wfw:commentRss`, or Atom replies link of feed type."""
-    wfw = _text(entry.get("wfw_commentrss"))
+    wfw = clean_str(entry.get("wfw_commentrss"))
     if wfw:
         return wfw
     for link in entry.get("links") or ():
         if not isinstance(link, Mapping) or link.get("rel") != "replies":
             continue
-        if "xml" in _text(link.get("type")) and _text(link.get("href")):
-            return _text(link.get("href"))
+        if "xml" in clean_str(link.get("type")) and clean_str(link.get("href")):
+            return clean_str(link.get("href"))
     return None
 
 
 def _own_and_post_ids(entry: Entry, site: str, known_post: str | None) -> tuple[str, str | None]:
-    guid, link = _text(entry.get("id")), _text(entry.get("link"))
+    guid, link = clean_str(entry.get("id")), clean_str(entry.get("link"))
     from_guid, from_link = wp_comment_ref(guid), wp_comment_ref(link)
     reply_to = entry.get("thr_in-reply-to")
-    ref = _text(reply_to.get("ref")) if isinstance(reply_to, Mapping) else ""
+    ref = clean_str(reply_to.get("ref")) if isinstance(reply_to, Mapping) else ""
     post_id = post_id_from_guid(from_guid[1], site) if from_guid else None
     if post_id is None and ref and wp_comment_ref(ref) is None:
         post_id = post_id_from_guid(ref, site)
@@ -346,7 +267,9 @@ def _parent_comment_id(entry: Entry) -> str | None:
     reply_to = entry.get("thr_in-reply-to")
     if not isinstance(reply_to, Mapping):
         return None
-    ids = wp_comment_ref(_text(reply_to.get("ref"))) or wp_comment_ref(_text(reply_to.get("href")))
+    ids = wp_comment_ref(clean_str(reply_to.get("ref"))) or wp_comment_ref(
+        clean_str(reply_to.get("href"))
+    )
     return ids[0] if ids else None
 
 

@@ -23,9 +23,10 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from aggregator.connector import ParseError
 from aggregator.http import HttpClient, Response
-from aggregator.records import CommentKind, CommentRecord, Platform
-from connectors.blog_mapping import html_to_text, owner_key
-from connectors.feeds import display_url, raise_for_status
+from aggregator.records import CommentKind, CommentRecord
+from connectors.blog.mapping import owner_key
+from connectors.common.feed_text import html_to_text
+from connectors.common.feeds import display_url, raise_for_status
 
 PER_PAGE = 100
 MAX_PAGES = 500
@@ -95,7 +96,7 @@ def to_rest_comment(
     content = item.get("content")
     rendered = content.get("rendered") if isinstance(content, Mapping) else None
     return CommentRecord(
-        platform=Platform.BLOG,
+        platform="blog",
         external_id=f"{prefix}:comment:{item['id']}",
         created_at=_gmt(item.get("date_gmt")),
         text=html_to_text(rendered) if isinstance(rendered, str) else "",

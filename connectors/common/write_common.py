@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from connectors.reply import WriteError, WriteErrorKind
+from connectors.common.reply import WriteError, WriteErrorKind
 
 StaffMessage = Callable[[WriteErrorKind], str]
 """A platform's Korean sentence for each kind of write error."""

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from aggregator.connector import ParseError
-from aggregator.records import CommentKind, CommentRecord, Platform, PostRecord
+from aggregator.records import CommentKind, CommentRecord, PostRecord
 
 GRAPH_TIME = "%Y-%m-%dT%H:%M:%S%z"
 
@@ -65,7 +65,7 @@ def to_post(payload: Mapping[str, Any], *, page_id: str, source_url: str) -> Pos
     post_id, created = _key(payload, "post")
     author_id, author_name = _author(payload)
     return PostRecord(
-        platform=Platform.FACEBOOK,
+        platform="facebook",
         external_id=post_id,
         created_at=created,
         text=_text(payload),
@@ -86,7 +86,7 @@ def to_mention(payload: Mapping[str, Any], *, page_id: str, source_url: str) -> 
     post_id, created = _key(payload, "visitor post")
     author_id, author_name = _author(payload)
     return CommentRecord(
-        platform=Platform.FACEBOOK,
+        platform="facebook",
         external_id=post_id,
         created_at=created,
         text=_text(payload),
@@ -126,7 +126,7 @@ def to_comment(
     parent = _str(_get(payload, "parent", "id")) or thread_root
     author_id, author_name = _author(payload)
     return CommentRecord(
-        platform=Platform.FACEBOOK,
+        platform="facebook",
         external_id=comment_id,
         created_at=created,
         text=_str(payload.get("message")) or "",

@@ -50,11 +50,11 @@ import facebook
 import requests
 import urllib3
 
-from aggregator.config import FacebookAccount
 from aggregator.connector import FetchError, ParseError, RateLimited
 from aggregator.http import Attempts, HttpClient
 from aggregator.net_errors import describe_network_error
-from connectors.graph_errors import (
+from connectors.facebook.settings import FacebookAccount
+from connectors.graph.errors import (
     Action,
     GraphError,
     GraphUsage,

@@ -1,0 +1,20 @@
+"""Blogs (Naver Blog, WordPress, Tistory, RSS/Atom) as the rest of the program knows it."""
+
+from __future__ import annotations
+
+from connectors.blog.settings import BlogAccount
+from connectors.spec import PlatformSpec, StreamSpec
+
+SPEC = PlatformSpec(
+    name="blog",
+    label="블로그",
+    settings=BlogAccount,
+    factory="connectors.blog.connector:BlogConnector",
+    comments_readable=True,
+    writes=frozenset({"reply", "hide"}),
+    streams=(
+        StreamSpec("posts", ("platform", "external_id"), "created_at", "desc"),
+        StreamSpec("comments", ("platform", "external_id"), "created_at", "desc"),
+    ),
+    writer="connectors.blog.write:WordPressWriter",
+)

@@ -1,0 +1,1 @@
+"""Pieces shared by several platforms: feeds, the answer-writer protocol, write helpers."""

@@ -1,0 +1,1 @@
+"""The Facebook Page, through the Graph API."""

@@ -1,0 +1,1 @@
+"""The Graph API adapter and its errors, shared by the Graph API platforms."""

@@ -1,0 +1,1 @@
+"""Pinterest: API v5 or the public RSS feed (counts only)."""

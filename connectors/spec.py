@@ -1,0 +1,71 @@
+"""What a platform declares about itself, once: `PlatformSpec` and its `StreamSpec`s.
+
+Each `connectors/<platform>/spec.py` holds one `SPEC`; `connectors.registry` lists them,
+and config validation, the CLI, the web, manual entry, the sandbox's config writer and the
+contract tests all read the platform from there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from aggregator.settings_base import AccountBase
+
+Write = Literal["reply", "hide"]
+WRITES: frozenset[str] = frozenset({"reply", "hide"})
+ORDERS = ("asc", "desc", "none")
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """One kind of record a platform gives, and how it is read."""
+
+    name: str
+    """`posts`, `comments`, ..."""
+    primary_key: tuple[str, ...]
+    """The record fields that identify it, e.g. `("platform", "external_id")`."""
+    cursor_field: str | None
+    """The record field the cursor follows (`created_at`); None: every run reconciles all."""
+    order: str
+    """The order the platform returns records in: `asc`, `desc` or `none`."""
+
+    def __post_init__(self) -> None:
+        if self.order not in ORDERS:
+            raise ValueError(f"stream {self.name}: order {self.order!r} is not one of {ORDERS}")
+        if not self.primary_key:
+            raise ValueError(f"stream {self.name}: primary_key names no field")
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    """A platform as the rest of the program knows it."""
+
+    name: str
+    """The `platform:` value of config.yaml and of every stored record (`facebook`)."""
+    label: str
+    """The Korean word staff read (`페이스북`)."""
+    settings: type[AccountBase]
+    """The pydantic model of one account's settings (its `platform` is `Literal[name]`)."""
+    factory: str
+    """`module:Class` of the connector (`connectors.facebook.connector:FacebookConnector`)."""
+    comments_readable: bool
+    """False when comments can only be entered by hand (Pinterest)."""
+    writes: frozenset[str]
+    """What answers can do on the platform: a subset of `{"reply", "hide"}`."""
+    streams: tuple[StreamSpec, ...]
+    writer: str | None = None
+    """`module:Class` of the `ReplyWriter` when `writes` is not empty."""
+
+    def __post_init__(self) -> None:
+        unknown = set(self.writes) - WRITES
+        if unknown:
+            raise ValueError(f"platform {self.name}: unknown writes {sorted(unknown)}")
+        if bool(self.writes) != (self.writer is not None):
+            raise ValueError(f"platform {self.name}: give a writer exactly when writes is set")
+        declared = self.settings.model_fields.get("platform")
+        if declared is None or get_args(declared.annotation) != (self.name,):
+            raise ValueError(
+                f"platform {self.name}: its settings model's platform must be "
+                f"Literal[{self.name!r}] (config tells the accounts apart by it)"
+            )

@@ -1,0 +1,20 @@
+"""X (Twitter) as the rest of the program knows it."""
+
+from __future__ import annotations
+
+from connectors.spec import PlatformSpec, StreamSpec
+from connectors.twitter.settings import TwitterAccount
+
+SPEC = PlatformSpec(
+    name="twitter",
+    label="X",
+    settings=TwitterAccount,
+    factory="connectors.twitter.connector:TwitterConnector",
+    comments_readable=True,
+    writes=frozenset({"reply", "hide"}),
+    streams=(
+        StreamSpec("posts", ("platform", "external_id"), "created_at", "desc"),
+        StreamSpec("comments", ("platform", "external_id"), "created_at", "desc"),
+    ),
+    writer="connectors.twitter.write:XWriter",
+)
