@@ -1,8 +1,9 @@
 """The long-running scheduler: `python scheduler.py [--config PATH] [-v]` (e.g. under systemd).
 
 One APScheduler 3.x `BlockingScheduler` (time zone from config, Asia/Seoul), one job
-per enabled account built from `config.yaml` at start (jobs live in memory: the config
-is the one source of truth; restart to apply changes). Only one scheduler runs per
+per enabled account built from `config.yaml` at start, and the maintenance jobs that
+`maintenance_jobs` lists (jobs live in memory: the config is the one source of truth;
+restart to apply changes). Only one scheduler runs per
 database: a second one exits with code 3. SIGTERM or SIGINT: running syncs stop after
 the page in flight is stored (or rolled back), and the process exits within
 `scheduler.shutdown_timeout_seconds`.
@@ -23,18 +24,17 @@ from pathlib import Path
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from aggregator.answers.worker import register_answers_job
+from aggregator.answers.worker import answers_jobs
 from aggregator.config import ConfigError, Settings, load_settings
 from aggregator.db import DatabaseError
 from aggregator.logging_setup import configure_logging, protect_secrets
-from aggregator.notify.jobs import register_notify_jobs
-from aggregator.privacy import privacy_key, register_privacy_jobs
-from aggregator.reports.topic_index import register_topic_job
-from aggregator.routing import Router
-from aggregator.runner import open_engine
-from aggregator.scheduling import LEASE_NAME, SchedulerService, describe
+from aggregator.notify.jobs import notify_jobs
+from aggregator.privacy import privacy_jobs
+from aggregator.reports.topic_index import topic_jobs
+from aggregator.scheduling import LEASE_NAME, ExtraJob, SchedulerService, describe
 from aggregator.stopping import stop_on_signals
 from aggregator.store import Store
+from aggregator.store.opening import open_store
 
 log = logging.getLogger("scheduler")
 
@@ -46,15 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
         protect_secrets(settings)
-        store = Store(
-            open_engine(settings),
-            router=Router(settings.routing_rules),
-            privacy_key=privacy_key(settings),
-        )
-        register_privacy_jobs()
-        register_topic_job(settings.reports.topics_schedule)
-        register_answers_job()
-        register_notify_jobs(settings)
+        store = open_store(settings)
     except (ConfigError, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -64,9 +56,21 @@ def main(argv: list[str] | None = None) -> int:
         store.close()
 
 
+def maintenance_jobs(settings: Settings) -> list[ExtraJob]:
+    """Every job besides syncs, health and the lease: retention purge (daily 03:30),
+    topics (`reports.topics_schedule`), answers (every minute), notify (every minute)
+    and digest (`notifications.digest_time`, Monday to Friday)."""
+    return [
+        *privacy_jobs(settings),
+        *topic_jobs(settings),
+        *answers_jobs(settings),
+        *notify_jobs(settings),
+    ]
+
+
 def run(settings: Settings, store: Store) -> int:
     """Hold the lease, build the jobs, block until asked to stop."""
-    service = SchedulerService(settings, store)
+    service = SchedulerService(settings, store, extra_jobs=maintenance_jobs(settings))
     ttl = timedelta(seconds=settings.scheduler.lease_seconds)
     holder = store.acquire_service_lease(LEASE_NAME, service.holder, ttl)
     if holder is not None:

@@ -12,10 +12,8 @@ from aggregator import output
 from aggregator.config import ConfigError, Settings, load_settings
 from aggregator.db import DatabaseError
 from aggregator.logging_setup import configure_logging, protect_secrets
-from aggregator.privacy import privacy_key
-from aggregator.routing import Router
-from aggregator.runner import open_engine
 from aggregator.store import Store
+from aggregator.store.opening import open_store
 
 stdout = output.console()
 stderr = output.console(stderr=True)
@@ -54,11 +52,7 @@ def settings_or_exit(path: Path | None) -> Settings:
 def store_or_exit(settings: Settings) -> Store:
     """Open the store at the current schema, or exit 2 saying how to fix it."""
     try:
-        return Store(
-            open_engine(settings),
-            router=Router(settings.routing_rules),
-            privacy_key=privacy_key(settings),
-        )
+        return open_store(settings)
     except DatabaseError as exc:
         fail(str(exc))
     except Exception as exc:  # driver errors: unreachable server, bad URL, ...

@@ -23,13 +23,12 @@ from aggregator.db import upgrade
 from aggregator.demo_desk import DemoDesk
 from aggregator.logging_setup import protect_secrets
 from aggregator.output import print_results
-from aggregator.privacy import privacy_key
-from aggregator.routing import Router
-from aggregator.runner import exit_code, open_engine, select_accounts, sync_accounts
+from aggregator.runner import exit_code, select_accounts, sync_accounts
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV
 from aggregator.stopping import serve_web, stop_on_signals
 from aggregator.store import Store
+from aggregator.store.opening import open_store
 from aggregator.sync import RunResult
 from aggregator.users import generate_password, hash_password
 from aggregator.workflow import ROLE_LABELS, Role
@@ -102,12 +101,7 @@ def demo_store(settings: Settings, url: str, sandbox: Sandbox) -> Store:
     """The demo's store, on the sandbox's clock: staff work in simulated time too, so the
     replies the sandbox stores, the answers' `posted_at` (and the read-back after a crash,
     which looks from `send_started_at`) and the deadlines all agree."""
-    return Store(
-        open_engine(settings, url),
-        clock=sandbox.now,
-        router=Router(settings.routing_rules),
-        privacy_key=privacy_key(settings),
-    )
+    return open_store(settings, url=url, clock=sandbox.now)
 
 
 DEMO_ROUTING_RULES = """
@@ -157,11 +151,7 @@ def serve_inbox(console: Console, settings: Settings, url: str, port: int) -> No
     """Serve the review inbox over the demo database until Ctrl-C or SIGTERM."""
     from aggregator.web import create_app
 
-    store = Store(
-        open_engine(settings, url),
-        router=Router(settings.routing_rules),
-        privacy_key=privacy_key(settings),
-    )
+    store = open_store(settings, url=url)
     console.print(f"\n[bold]Review inbox:[/] http://127.0.0.1:{port}/  (Ctrl-C stops it)")
     try:
         serve_web(create_app(settings, store), "127.0.0.1", port, "warning")

@@ -6,12 +6,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from aggregator.config import Schedule, Settings
 from aggregator.store import Store
 from aggregator.store.access_log import AccessEntry
 from aggregator.store.privacy_api import Forgotten
 from aggregator.workflow import Role
+
+if TYPE_CHECKING:
+    from aggregator.scheduling import ExtraJob
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +34,6 @@ class Actor:
 
     staff: str
     role: Role | None = None
-
-
-def privacy_key(settings: Settings) -> str | None:
-    """The key tombstones are HMACs under: the pseudonym key, when configured."""
-    key = settings.reports.pseudonym_key
-    return key.value if key is not None and key.value else None
 
 
 def purge(store: Store, settings: Settings, actor: Actor, dry_run: bool = False) -> dict[str, int]:
@@ -87,8 +85,8 @@ def scheduled_purge(store: Store, settings: Settings) -> None:
     log.info("privacy purge: %d comments destroyed", counts["comments"])
 
 
-def register_privacy_jobs() -> None:
-    """Add the daily purge to schedulers built after this call (`scheduler.py` does)."""
-    from aggregator.scheduling import ExtraJob, register_job
+def privacy_jobs(_settings: Settings) -> list[ExtraJob]:
+    """The scheduler's daily purge (`scheduler.py` lists it)."""
+    from aggregator.scheduling import ExtraJob
 
-    register_job(ExtraJob(PURGE_JOB, PURGE_SCHEDULE, scheduled_purge))
+    return [ExtraJob(PURGE_JOB, PURGE_SCHEDULE, scheduled_purge)]

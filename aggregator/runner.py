@@ -1,4 +1,4 @@
-"""Glue for the edges (CLI, scheduler): open the store and sync the chosen accounts."""
+"""Glue for the edges (CLI, scheduler): sync the chosen accounts, alert on changes."""
 
 from __future__ import annotations
 
@@ -6,12 +6,9 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy.engine import Engine
-
 from aggregator.alerts import Alert, notify_changes, senders
 from aggregator.config import ConfigError, Settings
 from aggregator.connector import RunStatus
-from aggregator.db import create_db_engine, require_current_schema
 from aggregator.health import Health, assess
 from aggregator.http import HttpSettings
 from aggregator.store import Store
@@ -27,17 +24,6 @@ from connectors import factory_for
 log = logging.getLogger(__name__)
 
 ALREADY_RUNNING = "already_running"
-
-
-def open_engine(settings: Settings, url: str | None = None) -> Engine:
-    """An engine for `url` (default: the configured database), checked to be at head."""
-    engine = create_db_engine(url or settings.database_url())
-    try:
-        require_current_schema(engine)
-    except Exception:
-        engine.dispose()
-        raise
-    return engine
 
 
 def http_settings(settings: Settings) -> HttpSettings:
@@ -150,7 +136,6 @@ __all__ = [
     "alert_on_changes",
     "close_abandoned_runs",
     "exit_code",
-    "open_engine",
     "select_accounts",
     "sync_accounts",
 ]

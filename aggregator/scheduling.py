@@ -2,9 +2,10 @@
 
 Jobs: `sync:<account>` on each enabled account's schedule, `reconcile:<account>` where a
 `reconcile_schedule` is set, `health` (alerts on state changes), `lease` (keeps this
-scheduler the only one for the database), and whatever later features add with
-`register_job` (reports, retention). Every sync job calls the same function as the
-CLI, with the run deadline from config, so a hung server can never block later runs.
+scheduler the only one for the database), and the maintenance jobs the caller passes
+in (`scheduler.py` lists them: retention, topics, answers, notifications). Every sync
+job calls the same function as the CLI, with the run deadline from config, so a hung
+server can never block later runs.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,23 +43,32 @@ from aggregator.store.locks import Holder
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
+BUILT_IN_JOBS = frozenset({"health", "lease"})
+"""Ids of the service's own jobs; the accounts' jobs are `sync:<name>`, `reconcile:<name>`."""
 
 
 @dataclass(frozen=True)
 class ExtraJob:
-    """A maintenance job that later features add (reports, retention)."""
+    """A maintenance job a feature offers (retention, topics, answers, notifications)."""
 
     id: str
     schedule: Schedule
     run: Callable[[Store, Settings], None]
 
 
-_REGISTRY: dict[str, ExtraJob] = {}
-
-
-def register_job(job: ExtraJob) -> None:
-    """Add a maintenance job to every scheduler built after this call."""
-    _REGISTRY[job.id] = job
+def unique_jobs(jobs: Sequence[ExtraJob]) -> tuple[ExtraJob, ...]:
+    """`jobs` as a tuple; `ValueError` naming an id given twice or one the service uses."""
+    seen: set[str] = set()
+    for job in jobs:
+        if job.id in BUILT_IN_JOBS or ":" in job.id:
+            raise ValueError(
+                f"scheduler job id {job.id!r} is reserved for the scheduler's own jobs "
+                "(health, lease, sync:<account>, reconcile:<account>)"
+            )
+        if job.id in seen:
+            raise ValueError(f"scheduler job id {job.id!r} is given twice")
+        seen.add(job.id)
+    return tuple(jobs)
 
 
 def trigger_for(schedule: Schedule, timezone: str) -> BaseTrigger:
@@ -69,11 +79,23 @@ def trigger_for(schedule: Schedule, timezone: str) -> BaseTrigger:
 
 
 class SchedulerService:
-    """Builds the jobs on a scheduler and runs them; counts skipped runs; stops cleanly."""
+    """Builds the jobs on a scheduler and runs them; counts skipped runs; stops cleanly.
 
-    def __init__(self, settings: Settings, store: Store, holder: Holder | None = None) -> None:
+    `extra_jobs` are the maintenance jobs to run besides syncs, health and the lease
+    (`ValueError` when an id repeats or is reserved).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        holder: Holder | None = None,
+        *,
+        extra_jobs: Sequence[ExtraJob] = (),
+    ) -> None:
         self.settings = settings
         self.store = store
+        self.extra_jobs = unique_jobs(extra_jobs)
         self.holder = holder or Holder.this_process()
         self.stop_requested = threading.Event()
         self.skips: Counter[str] = Counter()
@@ -139,7 +161,7 @@ class SchedulerService:
             IntervalTrigger(seconds=max(10, section.lease_seconds // 3)),
             id="lease",
         )
-        for job in _REGISTRY.values():
+        for job in self.extra_jobs:
             scheduler.add_job(
                 self._guarded(job), trigger_for(job.schedule, self.settings.timezone), id=job.id
             )
@@ -215,7 +237,7 @@ class SchedulerService:
             log.error("job %s failed: %r", job_id, event.exception)
 
 
-__all__ = ["ExtraJob", "SchedulerService", "describe", "register_job", "trigger_for"]
+__all__ = ["ExtraJob", "SchedulerService", "describe", "trigger_for", "unique_jobs"]
 
 
 def describe(scheduler: BaseScheduler) -> list[dict[str, Any]]:

@@ -11,9 +11,8 @@ import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from aggregator import scheduling
 from aggregator.answers.service import AnswerService
-from aggregator.answers.worker import AnswerWorker, WorkerBusy, register_answers_job
+from aggregator.answers.worker import AnswerWorker, WorkerBusy, answers_jobs
 from aggregator.config import Settings, parse_settings
 from aggregator.http import HttpClient
 from aggregator.records import Batch, CommentRecord
@@ -227,13 +226,10 @@ def _minutes(n: int) -> timedelta:
     return timedelta(minutes=n)
 
 
-def test_the_scheduler_runs_the_answers_job_every_minute_one_at_a_time(
-    web: Web, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(scheduling, "_REGISTRY", {})
-    register_answers_job()
+def test_the_scheduler_runs_the_answers_job_every_minute_one_at_a_time(web: Web) -> None:
+    config = settings()
     scheduler = BackgroundScheduler(timezone="Asia/Seoul")
-    SchedulerService(settings(), web.store).configure(scheduler)
+    SchedulerService(config, web.store, extra_jobs=answers_jobs(config)).configure(scheduler)
     scheduler.start(paused=True)
     try:
         job = scheduler.get_job("answers")

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from aggregator import scheduling
 from aggregator.config import parse_settings
 from aggregator.notify import addresses, jobs
 from aggregator.notify.delivery import LEASE, NotifierBusy
@@ -24,8 +23,7 @@ from tests.fixtures_web import T0, add_users, seed
 
 
 @pytest.fixture
-def scheduler(monkeypatch: pytest.MonkeyPatch) -> Iterator[BackgroundScheduler]:
-    monkeypatch.setattr(scheduling, "_REGISTRY", {})
+def scheduler() -> Iterator[BackgroundScheduler]:
     scheduler = BackgroundScheduler()
     yield scheduler
     if scheduler.running:
@@ -36,8 +34,7 @@ def test_notify_and_digest_jobs_are_registered_from_config(
     store: Store, scheduler: BackgroundScheduler
 ) -> None:
     settings = parse_settings("notifications: {digest_time: '09:15'}", environ={})
-    jobs.register_notify_jobs(settings)
-    SchedulerService(settings, store).configure(scheduler)
+    SchedulerService(settings, store, extra_jobs=jobs.notify_jobs(settings)).configure(scheduler)
 
     found = {job["id"]: job["trigger"] for job in describe(scheduler)}
 

@@ -13,11 +13,10 @@ import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 from typer.testing import CliRunner
 
-from aggregator import scheduling
 from aggregator.cli import app
 from aggregator.config import Settings, parse_settings
 from aggregator.db import create_db_engine
-from aggregator.privacy import PURGE_JOB, Actor, PrivacyError, forget, purge, register_privacy_jobs
+from aggregator.privacy import PURGE_JOB, Actor, PrivacyError, forget, privacy_jobs, purge
 from aggregator.records import Batch, CommentRecord, PostRecord
 from aggregator.scheduling import SchedulerService
 from aggregator.search_text import parse_query
@@ -340,16 +339,13 @@ def test_cli_purge_and_forget(
     store.close()
 
 
-def test_scheduler_runs_the_daily_purge(
-    sqlite_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(scheduling, "_REGISTRY", {})
-    register_privacy_jobs()
+def test_scheduler_runs_the_daily_purge(sqlite_url: str, clock: FakeClock) -> None:
     clock.now = NOW
     store = Store(create_db_engine(sqlite_url), clock=clock)
     seed(store)
     scheduler = BackgroundScheduler(timezone="Asia/Seoul")
-    SchedulerService(settings(30), store).configure(scheduler)
+    config = settings(30)
+    SchedulerService(config, store, extra_jobs=privacy_jobs(config)).configure(scheduler)
     scheduler.start(paused=True)
     try:
         job = scheduler.get_job(PURGE_JOB)

@@ -141,19 +141,16 @@ def test_cli_topics_update_reports_how_many(tmp_path: Path, sqlite_url: str) -> 
     store.close()
 
 
-def test_the_scheduler_runs_the_topics_job_on_its_schedule(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_scheduler_runs_the_topics_job_on_its_schedule(store: Store) -> None:
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from aggregator import scheduling
     from aggregator.config import parse_settings
-    from aggregator.reports.topic_index import register_topic_job
+    from aggregator.reports.topic_index import topic_jobs
 
-    monkeypatch.setattr(scheduling, "_REGISTRY", {})  # other tests' schedulers stay as they are
     settings = parse_settings("reports:\n  topics_schedule: {interval_minutes: 15}\n")
-    register_topic_job(settings.reports.topics_schedule)
-    scheduler = scheduling.SchedulerService(settings, store).configure(BackgroundScheduler())
+    service = scheduling.SchedulerService(settings, store, extra_jobs=topic_jobs(settings))
+    scheduler = service.configure(BackgroundScheduler())
     scheduler.start(paused=True)
     try:
         job = scheduler.get_job(TOPICS_JOB)

@@ -15,10 +15,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from aggregator.alerts import Alert
-from aggregator.config import Settings, parse_settings
+from aggregator.config import Schedule, Settings, parse_settings
 from aggregator.db import create_db_engine, upgrade
 from aggregator.runner import sync_accounts
-from aggregator.scheduling import SchedulerService
+from aggregator.scheduling import ExtraJob, SchedulerService, describe
 from aggregator.store import Store
 from aggregator.store.locks import Holder
 from tests.conftest import FakeClock
@@ -78,6 +78,57 @@ def test_jobs_are_built_from_config_with_effective_options(
     for job in (every, nightly):
         assert (job.max_instances, job.coalesce, job.misfire_grace_time) == (1, True, 900)
     assert scheduler.get_job("reconcile:nightly").args == ("nightly", True)
+
+
+def test_the_scheduler_runs_every_maintenance_job_on_its_configured_trigger(
+    sqlite_store: Store, scheduler: BackgroundScheduler
+) -> None:
+    import scheduler as scheduler_main
+
+    settings = parse_settings(
+        CONFIG + "notifications: {digest_time: '08:40'}\n"
+        "reports: {topics_schedule: {interval_minutes: 20}}\n",
+        environ={},
+    )
+    jobs = scheduler_main.maintenance_jobs(settings)
+    SchedulerService(settings, sqlite_store, extra_jobs=jobs).configure(scheduler)
+    scheduler.start(paused=True)
+    found = {job["id"]: job["trigger"] for job in describe(scheduler)}
+    assert [job.id for job in jobs] == ["privacy-purge", "topics", "answers", "notify", "digest"]
+    assert found["privacy-purge"] == (
+        "cron[month='*', day='*', day_of_week='*', hour='3', minute='30']"
+    )
+    assert found["topics"] == "interval[0:20:00]"
+    assert found["answers"] == found["notify"] == "interval[0:01:00]"
+    assert "day_of_week='mon-fri', hour='8', minute='40'" in found["digest"]
+
+
+def test_listing_the_maintenance_jobs_leaves_other_schedulers_alone(
+    settings: Settings, sqlite_store: Store, scheduler: BackgroundScheduler
+) -> None:
+    import scheduler as scheduler_main
+
+    scheduler_main.maintenance_jobs(settings)  # once a registry: every later scheduler got them
+    SchedulerService(settings, sqlite_store).configure(scheduler)
+    scheduler.start(paused=True)
+    ids = {job.id for job in scheduler.get_jobs()}
+    assert ids == {"sync:every-30", "sync:nightly", "reconcile:nightly", "health", "lease"}
+
+
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [
+        (("topics", "topics"), "'topics' is given twice"),
+        (("health",), "'health' is reserved"),
+        (("sync:every-30",), "'sync:every-30' is reserved"),
+    ],
+)
+def test_a_job_id_given_twice_or_reserved_is_refused(
+    settings: Settings, sqlite_store: Store, ids: tuple[str, ...], message: str
+) -> None:
+    jobs = [ExtraJob(i, Schedule(interval_minutes=5), lambda _store, _settings: None) for i in ids]
+    with pytest.raises(ValueError, match=message):
+        SchedulerService(settings, sqlite_store, extra_jobs=jobs)
 
 
 def test_one_catch_up_run_after_downtime_then_the_normal_cadence(

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aggregator.answers.charges import WriteCharges
 from aggregator.answers.charges import next_month as next_month_start
@@ -40,6 +40,9 @@ from aggregator.store import answers as rows
 from aggregator.store.locks import Holder
 from connectors.common.reply import RETRYABLE, PostedReply, ReplyTarget, ReplyWriter, WriteError
 from connectors.common.reply import WriteErrorKind as Kind
+
+if TYPE_CHECKING:
+    from aggregator.scheduling import ExtraJob
 
 log = logging.getLogger(__name__)
 
@@ -338,8 +341,8 @@ def scheduled_send(store: Store, settings: Settings) -> None:
         log.info("answers job: %s", dict(report.outcomes))
 
 
-def register_answers_job() -> None:
-    """Add the `answers` job (every minute, one at a time) to schedulers built after this."""
-    from aggregator.scheduling import ExtraJob, register_job
+def answers_jobs(_settings: Settings) -> list[ExtraJob]:
+    """The scheduler's `answers` job (every minute, one at a time; `scheduler.py` lists it)."""
+    from aggregator.scheduling import ExtraJob
 
-    register_job(ExtraJob(JOB_ID, JOB_SCHEDULE, scheduled_send))
+    return [ExtraJob(JOB_ID, JOB_SCHEDULE, scheduled_send)]

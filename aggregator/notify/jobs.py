@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aggregator.config import Schedule, Settings
@@ -16,6 +17,9 @@ from aggregator.notify.delivery import Channels, DeliveryReport, NotifierBusy, d
 from aggregator.notify.digest import DigestReport, digest_done, send_digests
 from aggregator.notify.queue import queue_new
 from aggregator.store import Store
+
+if TYPE_CHECKING:
+    from aggregator.scheduling import ExtraJob
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +80,13 @@ def scheduled_digest(store: Store, settings: Settings) -> None:
     log.info("digest job %s: %s, %s", report.day, report.places, dict(delivered.outcomes))
 
 
-def register_notify_jobs(settings: Settings) -> None:
-    """Add `notify` (every minute) and `digest` (daily) to schedulers built after this."""
-    from aggregator.scheduling import ExtraJob, register_job
+def notify_jobs(settings: Settings) -> list[ExtraJob]:
+    """The scheduler's `notify` (every minute) and `digest` (daily) jobs."""
+    from aggregator.scheduling import ExtraJob
 
     at = settings.notifications.digest_at
     daily = Schedule(cron=f"{at.minute} {at.hour} * * mon-fri")
-    register_job(ExtraJob("notify", Schedule(interval_minutes=1), scheduled_notify))
-    register_job(ExtraJob("digest", daily, scheduled_digest))
+    return [
+        ExtraJob("notify", Schedule(interval_minutes=1), scheduled_notify),
+        ExtraJob("digest", daily, scheduled_digest),
+    ]

@@ -13,10 +13,14 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from typing import TYPE_CHECKING
 
-from aggregator.config import Schedule, Settings
+from aggregator.config import Settings
 from aggregator.reports.topics import NounExtractor, default_extractor, nouns_text
 from aggregator.store import Store
+
+if TYPE_CHECKING:
+    from aggregator.scheduling import ExtraJob
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -75,8 +79,8 @@ def scheduled_update(store: Store, _settings: Settings) -> None:
         log.info("topics: analysed %d comments", count)
 
 
-def register_topic_job(schedule: Schedule) -> None:
-    """Add the `topics` job to schedulers built after this call (`scheduler.py` does)."""
-    from aggregator.scheduling import ExtraJob, register_job
+def topic_jobs(settings: Settings) -> list[ExtraJob]:
+    """The scheduler's `topics` job on `reports.topics_schedule` (`scheduler.py` lists it)."""
+    from aggregator.scheduling import ExtraJob
 
-    register_job(ExtraJob(TOPICS_JOB, schedule, scheduled_update))
+    return [ExtraJob(TOPICS_JOB, settings.reports.topics_schedule, scheduled_update)]
