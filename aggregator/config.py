@@ -431,6 +431,11 @@ class ReportsSection(Strict):
     topics_schedule: Schedule = Schedule(interval_minutes=30)
     """When `scheduler.py` analyses new comments' nouns for the monthly topics (job
     `topics`; `aggregator topics update` does the same from cron)."""
+    topic_stop_words: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
+        default_factory=list
+    )
+    """Words left out of the monthly topics besides the built-in greetings, titles and
+    civic boilerplate (`aggregator.reports.topics.STOPWORDS`), e.g. `[한빛, 동네]`."""
 
 
 class PrivacySection(Strict):
