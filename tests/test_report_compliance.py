@@ -144,4 +144,26 @@ def test_a_snapshot_frozen_without_the_new_figures_still_renders(october) -> Non
         first, _ = download(store, report_settings(), "2026-10", fmt, "검토", ADMIN, False)
         again, _ = download(store, report_settings(), "2026-10", fmt, "검토", ADMIN, False)
         assert first == again
+    assert "담당자별" not in _book(store, ADMIN, False).sheetnames
     assert "by_officer" not in load_report(store, report_settings(), "2026-10").figures
+
+
+def _book(store: Store, who: Requester, pseudonymize: bool) -> openpyxl.Workbook:
+    body, _ = download(store, report_settings(), "2026-10", "xlsx", "검토", who, pseudonymize)
+    return openpyxl.load_workbook(io.BytesIO(body))
+
+
+def test_the_internal_workbook_has_the_per_officer_sheet_with_totals(october) -> None:
+    store, _ids = october
+    sheet = _book(store, ADMIN, False)["담당자별"]
+    assert list(sheet.iter_rows(values_only=True)) == [
+        ("담당자", "작성한 답변", "승인한 답변", "첫 답변 중앙값(업무시간)"),
+        ("comm1", 2, 1, 5),
+        ("park", 1, 0, 10),
+        ("합계", 3, 1, None),
+    ]
+
+
+def test_the_pseudonymised_workbook_has_no_per_officer_sheet(october) -> None:
+    store, _ids = october
+    assert "담당자별" not in _book(store, COMM, True).sheetnames

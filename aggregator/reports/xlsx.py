@@ -1,10 +1,11 @@
 """The monthly report as an Excel workbook (XlsxWriter, constant memory).
 
 Sheets: 요약, 플랫폼별 (comments per day and platform), 부서별, 댓글 목록 (one row per
-comment), 미처리·기한경과, 기한 준수. Korean headers, frozen header rows, filters,
-columns as wide as their contents, real Excel dates (처리기한 as the due day), a bold
-합계 row under the breakdowns (values, not formulas, outside the filter). Strings are
-written as typed string cells, never turned into formulas or URLs
+comment), 미처리·기한경과, 기한 준수, and in the office's internal (not pseudonymised)
+version 담당자별 (answers written and approved per officer). Korean headers, frozen
+header rows, filters, columns as wide as their contents, real Excel dates (처리기한 as
+the due day), a bold 합계 row under the breakdowns (values, not formulas, outside the
+filter). Strings are written as typed string cells, never turned into formulas or URLs
 (`strings_to_formulas`/`strings_to_urls` off), so they need no leading `'` and show
 the resident's text as written; the file's created time is the time the figures were
 taken, so a closed month's workbook is the same bytes every time.
@@ -219,6 +220,17 @@ DEPARTMENT_HEADERS = [
     "부서", "댓글 수", "답변", "기한 준수", "기한 초과", "진행 중", "미처리 기한경과",
 ]  # fmt: skip
 COMPLIANCE_HEADERS = ["구분", "기한 내 답변", "기한 초과·미답변", "진행 중", "준수율"]
+OFFICER_SHEET = "담당자별"
+OFFICER_HEADERS = ["담당자", "작성한 답변", "승인한 답변", "첫 답변 중앙값(업무시간)"]
+
+
+def has_officer_sheet(data: ReportData) -> bool:
+    """The internal version of a month whose figures have the per-officer table: every
+    open month, and the closed ones frozen since it exists (a closed month's figures are
+    known before its rows are read; an open month's only after)."""
+    if data.pseudonymized:
+        return False
+    return data.closed_at is None or "by_officer" in data.figures
 
 
 def _compliance_lines(f: dict[str, Any]) -> list[list[Any]]:
@@ -247,6 +259,7 @@ def write_xlsx(data: ReportData) -> bytes:
     departments = book.book.add_worksheet("부서별")
     comments = _CommentSheets(book, data.timezone)
     compliance = book.book.add_worksheet("기한 준수")
+    officers = book.book.add_worksheet(OFFICER_SHEET) if has_officer_sheet(data) else None
     for row in data.rows:
         comments.add(row)
     comments.finish()
@@ -255,5 +268,7 @@ def write_xlsx(data: ReportData) -> bytes:
     _per_day(book, per_day, f)
     book.fill(departments, DEPARTMENT_HEADERS, f["by_department"], totals=True)
     book.fill(compliance, COMPLIANCE_HEADERS, _compliance_lines(f))
+    if officers is not None:
+        book.fill(officers, OFFICER_HEADERS, f["by_officer"], totals=True)
     book.book.close()
     return target.getvalue()
