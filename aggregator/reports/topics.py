@@ -32,7 +32,9 @@ STOPWORDS = frozenset(
         "해결", "처리", "검토", "조치", "안내", "부분", "사항", "경우", "문제", "의견", "건의",
         # time and vague words
         "생각", "정도", "오늘", "이번", "지금", "요즘", "매번", "계속", "때문", "정말", "진짜",
-        "우리", "저희", "이거", "그거", "무엇", "하루", "사람",
+        "우리", "저희", "이거", "그거", "무엇", "하루", "사람", "지난번",
+        # where to look it up
+        "누리집", "홈페이지", "링크", "게시물", "댓글",
     }
 )  # fmt: skip
 """Built-in stop words: greetings, titles and the words every civic comment uses, so the
