@@ -375,9 +375,15 @@ def main() -> None:
         "on SQLite: without them it scans the month per comment, see RESULTS.md)",
     )  # fmt: skip
     parser.add_argument("--runs", type=int, default=1, help="runs per case (the median is kept)")
+    parser.add_argument(
+        "--work", type=Path, default=WORK,
+        help=f"scratch directory, emptied of its database first (default {WORK}); give each "
+        "concurrent run its own",
+    )  # fmt: skip
     parser.add_argument("--child", nargs=4, metavar=("KIND", "FORMAT", "INPUT", "OUT"),
                         help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()
+    globals()["WORK"] = args.work
     if args.child:
         _kind, fmt, source, out = args.child
         raw_case(fmt, Path(source), Path(out))

@@ -230,8 +230,8 @@ def to_report_row(raw: CommentRow, days: int, timezone: str, as_of: datetime) ->
         first_answer_posted_at=raw.first_posted_at,
         final_answer_text=raw.final_text or "",
         final_answer_posted_at=raw.final_posted_at,
-        first_answer_by=raw.first_by or "",
+        first_answer_by=raw.first_written_by or "",
         first_answer_approved_by=raw.first_approved_by or "",
-        final_answer_by=raw.final_by or "",
+        final_answer_by=raw.final_written_by or "",
         final_answer_approved_by=raw.final_approved_by or "",
     )

@@ -56,35 +56,28 @@ def _owner_replies() -> sa.Subquery:
     )
 
 
-ANSWER_COLUMNS = ("text", "posted_at", "by", "approved_by")
-"""What each row carries of its first visible answer of a kind (prefixed by the kind)."""
+ANSWER_COLUMNS = ("text", "posted_at", "written_by", "approved_by")
+"""What each row carries of its first visible answer of a kind (as `first_*`/`final_*`)."""
+FIRST_ANSWER = ANSWER.alias("first_answer")
+FINAL_ANSWER = ANSWER.alias("final_answer")
 
 
-def _first_visible(kind: AnswerKind, start: datetime, end: datetime) -> sa.Subquery:
-    """The first answer of `kind` each comment of [start, end) showed the resident
-    (posted or confirmed; earliest `posted_at`), ranked once for the month and joined,
-    not looked up per comment."""
-    owner = COMMENT.alias(f"{kind.value}_of")
-    rank = sa.func.row_number().over(
-        partition_by=ANSWER.c.comment_id, order_by=(ANSWER.c.posted_at, ANSWER.c.id)
-    )
+def _first_visible(kind: AnswerKind) -> sa.ScalarSelect[Any]:
+    """The id of the first answer of `kind` the comment showed the resident (posted or
+    confirmed; earliest `posted_at`): an index lookup per comment (`ix_answer_comment`),
+    whose answer is then joined by its primary key. (A month's answers ranked with a
+    window function and joined had SQLite scan them for every comment.)"""
     return (
-        sa.select(
-            ANSWER.c.comment_id,
-            ANSWER.c.text,
-            ANSWER.c.posted_at,
-            ANSWER.c.written_by.label("by"),
-            ANSWER.c.approved_by,
-            rank.label("rank"),
-        )
-        .join(owner, owner.c.id == ANSWER.c.comment_id)
+        sa.select(ANSWER.c.id)
         .where(
+            ANSWER.c.comment_id == COMMENT.c.id,
             ANSWER.c.state.in_([s.value for s in VISIBLE]),
             ANSWER.c.kind == kind.value,
             ANSWER.c.posted_at.is_not(None),
-            *residents_created(start, end, owner),
         )
-        .subquery(f"{kind.value}_answer")
+        .order_by(ANSWER.c.posted_at, ANSWER.c.id)
+        .limit(1)
+        .scalar_subquery()
     )
 
 
@@ -123,11 +116,11 @@ class CommentRow(NamedTuple):
     nouns: str | None
     first_text: str | None
     first_posted_at: datetime | None
-    first_by: str | None
+    first_written_by: str | None
     first_approved_by: str | None
     final_text: str | None
     final_posted_at: datetime | None
-    final_by: str | None
+    final_written_by: str | None
     final_approved_by: str | None
 
 
@@ -144,8 +137,7 @@ def comment_rows(conn: Connection, start: datetime, end: datetime) -> Iterator[C
 
     Rows are streamed: consume them while `conn` is open."""
     owner = _owner_replies()
-    first = _first_visible(AnswerKind.FIRST, start, end)
-    final = _first_visible(AnswerKind.FINAL, start, end)
+    first, final = FIRST_ANSWER, FINAL_ANSWER
     query = (
         sa.select(
             COMMENT.c.id,
@@ -182,8 +174,8 @@ def comment_rows(conn: Connection, start: datetime, end: datetime) -> Iterator[C
                 & (owner.c.parent_external_id == COMMENT.c.external_id),
             )
             .outerjoin(TOPIC, CURRENT_TOPIC)
-            .outerjoin(first, (first.c.comment_id == COMMENT.c.id) & (first.c.rank == 1))
-            .outerjoin(final, (final.c.comment_id == COMMENT.c.id) & (final.c.rank == 1))
+            .outerjoin(first, first.c.id == _first_visible(AnswerKind.FIRST))
+            .outerjoin(final, final.c.id == _first_visible(AnswerKind.FINAL))
         )
         .where(*residents_created(start, end))
         .order_by(COMMENT.c.created_at, COMMENT.c.id)

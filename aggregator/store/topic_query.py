@@ -36,15 +36,12 @@ CURRENT_TOPIC = (TOPIC.c.comment_id == COMMENT.c.id) & (
 """Join condition: the comment's topic row, if it was analysed from its current text."""
 
 
-def residents_created(
-    start: datetime, end: datetime, comment: sa.FromClause = COMMENT
-) -> tuple[sa.ColumnElement[bool], ...]:
-    """WHERE conditions: resident comments (not the district's own) created in [start, end)
-    (of `comment`, an alias of the comment table, when given)."""
+def residents_created(start: datetime, end: datetime) -> tuple[sa.ColumnElement[bool], ...]:
+    """WHERE conditions: resident comments (not the district's own) created in [start, end)."""
     return (
-        comment.c.by_account_owner.is_(False),
-        comment.c.created_at >= start,
-        comment.c.created_at < end,
+        COMMENT.c.by_account_owner.is_(False),
+        COMMENT.c.created_at >= start,
+        COMMENT.c.created_at < end,
     )
 
 
