@@ -144,7 +144,7 @@ def test_a_snapshot_frozen_without_the_new_figures_still_renders(october) -> Non
         first, _ = download(store, report_settings(), "2026-10", fmt, "검토", ADMIN, False)
         again, _ = download(store, report_settings(), "2026-10", fmt, "검토", ADMIN, False)
         assert first == again
-    assert "담당자별" not in _book(store, ADMIN, False).sheetnames
+    assert not {"담당자별", "응답 시간"} & set(_book(store, ADMIN, False).sheetnames)
     assert "by_officer" not in load_report(store, report_settings(), "2026-10").figures
 
 

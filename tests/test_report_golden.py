@@ -77,12 +77,18 @@ def test_october_workbook_matches_the_golden_values(store: Store, clock: FakeClo
     check("workbook-2026-10.json", values)
     book = json.loads(values)
     assert list(book) == ["요약", "플랫폼별", "부서별", "댓글 목록", "미처리·기한경과",
-                          "기한 준수", "담당자별"]  # fmt: skip
+                          "기한 준수", "응답 시간", "담당자별"]  # fmt: skip
     assert book["부서별"][0] == ["부서", "댓글 수", "답변", "기한 준수", "기한 초과", "진행 중",
                                 "미처리 기한경과"]  # fmt: skip
     assert book["부서별"][-1][:3] == ["합계", 9, 3]
     assert book["플랫폼별"][-1] == ["합계", 8, 1, 9]
     assert book["담당자별"][-1] == ["합계", 3, 1, None]
+    assert book["응답 시간"][1:] == [
+        ["플랫폼", "facebook", 4, 22],
+        ["플랫폼", "twitter", 2, 2],
+        ["부서", "미배정", 3.5, 2],
+        ["부서", "주차관리과", 3, 22],
+    ]
     comments = book["댓글 목록"]
     assert comments[0][-4:] == [
         "1차 답변",
