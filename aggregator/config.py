@@ -203,6 +203,12 @@ class ReportsSection(Strict):
             raise ValueError(f"titles must differ from each other: {stripped}")
         return stripped
 
+    topic_stop_words: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
+        default_factory=list
+    )
+    """Words left out of the monthly topics besides the built-in greetings, titles and
+    civic boilerplate (`aggregator.reports.topics.STOPWORDS`), e.g. `[한빛, 동네]`."""
+
 
 class PrivacySection(Strict):
     """PIPA retention of residents' personal data (comments, authors, notes on them)."""

@@ -14,6 +14,7 @@ from aggregator.records import Batch, CommentRecord, PostRecord
 from aggregator.store import Store
 from aggregator.store.reviews import ReviewAction, ReviewContext
 from aggregator.workflow import Actor, Role
+from tests.conftest import FakeClock
 
 KST = ZoneInfo("Asia/Seoul")
 KEY = "test-pseudonym-key-0123456789"
@@ -92,3 +93,35 @@ def _answer(store: Store, ids: dict[str, int]) -> None:
     act(kst(2026, 10, 6, 11), "c1", kind="assign_department", department="주차관리과")
     act(kst(2026, 9, 15, 12), "c6", kind="status", status="확인중")
     act(kst(2026, 9, 15, 14), "c6", kind="status", status="1차 답변")
+
+
+OFFICER = Actor("park", Role.DEPARTMENT, "주차관리과")
+OFFICE = Actor("comm1", Role.COMMUNICATIONS)
+
+
+def seed_answers(store: Store, ids: dict[str, int], clock: FakeClock) -> None:
+    """Inbox answers on top of `seed_month`: park (주차관리과) writes c1's 1차 답변, comm1
+    approves it and confirms it posted; comm1 answers c1 finally and i0 at once (with a
+    formula-like text). Leaves the clock where it was."""
+    from aggregator.answers.service import AnswerService
+    from aggregator.config_review import AnswersSection
+
+    answers, before = AnswerService(store, AnswersSection()), clock.now
+
+    def at(*moment: int) -> None:
+        clock.now = kst(*moment)
+
+    at(2026, 10, 14, 9, 30)
+    first = answers.write(OFFICER, ids["c1"], "first", "주차 단속을 요청했습니다")
+    at(2026, 10, 14, 10)
+    answers.approve(OFFICE, first)
+    at(2026, 10, 14, 11)
+    answers.confirm_manual(OFFICE, first)
+    at(2026, 10, 15, 10)
+    final = answers.write(OFFICE, ids["c1"], "final", "단속을 마쳤습니다. 감사합니다")
+    at(2026, 10, 15, 14)
+    answers.confirm_manual(OFFICE, final)
+    at(2026, 10, 20, 15)
+    quick = answers.write(OFFICE, ids["i0"], "first", "=확인했습니다")
+    answers.confirm_manual(OFFICE, quick)
+    clock.now = before

@@ -158,3 +158,65 @@ def test_the_scheduler_runs_the_topics_job_on_its_schedule(store: Store) -> None
         assert job.trigger.interval.total_seconds() == 15 * 60
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_the_demo_months_top_topics_are_content_words() -> None:
+    """The sandbox's seeded month (the demo's 1,200 comments) through kiwipiepy: without
+    stop words greetings, titles and boilerplate lead; with them, none is in the top 10."""
+    from collections import Counter
+
+    from aggregator.reports.topics import count_mentions, default_extractor, ranked
+    from aggregator.sandbox.data import DataSet
+
+    texts = [c.text for c in DataSet(seed=7, comments=1200).iter_comments() if not c.by_district]
+    plain, kept = Counter[str](), Counter[str]()
+    for nouns in default_extractor()(texts):
+        count_mentions(plain, nouns, frozenset())
+        count_mentions(kept, nouns)
+    boilerplate = {"담당자", "안녕", "전화", "감사", "부탁", "구청", "확인", "문의", "수고"}
+    assert boilerplate & {word for word, _ in ranked(plain, 10)}  # the test can fail
+    top = [word for word, _ in ranked(kept, 10)]
+    assert not boilerplate & set(top), top
+    assert {"주차", "쓰레기", "공사"} & set(top)
+
+
+def test_configured_stop_words_are_left_out_too(october) -> None:
+    from aggregator.config import parse_settings
+
+    store, _ids = october
+    config = "timezone: Asia/Seoul\nreports:\n  topic_stop_words: [불법주차, ' 쓰레기 ']\n"
+    topics = dict(
+        compute_report(store, parse_settings(config), "2026-10", fallback_nouns).figures["topics"]
+    )
+    assert "불법주차" not in topics
+    assert "쓰레기" not in topics
+    assert "수거" in topics
+
+
+def test_each_top_topic_has_a_masked_sample_comment(october, clock: FakeClock) -> None:
+    store, _ids = october
+    account = store.ensure_account("fb-page", "facebook")
+    phone = CommentRecord(
+        platform=Platform.FACEBOOK, external_id="pii", created_at=kst(2026, 10, 21, 10),
+        text="놀이터 소음 때문에 010-1234-5678 로 연락 주세요", post_external_id="p1",
+        author_id="pii", author_name="주민",
+    )  # fmt: skip
+    store.apply_batch(account, Batch(stream="t", comments=(phone,)))
+    figures = compute_report(store, report_settings(), "2026-10", fallback_nouns).figures
+    samples = dict(figures["topic_samples"])
+    assert [word for word, _ in figures["topic_samples"]] == [w for w, _ in figures["topics"]]
+    assert samples["불법주차"] == "불법주차 때문에 불편합니다"
+    assert all(len(text) <= 80 for text in samples.values())
+    assert samples["놀이터"] == "놀이터 소음 때문에 [휴대전화 가림] 로 연락 주세요"
+
+
+def test_a_long_samples_window_shows_its_word_and_masks_before_cutting() -> None:
+    from aggregator.reports.topics import sample_text
+
+    text = "정말 시끄러워요\n" * 12 + "놀이터 소음이 심해요 010-1234-5678 " + "밤마다 " * 20
+    sample = sample_text(text, "놀이터")
+    assert len(sample) == 80
+    assert sample.startswith("…")
+    assert sample.endswith("…")
+    assert "놀이터 소음이 심해요 [휴대전화 가림]" in sample
+    assert "\n" not in sample

@@ -48,7 +48,14 @@ COMMENT_COLUMNS: tuple[Column, ...] = (
     Column("첫 답변(업무시간)", "number", 12, lambda r: r.first_reply_hours),
     Column("최종 답변(업무시간)", "number", 12, lambda r: r.final_answer_hours),
     Column("기한 준수", "text", 10, lambda r: met_label(r.deadline_met)),
+    Column("1차 답변", "text", 40, lambda r: r.first_answer_text),
+    Column("1차 답변 게시 시각", "datetime", 17, lambda r: r.first_answer_posted_at),
+    Column("최종 답변", "text", 40, lambda r: r.final_answer_text),
+    Column("최종 답변 게시 시각", "datetime", 17, lambda r: r.final_answer_posted_at),
 )
+"""첫 답변 시각 is the first reply of any kind (the district's own reply on the platform
+included), the one the deadline is measured by; the last four columns are the inbox's
+answers as the resident saw them."""
 
 
 def local(moment: datetime, timezone: str) -> datetime:

@@ -93,7 +93,10 @@ class PseudonymizedRows:
             yield row._replace(author=pseudonym(row.author_key), author_key="")
 
     def figures(self) -> dict[str, Any]:
-        return self._inner.figures()
+        """The inner figures without the per-officer ones (the office's internal version
+        only)."""
+        figures = self._inner.figures()
+        return {**figures, "by_officer": []} if "by_officer" in figures else figures
 
 
 class CountedRows:

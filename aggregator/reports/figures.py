@@ -8,14 +8,17 @@ order a database might change), so a closed month's snapshot renders identically
 from __future__ import annotations
 
 import statistics
+from array import array
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aggregator.reports.officers import OfficerTally
 from aggregator.reports.rows import ReportRow
-from aggregator.reports.topics import count_mentions, ranked
+from aggregator.reports.topics import TopicSamples, count_mentions, ranked, stop_words
 from aggregator.timeutil import month_bounds
 from aggregator.workflow import STATUSES
 
@@ -29,8 +32,13 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _median(values: list[float]) -> float | None:
+def _median(values: Sequence[float]) -> float | None:
     return round(statistics.median(values), 2) if values else None
+
+
+def hours() -> array[float]:
+    """A compact list of business hours (8 bytes each, not a float object each)."""
+    return array("d")
 
 
 def month_days(month: str, timezone: str) -> list[date]:
@@ -42,11 +50,14 @@ def month_days(month: str, timezone: str) -> list[date]:
 
 
 def change(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
-    """Current minus previous for every headline number both months have."""
+    """Current minus previous for every headline number both months have; every change
+    is None when the previous month has no comments (there is nothing to compare)."""
     out: dict[str, Any] = {}
+    compared = bool(previous.get("comments"))
     for key, value in current.items():
         before = previous.get(key)
-        out[key] = round(value - before, 4) if value is not None and before is not None else None
+        known = compared and value is not None and before is not None
+        out[key] = round(value - before, 4) if known else None
     return out
 
 
@@ -72,6 +83,28 @@ class Outcomes:
 
 
 @dataclass
+class ResponseTimes:
+    """Business hours to the first reply and to the final answer of a group's answerable
+    rows (숨김, 스팸, 답변 불요 and 정식민원 전환 are outside them)."""
+
+    first: array[float] = field(default_factory=hours)
+    final: array[float] = field(default_factory=hours)
+
+    def add(self, row: ReportRow) -> None:
+        """Count one row."""
+        if row.needs_no_answer:
+            return
+        if row.first_reply_hours is not None:
+            self.first.append(row.first_reply_hours)
+        if row.final_answer_hours is not None:
+            self.final.append(row.final_answer_hours)
+
+    def medians(self) -> list[float | None]:
+        """[median first-reply hours, median final-answer hours] (None when none)."""
+        return [_median(self.first), _median(self.final)]
+
+
+@dataclass
 class Headline:
     """The few numbers compared month to month, tallied row by row."""
 
@@ -81,8 +114,7 @@ class Headline:
     decided: int = 0
     met: int = 0
     overdue: int = 0
-    first_hours: list[float] = field(default_factory=list)
-    final_hours: list[float] = field(default_factory=list)
+    times: ResponseTimes = field(default_factory=ResponseTimes)
 
     def add(self, row: ReportRow) -> None:
         """Count one row."""
@@ -94,10 +126,7 @@ class Headline:
             self.decided += 1
             self.met += row.deadline_met
         self.overdue += row.overdue
-        if row.first_reply_hours is not None:
-            self.first_hours.append(row.first_reply_hours)
-        if row.final_answer_hours is not None:
-            self.final_hours.append(row.final_answer_hours)
+        self.times.add(row)
 
     def figures(self) -> dict[str, Any]:
         """The headline as the report shows it."""
@@ -105,8 +134,8 @@ class Headline:
             "comments": self.comments,
             "answered": self.answered,
             "two_way_rate": _rate(self.answered, self.answerable),
-            "median_first_reply_hours": _median(self.first_hours),
-            "median_final_answer_hours": _median(self.final_hours),
+            "median_first_reply_hours": _median(self.times.first),
+            "median_final_answer_hours": _median(self.times.final),
             "compliance_rate": _rate(self.met, self.decided),
             "overdue": self.overdue,
         }
@@ -115,10 +144,15 @@ class Headline:
 class Tally:
     """Every figure of one month, from its rows added one by one in report order."""
 
-    def __init__(self, month: str, timezone: str) -> None:
+    def __init__(self, month: str, timezone: str, topic_stop_words: Iterable[str] = ()) -> None:
         self.month, self.timezone = month, timezone
         self._zone = ZoneInfo(timezone)
+        self._stop = stop_words(topic_stop_words)
         self.headline = Headline()
+        self._platform_times: dict[str, ResponseTimes] = {}
+        self._department_times: dict[str, ResponseTimes] = {}
+        self._officers = OfficerTally(timezone)
+        self._samples = TopicSamples()
         self._per_day: Counter[tuple[str, date]] = Counter()
         self._platforms: dict[str, list[int]] = {}
         self._departments: dict[str, Outcomes] = {}
@@ -135,7 +169,11 @@ class Tally:
         platform = self._platforms.setdefault(row.platform, [0, 0])
         platform[0] += 1
         platform[1] += row.first_reply_at is not None
-        self._departments.setdefault(row.department or UNASSIGNED, Outcomes()).add(row)
+        department = row.department or UNASSIGNED
+        self._departments.setdefault(department, Outcomes()).add(row)
+        self._platform_times.setdefault(row.platform, ResponseTimes()).add(row)
+        self._department_times.setdefault(department, ResponseTimes()).add(row)
+        self._officers.add(row)
         self._statuses[row.status] += 1
         self._overall.add(row)
         if row.overdue:
@@ -143,7 +181,7 @@ class Tally:
         if row.priority == HIGH_PRIORITY or row.status == FORMAL_COMPLAINT:
             self._notable.append(row.id)
         if nouns and not row.set_aside:
-            count_mentions(self._topics, nouns.split())
+            self._samples.add(count_mentions(self._topics, nouns.split(), self._stop), row.text)
 
     def figures(self, previous: dict[str, Any]) -> dict[str, Any]:
         """Every figure of the monthly report; `previous` is last month's headline."""
@@ -157,7 +195,10 @@ class Tally:
             "by_department": self._department_figure(),
             "by_status": [[s.value, self._statuses[s.value]] for s in STATUSES],
             "compliance": self._compliance_figure(),
+            "response_times": self._response_time_figure(),
+            "by_officer": self._officers.figure(),
             "topics": self._topic_figure(),
+            "topic_samples": self._topic_sample_figure(),
             "overdue": list(self._overdue),
             "notable": self._notable[:NOTABLE_LIMIT],
         }
@@ -177,5 +218,22 @@ class Tally:
         _n, _answered, met, missed, pending, _overdue = self._overall.counts
         return {"met": met, "missed": missed, "pending": pending, "rate": _rate(met, met + missed)}
 
+    def _response_time_figure(self) -> dict[str, list[list[Any]]]:
+        """Median first-reply and final-answer business hours by platform and by
+        department (the departments in the order of the department figure)."""
+        departments = [line[0] for line in self._department_figure()]
+        return {
+            "by_platform": [
+                [name, *self._platform_times[name].medians()]
+                for name in sorted(self._platform_times)
+            ],
+            "by_department": [
+                [name, *self._department_times[name].medians()] for name in departments
+            ],
+        }
+
     def _topic_figure(self) -> list[list[Any]]:
         return [[word, count] for word, count in ranked(self._topics)]
+
+    def _topic_sample_figure(self) -> list[list[str]]:
+        return [[word, self._samples.sample(word)] for word, _count in ranked(self._topics)]

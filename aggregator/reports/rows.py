@@ -7,16 +7,19 @@ Definitions used throughout the monthly report:
   times are counted in these hours only: a comment written on Friday at 17:00 and
   answered on Monday at 10:00 took 2 business hours.
 - **First reply**: the earlier of the district's own reply being synced and the first
-  answer from the inbox reaching the resident (posted, or confirmed as posted by hand);
-  for older comments without such an answer, staff marking it 1차 답변 or 최종 답변.
+  answer from the inbox reaching the resident (its `posted_at` in the `answer` table:
+  posted on the platform, or confirmed as posted by hand); for older comments without
+  such an answer, staff marking it 1차 답변 or 최종 답변.
   **Final answer**: the 최종 답변 from the inbox reaching the resident, else staff first
-  marking it 최종 답변.
+  marking it 최종 답변. The row carries the text, posting time, writer and approver of
+  the first 1차 답변 and the first 최종 답변 the resident saw.
 - **Deadline**: the review's explicit deadline, or N business days after the day the
   comment was written (`review.deadline_business_days`). **Met** when the first reply
   came by the deadline; **missed** when it came later or has not come and the
-  deadline passed; **pending** otherwise. Comments set aside as 숨김 or 스팸, and those
-  closed as 답변 불요 (no answer needed), have no deadline outcome and are not counted
-  as answerable.
+  deadline passed; **pending** otherwise. Comments set aside as 숨김 or 스팸, those
+  closed as 답변 불요 (no answer needed) and those turned into a 정식민원 (answered
+  through the formal complaint process instead) have no deadline outcome and are not
+  counted as answerable, nor in the response times.
 """
 
 from __future__ import annotations
@@ -32,8 +35,12 @@ from aggregator.workflow import DEADLINE_EXEMPT, OPEN_STATUSES, Status
 WORK_START = time(9, 0)
 WORK_END = time(18, 0)
 SET_ASIDE = frozenset({Status.HIDDEN.value, Status.SPAM.value})
-NO_DEADLINE = frozenset(s.value for s in DEADLINE_EXEMPT)
-TIME_FIELDS = ("created_at", "deadline", "first_reply_at", "final_answer_at")
+NO_DEADLINE = frozenset(s.value for s in (*DEADLINE_EXEMPT, Status.FORMAL))
+"""Outside the compliance figures: 숨김, 스팸, 답변 불요 and 정식민원 전환."""
+TIME_FIELDS = (
+    "created_at", "deadline", "first_reply_at", "final_answer_at",
+    "first_answer_posted_at", "final_answer_posted_at",
+)  # fmt: skip
 
 
 class ReportRow(NamedTuple):
@@ -65,6 +72,14 @@ class ReportRow(NamedTuple):
     final_answer_hours: float | None
     deadline_met: bool | None
     overdue: bool
+    first_answer_text: str = ""
+    first_answer_posted_at: datetime | None = None
+    final_answer_text: str = ""
+    final_answer_posted_at: datetime | None = None
+    first_answer_by: str = ""
+    first_answer_approved_by: str = ""
+    final_answer_by: str = ""
+    final_answer_approved_by: str = ""
 
     @property
     def answered(self) -> bool:
@@ -83,8 +98,24 @@ class ReportRow(NamedTuple):
 
     @property
     def needs_no_answer(self) -> bool:
-        """Hidden, spam or 답변 불요: outside the answer and deadline figures."""
+        """Hidden, spam, 답변 불요 or 정식민원: outside the answer and deadline figures."""
         return self.status in NO_DEADLINE
+
+    def first_answer(self) -> tuple[str, datetime] | None:
+        """(writer, posting time) of the first inbox answer the resident saw, of either
+        kind; None when no answer from the inbox reached them."""
+        answers = [
+            (at, who)
+            for at, who in (
+                (self.first_answer_posted_at, self.first_answer_by),
+                (self.final_answer_posted_at, self.final_answer_by),
+            )
+            if at is not None
+        ]
+        if not answers:
+            return None
+        at, who = min(answers)
+        return who, at
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data (times as ISO strings, UTC)."""
@@ -168,7 +199,8 @@ def to_report_row(raw: CommentRow, days: int, timezone: str, as_of: datetime) ->
     """A store row (`aggregator.store.report_query.comment_rows`) as a report row."""
     created: datetime = raw.created_at
     deadline = raw.deadline or deadline_for(created, days, timezone)
-    first = _earliest(raw.owner_reply_at, raw.answer_posted_at or raw.answer_event_at)
+    posted = _earliest(raw.first_posted_at, raw.final_posted_at)
+    first = _earliest(raw.owner_reply_at, posted or raw.answer_event_at)
     final = raw.final_posted_at or raw.final_answer_at
     met, overdue = _outcome(raw.status, deadline, first, as_of)
     post = raw.post_title or (raw.post_text or "")[:60]
@@ -194,4 +226,12 @@ def to_report_row(raw: CommentRow, days: int, timezone: str, as_of: datetime) ->
         final_answer_hours=business_hours(created, final, timezone) if final else None,
         deadline_met=met,
         overdue=overdue,
+        first_answer_text=raw.first_text or "",
+        first_answer_posted_at=raw.first_posted_at,
+        final_answer_text=raw.final_text or "",
+        final_answer_posted_at=raw.final_posted_at,
+        first_answer_by=raw.first_written_by or "",
+        first_answer_approved_by=raw.first_approved_by or "",
+        final_answer_by=raw.final_written_by or "",
+        final_answer_approved_by=raw.final_approved_by or "",
     )

@@ -124,7 +124,8 @@ def compute_report(
     def finish(tally: Tally) -> dict[str, Any]:
         return tally.figures(_previous_headline(store, settings, month, as_of))
 
-    rows = LiveRows(source, lambda: Tally(month, tz), finish)
+    stop = settings.reports.topic_stop_words
+    rows = LiveRows(source, lambda: Tally(month, tz, stop), finish)
     return ReportData(month=month, timezone=tz, as_of=as_of, rows=rows)
 
 

@@ -1,13 +1,15 @@
 """The monthly report as an Excel workbook (XlsxWriter, constant memory).
 
 Sheets: 요약, 플랫폼별 (comments per day and platform), 부서별, 댓글 목록 (one row per
-comment), 미처리·기한경과, 기한 준수. Korean headers, frozen header rows, filters,
-columns as wide as their contents, real Excel dates (처리기한 as the due day), a bold
-합계 row under the breakdowns (values, not formulas, outside the filter). Strings are
-written as typed string cells, never turned into formulas or URLs
-(`strings_to_formulas`/`strings_to_urls` off), so they need no leading `'` and show
-the resident's text as written; the file's created time is the time the figures were
-taken, so a closed month's workbook is the same bytes every time.
+comment), 미처리·기한경과, 기한 준수, 응답 시간 (median business hours by platform and by
+department), and in the office's internal (not pseudonymised) version 담당자별 (answers
+written and approved per officer). Korean headers, frozen header rows, filters, columns
+as wide as their contents, real Excel dates (처리기한 as the due day), a bold 합계 row
+under the breakdowns (values, not formulas, outside the filter). Strings are written as
+typed string cells, never turned into formulas or URLs (`strings_to_formulas` /
+`strings_to_urls` off), so they need no leading `'` and show the resident's text as
+written; the file's created time is the time the figures were taken, so a closed
+month's workbook is the same bytes every time.
 """
 
 from __future__ import annotations
@@ -219,6 +221,29 @@ DEPARTMENT_HEADERS = [
     "부서", "댓글 수", "답변", "기한 준수", "기한 초과", "진행 중", "미처리 기한경과",
 ]  # fmt: skip
 COMPLIANCE_HEADERS = ["구분", "기한 내 답변", "기한 초과·미답변", "진행 중", "준수율"]
+TIMES_SHEET = "응답 시간"
+TIMES_HEADERS = ["구분", "이름", "첫 답변 중앙값(업무시간)", "최종 답변 중앙값(업무시간)"]
+OFFICER_SHEET = "담당자별"
+OFFICER_HEADERS = ["담당자", "작성한 답변", "승인한 답변", "첫 답변 중앙값(업무시간)"]
+
+
+def _has(data: ReportData, key: str) -> bool:
+    """Whether the month's figures have `key`: every open month's do; a closed month's
+    figures, frozen by the version that closed it, are known before its rows are read
+    (an open month's only after)."""
+    return data.closed_at is None or key in data.figures
+
+
+def _time_lines(f: dict[str, Any]) -> list[list[Any]]:
+    times = f["response_times"]
+    return [["플랫폼", *line] for line in times["by_platform"]] + [
+        ["부서", *line] for line in times["by_department"]
+    ]
+
+
+def has_officer_sheet(data: ReportData) -> bool:
+    """The internal version of a month whose figures have the per-officer table."""
+    return not data.pseudonymized and _has(data, "by_officer")
 
 
 def _compliance_lines(f: dict[str, Any]) -> list[list[Any]]:
@@ -247,6 +272,8 @@ def write_xlsx(data: ReportData) -> bytes:
     departments = book.book.add_worksheet("부서별")
     comments = _CommentSheets(book, data.timezone)
     compliance = book.book.add_worksheet("기한 준수")
+    times = book.book.add_worksheet(TIMES_SHEET) if _has(data, "response_times") else None
+    officers = book.book.add_worksheet(OFFICER_SHEET) if has_officer_sheet(data) else None
     for row in data.rows:
         comments.add(row)
     comments.finish()
@@ -255,5 +282,9 @@ def write_xlsx(data: ReportData) -> bytes:
     _per_day(book, per_day, f)
     book.fill(departments, DEPARTMENT_HEADERS, f["by_department"], totals=True)
     book.fill(compliance, COMPLIANCE_HEADERS, _compliance_lines(f))
+    if times is not None:
+        book.fill(times, TIMES_HEADERS, _time_lines(f))
+    if officers is not None:
+        book.fill(officers, OFFICER_HEADERS, f["by_officer"], totals=True)
     book.book.close()
     return target.getvalue()

@@ -6,7 +6,8 @@ A comment's first reply is the earlier of the district's own reply being synced
 its final answer is when staff first marked it 최종 답변. Both come from history
 (`comment` and `review_event`), never from a copied column. Where an answer from the
 outbox reached the resident (`answer`, posted or confirmed), its `posted_at` counts
-instead of the status click.
+instead of the status click; the first such 1차 답변 and 최종 답변 of each comment come
+with their text, writer and approver.
 """
 
 from __future__ import annotations
@@ -55,15 +56,27 @@ def _owner_replies() -> sa.Subquery:
     )
 
 
-def _answer_posted_at(*kinds: AnswerKind) -> sa.ScalarSelect[Any]:
-    """When the resident first saw an outbox answer of these kinds (posted or confirmed)."""
+ANSWER_COLUMNS = ("text", "posted_at", "written_by", "approved_by")
+"""What each row carries of its first visible answer of a kind (as `first_*`/`final_*`)."""
+FIRST_ANSWER = ANSWER.alias("first_answer")
+FINAL_ANSWER = ANSWER.alias("final_answer")
+
+
+def _first_visible(kind: AnswerKind) -> sa.ScalarSelect[Any]:
+    """The id of the first answer of `kind` the comment showed the resident (posted or
+    confirmed; earliest `posted_at`): an index lookup per comment (`ix_answer_comment`),
+    whose answer is then joined by its primary key. (A month's answers ranked with a
+    window function and joined had SQLite scan them for every comment.)"""
     return (
-        sa.select(sa.func.min(ANSWER.c.posted_at))
+        sa.select(ANSWER.c.id)
         .where(
             ANSWER.c.comment_id == COMMENT.c.id,
             ANSWER.c.state.in_([s.value for s in VISIBLE]),
-            ANSWER.c.kind.in_([k.value for k in kinds]),
+            ANSWER.c.kind == kind.value,
+            ANSWER.c.posted_at.is_not(None),
         )
+        .order_by(ANSWER.c.posted_at, ANSWER.c.id)
+        .limit(1)
         .scalar_subquery()
     )
 
@@ -100,9 +113,15 @@ class CommentRow(NamedTuple):
     owner_reply_at: datetime | None
     answer_event_at: datetime | None
     final_answer_at: datetime | None
-    answer_posted_at: datetime | None
-    final_posted_at: datetime | None
     nouns: str | None
+    first_text: str | None
+    first_posted_at: datetime | None
+    first_written_by: str | None
+    first_approved_by: str | None
+    final_text: str | None
+    final_posted_at: datetime | None
+    final_written_by: str | None
+    final_approved_by: str | None
 
 
 STREAM_CHUNK = 1000
@@ -113,10 +132,12 @@ memory whole."""
 def comment_rows(conn: Connection, start: datetime, end: datetime) -> Iterator[CommentRow]:
     """Every resident comment created in [start, end), oldest first, with its post,
     account, review state, first district reply, first and final answer events, and
-    its analysed nouns (None when its text has not been analysed as it is now).
+    its analysed nouns (None when its text has not been analysed as it is now), and
+    its first visible 1차 답변 and 최종 답변 (text, posting time, writer, approver).
 
     Rows are streamed: consume them while `conn` is open."""
     owner = _owner_replies()
+    first, final = FIRST_ANSWER, FINAL_ANSWER
     query = (
         sa.select(
             COMMENT.c.id,
@@ -139,9 +160,9 @@ def comment_rows(conn: Connection, start: datetime, end: datetime) -> Iterator[C
             owner.c.replied_at.label("owner_reply_at"),
             _event_at(ANSWERS).label("answer_event_at"),
             _event_at((Status.FINAL_REPLY.value,)).label("final_answer_at"),
-            _answer_posted_at(*AnswerKind).label("answer_posted_at"),
-            _answer_posted_at(AnswerKind.FINAL).label("final_posted_at"),
             TOPIC.c.nouns,
+            *(first.c[name].label(f"first_{name}") for name in ANSWER_COLUMNS),
+            *(final.c[name].label(f"final_{name}") for name in ANSWER_COLUMNS),
         )
         .select_from(
             COMMENT.join(ACCOUNT, ACCOUNT.c.id == COMMENT.c.account_id)
@@ -153,6 +174,8 @@ def comment_rows(conn: Connection, start: datetime, end: datetime) -> Iterator[C
                 & (owner.c.parent_external_id == COMMENT.c.external_id),
             )
             .outerjoin(TOPIC, CURRENT_TOPIC)
+            .outerjoin(first, first.c.id == _first_visible(AnswerKind.FIRST))
+            .outerjoin(final, final.c.id == _first_visible(AnswerKind.FINAL))
         )
         .where(*residents_created(start, end))
         .order_by(COMMENT.c.created_at, COMMENT.c.id)
