@@ -115,6 +115,9 @@ def november(
     figures = tally.figures(previous_headline(previous))
     if extra:
         figures.update(EXTRA_FIGURES)
+    else:  # a snapshot frozen before these figures existed
+        for key in EXTRA_FIGURES:
+            figures.pop(key, None)
     closed_at = datetime(2026, 12, 2, 9, 30, tzinfo=KST).astimezone(UTC) if closed else None
     return ReportData(
         month=MONTH, timezone="Asia/Seoul", as_of=AS_OF, rows=ListRows(rows, figures),

@@ -11,7 +11,7 @@ import pytest
 from aggregator.config import Settings, parse_settings
 from aggregator.db import DatabaseError
 from aggregator.privacy import Actor, forget
-from aggregator.records import Batch, CommentRecord, Platform, PostRecord
+from aggregator.records import Batch, CommentRecord, PostRecord
 from aggregator.store.opening import open_store
 from aggregator.workflow import Role
 
@@ -25,9 +25,9 @@ def config(url: str, extra: str = "") -> Settings:
 
 
 def parking_complaint(author_id: str = "hong") -> Batch:
-    post = PostRecord(platform=Platform.FACEBOOK, external_id="p1", created_at=AT, text="소식")
+    post = PostRecord(platform="facebook", external_id="p1", created_at=AT, text="소식")
     comment = CommentRecord(
-        platform=Platform.FACEBOOK, external_id="c1", created_at=AT, text="골목 불법주차 신고",
+        platform="facebook", external_id="c1", created_at=AT, text="골목 불법주차 신고",
         post_external_id="p1", author_id=author_id, author_name="홍길동", raw={},
     )  # fmt: skip
     return Batch(stream="t", posts=(post,), comments=(comment,))

@@ -197,7 +197,7 @@ def test_each_top_topic_has_a_masked_sample_comment(october, clock: FakeClock) -
     store, _ids = october
     account = store.ensure_account("fb-page", "facebook")
     phone = CommentRecord(
-        platform=Platform.FACEBOOK, external_id="pii", created_at=kst(2026, 10, 21, 10),
+        platform="facebook", external_id="pii", created_at=kst(2026, 10, 21, 10),
         text="놀이터 소음 때문에 010-1234-5678 로 연락 주세요", post_external_id="p1",
         author_id="pii", author_name="주민",
     )  # fmt: skip
