@@ -158,6 +158,7 @@ def test_comment_text_is_readable_on_a_phone(
     long_id = _long_comment(web)
     with _page_at(browser, "phone") as page:
         _login(page, base, "communications")
+        page.goto(f"{base}/inbox")
         assert _width(page, "tr.row td.text") > MIN_TEXT_WIDTH
         page.goto(f"{base}/comments/{long_id}")
         assert _width(page, ".focus .comment .text") > MIN_TEXT_WIDTH
