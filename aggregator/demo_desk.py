@@ -14,8 +14,8 @@ Answers on accounts without write access are posted by hand and confirmed
 
 Everything runs on the sandbox's simulated clock (the store's clock in the demo), so the
 replies the sandbox stores, `posted_at` and the 3-business-day deadline agree. In the last
-round the office approves but the worker does not run, and that round's answers wait for
-approval: the inbox shows answers in every state.
+round officers write a few 최종 답변, the office approves one, and the worker does not run:
+the inbox shows answers in every state.
 """
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ ANSWERING_ACCOUNTS = ("facebook-page", "x-account", "wordpress-news")
 NAVER_ACCOUNT = "naver"
 FINAL_AFTER = timedelta(days=1)
 """A department follows its posted 1차 답변 with a 최종 답변 after this long."""
+LAST_FINALS = 3
+"""최종 답변 written in the last round, left waiting for approval (one approved)."""
 SEND_BACK_NOTE = "담당 부서 전화번호를 넣어 다시 올려 주세요."
 TEMPLATES = (
     ("접수 안내 (1차 답변)", None,
@@ -136,9 +138,40 @@ class DemoDesk:
         self._sort_new()
         self._resubmit()
         self._write_finals(self.store.clock())
-        if not last:
+        if last:
+            self._finish_some()
+            self._leave_waiting()
+        else:
             self.worker.run()
         self.round += 1
+
+    def _finish_some(self, most: int = LAST_FINALS) -> None:
+        """The last round: officers write a 최종 답변 to a few of the newest cases whose
+        1차 답변 was posted (they wait for approval when the demo ends)."""
+        for comment_id in sorted(self.cases, reverse=True):
+            if most <= 0:
+                return
+            found = self.answers.answers(comment_id)
+            latest = found[-1] if found else None
+            if latest is None or latest["state"] != AnswerState.POSTED or latest["kind"] != "first":
+                continue
+            self.finals.pop(comment_id, None)
+            self._write(self.cases[comment_id], "final")
+            most -= 1
+
+    def _leave_waiting(self) -> None:
+        """The last round: the office approves the oldest waiting answer (the worker does
+        not run, so it waits to be posted) and leaves the others waiting for approval, so
+        the inbox opens with answers in every state."""
+        waiting = sorted(self.pending)
+        if len(waiting) < 2:
+            return
+        try:
+            self.answers.approve(OFFICE, waiting[0])
+        except (AnswerError, WorkflowError) as exc:
+            log.warning("demo: answer %s not approved: %s", waiting[0], exc)
+            return
+        del self.pending[waiting[0]]
 
     def counts(self) -> dict[str, int]:
         """Answers by state (every answer in the store)."""
