@@ -1,18 +1,21 @@
 """The demo's staff at work: answers written, approved and posted during the replayed days.
 
 After every sync of `aggregator demo`, `DemoDesk.work` plays one round of the office's
-day: the communications office accepts the routing suggestion of a few new comments on
-the accounts that take answers (Facebook Page, X, WordPress), the department officers
-write a 1차 답변 (every other one from a 상용구) and later a 최종 답변, the office
-approves what was written in an earlier round (and sends the first one back once, which
-its writer corrects), and the real `AnswerWorker` posts the approved answers to the
-sandbox; the next sync reads them back and links them. A comment on the Naver blog (no
-comment API) is entered by hand and answered by copy-and-confirm.
+day: the communications office sorts every new comment once (`aggregator.demo_triage`):
+it accepts the routing suggestion of complaints, answers questions itself, closes
+thank-yous, residents' conversations and plain opinions as 답변 불요 with a configured
+reason (`review.no_answer_reasons`), hides abuse, marks spam, and overlooks a few, which
+go overdue. The department officers write a 1차 답변 (every other one from a 상용구) and
+later a 최종 답변, the office approves what was written in an earlier round (and sends
+the first one back once, which its writer corrects), and the real `AnswerWorker` posts
+the approved answers to the sandbox; the next sync reads them back and links them.
+Answers on accounts without write access are posted by hand and confirmed
+(copy-and-confirm), as is a comment on the Naver blog (no comment API) entered by hand.
 
 Everything runs on the sandbox's simulated clock (the store's clock in the demo), so the
 replies the sandbox stores, `posted_at` and the 3-business-day deadline agree. In the last
-round the office approves but the worker does not run, and that round's answers wait for
-approval: the inbox shows answers in every state.
+round officers write a few 최종 답변, the office approves one, and the worker does not run:
+the inbox shows answers in every state.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from aggregator.answers.states import AnswerError, AnswerState
 from aggregator.answers.worker import AnswerWorker
 from aggregator.config import Settings
 from aggregator.deadlines import overdue_cutoff
+from aggregator.demo_triage import Decision, Move, triage
 from aggregator.http import HttpClient
 from aggregator.manual import ManualInputError, one_comment
 from aggregator.runner import http_settings
@@ -51,11 +55,10 @@ OFFICERS = {
 ANSWERING_ACCOUNTS = ("facebook-page", "x-account", "wordpress-news")
 """The sandbox accounts with write credentials: their answers are posted by the worker."""
 NAVER_ACCOUNT = "naver"
-NEW_PER_DAY = 8
-"""New comments the office routes to departments per simulated day (about one per round
-at the default 3 hours)."""
 FINAL_AFTER = timedelta(days=1)
 """A department follows its posted 1차 답변 with a 최종 답변 after this long."""
+LAST_FINALS = 3
+"""최종 답변 written in the last round, left waiting for approval (one approved)."""
 SEND_BACK_NOTE = "담당 부서 전화번호를 넣어 다시 올려 주세요."
 TEMPLATES = (
     ("접수 안내 (1차 답변)", None,
@@ -90,6 +93,8 @@ class Case:
     officer: Actor
     wants_final: bool
     """A 최종 답변 follows the 1차 답변 (every other case)."""
+    permalink: str | None = None
+    """Where the answer is posted by hand (accounts without write access)."""
 
 
 class DemoDesk:
@@ -105,10 +110,9 @@ class DemoDesk:
         self.sandbox = sandbox
         self.answers = AnswerService(store, settings.answers)
         self.worker = AnswerWorker(store, settings, HttpClient(settings=http_settings(settings)))
-        self.per_round = NEW_PER_DAY * every_hours / 24
-        self.credit = 0.0
         self.round = 0
-        self.routed = 0
+        self.seen: set[int] = set()
+        """Comments the office has sorted (each once)."""
         self.cases: dict[int, Case] = {}
         self.pending: dict[int, Case] = {}
         """Answer id -> case, for answers waiting for the office's approval."""
@@ -131,47 +135,101 @@ class DemoDesk:
         if self.round == 0:
             self._answer_by_hand()
         self._review()
-        self.credit += self.per_round
-        for _ in range(int(self.credit)):
-            self._route_next()
-        self.credit -= int(self.credit)
+        self._sort_new()
         self._resubmit()
         self._write_finals(self.store.clock())
-        if not last:
+        if last:
+            self._finish_some()
+            self._leave_waiting()
+        else:
             self.worker.run()
         self.round += 1
+
+    def _finish_some(self, most: int = LAST_FINALS) -> None:
+        """The last round: officers write a 최종 답변 to a few of the newest cases whose
+        1차 답변 was posted (they wait for approval when the demo ends)."""
+        for comment_id in sorted(self.cases, reverse=True):
+            if most <= 0:
+                return
+            found = self.answers.answers(comment_id)
+            latest = found[-1] if found else None
+            if latest is None or latest["state"] != AnswerState.POSTED or latest["kind"] != "first":
+                continue
+            self.finals.pop(comment_id, None)
+            self._write(self.cases[comment_id], "final")
+            most -= 1
+
+    def _leave_waiting(self) -> None:
+        """The last round: the office approves the oldest waiting answer (the worker does
+        not run, so it waits to be posted) and leaves the others waiting for approval, so
+        the inbox opens with answers in every state."""
+        waiting = sorted(self.pending)
+        if len(waiting) < 2:
+            return
+        try:
+            self.answers.approve(OFFICE, waiting[0])
+        except (AnswerError, WorkflowError) as exc:
+            log.warning("demo: answer %s not approved: %s", waiting[0], exc)
+            return
+        del self.pending[waiting[0]]
 
     def counts(self) -> dict[str, int]:
         """Answers by state (every answer in the store)."""
         return self.answers.state_counts()
 
     # the office ---------------------------------------------------------------------
-    def _route_next(self) -> None:
-        """Route one new comment, taking the accounts in turn (the next one when an
-        account has nothing to route)."""
-        count = len(ANSWERING_ACCOUNTS)
-        for offset in range(count):
-            if self._route_one(ANSWERING_ACCOUNTS[(self.routed + offset) % count]):
-                break
-        self.routed += 1
-
-    def _route_one(self, account: str) -> bool:
-        """Accept the routing suggestion of the newest new comment on `account` whose
-        suggested department has a demo officer; its officer writes the 1차 답변. Return
-        whether a comment was routed."""
-        for row in self._inbox(InboxFilter(account=account, status=Status.NEW.value)):
-            officer = OFFICERS.get(row["suggested_department"] or "")
-            if row["id"] in self.cases or officer is None or not row["has_suggestion"]:
+    def _sort_new(self) -> None:
+        """Sort every new, unanswered comment not sorted before (`demo_triage.triage`)."""
+        reasons = self.settings.review.no_answer_reasons
+        f = InboxFilter(status=Status.NEW.value, answered=False)
+        for row in self._inbox_all(f):
+            if row["id"] in self.seen:
                 continue
-            result = self.store.review(
-                OFFICE, [row["id"]], ReviewAction(kind="accept_suggestion"), self._context()
+            self.seen.add(row["id"])
+            decision = triage(row, tuple(OFFICERS), reasons)
+            try:
+                self._act(row, decision)
+            except (AnswerError, WorkflowError) as exc:
+                log.warning("demo: comment %s not sorted (%s): %s", row["id"], decision, exc)
+
+    def _act(self, row: dict[str, Any], decision: Decision) -> None:
+        """Carry out the office's decision on one comment."""
+        comment_id, move = int(row["id"]), decision.move
+        if move in (Move.ROUTE, Move.SPAM):
+            action = ReviewAction(kind="accept_suggestion")
+        elif move == Move.NO_ANSWER:
+            action = ReviewAction(
+                kind="status", status=Status.NO_ANSWER.value, reason=decision.reason
             )
-            if not result.refused:
-                case = Case(row["id"], account, officer, wants_final=row["id"] % 2 == 0)
-                self.cases[case.comment_id] = case
-                self._write(case, "first")
-                return True
-        return False
+        elif move == Move.HIDE:
+            action = ReviewAction(kind="status", status=Status.HIDDEN.value, reason=decision.reason)
+        elif move == Move.ANSWER:
+            self._office_answer(row)
+            return
+        else:
+            return
+        result = self.store.review(OFFICE, [comment_id], action, self._context())
+        if result.refused:
+            raise WorkflowError(result.refused[0][1])
+        officer = OFFICERS.get(row["suggested_department"] or "")
+        if move == Move.ROUTE and officer is not None:
+            final = comment_id % 2 == 0 and row["account"] in ANSWERING_ACCOUNTS
+            case = Case(comment_id, row["account"], officer, final, row["permalink"])
+            self.cases[comment_id] = case
+            self._write(case, "first")
+
+    def _office_answer(self, row: dict[str, Any]) -> None:
+        """The office answers a question itself (approved as written); posted by the
+        worker where the account takes answers, else by hand and confirmed."""
+        comment_id = int(row["id"])
+        text = (
+            "안녕하세요, 한빛구청입니다. 문의하신 내용은 구청 누리집 공지사항에서 확인하실 수 "
+            f"있습니다. 더 궁금하신 점은 {self.settings.answers.office_phone}로 연락 주세요. "
+            f"({templates.case_number(comment_id)})"
+        )
+        answer_id = self.answers.write(OFFICE, comment_id, "final", text)
+        if row["account"] not in ANSWERING_ACCOUNTS:
+            self.answers.confirm_manual(OFFICE, answer_id, url=row["permalink"])
 
     def _review(self) -> None:
         """Approve the answers written in earlier rounds; send the first one back once."""
@@ -184,6 +242,8 @@ class DemoDesk:
                     self.returned[answer_id] = case
                     continue
                 self.answers.approve(OFFICE, answer_id)
+                if case.account not in ANSWERING_ACCOUNTS:  # copy-and-confirm
+                    self.answers.confirm_manual(OFFICE, answer_id, url=case.permalink)
             except (AnswerError, WorkflowError) as exc:
                 log.warning("demo: answer %s not reviewed: %s", answer_id, exc)
                 continue
@@ -288,6 +348,17 @@ class DemoDesk:
         deadlines = Deadlines(now, overdue_cutoff(now, days, self.settings.timezone))
         rows, _next = self.store.inbox_page(f, Scope(), deadlines, limit=50)
         return rows
+
+    def _inbox_all(self, f: InboxFilter) -> list[dict[str, Any]]:
+        """Every row of the filtered inbox (page by page)."""
+        now = self.store.clock()
+        days = self.settings.review.deadline_business_days
+        deadlines = Deadlines(now, overdue_cutoff(now, days, self.settings.timezone))
+        found, cursor = self.store.inbox_page(f, Scope(), deadlines, limit=100)
+        while cursor is not None:
+            rows, cursor = self.store.inbox_page(f, Scope(), deadlines, cursor, limit=100)
+            found += rows
+        return found
 
     def _manual_comment_id(self) -> int | None:
         rows = self._inbox(InboxFilter(manual=True))

@@ -44,6 +44,7 @@ def main() -> None:
     if not args.no_generate:
         generate(store, args.comments)
         review_some(store)
+        store.rebuild_open_items()  # review_some wrote reviews without the store
         with store.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
     now = datetime.now(UTC)

@@ -76,7 +76,7 @@ def _login(page: Page, base: str, role: str) -> None:
     page.fill("input[name=username]", USERS[role][0])
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/inbox")
+    page.wait_for_url(f"{base}/")
 
 
 def _fits(page: Page, shots: Path, name: str) -> None:
@@ -158,6 +158,7 @@ def test_comment_text_is_readable_on_a_phone(
     long_id = _long_comment(web)
     with _page_at(browser, "phone") as page:
         _login(page, base, "communications")
+        page.goto(f"{base}/inbox")
         assert _width(page, "tr.row td.text") > MIN_TEXT_WIDTH
         page.goto(f"{base}/comments/{long_id}")
         assert _width(page, ".focus .comment .text") > MIN_TEXT_WIDTH
@@ -194,6 +195,6 @@ def test_an_admin_adds_an_account_in_the_browser_and_it_logs_in(
         page.fill("input[name=username]", "choi.my")
         page.fill("input[name=password]", password)
         page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/inbox")
+        page.wait_for_url(f"{base}/")
         assert "choi.my (부서 담당자 · 환경과)" in page.inner_text("header .who")
     assert [u.department for u in web.store.users() if u.name == "choi.my"] == ["환경과"]

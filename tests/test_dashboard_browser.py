@@ -13,7 +13,7 @@ try:
 except ImportError:  # pragma: no cover - test_browser skipped the module already
     Page = object  # type: ignore[assignment,misc]
 
-from tests.fixtures_web import Web
+from tests.fixtures_web import PASSWORD, Web
 
 
 def _figure(tab: Page, name: str) -> int:
@@ -62,3 +62,26 @@ def test_dashboard_fits_a_phone(page: Page, live: tuple[str, Web]) -> None:  # n
     width = page.locator(".card").first.bounding_box()
     assert width is not None
     assert width["width"] >= 120  # cards keep a readable width, two per row
+
+
+def test_login_lands_on_the_dashboard_and_a_deep_link_on_its_page(
+    page: Page,  # noqa: F811 (the fixture)
+    live: tuple[str, Web],  # noqa: F811
+) -> None:
+    base, web = live
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", "comm1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    assert page.locator("h1").inner_text().startswith("오늘의 소통 현황")
+    page.click("header form button[type=submit]")  # 로그아웃
+    page.wait_for_url(f"{base}/login")
+    wanted = f"{base}/comments/{web.ids['c2']}"
+    page.goto(wanted)
+    page.wait_for_url(f"{base}/login?next=*")
+    page.fill("input[name=username]", "comm1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(wanted)
+    assert page.inner_text(".post h2") == "12월 행사"

@@ -45,9 +45,29 @@ def counts(store: Store, scope: Scope | None = None) -> dict[str, Counter[str]]:
 def assert_exact(store: Store) -> None:
     now = store.clock()
     assert counts(store) == truth(store, now)
+    assert list_totals(store, Scope()) == _overdue_and_open(truth(store, now))
     for department in DEPARTMENTS:
         scope = Scope(department, restricted=True)
-        assert counts(store, scope) == truth(store, now, department)
+        expected = truth(store, now, department)
+        assert counts(store, scope) == expected
+        assert list_totals(store, scope) == _overdue_and_open(expected)
+
+
+def list_totals(store: Store, scope: Scope) -> tuple[int, int]:
+    """The inbox list's overdue count and the open items' list total (uncapped)."""
+    now = store.clock()
+    deadlines = _deadlines(now, due_windows(now, DAYS, TZ))
+    _all, (overdue, exact) = store.inbox_totals(InboxFilter(), scope, deadlines, 100_000)
+    (open_items, open_exact), _late = store.inbox_totals(
+        InboxFilter(due="open"), scope, deadlines, 100_000
+    )
+    assert exact
+    assert open_exact
+    return overdue, open_items
+
+
+def _overdue_and_open(found: dict[str, Counter[str]]) -> tuple[int, int]:
+    return sum(found["overdue"].values()), sum(found["open"].values())
 
 
 def comment(key: str, at: datetime, parent: str | None = None, **extra: Any) -> CommentRecord:

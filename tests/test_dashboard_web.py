@@ -62,9 +62,9 @@ def rows_listed(client: object, url: str) -> int:
 
 def test_anonymous_visitors_are_sent_to_the_login_page(web: Web) -> None:
     anonymous = web.client()
-    for path in ("/", "/dashboard"):
+    for path, login_page in (("/", "/login"), ("/dashboard", "/login?next=%2Fdashboard")):
         response = anonymous.get(path, follow_redirects=False)
-        assert (response.status_code, response.headers["location"]) == (303, "/login")
+        assert (response.status_code, response.headers["location"]) == (303, login_page)
 
 
 def test_every_number_links_to_an_inbox_list_of_that_many_items(web: Web) -> None:

@@ -285,15 +285,15 @@ def demo_events(db_url: str) -> set[str]:
 
 
 def answers_read_back(db_url: str, answer: dict[str, Any]) -> list[dict[str, Any]]:
-    """The district's replies the sync stored on the answered comment's post."""
+    """The district's replies the sync stored on the answered comment's post (or, for an
+    X mention, which has no post of ours, under the mention itself)."""
     resident = COMMENT.alias("resident")
+    same_place = (resident.c.post_external_id == COMMENT.c.post_external_id) | (
+        resident.c.external_id == COMMENT.c.parent_external_id
+    )
     query = (
         sa.select(COMMENT.c.id, COMMENT.c.text, COMMENT.c.created_at)
-        .join(
-            resident,
-            (resident.c.post_external_id == COMMENT.c.post_external_id)
-            & (resident.c.platform == COMMENT.c.platform),
-        )
+        .join(resident, same_place & (resident.c.platform == COMMENT.c.platform))
         .where(resident.c.id == answer["comment_id"], COMMENT.c.by_account_owner.is_(True))
     )
     return _rows(db_url, query)

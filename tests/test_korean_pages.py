@@ -21,6 +21,7 @@ from aggregator.store.access_log import AccessEntry
 from aggregator.store.tables import EVENT
 from aggregator.web import ROUTES, labels
 from aggregator.web.security import MAX_BODY
+from connectors.reply import WriteErrorKind
 from tests.english_words import english_words
 from tests.fixtures_web import USERS, Web, login
 
@@ -35,6 +36,14 @@ ANSWER_EVENTS: dict[str, dict[str, Any]] = {
     "answer_retry": {"answer": 1},
     "answer_cancel": {"answer": 1},
     "answer_posted": {"answer": 1, "kind": "final", "url": "https://facebook.example/r1"},
+    "platform_hide_failed": {
+        "platform_action": 1,
+        "requested_by": "comm1",
+        "requested_at": "2026-12-04T05:30:00+00:00",
+        "reason": "광고",
+        "error": "rate_limited",
+        "message": "호출 한도를 넘었습니다",
+    },
 }
 SAMPLE_DETAIL: dict[str, Any] = {
     "reason": "민원인 요청 확인",
@@ -180,6 +189,12 @@ def test_the_history_reads_as_korean_sentences(walked: Web) -> None:
     answer = "답변 게시 작업: 답변 작성 · 답변 번호: 1 · 종류: 1차 답변 · 답변 상태: 승인 대기"
     assert answer in history
     assert "=" not in history
+    failed = "플랫폼 숨김 실패 · 플랫폼 요청 번호: 1 · 요청한 사람: comm1 · "
+    failed += "요청 시각: 2026년 12월 4일 (금) 14:30 · 사유: 광고 · "
+    failed += "오류 종류: 호출 한도 초과 (잠시 후 자동 재시도)"
+    assert failed in history
+    assert "rate_limited" not in history
+    assert "2026-12-04T" not in history
     hidden = walked.client("admin").get(f"/comments/{walked.ids['c5']}").text
     assert "상태 변경: 신규 → 숨김 · 사유: 광고" in hidden
     assert "접수번호: 1AA-2611-000123" in hidden
@@ -351,3 +366,19 @@ def test_details_read_as_korean_fields() -> None:
     assert labels.detail_text(refused) == "화면: 댓글 화면 · 상태: 404"
     note = {"action": "note", "from_status": "신규", "to_status": "신규", "detail": {"length": 49}}
     assert labels.history_line(note) == "메모 (49자)"
+
+
+@pytest.mark.parametrize("kind", [*(k.value for k in WriteErrorKind), "no_writer"])
+def test_every_write_error_kind_reads_as_korean(kind: str) -> None:
+    shown = labels.value_label("error", kind)
+    assert kind not in shown
+    assert english_words(f"<p>{shown}</p>") == []
+    assert labels.value_label("error_kind", kind) == shown
+
+
+def test_recorded_times_read_the_korean_way_in_the_office_zone() -> None:
+    line = labels.detail_text({"requested_at": "2026-12-04T05:30:00+00:00"})
+    assert line == "요청 시각: 2026년 12월 4일 (금) 14:30"
+    utc = labels.detail_text({"requested_at": "2026-12-04T05:30:00"}, "UTC")
+    assert utc == "요청 시각: 2026년 12월 4일 (금) 05:30"
+    assert labels.detail_text({"requested_at": "어제"}) == "요청 시각: 어제"

@@ -109,7 +109,7 @@ def test_disabling_ends_the_session_and_enabling_restores_login(web: Web) -> Non
     viewer = web.client("viewer")
     admin, _csrf = _admin(web)
     assert _change(web, admin, "viewer1", "disable").status_code == 303
-    assert viewer.get("/inbox", follow_redirects=False).headers["location"] == "/login"
+    assert viewer.get("/", follow_redirects=False).headers["location"] == "/login"
     assert login(web.client(), "viewer1").status_code == 401
     assert "사용 중지" in admin.get("/admin/users").text
     assert _change(web, admin, "viewer1", "enable").status_code == 303

@@ -9,11 +9,12 @@ line) queues nothing again.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from aggregator.config import Settings
@@ -22,8 +23,9 @@ from aggregator.deadlines import add_business_days, is_business_day, overdue_cut
 from aggregator.notify.audience import Audience, Target, outbox_rows
 from aggregator.notify.kinds import OFFICE, Kind, place_label
 from aggregator.notify.messages import PREFIX, Message, korean_time, link
-from aggregator.store import Store
+from aggregator.store import Store, dashboard
 from aggregator.store import notifications as rows
+from aggregator.store.inbox_query import DueWindow, Scope
 
 DIGEST_RECORD = "digest"
 """The `notification_cursor` row holding the last day (YYYYMMDD) whose digests were made."""
@@ -72,8 +74,9 @@ def send_digests(store: Store, settings: Settings) -> DigestReport:
             return report
         audience = Audience.load(conn)
         window = Window.of(today, now, settings)
+        counts = dashboard.open_counts(conn, window.due, Scope())  # every place at once
         planned = [
-            (place, _sections(conn, place, window, settings))
+            (place, _sections(conn, place, window, counts, settings))
             for place in _places(settings, audience)
             if _targets(audience, place)  # nobody to tell: no figures to compute
         ]
@@ -124,14 +127,13 @@ def _targets(audience: Audience, place: str) -> list[Target]:
 
 @dataclass(frozen=True)
 class Window:
-    """The instants a digest compares deadlines and arrivals with."""
+    """The instants a digest compares deadlines and arrivals with, and its due windows
+    (`overdue`, `today`, `following`: whose deadline passes before now, before the end of
+    today, before the end of the next business day)."""
 
     now: datetime
-    end_of_today: datetime
-    end_of_next: datetime
     since: datetime
-    business_days: int
-    timezone: str
+    due: Mapping[str, DueWindow]
 
     @classmethod
     def of(cls, today: date, now: datetime, settings: Settings) -> Window:
@@ -146,15 +148,15 @@ class Window:
             previous -= timedelta(days=1)
         at = settings.notifications.digest_at
         since = datetime.combine(previous, at, tzinfo=zone).astimezone(UTC)
-        next_day = add_business_days(today, 1)
-        days = settings.review.deadline_business_days
-        return cls(
-            now, midnight_after(today), midnight_after(next_day), since, days, settings.timezone
-        )
-
-    def late(self, at: datetime) -> sa.ColumnElement[bool]:
-        """Past the deadline at `at`, as a SQL condition."""
-        return rows.late_at(at, overdue_cutoff(at, self.business_days, self.timezone))
+        ends = (now, midnight_after(today), midnight_after(add_business_days(today, 1)))
+        days, zone_name = settings.review.deadline_business_days, settings.timezone
+        cutoffs = [overdue_cutoff(at, days, zone_name) for at in ends]
+        due = {
+            "overdue": DueWindow(created_to=cutoffs[0], due_to=ends[0]),
+            "today": DueWindow(cutoffs[0], cutoffs[1], ends[0], ends[1]),
+            "following": DueWindow(cutoffs[1], cutoffs[2], ends[1], ends[2]),
+        }
+        return cls(now, since, due)
 
 
 def _places(settings: Settings, audience: Audience) -> list[str]:
@@ -167,17 +169,22 @@ def _places(settings: Settings, audience: Audience) -> list[str]:
     return [OFFICE, *departments]
 
 
-def _sections(conn: Connection, place: str, window: Window, settings: Settings) -> list[Section]:
+def _sections(
+    conn: Connection,
+    place: str,
+    window: Window,
+    counts: Mapping[str, Counter[str]],
+    settings: Settings,
+) -> list[Section]:
+    """A place's sections; `counts`: open items per due window and department, from the
+    maintained open items (`aggregator.store.dashboard.open_counts`)."""
     department = None if place == OFFICE else place
-    overdue = window.late(window.now)
-    today = window.late(window.end_of_today) & ~overdue
-    following = window.late(window.end_of_next) & ~window.late(window.end_of_today)
-    parts = {"overdue": overdue, "today": today, "following": following}
-    counts = rows.open_counts(conn, department, window.late(window.end_of_next), parts)
 
     def section(title: str, name: str, oldest_first: bool) -> Section:
-        count = counts[name]
-        ids = rows.open_ids(conn, department, parts[name], LISTED, oldest_first) if count else []
+        found = counts[name]
+        count = sum(found.values()) if department is None else found.get(department, 0)
+        due = window.due[name]
+        ids = rows.open_ids(conn, department, due, LISTED, oldest_first) if count else []
         return Section(title, count, ids)
 
     sections = [

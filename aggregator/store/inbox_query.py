@@ -26,8 +26,8 @@ from sqlalchemy.engine import Connection
 from aggregator.answers.states import VISIBLE, AnswerState
 from aggregator.search_text import SearchQuery, parse_query
 from aggregator.store.search import hits_among, matches_one, matching_ids
-from aggregator.store.tables import ACCOUNT, ANSWER, CHECK, COMMENT, REVIEW, TAG
-from aggregator.workflow import OPEN_STATUSES, Status
+from aggregator.store.tables import ACCOUNT, ANSWER, CHECK, COMMENT, OPEN_ITEM, REVIEW, TAG
+from aggregator.workflow import Status
 
 REPLY = COMMENT.alias("reply")
 SEARCH_WINDOW = 2000
@@ -192,15 +192,25 @@ def _time_conditions(f: InboxFilter, deadlines: Deadlines) -> list[sa.ColumnElem
         where.append(answered() if f.answered else ~answered())
     if f.overdue:
         late = sa.or_(
-            REVIEW.c.deadline < deadlines.now,
-            sa.and_(REVIEW.c.deadline.is_(None), COMMENT.c.created_at < deadlines.cutoff),
+            OPEN_ITEM.c.deadline < deadlines.now,
+            sa.and_(OPEN_ITEM.c.deadline.is_(None), OPEN_ITEM.c.created_at < deadlines.cutoff),
         )
-        where += [status_expr().in_([s.value for s in OPEN_STATUSES]), ~answered(), late]
+        where.append(open_item_where(late))
     window = deadlines.windows.get(f.due or "")
     if window is not None:
-        where += [status_expr().in_([s.value for s in OPEN_STATUSES]), ~answered()]
-        where.append(in_window(window, REVIEW.c.deadline, COMMENT.c.created_at))
+        where.append(
+            open_item_where(in_window(window, OPEN_ITEM.c.deadline, OPEN_ITEM.c.created_at))
+        )
     return where
+
+
+def open_item_where(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    """The comment is an open item (`aggregator.store.open_items`: open status, no reply,
+    no visible answer) meeting `condition` over OPEN_ITEM's columns: one primary-key probe
+    of the maintained table instead of the anti-joins against every reply and answer."""
+    return sa.exists(
+        sa.select(sa.literal(1)).where(OPEN_ITEM.c.comment_id == COMMENT.c.id, condition)
+    )
 
 
 def in_window(

@@ -7,13 +7,13 @@ Every function takes a connection; the caller owns the transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from aggregator.store.inbox_query import answered, status_expr
+from aggregator.store.inbox_query import DueWindow
 from aggregator.store.tables import (
     ACCOUNT,
     ANSWER,
@@ -22,12 +22,12 @@ from aggregator.store.tables import (
     EVENT,
     NOTIFICATION,
     NOTIFY_CURSOR,
+    OPEN_ITEM,
     PREFERENCE,
     REVIEW,
     USER,
     conflict_insert,
 )
-from aggregator.workflow import OPEN_STATUSES
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 
@@ -237,62 +237,41 @@ def subscribers(conn: Connection) -> list[dict[str, Any]]:
 
 
 # the daily digest -----------------------------------------------------------------------
-def late_at(at: datetime, cutoff: datetime) -> sa.ColumnElement[bool]:
-    """Past its deadline at `at` (`cutoff`: `aggregator.deadlines.overdue_cutoff(at)`)."""
-    return sa.or_(
-        sa.and_(REVIEW.c.deadline.is_not(None), REVIEW.c.deadline < at),
-        sa.and_(REVIEW.c.deadline.is_(None), COMMENT.c.created_at < cutoff),
-    )  # never NULL, so that its negation is exact
-
-
-def open_counts(
-    conn: Connection,
-    department: str | None,
-    within: sa.ColumnElement[bool],
-    parts: Mapping[str, sa.ColumnElement[bool]],
-) -> dict[str, int]:
-    """How many open, unanswered residents' items (of `department`, or all) meet each of
-    `parts`, counted in one pass over the items meeting `within`."""
-    sums = [
-        sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0).label(name)
-        for name, condition in parts.items()
-    ]
-    query = sa.select(*sums).select_from(_open_source()).where(*_open(department, within))
-    found = conn.execute(query).one()._mapping
-    return {name: int(found[name]) for name in parts}
-
-
 def open_ids(
-    conn: Connection,
-    department: str | None,
-    condition: sa.ColumnElement[bool],
-    limit: int,
-    oldest_first: bool,
+    conn: Connection, department: str | None, due: DueWindow, limit: int, oldest_first: bool
 ) -> list[int]:
-    """The ids of `limit` open, unanswered items meeting `condition`, oldest or newest
-    first (whichever end of the creation-time index they sit nearer)."""
-    order: list[sa.ColumnElement[Any]] = [COMMENT.c.created_at, COMMENT.c.id]
+    """The ids of `limit` open items (of `department`, or all) due in `due`, oldest or
+    newest first by creation time, from the maintained open items: the derived deadlines
+    by a range of the creation-time index, the (rare) explicit ones apart, merged."""
+    derived: list[sa.ColumnElement[bool]] = [OPEN_ITEM.c.deadline.is_(None)]
+    derived += _between(OPEN_ITEM.c.created_at, due.created_from, due.created_to)
+    explicit: list[sa.ColumnElement[bool]] = [OPEN_ITEM.c.deadline.is_not(None)]
+    explicit += _between(OPEN_ITEM.c.deadline, due.due_from, due.due_to)
+    order: list[sa.ColumnElement[Any]] = [OPEN_ITEM.c.created_at, OPEN_ITEM.c.comment_id]
     if not oldest_first:
         order = [column.desc() for column in order]
-    query = sa.select(COMMENT.c.id).select_from(_open_source())
-    query = query.where(*_open(department, condition)).order_by(*order).limit(limit)
-    return [int(i) for i in conn.execute(query).scalars()]
+    found: list[tuple[datetime, int]] = []
+    for where in (derived, explicit):
+        if department is not None:
+            where.append(OPEN_ITEM.c.department == department)
+        query = sa.select(OPEN_ITEM.c.created_at, OPEN_ITEM.c.comment_id).where(*where)
+        found += [(at, int(cid)) for at, cid in conn.execute(query.order_by(*order).limit(limit))]
+    found.sort(key=lambda key: (_utc(key[0]), key[1]), reverse=not oldest_first)
+    return [cid for _at, cid in found[:limit]]
 
 
-def _open_source() -> sa.FromClause:
-    return COMMENT.outerjoin(REVIEW, REVIEW.c.comment_id == COMMENT.c.id)
+def _between(column: sa.ColumnElement[Any], lo: Any, hi: Any) -> list[sa.ColumnElement[bool]]:
+    bounds: list[sa.ColumnElement[bool]] = []
+    if lo is not None:
+        bounds.append(column >= lo)
+    if hi is not None:
+        bounds.append(column < hi)
+    return bounds
 
 
-def _open(department: str | None, condition: sa.ColumnElement[bool]) -> list[Any]:
-    where = [
-        COMMENT.c.by_account_owner.is_(False),
-        status_expr().in_([s.value for s in OPEN_STATUSES]),
-        ~answered(),
-        condition,
-    ]
-    if department is not None:
-        where.append(REVIEW.c.department == department)
-    return where
+def _utc(moment: datetime) -> datetime:
+    """SQLite gives naive UTC times back: comparable with PostgreSQL's aware ones."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def new_comments(

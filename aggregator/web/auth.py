@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from aggregator.store.access_log import AccessEntry
 from aggregator.users import StaffUser, is_locked, verify_password
 from aggregator.web.core import Ctx, WebState
+from aggregator.web.landing import landing, safe_next
 from aggregator.web.security import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -33,13 +34,16 @@ GENERIC_FAILURE = "아이디 또는 비밀번호가 맞지 않습니다"
 
 
 def login_page(
-    state: WebState, request: Request, error: str | None = None, status: int = 200
+    state: WebState,
+    request: Request,
+    error: str | None = None,
+    status: int = 200,
+    next_path: str | None = None,
 ) -> Response:
-    """The login form, with a fresh double-submit token."""
+    """The login form, with a fresh double-submit token (and where to land, if safe)."""
     token = new_token()
-    response = state.templates.TemplateResponse(
-        request, "login.html", {"login_token": token, "error": error}, status_code=status
-    )
+    context = {"login_token": token, "error": error, "next_path": safe_next(next_path)}
+    response = state.templates.TemplateResponse(request, "login.html", context, status_code=status)
     response.set_cookie(
         LOGIN_COOKIE,
         token,
@@ -52,28 +56,32 @@ def login_page(
 
 
 async def login_get(request: Request) -> Response:
-    """GET /login."""
-    return login_page(request.app.state.web, request)
+    """GET /login (`next`: the on-site page to land on after login)."""
+    return login_page(request.app.state.web, request, next_path=request.query_params.get("next"))
 
 
 async def login_post(request: Request) -> Response:
     """POST /login: check the token, throttle, verify, start a session."""
     state: WebState = request.app.state.web
     form = await request.form(max_files=0, max_fields=10, max_part_size=4096)
+    wanted = form.get("next")
+    next_path = wanted if isinstance(wanted, str) else None
     if not same_token(request.cookies.get(LOGIN_COOKIE, ""), form.get("login_token")):
-        return login_page(state, request, "페이지가 만료되었습니다. 다시 시도해 주세요", 403)
+        expired = "페이지가 만료되었습니다. 다시 시도해 주세요"
+        return login_page(state, request, expired, 403, next_path)
     name = str(form.get("username", "")).strip()[:64]
     password = str(form.get("password", ""))[:1024]
     ip = client_ip(request, state.settings.web)
     outcome = await run_in_threadpool(_check, state, name, password, ip)
     if isinstance(outcome, str):
-        return login_page(state, request, outcome, 429 if "잠시" in outcome else 401)
+        status = 429 if "잠시" in outcome else 401
+        return login_page(state, request, outcome, status, next_path)
     token = new_token()
     lifetime = timedelta(hours=state.settings.web.session_max_hours)
     await run_in_threadpool(
         state.store.create_session, outcome.id, token_hash(token), new_token(), lifetime, ip
     )
-    response = RedirectResponse("/inbox", status_code=303)
+    response = RedirectResponse(landing(next_path), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         token,

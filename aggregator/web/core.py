@@ -34,6 +34,7 @@ from aggregator.users import DUMMY_HASH_PASSWORD, StaffUser
 from aggregator.web.answer_area import waiting_count
 from aggregator.web.errors import error_page
 from aggregator.web.flash import BulkResults
+from aggregator.web.landing import login_url
 from aggregator.web.list_totals import TotalsCache
 from aggregator.web.refusals import RecentRefusals, log_refusal
 from aggregator.web.security import SESSION_COOKIE, RouteSpec, client_ip, csrf_ok, token_hash
@@ -185,7 +186,7 @@ def guard(
         if found is None:
             refused: Response = error_page(state.templates, 401)
             if request.method == "GET":
-                refused = RedirectResponse("/login", status_code=303)
+                refused = RedirectResponse(login_url(request), status_code=303)
             return await _refuse(state, request, None, "unauthenticated", refused)
         user, csrf = found
         if spec.roles is not None and user.role not in spec.roles:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aggregator.answers.states import STATE_LABELS
 from aggregator.timeutil import korean_month
+from aggregator.web.error_labels import WRITE_ERRORS
 from aggregator.workflow import ROLE_LABELS, Role
 from connectors.registry import LABELS
 
@@ -234,6 +236,9 @@ VALUES: dict[str, str] = {
     **PLATFORM_LABELS,
 }
 """Recorded values that are names, not text (answer kinds and states, roles, ...)."""
+ERROR_KEYS = frozenset({"error", "error_kind"})
+DEFAULT_TIMEZONE = "Asia/Seoul"
+"""The zone of recorded times when the caller names none (the config's default)."""
 FLAGS = frozenset({"overdue", "manual", "check", "failed"})
 """Filter check boxes, recorded as `1` when ticked."""
 BOOLEANS: dict[str, tuple[str, str]] = {
@@ -286,8 +291,12 @@ def target_code(text: str) -> str:
     return pages.get(text.strip(), text.strip())
 
 
-def value_label(key: str, value: Any) -> str:
-    """One detail value as staff read it."""
+def value_label(key: str, value: Any, timezone: str = DEFAULT_TIMEZONE) -> str:
+    """One detail value as staff read it (recorded times, `*_at`, in `timezone`)."""
+    if key.endswith("_at") and value:
+        moment = _moment(value)
+        if moment is not None:
+            return korean_datetime(moment.astimezone(ZoneInfo(timezone)))
     if isinstance(value, bool):
         yes, no = BOOLEANS.get(key, ("예", "아니오"))
         return yes if value else no
@@ -312,7 +321,21 @@ def value_label(key: str, value: Any) -> str:
         return action_label(text)
     if key == "kind" and text not in VALUES:
         return action_label(text)
+    if key in ERROR_KEYS:
+        return WRITE_ERRORS.get(text) or f"기타 오류 ({text})"
     return VALUES.get(text, text)
+
+
+def _moment(value: object) -> datetime | None:
+    """A recorded time (a datetime or its ISO text; naive means UTC), else None."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def field_label(key: str) -> str:
@@ -320,7 +343,9 @@ def field_label(key: str) -> str:
     return FIELDS.get(key, key)
 
 
-def detail_parts(detail: Mapping[str, Any] | str | None) -> list[str]:
+def detail_parts(
+    detail: Mapping[str, Any] | str | None, timezone: str = DEFAULT_TIMEZONE
+) -> list[str]:
     """`{"reason": "광고"}` -> `["사유: 광고"]`; a JSON text is read first."""
     if isinstance(detail, str):
         text = detail
@@ -330,12 +355,12 @@ def detail_parts(detail: Mapping[str, Any] | str | None) -> list[str]:
             return [text]
     if not isinstance(detail, Mapping):
         return [] if detail is None else [str(detail)]
-    return [f"{field_label(k)}: {value_label(k, v)}" for k, v in detail.items()]
+    return [f"{field_label(k)}: {value_label(k, v, timezone)}" for k, v in detail.items()]
 
 
-def detail_text(detail: Mapping[str, Any] | str | None) -> str:
+def detail_text(detail: Mapping[str, Any] | str | None, timezone: str = DEFAULT_TIMEZONE) -> str:
     """The detail as one line of `필드: 값` separated by ` · `."""
-    return " · ".join(detail_parts(detail))
+    return " · ".join(detail_parts(detail, timezone))
 
 
 EventFormatter = Callable[[Mapping[str, Any]], list[str]]
@@ -375,15 +400,16 @@ EVENT_DETAILS: dict[str, EventFormatter] = {
 """Events whose detail reads better as words than as `필드: 값` pairs."""
 
 
-def history_line(event: Mapping[str, Any]) -> str:
-    """A review event as one Korean line: `부서 배정: 신규 → 부서배정 · 주차관리과`."""
+def history_line(event: Mapping[str, Any], timezone: str = DEFAULT_TIMEZONE) -> str:
+    """A review event as one Korean line: `부서 배정: 신규 → 부서배정 · 주차관리과`
+    (recorded times in `timezone`)."""
     action = str(event["action"])
     head = action_label(action)
     if event.get("from_status") != event.get("to_status"):
         head += f": {event.get('from_status')} → {event.get('to_status')}"
     detail = {k: v for k, v in (event.get("detail") or {}).items() if k != "status"}
     formatter = EVENT_DETAILS.get(action)
-    parts = formatter(detail) if formatter else detail_parts(detail)
+    parts = formatter(detail) if formatter else detail_parts(detail, timezone)
     if action == "note":
         return f"{head} {parts[0]}"
     return " · ".join([head, *parts])

@@ -99,8 +99,8 @@ def make_templates(timezone: str) -> Jinja2Templates:
     env.filters["role_label"] = labels.role_label
     env.filters["actor_label"] = labels.actor_label
     env.filters["target_label"] = labels.target_label
-    env.filters["detail_text"] = labels.detail_text
-    env.filters["history_line"] = labels.history_line
+    env.filters["detail_text"] = lambda detail: labels.detail_text(detail, timezone)
+    env.filters["history_line"] = lambda event: labels.history_line(event, timezone)
     env.filters["month_label"] = labels.month_label
     env.filters["safe_url"] = safe_url
     env.filters["masked"] = lambda text: pii.mask(text or "")

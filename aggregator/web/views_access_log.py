@@ -137,7 +137,7 @@ def access_log_csv(rows: Iterable[Mapping[str, Any]], timezone: str) -> bytes:
             row["action"],
             labels.target_label(row["target"]),
             row["subject"] or "",
-            labels.detail_text(row["detail"]),
+            labels.detail_text(row["detail"], timezone),
         )
         at = row["at"].astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
         writer.writerow([row["id"], at, *(neutralise(str(cell)) for cell in cells)])
