@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from connectors.reply import WriteErrorKind
 from httpx2 import Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
@@ -22,6 +21,7 @@ from aggregator.store.access_log import AccessEntry
 from aggregator.store.tables import EVENT
 from aggregator.web import ROUTES, labels
 from aggregator.web.security import MAX_BODY
+from connectors.common.reply import WriteErrorKind
 from tests.english_words import english_words
 from tests.fixtures_web import USERS, Web, login
 

@@ -16,5 +16,5 @@ WRITE_ERRORS: dict[str, str] = {
     "budget": "이번 달 호출 예산 소진 (다음 달 재시도)",
     "no_writer": "쓰기 설정이 없는 계정",
 }
-"""Why a write to a platform failed (`connectors.reply.WriteErrorKind`, and the worker's
+"""Why a write to a platform failed (`connectors.common.reply.WriteErrorKind`, and the worker's
 `no_writer`), as staff read it in an item's history."""
