@@ -231,3 +231,15 @@ def _status_error(response: Response, method: str) -> Exception:
     if status == 404:
         return NotFound(shown)
     return FetchError(shown)
+
+
+def quota_note(account: Any, cursors: Mapping[str, JSONValue]) -> str | None:
+    """`aggregator status`'s line: the units spent on the last Pacific day a run counted."""
+    stored = cursors.get("quota")
+    if not isinstance(stored, Mapping):
+        return None
+    day, units = stored.get("day"), stored.get("units")
+    limit = getattr(account, "daily_quota", None)
+    if not isinstance(day, str) or not isinstance(units, int) or not isinstance(limit, int):
+        return None
+    return f"quota {day} (Pacific): {units} of {limit} units ({limit - units} left)"

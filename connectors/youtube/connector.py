@@ -124,9 +124,24 @@ class YouTubeConnector:
         known = yield from self._read_uploads(api, replace(uploads, playlist=playlist))
         states = load_videos(cursors, known)
         counts = self._comment_counts(api, known)
+        yield self._probed(states, counts)
         for vid in known:
             if vid in counts:
                 yield from self._read_video(api, vid, states[vid], counts[vid])
+
+    def _probed(self, states: Mapping[str, VideoCursor], counts: Mapping[str, int | None]) -> Batch:
+        """The probe's batch: videos with comments newly off (a warning each) and videos seen
+        for the first time without comments get their cursors without another call."""
+        updates: dict[str, JSONValue] = {}
+        notes: list[str] = []
+        for vid, count in counts.items():
+            state = states.get(vid, VideoCursor())
+            if count is None and not state.disabled:
+                updates[video_stream(vid)] = replace(state, disabled=True).dump()
+                notes.append(f"video {vid}: comments are turned off; skipped")
+            elif count == 0 and state.count is None:
+                updates[video_stream(vid)] = VideoCursor(0).dump()
+        return Batch("comments", cursor_updates=updates, warnings=tuple(notes))
 
     def _uploads_playlist(self, api: YouTubeApi) -> str:
         page = api.list("channels", {"part": "contentDetails", "id": self.channel})
@@ -191,16 +206,9 @@ class YouTubeConnector:
         self, api: YouTubeApi, vid: str, state: VideoCursor, count: int | None
     ) -> Iterator[Batch]:
         stream = video_stream(vid)
-        if count is None:
-            if not state.disabled:
-                disabled = replace(state, disabled=True).dump()
-                note = f"video {vid}: comments are turned off; skipped"
-                yield Batch("comments", cursor_updates={stream: disabled}, warnings=(note,))
-            return
+        if count is None or (count == 0 and state.count is None):
+            return  # settled by the probe's batch
         if count == state.count and not state.disabled and not self.reconcile:
-            return
-        if count == 0 and state.count is None:
-            yield Batch("comments", cursor_updates={stream: VideoCursor(0).dump()})
             return
         try:
             yield from self._read_threads(api, vid, state, count)

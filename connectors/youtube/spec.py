@@ -17,4 +17,5 @@ SPEC = PlatformSpec(
         StreamSpec("comments", ("platform", "external_id"), "created_at", "desc"),
     ),
     writer=None,
+    usage="connectors.youtube.api:quota_note",
 )
