@@ -7,12 +7,13 @@ from typing import Any
 import pytest
 import requests
 
-from aggregator.connector import BudgetExhausted, SyncContext
+from aggregator.connector import BudgetExhausted, RateLimited, SyncContext
 from aggregator.http import HttpClient
 from aggregator.records import Batch, JSONValue
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV, build_config
 from aggregator.sandbox.youtube import OAUTH_TOKEN
+from aggregator.sandbox.youtube_render import GoogleError
 from connectors.youtube.connector import YouTubeConnector
 from connectors.youtube.settings import YouTubeAccount
 
@@ -124,3 +125,27 @@ def test_quota_exceeded_from_google_ends_the_run_budget_exhausted(
     sandbox.youtube.fail("quota_exceeded", times=None)
     with pytest.raises(BudgetExhausted, match="quotaExceeded"):
         sync(sandbox, sandbox_client, {})
+
+
+def test_rate_limit_exceeded_403_longer_than_the_run_may_wait_ends_it_throttled(
+    sandbox: Sandbox, sandbox_client: HttpClient
+) -> None:
+    limited = GoogleError(403, "rateLimitExceeded", "The request rate is too high.", "youtube")
+    sandbox.youtube.fail(limited, times=None)
+    with pytest.raises(RateLimited, match="rateLimitExceeded"):
+        sync(sandbox, sandbox_client, {}, max_throttle_wait_seconds=0)
+
+
+def test_video_whose_threads_answer_comments_disabled_is_skipped_with_a_note(
+    sandbox: Sandbox, sandbox_client: HttpClient
+) -> None:
+    off = GoogleError(403, "commentsDisabled", "The video has disabled comments.", "youtube")
+    sandbox.youtube.fail(off, path_contains="commentThreads")
+    cursors: dict[str, JSONValue] = {}
+    batches = sync(sandbox, sandbox_client, cursors)
+    notes = [w for b in batches for w in b.warnings if "commentsDisabled" in w]
+    assert len(notes) == 1
+    assert [c for b in batches for c in b.comments]  # the other videos were read
+    again = sync(sandbox, sandbox_client, cursors)
+    assert calls(again) == 2  # the video is not asked again while its count stays
+    assert not [w for b in again for w in b.warnings]

@@ -208,13 +208,13 @@ class YouTubeConnector:
         stream = video_stream(vid)
         if count is None or (count == 0 and state.count is None):
             return  # settled by the probe's batch
-        if count == state.count and not state.disabled and not self.reconcile:
+        if count == state.count and not self.reconcile:
             return
         try:
             yield from self._read_threads(api, vid, state, count)
         except CommentsDisabled:
             note = f"video {vid}: comments are turned off (commentsDisabled); skipped"
-            disabled = replace(state, disabled=True).dump()
+            disabled = replace(state, count=count, disabled=True).dump()
             yield Batch("comments", cursor_updates={stream: disabled}, warnings=(note,))
         except NotFound as exc:
             yield Batch("comments", warnings=(f"video {vid} not read (removed?): {exc}",))
