@@ -19,6 +19,8 @@ from aggregator.config import Settings
 from aggregator.health import Health
 from aggregator.store import AccountStatus
 from aggregator.sync import RunResult
+from connectors import load
+from connectors.registry import PLATFORMS
 
 STATUS_STYLE = {"ok": "green", "ok_with_warnings": "yellow", "already_running": "yellow"}
 
@@ -106,6 +108,9 @@ def status_json(rows: Sequence[StatusRow], healths: Sequence[Health]) -> list[di
                 consecutive_failures=health.consecutive_failures,
                 next_run_at=health.next_run_at, detail=health.detail,
             )  # fmt: skip
+        note = usage_note(row)
+        if note is not None:
+            entry["usage_note"] = note
         budget = getattr(row.account, "monthly_budget", None)
         if budget is not None and row.stored is not None:
             entry["month_usage"]["budget"] = budget
@@ -157,7 +162,21 @@ def _detail(row: StatusRow) -> str:
         if budget is not None:
             spent += f" of ${budget:.2f} (${budget - usage.cost:.2f} left)"
         detail = f"{detail}\n{spent}" if detail else spent
+    note = usage_note(row)
+    if note is not None:
+        detail = f"{detail}\n{note}" if detail else note
     return detail
+
+
+def usage_note(row: StatusRow) -> str | None:
+    """The platform's own spending line for this account (its spec's `usage`), if any."""
+    if row.account is None or row.stored is None:
+        return None
+    platform = PLATFORMS.get(row.account.platform)
+    if platform is None or platform.usage is None:
+        return None
+    note: str | None = load(platform.usage)(row.account, row.stored.cursors)
+    return note
 
 
 def _duration(value: timedelta | None) -> str:

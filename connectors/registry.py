@@ -12,9 +12,10 @@ from connectors.facebook.spec import SPEC as FACEBOOK
 from connectors.pinterest.spec import SPEC as PINTEREST
 from connectors.spec import PlatformSpec
 from connectors.twitter.spec import SPEC as TWITTER
+from connectors.youtube.spec import SPEC as YOUTUBE
 
 PLATFORMS: dict[str, PlatformSpec] = {
-    spec.name: spec for spec in (BLOG, FACEBOOK, TWITTER, PINTEREST)
+    spec.name: spec for spec in (BLOG, FACEBOOK, TWITTER, PINTEREST, YOUTUBE)
 }
 """The registered platforms by name, in the order config, CLI and web list them."""
 

@@ -56,6 +56,10 @@ class PlatformSpec:
     streams: tuple[StreamSpec, ...]
     writer: str | None = None
     """`module:Class` of the `ReplyWriter` when `writes` is not empty."""
+    usage: str | None = None
+    """`module:function(account, cursors) -> str | None`: the line `aggregator status`
+    shows for what the account has spent of a budget its cursors count (a daily quota);
+    None: the platform counts nothing beyond the month's reads and cost."""
 
     def __post_init__(self) -> None:
         unknown = set(self.writes) - WRITES

@@ -74,7 +74,11 @@ def test_first_sync_stores_every_account_and_a_resync_changes_nothing(
     config = prepared(sandbox, tmp_path, db_url)
     first = by_account(sync_json(config))
     assert {"naver-blog", "wordpress-news", "tistory-blog", "x-account"} <= set(first)
+    youtube = first.pop("youtube")
     assert all(entry["status"] == "ok" for entry in first.values()), first
+    assert youtube["status"] == "ok_with_warnings", "the notes on videos with comments off"
+    assert all("comments are turned off" in w for w in youtube["warnings"])
+    first["youtube"] = youtube
     assert all(entry["posts"]["new"] > 0 for entry in first.values())
     assert first["wordpress-news"]["comments"]["new"] > 0
     assert first["naver-blog"]["comments"]["new"] == 0, "Naver Blog gives no comments"
@@ -90,6 +94,9 @@ def test_first_sync_stores_every_account_and_a_resync_changes_nothing(
     assert second["x-account"]["cost"] == 0
     assert first["facebook-page"]["comments"]["new"] > 0
     assert second["facebook-page"]["api_calls"] == 1, "a no-change Graph sync lists posts only"
+    assert first["youtube"]["comments"]["new"] > 0
+    assert second["youtube"]["api_calls"] == 2, "a no-change YouTube sync: playlist, statistics"
+    assert second["youtube"]["status"] == "ok", "the comments-off notes are given once"
 
 
 def test_comments_that_appear_later_are_picked_up_incrementally(
@@ -245,8 +252,10 @@ def test_demo_replays_days_of_syncs_into_its_own_database(
     for platform in ("facebook", "twitter", "blog"):
         assert ("posted", platform) in by_state  # Facebook, X and WordPress by the worker
     assert {"pending_approval", "approved"} <= {a["state"] for a in answers}
-    [by_hand] = [a for a in answers if a["state"] == "confirmed_manual"]
-    assert by_hand["account"] == "naver-blog"
+    by_hand = [a["account"] for a in answers if a["state"] == "confirmed_manual"]
+    # Naver by hand; YouTube answers (no writer yet) are copied and confirmed too
+    assert [a for a in by_hand if a != "youtube"] == ["naver-blog"]
+    assert any(c[0] == "youtube" for c in stored["comments"])  # the demo shows YouTube
     assert any(a["text"].startswith("주차관리과에 전달했습니다.") for a in answers)  # a 상용구
     assert demo_events(database) >= {"answer_send_back", "answer_resubmit", "answer_approve"}
     for answer in (a for a in answers if a["state"] == "posted"):

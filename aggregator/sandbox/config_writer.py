@@ -44,6 +44,8 @@ SANDBOX_ENV: dict[str, str] = {
     WORDPRESS_PASSWORD_ENV: WORDPRESS_PASSWORD,
     FACEBOOK_TOKEN_ENV: FACEBOOK_PAGE_TOKEN,
     PINTEREST_TOKEN_ENV: PINTEREST_TOKEN,
+    YOUTUBE_KEY_ENV: YOUTUBE_API_KEY,
+    YOUTUBE_TOKEN_ENV: YOUTUBE_OAUTH_TOKEN,
     "AGGREGATOR_PSEUDONYM_KEY": "sandbox-pseudonym-key-not-for-real-use",
 }
 """The environment variables the written config's `{env: NAME}` secrets name, with the
@@ -115,6 +117,7 @@ SANDBOX_ACCOUNTS: dict[str, Callable[[str], list[dict[str, Any]]]] = {
     "facebook": lambda base: [facebook_account_config(base, INTERVAL_MINUTES)],
     "twitter": lambda base: [x_account_config(base, INTERVAL_MINUTES)],
     "pinterest": lambda base: [pinterest_account_config(base, INTERVAL_MINUTES)],
+    "youtube": lambda base: [youtube_account_config(base, INTERVAL_MINUTES)],
 }
 """Per registered platform: its sandbox accounts' config, given the sandbox's base URL."""
 
@@ -148,9 +151,9 @@ def build_config(base_url: str, database_url: str | None = None) -> dict[str, An
 
 
 def new_platform_accounts(base_url: str) -> list[dict[str, Any]]:
-    """The Instagram and YouTube accounts of a config for this sandbox, NOT yet part of
-    `build_config`: the config cannot validate them until their connectors exist. Add
-    them to `accounts` (and `NEW_PLATFORM_ENV` to `SANDBOX_ENV`) once it can."""
+    """The Instagram and YouTube accounts of a config for this sandbox (YouTube is also
+    part of `build_config`; Instagram is NOT yet: the config cannot validate it until its
+    connector exists. Add it to `accounts` (and its variables to `SANDBOX_ENV`) then)."""
     base = base_url.rstrip("/")
     return [
         instagram_account_config(base, INTERVAL_MINUTES),

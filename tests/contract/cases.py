@@ -24,6 +24,8 @@ from aggregator.sandbox.graph import PAGE_TOKEN
 from aggregator.sandbox.pinterest import SANDBOX_TOKEN as PINTEREST_TOKEN
 from aggregator.sandbox.twitter import BEARER_TOKEN
 from aggregator.sandbox.wordpress_auth import APP_PASSWORD
+from aggregator.sandbox.youtube import API_KEY as YOUTUBE_KEY
+from aggregator.sandbox.youtube import NAMED_ERRORS as YOUTUBE_ERRORS
 from connectors.registry import PLATFORMS
 
 LONG_WAIT = 3600
@@ -155,6 +157,18 @@ def pinterest_throttled(sandbox: Sandbox) -> object:
     return pinterest_sandbox.rate_limit_fault(sandbox.faults, "/v5/", reset_in=LONG_WAIT)
 
 
+def youtube_error(name: str, status: int | None = None) -> Inject:
+    """Google's error envelope (`youtube.NAMED_ERRORS[name]`) on every YouTube path; a 429
+    asks for an hour (`Retry-After`)."""
+    error = YOUTUBE_ERRORS[name]
+    headers = {"Content-Type": "application/json; charset=UTF-8"}
+    if (status or error.code) == 429:
+        headers["Retry-After"] = str(LONG_WAIT)
+    return lambda sandbox: sandbox.faults.status(
+        "/youtube/v3/", status or error.code, headers=headers, body=error.json()
+    )
+
+
 CASES: tuple[ContractCase, ...] = (
     ContractCase(
         id="blog-feed",
@@ -206,6 +220,16 @@ CASES: tuple[ContractCase, ...] = (
         unauthorized=pinterest_unauthorized,
         throttled=pinterest_throttled,
         usage_streams=frozenset({"api_budget"}),
+    ),
+    ContractCase(
+        id="youtube",
+        platform="youtube",
+        account=sandbox_account("youtube"),
+        api_path="/youtube/v3/",
+        secrets=(YOUTUBE_KEY,),
+        unauthorized=youtube_error("auth_expired"),
+        throttled=youtube_error("rate_limited"),
+        usage_streams=frozenset({"quota"}),
     ),
 )
 

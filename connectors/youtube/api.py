@@ -1,0 +1,245 @@
+"""YouTube Data API v3 over `HttpClient`: the API key, the daily quota, typed errors.
+
+Every call goes through `YouTubeApi.list`, which:
+
+- checks the daily quota first (`Quota`): a call is made only when the worst case of its
+  attempts (`HttpClient` retries 5xx and network errors up to `settings.retries` times,
+  each charged by Google) still fits under `daily_quota`; every attempt made is charged
+  1 unit (every list method costs 1; Google charges invalid requests and 304s too);
+- on 429 or 403 `rateLimitExceeded`/`userRateLimitExceeded`, applies the one policy of
+  `aggregator.http` (`throttle_delay`: `Retry-After` or a jittered backoff, within
+  `max_wait_seconds` and the run's time), else `RateLimited` ends the run `throttled`;
+- maps Google's error envelope to typed errors: 401 -> `AuthExpired`, 403
+  `quotaExceeded` -> `BudgetExhausted`, 403 `commentsDisabled` -> `CommentsDisabled`,
+  403 `forbidden` and the like -> `PermissionMissing`, 404 -> `NotFound`, other 4xx ->
+  `FetchError`; a 200 that is not `{"items": [...]}` -> `ParseError`.
+
+The key travels as `key=` in the query: `HttpClient.protect` keeps it out of every log
+record and messages name the method, never the URL's query.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from aggregator.connector import (
+    AuthExpired,
+    BudgetExhausted,
+    Clock,
+    FetchError,
+    ParseError,
+    PermissionMissing,
+)
+from aggregator.http import Attempts, HttpClient, Response, throttle_hint
+from aggregator.records import JSONValue
+from aggregator.redaction import redact_url
+from connectors.youtube.mapping import google_error
+
+log = logging.getLogger(__name__)
+
+QUOTA_ZONE = ZoneInfo("America/Los_Angeles")
+"""Google's quota day ends at midnight Pacific time."""
+LIST_COST = 1
+THROTTLE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+
+
+class NotFound(FetchError):
+    """404: a video, playlist or comment that is gone."""
+
+
+class CommentsDisabled(FetchError):
+    """403 `commentsDisabled`: the video's comments are off."""
+
+
+@dataclass
+class Quota:
+    """Units spent on one Pacific day, against the configured daily quota."""
+
+    limit: int
+    day: str
+    units: int = 0
+
+    @classmethod
+    def load(cls, value: JSONValue, limit: int, now: datetime) -> Quota:
+        """The stored spend for today; a spend stored for another day starts again at 0."""
+        today = quota_day(now)
+        if isinstance(value, Mapping) and value.get("day") == today:
+            units = value.get("units")
+            if isinstance(units, int) and not isinstance(units, bool) and units >= 0:
+                return cls(limit, today, units)
+        return cls(limit, today)
+
+    def check(self, units: int) -> None:
+        """Raise `BudgetExhausted` when spending `units` more could pass the quota."""
+        if self.units + units > self.limit:
+            raise BudgetExhausted(
+                f"YouTube daily quota: {self.units} of {self.limit} units used on {self.day} "
+                "(Pacific time); stopped before a call that could exceed it. The next run "
+                "after midnight Pacific time (17:00 KST in winter) resumes"
+            )
+
+    def spend(self, units: int) -> None:
+        """Count units spent."""
+        self.units += units
+
+    def dump(self) -> dict[str, JSONValue]:
+        """The JSON-safe form stored as the quota cursor."""
+        return {"day": self.day, "units": self.units, "limit": self.limit}
+
+
+def quota_day(now: datetime) -> str:
+    """The Pacific calendar day of `now` as `YYYY-MM-DD`."""
+    return now.astimezone(QUOTA_ZONE).date().isoformat()
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list answer: its items, the next page token, the address shown."""
+
+    items: tuple[Mapping[str, Any], ...]
+    next_token: str | None
+    url: str
+
+
+class YouTubeApi:
+    """List calls against the Data API under the daily quota and bounded rate-limit waits.
+
+    Args:
+        http: the run's HTTP client (timeouts, size cap, deadline, `sleep`).
+        base_url: the API root, e.g. `https://www.googleapis.com/youtube/v3/`.
+        key: the API key (sent as `key=`).
+        quota: today's spend; updated in place with every attempt made.
+        clock: the current time (for `Retry-After` given as a date).
+        max_wait_seconds: the longest single rate-limit wait this run accepts.
+    """
+
+    def __init__(
+        self,
+        http: HttpClient,
+        base_url: str,
+        key: str,
+        quota: Quota,
+        clock: Clock,
+        max_wait_seconds: float,
+    ) -> None:
+        self.http = http
+        self.base_url = base_url.rstrip("/")
+        self.key = key
+        self.quota = quota
+        self.clock = clock
+        self.max_wait_seconds = max_wait_seconds
+        http.protect([key])
+        self._reported = http.calls
+
+    def take_calls(self) -> int:
+        """HTTP calls made since the last `take_calls` (reported with each batch)."""
+        calls, self._reported = self.http.calls - self._reported, self.http.calls
+        return calls
+
+    def unreported(self) -> bool:
+        """Whether calls were made since the last `take_calls`."""
+        return self.http.calls != self._reported
+
+    def pages(self, method: str, **params: str | int) -> Iterator[Page]:
+        """Every page of `method` (e.g. `commentThreads`), following `nextPageToken`."""
+        token: str | None = None
+        while True:
+            page = self.list(method, {**params, **({"pageToken": token} if token else {})})
+            yield page
+            if page.next_token is None:
+                return
+            token = page.next_token
+
+    def list(self, method: str, params: Mapping[str, str | int]) -> Page:
+        """One list call; raise typed errors (see the module docstring)."""
+        query = urlencode({**params, "key": self.key})
+        url = f"{self.base_url}/{method}?{query}"
+        response = self._get(url, method)
+        if response.status != 200:
+            raise _status_error(response, method)
+        return _page(response, method)
+
+    def _get(self, url: str, method: str) -> Response:
+        attempts = Attempts()
+        while True:
+            response = self._attempt(url)
+            reason, message = google_error(response.content)
+            if response.status != 429 and not (
+                response.status == 403 and reason in THROTTLE_REASONS
+            ):
+                return response
+            why = f"HTTP {response.status} {reason or 'rate limited'}: {message}".rstrip(": ")
+            asked = throttle_hint(response.headers, self.clock())
+            delay = self.http.throttle_delay(
+                attempts, f"YouTube {method}", why, asked, float(self.max_wait_seconds)
+            )
+            self.http.sleep(delay)
+
+    def _attempt(self, url: str) -> Response:
+        self.quota.check(LIST_COST * (self.http.settings.retries + 1))
+        before = self.http.calls
+        try:
+            return self.http.get(url, headers={"Accept": "application/json"}, throttle=False)
+        finally:
+            self.quota.spend(LIST_COST * (self.http.calls - before))
+
+
+def _page(response: Response, method: str) -> Page:
+    try:
+        data = json.loads(response.content.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ParseError(f"YouTube {method}: the answer is not JSON") from exc
+    items = data.get("items") if isinstance(data, Mapping) else None
+    if not isinstance(items, list):
+        raise ParseError(f"YouTube {method}: the answer has no 'items' list")
+    token = data.get("nextPageToken")
+    return Page(
+        items=tuple(item for item in items if isinstance(item, Mapping)),
+        next_token=token if isinstance(token, str) and token else None,
+        url=redact_url(response.url.split("?", 1)[0]),
+    )
+
+
+def _status_error(response: Response, method: str) -> Exception:
+    status = response.status
+    reason, message = google_error(response.content)
+    shown = f"YouTube {method}: HTTP {status}" + (f" {reason}" if reason else "")
+    shown += f" ({message})" if message else ""
+    if status == 401:
+        return AuthExpired(
+            f"{shown}. The API key or token was refused: check the account's api_key "
+            "variable (Google Cloud console, Credentials)"
+        )
+    if status == 403 and reason == "quotaExceeded":
+        return BudgetExhausted(
+            f"{shown}. Google's daily quota for this project is used up; it resets at "
+            "midnight Pacific time and the next run after it resumes"
+        )
+    if status == 403 and reason == "commentsDisabled":
+        return CommentsDisabled(shown)
+    if status == 400 and (reason == "keyInvalid" or "API key" in message):
+        return AuthExpired(f"{shown}. Check the account's api_key variable")
+    if status == 403:
+        return PermissionMissing(f"{shown}. The key or token lacks access to this channel")
+    if status == 404:
+        return NotFound(shown)
+    return FetchError(shown)
+
+
+def quota_note(account: Any, cursors: Mapping[str, JSONValue]) -> str | None:
+    """`aggregator status`'s line: the units spent on the last Pacific day a run counted."""
+    stored = cursors.get("quota")
+    if not isinstance(stored, Mapping):
+        return None
+    day, units = stored.get("day"), stored.get("units")
+    limit = getattr(account, "daily_quota", None)
+    if not isinstance(day, str) or not isinstance(units, int) or not isinstance(limit, int):
+        return None
+    return f"quota {day} (Pacific): {units} of {limit} units ({limit - units} left)"
