@@ -11,13 +11,14 @@ import sqlalchemy as sa
 
 from aggregator.connector import SyncContext
 from aggregator.db import create_db_engine
-from aggregator.http import HttpSettings
+from aggregator.http import HttpClient, HttpSettings
 from aggregator.sandbox import LoggedRequest, Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV
 from aggregator.sandbox.instagram import account_config
 from aggregator.sandbox.instagram_world import IG_USER_ID, USERNAME
 from aggregator.store import Store
 from aggregator.sync import RunResult, SyncOptions, sync_account
+from connectors.graph.api import GraphPage
 from connectors.instagram.connector import InstagramConnector
 from connectors.instagram.settings import InstagramAccount
 
@@ -176,3 +177,42 @@ def test_cursor_keeps_the_watermark_and_each_media_count(ig: Harness) -> None:
     counts = cursors["comments"]["read"]
     busiest = ig.busiest_media()
     assert counts[busiest.id] == len(world.comments(busiest, now))
+
+
+def test_a_cut_short_nested_reply_list_is_read_in_full_from_the_replies_edge(
+    sandbox: Sandbox, sandbox_client: HttpClient
+) -> None:
+    """Graph may page a nested `replies{...}` list: then `/{comment-id}/replies` has all."""
+    data = {**account_config(sandbox.base_url, 15), "username": USERNAME}
+    account = InstagramAccount.model_validate(data, context={"environ": SANDBOX_ENV})
+    connector = InstagramConnector(account, SyncContext(http=sandbox_client, clock=sandbox.now))
+    media = {"id": "17905000000000001", "timestamp": "2026-11-20T01:00:00+0000",
+             "comments_count": 3, "username": USERNAME}  # fmt: skip
+    top = {"id": "18047000000000010", "timestamp": "2026-11-20T02:00:00+0000", "text": "질문",
+           "replies": {"data": [{"id": "18047000000000011", "text": "첫 답",
+                                 "timestamp": "2026-11-20T02:10:00+0000"}],
+                       "paging": {"next": "https://graph.example/next"}}}  # fmt: skip
+    replies = [
+        {"id": f"180470000000000{n}", "text": "답", "timestamp": f"2026-11-20T02:{n}:00+0000",
+         "username": USERNAME}
+        for n in (11, 12)
+    ]  # fmt: skip
+    pages = {
+        "media": GraphPage([media], None, None, "m"),
+        "comments": GraphPage([top], None, None, "c"),
+        "replies": GraphPage(replies, None, None, "r"),
+    }
+    asked: list[str] = []
+
+    def page(node: str, edge: str, params: Any, following: Any = None) -> GraphPage:
+        asked.append(f"{node}/{edge}")
+        return pages[edge]
+
+    connector.graph.page = page  # type: ignore[method-assign]
+    records = [c for batch in connector.pull({}) for c in batch.comments]
+    assert asked[-1] == "18047000000000010/replies"
+    assert [r.external_id for r in records] == [
+        "18047000000000010", "18047000000000011", "18047000000000012",
+    ]  # fmt: skip
+    assert all(r.parent_external_id == top["id"] for r in records[1:])
+    assert all(r.by_account_owner for r in records[1:])

@@ -30,8 +30,6 @@ class InstagramAccount(AccountBase):
     pages_read_engagement."""
     app_secret: OptionalAccountSecret = None
     """When set, every call carries `appsecret_proof`."""
-    write_access_token: OptionalAccountSecret = None
-    """Reserved for answers and hiding (not implemented yet: answers are copied by hand)."""
     graph_url: HttpUrl = HttpUrl("https://graph.facebook.com/")
     graph_version: Annotated[str, Field(pattern=r"^v[0-9]{1,3}\.[0-9]$")] = "v25.0"
     comment_window_days: Annotated[int, Field(ge=1, le=365)] = 30
