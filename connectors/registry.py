@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from connectors.blog.spec import SPEC as BLOG
 from connectors.facebook.spec import SPEC as FACEBOOK
+from connectors.instagram.spec import SPEC as INSTAGRAM
 from connectors.pinterest.spec import SPEC as PINTEREST
 from connectors.spec import PlatformSpec
 from connectors.twitter.spec import SPEC as TWITTER
 from connectors.youtube.spec import SPEC as YOUTUBE
 
 PLATFORMS: dict[str, PlatformSpec] = {
-    spec.name: spec for spec in (BLOG, FACEBOOK, TWITTER, PINTEREST, YOUTUBE)
+    spec.name: spec for spec in (BLOG, FACEBOOK, TWITTER, PINTEREST, INSTAGRAM, YOUTUBE)
 }
 """The registered platforms by name, in the order config, CLI and web list them."""
 

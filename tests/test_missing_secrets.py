@@ -56,9 +56,11 @@ def test_sync_stores_the_other_accounts_and_names_the_missing_variable(config: P
     done = aggregator("sync", "--config", str(config), "--json")
     assert done.returncode == 1, done.stderr
     results = {r["account"]: r for r in json.loads(done.stdout)["accounts"]}
-    assert results["facebook-page"]["status"] == "needs_configuration"
-    assert MISSING in results["facebook-page"]["error"]
-    others = [r for name, r in results.items() if name != "facebook-page"]
+    sharing = ("facebook-page", "instagram")  # Instagram is read with the Page's token
+    for name in sharing:
+        assert results[name]["status"] == "needs_configuration"
+        assert MISSING in results[name]["error"]
+    others = [r for name, r in results.items() if name not in sharing]
     assert others
     assert all(r["ok"] for r in others)
 

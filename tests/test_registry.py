@@ -19,7 +19,7 @@ POSTS = StreamSpec("posts", ("platform", "external_id"), "created_at", "desc")
 
 
 def test_every_consumer_lists_the_registered_platforms_in_order() -> None:
-    names = ("blog", "facebook", "twitter", "pinterest", "youtube")
+    names = ("blog", "facebook", "twitter", "pinterest", "instagram", "youtube")
     assert tuple(PLATFORMS) == names
     assert names == config.PLATFORMS
     assert names == manual.PLATFORMS
@@ -41,14 +41,14 @@ def test_config_accepts_an_account_of_each_registered_platform_and_names_them_ot
     text = "accounts:\n  - {name: x, platform: myspace}\n"
     with pytest.raises(ConfigError) as caught:
         parse_settings(text)
-    assert "unknown platform (expected one of: blog, facebook, twitter, pinterest, youtube)" in str(
-        caught.value
-    )
+    expected = "expected one of: blog, facebook, twitter, pinterest, instagram, youtube"
+    assert f"unknown platform ({expected})" in str(caught.value)
 
 
 def test_unknown_platform_is_a_key_error_naming_the_known_ones() -> None:
     with pytest.raises(
-        KeyError, match="known: \\['blog', 'facebook', 'pinterest', 'twitter', 'youtube'\\]"
+        KeyError,
+        match="known: \\['blog', 'facebook', 'instagram', 'pinterest', 'twitter', 'youtube'\\]",
     ):
         spec("myspace")
     with pytest.raises(KeyError, match="no connector for platform 'myspace'"):

@@ -117,6 +117,7 @@ SANDBOX_ACCOUNTS: dict[str, Callable[[str], list[dict[str, Any]]]] = {
     "facebook": lambda base: [facebook_account_config(base, INTERVAL_MINUTES)],
     "twitter": lambda base: [x_account_config(base, INTERVAL_MINUTES)],
     "pinterest": lambda base: [pinterest_account_config(base, INTERVAL_MINUTES)],
+    "instagram": lambda base: [instagram_account_config(base, INTERVAL_MINUTES)],
     "youtube": lambda base: [youtube_account_config(base, INTERVAL_MINUTES)],
 }
 """Per registered platform: its sandbox accounts' config, given the sandbox's base URL."""

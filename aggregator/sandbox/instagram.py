@@ -315,8 +315,8 @@ def comment_values(comment: IgComment) -> dict[str, Any]:
 
 
 def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:
-    """The `instagram` account of a config pointing at this sandbox, for when the
-    Instagram connector exists (the Page token serves the linked account)."""
+    """The `instagram` account of a config pointing at this sandbox (the Page token serves
+    the linked account; no write token: the connector reads only, answers are copied)."""
     page = next(a for a in ACCOUNTS if a.platform == "facebook")
     return {
         "name": "instagram",
@@ -325,7 +325,6 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:
         "ig_user_id": IG_USER_ID,
         "page_id": page.handle,
         "access_token": {"env": TOKEN_ENV},
-        "write_access_token": {"env": TOKEN_ENV},
         "graph_url": base_url.rstrip("/") + "/",
         "schedule": {"interval_minutes": interval_minutes},
     }

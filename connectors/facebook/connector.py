@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Generator, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import ClassVar
 
@@ -63,6 +63,7 @@ from connectors.facebook.cursor import CommentState, dump_mark, load_mark
 from connectors.facebook.mapping import comment_total, parse_time, to_comment, to_mention, to_post
 from connectors.facebook.settings import FacebookAccount
 from connectors.graph.api import GraphClient, GraphObjectGone, GraphPage
+from connectors.graph.paging import Closing, hold_last, is_last
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,6 @@ COMMENT_PARAMS = {
     "summary": "true",
     "fields": COMMENT_FIELDS,
 }
-Closing = tuple[Mapping[str, JSONValue], tuple[Presence, ...]]
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ class FacebookConnector:
             marks={stream: load_mark(cursors.get(stream)) for stream in self._streams()},
             state=CommentState.load(cursors.get(COMMENTS)),
         )
-        yield from _hold_last(self._pages(run), lambda: self._closing(run))
+        yield from hold_last(self._pages(run), lambda: self._closing(run))
 
     def _streams(self) -> tuple[str, ...]:
         return (POSTS, VISITOR_POSTS) if self.account.include_visitor_posts else (POSTS,)
@@ -184,7 +184,7 @@ class FacebookConnector:
             page = self.graph.page(self.page_id, EDGES[stream], params, following)
             listed += self._listed(stream, page)
             yield self._posts_batch(stream, page)
-            if _is_last(page, following):
+            if is_last(page, following):
                 return listed
             following = page.following
 
@@ -238,7 +238,7 @@ class FacebookConnector:
             )  # fmt: skip
             seen.update(r.external_id for r in records)
             newest = max((t for t in (newest, *(r.created_at for r in records)) if t), default=None)
-            done = _is_last(page, following)
+            done = is_last(page, following)
             stop = plan.stop_before
             if not done and not (stop and any(r.created_at < stop for r in records)):
                 yield self._batch(COMMENTS, comments=records)
@@ -293,34 +293,3 @@ class FacebookConnector:
             stream, posts=posts, comments=comments, cursor_updates=cursor_updates or {},
             api_calls=calls, warnings=warnings, presence=presence,
         )  # fmt: skip
-
-
-def _hold_last(batches: Iterator[Batch], closing: Callable[[], Closing]) -> Iterator[Batch]:
-    """Yield `batches`, adding the run's closing cursor updates to the last one.
-
-    A batch is last only once the next page proved not to exist, so each is held until
-    the next arrives (one page of look-ahead). When the run fails midway, the held batch
-    is still yielded (without the closing updates) so that it is stored.
-    """
-    held: Batch | None = None
-    try:
-        for batch in batches:
-            if held is not None:
-                yield held
-            held = batch
-    except Exception:
-        if held is not None:
-            yield held
-        raise
-    if held is not None:
-        updates, presence = closing()
-        yield replace(
-            held,
-            cursor_updates={**held.cursor_updates, **updates},
-            presence=held.presence + presence,
-        )
-
-
-def _is_last(page: GraphPage, asked: Mapping[str, str] | None) -> bool:
-    """No `paging.next`, or a `next` that asks for the same page again (no progress)."""
-    return page.following is None or (not page.data and page.following == asked)

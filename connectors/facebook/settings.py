@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, HttpUrl
 
 from aggregator.settings_base import AccountBase, AccountSecret, OptionalAccountSecret
+from connectors.graph.errors import GraphOwner
 
 
 class FacebookAccount(AccountBase):
@@ -32,6 +33,10 @@ class FacebookAccount(AccountBase):
     """Wait this long at most when throttled; beyond it the run ends as throttled."""
     slow_down_at_percent: Annotated[int, Field(ge=1, le=100)] = 75
     """Pause between calls once the usage headers report this much of the limit used."""
+
+    def graph_owner(self) -> GraphOwner:
+        """The Page, as the Graph adapter's messages name it."""
+        return GraphOwner(self.page_id)
 
     def has_write_api(self) -> bool:
         """The Graph API posts answers and hides comments."""

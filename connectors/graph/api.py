@@ -53,15 +53,16 @@ import urllib3
 from aggregator.connector import FetchError, ParseError, RateLimited
 from aggregator.http import Attempts, HttpClient
 from aggregator.net_errors import describe_network_error
-from connectors.facebook.settings import FacebookAccount
 from connectors.graph.errors import (
     Action,
     GraphError,
+    GraphOwner,
     GraphUsage,
     classify,
     parse_usage,
     retry_after_seconds,
 )
+from connectors.graph.settings import GraphSettings
 
 log = logging.getLogger(__name__)
 
@@ -170,21 +171,23 @@ class GraphPage:
 
 
 class GraphClient:
-    """Graph API calls for one Page: typed errors, bounded retries, pacing, call counts.
+    """Graph API calls for one account (a Page, an Instagram account): typed errors,
+    bounded retries, pacing, call counts.
 
     Args:
-        account: the Page's settings (token, app secret, URL, version, limits).
+        account: the account's Graph settings (token, app secret, URL, version, limits).
         http: the run's HTTP client; its `calls` counts every attempt.
         sleep: how to wait (tests pass a fake); defaults to `http.sleep`.
     """
 
     def __init__(
         self,
-        account: FacebookAccount,
+        account: GraphSettings,
         http: HttpClient,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.account = account
+        self.owner: GraphOwner = account.graph_owner()
         self.http = http
         self.sleep = http.sleep if sleep is None else sleep
         self.page_size = account.page_size
@@ -263,7 +266,7 @@ class GraphClient:
         self.retry_after = retry_after_seconds(headers)
 
     def _handle(self, error: GraphError, attempts: Attempts, path: str) -> None:
-        outcome = classify(error, self.account.page_id, self.account.access_token.env)
+        outcome = classify(error, self.owner, self.account.access_token.env)
         log.info("Graph API %s: %s -> %s", path, error.describe(), outcome.action)
         if outcome.action is Action.RETRY:
             self._retry(attempts, path, error.describe())

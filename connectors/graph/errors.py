@@ -19,7 +19,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -39,7 +39,9 @@ TRANSIENT_CODES = frozenset({1, 2})
 GONE = (100, 33)
 REDUCE_DATA = "reduce the amount of data"
 NEEDED_PERMISSIONS = "pages_show_list, pages_read_engagement and pages_read_user_content"
-PERMISSION_NAME = re.compile(r"\b(pages_[a-z_]+|read_insights|business_management)\b")
+PERMISSION_NAME = re.compile(
+    r"\b(pages_[a-z_]+|instagram_[a-z_]+|read_insights|business_management)\b"
+)
 PERMISSION_BY_CODE = {283: "pages_read_user_content", 10: "pages_read_engagement"}
 AUTH_REASONS = {
     458: "the app was removed from the Page admin's Facebook account",
@@ -102,6 +104,28 @@ class GraphError:
 
 
 @dataclass(frozen=True)
+class GraphOwner:
+    """Whose data a Graph client reads, as the messages for an administrator name it.
+
+    Attributes:
+        id: the node the token reads (a Page id, an Instagram user id).
+        what: what that node is, before its id in messages (`page`).
+        needed: the permissions the connector needs, named when one is missing.
+        by_code: the permission an error code means when the message names none.
+        readme: the README section that tells how to issue a new token.
+    """
+
+    id: str
+    what: str = "page"
+    needed: str = NEEDED_PERMISSIONS
+    by_code: Mapping[int, str] = field(default_factory=lambda: dict(PERMISSION_BY_CODE))
+    readme: str = "Facebook"
+
+    def __str__(self) -> str:
+        return f"{self.what} {self.id}"
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What to do about one error: an action, the error to raise, the least wait."""
 
@@ -110,13 +134,20 @@ class Outcome:
     min_wait: float = 0.0
 
 
-def classify(error: GraphError, page_id: str, token_env: str) -> Outcome:
-    """Decide what an error means for the run (see the module docstring)."""
+def classify(error: GraphError, owner: GraphOwner | str, token_env: str) -> Outcome:
+    """Decide what an error means for the run (see the module docstring).
+
+    Args:
+        error: the error body's fields.
+        owner: whose data the token reads (a bare id is a Facebook Page's).
+        token_env: the variable the token comes from, named in the message.
+    """
+    who = owner if isinstance(owner, GraphOwner) else GraphOwner(owner)
     code = error.code
     if code in AUTH_CODES:
-        return Outcome(Action.FAIL, AuthExpired(_auth_message(error, page_id, token_env)))
+        return Outcome(Action.FAIL, AuthExpired(_auth_message(error, who, token_env)))
     if code in PERMISSION_CODES:
-        return Outcome(Action.FAIL, PermissionMissing(_permission_message(error, page_id)))
+        return Outcome(Action.FAIL, PermissionMissing(_permission_message(error, who)))
     if code in THROTTLE_CODES:
         wait = LONG_THROTTLE_SECONDS if code in LONG_THROTTLE_CODES else 0.0
         return Outcome(Action.THROTTLE, min_wait=wait)
@@ -127,32 +158,32 @@ def classify(error: GraphError, page_id: str, token_env: str) -> Outcome:
     if (code, error.subcode) == GONE:
         return Outcome(Action.GONE)
     if code == 100 and PERMISSION_NAME.search(error.message) and "permission" in error.message:
-        return Outcome(Action.FAIL, PermissionMissing(_permission_message(error, page_id)))
+        return Outcome(Action.FAIL, PermissionMissing(_permission_message(error, who)))
     if code == 100 and "appsecretproof" in re.sub(r"[\s_]", "", error.message.lower()):
         message = (
-            f"the Graph API wants a valid appsecret_proof for page {page_id} "
+            f"the Graph API wants a valid appsecret_proof for {who} "
             f"{error.describe()}: set app_secret (as {{env: NAME}}) to the app's secret"
         )
         return Outcome(Action.FAIL, PermissionMissing(message))
     return Outcome(Action.FAIL, FetchError(f"Graph API error {error.describe()}"))
 
 
-def _auth_message(error: GraphError, page_id: str, token_env: str) -> str:
+def _auth_message(error: GraphError, owner: GraphOwner, token_env: str) -> str:
     reason = AUTH_REASONS.get(error.subcode or 0, "the token is invalid or has expired")
     return (
-        f"Facebook rejected the Page access token of page {page_id}: {reason} "
+        f"Facebook rejected the Page access token of {owner}: {reason} "
         f"{error.describe()}. A Page admin must issue a new long-lived Page access token "
-        f"(README, 'Facebook') and set it in ${token_env}; the next run uses it."
+        f"(README, '{owner.readme}') and set it in ${token_env}; the next run uses it."
     )
 
 
-def _permission_message(error: GraphError, page_id: str) -> str:
+def _permission_message(error: GraphError, owner: GraphOwner) -> str:
     named = sorted(set(PERMISSION_NAME.findall(error.message)))
-    wanted = ", ".join(named) or PERMISSION_BY_CODE.get(error.code or 0) or NEEDED_PERMISSIONS
+    wanted = ", ".join(named) or owner.by_code.get(error.code or 0) or owner.needed
     return (
-        f"the Facebook token of page {page_id} lacks the permission {wanted} "
+        f"the Facebook token of {owner} lacks the permission {wanted} "
         f"{error.describe()}. Grant it to the app, then issue a new Page access token "
-        f"(the connector needs {NEEDED_PERMISSIONS})."
+        f"(the connector needs {owner.needed})."
     )
 
 

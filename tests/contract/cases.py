@@ -222,6 +222,19 @@ CASES: tuple[ContractCase, ...] = (
         usage_streams=frozenset({"api_budget"}),
     ),
     ContractCase(
+        id="instagram",
+        platform="instagram",
+        account=sandbox_account("instagram"),
+        api_path="/v25.0/",
+        secrets=(PAGE_TOKEN,),
+        unauthorized=graph_error(
+            401, 190, "Error validating access token: Session has expired.", subcode=463
+        ),
+        throttled=graph_error(
+            429, 80002, "(#80002) There have been too many calls to this Instagram account."
+        ),
+    ),
+    ContractCase(
         id="youtube",
         platform="youtube",
         account=sandbox_account("youtube"),

@@ -1,0 +1,1 @@
+"""Instagram professional account (Graph API with Facebook Login)."""

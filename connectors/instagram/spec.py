@@ -1,0 +1,19 @@
+"""Instagram (professional account) as the rest of the program knows it."""
+
+from __future__ import annotations
+
+from connectors.instagram.settings import InstagramAccount
+from connectors.spec import PlatformSpec, StreamSpec
+
+SPEC = PlatformSpec(
+    name="instagram",
+    label="인스타그램",
+    settings=InstagramAccount,
+    factory="connectors.instagram.connector:InstagramConnector",
+    comments_readable=True,
+    writes=frozenset(),
+    streams=(
+        StreamSpec("posts", ("platform", "external_id"), "created_at", "desc"),
+        StreamSpec("comments", ("platform", "external_id"), "created_at", "desc"),
+    ),
+)
