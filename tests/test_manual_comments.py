@@ -147,7 +147,8 @@ def test_every_bad_row_is_reported_and_nothing_is_returned() -> None:
         "line 3: no stored pinterest post matches 'https://www.pinterest.com/pin/1/'",
         "line 4: column 'author' is empty",
         "line 5: created_at: '어제' is not a date and time (use e.g. 2026-11-20 14:30)",
-        "line 6: platform 'myspace' is not one of blog, facebook, twitter, pinterest, instagram, youtube",
+        "line 6: platform 'myspace' is not one of "
+        "blog, facebook, twitter, pinterest, instagram, youtube",
         "line 7: created_at: '2027-01-01 10:00' is in the future",
     ]
 
