@@ -40,7 +40,8 @@ for the Facebook Page): the whole playlist, every thread of every video with com
 with more replies than it carries. That finds edits (a new `textOriginal`, stored as a
 revision like other platforms' edits; edits leave the counts alone, so only reconcile
 sees them), deletions offset by new comments (count unchanged) and deleted videos.
-Quota: 1 unit per page, e.g. 18 calls for 24 videos and 1,200 comments (bench/RESULTS.md).
+Quota: 1 unit per page: 21 calls for the sandbox's 20 videos and 1,020 comments
+(`bench/youtube_quota_bench.py`, bench/RESULTS.md).
 
 Comments on older videos: found through (2), whatever the video's age.
 Comments off (`commentsDisabled`, no commentCount): the video is skipped with a warning
