@@ -215,15 +215,34 @@ def test_reconcile_skips_videos_without_comments_and_rereads_every_long_thread(
     assert yt.marked() == set()
 
 
-def test_reconcile_marks_a_video_gone_from_the_uploads(yt: Harness) -> None:
+def test_a_video_gone_from_the_uploads_is_marked_by_a_complete_read_of_the_playlist(
+    yt: Harness,
+) -> None:
+    """The channel's 20 videos fit one playlist page: every sync reads it completely."""
     yt.sync()
     gone = yt.world.videos(yt.sandbox.now())[1]
     yt.world.changes.delete(gone.id, yt.sandbox.now())
-    yt.sync(reconcile=True)
+    yt.sync()
     posts = yt.rows("post")
-    assert posts[gone.id]["deleted_upstream_at"] is not None
     assert [i for i, p in posts.items() if p["deleted_upstream_at"]] == [gone.id]
     assert gone.id not in yt.asked("videos", "id")[0].split(",")
+    yt.sync(reconcile=True)
+    assert yt.rows("post")[gone.id]["deleted_upstream_at"] == posts[gone.id]["deleted_upstream_at"]
+
+
+def test_reconcile_marks_a_video_gone_from_a_playlist_of_several_pages(
+    yt: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("connectors.youtube.connector.PLAYLIST_PAGE", 5)
+    yt.sync()
+    oldest = yt.world.videos(yt.sandbox.now())[-1]
+    yt.world.changes.delete(oldest.id, yt.sandbox.now())
+    yt.sync()
+    assert len(yt.requests("playlistItems")) == 1, "stops after the first page"
+    assert not yt.rows("post")[oldest.id]["deleted_upstream_at"]
+    yt.sync(reconcile=True)
+    assert len(yt.requests("playlistItems")) > 1
+    assert yt.rows("post")[oldest.id]["deleted_upstream_at"] is not None
 
 
 def test_a_comment_held_for_review_is_marked_gone_and_cleared_when_published_again(

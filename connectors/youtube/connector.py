@@ -188,7 +188,7 @@ class YouTubeConnector:
             seen += [p.external_id for p in posts if p.external_id not in seen]
             newest = max((t for t in (newest, *(p.created_at for p in posts)) if t), default=None)
             stop = bool(cutoff and any(p.created_at < cutoff for p in posts))
-            complete = page.next_token is None and not stop
+            complete = page.next_token is None
             # A complete read lists every video: those missing are gone (deleted, private).
             known = tuple(seen if complete else seen + [v for v in state.ids if v not in seen])
             updates: dict[str, JSONValue] = {}
