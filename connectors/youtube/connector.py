@@ -29,10 +29,11 @@ Deletions (deletion = missing from a complete read; marked, never removed): a re
 video's threads that reaches the last page yields a `Presence` scope of every comment
 read. A thread whose replies were not all read (it carries 5, has more, and its reply
 count did not change, so `comments.list` was not asked) is a `partial_threads` entry:
-its unread replies are never marked. A complete read of the uploads playlist marks the
-videos missing from it (deleted, made private). A comment held for review (or taken
-as likely spam) leaves the public lists, so it is marked deleted upstream as well; the
-mark clears when it is published again and read.
+its unread replies are never marked. A read of the uploads to its last page (every run
+of a channel of <= 50 videos, else reconcile) marks the videos missing from it (deleted,
+made private). A comment held for review (or taken as likely spam) leaves the public
+lists, so it is marked deleted upstream as well; the mark clears when it is published
+again and read.
 
 Reconcile (`context.reconcile`, `--reconcile` or the account's `reconcile_schedule`, as
 for the Facebook Page): the whole playlist, every thread of every video with comments
