@@ -45,6 +45,9 @@ THROTTLE_CODES = frozenset({4, 17, 32, 613, 80001, 80002})
 PERMISSION_CODES = frozenset({10, 283, 1705, *range(200, 300)})
 DEFAULT_RETRY_SECONDS = 300.0
 
+ErrorReading = Callable[[GraphError, float | None], WriteError]
+"""A platform's `WriteError` for a Graph error body and the usage headers' regain time."""
+
 
 def write_error(
     error: GraphError, staff: StaffMessage, regain_seconds: float | None = None
@@ -80,6 +83,8 @@ class GraphWriteClient:
         graph_url: the host (`https://graph.facebook.com/`, the sandbox in tests).
         version: the version prefix (`v25.0`).
         staff: the platform's Korean sentence per error kind.
+        to_error: the platform's reading of a Graph error body (default `write_error`
+            with `staff`).
     """
 
     def __init__(
@@ -90,11 +95,13 @@ class GraphWriteClient:
         graph_url: str,
         version: str,
         staff: StaffMessage,
+        to_error: ErrorReading | None = None,
     ) -> None:
         proof = appsecret_proof(token, app_secret) if app_secret else None
         self.secrets = tuple(s for s in (token, app_secret, proof) if s)
         http.protect(self.secrets)
         self.staff = staff
+        self.to_error: ErrorReading = to_error or (lambda e, wait: write_error(e, staff, wait))
         self.regain_seconds: float | None = None
         self.calls = 0
         transport = GraphTransport(http, graph_url, self._record_usage)
@@ -123,7 +130,7 @@ class GraphWriteClient:
             result = send()
         except facebook.GraphAPIError as exc:
             error = GraphError.from_body(exc.result, self.secrets)
-            raise write_error(error, staff, self.regain_seconds) from None
+            raise self.to_error(error, self.regain_seconds) from None
         except NETWORK_ERRORS as exc:
             raise network_error(f"Graph API: {describe_network_error(exc)}", staff) from None
         except UnexpectedResponse as exc:
