@@ -73,6 +73,11 @@ X = _declared("twitter")
 FACEBOOK = _declared("facebook")
 WORDPRESS = _declared("blog")
 MANUAL = Rule("manual", "직접 게시", None)
+LONGEST_INPUT = max(
+    MANUAL.input_max,
+    *(s.answering.rule.input_max for s in PLATFORMS.values() if s.answering is not None),
+)
+"""The longest answer any platform's answer box takes (characters)."""
 
 
 @dataclass(frozen=True)
