@@ -87,7 +87,8 @@ def test_each_platform_declares_its_limit(
 def test_instagram_refuses_2201_characters_and_youtube_takes_10000() -> None:
     instagram = rule_for("instagram", "17890000000000001")
     assert not preview(instagram, "가" * 2200).over
-    with pytest.raises(AnswerError, match=r"인스타그램 답변이 너무 깁니다: 2,201자 \(최대 2,200자\)"):
+    too_long = r"인스타그램 답변이 너무 깁니다: 2,201자 \(최대 2,200자\)"
+    with pytest.raises(AnswerError, match=too_long):
         check(instagram, "가" * 2201)
     youtube = rule_for("youtube", "UgzHanbit")
     assert not preview(youtube, "가" * 10_000).over

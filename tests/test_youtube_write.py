@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 
 from aggregator.config import load_settings
+from aggregator.connector import BudgetExhausted
 from aggregator.http import HttpClient
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV
 from aggregator.sandbox.youtube import API_KEY, OAUTH_TOKEN
 from aggregator.sandbox.youtube_world import CHANNEL_ID, YtComment
 from connectors.common.reply import ReplyTarget, WriteError, WriteErrorKind
-from connectors.youtube.api import quota_day
+from connectors.youtube.api import Quota, quota_day, quota_note
 from connectors.youtube.quota import QUOTA_WRITES, next_reset
 from connectors.youtube.settings import YouTubeAccount
 from connectors.youtube.write import READ_BACK_PAGES, YouTubeWriter, write_error
@@ -210,3 +211,21 @@ def test_an_account_without_a_write_token_has_no_writer(account: YouTubeAccount)
     assert not read_only.can_write()
     with pytest.raises(ValueError, match="write_access_token"):
         YouTubeWriter(read_only, HttpClient())
+
+
+def test_the_reader_counts_the_answers_units_against_the_daily_quota() -> None:
+    day = quota_day(NOW)
+    quota = Quota.load({"day": day, "units": 9_900}, 10_000, NOW, {"day": day, "units": 60})
+    quota.check(40)
+    with pytest.raises(BudgetExhausted, match="9960 of 10000"):
+        quota.check(41)
+    assert quota.dump() == {"day": day, "units": 9_900, "limit": 10_000}  # reads only
+
+
+def test_status_shows_the_units_spent_on_answers(account: YouTubeAccount) -> None:
+    cursors: dict[str, Any] = {
+        "quota": {"day": "2026-12-04", "units": 37, "limit": 10_000},
+        QUOTA_WRITES: {"day": "2026-12-04", "units": 100},
+    }
+    line = quota_note(account, cursors)
+    assert line == "quota 2026-12-04 (Pacific): 137 of 10000 units (9863 left; 100 on answers)"
