@@ -74,6 +74,7 @@ def own_replies(sandbox: Sandbox, top: IgComment) -> list[IgComment]:
         (80002, None, "too many calls to this Instagram account", WriteErrorKind.RATE_LIMITED),
         (2, None, "An unexpected error has occurred", WriteErrorKind.NETWORK),
         (100, None, "(#100) You cannot reply to a hidden comment", WriteErrorKind.RESTRICTED),
+        (100, None, "(#100) Comments are disabled for this media", WriteErrorKind.CLOSED),
         (100, None, "(#100) Invalid parameter", WriteErrorKind.INVALID),
     ],
 )

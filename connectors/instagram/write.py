@@ -41,6 +41,7 @@ READ_BACK_PAGES = 10
 """The most `/replies` pages a crash lookup reads (50 replies each)."""
 CLOCK_SKEW = timedelta(minutes=1)
 HIDDEN_HINT = "hidden"
+CLOSED_HINT = "comments are disabled"
 
 _STAFF = {
     WriteErrorKind.PERMISSION: "인스타그램 토큰에 댓글 관리 권한(instagram_manage_comments)이 "
@@ -56,6 +57,7 @@ _STAFF = {
     "시도합니다.",
     WriteErrorKind.RESTRICTED: "숨긴 댓글에는 인스타그램에서 답글을 달 수 없습니다. 숨김을 "
     "해제한 뒤 다시 보내거나, 복사해서 직접 게시해 주세요.",
+    WriteErrorKind.CLOSED: "이 인스타그램 게시물은 댓글이 꺼져 있어 답변을 달 수 없습니다.",
     WriteErrorKind.INVALID: "인스타그램이 요청을 거부했습니다. 관리자에게 알려 주세요.",
 }
 
@@ -66,13 +68,20 @@ def staff_message(kind: WriteErrorKind) -> str:
 
 
 def write_error(error: GraphError, regain_seconds: float | None = None) -> WriteError:
-    """The `WriteError` for a Graph error body on Instagram (PLATFORMS-WRITE.md §5.5); a
-    refused reply to a hidden comment (error 100) is RESTRICTED."""
+    """The `WriteError` for a Graph error body on Instagram (PLATFORMS-WRITE.md §5.5); error
+    100 refusing a reply to a hidden comment is RESTRICTED, on a media with comments turned
+    off CLOSED (both texts assumed: Meta documents the rules, not the messages)."""
     found = graph_write.write_error(error, staff_message, regain_seconds)
-    if found.kind is WriteErrorKind.INVALID and HIDDEN_HINT in error.message.lower():
+    text = error.message.lower()
+    if found.kind is not WriteErrorKind.INVALID:
+        return found
+    if CLOSED_HINT in text:
+        kind = WriteErrorKind.CLOSED
+    elif HIDDEN_HINT in text:
         kind = WriteErrorKind.RESTRICTED
-        return WriteError(kind, found.message, staff_message(kind))
-    return found
+    else:
+        return found
+    return WriteError(kind, found.message, staff_message(kind))
 
 
 class InstagramWriter:
