@@ -38,7 +38,7 @@ def account(sandbox: Sandbox, tmp_path: Path) -> YouTubeAccount:
 @pytest.fixture
 def writer(sandbox: Sandbox, account: YouTubeAccount, sandbox_client: HttpClient) -> YouTubeWriter:
     made = YouTubeWriter(account, sandbox_client)
-    made.open_quota({}, sandbox.now)
+    made.open_quota({}, sandbox.now, lambda _s, _v: None)
     return made
 
 
@@ -165,7 +165,11 @@ def test_a_call_that_would_pass_the_daily_quota_is_refused_before_it_is_made(
     writer = YouTubeWriter(account, sandbox_client)
     day = quota_day(sandbox.now())
     reads = {"day": day, "units": account.daily_quota - 120, "limit": account.daily_quota}
-    writer.open_quota({"quota": reads, QUOTA_WRITES: {"day": day, "units": 30}}, sandbox.now)
+    stored: list[Any] = []
+    writes = {"day": day, "units": 30}
+    writer.open_quota(
+        {"quota": reads, QUOTA_WRITES: writes}, sandbox.now, lambda *cursor: stored.append(cursor)
+    )
     thread = open_thread(sandbox)
     before = sandbox.youtube.quota.used()
     writer.post_reply(target(thread), ANSWER)  # 9,880 + 30 + 50 = 9,960: fits
@@ -176,6 +180,7 @@ def test_a_call_that_would_pass_the_daily_quota_is_refused_before_it_is_made(
     assert "9960 of 10000" in refused.value.message
     assert sandbox.youtube.quota.used() - before == 50
     assert writer.quota_cursor() == (QUOTA_WRITES, {"day": day, "units": 80})
+    assert stored == [(QUOTA_WRITES, {"day": day, "units": 80})]  # stored before the call
 
 
 def test_quota_counted_on_another_pacific_day_does_not_count(
@@ -183,7 +188,8 @@ def test_quota_counted_on_another_pacific_day_does_not_count(
 ) -> None:
     writer = YouTubeWriter(account, sandbox_client)
     old = {"day": "2001-01-01", "units": account.daily_quota}
-    writer.open_quota({"quota": {**old, "limit": 10_000}, QUOTA_WRITES: old}, sandbox.now)
+    cursors = {"quota": {**old, "limit": 10_000}, QUOTA_WRITES: old}
+    writer.open_quota(cursors, sandbox.now, lambda _s, _v: None)
     assert writer.spent_today == 0
     writer.post_reply(target(open_thread(sandbox)), ANSWER)
 

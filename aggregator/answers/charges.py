@@ -13,12 +13,12 @@ from aggregator.records import Batch, JSONValue
 from aggregator.store import Store
 from aggregator.store import platform_actions as actions
 from aggregator.timeutil import month_start
-from connectors.common.reply import MeteredWriter, QuotaWriter, ReplyWriter
+from connectors.common.reply import MeteredWriter, QuotaWriter, ReplyWriter, SaveCursor
 
 
 class WriteCharges:
     """Keeps the metered writers' `spent_before` current and charges their new spend; opens
-    the quota writers' day from their accounts' cursors and stores what they spent."""
+    the quota writers' day from their accounts' cursors, with a way to store their count."""
 
     def __init__(self, store: Store, timezone: str, writers: Mapping[str, ReplyWriter]):
         self.store = store
@@ -26,7 +26,6 @@ class WriteCharges:
         self.metered = {n: w for n, w in writers.items() if isinstance(w, MeteredWriter)}
         self.quota = {n: w for n, w in writers.items() if isinstance(w, QuotaWriter)}
         self.charged: dict[str, float] = {}
-        self.stored: dict[str, JSONValue] = {}
 
     def begin(self) -> None:
         """Tell each metered writer what its account's month has spent so far, and each
@@ -34,7 +33,7 @@ class WriteCharges:
         for name, quota_writer in self.quota.items():
             account_id = self._account_id(name)
             cursors = self.store.cursors(account_id) if account_id is not None else {}
-            quota_writer.open_quota(cursors, self.store.clock)
+            quota_writer.open_quota(cursors, self.store.clock, self._saver(account_id))
         for name, writer in self.metered.items():
             with read_connection(self.store.engine) as conn:
                 account_id = actions.account_id(conn, name)
@@ -45,9 +44,7 @@ class WriteCharges:
             writer.spent_before = month - writer.spent
 
     def record(self, what: str) -> None:
-        """Charge what each metered writer spent since the last record; store each quota
-        writer's count."""
-        self._store_quota()
+        """Charge what each metered writer spent since the last record."""
         now = self.store.clock()
         for name, writer in self.metered.items():
             new = writer.spent - self.charged.get(name, 0.0)
@@ -57,15 +54,15 @@ class WriteCharges:
                 actions.charge(conn, name, what, new, now)
             self.charged[name] = writer.spent
 
-    def _store_quota(self) -> None:
-        for name, writer in self.quota.items():
-            found = writer.quota_cursor()
-            account_id = self._account_id(name)
-            if found is None or account_id is None or self.stored.get(name) == found[1]:
-                continue
-            stream, value = found
-            self.store.apply_batch(account_id, Batch(stream, cursor_updates={stream: value}))
-            self.stored[name] = value
+    def _saver(self, account_id: int | None) -> SaveCursor:
+        """Stores a quota writer's cursor for its account (nothing before its first sync:
+        no comment of it can be answered yet)."""
+
+        def save(stream: str, value: JSONValue) -> None:
+            if account_id is not None:
+                self.store.apply_batch(account_id, Batch(stream, cursor_updates={stream: value}))
+
+        return save
 
     def _account_id(self, name: str) -> int | None:
         with read_connection(self.store.engine) as conn:

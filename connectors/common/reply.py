@@ -117,19 +117,26 @@ class MeteredWriter(Protocol):
     `WriteErrorKind.BUDGET` before it is made."""
 
 
+SaveCursor = Callable[[str, JSONValue], None]
+"""Stores one cursor stream's value for the writer's account (the caller's store)."""
+
+
 @runtime_checkable
 class QuotaWriter(Protocol):
     """A writer whose calls spend units of a daily quota its account's reads share
-    (YouTube): the caller tells it what the stored cursors say was spent today, and
-    stores what it spent as the cursor `quota_cursor` names."""
+    (YouTube): the caller tells it what the stored cursors say was spent today, and how to
+    store its own count, which the writer does before each call (a kill -9 between the
+    call and the caller's commit never leaves the quota under-counted)."""
 
-    def open_quota(self, cursors: Mapping[str, JSONValue], clock: Callable[[], datetime]) -> None:
+    def open_quota(
+        self, cursors: Mapping[str, JSONValue], clock: Callable[[], datetime], save: SaveCursor
+    ) -> None:
         """Start from the account's stored cursors (the reads' and the writes' spend today),
-        telling the day by `clock`."""
+        telling the day by `clock` and storing the writes' count with `save`."""
         ...
 
     def quota_cursor(self) -> tuple[str, JSONValue] | None:
-        """The writes' cursor stream and value to store (None: nothing spent yet)."""
+        """The writes' cursor stream and value (None: nothing spent since opened)."""
         ...
 
 

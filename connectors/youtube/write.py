@@ -18,8 +18,9 @@ Quota: the units come out of the same daily quota the reader spends
 writes counted today plus the call's cost stay within `daily_quota`; otherwise it refuses
 with `WriteErrorKind.BUDGET` and `retry_at` 5 minutes after midnight Pacific time, when
 Google's quota resets. Google's own 403 `quotaExceeded` is treated the same way. The caller
-(the answers worker) loads the counts from the account's cursors (`open_quota`) and stores
-the writes' count (`quota_cursor`).
+(the answers worker) loads the counts from the account's cursors (`open_quota`) and gives
+the writer a way to store its count, which it does before each call (a kill -9 after the
+call never leaves the day's count short).
 
 Errors: 401 AUTH; 403 `quotaExceeded` BUDGET; 403 `rateLimitExceeded` / 429 RATE_LIMITED;
 403 `commentsDisabled` CLOSED; other 403 (`forbidden`, `insufficientPermissions`,
@@ -42,7 +43,13 @@ from aggregator.connector import ConnectorError
 from aggregator.http import HttpClient, throttle_hint
 from aggregator.net_errors import describe_network_error
 from aggregator.records import JSONValue
-from connectors.common.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
+from connectors.common.reply import (
+    PostedReply,
+    ReplyTarget,
+    SaveCursor,
+    WriteError,
+    WriteErrorKind,
+)
 from connectors.common.write_common import network_error, rate_limited, same_text
 from connectors.youtube.api import Quota
 from connectors.youtube.cursor import QUOTA
@@ -138,14 +145,19 @@ class YouTubeWriter:
         self.writes_before = 0
         """Units writes counted today before this writer (the `quota_writes` cursor)."""
         self.units = 0
-        """Units this writer's calls spent since the quota was opened (Google charges
-        refused calls too)."""
+        """Units this writer's calls spent since the quota was opened (counted before each
+        call is sent; Google charges refused calls too)."""
         self._day: JSONValue = None
+        self.save: SaveCursor | None = None
 
     # QuotaWriter ---------------------------------------------------------------------
-    def open_quota(self, cursors: Mapping[str, JSONValue], clock: Callable[[], datetime]) -> None:
-        """Start from what the account's cursors count for today."""
+    def open_quota(
+        self, cursors: Mapping[str, JSONValue], clock: Callable[[], datetime], save: SaveCursor
+    ) -> None:
+        """Start from what the account's cursors count for today; `save` stores the writes'
+        count before each call."""
         self.clock = clock
+        self.save = save
         now = clock()
         self.reads_today = Quota.load(cursors.get(QUOTA), self.limit, now).units
         self.writes_before = units_on(cursors.get(QUOTA_WRITES), now)
@@ -214,7 +226,7 @@ class YouTubeWriter:
         """Refuse (`BUDGET`) a call that would take today's count past the quota."""
         now = self.clock()
         if self._day is not None and writes_cursor(now, 0)["day"] != self._day:
-            self.open_quota({}, self.clock)  # a new Pacific day: Google counts from 0
+            self.open_quota({}, self.clock, self.save or _ignore)  # a new Pacific day: from 0
         if self.spent_today + cost > self.limit:
             cause = (
                 f"YouTube daily quota: {self.spent_today} of {self.limit} units used today "
@@ -233,12 +245,12 @@ class YouTubeWriter:
         """One call, charged `cost` units once it is sent; every failure a `WriteError`."""
         what = f"{method} {path}"
         self._reserve(cost, what)
+        self._spend(cost)  # counted and stored before the call: never under-counted
         url = f"{self.base_url}/{path}?{urlencode(query)}"
         headers = dict(self._auth)
         if body is not None:
             headers["Content-Type"] = "application/json; charset=UTF-8"
         data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
-        before = self.http.calls
         try:
             raw = self.http.send(method, url, data=data, headers=headers, allow_redirects=False)
         except requests.RequestException as exc:
@@ -246,9 +258,14 @@ class YouTubeWriter:
             raise network_error(cause, staff_message) from None
         except ConnectorError as exc:
             raise network_error(f"YouTube {what}: {exc}", staff_message) from None
-        finally:
-            self.units += cost * (self.http.calls - before)
         return self._answer(raw, what)
+
+    def _spend(self, units: int) -> None:
+        """Count `units` and store today's count (`quota_writes`) through `save`."""
+        self.units += units
+        found = self.quota_cursor()
+        if self.save is not None and found is not None:
+            self.save(*found)
 
     def _answer(self, raw: requests.Response, what: str) -> Any:
         status = raw.status_code
@@ -264,7 +281,7 @@ class YouTubeWriter:
         wait = throttle_hint(raw.headers) if status in (403, 429) else None
         error = write_error(status, reason, message[:300] or what, self.clock(), wait)
         if error.kind is WriteErrorKind.BUDGET:  # Google's count is full: so is ours today
-            self.units += max(0, self.limit - self.spent_today)
+            self._spend(max(0, self.limit - self.spent_today))
         raise error
 
 
@@ -279,3 +296,7 @@ def _posted(comment: Mapping[str, Any]) -> PostedReply:
     video = snippet.get("videoId") if isinstance(snippet, Mapping) else None
     url = f"{WATCH_URL.format(video=video)}&lc={comment_id}" if video else None
     return PostedReply(comment_id, comment_id, url)
+
+
+def _ignore(_stream: str, _value: JSONValue) -> None:
+    """A `SaveCursor` that stores nothing (a writer used without a store)."""
