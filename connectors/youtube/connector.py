@@ -86,6 +86,7 @@ from connectors.youtube.mapping import (
     to_post,
     total_replies,
 )
+from connectors.youtube.quota import QUOTA_WRITES
 from connectors.youtube.settings import YouTubeAccount
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,8 @@ class YouTubeConnector:
 
     def pull(self, cursors: Mapping[str, JSONValue]) -> Iterator[Batch]:
         """Yield the uploads, then each changed video's comments, page by page."""
-        quota = Quota.load(cursors.get(QUOTA), self.account.daily_quota, self.clock())
+        writes = cursors.get(QUOTA_WRITES)  # what answers spent today (connectors.youtube.quota)
+        quota = Quota.load(cursors.get(QUOTA), self.account.daily_quota, self.clock(), writes)
         api = YouTubeApi(
             self.http,
             str(self.account.api_url),
