@@ -1,6 +1,6 @@
 """Analysing comments' nouns for the monthly topics, in batches apart from syncs.
 
-Morphological analysis (kiwipiepy, ~1,000 comments/s on one thread and a model of
+Morphological analysis (kiwipiepy, ~1,300 comments per CPU second and a model of
 ~260 MB) is far too slow and large for the ingest path and for long-running processes,
 so new and edited comments are analysed in batches by the scheduler's `topics` job (or
 `aggregator topics update` from cron), each time in a lean worker process that exits
