@@ -142,3 +142,12 @@ def test_the_worker_protocol_is_one_json_line_per_batch() -> None:
     sink = io.StringIO()
     assert topic_worker.serve(source, sink, lambda texts: [["쓰레기"] for _ in texts]) == 1
     assert sink.getvalue().splitlines() == ['[["쓰레기"]]', "[]"]
+
+
+def test_no_worker_starts_when_nothing_is_pending(october, tmp_path) -> None:
+    store, _ids = october
+    update_topics(store, default_extractor())
+    started = tmp_path / "started"
+    with worker_extractor([sys.executable, "-c", f"open({str(started)!r}, 'w')"]) as extract:
+        assert update_topics(store, extract) == 0
+    assert not started.exists()

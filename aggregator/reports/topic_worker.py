@@ -55,63 +55,75 @@ def worker_env() -> dict[str, str]:
     return env
 
 
-class _Pipe:
-    """The caller's end of a running worker: a `NounExtractor` over its pipes."""
+class _Worker:
+    """The caller's end of the worker: a `NounExtractor` over its pipes. The process
+    starts with the first batch (nothing to analyse: no process, no model loaded)."""
 
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self.process = process
+    def __init__(self, command: Sequence[str]) -> None:
+        self.command = list(command)
+        self.process: subprocess.Popen[str] | None = None
 
     def __call__(self, texts: Sequence[str]) -> Iterable[list[str]]:
-        stdin, stdout = self.process.stdin, self.process.stdout
-        assert stdin is not None
-        assert stdout is not None
+        process = self.process or self._start()
+        assert process.stdin is not None
+        assert process.stdout is not None
         try:
-            stdin.write(json.dumps(list(texts), ensure_ascii=False) + "\n")
-            stdin.flush()
+            process.stdin.write(json.dumps(list(texts), ensure_ascii=False) + "\n")
+            process.stdin.flush()
         except BrokenPipeError as exc:
-            raise self._stopped() from exc
-        answer = stdout.readline()
+            raise self._stopped(process) from exc
+        answer = process.stdout.readline()
         if not answer:
-            raise self._stopped()
+            raise self._stopped(process)
         nouns: list[list[str]] = json.loads(answer)
         if len(nouns) != len(texts):
             raise TopicWorkerError(f"topic worker answered {len(nouns)} of {len(texts)} texts")
         return nouns
 
-    def _stopped(self) -> TopicWorkerError:
-        code = self.process.wait()
-        return TopicWorkerError(f"topic worker stopped (exit status {code})")
+    def _start(self) -> subprocess.Popen[str]:
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            self.command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=worker_env(),
+            cwd=ROOT,  # `-m` puts the working directory first on the path
+            text=True,
+            encoding="utf-8",
+        )
+        return self.process
+
+    @staticmethod
+    def _stopped(process: subprocess.Popen[str]) -> TopicWorkerError:
+        return TopicWorkerError(f"topic worker stopped (exit status {process.wait()})")
+
+    def finish(self, failed: bool) -> None:
+        """End the worker: at the end of its input, or at once when the caller `failed`."""
+        if self.process is None:
+            return
+        if failed:
+            self.process.kill()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                with suppress(BrokenPipeError):
+                    stream.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 @contextmanager
 def worker_extractor(command: Sequence[str] | None = None) -> Iterator[NounExtractor]:
     """A `NounExtractor` whose analysis runs in a fresh worker process, ended (and its
     memory freed) when the block ends. `command` replaces the worker's (tests)."""
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        list(command or (sys.executable, "-m", MODULE)),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        env=worker_env(),
-        cwd=ROOT,  # `-m` puts the working directory first on the path
-        text=True,
-        encoding="utf-8",
-    )
+    worker = _Worker(command or (sys.executable, "-m", MODULE))
+    failed = True
     try:
-        yield _Pipe(process)
+        yield worker
+        failed = False
     finally:
-        _finish(process)
-
-
-def _finish(process: subprocess.Popen[str]) -> None:
-    for stream in (process.stdin, process.stdout):
-        if stream is not None:
-            with suppress(BrokenPipeError):
-                stream.close()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        worker.finish(failed)
 
 
 def main() -> None:
