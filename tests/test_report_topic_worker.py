@@ -91,7 +91,7 @@ def test_the_worker_imports_no_database_nor_report_code() -> None:
         "'matplotlib', 'flask', 'xlsxwriter'}))"
     )
     found = subprocess.run(
-        [sys.executable, "-c", probe], env=worker_env(), cwd=topic_worker.ROOT,
+        [sys.executable, "-P", "-c", probe], env=worker_env(), cwd="/",
         capture_output=True, text=True, check=True,
     ).stdout.split()  # fmt: skip
     assert set(found) == LEAN

@@ -8,13 +8,14 @@ report writers). The caller reads the comments from the store in batches and str
 them through the child's pipes: one JSON list of texts per line in, one JSON list of
 noun lists per line out, until end of input. The child never opens the database, so it
 needs neither its URL nor any password (its environment carries no secrets), and it
-works with any store, an in-memory SQLite included. Its memory goes back when it exits.
+works with any back end. Its memory goes back when it exits.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import site
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -49,9 +50,12 @@ def serve(source: IO[str], sink: IO[str], extract: NounExtractor) -> int:
 
 def worker_env() -> dict[str, str]:
     """The worker's environment: `PASSED_ENV` and a `PYTHONPATH` that finds this very
-    `aggregator` package first (a source checkout as well as an installed one)."""
+    `aggregator` package first (a source checkout; an installed one is found anyway)."""
     env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, (ROOT, os.environ.get("PYTHONPATH"))))
+    paths = [os.environ.get("PYTHONPATH", "")]
+    if ROOT not in site.getsitepackages():
+        paths.insert(0, ROOT)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
     return env
 
 
@@ -86,7 +90,6 @@ class _Worker:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=worker_env(),
-            cwd=ROOT,  # `-m` puts the working directory first on the path
             text=True,
             encoding="utf-8",
         )
@@ -117,7 +120,8 @@ class _Worker:
 def worker_extractor(command: Sequence[str] | None = None) -> Iterator[NounExtractor]:
     """A `NounExtractor` whose analysis runs in a fresh worker process, ended (and its
     memory freed) when the block ends. `command` replaces the worker's (tests)."""
-    worker = _Worker(command or (sys.executable, "-m", MODULE))
+    # -P: not the working directory first on the path (another checkout's package)
+    worker = _Worker(command or (sys.executable, "-P", "-m", MODULE))
     failed = True
     try:
         yield worker
