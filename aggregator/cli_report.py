@@ -21,7 +21,7 @@ import typer
 from aggregator.cli_common import ConfigOption, fail, settings_or_exit, stdout, store_or_exit
 from aggregator.reports.data import ReportError
 from aggregator.reports.service import Requester, close, download, reopen
-from aggregator.reports.topic_index import update_topics
+from aggregator.reports.topic_index import update_in_child
 from aggregator.store import Store
 
 report_app = typer.Typer(
@@ -184,6 +184,6 @@ def topics_update(
     settings = settings_or_exit(config)
     started = time.perf_counter()
     with closing(store_or_exit(settings)) as store:
-        count = update_topics(store, limit=limit)
+        count = update_in_child(store, limit=limit)
     seconds = time.perf_counter() - started
     stdout.print(f"analysed {count:,} comments ({seconds:.1f} s)", highlight=False)

@@ -14,12 +14,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import Connection, Engine
+
+if TYPE_CHECKING:  # alembic is imported where used: ~10 MB no engine-only process needs
+    from alembic.config import Config as AlembicConfig
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,8 @@ def include_in_autogenerate(name: str | None, type_: str, _parents: Any) -> bool
 
 def alembic_config(url: str) -> AlembicConfig:
     """An Alembic config pointing at our migrations and `url` (no alembic.ini needed)."""
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -119,6 +122,8 @@ class Upgrade:
 
 def upgrade(url: str, revision: str = "head") -> Upgrade:
     """Create the database or migrate it in place to `revision`."""
+    from alembic import command
+
     before = _revision_at(url)
     command.upgrade(alembic_config(url), revision)
     return Upgrade(before, _revision_at(url))

@@ -3,18 +3,21 @@ against raw XlsxWriter (and the `csv` module) writing the same rows, in the same
 
     .venv/bin/python bench/export_bench.py --comments 100000
 
-One SQLite database gets `--comments` comments in the report month (October 2026,
-Asia/Seoul) and as many in the month before (the report compares them), ~80 Korean
-characters each, 10 % of them reviewed (statuses and departments, as
-`inbox_bench.review_some`) and 10 % answered from the inbox (a posted 1차 답변 by one of
-20 officers, every second of them with a posted 최종 답변 too: `answer_some`).
+One database (a SQLite file, or PostgreSQL with `--backend postgresql`) gets
+`--comments` comments in the report month (October 2026, Asia/Seoul) and as many in the
+month before (the report compares them), ~80 Korean characters each, 10 % of them
+reviewed (statuses and departments, as `inbox_bench.review_some`) and 10 % answered from
+the inbox (a posted 1차 답변 by one of 20 officers, every second of them with a posted
+최종 답변 too: `answer_some`).
 Generating is never timed. Every measured case then runs in a child process of its own;
-its peak memory is the child's `ru_maxrss` (`os.wait4`), its time the child's wall time
+its peak memory is the child's `ru_maxrss` (`os.wait4`: the largest of the child and
+the processes it waited for, such as the topic worker), its time the child's wall time
 (interpreter start and imports included):
 
 - topics job: `aggregator topics update` analyses every generated comment's nouns
   (both months: 2 × `--comments`) with kiwipiepy, once, as the scheduler's `topics`
-  job does while comments arrive (in batches of 1,000: never the month's texts at once);
+  job does while comments arrive (in batches of 1,000: never the month's texts at once),
+  in the topic worker process (`aggregator.reports.topic_worker`) that it streams to;
 - report xlsx / csv / pdf / html: `aggregator report --month ... --format ...` (the CLI, the real
   path: the month's rows streamed from the store with the stored nouns, figures, the
   month before, pseudonyms, the file, the access-log record);
@@ -26,8 +29,9 @@ its peak memory is the child's `ru_maxrss` (`os.wait4`), its time the child's wa
 - report pdf / html: the same CLI path for the documents (no raw counterpart).
 
 `--formats pdf,html` measures only those; `--pending-topics` skips the topics job, so
-the report analyses the month's nouns itself (what a CLI report does before the
-scheduler's `topics` job has run: kiwipiepy's model, ~270 MB, loads in that process).
+the report analyses the month's nouns first (what a CLI report does before the
+scheduler's `topics` job has run), in a topic worker it starts (kiwipiepy's model,
+~260 MB, loads there, not in the report's process: the peak is the larger of the two).
 
 Targets (issue 16): report XLSX time ≤ 1.5 × raw XLSX; the PDF and HTML in under
 30 s; every report format and the topics job peak < 300 MB (issue 9 had 200 MB).
@@ -65,8 +69,9 @@ STEADY = (
     "the stored nouns (the steady state)."
 )
 PENDING = (
-    "No topics job ran (`--pending-topics`): each report analyses the month's nouns itself, "
-    "in its own process, before writing (kiwipiepy's model loaded there)."
+    "No topics job ran (`--pending-topics`): each report has the month's nouns analysed "
+    "before writing, by a topic worker it starts (kiwipiepy's model loaded there; the peak "
+    "is the larger of the report's process and the worker)."
 )
 PEAK_MB = 300
 KST_OFFSET = timedelta(hours=9)
@@ -80,6 +85,7 @@ reports:
   pseudonym_key: {{env: AGGREGATOR_PSEUDONYM_KEY}}
 """
 ENV = {"AGGREGATOR_PSEUDONYM_KEY": "bench-pseudonym-key-0123456789"}
+PG_URL_ENV = "AGGREGATOR_TEST_PG_URL"
 
 
 def month_start(month: str) -> datetime:
@@ -146,37 +152,47 @@ def answer_some(store: Store, share: float = 0.1) -> None:
             conn.execute(sa.insert(ANSWER), values[first : first + 5000])
 
 
-def prepare(comments: int, seed: int, analyze: bool) -> tuple[Path, Path, int]:
-    """The database and its config; the raw cases' rows dumped to a pickle."""
+def prepare(args: argparse.Namespace) -> tuple[Path, Path, int, str]:
+    """The database and its config; the raw cases' rows dumped to a pickle; its URL."""
     from inbox_bench import review_some
 
     from aggregator.db import create_db_engine, upgrade
     from aggregator.store import Store
 
     WORK.mkdir(parents=True, exist_ok=True)
-    db = WORK / "export.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    url = database_url(args.backend)
     config = WORK / "config.yaml"
-    config.write_text(CONFIG.format(db=db), encoding="utf-8")
-    url = f"sqlite:///{db}"
+    config.write_text(CONFIG.format(db=url), encoding="utf-8")
     upgrade(url)
     store = Store(create_db_engine(url))
-    rng = random.Random(seed)
+    rng = random.Random(args.seed)
     began = time.perf_counter()
-    generate(store, PREVIOUS, comments, rng, 0)
-    generate(store, MONTH, comments, rng, comments)
+    generate(store, PREVIOUS, args.comments, rng, 0)
+    generate(store, MONTH, args.comments, rng, args.comments)
     review_some(store)
     answer_some(store)
-    if analyze:
+    if args.analyze:
         with store.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
-    print(f"generated {2 * comments:,} comments in {time.perf_counter() - began:.0f} s")
+    print(f"generated {2 * args.comments:,} comments in {time.perf_counter() - began:.0f} s")
     rows = WORK / "rows.pickle"
     data = sheet_rows(store, config)
     dump_rows(data, rows)
     store.engine.dispose()
-    return config, rows, len(data["sheets"]["댓글 목록"])
+    return config, rows, len(data["sheets"]["댓글 목록"]), url
+
+
+def database_url(backend: str) -> str:
+    """A fresh database: `WORK/export.db`, or `export_bench` on the PostgreSQL server of
+    `AGGREGATOR_TEST_PG_URL`."""
+    if backend == "postgresql":
+        from benchlib import fresh_database
+
+        return fresh_database("postgresql", "export_bench", os.environ.get(PG_URL_ENV))
+    db = WORK / "export.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{db}"
 
 
 def dump_rows(data: dict[str, Any], path: Path) -> None:
@@ -322,7 +338,7 @@ CPU seconds (user + system: what the case costs when the machine is shared)."""
 def run(args: argparse.Namespace) -> None:
     from benchlib import record, table
 
-    config, rows, month_rows = prepare(args.comments, args.seed, args.analyze)
+    config, rows, month_rows, url = prepare(args)
     me = [sys.executable, os.path.abspath(__file__)]
     topics = [AGGREGATOR, "topics", "update", "--config", str(config)]
     job = f"topics job ({2 * args.comments:,} comments)"
@@ -352,15 +368,18 @@ def run(args: argparse.Namespace) -> None:
     lines = [_line(name, fmt, measured) for name, fmt, _ in cases]
     header = ["case", "wall s (child)", "× raw same format", "writing s", "peak RSS MiB",
               "file MiB", "target met", "CPU s (child)"]  # fmt: skip
+    backend = "PostgreSQL" if args.backend == "postgresql" else "SQLite"
     record(
-        f"Export, {args.comments:,} comments a month",
-        f"SQLite{' after ANALYZE' if args.analyze else ''}; {month_rows:,} rows in {MONTH} "
+        f"Export, {args.comments:,} comments a month"
+        + (", PostgreSQL" if args.backend == "postgresql" else ""),
+        f"{backend}{' after ANALYZE' if args.analyze else ''}; {month_rows:,} rows in {MONTH} "
         f"(and {args.comments:,} in {PREVIOUS}), "
         f"median of {args.runs} runs per case, each in a child process (wall time includes "
         "interpreter start and imports; peak is the child's max RSS). The raw cases write "
         "the same cell values, dumped beforehand, so their time excludes reading the store "
         f"and computing the report. {PENDING if args.pending_topics else STEADY}\n\n"
         + table(header, lines),
+        url if args.backend == "postgresql" else None,
         command="bench/export_bench.py " + " ".join(sys.argv[1:]),
     )
 
@@ -391,6 +410,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--comments", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--backend", choices=["sqlite", "postgresql"], default="sqlite",
+        help=f"the database: a SQLite file in --work, or a fresh `export_bench` database on "
+        f"the PostgreSQL server of ${PG_URL_ENV}",
+    )  # fmt: skip
     parser.add_argument(
         "--analyze", action="store_true",
         help="run ANALYZE on the generated database (the report query's plan needs statistics "

@@ -107,8 +107,9 @@ def compute_report(
 ) -> ReportData:
     """A month's report from the live data, streamed (taken when its rows are read).
 
-    Comments the `topics` job has not analysed yet are analysed first: in a child
-    process when `isolated` (long-running callers), else here with `extractor`.
+    Comments the `topics` job has not analysed yet are analysed first: in the topic
+    worker process when `isolated` (the CLI and the web: the caller keeps no model),
+    else here with `extractor`.
     `meter` counts the rows as they stream (progress).
     """
     tz, as_of = settings.timezone, store.clock()
@@ -319,7 +320,7 @@ def download(
             admin, or no pseudonym key.
     """
     reason = check_request(settings, month, fmt, reason, who, pseudonymize)
-    made = make_file(store, settings, month, fmt, pseudonymize, isolated=who.channel == "web")
+    made = make_file(store, settings, month, fmt, pseudonymize, isolated=True)
     detail = {"format": fmt, "reason": reason, "pseudonymized": pseudonymize,
               "rows": made.rows, "closed": made.closed}  # fmt: skip
     store.log_access(who.entry(download_action(pseudonymize), month, detail))
@@ -340,7 +341,7 @@ def close(store: Store, settings: Settings, month: str, who: Requester) -> bool:
             f"{month} has not ended yet: a month can be closed once it is over",
             f"{korean_month(month)}은 아직 끝나지 않았습니다: 달이 끝난 뒤에 마감할 수 있습니다",
         )
-    data = compute_report(store, settings, month, isolated=who.channel == "web")
+    data = compute_report(store, settings, month, isolated=True)
 
     def finish(count: int) -> tuple[str, AccessEntry]:
         return data.header(), who.entry("report_close", month, {"rows": count})

@@ -1,21 +1,20 @@
 """Analysing comments' nouns for the monthly topics, in batches apart from syncs.
 
-Morphological analysis (kiwipiepy, ~7,000 comments/s and a model of several hundred
-MB) is far too slow and large for the ingest path and for long-running processes, so
-new and edited comments are analysed in batches by the scheduler's `topics` job (or
-`aggregator topics update` from cron), each time in a child process that exits and
-gives its memory back. A report counts the stored nouns; it analyses first only what
-the job has not reached yet.
+Morphological analysis (kiwipiepy, ~1,300 comments per CPU second and a model of
+~260 MB) is far too slow and large for the ingest path and for long-running processes,
+so new and edited comments are analysed in batches by the scheduler's `topics` job (or
+`aggregator topics update` from cron), each time in a lean worker process that exits
+and gives its memory back (`aggregator.reports.topic_worker`). A report counts the
+stored nouns; it analyses first (in the worker too) only what the job has not reached.
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from typing import TYPE_CHECKING
 
 from aggregator.config import Settings
+from aggregator.reports.topic_worker import worker_extractor
 from aggregator.reports.topics import NounExtractor, default_extractor, nouns_text
 from aggregator.store import Store
 
@@ -54,22 +53,13 @@ def update_topics(
     return done
 
 
-def _update_in_this_process(url: str) -> int:
-    from aggregator.db import create_db_engine
-
-    store = Store(create_db_engine(url))
-    try:
-        return update_topics(store)
-    finally:
-        store.close()
-
-
-def update_in_child(store: Store) -> int:
-    """`update_topics` with kiwipiepy in a fresh child process on the same database, so
-    the model's memory never stays in the caller (the web server, the scheduler)."""
-    url = store.engine.url.render_as_string(hide_password=False)
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        return pool.submit(_update_in_this_process, url).result()
+def update_in_child(store: Store, limit: int | None = None) -> int:
+    """`update_topics` with kiwipiepy in a lean worker process
+    (`aggregator.reports.topic_worker`): this process streams the comments to it from
+    the store, so the model's memory never stays here (the web server, the scheduler,
+    a report) and exits with the worker."""
+    with worker_extractor() as extract:
+        return update_topics(store, extract, limit)
 
 
 def scheduled_update(store: Store, _settings: Settings) -> None:

@@ -76,7 +76,8 @@ def _kiwi_extractor() -> NounExtractor | None:
         return None
     # Without the default (Wikipedia proper nouns) and multi-word dictionaries the model
     # takes ~270 MB instead of ~530 MB; common nouns, all the topics need, are unchanged.
-    kiwi = Kiwi(load_default_dict=False, load_multi_dict=False)
+    # One analysis thread: a background job, it leaves the other cores to the web server.
+    kiwi = Kiwi(num_workers=1, load_default_dict=False, load_multi_dict=False)
 
     def nouns(texts: Sequence[str]) -> Iterable[list[str]]:
         for tokens in kiwi.tokenize(list(texts)):
