@@ -25,12 +25,14 @@ from sqlalchemy.engine import Connection
 from aggregator.models import UTCDateTime
 from aggregator.records import CommentRecord, PostRecord
 from aggregator.routing import Router
-from aggregator.store import answers
+from aggregator.store import answers, open_items
 from aggregator.store.checks import open_check_items
 from aggregator.store.pg_upsert import pg_plan
 from aggregator.store.search import IndexedText, index_comments
 from aggregator.store.suggestions import suggest
 from aggregator.store.tables import COMMENT, POST, REVISION, conflict_insert
+
+Row = dict[str, Any]
 
 LAST_SEEN_REFRESH = timedelta(hours=24)
 """An unchanged item's `last_seen_at` is rewritten at most this often."""
@@ -102,7 +104,7 @@ def upsert_posts(
     records = _last_wins(records)
     rows = [_post_row(account_id, r, now) for r in records]
     existing = _existing(conn, POST, rows, ("title", "text", *COMPARED_POST_FIELDS))
-    counts, writes, changed = _classify(rows, existing, COMPARED_POST_FIELDS, now)
+    counts, writes, changed, _modified = _classify(rows, existing, COMPARED_POST_FIELDS, now)
     _write_revisions(conn, "post", changed, now)
     _execute_upsert(conn, POST, writes, POST_SOURCE_COLUMNS)
     open_check_items(conn, [(row, existing.get(row["external_id"])) for row in writes], now)
@@ -120,14 +122,17 @@ def upsert_comments(
 ) -> Counts:
     """Insert or update comments (linking each to its stored post); return what happened.
 
-    New and changed texts are (re)indexed for search, and new comments get the routing
-    rules' suggestions, in the same transaction.
+    New and changed texts are (re)indexed for search, new comments get the routing
+    rules' suggestions, and the open items of the comments written (and of those the
+    district's replies among them answer) are brought up to date, in the same
+    transaction.
     """
     records = _last_wins(records)
     rows = [_comment_row(account_id, r, now) for r in records]
     _resolve_post_ids(conn, rows)
-    existing = _existing(conn, COMMENT, rows, ("text", "kind", *COMPARED_COMMENT_FIELDS))
-    counts, writes, changed = _classify(rows, existing, COMPARED_COMMENT_FIELDS, now)
+    fields = ("text", "kind", "by_account_owner", *COMPARED_COMMENT_FIELDS)
+    existing = _existing(conn, COMMENT, rows, fields)
+    counts, writes, changed, modified = _classify(rows, existing, COMPARED_COMMENT_FIELDS, now)
     _write_revisions(conn, "comment", changed, now)
     stored = _execute_upsert(conn, COMMENT, writes, (*COMMENT_SOURCE_COLUMNS, "post_id"))
     new_rows = [row for row in writes if row["external_id"] not in existing]
@@ -143,7 +148,37 @@ def upsert_comments(
     if router:
         residents = [row for row in new_rows if not row["by_account_owner"]]
         suggest(conn, router, [(new_ids[r["external_id"]], r["text"]) for r in residents], now)
+    _refresh_open_items(conn, modified, existing, new_ids)
     return counts
+
+
+def _refresh_open_items(
+    conn: Connection,
+    modified: list[dict[str, Any]],
+    existing: dict[str, dict[str, Any]],
+    new_ids: dict[str, int],
+) -> None:
+    """The comments inserted or changed may have opened or closed, and so may those the
+    district's replies among them answer (the parent before and after): only these are
+    recomputed (see `aggregator.store.open_items`); unchanged comments cannot have."""
+    if not modified:
+        return
+    ids: list[int] = []
+    parents: set[str] = set()
+    for row in modified:
+        key = row["external_id"]
+        old = existing.get(key)
+        ids.append(new_ids[key] if old is None else int(old["id"]))
+        if row["by_account_owner"] or (old is not None and old["by_account_owner"]):
+            parents.update(
+                p for p in (row["parent_external_id"], old and old["parent_external_id"]) if p
+            )
+    known = {**{k: int(o["id"]) for k, o in existing.items()}, **new_ids}
+    ids += [known[p] for p in parents if p in known]
+    unknown = [p for p in parents if p not in known]
+    if unknown:
+        ids += open_items.ids_by_key(conn, modified[0]["platform"], unknown)
+    open_items.refresh(conn, ids)
 
 
 def _ids(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -230,11 +265,13 @@ def _classify(
     existing: dict[str, dict[str, Any]],
     compared: Sequence[str],
     now: datetime,
-) -> tuple[Counts, list[dict[str, Any]], list[tuple[dict[str, Any], dict[str, Any]]]]:
-    """Split rows into counts, rows to write, and (old, new) pairs whose text changed."""
+) -> tuple[Counts, list[Row], list[tuple[Row, Row]], list[Row]]:
+    """Split rows into counts, rows to write, (old, new) pairs whose text changed, and the
+    rows inserted or changed (the rows to write less those only seen again)."""
     counts = Counts()
-    writes: list[dict[str, Any]] = []
-    changed: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    writes: list[Row] = []
+    changed: list[tuple[Row, Row]] = []
+    modified: list[Row] = []
     for row in rows:
         old = existing.get(row["external_id"])
         if old is not None:
@@ -242,18 +279,21 @@ def _classify(
         if old is None:
             counts.new += 1
             writes.append(row)
+            modified.append(row)
         elif old["content_hash"] != row["content_hash"]:
             counts.updated += 1
             changed.append((old, row))
             writes.append(row)
+            modified.append(row)
         elif any(old[f] != row[f] for f in compared):
             counts.updated += 1
             writes.append({**row, "content_seen_at": old["content_seen_at"]})
+            modified.append(row)
         else:
             counts.unchanged += 1
             if now - old["last_seen_at"] >= LAST_SEEN_REFRESH:
                 writes.append({**row, "content_seen_at": old["content_seen_at"]})
-    return counts, writes, changed
+    return counts, writes, changed, modified
 
 
 def _keep_known_links(row: dict[str, Any], old: dict[str, Any]) -> None:
