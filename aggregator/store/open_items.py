@@ -31,6 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from aggregator.store.bulk_insert import insert_rows
 from aggregator.store.inbox_query import answered, status_expr
 from aggregator.store.tables import COMMENT, OPEN_ITEM, OPEN_TALLY, REVIEW, conflict_insert
 from aggregator.workflow import OPEN_STATUSES
@@ -88,9 +89,7 @@ def _refresh_chunk(conn: Connection, ids: list[int], deleting: bool = False) -> 
     gone = [i for i in changed if i in old]
     if gone:
         conn.execute(sa.delete(OPEN_ITEM).where(OPEN_ITEM.c.comment_id.in_(gone)))
-    added = [_item_row(i, new[i]) for i in changed if i in new]
-    if added:
-        conn.execute(sa.insert(OPEN_ITEM), added)
+    insert_rows(conn, OPEN_ITEM, [_item_row(i, new[i]) for i in changed if i in new])
     delta: Counter[tuple[str, date]] = Counter()
     for i in changed:
         if i in old and old[i][2] is None:

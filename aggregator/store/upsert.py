@@ -10,22 +10,20 @@ statement here ever touches the staff-owned review tables.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
-from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
-from aggregator.models import UTCDateTime
 from aggregator.records import CommentRecord, PostRecord
 from aggregator.routing import Router
 from aggregator.store import answers, open_items
+from aggregator.store.bulk_insert import SqlitePlan, sqlite_plan
 from aggregator.store.checks import open_check_items
 from aggregator.store.pg_upsert import pg_plan
 from aggregator.store.search import IndexedText, index_comments
@@ -369,134 +367,19 @@ def _execute_upsert(
     return None
 
 
-SQLITE_DATETIME_FORMAT = (
-    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
-)
-"""What SQLAlchemy's SQLite `DATETIME` stores; `_sqlite_datetime` writes the same text."""
-
-Converter = Callable[[Any], Any]
-
-
-@dataclass(frozen=True)
-class _SqlitePlan:
-    """The upsert as driver SQL, with each column's value conversion worked out once."""
-
-    sql: str
-    keys: tuple[str, ...]
-    converters: tuple[Converter | None, ...]
-    constants: tuple[Any, ...]
-    """Python-side scalar defaults of the columns the rows leave out, in SQL order."""
-
-    def parameters(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        """Each row as the driver's positional parameters (converted once, here).
-
-        A batch's rows share most of their datetimes (`now` four times a row), so each
-        distinct datetime is formatted once per batch.
-        """
-        formatted: dict[datetime | None, str | None] = {}
-
-        def utc_text(value: datetime | None) -> str | None:
-            try:
-                return formatted[value]
-            except KeyError:
-                text = formatted[value] = _sqlite_datetime(value)
-                return text
-
-        get = itemgetter(*self.keys)
-        converted = [
-            (i, utc_text if f is _sqlite_datetime else f)
-            for i, f in enumerate(self.converters)
-            if f is not None
-        ]
-        constants = list(self.constants)
-        parameters: list[tuple[Any, ...]] = []
-        for row in rows:
-            values = list(get(row)) if len(self.keys) > 1 else [get(row)]
-            for i, convert in converted:
-                values[i] = convert(values[i])
-            values += constants
-            parameters.append(tuple(values))
-        return parameters
-
-
 @lru_cache(maxsize=64)
 def _sqlite_plan(
     dialect: sa.Dialect, table: sa.Table, keys: tuple[str, ...], update_columns: tuple[str, ...]
-) -> _SqlitePlan | None:
+) -> SqlitePlan | None:
     """The SQLite upsert written for the sqlite3 driver, or None to use SQLAlchemy's.
 
     SQLAlchemy's per-row bind processing (aware datetimes, JSON) and executemany
-    bookkeeping were about 40 % of a batch's time: here every value is converted
-    exactly as SQLAlchemy's types would convert it (the same text in the database, so
-    the same values read back), then one driver executemany runs. Anything this does
-    not model (a callable or SQL default, `onupdate`, an unknown storage format) keeps
-    the SQLAlchemy statement.
+    bookkeeping were about 40 % of a batch's time: see `aggregator.store.bulk_insert`.
     """
-    try:
-        converters = tuple(_sqlite_converter(dialect, table.c[key]) for key in keys)
-    except _Unmodelled:
-        return None
-    defaults: list[tuple[str, Any]] = []
-    for column in table.c:
-        if column.onupdate is not None or column.server_onupdate is not None:
-            return None
-        if column.key in keys or column.default is None:
-            continue
-        if not isinstance(column.default, sa.ColumnDefault) or not column.default.is_scalar:
-            return None
-        value = column.default.arg
-        processor = column.type._cached_bind_processor(dialect)
-        defaults.append((column.key, processor(value) if processor else value))
-    names = [*keys, *(name for name, _ in defaults)]
-    preparer = dialect.identifier_preparer
-    columns = ", ".join(preparer.quote(table.c[n].name) for n in names)
-    into = f"{preparer.format_table(table)} ({columns})"
-    values = ", ".join("?" for _ in names)
-    key = f"{preparer.quote('platform')}, {preparer.quote('external_id')}"
-    updates = ", ".join(
-        f"{preparer.quote(c)} = excluded.{preparer.quote(c)}" for c in update_columns
-    )
-    # Only the schema's own (quoted) identifiers are interpolated here.
-    sql = f"INSERT INTO {into} VALUES ({values}) ON CONFLICT ({key}) DO UPDATE SET {updates}"  # noqa: S608
-    return _SqlitePlan(sql, keys, converters, tuple(value for _, value in defaults))
-
-
-class _Unmodelled(Exception):
-    """A column whose conversion `_sqlite_plan` does not reproduce."""
-
-
-def _sqlite_converter(dialect: sa.Dialect, column: sa.Column[Any]) -> Converter | None:
-    """How one column's Python values become driver values on SQLite (None: as they are).
-
-    Fast paths for aware datetimes and JSON; every other type uses SQLAlchemy's own
-    bind processor (None for strings and integers on SQLite).
-    """
-    column_type = column.type
-    if isinstance(column_type, UTCDateTime):
-        impl = column_type.impl_instance.dialect_impl(dialect)
-        if getattr(impl, "_storage_format", None) != SQLITE_DATETIME_FORMAT:
-            raise _Unmodelled(column.key)
-        return _sqlite_datetime
-    if isinstance(column_type, sa.JSON):
-        if column_type.none_as_null or column_type._str_impl.bind_processor(dialect):
-            raise _Unmodelled(column.key)
-        serializer: Converter = getattr(dialect, "_json_serializer", None) or json.dumps
-        return serializer
-    processor: Converter | None = column_type._cached_bind_processor(dialect)
-    return processor
-
-
-def _sqlite_datetime(value: datetime | None) -> str | None:
-    """`UTCDateTime` on SQLite: aware only, converted to UTC, stored as naive UTC text.
-
-    `isoformat(" ", "microseconds")` of a naive datetime is exactly
-    `SQLITE_DATETIME_FORMAT` (4-digit year, always 6 fractional digits).
-    """
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value.isoformat()} cannot be stored")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    quote = dialect.identifier_preparer.quote
+    key = f"{quote('platform')}, {quote('external_id')}"
+    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in update_columns)
+    return sqlite_plan(dialect, table, keys, f" ON CONFLICT ({key}) DO UPDATE SET {updates}")
 
 
 def _resolve_post_ids(conn: Connection, rows: list[dict[str, Any]]) -> None:
