@@ -10,7 +10,7 @@ statement here ever touches the staff-owned review tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -219,17 +219,24 @@ def _post_row(account_id: int, r: PostRecord, now: datetime) -> dict[str, Any]:
 
 
 def _comment_row(account_id: int, r: CommentRecord, now: datetime) -> dict[str, Any]:
+    """The comment's columns; one dict literal, no copies: the hottest loop of an ingest.
+
+    The keys are those of `_common_row` and then the comment's own, in that order."""
     return {
-        **_common_row(account_id, r, now),
-        "kind": str(r.kind),
-        "post_id": None,
-        "post_external_id": r.post_external_id,
-        "parent_external_id": r.parent_external_id,
-        "author_handle": r.author_handle,
-        "permalink": r.permalink,
-        "by_account_owner": r.by_account_owner,
-        "manual_entry": False,
-    }
+        "account_id": account_id, "platform": str(r.platform), "external_id": r.external_id,
+        "text": r.text, "content_hash": r.content_hash, "author_id": r.author_id,
+        "author_name": r.author_name, "created_at": r.created_at, "metrics": _plain(r.metrics),
+        "raw": _plain(r.raw), "source_url": r.source_url, "hidden_upstream": r.hidden_upstream,
+        "fetched_at": now, "first_seen_at": now, "last_seen_at": now, "content_seen_at": now,
+        "kind": str(r.kind), "post_id": None, "post_external_id": r.post_external_id,
+        "parent_external_id": r.parent_external_id, "author_handle": r.author_handle,
+        "permalink": r.permalink, "by_account_owner": r.by_account_owner, "manual_entry": False,
+    }  # fmt: skip
+
+
+def _plain(value: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's mapping as the dict JSON serialisation needs (copied only if not one)."""
+    return value if value.__class__ is dict else dict(value)
 
 
 def _existing(
