@@ -13,9 +13,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from aggregator.db import write_transaction
 from aggregator.records import Batch, CommentRecord
 from aggregator.store import Store
-from aggregator.store.bulk_insert import insert_rows, sqlite_plan
+from aggregator.store.bulk_insert import convert_row, insert_rows, plain_columns, sqlite_plan
 from aggregator.store.pg_upsert import pg_insert_plan
-from aggregator.store.tables import OPEN_ITEM, SUGGESTION
+from aggregator.store.tables import COMMENT, OPEN_ITEM, SUGGESTION
 
 AT = datetime(2026, 11, 20, 3, 4, 5, 678901, tzinfo=UTC)
 SEOUL = timezone(timedelta(hours=9))
@@ -96,3 +96,20 @@ def test_the_driver_path_is_used_for_open_items_and_suggestions(table: sa.Table)
     plan = pg_insert_plan(pg, table, keys, " ON CONFLICT DO NOTHING")
     assert plan is not None
     assert "VARCHAR(" not in plan.sql
+
+
+def test_plain_columns_read_what_sqlalchemy_reads(store: Store) -> None:
+    """Stored comments and open items read back with the fast conversions equal what
+    SQLAlchemy's result processing returns (aware UTC datetimes, JSON, booleans)."""
+    stored_comments(store, 3)
+    for table in (COMMENT, OPEN_ITEM):
+        columns = list(table.c)
+        with store.engine.connect() as conn:
+            expected = [list(r) for r in conn.execute(sa.select(*columns).order_by(columns[0]))]
+            selected, converters = plain_columns(conn, columns)
+            query = sa.select(*selected).order_by(columns[0])
+            found = [convert_row(r, converters) for r in conn.execute(query)]
+        assert found == expected
+        assert len(found) == 3
+        moment = found[0][[c.key for c in columns].index("created_at")]
+        assert moment.tzinfo is UTC

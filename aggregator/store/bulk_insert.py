@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from operator import itemgetter
 from typing import Any
 
@@ -181,3 +181,60 @@ def sqlite_datetime(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value.isoformat()} cannot be stored")
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+# -- reading many rows -----------------------------------------------------------------
+
+
+def plain_columns(
+    conn: Connection, columns: Sequence[sa.ColumnElement[Any]]
+) -> tuple[list[sa.ColumnElement[Any]], list[Converter | None]]:
+    """Columns to SELECT without SQLAlchemy's slow result processing, and how to convert
+    each driver value to what that processing returns (None: as the driver gives it).
+
+    Reading 1,000 stored comments took three times as long as the query itself: SQLite's
+    `DATETIME` is parsed with a regular expression, then made aware by `UTCDateTime`.
+    Here aware datetimes come from `datetime.fromisoformat` (SQLite) or the driver's own
+    (PostgreSQL, converted to UTC), and JSON from `json.loads` (SQLite; psycopg decodes
+    JSONB itself). Other types keep SQLAlchemy's processing.
+    """
+    selected: list[sa.ColumnElement[Any]] = []
+    converters: list[Converter | None] = []
+    for column in columns:
+        convert = _fast_reader(conn.dialect, column)
+        if convert is None:
+            selected.append(column)
+        else:
+            selected.append(sa.type_coerce(column, sa.String).label(column.key or ""))
+        converters.append(convert)
+    return selected, converters
+
+
+def convert_row(row: Sequence[Any], converters: Sequence[Converter | None]) -> list[Any]:
+    """One fetched row converted by `plain_columns`' converters."""
+    return [v if f is None or v is None else f(v) for v, f in zip(row, converters, strict=True)]
+
+
+def _fast_reader(dialect: sa.Dialect, column: sa.ColumnElement[Any]) -> Converter | None:
+    column_type = column.type
+    if isinstance(column_type, UTCDateTime):
+        if dialect.name == "sqlite":
+            return partial(_utc_from_text, column_type._cached_result_processor(dialect, None))
+        if dialect.name == "postgresql" and dialect.driver == "psycopg":
+            return _as_utc
+    if isinstance(column_type, sa.JSON) and dialect.name == "sqlite":
+        loads: Converter = getattr(dialect, "_json_deserializer", None) or json.loads
+        return loads
+    return None
+
+
+def _utc_from_text(slow: Converter | None, value: Any) -> Any:
+    """SQLite's stored UTC text (`sqlite_datetime`) as an aware UTC datetime."""
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    except (TypeError, ValueError):
+        return slow(value) if slow is not None else value
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
-from aggregator.store.bulk_insert import insert_rows
+from aggregator.store.bulk_insert import convert_row, insert_rows, plain_columns
 from aggregator.store.inbox_query import answered, status_expr
 from aggregator.store.tables import COMMENT, OPEN_ITEM, OPEN_TALLY, REVIEW, conflict_insert
 from aggregator.workflow import OPEN_STATUSES
@@ -40,6 +40,7 @@ from aggregator.workflow import OPEN_STATUSES
 CHUNK = 500
 NO_DEPARTMENT = ""
 
+ITEM_COLUMNS = (OPEN_ITEM.c.department, OPEN_ITEM.c.created_at, OPEN_ITEM.c.deadline)
 Item = tuple[str | None, datetime, datetime | None]
 """department, created_at, explicit deadline"""
 
@@ -82,7 +83,8 @@ def drop(conn: Connection, ids: Iterable[int]) -> None:
 
 def _refresh_chunk(conn: Connection, ids: list[int], deleting: bool = False) -> None:
     _lock(conn, ids)
-    old = _rows(conn, sa.select(OPEN_ITEM).where(_among(conn, OPEN_ITEM.c.comment_id, ids)))
+    items = sa.select(OPEN_ITEM.c.comment_id, *ITEM_COLUMNS)
+    old = _rows(conn, items.where(_among(conn, OPEN_ITEM.c.comment_id, ids)))
     new = {} if deleting else _rows(conn, _open_select().where(_among(conn, COMMENT.c.id, ids)))
     changed = [i for i in ids if old.get(i) != new.get(i)]
     if not changed:
@@ -122,7 +124,11 @@ def _among(
 
 
 def _rows(conn: Connection, query: sa.Select[Any]) -> dict[int, Item]:
-    return {int(r[0]): (r[1], r[2], r[3]) for r in conn.execute(query)}
+    """(comment id, department, created_at, deadline) rows, read without SQLAlchemy's
+    slow datetime processing (`bulk_insert.plain_columns`)."""
+    selected, converters = plain_columns(conn, list(query.selected_columns))
+    rows = conn.execute(query.with_only_columns(*selected))
+    return {int(r[0]): (r[1], r[2], r[3]) for r in (convert_row(r, converters) for r in rows)}
 
 
 def _item_row(comment_id: int, item: Item) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from aggregator.records import CommentRecord, PostRecord
 from aggregator.routing import Router
 from aggregator.store import answers, open_items
-from aggregator.store.bulk_insert import SqlitePlan, sqlite_plan
+from aggregator.store.bulk_insert import SqlitePlan, convert_row, plain_columns, sqlite_plan
 from aggregator.store.checks import open_check_items
 from aggregator.store.pg_upsert import pg_plan
 from aggregator.store.search import IndexedText, index_comments
@@ -248,11 +248,16 @@ def _existing(
     wanted = [c for c in fields if c in table.c]
     columns = [table.c[c] for c in ("id", "external_id", "content_hash", "content_seen_at",
                                     "last_seen_at", "created_at", *wanted)]  # fmt: skip
-    query = sa.select(*columns).where(
+    selected, converters = plain_columns(conn, columns)
+    query = sa.select(*selected).where(
         table.c.platform == rows[0]["platform"],
         _one_of(conn, table.c.external_id, [row["external_id"] for row in rows]),
     )
-    return {row.external_id: dict(row._mapping) for row in conn.execute(query)}
+    names = [c.key for c in columns]
+    found = (
+        dict(zip(names, convert_row(row, converters), strict=True)) for row in conn.execute(query)
+    )
+    return {row["external_id"]: row for row in found}
 
 
 def _one_of(
