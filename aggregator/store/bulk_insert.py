@@ -231,7 +231,7 @@ def _fast_reader(dialect: sa.Dialect, column: sa.ColumnElement[Any]) -> Converte
 def _utc_from_text(slow: Converter | None, value: Any) -> Any:
     """SQLite's stored UTC text (`sqlite_datetime`) as an aware UTC datetime."""
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return datetime.fromisoformat(value + "+00:00")
     except (TypeError, ValueError):
         return slow(value) if slow is not None else value
 
