@@ -37,7 +37,7 @@ from aggregator.store.inbox_query import answered, status_expr
 from aggregator.store.tables import COMMENT, OPEN_ITEM, OPEN_TALLY, REVIEW, conflict_insert
 from aggregator.workflow import OPEN_STATUSES
 
-CHUNK = 500
+CHUNK = 1000
 NO_DEPARTMENT = ""
 
 ITEM_COLUMNS = (OPEN_ITEM.c.department, OPEN_ITEM.c.created_at, OPEN_ITEM.c.deadline)
@@ -116,7 +116,7 @@ def _lock(conn: Connection, ids: list[int]) -> None:
 def _among(
     conn: Connection, column: sa.ColumnElement[int], ids: list[int]
 ) -> sa.ColumnElement[bool]:
-    """`column IN (ids)`; on PostgreSQL `= ANY(array)`: one parameter instead of 500,
+    """`column IN (ids)`; on PostgreSQL `= ANY(array)`: one parameter instead of one per id,
     whose rendering and parsing were most of a refresh there."""
     if conn.dialect.name == "postgresql":
         return column == sa.any_(sa.bindparam(None, ids, type_=ARRAY(sa.Integer())))
