@@ -321,3 +321,30 @@ def test_a_reply_synced_while_staff_route_the_same_items_keeps_the_counts_exact(
     assert errors == []
     assert_exact(store)
     assert counts(store)["open"]["환경과"] == 0
+
+
+def test_sync_writes_keep_the_counts_exact_replies_moved_orphaned_and_resynced(
+    store: Store, clock: FakeClock
+) -> None:
+    """Only the comments a sync batch writes (and their parents) are recomputed: a reply
+    that moves to another comment reopens the first, a reply stored before its comment
+    closes that comment when it arrives, and an unchanged re-sync changes nothing."""
+    clock.now = FRIDAY
+    ids = three_weeks(store)
+    at = FRIDAY - timedelta(hours=3)
+    ingest(store, [comment("r0", at, parent="c1", by_account_owner=True, author_id="district")])
+    assert_exact(store)  # c0 reopened, c1 answered
+    early = comment("r-early", at, parent="c-late", by_account_owner=True, author_id="district")
+    ingest(store, [early])
+    assert_exact(store)
+    ingest(store, [comment("c-late", at - timedelta(hours=1)), comment("c-open", at)])
+    assert_exact(store)
+    with store.engine.connect() as conn:
+        open_ids = set(conn.exec_driver_sql("SELECT comment_id FROM open_item").scalars())
+    assert ids["c0"] in open_ids
+    assert ids["c1"] not in open_ids
+    unchanged = [comment(f"c{n}", FRIDAY - timedelta(days=21, hours=-5 * n)) for n in range(101)]
+    ingest(store, unchanged)
+    assert_exact(store)
+    with store.engine.connect() as conn:
+        assert set(conn.exec_driver_sql("SELECT comment_id FROM open_item").scalars()) == open_ids

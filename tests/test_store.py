@@ -384,7 +384,7 @@ def test_the_sqlite_driver_upsert_stores_exactly_what_sqlalchemy_stores(
 def test_the_sqlite_driver_upsert_is_used_for_posts_and_comments() -> None:
     from sqlalchemy.dialects import sqlite
 
-    from aggregator.store import upsert
+    from aggregator.store import bulk_insert, upsert
     from aggregator.store.tables import COMMENT, POST
 
     dialect = sqlite.dialect()
@@ -395,4 +395,4 @@ def test_the_sqlite_driver_upsert_is_used_for_posts_and_comments() -> None:
     ):
         assert upsert._sqlite_plan(dialect, tbl, tuple(row), columns) is not None
     with pytest.raises(ValueError, match="naive"):
-        upsert._sqlite_datetime(datetime(2026, 11, 1))
+        bulk_insert.sqlite_datetime(datetime(2026, 11, 1))

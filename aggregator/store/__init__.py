@@ -20,7 +20,7 @@ from aggregator.connector import Clock, RunStatus, Usage
 from aggregator.db import read_connection, write_transaction
 from aggregator.records import Batch, JSONValue
 from aggregator.routing import Router
-from aggregator.store import checks, locks, open_items, platform_actions, runs
+from aggregator.store import checks, locks, platform_actions, runs
 from aggregator.store.inbox_api import InboxStoreMixin
 from aggregator.store.presence import apply_presence
 from aggregator.store.privacy import filter_tombstoned
@@ -130,7 +130,6 @@ class Store(InboxStoreMixin, ReportStoreMixin, PrivacyStoreMixin):
             comments = filter_tombstoned(conn, batch.comments, self.privacy_key)
             if comments:
                 result.comments = upsert_comments(conn, account_id, comments, now, self.router)
-                _refresh_open_items(conn, comments)
             platform = _account_platform(conn, account_id) if batch.presence else ""
             for presence in batch.presence:
                 result.marked_deleted += apply_presence(conn, account_id, platform, presence, now)
@@ -380,18 +379,6 @@ def _usage_since(conn: Connection, account_id: int, since: datetime) -> Usage:
     units, cost = conn.execute(query).one()
     written = platform_actions.charged_since(conn, account_id, since)
     return Usage(units_read=int(units), cost=float(cost) + written)
-
-
-def _refresh_open_items(conn: Connection, comments: Sequence[Any]) -> None:
-    """The batch's comments, and those the district's replies in it answer, may have
-    opened or closed (see `aggregator.store.open_items`)."""
-    keys: dict[str, set[str]] = {}
-    for c in comments:
-        keys.setdefault(c.platform, set()).add(c.external_id)
-        if c.by_account_owner and c.parent_external_id:
-            keys[c.platform].add(c.parent_external_id)
-    for platform, external_ids in keys.items():
-        open_items.refresh(conn, open_items.ids_by_key(conn, platform, external_ids))
 
 
 def _account_platform(conn: Connection, account_id: int) -> str:

@@ -218,21 +218,35 @@ def set_template_active(conn: Connection, template_id: int, active: bool) -> boo
 
 def link_synced_replies(conn: Connection, platform: str, replies: Mapping[str, int]) -> int:
     """Link the district's replies a sync just stored ({external id: comment id}) to the
-    answers they are; return how many were linked."""
-    linked = 0
-    answers_here = sa.select(COMMENT.c.id).where(COMMENT.c.platform == platform)
-    for external_id, comment_id in replies.items():
-        query = (
-            sa.update(ANSWER)
-            .where(
-                ANSWER.c.reply_external_id == external_id,
-                ANSWER.c.reply_comment_id.is_(None),
-                ANSWER.c.comment_id.in_(answers_here),
-            )
-            .values(reply_comment_id=comment_id)
+    answers they are; return how many were linked.
+
+    One SELECT finds the page's unlinked answers by reply id (usually none), one
+    executemany links them: a statement per reply cost more than the page's upsert.
+    """
+    if not replies:
+        return 0
+    query = (
+        sa.select(ANSWER.c.id, ANSWER.c.reply_external_id)
+        .join(COMMENT, COMMENT.c.id == ANSWER.c.comment_id)
+        .where(
+            ANSWER.c.reply_external_id.in_(list(replies)),
+            ANSWER.c.reply_comment_id.is_(None),
+            COMMENT.c.platform == platform,
         )
-        linked += conn.execute(query).rowcount
-    return linked
+    )
+    links = [
+        {"answer": int(answer_id), "reply": replies[str(external_id)]}
+        for answer_id, external_id in conn.execute(query)
+    ]
+    if not links:
+        return 0
+    statement = (
+        sa.update(ANSWER)
+        .where(ANSWER.c.id == sa.bindparam("answer"), ANSWER.c.reply_comment_id.is_(None))
+        .values(reply_comment_id=sa.bindparam("reply"))
+    )
+    conn.execute(statement, links)
+    return len(links)
 
 
 def link_posted(conn: Connection, answer_id: int, external_id: str) -> None:

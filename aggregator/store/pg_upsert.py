@@ -57,6 +57,21 @@ def pg_plan(
     """The upsert of `table` on `(platform, external_id)` as one unnest statement, or None
     (use SQLAlchemy's) when a column has a default or type this does not reproduce, or
     the driver is not psycopg (3), whose `%b` binary parameters this uses."""
+    quote = dialect.identifier_preparer.quote
+    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in update_columns)
+    tail = (
+        f" ON CONFLICT ({quote('platform')}, {quote('external_id')}) DO UPDATE SET {updates}"
+        f" RETURNING {quote('external_id')}, {quote('id')}"
+    )
+    return pg_insert_plan(dialect, table, keys, tail)
+
+
+@lru_cache(maxsize=64)
+def pg_insert_plan(
+    dialect: sa.Dialect, table: sa.Table, keys: tuple[str, ...], tail: str = ""
+) -> PgPlan | None:
+    """`INSERT INTO table (keys) SELECT FROM unnest(one array per key)` + `tail` (an
+    `ON CONFLICT` / `RETURNING` clause), or None as for `pg_plan`."""
     if dialect.driver != "psycopg":
         return None
     if any(c.onupdate is not None or c.server_onupdate is not None for c in table.c):
@@ -71,13 +86,11 @@ def pg_plan(
     columns = ", ".join(quote(table.c[n].name) for n in names)
     aliases = ", ".join(f"c{i}" for i in range(len(keys)))
     selected = ", ".join([f"u.c{i}" for i in range(len(keys))] + [d for _, d, _ in defaults])
-    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in update_columns)
-    # Only the schema's own (quoted) identifiers and type names are interpolated here.
+    # Only the schema's own (quoted) identifiers, type names and the caller's clause are
+    # interpolated here.
     sql = (
         f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({columns}) "  # noqa: S608
-        f"SELECT {selected} FROM unnest({', '.join(arrays)}) AS u({aliases}) "
-        f"ON CONFLICT ({quote('platform')}, {quote('external_id')}) DO UPDATE SET {updates} "
-        f"RETURNING {quote('external_id')}, {quote('id')}"
+        f"SELECT {selected} FROM unnest({', '.join(arrays)}) AS u({aliases}){tail}"
     )
     processors = tuple(table.c[key].type._cached_bind_processor(dialect) for key in keys)
     return PgPlan(sql, keys, processors, tuple(value for _, _, value in defaults))

@@ -26,6 +26,7 @@ from aggregator.search_text import (
     tsquery_text,
     tsvector_text,
 )
+from aggregator.store.bulk_insert import executemany
 
 SEARCH = sa.table("comment_search", sa.column("comment_id"), sa.column("grams"))
 
@@ -46,18 +47,16 @@ def index_comments(conn: Connection, items: Sequence[IndexedText]) -> None:
     if conn.dialect.name == "postgresql":
         _index_postgresql(conn, items)
         return
-    replaced = [item for item in items if item.old_text is not None]
-    if replaced:  # a contentless FTS5 table forgets a row given the tokens it indexed
-        conn.execute(
-            sa.text(
-                "INSERT INTO comment_search (comment_search, rowid, grams) "
-                "VALUES ('delete', :id, :grams)"
-            ),
-            [{"id": i.comment_id, "grams": index_text(i.old_text or "")} for i in replaced],
-        )
-    conn.execute(
-        sa.text("INSERT INTO comment_search (rowid, grams) VALUES (:id, :grams)"),
-        [{"id": item.comment_id, "grams": index_text(item.text)} for item in items],
+    # a contentless FTS5 table forgets a row given the tokens it indexed
+    executemany(
+        conn,
+        "INSERT INTO comment_search (comment_search, rowid, grams) VALUES ('delete', ?, ?)",
+        [(i.comment_id, index_text(i.old_text)) for i in items if i.old_text is not None],
+    )
+    executemany(
+        conn,
+        "INSERT INTO comment_search (rowid, grams) VALUES (?, ?)",
+        [(item.comment_id, index_text(item.text)) for item in items],
     )
 
 

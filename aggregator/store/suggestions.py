@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from aggregator.routing import Router
-from aggregator.store.tables import SUGGESTION, conflict_insert
+from aggregator.store.bulk_insert import insert_rows
+from aggregator.store.tables import SUGGESTION
 
 
 def suggest(
@@ -37,8 +38,7 @@ def suggest(
                 "created_at": now,
             }
         )
-    if rows:
-        conn.execute(conflict_insert(conn, SUGGESTION).on_conflict_do_nothing(), rows)
+    insert_rows(conn, SUGGESTION, rows, ignore=True)
     return len(rows)
 
 

@@ -10,27 +10,27 @@ statement here ever touches the staff-owned review tables.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
-from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
-from aggregator.models import UTCDateTime
 from aggregator.records import CommentRecord, PostRecord
 from aggregator.routing import Router
-from aggregator.store import answers
+from aggregator.store import answers, open_items
+from aggregator.store.bulk_insert import SqlitePlan, convert_row, plain_columns, sqlite_plan
 from aggregator.store.checks import open_check_items
 from aggregator.store.pg_upsert import pg_plan
 from aggregator.store.search import IndexedText, index_comments
 from aggregator.store.suggestions import suggest
 from aggregator.store.tables import COMMENT, POST, REVISION, conflict_insert
+
+Row = dict[str, Any]
 
 LAST_SEEN_REFRESH = timedelta(hours=24)
 """An unchanged item's `last_seen_at` is rewritten at most this often."""
@@ -102,7 +102,7 @@ def upsert_posts(
     records = _last_wins(records)
     rows = [_post_row(account_id, r, now) for r in records]
     existing = _existing(conn, POST, rows, ("title", "text", *COMPARED_POST_FIELDS))
-    counts, writes, changed = _classify(rows, existing, COMPARED_POST_FIELDS, now)
+    counts, writes, changed, _modified = _classify(rows, existing, COMPARED_POST_FIELDS, now)
     _write_revisions(conn, "post", changed, now)
     _execute_upsert(conn, POST, writes, POST_SOURCE_COLUMNS)
     open_check_items(conn, [(row, existing.get(row["external_id"])) for row in writes], now)
@@ -120,14 +120,17 @@ def upsert_comments(
 ) -> Counts:
     """Insert or update comments (linking each to its stored post); return what happened.
 
-    New and changed texts are (re)indexed for search, and new comments get the routing
-    rules' suggestions, in the same transaction.
+    New and changed texts are (re)indexed for search, new comments get the routing
+    rules' suggestions, and the open items of the comments written (and of those the
+    district's replies among them answer) are brought up to date, in the same
+    transaction.
     """
     records = _last_wins(records)
     rows = [_comment_row(account_id, r, now) for r in records]
     _resolve_post_ids(conn, rows)
-    existing = _existing(conn, COMMENT, rows, ("text", "kind", *COMPARED_COMMENT_FIELDS))
-    counts, writes, changed = _classify(rows, existing, COMPARED_COMMENT_FIELDS, now)
+    fields = ("text", "kind", "by_account_owner", *COMPARED_COMMENT_FIELDS)
+    existing = _existing(conn, COMMENT, rows, fields)
+    counts, writes, changed, modified = _classify(rows, existing, COMPARED_COMMENT_FIELDS, now)
     _write_revisions(conn, "comment", changed, now)
     stored = _execute_upsert(conn, COMMENT, writes, (*COMMENT_SOURCE_COLUMNS, "post_id"))
     new_rows = [row for row in writes if row["external_id"] not in existing]
@@ -143,7 +146,37 @@ def upsert_comments(
     if router:
         residents = [row for row in new_rows if not row["by_account_owner"]]
         suggest(conn, router, [(new_ids[r["external_id"]], r["text"]) for r in residents], now)
+    _refresh_open_items(conn, modified, existing, new_ids)
     return counts
+
+
+def _refresh_open_items(
+    conn: Connection,
+    modified: list[dict[str, Any]],
+    existing: dict[str, dict[str, Any]],
+    new_ids: dict[str, int],
+) -> None:
+    """The comments inserted or changed may have opened or closed, and so may those the
+    district's replies among them answer (the parent before and after): only these are
+    recomputed (see `aggregator.store.open_items`); unchanged comments cannot have."""
+    if not modified:
+        return
+    ids: list[int] = []
+    parents: set[str] = set()
+    for row in modified:
+        key = row["external_id"]
+        old = existing.get(key)
+        ids.append(new_ids[key] if old is None else int(old["id"]))
+        if row["by_account_owner"] or (old is not None and old["by_account_owner"]):
+            parents.update(
+                p for p in (row["parent_external_id"], old and old["parent_external_id"]) if p
+            )
+    known = {**{k: int(o["id"]) for k, o in existing.items()}, **new_ids}
+    ids += [known[p] for p in parents if p in known]
+    unknown = [p for p in parents if p not in known]
+    if unknown:
+        ids += open_items.ids_by_key(conn, modified[0]["platform"], unknown)
+    open_items.refresh(conn, ids)
 
 
 def _ids(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -186,17 +219,24 @@ def _post_row(account_id: int, r: PostRecord, now: datetime) -> dict[str, Any]:
 
 
 def _comment_row(account_id: int, r: CommentRecord, now: datetime) -> dict[str, Any]:
+    """The comment's columns; one dict literal, no copies: the hottest loop of an ingest.
+
+    The keys are those of `_common_row` and then the comment's own, in that order."""
     return {
-        **_common_row(account_id, r, now),
-        "kind": str(r.kind),
-        "post_id": None,
-        "post_external_id": r.post_external_id,
-        "parent_external_id": r.parent_external_id,
-        "author_handle": r.author_handle,
-        "permalink": r.permalink,
-        "by_account_owner": r.by_account_owner,
-        "manual_entry": False,
-    }
+        "account_id": account_id, "platform": str(r.platform), "external_id": r.external_id,
+        "text": r.text, "content_hash": r.content_hash, "author_id": r.author_id,
+        "author_name": r.author_name, "created_at": r.created_at, "metrics": _plain(r.metrics),
+        "raw": _plain(r.raw), "source_url": r.source_url, "hidden_upstream": r.hidden_upstream,
+        "fetched_at": now, "first_seen_at": now, "last_seen_at": now, "content_seen_at": now,
+        "kind": str(r.kind), "post_id": None, "post_external_id": r.post_external_id,
+        "parent_external_id": r.parent_external_id, "author_handle": r.author_handle,
+        "permalink": r.permalink, "by_account_owner": r.by_account_owner, "manual_entry": False,
+    }  # fmt: skip
+
+
+def _plain(value: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's mapping as the dict JSON serialisation needs (copied only if not one)."""
+    return value if value.__class__ is dict else dict(value)
 
 
 def _existing(
@@ -208,11 +248,16 @@ def _existing(
     wanted = [c for c in fields if c in table.c]
     columns = [table.c[c] for c in ("id", "external_id", "content_hash", "content_seen_at",
                                     "last_seen_at", "created_at", *wanted)]  # fmt: skip
-    query = sa.select(*columns).where(
+    selected, converters = plain_columns(conn, columns)
+    query = sa.select(*selected).where(
         table.c.platform == rows[0]["platform"],
         _one_of(conn, table.c.external_id, [row["external_id"] for row in rows]),
     )
-    return {row.external_id: dict(row._mapping) for row in conn.execute(query)}
+    names = [c.key for c in columns]
+    found = (
+        dict(zip(names, convert_row(row, converters), strict=True)) for row in conn.execute(query)
+    )
+    return {row["external_id"]: row for row in found}
 
 
 def _one_of(
@@ -230,11 +275,13 @@ def _classify(
     existing: dict[str, dict[str, Any]],
     compared: Sequence[str],
     now: datetime,
-) -> tuple[Counts, list[dict[str, Any]], list[tuple[dict[str, Any], dict[str, Any]]]]:
-    """Split rows into counts, rows to write, and (old, new) pairs whose text changed."""
+) -> tuple[Counts, list[Row], list[tuple[Row, Row]], list[Row]]:
+    """Split rows into counts, rows to write, (old, new) pairs whose text changed, and the
+    rows inserted or changed (the rows to write less those only seen again)."""
     counts = Counts()
-    writes: list[dict[str, Any]] = []
-    changed: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    writes: list[Row] = []
+    changed: list[tuple[Row, Row]] = []
+    modified: list[Row] = []
     for row in rows:
         old = existing.get(row["external_id"])
         if old is not None:
@@ -242,18 +289,21 @@ def _classify(
         if old is None:
             counts.new += 1
             writes.append(row)
+            modified.append(row)
         elif old["content_hash"] != row["content_hash"]:
             counts.updated += 1
             changed.append((old, row))
             writes.append(row)
+            modified.append(row)
         elif any(old[f] != row[f] for f in compared):
             counts.updated += 1
             writes.append({**row, "content_seen_at": old["content_seen_at"]})
+            modified.append(row)
         else:
             counts.unchanged += 1
             if now - old["last_seen_at"] >= LAST_SEEN_REFRESH:
                 writes.append({**row, "content_seen_at": old["content_seen_at"]})
-    return counts, writes, changed
+    return counts, writes, changed, modified
 
 
 def _keep_known_links(row: dict[str, Any], old: dict[str, Any]) -> None:
@@ -329,134 +379,19 @@ def _execute_upsert(
     return None
 
 
-SQLITE_DATETIME_FORMAT = (
-    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
-)
-"""What SQLAlchemy's SQLite `DATETIME` stores; `_sqlite_datetime` writes the same text."""
-
-Converter = Callable[[Any], Any]
-
-
-@dataclass(frozen=True)
-class _SqlitePlan:
-    """The upsert as driver SQL, with each column's value conversion worked out once."""
-
-    sql: str
-    keys: tuple[str, ...]
-    converters: tuple[Converter | None, ...]
-    constants: tuple[Any, ...]
-    """Python-side scalar defaults of the columns the rows leave out, in SQL order."""
-
-    def parameters(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        """Each row as the driver's positional parameters (converted once, here).
-
-        A batch's rows share most of their datetimes (`now` four times a row), so each
-        distinct datetime is formatted once per batch.
-        """
-        formatted: dict[datetime | None, str | None] = {}
-
-        def utc_text(value: datetime | None) -> str | None:
-            try:
-                return formatted[value]
-            except KeyError:
-                text = formatted[value] = _sqlite_datetime(value)
-                return text
-
-        get = itemgetter(*self.keys)
-        converted = [
-            (i, utc_text if f is _sqlite_datetime else f)
-            for i, f in enumerate(self.converters)
-            if f is not None
-        ]
-        constants = list(self.constants)
-        parameters: list[tuple[Any, ...]] = []
-        for row in rows:
-            values = list(get(row)) if len(self.keys) > 1 else [get(row)]
-            for i, convert in converted:
-                values[i] = convert(values[i])
-            values += constants
-            parameters.append(tuple(values))
-        return parameters
-
-
 @lru_cache(maxsize=64)
 def _sqlite_plan(
     dialect: sa.Dialect, table: sa.Table, keys: tuple[str, ...], update_columns: tuple[str, ...]
-) -> _SqlitePlan | None:
+) -> SqlitePlan | None:
     """The SQLite upsert written for the sqlite3 driver, or None to use SQLAlchemy's.
 
     SQLAlchemy's per-row bind processing (aware datetimes, JSON) and executemany
-    bookkeeping were about 40 % of a batch's time: here every value is converted
-    exactly as SQLAlchemy's types would convert it (the same text in the database, so
-    the same values read back), then one driver executemany runs. Anything this does
-    not model (a callable or SQL default, `onupdate`, an unknown storage format) keeps
-    the SQLAlchemy statement.
+    bookkeeping were about 40 % of a batch's time: see `aggregator.store.bulk_insert`.
     """
-    try:
-        converters = tuple(_sqlite_converter(dialect, table.c[key]) for key in keys)
-    except _Unmodelled:
-        return None
-    defaults: list[tuple[str, Any]] = []
-    for column in table.c:
-        if column.onupdate is not None or column.server_onupdate is not None:
-            return None
-        if column.key in keys or column.default is None:
-            continue
-        if not isinstance(column.default, sa.ColumnDefault) or not column.default.is_scalar:
-            return None
-        value = column.default.arg
-        processor = column.type._cached_bind_processor(dialect)
-        defaults.append((column.key, processor(value) if processor else value))
-    names = [*keys, *(name for name, _ in defaults)]
-    preparer = dialect.identifier_preparer
-    columns = ", ".join(preparer.quote(table.c[n].name) for n in names)
-    into = f"{preparer.format_table(table)} ({columns})"
-    values = ", ".join("?" for _ in names)
-    key = f"{preparer.quote('platform')}, {preparer.quote('external_id')}"
-    updates = ", ".join(
-        f"{preparer.quote(c)} = excluded.{preparer.quote(c)}" for c in update_columns
-    )
-    # Only the schema's own (quoted) identifiers are interpolated here.
-    sql = f"INSERT INTO {into} VALUES ({values}) ON CONFLICT ({key}) DO UPDATE SET {updates}"  # noqa: S608
-    return _SqlitePlan(sql, keys, converters, tuple(value for _, value in defaults))
-
-
-class _Unmodelled(Exception):
-    """A column whose conversion `_sqlite_plan` does not reproduce."""
-
-
-def _sqlite_converter(dialect: sa.Dialect, column: sa.Column[Any]) -> Converter | None:
-    """How one column's Python values become driver values on SQLite (None: as they are).
-
-    Fast paths for aware datetimes and JSON; every other type uses SQLAlchemy's own
-    bind processor (None for strings and integers on SQLite).
-    """
-    column_type = column.type
-    if isinstance(column_type, UTCDateTime):
-        impl = column_type.impl_instance.dialect_impl(dialect)
-        if getattr(impl, "_storage_format", None) != SQLITE_DATETIME_FORMAT:
-            raise _Unmodelled(column.key)
-        return _sqlite_datetime
-    if isinstance(column_type, sa.JSON):
-        if column_type.none_as_null or column_type._str_impl.bind_processor(dialect):
-            raise _Unmodelled(column.key)
-        serializer: Converter = getattr(dialect, "_json_serializer", None) or json.dumps
-        return serializer
-    processor: Converter | None = column_type._cached_bind_processor(dialect)
-    return processor
-
-
-def _sqlite_datetime(value: datetime | None) -> str | None:
-    """`UTCDateTime` on SQLite: aware only, converted to UTC, stored as naive UTC text.
-
-    `isoformat(" ", "microseconds")` of a naive datetime is exactly
-    `SQLITE_DATETIME_FORMAT` (4-digit year, always 6 fractional digits).
-    """
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value.isoformat()} cannot be stored")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    quote = dialect.identifier_preparer.quote
+    key = f"{quote('platform')}, {quote('external_id')}"
+    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in update_columns)
+    return sqlite_plan(dialect, table, keys, f" ON CONFLICT ({key}) DO UPDATE SET {updates}")
 
 
 def _resolve_post_ids(conn: Connection, rows: list[dict[str, Any]]) -> None:

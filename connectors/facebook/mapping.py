@@ -15,8 +15,10 @@ from typing import Any
 
 from aggregator.connector import ParseError
 from aggregator.records import CommentKind, CommentRecord, PostRecord
-
-GRAPH_TIME = "%Y-%m-%dT%H:%M:%S%z"
+from connectors.graph.mapping import count as _count
+from connectors.graph.mapping import get_path as _get
+from connectors.graph.mapping import parse_time as parse_time
+from connectors.graph.mapping import string as _str
 
 
 class MissingCommentId(ParseError):
@@ -29,20 +31,6 @@ class MissingCommentId(ParseError):
             "Use a Page access token of a Page admin or moderator (check MODERATE task/"
             "permissions); no comment of this page of results was stored."
         )
-
-
-def parse_time(value: Any) -> datetime | None:
-    """A Graph time (`2021-07-21T21:05:14+0000`) as an aware datetime, else None."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.strptime(value, GRAPH_TIME)
-    except ValueError:
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo is not None else None
 
 
 def comment_total(payload: Mapping[str, Any]) -> int | None:
@@ -163,32 +151,10 @@ def _key(payload: Mapping[str, Any], what: str) -> tuple[str, datetime]:
 
 def _author(payload: Mapping[str, Any]) -> tuple[str | None, str | None]:
     author = payload.get("from")
-    if not isinstance(author, Mapping):
+    if author.__class__ is not dict and not isinstance(author, Mapping):
         return None, None
     return _str(author.get("id")), _str(author.get("name"))
 
 
 def _text(payload: Mapping[str, Any]) -> str:
     return _str(payload.get("message")) or _str(payload.get("story")) or ""
-
-
-def _get(payload: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(payload, Mapping):
-            return None
-        payload = payload.get(key)
-    return payload
-
-
-def _str(value: Any) -> str | None:
-    if isinstance(value, str) and value:
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _count(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    return None

@@ -17,23 +17,12 @@ from typing import Any
 
 from aggregator.connector import ParseError
 from aggregator.records import CommentKind, CommentRecord, PostRecord
+from connectors.graph.mapping import count as _count
+from connectors.graph.mapping import get_path as _get
+from connectors.graph.mapping import parse_time as parse_time
+from connectors.graph.mapping import string as _str
 
 PLATFORM = "instagram"
-GRAPH_TIME = "%Y-%m-%dT%H:%M:%S%z"
-
-
-def parse_time(value: Any) -> datetime | None:
-    """A Graph time (`2021-08-13T08:25:28+0000`) as an aware datetime, else None."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.strptime(value, GRAPH_TIME)
-    except ValueError:
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo is not None else None
 
 
 @dataclass(frozen=True)
@@ -149,25 +138,3 @@ def _key(payload: Mapping[str, Any], what: str) -> tuple[str, datetime]:
 
 def _username(payload: Mapping[str, Any]) -> str | None:
     return _str(payload.get("username")) or _str(_get(payload, "from", "username"))
-
-
-def _get(payload: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(payload, Mapping):
-            return None
-        payload = payload.get(key)
-    return payload
-
-
-def _str(value: Any) -> str | None:
-    if isinstance(value, str) and value:
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _count(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    return None
