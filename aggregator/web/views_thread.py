@@ -9,8 +9,6 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from aggregator import pii
 from aggregator.answers import hiding
-from aggregator.db import read_connection
-from aggregator.store import platform_actions
 from aggregator.web.actions import action_from_form
 from aggregator.web.answer_area import answer_area
 from aggregator.web.core import Ctx
@@ -92,8 +90,7 @@ def _render(
 
 def _upstream_state(ctx: Ctx, comment_id: int) -> hiding.UpstreamView | None:
     """What the platform shows of the comment after staff's hide/unhide requests."""
-    with read_connection(ctx.state.store.engine) as conn:
-        return hiding.view(platform_actions.latest(conn, comment_id))
+    return hiding.view(ctx.state.store.outbox.latest_platform_action(comment_id))
 
 
 def _list_of(ctx: Ctx) -> str:
