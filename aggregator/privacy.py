@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from aggregator.config import Schedule, Settings
 from aggregator.store import Store
 from aggregator.store.access_log import AccessEntry
-from aggregator.store.privacy_api import Forgotten
+from aggregator.store.privacy_repo import Forgotten
 from aggregator.workflow import Role
 
 if TYPE_CHECKING:
