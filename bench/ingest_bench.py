@@ -189,7 +189,7 @@ def store_pass(store: Store, account: int, data: DataSet, size: int) -> Pass:
         began = time.perf_counter()
         records = mapped(page)
         stored = time.perf_counter()
-        store.apply_batch(
+        store.sync.apply_batch(
             account,
             Batch(
                 stream="comments",
@@ -294,8 +294,8 @@ def prepare(url: str, data: DataSet) -> tuple[Store, int]:
     """Migrate, create the account and store the posts (untimed)."""
     upgrade(url)
     store = Store(create_db_engine(url), router=production_router())
-    account = store.ensure_account("facebook-page", "facebook", "한빛구청")
-    store.apply_batch(account, Batch(stream="posts", posts=posts(data)))
+    account = store.sync.ensure_account("facebook-page", "facebook", "한빛구청")
+    store.sync.apply_batch(account, Batch(stream="posts", posts=posts(data)))
     return store, account
 
 
@@ -329,7 +329,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> str:
     store_resync = store_pass(store, account, data, args.batch)
     print(f"[{backend}] raw re-sync (guarded) ...", flush=True)
     raw_resync = raw_pass(raw_url, raw_account, data, args.batch, guarded=True)
-    stored = store.count_rows("comment")
+    stored = store.sync.count_rows("comment")
     store.close()
     base = raw_insert.rate()
     rows = [

@@ -29,7 +29,7 @@ class WriteCharges:
                 account_id = actions.account_id(conn, name)
             month = 0.0
             if account_id is not None:
-                month = self.store.month_usage(account_id, self.timezone).cost
+                month = self.store.sync.month_usage(account_id, self.timezone).cost
             self.charged[name] = writer.spent
             writer.spent_before = month - writer.spent
 

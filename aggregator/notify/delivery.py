@@ -110,7 +110,7 @@ def deliver_due(store: Store, channels: Channels, limit: int = 200) -> DeliveryR
     """Send every due message once (each in its own transaction); `NotifierBusy` when
     another sender holds the lease."""
     holder = Holder.this_process()
-    if store.acquire_service_lease(LEASE, holder, LEASE_TTL) is not None:
+    if store.sync.acquire_service_lease(LEASE, holder, LEASE_TTL) is not None:
         raise NotifierBusy("다른 알림 발송이 진행 중입니다 (cron 또는 scheduler의 notify 작업)")
     report = DeliveryReport()
     try:
@@ -118,7 +118,7 @@ def deliver_due(store: Store, channels: Channels, limit: int = 200) -> DeliveryR
         for message in due:
             report.outcomes[_deliver_one(store, channels, message)] += 1
     finally:
-        store.release_service_lease(LEASE, holder)
+        store.sync.release_service_lease(LEASE, holder)
     return report
 
 
