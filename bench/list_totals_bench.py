@@ -49,7 +49,7 @@ def main() -> None:
             conn.exec_driver_sql("ANALYZE")
     now = datetime.now(UTC)
     deadlines = Deadlines(now, overdue_cutoff(now, 3, "Asia/Seoul"))
-    print(f"{store.count_rows('comment'):,} comments, {store.engine.dialect.name}")
+    print(f"{store.sync.count_rows('comment'):,} comments, {store.engine.dialect.name}")
     print(f"{'case':<40} {'totals p50':>10} {'p95':>7} {'page p50':>9} {'p95':>7}  totals")
     for name, (f, scope) in CASES.items():
         totals = store.inbox.inbox_totals(f, scope, deadlines, TOTALS_CAP)

@@ -35,9 +35,9 @@ from aggregator.db import create_db_engine
 from aggregator.store import Store
 from aggregator.store.locks import Holder
 store = Store(create_db_engine(sys.argv[1]))
-account_id = store.ensure_account("fake", "blog")
-assert store.acquire_lock(account_id, Holder.this_process(), timedelta(hours=1)) is None
-print(store.start_run(account_id, "cron"), flush=True)
+account_id = store.sync.ensure_account("fake", "blog")
+assert store.sync.acquire_lock(account_id, Holder.this_process(), timedelta(hours=1)) is None
+print(store.sync.start_run(account_id, "cron"), flush=True)
 time.sleep(60)
 """
 
