@@ -11,7 +11,7 @@ raw JSON each) in pages of `--batch`. Four passes over the same rows, per back e
    into the same schema (made by the migrations: same indexes), one transaction per
    page, no search index: the ceiling.
 2. store insert: connector mapping (`connectors.facebook.mapping.to_comment`) and
-   `Store.apply_batch` with the cursor update, the routing rules of config.yaml and the
+   `store.sync.apply_batch` with the cursor update, the routing rules of config.yaml and the
    Korean bigram search index, exactly as a sync stores a page.
 3. store re-sync: the same unchanged pages again through mapping and `apply_batch`.
 4. raw re-sync: the raw upsert again, guarded by `WHERE ... IS DISTINCT FROM excluded...` so

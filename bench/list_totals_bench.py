@@ -5,7 +5,7 @@
     .venv/bin/python bench/list_totals_bench.py --comments 100000 --url postgresql+psycopg://...
 
 Generates comments as `inbox_bench.py` does (same data, 10 % reviewed), then times
-`Store.inbox_totals` (two counts, each capped at `TOTALS_CAP`) for every filter shape
+`store.inbox.inbox_totals` (two counts, each capped at `TOTALS_CAP`) for every filter shape
 of `inbox_bench.CASES`, uncached, and prints the median and 95th percentile in ms,
 beside the first page of the same filter measured in the same run (this machine is
 shared and noisy: compare the two columns, not times across runs). The list keeps each
