@@ -222,7 +222,7 @@ def test_a_refused_hide_fails_with_its_message_and_a_retry_succeeds(
     assert (row.state, row.error_kind) == ("failed", kind)
     assert words in row.error_staff_message
     assert not hidden_upstream(sandbox, settings, account, comment["external_id"])
-    found = synced.thread(comment["id"])
+    found = synced.inbox.thread(comment["id"])
     assert found is not None
 
     press(synced, comment["id"], "platform_retry")
