@@ -8,7 +8,8 @@ reason (`review.no_answer_reasons`), hides abuse, marks spam, and overlooks a fe
 go overdue. The department officers write a 1차 답변 (every other one from a 상용구) and
 later a 최종 답변, the office approves what was written in an earlier round (and sends
 the first one back once, which its writer corrects), and the real `AnswerWorker` posts
-the approved answers to the sandbox; the next sync reads them back and links them.
+the approved answers to the sandbox (Facebook, X, WordPress, Instagram and YouTube, each
+through its real writer); the next sync reads them back and links them.
 Answers on accounts without write access are posted by hand and confirmed
 (copy-and-confirm), as is a comment on the Naver blog (no comment API) entered by hand.
 
@@ -52,8 +53,9 @@ OFFICERS = {
     "도로과": Actor("demo-roads", Role.DEPARTMENT, "도로과"),
 }
 """One SNS officer per department the demo's routing rules name (demo logins too)."""
-ANSWERING_ACCOUNTS = ("facebook-page", "x-account", "wordpress-news")
-"""The sandbox accounts with write credentials: their answers are posted by the worker."""
+ANSWERING_ACCOUNTS = ("facebook-page", "x-account", "wordpress-news", "instagram", "youtube")
+"""The sandbox accounts with write credentials: their answers are posted by the worker
+(Instagram's `/replies` and YouTube's `comments.insert` included)."""
 NAVER_ACCOUNT = "naver"
 FINAL_AFTER = timedelta(days=1)
 """A department follows its posted 1차 답변 with a 최종 답변 after this long."""

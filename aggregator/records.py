@@ -120,6 +120,10 @@ class Presence:
     (the connector's reconcile window), or with `standalone` the comments that belong
     to no post (Facebook visitor posts) created since then; or the posts and comments
     `checked` one by one (a lookup by id), of which those not in `ids` are gone.
+
+    A post's scope may list `partial_threads`: top-level comments whose replies were not
+    all read (YouTube threads carry 5 replies at most). Their stored replies are left as
+    they are; deletions are marked among the other comments only.
     """
 
     ids: frozenset[str]
@@ -127,6 +131,7 @@ class Presence:
     since: datetime | None = None
     standalone: bool = False
     checked: frozenset[str] | None = None
+    partial_threads: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         scopes = (self.post_external_id, self.since, self.checked)
@@ -136,6 +141,8 @@ class Presence:
             )
         if self.standalone and self.since is None:
             raise ValueError("a standalone Presence scope needs `since`")
+        if self.partial_threads and self.post_external_id is None:
+            raise ValueError("partial threads belong to one post's Presence scope")
         if self.since is not None:
             object.__setattr__(self, "since", require_utc(self.since, "presence since"))
 

@@ -15,6 +15,55 @@ from aggregator.settings_base import AccountBase
 Write = Literal["reply", "hide"]
 WRITES: frozenset[str] = frozenset({"reply", "hide"})
 ORDERS = ("asc", "desc", "none")
+Measure = Literal["chars", "bytes", "x_weighted"]
+"""How a platform counts an answer: code points, UTF-8 bytes, twitter-text v3 weights."""
+ReplyUnder = Literal["comment", "top_level", "wordpress"]
+INPUT_MAX = 8000
+"""The answer box's `maxlength` (characters) unless a platform allows more characters."""
+
+
+@dataclass(frozen=True)
+class AnswerRule:
+    """How a platform counts and limits an answer's text: the server's check
+    (`aggregator.answers.preview`) and the live counter (`answers.js`) both follow it."""
+
+    key: str
+    """The rule's name in the page (`data-rule`): `x`, `facebook`, `wordpress`, ..."""
+    label: str
+    """The platform's word in a refusal (`페이스북 답변이 너무 깁니다 ...`)."""
+    limit: int | None
+    """The most the platform takes, in `measure`; None: no limit known."""
+    measure: Measure = "chars"
+    unit: str = "자"
+    """The unit staff read after the count (`자`, `바이트`, `자(가중치)`)."""
+    mention: bool = False
+    """The reply shows the resident's `@handle ` before the text, and it counts (X)."""
+
+    @property
+    def input_max(self) -> int:
+        """The answer box's `maxlength`: the limit when counted in characters and above
+        `INPUT_MAX`, else `INPUT_MAX` (staff may type past a lower limit and see it)."""
+        if self.measure == "chars" and self.limit is not None:
+            return max(INPUT_MAX, self.limit)
+        return INPUT_MAX
+
+
+@dataclass(frozen=True)
+class Answering:
+    """How answers to residents work on a platform that takes them by API."""
+
+    rule: AnswerRule
+    reply_under: ReplyUnder
+    """Where a reply goes: under the resident's comment itself (X), under its top-level
+    comment (two-level threads: Facebook, Instagram, YouTube), or under WordPress's numbered
+    comment of a numbered post (`wp:{host}:comment:{n}`)."""
+    id_prefix: str | None = None
+    """Only comments whose `external_id` starts with this take API answers (the blog
+    platform: WordPress's `wp:`); the others are copied by hand."""
+
+    def applies_to(self, external_id: str) -> bool:
+        """Whether a comment with this id is answered under this rule."""
+        return self.id_prefix is None or external_id.startswith(self.id_prefix)
 
 
 @dataclass(frozen=True)
@@ -60,6 +109,8 @@ class PlatformSpec:
     """`module:function(account, cursors) -> str | None`: the line `aggregator status`
     shows for what the account has spent of a budget its cursors count (a daily quota);
     None: the platform counts nothing beyond the month's reads and cost."""
+    answering: Answering | None = None
+    """How answers are counted and targeted; None: copied by hand, no limit known."""
 
     def __post_init__(self) -> None:
         unknown = set(self.writes) - WRITES

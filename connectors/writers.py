@@ -2,10 +2,11 @@
 write credential is configured, else None (staff copy the answer and confirm it by hand).
 
 Each platform's settings model says whether the account has a write API
-(`has_write_api`: Facebook, X, WordPress blogs) and a write credential (`can_write`:
-Facebook's `write_access_token`, X's `write_with`, WordPress's `write_username` and
-`write_app_password`). `can_write` answers without building a writer (no HTTP client, no
-platform library imported), for the web's copy-and-confirm choice.
+(`has_write_api`: Facebook, Instagram, X, WordPress blogs, YouTube) and a write credential
+(`can_write`: Facebook's, Instagram's and YouTube's `write_access_token`, X's `write_with`,
+WordPress's `write_username` and `write_app_password`). `can_write` answers without
+building a writer (no HTTP client, no platform library imported), for the web's
+copy-and-confirm choice.
 """
 
 from __future__ import annotations

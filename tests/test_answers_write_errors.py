@@ -46,7 +46,9 @@ TABLE = [
 
 
 def test_the_table_covers_every_injectable_write_error() -> None:
-    assert {(platform, case) for platform, case, *_ in TABLE} == set(CASES)
+    """Instagram's and YouTube's cases: `test_answers_ig_yt_sandbox.py`."""
+    mine = {key for key in CASES if key[0] in ACCOUNT}
+    assert {(platform, case) for platform, case, *_ in TABLE} == mine
 
 
 @pytest.mark.parametrize(("platform", "case", "state", "kind", "words"), TABLE)

@@ -377,3 +377,34 @@ def test_the_live_count_equals_the_servers_count(
     assert office.get_attribute(counter, "data-count") == str(server.length)
     assert office.inner_text("#answer-box .preview-text") == server.shown
     assert ("over" in (office.get_attribute(counter, "class") or "")) == server.over
+
+
+@pytest.mark.parametrize("platform", ["instagram", "youtube"])
+def test_the_live_counter_follows_the_declared_rule(
+    answering: Answering, staff: Any, platform: str
+) -> None:
+    """Instagram (2,200) and YouTube (10,000) count characters and show no @mention; the
+    counter turns over one past the declared limit where the box lets staff type that far
+    (Instagram), and the box stops at the limit where it is the box's own (YouTube)."""
+    account = answering.settings.account(platform)
+    results = sync_accounts(answering.store, answering.settings, [account], "test")
+    assert all(r.status in ("ok", "ok_with_warnings") for r in results), results
+    with answering.store.engine.connect() as conn:
+        query = sa.select(COMMENT.c.id, COMMENT.c.external_id).where(
+            COMMENT.c.platform == platform, COMMENT.c.by_account_owner.is_(False)
+        )
+        comment_id, external_id = conn.execute(query.limit(1)).one()
+    rule = preview.rule_for(platform, external_id)
+    assert rule.limit is not None
+    office = staff(answering, "communications")
+    office.goto(f"{answering.base}/comments/{comment_id}")
+    counter = "#answer-box .answer-count"
+    for length in (rule.limit, rule.limit + 1):
+        office.fill("#answer-text", "가" * length)
+        typed = min(length, rule.input_max)  # the box's maxlength
+        server = preview.preview(rule, "가" * typed, "resident")
+        assert office.get_attribute(counter, "data-count") == str(server.length) == str(typed)
+        assert ("over" in (office.get_attribute(counter, "class") or "")) == server.over
+        assert f"/ {rule.limit}자" in office.inner_text(counter)
+        assert not office.inner_text("#answer-box .preview-text").startswith("@")
+    assert server.over == (platform == "instagram")

@@ -55,7 +55,7 @@ def world(tmp_path: Path, sqlite_url: str) -> Iterator[tuple[Sandbox, Settings, 
         config = write_config(tmp_path / "demo.yaml", sandbox.url("/"), sqlite_url)
         settings = load_settings(config, environ=SANDBOX_ENV)
         store = demo_store(settings, sqlite_url, sandbox)
-        accounts = [settings.account(n) for n in ("facebook-page", "x-account", "wordpress-news")]
+        accounts = [settings.account(n) for n in ANSWERING_ACCOUNTS]
         sync_accounts(store, settings, accounts, "manual")
         yield sandbox, settings, store
         store.close()
@@ -86,7 +86,7 @@ def worker(store: Store, settings: Settings, dies: bool) -> AnswerWorker:
     return AnswerWorker(store, settings, HttpClient(settings=http_settings(settings)), factory)
 
 
-@pytest.mark.parametrize("account", ["facebook-page", "x-account", "wordpress-news"])
+@pytest.mark.parametrize("account", ANSWERING_ACCOUNTS)
 def test_a_reply_accepted_before_a_crash_is_found_in_simulated_time(
     world: tuple[Sandbox, Settings, Store], account: str
 ) -> None:
@@ -124,11 +124,12 @@ def test_the_demo_templates_are_valid_and_seeded_once(
     assert departments <= set(settings.answers.phones)  # every departmental one has a phone
 
 
-def test_the_sandbox_config_posts_on_three_accounts_and_names_the_phones() -> None:
+def test_the_sandbox_config_posts_on_the_five_writing_accounts_and_names_the_phones() -> None:
     settings = parse_settings(
         render_config("http://127.0.0.1:1/"), source="sandbox config", environ=SANDBOX_ENV
     )
     writers = {a.name for a in settings.accounts if writer_for(a, HttpClient()) is not None}
     assert writers == set(ANSWERING_ACCOUNTS)  # the others copy and confirm
+    assert {"instagram", "youtube"} <= writers
     assert settings.answers.phone_for("주차관리과") == "02-1234-5110"
     assert settings.answers.phone_for("소통담당관") == settings.answers.office_phone != ""

@@ -21,7 +21,7 @@ from aggregator.reports.figures import Headline
 from aggregator.reports.rows import to_report_row
 from aggregator.sandbox.config_writer import SANDBOX_ENV
 from aggregator.store import Store
-from aggregator.store.tables import REVIEW
+from aggregator.store.tables import ACCOUNT, ANSWER, COMMENT, REVIEW
 from aggregator.workflow import Status
 
 OFFICERS = ("주차관리과", "환경과")
@@ -92,3 +92,22 @@ def test_reasons_follow_the_configuration() -> None:
     assert reason_for("감사", ("인사", "기타")) == "인사"
     decided = triage(_row(text="고맙습니다"), OFFICERS, ("인사", "기타"))
     assert decided.reason == "인사"
+
+
+def test_demo_posts_answers_on_instagram_and_youtube_with_their_writers(
+    demo_store: Store,
+) -> None:
+    query = (
+        sa.select(ACCOUNT.c.name, sa.func.count())
+        .select_from(
+            ANSWER.join(COMMENT, COMMENT.c.id == ANSWER.c.comment_id).join(
+                ACCOUNT, ACCOUNT.c.id == COMMENT.c.account_id
+            )
+        )
+        .where(ANSWER.c.state == "posted", ANSWER.c.platform_reply_id.is_not(None))
+        .group_by(ACCOUNT.c.name)
+    )
+    with demo_store.engine.connect() as conn:
+        posted = dict(conn.execute(query).all())
+    assert posted.get("instagram", 0) >= 1, posted
+    assert posted.get("youtube", 0) >= 1, posted

@@ -1,5 +1,7 @@
-"""Charging what the answers worker's platform calls cost (X) to each account's month,
-next to its sync runs' cost, so `aggregator status` and every budget check see it."""
+"""Charging what the answers worker's platform calls cost to each account: X's dollars to
+its month, next to its sync runs' cost, and YouTube's quota units to the day's quota its
+reads share (the `quota_writes` cursor), so `aggregator status` and every budget check
+see them."""
 
 from __future__ import annotations
 
@@ -7,23 +9,31 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from aggregator.db import read_connection, write_transaction
+from aggregator.records import Batch, JSONValue
 from aggregator.store import Store
 from aggregator.store import platform_actions as actions
 from aggregator.timeutil import month_start
-from connectors.common.reply import MeteredWriter, ReplyWriter
+from connectors.common.reply import MeteredWriter, QuotaWriter, ReplyWriter, SaveCursor
 
 
 class WriteCharges:
-    """Keeps the metered writers' `spent_before` current and charges their new spend."""
+    """Keeps the metered writers' `spent_before` current and charges their new spend; opens
+    the quota writers' day from their accounts' cursors, with a way to store their count."""
 
     def __init__(self, store: Store, timezone: str, writers: Mapping[str, ReplyWriter]):
         self.store = store
         self.timezone = timezone
         self.metered = {n: w for n, w in writers.items() if isinstance(w, MeteredWriter)}
+        self.quota = {n: w for n, w in writers.items() if isinstance(w, QuotaWriter)}
         self.charged: dict[str, float] = {}
 
     def begin(self) -> None:
-        """Tell each metered writer what its account's month has spent so far."""
+        """Tell each metered writer what its account's month has spent so far, and each
+        quota writer what its account's cursors count for today."""
+        for name, quota_writer in self.quota.items():
+            account_id = self._account_id(name)
+            cursors = self.store.cursors(account_id) if account_id is not None else {}
+            quota_writer.open_quota(cursors, self.store.clock, self._saver(account_id))
         for name, writer in self.metered.items():
             with read_connection(self.store.engine) as conn:
                 account_id = actions.account_id(conn, name)
@@ -43,6 +53,20 @@ class WriteCharges:
             with write_transaction(self.store.engine) as conn:
                 actions.charge(conn, name, what, new, now)
             self.charged[name] = writer.spent
+
+    def _saver(self, account_id: int | None) -> SaveCursor:
+        """Stores a quota writer's cursor for its account (nothing before its first sync:
+        no comment of it can be answered yet)."""
+
+        def save(stream: str, value: JSONValue) -> None:
+            if account_id is not None:
+                self.store.apply_batch(account_id, Batch(stream, cursor_updates={stream: value}))
+
+        return save
+
+    def _account_id(self, name: str) -> int | None:
+        with read_connection(self.store.engine) as conn:
+            return actions.account_id(conn, name)
 
 
 def next_month(now: datetime, timezone: str) -> datetime:

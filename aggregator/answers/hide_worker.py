@@ -147,9 +147,11 @@ class PlatformActionStep:
         return f"{OUTCOME_PREFIX}{row['action']}_{'retry' if retry else 'failed'}"
 
     def _next_month(self, row: dict[str, Any], error: WriteError) -> str:
-        """Refused for the monthly budget before calling: queued until the month turns."""
+        """Refused for the budget before calling: queued until the writer's `retry_at`
+        (YouTube's daily quota reset), else until the month turns (X)."""
+        when = error.retry_at or next_month(self.store.clock(), self.settings.timezone)
         values = {
-            "next_attempt_at": next_month(self.store.clock(), self.settings.timezone),
+            "next_attempt_at": when,
             "error_kind": error.kind.value, "error_message": error.message[:MAX_ERROR],
             "error_staff_message": error.staff_message[:MAX_ERROR],
         }  # fmt: skip

@@ -2,8 +2,9 @@
 the words staff see, no SQL.
 
 Setting 숨김 (with its MOIS reason) may ask, as an explicit second choice, for the comment
-to be hidden upstream where the platform can (Facebook `is_hidden`, X hide reply,
-WordPress hold) and the account has a write credential. Leaving 숨김 unhides it again.
+to be hidden upstream where the platform can (Facebook `is_hidden`, Instagram `hide`,
+X hide reply, WordPress hold, YouTube `setModerationStatus` rejected) and the account has a
+write credential. Leaving 숨김 unhides it again.
 Each wish is a `platform_action` row (queued -> done | failed; an older queued wish is
 superseded by a newer one), carried out by the answers worker, never by the web request.
 """

@@ -1,16 +1,20 @@
 """An answer as it will appear on its platform, and the platform's length limit.
 
-Pure functions, mirrored by `aggregator/web/static/answers.js` (the live counter), so the
+Each platform declares its rule once (`connectors.spec.AnswerRule` on its spec's
+`answering`); these pure functions apply it, mirrored by `aggregator/web/static/answers.js`
+(the live counter, which reads the same rule from the answer box's `data-*`), so the
 count staff see while typing is the count the server checks:
 
-- X: a reply carries the resident's @mention, so the text shown is `@handle text` and the
-  count includes it. The count is twitter-text v3's weighted length of the NFC text: code
-  points U+0000-U+10FF, U+2000-U+200D, U+2010-U+201F and U+2032-U+2037 weigh 1, every
-  other code point 2 (Hangul and CJK), an emoji sequence (ZWJ sequence, skin tone, flag,
-  keycap, variation selector) 2 as a whole, a URL 23 whatever its length; at most 280.
-- Facebook: at most 8000 characters.
-- WordPress: at most 65525 bytes of UTF-8 (its `comment_content` column).
-- Naver Blog, Tistory, Pinterest: posted by hand, no limit the product knows of.
+- `x_weighted` (X): a reply carries the resident's @mention (`mention`), so the text shown
+  is `@handle text` and the count includes it. The count is twitter-text v3's weighted
+  length of the NFC text: code points U+0000-U+10FF, U+2000-U+200D, U+2010-U+201F and
+  U+2032-U+2037 weigh 1, every other code point 2 (Hangul and CJK), an emoji sequence
+  (ZWJ sequence, skin tone, flag, keycap, variation selector) 2 as a whole, a URL 23
+  whatever its length; at most 280.
+- `chars`: code points (Facebook 8,000, Instagram 2,200, YouTube 10,000).
+- `bytes`: UTF-8 bytes (WordPress 65,525: its `comment_content` column).
+- Platforms without a declared rule (Naver Blog, Tistory, Pinterest, hand-entered
+  comments' platforms): posted by hand, no limit the product knows of (`MANUAL`).
 
 URLs are found as twitter-text finds them, simplified: with `http(s)://`, or a domain
 under a generic TLD or a two-letter country code (without a scheme, a bare
@@ -24,11 +28,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from aggregator.answers.states import AnswerError
+from connectors.registry import PLATFORMS
+from connectors.spec import AnswerRule
 
-X_LIMIT = 280
 X_URL_WEIGHT = 23
-FACEBOOK_LIMIT = 8000
-WORDPRESS_LIMIT = 65525
 LIGHT_RANGES = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
 """Code points X counts as one; everything else counts two (twitter-text v3 config)."""
 GENERIC_TLDS = frozenset({
@@ -56,21 +59,25 @@ TEXT_STYLE_EMOJI = frozenset({0x00A9, 0x00AE})
 """Emoji only with U+FE0F after them (otherwise the copyright and registered signs)."""
 
 
-@dataclass(frozen=True)
-class Rule:
-    """How one platform shows and limits an answer."""
-
-    key: str
-    """`x`, `facebook`, `wordpress` or `manual` (the JS counter's rule name)."""
-    label: str
-    limit: int | None
-    unit: str
+Rule = AnswerRule
+"""How one platform shows and limits an answer (declared on its platform spec)."""
 
 
-X = Rule("x", "X", X_LIMIT, "자(가중치)")
-FACEBOOK = Rule("facebook", "페이스북", FACEBOOK_LIMIT, "자")
-WORDPRESS = Rule("wordpress", "워드프레스", WORDPRESS_LIMIT, "바이트")
-MANUAL = Rule("manual", "직접 게시", None, "자")
+def _declared(platform: str) -> Rule:
+    answering = PLATFORMS[platform].answering
+    assert answering is not None, f"{platform} declares no answer rule"
+    return answering.rule
+
+
+X = _declared("twitter")
+FACEBOOK = _declared("facebook")
+WORDPRESS = _declared("blog")
+MANUAL = Rule("manual", "직접 게시", None)
+LONGEST_INPUT = max(
+    MANUAL.input_max,
+    *(s.answering.rule.input_max for s in PLATFORMS.values() if s.answering is not None),
+)
+"""The longest answer any platform's answer box takes (characters)."""
 
 
 @dataclass(frozen=True)
@@ -99,21 +106,21 @@ class Preview:
 
 
 def rule_for(platform: str, external_id: str) -> Rule:
-    """The rule for a comment of `platform` (WordPress comments have `wp:` ids)."""
-    if platform == "twitter":
-        return X
-    if platform == "facebook":
-        return FACEBOOK
-    if platform == "blog" and external_id.startswith("wp:"):
-        return WORDPRESS
-    return MANUAL
+    """The rule for a comment of `platform` (its spec's `answering`, for the comments it
+    applies to: WordPress's `wp:` ids on the blog platform), else `MANUAL`."""
+    spec = PLATFORMS.get(platform)
+    answering = spec.answering if spec is not None else None
+    if answering is None or not answering.applies_to(external_id):
+        return MANUAL
+    return answering.rule
 
 
 def preview(rule: Rule, text: str, handle: str | None = None) -> Preview:
-    """`text` as it will appear under `rule` (X: after the resident's @mention)."""
+    """`text` as it will appear under `rule` (after the resident's @mention where the
+    rule says replies carry one: X)."""
     shown = unicodedata.normalize("NFC", text)
     mention = (handle or "").strip().lstrip("@")
-    if rule is X and mention:
+    if rule.mention and mention:
         shown = f"@{mention} {shown}"
     return Preview(rule, shown, measure(rule, shown))
 
@@ -128,9 +135,9 @@ def check(rule: Rule, text: str, handle: str | None = None) -> Preview:
 
 def measure(rule: Rule, shown: str) -> int:
     """The count the platform limits."""
-    if rule is X:
+    if rule.measure == "x_weighted":
         return x_weighted_length(shown)
-    if rule is WORDPRESS:
+    if rule.measure == "bytes":
         return len(shown.encode("utf-8"))
     return len(shown)
 

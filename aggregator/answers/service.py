@@ -42,8 +42,9 @@ from aggregator.workflow import (
     check_in_scope,
 )
 
-MAX_TEXT = 8000
-"""The longest answer stored (Facebook's limit; X and WordPress check theirs when sent)."""
+MAX_TEXT = preview.LONGEST_INPUT
+"""The longest answer stored (YouTube's 10,000 characters); each comment's platform rule
+caps it further (`AnswerRule.input_max`: 8,000 unless a platform takes more characters)."""
 MAX_NOTE = 1000
 MAX_URL = 2000
 Changing = tuple[Connection, dict[str, Any], dict[str, Any], datetime]
@@ -324,6 +325,7 @@ def _check_length(conn: Connection, comment_id: int, text: str) -> None:
     """`AnswerError` naming count and limit when the comment's platform would refuse `text`."""
     target = rows.target_row(conn, comment_id)
     rule = preview.rule_for(target["platform"], target["external_id"])
+    _clean(text, rule.input_max, "답변", multiline=True)
     preview.check(rule, text, target["author_handle"])
 
 

@@ -255,8 +255,8 @@ class AnswerWorker:
         section = self.settings.answers
         attempts = answer["attempts"] + 1
         values = _error_values(error)
-        if error.kind == Kind.BUDGET:  # the read-back was not made: try it next month
-            values["next_attempt_at"] = next_month_start(now, self.settings.timezone)
+        if error.kind == Kind.BUDGET:  # the read-back was not made: try it when it may be
+            values["next_attempt_at"] = self._budget_retry(error, now)
             with write_transaction(self.store.engine) as conn:
                 rows.update(conn, answer["id"], AnswerState.SENDING.value, **values)
             return "unknown"
@@ -283,12 +283,17 @@ class AnswerWorker:
         if retry:
             values["next_attempt_at"] = now + _backoff(section.retry_minutes, attempts, error)
         if next_month:  # refused before calling: the attempt is not counted
-            values.update(next_attempt_at=next_month_start(now, self.settings.timezone),
+            values.update(next_attempt_at=self._budget_retry(error, now),
                           attempts=answer["attempts"] - 1)  # fmt: skip
         with write_transaction(self.store.engine) as conn:
             rows.update(conn, answer["id"], answer["state"], **values)
         log.warning("answer %s: %s (%s): %s", answer["id"], state, error.kind, error.message)
         return "retry" if retry or next_month else state.value
+
+    def _budget_retry(self, error: WriteError, now: datetime) -> datetime:
+        """When a call refused for the budget is tried again: the writer's `retry_at`
+        (YouTube: after the daily quota resets), else the next month (X)."""
+        return error.retry_at or next_month_start(now, self.settings.timezone)
 
 
 def _error_values(error: WriteError) -> dict[str, Any]:

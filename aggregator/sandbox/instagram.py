@@ -128,6 +128,9 @@ class InstagramApi(GraphApi):
     def __init__(self, data: DataSet, now: Callable[[], datetime]) -> None:
         super().__init__(data, now)
         self.ig = InstagramWorld(data)
+        self.manage_comments = True
+        """Whether the token carries instagram_manage_comments: writes answer (#200) without
+        it (`instagram_write`)."""
 
     def register(self, router: Router) -> None:
         """Add the Instagram read routes (before the Page's: they match the same paths)."""
@@ -316,7 +319,7 @@ def comment_values(comment: IgComment) -> dict[str, Any]:
 
 def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:
     """The `instagram` account of a config pointing at this sandbox (the Page token serves
-    the linked account; no write token: the connector reads only, answers are copied)."""
+    the linked account, and, with instagram_manage_comments, also answers and hides)."""
     page = next(a for a in ACCOUNTS if a.platform == "facebook")
     return {
         "name": "instagram",
@@ -325,6 +328,7 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:
         "ig_user_id": IG_USER_ID,
         "page_id": page.handle,
         "access_token": {"env": TOKEN_ENV},
+        "write_access_token": {"env": TOKEN_ENV},
         "graph_url": base_url.rstrip("/") + "/",
         "schedule": {"interval_minutes": interval_minutes},
     }

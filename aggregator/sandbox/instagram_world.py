@@ -14,7 +14,8 @@ the residents' comments and the district's replies are the comments. As on Insta
   and some with phone numbers are hidden by the account;
 - one media of the ten newest has comments switched off (`is_comment_enabled: false`);
 - writes: `reply`, `comment_on`, `hide`, `delete` (used by the write endpoints, and by
-  tests), `close_comments`.
+  tests), `close_comments`; tests may also change comments through `changes`
+  (`changes.Changes`: delete, hide from a chosen moment on).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
+from aggregator.sandbox.changes import Changes
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.flat_threads import Fate, fate, own_data_set, top_levels
 from aggregator.sandbox.models import ID_SPACE, SandboxAccount, SandboxComment, SandboxPost
@@ -118,8 +120,8 @@ class InstagramWorld:
         self.account = INSTAGRAM_ACCOUNT
         self.data = own_data_set(data, self.account, COMMENT_SHARE)
         self._lock = threading.Lock()
-        self._deleted: dict[str, datetime] = {}
-        self._hidden: dict[str, bool] = {}
+        self.changes = Changes(self._changed)
+        """Deletions and hidings, each from a moment on (comments and media)."""
         self._closed: set[str] = set()
         self._fates: dict[int, Fate] = {}
         self._residents: set[int] = set()
@@ -210,8 +212,9 @@ class InstagramWorld:
     ) -> IgComment:
         node = comment_node(c.number)
         moderated = self._fate(c).moderated_at
+        changed = self.changes.hidden(node, at)
+        hidden = changed if changed is not None else moderated is not None and moderated <= at
         with self._lock:
-            hidden = self._hidden.get(node, moderated is not None and moderated <= at)
             own = c.by_district and c.id not in self._residents
         text = c.text
         if own and parent is not None and c.number < WRITTEN_BASE:
@@ -267,15 +270,11 @@ class InstagramWorld:
 
     def hide(self, node: str, hidden: bool = True) -> None:
         """Hide a comment (or show it again); the account's own stay shown."""
-        with self._lock:
-            self._hidden[node] = hidden
-        self._changed()
+        self.changes.hide(node, hidden)
 
     def delete(self, node: str, at: datetime) -> None:
         """From `at` on, the comment (with its replies) or media is gone."""
-        with self._lock:
-            self._deleted[node] = at
-        self._changed()
+        self.changes.delete(node, at)
 
     def close_comments(self, node: str, closed: bool = True) -> None:
         """Switch comments on the media off (`comment_enabled=false`) or on again."""
@@ -303,9 +302,7 @@ class InstagramWorld:
         return found
 
     def _gone(self, node: str, at: datetime) -> bool:
-        with self._lock:
-            deleted = self._deleted.get(node)
-        return deleted is not None and deleted <= at
+        return self.changes.deleted(node, at)
 
     def _changed(self) -> None:
         with self._lock:

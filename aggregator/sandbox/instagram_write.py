@@ -7,16 +7,19 @@
     DELETE /{version}/{ig-comment-id}          -> {"success": true} (its replies go too)
 
 Parameters come in the query or form-encoded in the body (facebook-sdk puts
-`access_token` there too). As documented (PLATFORMS-WRITE.md §5.4): a reply to a reply
-lands under its top-level comment; a hidden comment cannot be answered; the account's
-own comments stay shown when hidden; a deleted target is error 100/33. Refusals whose
-texts are not documented (a hidden target, comments switched off) are assumed error 100.
+`access_token` there too). Writes need the Page token (190 otherwise, as for reads) and
+its `instagram_manage_comments` permission: with `InstagramApi.manage_comments` off they
+answer (#200) "Requires instagram_manage_comments permission". As documented
+(PLATFORMS-WRITE.md §5.4): a reply to a reply lands under its top-level comment; a hidden
+comment cannot be answered; the account's own comments stay shown when hidden; a deleted
+target is error 100/33. Refusals whose texts are not documented (a hidden target,
+comments switched off) are assumed error 100.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from urllib.parse import parse_qs
 
@@ -27,6 +30,7 @@ from aggregator.sandbox.instagram_world import IgMedia
 from aggregator.sandbox.server import Handler, Router, SandboxRequest, SandboxResponse
 
 BOOLEANS = {"true": True, "false": False}
+PERMISSION_MESSAGE = "(#200) Requires instagram_manage_comments permission to manage the object"
 
 
 class InstagramWrites:
@@ -38,11 +42,21 @@ class InstagramWrites:
     def register(self, router: Router) -> None:
         """Add the write routes (before the Page's: they match the same paths)."""
         base = VERSION + IG_NODE
-        guard = self.api.guard
+        guard = self._guard
         router.add("POST", base + r"/replies", _with_form(guard(self._reply)))
         router.add("POST", base + r"/comments", _with_form(guard(self._comment_on)))
         router.add("POST", base, _with_form(guard(self._update)))
         router.add("DELETE", base, _with_form(guard(self._delete)))
+
+    def _guard(self, handler: Callable[[SandboxRequest, re.Match[str]], object]) -> Handler:
+        """The API's guard (token, proof, scripted errors), then the write permission."""
+
+        def handle(request: SandboxRequest, match: re.Match[str]) -> object:
+            if not self.api.manage_comments:
+                raise GraphFailure(200, PERMISSION_MESSAGE)
+            return handler(request, match)
+
+        return self.api.guard(handle)
 
     def _reply(self, request: SandboxRequest, match: re.Match[str]) -> object:
         now, node = self.api.now(), match["node"]

@@ -1,5 +1,6 @@
 """The platforms' write errors by name, as faults the sandbox answers a write with
-(PLATFORMS-WRITE.md §1.5, §2.5, §3.2): the real status, headers and error body.
+(PLATFORMS-WRITE.md §1.5, §2.5, §3.2, §5.5, §6.6, §6.8): the real status, headers and
+error body.
 
 Some refusals also happen by themselves where the sandbox's world says so (a deleted
 post, X replies restricted by the author, WordPress comments closed, duplicate text);
@@ -16,6 +17,9 @@ from typing import Any
 
 from aggregator.sandbox.faults import Fault, FaultSet
 from aggregator.sandbox.x_write import DELETED, DUPLICATE, FORBIDDEN, RESTRICTED, UNSUPPORTED
+from aggregator.sandbox.youtube import NAMED_ERRORS
+from aggregator.sandbox.youtube_endpoints import DISABLED_MESSAGE
+from aggregator.sandbox.youtube_render import GoogleError
 
 JSON = {"Content-Type": "application/json; charset=UTF-8"}
 
@@ -37,6 +41,10 @@ def _graph(status: int, code: int, message: str, subcode: int | None = None) -> 
     if subcode is not None:
         error["error_subcode"] = subcode
     return WriteErrorCase("/v", "POST", status, {"error": error})
+
+
+def _youtube(error: GoogleError) -> WriteErrorCase:
+    return WriteErrorCase("/youtube/v3/comments", "POST", error.code, error.body())
 
 
 def _x(
@@ -74,6 +82,73 @@ CASES: dict[tuple[str, str], WriteErrorCase] = {
         subcode=1390008,
     ),
     ("facebook", "rate_limited"): _graph(400, 32, "(#32) Page request limit reached"),
+    ("instagram", "permission_10"): _graph(
+        403, 10, "(#10) Application does not have permission for this action"
+    ),
+    ("instagram", "permission_200"): _graph(
+        403, 200, "(#200) Requires instagram_manage_comments permission to manage the object"
+    ),
+    ("instagram", "target_gone"): _graph(
+        400,
+        100,
+        "Unsupported post request. Object with ID does not exist, cannot be loaded "
+        "due to missing permissions, or does not support this operation",
+        subcode=33,
+    ),
+    ("instagram", "spam"): _graph(
+        400,
+        368,
+        "(#368) The action attempted has been deemed abusive or is otherwise disallowed",
+    ),
+    ("instagram", "request_limit"): _graph(400, 32, "(#32) Page request limit reached"),
+    ("instagram", "rate_limited"): _graph(
+        400,
+        80002,
+        "There have been too many calls to this Instagram account. Wait a bit and try again.",
+    ),
+    ("youtube", "forbidden"): _youtube(NAMED_ERRORS["forbidden"]),
+    ("youtube", "insufficient_permissions"): _youtube(
+        GoogleError(
+            403,
+            "insufficientPermissions",
+            "Request had insufficient authentication scopes.",
+            "global",
+        )
+    ),
+    ("youtube", "comments_disabled"): _youtube(
+        GoogleError(403, "commentsDisabled", DISABLED_MESSAGE, "youtube.commentThread")
+    ),
+    ("youtube", "processing_failure"): _youtube(
+        GoogleError(
+            400,
+            "processingFailure",
+            "The API server failed to successfully process the request.",
+            "youtube.comment",
+        )
+    ),
+    ("youtube", "quota_exceeded"): _youtube(NAMED_ERRORS["quota_exceeded"]),
+    ("youtube", "target_gone"): _youtube(
+        GoogleError(
+            404,
+            "parentCommentNotFound",
+            "The parent comment could not be found.",
+            "youtube.comment",
+            "body.snippet.parentId",
+            "other",
+        )
+    ),
+    ("youtube", "invalid_text"): _youtube(
+        GoogleError(
+            400,
+            "commentTextTooLong",
+            "The comment is too long.",
+            "youtube.comment",
+            "body.snippet.textOriginal",
+            "other",
+        )
+    ),
+    ("youtube", "auth"): _youtube(NAMED_ERRORS["auth_expired"]),
+    ("youtube", "backend"): _youtube(NAMED_ERRORS["backend"]),
     ("twitter", "permission"): _x(
         403,
         UNSUPPORTED,

@@ -14,7 +14,10 @@ threads. As on YouTube:
   `rejected`; most spam is removed within two days and a few residents delete their own
   comment (`flat_threads.fate`); `rejected` on a top-level comment hides its replies;
 - one video has comments disabled (and every video whose post has comments closed);
-- writes: `reply` (comments.insert) and `moderate` (setModerationStatus).
+- writes: `reply` (comments.insert) and `moderate` (setModerationStatus); tests change
+  comments and videos through `changes` (`changes.Changes`): a deletion (a top-level
+  comment takes its thread with it), an edit (new `textOriginal`, `updatedAt` = the
+  edit's time), a hiding (held for review), each from a chosen moment on.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
+from aggregator.sandbox.changes import Changes
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.flat_threads import Fate, fate, own_data_set, top_levels
 from aggregator.sandbox.models import SandboxAccount, SandboxComment, SandboxPost
@@ -109,6 +113,8 @@ class YouTubeWorld:
         """Comment id -> post id of every comment rendered so far."""
         self._version = 0
         self._memo: OrderedDict[tuple[object, ...], Any] = OrderedDict()
+        self.changes = Changes(self._changed)
+        """Deletions, edits and hidings (held for review), each from a moment on."""
         published = self.data.posts(self.account.key, data.start)
         self._disabled = (
             {published[DISABLED_INDEX].id} if len(published) > DISABLED_INDEX else set()
@@ -117,8 +123,9 @@ class YouTubeWorld:
     # -- videos ------------------------------------------------------------------------
 
     def videos(self, at: datetime) -> list[YtVideo]:
-        """The uploads published by `at`, newest first."""
-        return [self._video(p, at) for p in self.data.posts(self.account.key, at)]
+        """The uploads published by `at` and not deleted, newest first."""
+        shown = [self._video(p, at) for p in self.data.posts(self.account.key, at)]
+        return [v for v in shown if not self.changes.deleted(v.id, at)]
 
     def video(self, video_id: str, at: datetime) -> YtVideo | None:
         """The video `video_id` if it is published at `at`."""
@@ -162,6 +169,7 @@ class YouTubeWorld:
                 continue
             parent = by_id.get(c.parent_id) if c.parent_id is not None else None
             shown.append(self._comment(video, c, thread, parent, at))
+        shown = [c for c in shown if not self.changes.deleted(c.id, at)]
         alive = {c.thread_id for c in shown if not c.is_reply}
         shown = [c for c in shown if c.thread_id in alive]
         with self._lock:
@@ -195,13 +203,17 @@ class YouTubeWorld:
         nested = parent is not None and parent.parent_id is not None
         if is_reply and nested and parent is not None and c.number < WRITTEN_BASE:
             text = f"@{parent.author_name} {text}"
+        updated = c.updated_at(at)
+        edit = self.changes.edited(node, at)
+        if edit is not None:
+            updated, text = max(updated, edit[0]), edit[1]
         return YtComment(
             id=node,
             thread_id=thread,
             video_id=video.id,
             key=c.id,
             published_at=c.created_at,
-            updated_at=c.updated_at(at),
+            updated_at=updated,
             text=text,
             author_name=CHANNEL_TITLE if c.by_district else c.author_name,
             author_channel_id=CHANNEL_ID if c.by_district else _channel_of(c.author_handle),
@@ -216,6 +228,9 @@ class YouTubeWorld:
             chosen = self._status.get(node)
         if chosen is not None:
             return chosen
+        held = self.changes.hidden(node, at)
+        if held is not None:
+            return "heldForReview" if held else "published"
         if c.topic == "spam":
             return "likelySpam"
         moderated = self._fate(c).moderated_at

@@ -19,8 +19,9 @@ def apply_presence(
     """Mark the scope's stored items missing from `presence.ids` deleted; return how many.
 
     Items listed again lose an earlier mark (a hidden comment shown again). Manually
-    entered comments are never marked: no platform lists them. A `checked` scope (at
-    most a lookup's 100 ids) is selected by id.
+    entered comments are never marked: no platform lists them, nor are the replies of
+    `presence.partial_threads` (not all read). A `checked` scope (at most a lookup's
+    100 ids) is selected by id.
 
     The scope's stored keys are read with one constant statement and compared here:
     a post can have tens of thousands of comments, and `NOT IN (...)` with that many
@@ -33,8 +34,11 @@ def apply_presence(
             sa.select(table.c.id, table.c.external_id, table.c.deleted_upstream_at).where(scope)
         ).all()
         listed = presence.ids
+        kept = _unread_replies(conn, scope, presence.partial_threads) if table is COMMENT else set()
         missing = [
-            r.id for r in stored if r.deleted_upstream_at is None and r.external_id not in listed
+            r.id
+            for r in stored
+            if r.deleted_upstream_at is None and r.external_id not in listed and r.id not in kept
         ]
         back = [
             r.id for r in stored if r.deleted_upstream_at is not None and r.external_id in listed
@@ -43,6 +47,20 @@ def apply_presence(
         _set_deleted(conn, table, missing, now)
         marked += len(missing)
     return marked
+
+
+def _unread_replies(
+    conn: Connection, scope: sa.ColumnElement[bool], threads: frozenset[str]
+) -> set[int]:
+    """Row ids of the scope's replies under `threads` (compared here, as above)."""
+    if not threads:
+        return set()
+    rows = conn.execute(
+        sa.select(COMMENT.c.id, COMMENT.c.parent_external_id).where(
+            scope & COMMENT.c.parent_external_id.is_not(None)
+        )
+    )
+    return {r.id for r in rows if r.parent_external_id in threads}
 
 
 def _set_deleted(conn: Connection, table: sa.Table, ids: list[int], when: datetime | None) -> None:

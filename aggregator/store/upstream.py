@@ -17,8 +17,8 @@ from aggregator.store import platform_actions as actions
 from aggregator.workflow import OFFICE_ROLES, Actor, Status, WorkflowError
 
 NOT_HIDEABLE = (
-    "이 댓글은 플랫폼에서 숨길 수 없습니다(글쓰기 토큰이 있는 페이스북·X·워드프레스 계정의 "
-    "댓글만 가능)"
+    "이 댓글은 플랫폼에서 숨길 수 없습니다(글쓰기 토큰이 있는 페이스북·인스타그램·X·"
+    "워드프레스·유튜브 계정의 댓글만 가능)"
 )
 Event = tuple[str, dict[str, Any]]
 

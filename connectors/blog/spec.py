@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connectors.blog.settings import BlogAccount
-from connectors.spec import PlatformSpec, StreamSpec
+from connectors.spec import Answering, AnswerRule, PlatformSpec, StreamSpec
 
 SPEC = PlatformSpec(
     name="blog",
@@ -17,4 +17,9 @@ SPEC = PlatformSpec(
         StreamSpec("comments", ("platform", "external_id"), "created_at", "desc"),
     ),
     writer="connectors.blog.write:WordPressWriter",
+    answering=Answering(
+        AnswerRule("wordpress", "워드프레스", 65525, "bytes", "바이트"),
+        "wordpress",
+        id_prefix="wp:",
+    ),
 )

@@ -9,10 +9,13 @@ copy the answer and confirm it by hand.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
+
+from aggregator.records import JSONValue
 
 
 class WriteErrorKind(StrEnum):
@@ -39,8 +42,9 @@ class WriteErrorKind(StrEnum):
     INVALID = "invalid"
     """The platform refused the request itself (too long, bad parameter)."""
     BUDGET = "budget"
-    """The call would exceed the account's monthly API budget (X): refused before calling,
-    tried again when the next month begins."""
+    """The call would exceed the account's API budget: refused before calling, tried again
+    at `WriteError.retry_at` (YouTube: when the daily quota resets) or, without one, when
+    the next month begins (X's monthly budget)."""
 
 
 RETRYABLE = frozenset({WriteErrorKind.RATE_LIMITED, WriteErrorKind.NETWORK})
@@ -60,12 +64,15 @@ class WriteError(Exception):
         message: str,
         staff_message: str,
         retry_after_seconds: float | None = None,
+        retry_at: datetime | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.staff_message = staff_message
         self.retry_after_seconds = retry_after_seconds
+        self.retry_at = retry_at
+        """When a `BUDGET` refusal may be tried again (UTC); None: next month."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,29 @@ class MeteredWriter(Protocol):
     """What the account's month had spent besides this writer's calls (set by the caller);
     a call whose price would take `spent_before + spent` over the budget is refused with
     `WriteErrorKind.BUDGET` before it is made."""
+
+
+SaveCursor = Callable[[str, JSONValue], None]
+"""Stores one cursor stream's value for the writer's account (the caller's store)."""
+
+
+@runtime_checkable
+class QuotaWriter(Protocol):
+    """A writer whose calls spend units of a daily quota its account's reads share
+    (YouTube): the caller tells it what the stored cursors say was spent today, and how to
+    store its own count, which the writer does before each call (a kill -9 between the
+    call and the caller's commit never leaves the quota under-counted)."""
+
+    def open_quota(
+        self, cursors: Mapping[str, JSONValue], clock: Callable[[], datetime], save: SaveCursor
+    ) -> None:
+        """Start from the account's stored cursors (the reads' and the writes' spend today),
+        telling the day by `clock` and storing the writes' count with `save`."""
+        ...
+
+    def quota_cursor(self) -> tuple[str, JSONValue] | None:
+        """The writes' cursor stream and value (None: nothing spent since opened)."""
+        ...
 
 
 class ReplyWriter(Protocol):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connectors.facebook.settings import FacebookAccount
-from connectors.spec import PlatformSpec, StreamSpec
+from connectors.spec import Answering, AnswerRule, PlatformSpec, StreamSpec
 
 SPEC = PlatformSpec(
     name="facebook",
@@ -17,4 +17,5 @@ SPEC = PlatformSpec(
         StreamSpec("comments", ("platform", "external_id"), "created_at", "desc"),
     ),
     writer="connectors.facebook.write:FacebookWriter",
+    answering=Answering(AnswerRule("facebook", "페이스북", 8000), "top_level"),
 )

@@ -30,6 +30,9 @@ class InstagramAccount(AccountBase):
     pages_read_engagement."""
     app_secret: OptionalAccountSecret = None
     """When set, every call carries `appsecret_proof`."""
+    write_access_token: OptionalAccountSecret = None
+    """A Page token with instagram_manage_comments that posts answers and hides comments
+    (may name the same variable as `access_token`). Unset: answers are copied by hand."""
     graph_url: HttpUrl = HttpUrl("https://graph.facebook.com/")
     graph_version: Annotated[str, Field(pattern=r"^v[0-9]{1,3}\.[0-9]$")] = "v25.0"
     comment_window_days: Annotated[int, Field(ge=1, le=365)] = 30
@@ -41,6 +44,14 @@ class InstagramAccount(AccountBase):
     """Wait this long at most when throttled; beyond it the run ends as throttled."""
     slow_down_at_percent: Annotated[int, Field(ge=1, le=100)] = 75
     """Pause between calls once the usage headers report this much of the limit used."""
+
+    def has_write_api(self) -> bool:
+        """The Graph API answers (`/replies`) and hides Instagram comments."""
+        return True
+
+    def can_write(self) -> bool:
+        """With `write_access_token` set."""
+        return self.write_access_token is not None
 
     def graph_owner(self) -> GraphOwner:
         """The Instagram account, as the Graph adapter's messages name it."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connectors.instagram.settings import InstagramAccount
-from connectors.spec import PlatformSpec, StreamSpec
+from connectors.spec import Answering, AnswerRule, PlatformSpec, StreamSpec
 
 SPEC = PlatformSpec(
     name="instagram",
@@ -11,9 +11,11 @@ SPEC = PlatformSpec(
     settings=InstagramAccount,
     factory="connectors.instagram.connector:InstagramConnector",
     comments_readable=True,
-    writes=frozenset(),
+    writes=frozenset({"reply", "hide"}),
     streams=(
         StreamSpec("posts", ("platform", "external_id"), "created_at", "desc"),
         StreamSpec("comments", ("platform", "external_id"), "created_at", "desc"),
     ),
+    writer="connectors.instagram.write:InstagramWriter",
+    answering=Answering(AnswerRule("instagram", "인스타그램", 2200), "top_level"),
 )

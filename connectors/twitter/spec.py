@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connectors.spec import PlatformSpec, StreamSpec
+from connectors.spec import Answering, AnswerRule, PlatformSpec, StreamSpec
 from connectors.twitter.settings import TwitterAccount
 
 SPEC = PlatformSpec(
@@ -17,4 +17,7 @@ SPEC = PlatformSpec(
         StreamSpec("comments", ("platform", "external_id"), "created_at", "desc"),
     ),
     writer="connectors.twitter.write:XWriter",
+    answering=Answering(
+        AnswerRule("x", "X", 280, "x_weighted", "자(가중치)", mention=True), "comment"
+    ),
 )

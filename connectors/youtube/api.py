@@ -66,21 +66,22 @@ class Quota:
     day: str
     units: int = 0
 
+    written: int = 0
+    """Units the answers worker spent today (`quota_writes`: replies and moderation)."""
+
     @classmethod
-    def load(cls, value: JSONValue, limit: int, now: datetime) -> Quota:
-        """The stored spend for today; a spend stored for another day starts again at 0."""
+    def load(cls, value: JSONValue, limit: int, now: datetime, writes: JSONValue = None) -> Quota:
+        """The stored spend for today (reads, and `writes` counted apart); a spend stored for
+        another day starts again at 0."""
         today = quota_day(now)
-        if isinstance(value, Mapping) and value.get("day") == today:
-            units = value.get("units")
-            if isinstance(units, int) and not isinstance(units, bool) and units >= 0:
-                return cls(limit, today, units)
-        return cls(limit, today)
+        return cls(limit, today, units_of_day(value, today), units_of_day(writes, today))
 
     def check(self, units: int) -> None:
         """Raise `BudgetExhausted` when spending `units` more could pass the quota."""
-        if self.units + units > self.limit:
+        if self.units + self.written + units > self.limit:
+            used = self.units + self.written
             raise BudgetExhausted(
-                f"YouTube daily quota: {self.units} of {self.limit} units used on {self.day} "
+                f"YouTube daily quota: {used} of {self.limit} units used on {self.day} "
                 "(Pacific time); stopped before a call that could exceed it. The next run "
                 "after midnight Pacific time (17:00 KST in winter) resumes"
             )
@@ -97,6 +98,14 @@ class Quota:
 def quota_day(now: datetime) -> str:
     """The Pacific calendar day of `now` as `YYYY-MM-DD`."""
     return now.astimezone(QUOTA_ZONE).date().isoformat()
+
+
+def units_of_day(value: JSONValue, day: str) -> int:
+    """The units a stored `{"day", "units"}` cursor counts for `day` (0 for another day)."""
+    if not isinstance(value, Mapping) or value.get("day") != day:
+        return 0
+    units = value.get("units")
+    return units if isinstance(units, int) and not isinstance(units, bool) and units > 0 else 0
 
 
 @dataclass(frozen=True)
@@ -242,4 +251,6 @@ def quota_note(account: Any, cursors: Mapping[str, JSONValue]) -> str | None:
     limit = getattr(account, "daily_quota", None)
     if not isinstance(day, str) or not isinstance(units, int) or not isinstance(limit, int):
         return None
-    return f"quota {day} (Pacific): {units} of {limit} units ({limit - units} left)"
+    writes = units_of_day(cursors.get("quota_writes"), day)
+    used, answers = units + writes, f"; {writes} on answers" if writes else ""
+    return f"quota {day} (Pacific): {used} of {limit} units ({limit - used} left{answers})"

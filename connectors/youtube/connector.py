@@ -25,14 +25,33 @@ replies read by `comments.list?parentId=`. A video seen for the first time, a co
 that fell and a reconcile run read every thread. So a sync with nothing new costs one
 playlist call and one videos call per 50 videos: 2 units for a channel of <= 50 videos.
 
+Deletions (deletion = missing from a complete read; marked, never removed): a read of a
+video's threads that reaches the last page yields a `Presence` scope of every comment
+read. A thread whose replies were not all read (it carries 5, has more, and its reply
+count did not change, so `comments.list` was not asked) is a `partial_threads` entry:
+its unread replies are never marked. A read of the uploads to its last page (every run
+of a channel of <= 50 videos, else reconcile) marks the videos missing from it (deleted,
+made private). A comment held for review (or taken as likely spam) leaves the public
+lists, so it is marked deleted upstream as well; the mark clears when it is published
+again and read.
+
+Reconcile (`context.reconcile`, `--reconcile` or the account's `reconcile_schedule`, as
+for the Facebook Page): the whole playlist, every thread of every video with comments
+(videos with 0 comments are skipped, no call), and `comments.list` for every thread
+with more replies than it carries. That finds edits (a new `textOriginal`, stored as a
+revision like other platforms' edits; edits leave the counts alone, so only reconcile
+sees them), deletions offset by new comments (count unchanged) and deleted videos.
+Quota: 1 unit per page: 21 calls for the sandbox's 20 videos and 1,020 comments
+(`bench/youtube_quota_bench.py`, bench/RESULTS.md).
+
 Comments on older videos: found through (2), whatever the video's age.
 Comments off (`commentsDisabled`, no commentCount): the video is skipped with a warning
 the first time it is seen so; the next change of its statistics reads it again.
 What YouTube cannot give us through an API key: held-for-review and likely-spam
-comments (the owner's OAuth token only), edits' old text, deletions as such (a deleted
-comment just leaves the lists; we do not mark deletions yet), comments on Shorts
+comments (the owner's OAuth token only), edits' old text (we keep the text we had),
+deletions as such (a deleted comment just leaves the lists), comments on Shorts
 remixes, live chat. A deletion and a new comment between two syncs leave the count
-unchanged: the new one is read when the count next changes, or by `--reconcile`.
+unchanged: both are seen when the count next changes, or by `--reconcile`.
 
 Limits: the project's daily quota (10,000 units by default, midnight Pacific time);
 `daily_quota` is never exceeded by our calls (checked before each call, worst case
@@ -46,11 +65,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from aggregator.connector import SyncContext
-from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord
+from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord, Presence
 from connectors.youtube.api import CommentsDisabled, NotFound, Page, Quota, YouTubeApi
 from connectors.youtube.cursor import (
     QUOTA,
@@ -67,6 +86,7 @@ from connectors.youtube.mapping import (
     to_post,
     total_replies,
 )
+from connectors.youtube.quota import QUOTA_WRITES
 from connectors.youtube.settings import YouTubeAccount
 
 log = logging.getLogger(__name__)
@@ -75,6 +95,8 @@ OVERLAP = timedelta(hours=6)
 """Videos published this long before the watermark are listed again (late publishing)."""
 PLAYLIST_PAGE = 50
 IDS_PER_CALL = 50
+EVERY_VIDEO = datetime(1970, 1, 1, tzinfo=UTC)
+"""The start of the posts' `Presence` scope after a complete read of the uploads."""
 
 
 class YouTubeConnector:
@@ -91,7 +113,8 @@ class YouTubeConnector:
 
     def pull(self, cursors: Mapping[str, JSONValue]) -> Iterator[Batch]:
         """Yield the uploads, then each changed video's comments, page by page."""
-        quota = Quota.load(cursors.get(QUOTA), self.account.daily_quota, self.clock())
+        writes = cursors.get(QUOTA_WRITES)  # what answers spent today (connectors.youtube.quota)
+        quota = Quota.load(cursors.get(QUOTA), self.account.daily_quota, self.clock(), writes)
         api = YouTubeApi(
             self.http,
             str(self.account.api_url),
@@ -168,13 +191,17 @@ class YouTubeConnector:
             seen += [p.external_id for p in posts if p.external_id not in seen]
             newest = max((t for t in (newest, *(p.created_at for p in posts)) if t), default=None)
             stop = bool(cutoff and any(p.created_at < cutoff for p in posts))
-            last = stop or page.next_token is None
-            known = tuple(seen + [v for v in state.ids if v not in seen])
+            complete = page.next_token is None
+            # A complete read lists every video: those missing are gone (deleted, private).
+            known = tuple(seen if complete else seen + [v for v in state.ids if v not in seen])
             updates: dict[str, JSONValue] = {}
-            if last:
+            if stop or complete:
                 updates[UPLOADS] = replace(state, watermark=newest, ids=known).dump()
-            yield Batch("posts", posts=posts, cursor_updates=updates, warnings=skipped)
-            if last:
+            scope = (Presence(frozenset(seen), since=EVERY_VIDEO),) if complete else ()
+            yield Batch(
+                "posts", posts=posts, cursor_updates=updates, warnings=skipped, presence=scope
+            )
+            if stop or complete:
                 return known
         return tuple(state.ids)
 
@@ -208,7 +235,7 @@ class YouTubeConnector:
         stream = video_stream(vid)
         if count is None or (count == 0 and state.count is None):
             return  # settled by the probe's batch
-        if count == state.count and not self.reconcile:
+        if count == state.count and (not self.reconcile or count == 0):
             return
         try:
             yield from self._read_threads(api, vid, state, count)
@@ -225,6 +252,7 @@ class YouTubeConnector:
         full = self.reconcile or state.count is None or state.disabled or count < state.count
         growth = count - (state.count or 0)
         found, newest, replies = 0, state.newest, dict(state.replies)
+        listed, partial = set[str](), set[str]()
         pages = api.pages(
             "commentThreads",
             part="snippet,replies",
@@ -246,8 +274,11 @@ class YouTubeConnector:
                 old = state.newest is not None and created <= state.newest
                 passed = passed or old
                 found += max(0, total - (before or 0)) if old or before else 1 + total
-                if total > len(inline) and total != before:
+                if total > len(inline) and (total != before or self.reconcile):
                     records += self._replies(api, tid)
+                elif total > len(inline):
+                    partial.add(tid)
+                listed.update(r.external_id for r in records)
                 if total:
                     replies[tid] = total
                 else:
@@ -258,7 +289,13 @@ class YouTubeConnector:
             updates: dict[str, JSONValue] = {}
             if last:
                 updates[video_stream(vid)] = VideoCursor(count, newest, replies).dump()
-            yield Batch("comments", comments=_unique(comments), cursor_updates=updates)
+            scope: tuple[Presence, ...] = ()
+            if page.next_token is None:  # every thread listed: the missing ones are gone
+                read = Presence(frozenset(listed), vid, partial_threads=frozenset(partial))
+                scope = (read,)
+            yield Batch(
+                "comments", comments=_unique(comments), cursor_updates=updates, presence=scope
+            )
             if last:
                 return
 

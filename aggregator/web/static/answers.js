@@ -100,24 +100,26 @@
     return total;
   }
 
-  function shown(rule, text, handle) {
+  // The platform's declared rule (connectors/spec.py AnswerRule) comes in the answer
+  // box's data-*: data-measure (chars, bytes, x_weighted), data-mention, data-limit.
+  function shown(mention, text, handle) {
     text = text.replace(/\r\n?/g, "\n").trim().normalize("NFC");
-    return rule === "x" && handle ? "@" + handle + " " + text : text;
+    return mention && handle ? "@" + handle + " " + text : text;
   }
 
-  function measure(rule, text) {
-    if (rule === "x") { return xWeightedLength(text); }
-    if (rule === "wordpress") { return new TextEncoder().encode(text).length; }
+  function measure(how, text) {
+    if (how === "x_weighted") { return xWeightedLength(text); }
+    if (how === "bytes") { return new TextEncoder().encode(text).length; }
     return Array.from(text).length;
   }
 
   function update(input) {
     var form = input.closest("form");
-    var rule = input.getAttribute("data-rule");
+    var mention = input.getAttribute("data-mention") === "true";
     var limit = parseInt(input.getAttribute("data-limit"), 10);
     var unit = input.getAttribute("data-unit");
-    var text = shown(rule, input.value, input.getAttribute("data-handle"));
-    var count = measure(rule, text);
+    var text = shown(mention, input.value, input.getAttribute("data-handle"));
+    var count = measure(input.getAttribute("data-measure"), text);
     var over = !isNaN(limit) && count > limit;
     var preview = form.querySelector(".preview-text");
     var counter = form.querySelector(".answer-count");

@@ -1,0 +1,302 @@
+"""Answering and moderating on the district's YouTube channel (Data API v3), with the
+channel owner's OAuth token (`write_access_token`, scope `youtube.force-ssl`), sent as
+`Authorization: Bearer ...`; the API key (reads) is never used here.
+
+Calls (PLATFORMS-WRITE.md §6.6, §6.10) and their quota units:
+    reply      `POST comments?part=snippet` {"snippet": {"parentId": thread id,
+               "textOriginal": text}} -> the new comment: 50 units. Replies go to
+               top-level comments only (the thread id; a reply's answer goes to its thread).
+    read back  `GET comments?part=snippet&parentId=...&maxResults=100&textFormat=plainText`,
+               newest first, at most `READ_BACK_PAGES` (3) pages, so at most 3 units: the
+               channel's own reply (`authorChannelId.value`) with the same trimmed
+               `textOriginal`, published at or after `since` (a minute of clock skew).
+    hide       `POST comments/setModerationStatus?id=...&moderationStatus=rejected` (unhide:
+               `published`) -> 204: 50 units. `rejected` also hides the thread's replies.
+
+Quota: the units come out of the same daily quota the reader spends
+(`connectors.youtube.quota`). Before every call the writer checks that the reads and
+writes counted today plus the call's cost stay within `daily_quota`; otherwise it refuses
+with `WriteErrorKind.BUDGET` and `retry_at` 5 minutes after midnight Pacific time, when
+Google's quota resets. Google's own 403 `quotaExceeded` is treated the same way. The caller
+(the answers worker) loads the counts from the account's cursors (`open_quota`) and gives
+the writer a way to store its count, which it does before each call (a kill -9 after the
+call never leaves the day's count short).
+
+Errors: 401 AUTH; 403 `quotaExceeded` BUDGET; 403 `rateLimitExceeded` / 429 RATE_LIMITED;
+403 `commentsDisabled` CLOSED; other 403 (`forbidden`, `insufficientPermissions`,
+`ineligibleAccount`) PERMISSION; 404 TARGET_GONE; other 4xx (`commentTextTooLong`,
+`processingFailure`, `operationNotSupported`, ...) INVALID; 5xx and no answer NETWORK.
+Every call is sent once through our `HttpClient` (SSRF guard, timeouts, deadline, size cap).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+
+from aggregator.connector import ConnectorError
+from aggregator.http import HttpClient, throttle_hint
+from aggregator.net_errors import describe_network_error
+from aggregator.records import JSONValue
+from connectors.common.reply import (
+    PostedReply,
+    ReplyTarget,
+    SaveCursor,
+    WriteError,
+    WriteErrorKind,
+)
+from connectors.common.write_common import network_error, rate_limited, same_text
+from connectors.youtube.api import Quota
+from connectors.youtube.cursor import QUOTA
+from connectors.youtube.mapping import WATCH_URL, google_error, parse_time
+from connectors.youtube.quota import (
+    LIST_COST,
+    QUOTA_WRITES,
+    WRITE_COST,
+    next_reset,
+    units_on,
+    writes_cursor,
+)
+from connectors.youtube.settings import YouTubeAccount
+
+READ_BACK_PAGES = 3
+CLOCK_SKEW = timedelta(minutes=1)
+DEFAULT_RETRY_SECONDS = 300.0
+THROTTLE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+HIDE, SHOW = "rejected", "published"
+
+_STAFF = {
+    WriteErrorKind.PERMISSION: "유튜브 토큰에 댓글 관리 권한(youtube.force-ssl, 채널 소유자)이 "
+    "없어 게시하지 못했습니다. 관리자에게 알려 주세요.",
+    WriteErrorKind.AUTH: "유튜브 OAuth 토큰이 만료되었거나 취소되었습니다. 관리자에게 알려 주세요.",
+    WriteErrorKind.TARGET_GONE: "주민의 댓글이나 영상이 삭제되어 답변을 달 수 없습니다.",
+    WriteErrorKind.CLOSED: "이 영상은 댓글이 꺼져 있어 답변을 달 수 없습니다.",
+    WriteErrorKind.RATE_LIMITED: "유튜브 호출 한도에 걸렸습니다. 잠시 후 자동으로 다시 시도합니다.",
+    WriteErrorKind.NETWORK: "유튜브의 응답을 받지 못했습니다. 게시 여부를 확인한 뒤 다시 "
+    "시도합니다.",
+    WriteErrorKind.INVALID: "유튜브가 요청을 거부했습니다(글자 수 등). 관리자에게 알려 주세요.",
+    WriteErrorKind.BUDGET: "오늘의 유튜브 API 할당량을 넘게 되어 보내지 않았습니다. 할당량이 "
+    "초기화되는 태평양 시간 자정 직후(한국 시간 오후 4~5시)에 자동으로 다시 시도합니다.",
+}
+
+
+def staff_message(kind: WriteErrorKind) -> str:
+    """The Korean sentence staff see for a YouTube write error of this kind."""
+    return _STAFF.get(kind, _STAFF[WriteErrorKind.INVALID])
+
+
+def write_error(
+    status: int,
+    reason: str | None,
+    message: str,
+    now: datetime,
+    retry_after: float | None = None,
+) -> WriteError:
+    """The `WriteError` for a Google error answer (PLATFORMS-WRITE.md §6.8)."""
+    cause = f"YouTube HTTP {status} {reason or '(no reason)'}: {message}".strip()
+    if status == 429 or reason in THROTTLE_REASONS:
+        return rate_limited(cause, staff_message, retry_after or DEFAULT_RETRY_SECONDS)
+    if status >= 500:
+        return network_error(cause, staff_message)
+    if status == 403 and reason == "quotaExceeded":
+        return budget(cause, now)
+    if status == 401:
+        kind = WriteErrorKind.AUTH
+    elif status == 403 and reason == "commentsDisabled":
+        kind = WriteErrorKind.CLOSED
+    elif status == 403:
+        kind = WriteErrorKind.PERMISSION
+    elif status in (404, 410):
+        kind = WriteErrorKind.TARGET_GONE
+    else:
+        kind = WriteErrorKind.INVALID
+    return WriteError(kind, cause, staff_message(kind))
+
+
+def budget(cause: str, now: datetime) -> WriteError:
+    """Refused for the daily quota: tried again after it resets."""
+    kind = WriteErrorKind.BUDGET
+    return WriteError(kind, cause, staff_message(kind), retry_at=next_reset(now))
+
+
+class YouTubeWriter:
+    """Replies, read-back and moderation on one channel (`ReplyWriter`, `QuotaWriter`)."""
+
+    can_hide = True
+
+    def __init__(self, account: YouTubeAccount, http: HttpClient) -> None:
+        if account.write_access_token is None:
+            raise ValueError(f"account {account.name} has no write_access_token")
+        token = account.write_access_token.value
+        http.protect([token])
+        self.http = http
+        self.base_url = str(account.api_url).rstrip("/")
+        self.channel_id = account.channel_id
+        self.limit = account.daily_quota
+        self._auth = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.reads_today = 0
+        """Units the reader counted today (the `quota` cursor) when the quota was opened."""
+        self.writes_before = 0
+        """Units writes counted today before this writer (the `quota_writes` cursor)."""
+        self.units = 0
+        """Units this writer's calls spent since the quota was opened (counted before each
+        call is sent; Google charges refused calls too)."""
+        self._day: JSONValue = None
+        self.save: SaveCursor | None = None
+
+    # QuotaWriter ---------------------------------------------------------------------
+    def open_quota(
+        self, cursors: Mapping[str, JSONValue], clock: Callable[[], datetime], save: SaveCursor
+    ) -> None:
+        """Start from what the account's cursors count for today; `save` stores the writes'
+        count before each call."""
+        self.clock = clock
+        self.save = save
+        now = clock()
+        self.reads_today = Quota.load(cursors.get(QUOTA), self.limit, now).units
+        self.writes_before = units_on(cursors.get(QUOTA_WRITES), now)
+        self.units = 0
+        self._day = writes_cursor(now, 0)["day"]
+
+    def quota_cursor(self) -> tuple[str, JSONValue] | None:
+        """`quota_writes` with today's write units (None while nothing was spent since the
+        quota was opened)."""
+        if self.units == 0:
+            return None
+        return QUOTA_WRITES, writes_cursor(self.clock(), self.writes_before + self.units)
+
+    @property
+    def spent_today(self) -> int:
+        """Reads and writes counted today, this writer's calls included."""
+        return self.reads_today + self.writes_before + self.units
+
+    # ReplyWriter ---------------------------------------------------------------------
+    def post_reply(self, target: ReplyTarget, text: str) -> PostedReply:
+        """`comments.insert`: the channel's reply in the target's thread (50 units)."""
+        body = {"snippet": {"parentId": target.platform_comment_id, "textOriginal": text}}
+        created = self._call("POST", "comments", {"part": "snippet"}, WRITE_COST, body)
+        if not isinstance(created, Mapping) or not created.get("id"):
+            raise network_error("YouTube comments.insert answered without an id", staff_message)
+        return _posted(created)
+
+    def find_reply(self, target: ReplyTarget, text: str, since: datetime) -> PostedReply | None:
+        """The channel's reply with this text in the target's thread, published at or
+        after `since` (newest first, at most `READ_BACK_PAGES` pages: 1 unit each)."""
+        query = {"part": "snippet", "parentId": target.platform_comment_id,
+                 "maxResults": "100", "textFormat": "plainText"}  # fmt: skip
+        earliest = since - CLOCK_SKEW
+        for _ in range(READ_BACK_PAGES):
+            page = self._call("GET", "comments", query, LIST_COST)
+            found = page.get("items") if isinstance(page, Mapping) else None
+            comments = [c for c in found or [] if isinstance(c, Mapping)]
+            for comment in comments:
+                if self._is_ours(comment, text, earliest):
+                    return _posted(comment)
+            older = [_published(c) for c in comments]
+            token = page.get("nextPageToken") if isinstance(page, Mapping) else None
+            if not token or any(t is not None and t < earliest for t in older):
+                return None
+            query = {**query, "pageToken": str(token)}
+        return None
+
+    def set_hidden(self, target: ReplyTarget, hidden: bool) -> None:
+        """`comments.setModerationStatus`: rejected (hide) or published (show); 50 units."""
+        query = {"id": target.platform_comment_id, "moderationStatus": HIDE if hidden else SHOW}
+        self._call("POST", "comments/setModerationStatus", query, WRITE_COST)
+
+    # plumbing ------------------------------------------------------------------------
+    def _is_ours(self, comment: Mapping[str, Any], text: str, earliest: datetime) -> bool:
+        snippet = comment.get("snippet")
+        if not isinstance(snippet, Mapping):
+            return False
+        author = snippet.get("authorChannelId")
+        if not isinstance(author, Mapping) or author.get("value") != self.channel_id:
+            return False
+        written = str(snippet.get("textOriginal") or snippet.get("textDisplay") or "")
+        published = _published(comment)
+        return same_text(written, text) and published is not None and published >= earliest
+
+    def _reserve(self, cost: int, what: str) -> None:
+        """Refuse (`BUDGET`) a call that would take today's count past the quota."""
+        now = self.clock()
+        if self._day is not None and writes_cursor(now, 0)["day"] != self._day:
+            self.open_quota({}, self.clock, self.save or _ignore)  # a new Pacific day: from 0
+        if self.spent_today + cost > self.limit:
+            cause = (
+                f"YouTube daily quota: {self.spent_today} of {self.limit} units used today "
+                f"(Pacific time); {what} costs {cost}: not sent"
+            )
+            raise budget(cause, now)
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        cost: int,
+        body: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """One call, charged `cost` units once it is sent; every failure a `WriteError`."""
+        what = f"{method} {path}"
+        self._reserve(cost, what)
+        self._spend(cost)  # counted and stored before the call: never under-counted
+        url = f"{self.base_url}/{path}?{urlencode(query)}"
+        headers = dict(self._auth)
+        if body is not None:
+            headers["Content-Type"] = "application/json; charset=UTF-8"
+        data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
+        try:
+            raw = self.http.send(method, url, data=data, headers=headers, allow_redirects=False)
+        except requests.RequestException as exc:
+            cause = f"YouTube {what}: {describe_network_error(exc)}"
+            raise network_error(cause, staff_message) from None
+        except ConnectorError as exc:
+            raise network_error(f"YouTube {what}: {exc}", staff_message) from None
+        return self._answer(raw, what)
+
+    def _spend(self, units: int) -> None:
+        """Count `units` and store today's count (`quota_writes`) through `save`."""
+        self.units += units
+        found = self.quota_cursor()
+        if self.save is not None and found is not None:
+            self.save(*found)
+
+    def _answer(self, raw: requests.Response, what: str) -> Any:
+        status = raw.status_code
+        if status == 204:
+            return {}
+        if 200 <= status < 300:
+            try:
+                return json.loads(raw.content)
+            except ValueError:
+                cause = f"YouTube {what}: the answer is not JSON"
+                raise network_error(cause, staff_message) from None
+        reason, message = google_error(raw.content)
+        wait = throttle_hint(raw.headers) if status in (403, 429) else None
+        error = write_error(status, reason, message[:300] or what, self.clock(), wait)
+        if error.kind is WriteErrorKind.BUDGET:  # Google's count is full: so is ours today
+            self._spend(max(0, self.limit - self.spent_today))
+        raise error
+
+
+def _published(comment: Mapping[str, Any]) -> datetime | None:
+    snippet = comment.get("snippet")
+    return parse_time(snippet.get("publishedAt")) if isinstance(snippet, Mapping) else None
+
+
+def _posted(comment: Mapping[str, Any]) -> PostedReply:
+    comment_id = str(comment["id"])
+    snippet = comment.get("snippet")
+    video = snippet.get("videoId") if isinstance(snippet, Mapping) else None
+    url = f"{WATCH_URL.format(video=video)}&lc={comment_id}" if video else None
+    return PostedReply(comment_id, comment_id, url)
+
+
+def _ignore(_stream: str, _value: JSONValue) -> None:
+    """A `SaveCursor` that stores nothing (a writer used without a store)."""
