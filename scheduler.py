@@ -72,7 +72,7 @@ def run(settings: Settings, store: Store) -> int:
     """Hold the lease, build the jobs, block until asked to stop."""
     service = SchedulerService(settings, store, extra_jobs=maintenance_jobs(settings))
     ttl = timedelta(seconds=settings.scheduler.lease_seconds)
-    holder = store.acquire_service_lease(LEASE_NAME, service.holder, ttl)
+    holder = store.sync.acquire_service_lease(LEASE_NAME, service.holder, ttl)
     if holder is not None:
         print(
             f"error: another scheduler is running for this database ({holder.host} pid "
@@ -88,7 +88,7 @@ def run(settings: Settings, store: Store) -> int:
         with stop_on_signals(service.stop):
             scheduler.start()
     finally:
-        store.release_service_lease(LEASE_NAME, service.holder)
+        store.sync.release_service_lease(LEASE_NAME, service.holder)
     return _wait_for_running(service, settings.scheduler.shutdown_timeout_seconds)
 
 

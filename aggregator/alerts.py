@@ -102,19 +102,19 @@ def notify_changes(
     store: Store, healths: Sequence[Health], channels: Sequence[Sender]
 ) -> list[Alert]:
     """Alert on every account whose problem state changed since last recorded; record it."""
-    known = store.health_states()
+    known = store.sync.health_states()
     sent = []
     for health in healths:
         previous = known.get(health.account)
         if previous == health.state or (previous is None and not health.is_problem):
             if previous is None:
-                store.record_health(health.account, health.state, alerted=False)
+                store.sync.record_health(health.account, health.state, alerted=False)
             continue
         alert = _alert_for(health, previous)
         if alert is None:
-            store.record_health(health.account, health.state, alerted=False)
+            store.sync.record_health(health.account, health.state, alerted=False)
             continue
-        store.record_health(health.account, health.state, alerted=deliver(alert, channels))
+        store.sync.record_health(health.account, health.state, alerted=deliver(alert, channels))
         sent.append(alert)
     return sent
 

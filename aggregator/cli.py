@@ -130,7 +130,7 @@ def status(
     settings = settings_or_exit(config)
     with closing(store_or_exit(settings)) as store:
         close_abandoned_runs(store)  # a killed run must not show as running forever
-        rows = output.status_rows(settings, store.account_statuses(settings.timezone))
+        rows = output.status_rows(settings, store.sync.account_statuses(settings.timezone))
         healths = account_health(store, settings)
     if as_json:
         print(

@@ -77,11 +77,11 @@ def comments_add(
         values = {"platform": platform, "post": post, "author": author, "text": text,
                   "created_at": time, "author_handle": handle}  # fmt: skip
         try:
-            comment = one_comment(values, store.find_post, settings.timezone, store.clock())
+            comment = one_comment(values, store.inbox.find_post, settings.timezone, store.clock())
         except ManualInputError as exc:
             fail("; ".join(exc.problems))
         try:
-            added, _present = store.add_manual_comments([comment], who)
+            added, _present = store.inbox.add_manual_comments([comment], who)
         except ForgottenAuthor:
             fail("not added: this author asked to be forgotten (PIPA, `privacy forget`)")
     stdout.print("comment added" if added else "this comment was already entered (not added again)")
@@ -105,12 +105,12 @@ def comments_import(
         fail(f"{path}: nothing imported, {problem}")
     with closing(store_or_exit(settings)) as store:
         try:
-            comments = read_csv(data, store.find_post, settings.timezone, store.clock())
+            comments = read_csv(data, store.inbox.find_post, settings.timezone, store.clock())
         except ManualInputError as exc:
             listing = "\n  ".join(exc.problems)
             fail(f"{path}: nothing imported, {len(exc.problems)} problem(s):\n  {listing}")
         try:
-            added, present = store.add_manual_comments(comments, who)
+            added, present = store.inbox.add_manual_comments(comments, who)
         except ForgottenAuthor as exc:
             fail(f"{path}: nothing imported, {exc}")
     noun = "comment" if added == 1 else "comments"
@@ -126,7 +126,7 @@ def checks_list(
     """Posts whose comments must be read on the platform itself."""
     settings = settings_or_exit(config)
     with closing(store_or_exit(settings)) as store:
-        items = store.check_items(include_closed)
+        items = store.inbox.check_items(include_closed)
     if as_json:
         print(json.dumps(items, ensure_ascii=False, indent=2, default=str))
         return
@@ -158,6 +158,6 @@ def checks_dismiss(
     settings = settings_or_exit(config)
     with closing(store_or_exit(settings)) as store:
         who, why = _entered_by(entered_by), clean(note or "", MAX_NOTE, multiline=True) or None
-        if not store.dismiss_check_item(item_id, who, why):
+        if not store.inbox.dismiss_check_item(item_id, who, why):
             fail(f"no open check item with id {item_id}")
     stdout.print(f"check item {item_id} dismissed")

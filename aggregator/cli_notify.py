@@ -22,11 +22,9 @@ from aggregator.cli_common import (
     stdout,
     store_or_exit,
 )
-from aggregator.db import read_connection
 from aggregator.notify import jobs
 from aggregator.notify.delivery import DeliveryReport, NotifierBusy
 from aggregator.notify.kinds import place_label
-from aggregator.store import notifications as rows
 
 notify_app = typer.Typer(
     help="Staff notifications (알림): send queued messages, the daily digest, status.",
@@ -110,9 +108,9 @@ def notify_status(
 ) -> None:
     """Messages per state and the latest failed ones with their error."""
     settings = settings_or_exit(config)
-    with closing(store_or_exit(settings)) as store, read_connection(store.engine) as conn:
-        counts = rows.state_counts(conn)
-        failed = rows.failures(conn, limit)
+    with closing(store_or_exit(settings)) as store:
+        counts = store.outbox.notification_counts()
+        failed = store.outbox.notification_failures(limit)
     if as_json:
         print(
             json.dumps(

@@ -36,7 +36,7 @@ AdminOption = Annotated[
 def _actor(store: Store, staff: str | None) -> Actor:
     if staff is None:
         return Actor(staff=f"cli:{getpass.getuser()}")
-    found = next((u for u in store.users() if u.name == staff and not u.disabled), None)
+    found = next((u for u in store.staff.users() if u.name == staff and not u.disabled), None)
     if found is None:
         fail(f"no active staff account named {staff!r}")
     return Actor(staff=found.name, role=found.role)

@@ -64,7 +64,7 @@ def korean_error(exc: ReportError) -> str:
 def _requester(store: Store, staff: str | None) -> Requester:
     if staff is None:
         return Requester(staff=f"cli:{getpass.getuser()}", role=None)
-    found = next((u for u in store.users() if u.name == staff and not u.disabled), None)
+    found = next((u for u in store.staff.users() if u.name == staff and not u.disabled), None)
     if found is None:
         english = f"no active staff account named {staff!r}"
         fail(f"사용 중인 직원 계정 {staff!r}이(가) 없습니다 ({english})")

@@ -62,7 +62,9 @@ def users_add(
     password = _read_password(password_stdin)
     with closing(store_or_exit(settings)) as store:
         try:
-            store.create_user(name, parsed, department, hash_password(PasswordHasher(), password))
+            store.staff.create_user(
+                name, parsed, department, hash_password(PasswordHasher(), password)
+            )
         except UserError as exc:
             fail(str(exc))
     stdout.print(f"account {name} created ({ROLE_LABELS[parsed]})")
@@ -73,7 +75,7 @@ def users_list(config: ConfigOption = None) -> None:
     """Every staff account with role, department and state."""
     settings = settings_or_exit(config)
     with closing(store_or_exit(settings)) as store:
-        users = store.users()
+        users = store.staff.users()
     table = Table(title="staff accounts", title_justify="left")
     for column in ("name", "role", "department", "state", "last login"):
         table.add_column(column)
@@ -88,7 +90,7 @@ def _set_disabled(name: str, disabled: bool, config: ConfigOption) -> None:
     settings = settings_or_exit(config)
     with closing(store_or_exit(settings)) as store:
         try:
-            found = store.set_user_disabled(name, disabled)
+            found = store.staff.set_user_disabled(name, disabled)
         except UserError as exc:  # the last active admin
             fail(str(exc))
         if not found:
@@ -116,7 +118,7 @@ def users_set_password(
     settings = settings_or_exit(config)
     password = _read_password(password_stdin)
     with closing(store_or_exit(settings)) as store:
-        if not store.set_user_password(name, hash_password(PasswordHasher(), password)):
+        if not store.staff.set_user_password(name, hash_password(PasswordHasher(), password)):
             fail(f"no account named {name!r}")
     stdout.print(f"password of {name} changed")
 
@@ -133,7 +135,7 @@ def serve(
     setup_logging(verbose)
     settings = settings_or_exit(config)
     store = store_or_exit(settings)
-    if not store.users():
+    if not store.staff.users():
         log.warning(
             "no staff accounts yet: create one with `aggregator users add NAME --role admin`"
         )

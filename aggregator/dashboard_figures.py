@@ -53,7 +53,7 @@ def month_compliance(store: Store, settings: Settings, now: datetime) -> dict[st
     month = month_of(now, tz)
     start, end = month_bounds(month, tz)
     tallies: dict[str, Headline] = defaultdict(Headline)
-    for raw in store.report_rows(start, min(end, now)):
+    for raw in store.reports.report_rows(start, min(end, now)):
         row = to_report_row(raw, days, tz, now)
         tallies[TOTAL].add(row)
         if row.department:
@@ -77,7 +77,7 @@ class AccountHealth:
 def sync_health(store: Store, settings: Settings) -> list[AccountHealth]:
     """Every configured account's health (the assessment of `aggregator status`), problems
     first; without the per-account item counts, which cost a scan at a million comments."""
-    statuses = {s.name: s for s in store.account_statuses(settings.timezone, counts=False)}
+    statuses = {s.name: s for s in store.sync.account_statuses(settings.timezone, counts=False)}
     now = store.clock()
     found = [
         _shown(account, assess(account, statuses.get(account.name), settings.alerts,

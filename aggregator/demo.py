@@ -81,7 +81,7 @@ def run_demo(
             desk = DemoDesk(store, settings, sandbox, every_hours)
             desk.seed_templates()
             totals = _replay(console, sandbox, store, settings, steps, every_hours, desk)
-            posts, stored = store.count_rows("post"), store.count_rows("comment")
+            posts, stored = store.sync.count_rows("post"), store.sync.count_rows("comment")
             answers = desk.counts()
             logins = demo_users(store)
     print_results(console, totals, more_warnings="")  # the demo has no --json: list them
@@ -128,14 +128,14 @@ DEMO_USERS = (
 def demo_users(store: Store) -> list[tuple[str, Role, str | None, str]]:
     """One account per role with a fresh random password (reset when they exist)."""
     hasher = PasswordHasher()
-    existing = {user.name for user in store.users()}
+    existing = {user.name for user in store.staff.users()}
     logins = []
     for name, role, department in DEMO_USERS:
         password = generate_password()
         if name in existing:
-            store.set_user_password(name, hash_password(hasher, password))
+            store.staff.set_user_password(name, hash_password(hasher, password))
         else:
-            store.create_user(name, role, department, hash_password(hasher, password))
+            store.staff.create_user(name, role, department, hash_password(hasher, password))
         logins.append((name, role, department, password))
     return logins
 

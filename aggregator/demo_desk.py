@@ -210,7 +210,7 @@ class DemoDesk:
             return
         else:
             return
-        result = self.store.review(OFFICE, [comment_id], action, self._context())
+        result = self.store.inbox.review(OFFICE, [comment_id], action, self._context())
         if result.refused:
             raise WorkflowError(result.refused[0][1])
         officer = OFFICERS.get(row["suggested_department"] or "")
@@ -268,11 +268,11 @@ class DemoDesk:
             "created_at": (now - timedelta(hours=2)).isoformat(),
         }  # fmt: skip
         try:
-            comment = one_comment(values, self.store.find_post, self.settings.timezone, now)
+            comment = one_comment(values, self.store.inbox.find_post, self.settings.timezone, now)
         except ManualInputError as exc:
             log.warning("demo: the Naver comment was not entered: %s", exc.problems)
             return
-        self.store.add_manual_comments([comment], OFFICE.name)
+        self.store.inbox.add_manual_comments([comment], OFFICE.name)
         comment_id = self._manual_comment_id()
         if comment_id is None:
             return
@@ -348,7 +348,7 @@ class DemoDesk:
         now = self.store.clock()
         days = self.settings.review.deadline_business_days
         deadlines = Deadlines(now, overdue_cutoff(now, days, self.settings.timezone))
-        rows, _next = self.store.inbox_page(f, Scope(), deadlines, limit=50)
+        rows, _next = self.store.inbox.inbox_page(f, Scope(), deadlines, limit=50)
         return rows
 
     def _inbox_all(self, f: InboxFilter) -> list[dict[str, Any]]:
@@ -356,9 +356,9 @@ class DemoDesk:
         now = self.store.clock()
         days = self.settings.review.deadline_business_days
         deadlines = Deadlines(now, overdue_cutoff(now, days, self.settings.timezone))
-        found, cursor = self.store.inbox_page(f, Scope(), deadlines, limit=100)
+        found, cursor = self.store.inbox.inbox_page(f, Scope(), deadlines, limit=100)
         while cursor is not None:
-            rows, cursor = self.store.inbox_page(f, Scope(), deadlines, cursor, limit=100)
+            rows, cursor = self.store.inbox.inbox_page(f, Scope(), deadlines, cursor, limit=100)
             found += rows
         return found
 

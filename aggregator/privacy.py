@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from aggregator.config import Schedule, Settings
 from aggregator.store import Store
 from aggregator.store.access_log import AccessEntry
-from aggregator.store.privacy_api import Forgotten
+from aggregator.store.privacy_repo import Forgotten
 from aggregator.workflow import Role
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def purge(store: Store, settings: Settings, actor: Actor, dry_run: bool = False)
         target="retention",
         detail=detail,
     )
-    return store.purge_expired(cutoff, settings.timezone, entry, dry_run=dry_run)
+    return store.privacy.purge_expired(cutoff, settings.timezone, entry, dry_run=dry_run)
 
 
 def forget(
@@ -73,7 +73,7 @@ def forget(
         role=actor.role.value,
         detail={"reason": reason.strip()},
     )
-    return store.forget_author(
+    return store.privacy.forget_author(
         platform.strip(), author_id.strip(), (author_name or "").strip() or None,
         settings.timezone, entry,
     )  # fmt: skip

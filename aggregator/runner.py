@@ -92,7 +92,7 @@ def sync_accounts(
 def close_abandoned_runs(store: Store) -> None:
     """Close runs left `running` by dead processes; a failure is logged, never raised."""
     try:
-        closed = store.close_abandoned_runs()
+        closed = store.sync.close_abandoned_runs()
     except Exception as exc:
         log.warning("could not close abandoned runs: %s", describe_unexpected(exc))
         return
@@ -102,7 +102,7 @@ def close_abandoned_runs(store: Store) -> None:
 
 def account_health(store: Store, settings: Settings) -> list[Health]:
     """The health of every configured account, from the stored runs."""
-    statuses = {s.name: s for s in store.account_statuses(settings.timezone)}
+    statuses = {s.name: s for s in store.sync.account_statuses(settings.timezone)}
     now = store.clock()
     return [
         assess(account, statuses.get(account.name), settings.alerts, settings.timezone, now)
@@ -113,7 +113,7 @@ def account_health(store: Store, settings: Settings) -> list[Health]:
 def alert_on_changes(store: Store, settings: Settings) -> list[Alert]:
     """Send (once) the alerts for accounts whose health changed; never raises."""
     try:
-        stored = {s.name for s in store.account_statuses(settings.timezone)}
+        stored = {s.name for s in store.sync.account_statuses(settings.timezone)}
         healths = [h for h in account_health(store, settings) if h.account in stored]
         return notify_changes(store, healths, senders(settings.alerts))
     except Exception:

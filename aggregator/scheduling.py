@@ -135,7 +135,7 @@ class SchedulerService:
     def _add_account_jobs(self, scheduler: BaseScheduler) -> None:
         zone = self.settings.timezone
         close_abandoned_runs(self.store)
-        statuses = {s.name: s for s in self.store.account_statuses(zone)}
+        statuses = {s.name: s for s in self.store.sync.account_statuses(zone)}
         for account in self.settings.accounts:
             if not account.enabled:
                 continue
@@ -205,7 +205,7 @@ class SchedulerService:
     def renew_lease(self) -> None:
         """Keep our lease; if another scheduler took it over, stop."""
         ttl = timedelta(seconds=self.settings.scheduler.lease_seconds)
-        if not self.store.renew_service_lease(LEASE_NAME, self.holder, ttl):
+        if not self.store.sync.renew_service_lease(LEASE_NAME, self.holder, ttl):
             log.error("the scheduler lease was taken over by another process: stopping")
             self.stop()
 

@@ -131,10 +131,10 @@ def sync_account(
     Raises:
         AlreadyRunning: another process holds this account's lock.
     """
-    account_id = store.ensure_account(account.name, account.platform, account.display_name)
+    account_id = store.sync.ensure_account(account.name, account.platform, account.display_name)
     holder = Holder.this_process()
     ttl = timedelta(seconds=options.deadline_seconds) + LOCK_MARGIN
-    current = store.acquire_lock(account_id, holder, ttl)
+    current = store.sync.acquire_lock(account_id, holder, ttl)
     if current is not None:
         raise AlreadyRunning(
             f"account {account.name!r} is already being synced by {current.host} pid {current.pid}"
@@ -142,26 +142,28 @@ def sync_account(
     try:
         return _locked_run(store, account, account_id, factory, options)
     finally:
-        _quietly(lambda: store.release_lock(account_id, holder), f"releasing {account.name}'s lock")
+        _quietly(
+            lambda: store.sync.release_lock(account_id, holder), f"releasing {account.name}'s lock"
+        )
 
 
 def _locked_run(
     store: Store, account: Any, account_id: int, factory: ConnectorFactory, options: SyncOptions
 ) -> RunResult:
-    run_id = store.start_run(account_id, options.trigger)
+    run_id = store.sync.start_run(account_id, options.trigger)
     result = RunResult(account=account.name, run_id=run_id)
     http = HttpClient(settings=options.http, deadline=time.monotonic() + options.deadline_seconds)
     context = SyncContext(
         http=http,
         clock=store.clock,
         reconcile=options.reconcile,
-        month_usage=store.month_usage(account_id, options.timezone),
+        month_usage=store.sync.month_usage(account_id, options.timezone),
     )
     try:
         _require_configuration(account)
         connector = factory(account, context)
-        for batch in connector.pull(store.cursors(account_id)):
-            result.add(store.apply_batch(account_id, batch))
+        for batch in connector.pull(store.sync.cursors(account_id)):
+            result.add(store.sync.apply_batch(account_id, batch))
             result.add_batch_info(batch)
             if options.on_batch is not None:
                 options.on_batch(result)
@@ -190,7 +192,9 @@ def _locked_run(
         # `http.calls` also counts calls of a page that failed before it became a batch.
         result.api_calls = max(result.api_calls, http.calls)
         http.session.close()
-        if not _quietly(lambda: store.finish_run(run_id, result.run_values()), "recording the run"):
+        if not _quietly(
+            lambda: store.sync.finish_run(run_id, result.run_values()), "recording the run"
+        ):
             result.status = RunStatus.FAILED
             result.error = result.error or "the run could not be recorded (see -v)"
     return result

@@ -55,7 +55,7 @@ def main() -> None:
     if not args.reuse:
         generate(store, args.comments)
         review_some(store)
-        store.rebuild_open_items()  # review_some wrote reviews without the store
+        store.inbox.rebuild_open_items()  # review_some wrote reviews without the store
     for place in (OFFICE, *settings.departments):  # a digest is made only for someone
         addresses.save_contact(store, settings, place, "x@bench.example", "", "bench")
     samples = []

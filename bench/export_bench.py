@@ -99,7 +99,7 @@ def generate(store: Store, month: str, count: int, rng: random.Random, first: in
 
     from aggregator.records import Batch, CommentRecord, PostRecord
 
-    account = store.ensure_account("bench-fb", "facebook")
+    account = store.sync.ensure_account("bench-fb", "facebook")
     start = month_start(month)
     seconds = 30 * 86_400
     posts = tuple(
@@ -107,7 +107,7 @@ def generate(store: Store, month: str, count: int, rng: random.Random, first: in
                    created_at=start + timedelta(seconds=seconds * n // 300), title=f"공지 {n}")
         for n in range(300)
     )  # fmt: skip
-    store.apply_batch(account, Batch(stream="bench", posts=posts))
+    store.sync.apply_batch(account, Batch(stream="bench", posts=posts))
     for begin in range(0, count, BATCH):
         comments = tuple(
             CommentRecord(
@@ -121,7 +121,7 @@ def generate(store: Store, month: str, count: int, rng: random.Random, first: in
             )
             for n in range(begin, min(begin + BATCH, count))
         )
-        store.apply_batch(account, Batch(stream="bench", comments=comments))
+        store.sync.apply_batch(account, Batch(stream="bench", comments=comments))
 
 
 ANSWER_TEXT = (
@@ -239,7 +239,7 @@ def sheet_rows(store: Store, config: Path) -> dict[str, Any]:
     tz, days, now = settings.timezone, settings.review.deadline_business_days, store.clock()
     pseudonym = pseudonymizer_for(settings)
     every, open_rows = [], []
-    for raw in store.report_rows(*month_bounds(MONTH, tz)):
+    for raw in store.reports.report_rows(*month_bounds(MONTH, tz)):
         row = to_report_row(raw, days, tz, now)
         values = [column.get(row) for column in COMMENT_COLUMNS]
         values[author] = pseudonym(row.author_key)

@@ -70,7 +70,7 @@ def text(rng: random.Random) -> str:
 def generate(store: Store, count: int, seed: int = 7) -> float:
     """Store `count` comments on 1,000 posts over a year; return rows per second."""
     rng = random.Random(seed)
-    account = store.ensure_account("bench-fb", "facebook")
+    account = store.sync.ensure_account("bench-fb", "facebook")
     start = datetime(2025, 11, 1, tzinfo=UTC)
     posts = tuple(
         PostRecord(
@@ -81,7 +81,7 @@ def generate(store: Store, count: int, seed: int = 7) -> float:
         )
         for n in range(1000)
     )
-    store.apply_batch(account, Batch(stream="bench", posts=posts))
+    store.sync.apply_batch(account, Batch(stream="bench", posts=posts))
     began = time.perf_counter()
     for first in range(0, count, BATCH):
         comments = tuple(
@@ -95,7 +95,7 @@ def generate(store: Store, count: int, seed: int = 7) -> float:
             )
             for n in range(first, min(first + BATCH, count))
         )
-        store.apply_batch(account, Batch(stream="bench", comments=comments))
+        store.sync.apply_batch(account, Batch(stream="bench", comments=comments))
     return count / (time.perf_counter() - began)
 
 
@@ -170,12 +170,13 @@ def run_cases(store: Store, runs: int) -> list[list[object]]:
     print(f"{'case':<40} {'page 1 p50':>10} {'p95':>8} {'page 2 p50':>10} {'p95':>8}  rows")
     results: list[list[object]] = []
     for name, (f, scope) in CASES.items():
-        rows, cursor = store.inbox_page(f, scope, deadlines)
-        first = timed(lambda f=f, scope=scope: store.inbox_page(f, scope, deadlines), runs)
+        rows, cursor = store.inbox.inbox_page(f, scope, deadlines)
+        first = timed(lambda f=f, scope=scope: store.inbox.inbox_page(f, scope, deadlines), runs)
         second = (0.0, 0.0)
         if cursor is not None:
             second = timed(
-                lambda f=f, scope=scope, c=cursor: store.inbox_page(f, scope, deadlines, c), runs
+                lambda f=f, scope=scope, c=cursor: store.inbox.inbox_page(f, scope, deadlines, c),
+                runs,
             )
         print(
             f"{name:<40} {first[0]:>10.1f} {first[1]:>8.1f} {second[0]:>10.1f} "
@@ -187,9 +188,11 @@ def run_cases(store: Store, runs: int) -> list[list[object]]:
             [name, f"{first[0]:.1f}", f"{first[1]:.1f}", f"{second[0]:.1f}", f"{second[1]:.1f}",
              len(rows), f"{verdict(worst <= limit)} (≤ {limit:.0f})"]
         )  # fmt: skip
-    counts = timed(lambda: store.status_counts(Scope()), runs)
-    restricted = timed(lambda: store.status_counts(Scope("주차관리과", restricted=True)), runs)
-    thread = timed(lambda: store.thread(1), runs)
+    counts = timed(lambda: store.inbox.status_counts(Scope()), runs)
+    restricted = timed(
+        lambda: store.inbox.status_counts(Scope("주차관리과", restricted=True)), runs
+    )
+    thread = timed(lambda: store.inbox.thread(1), runs)
     for name, (p50, p95) in (
         ("status counts", counts),
         ("status counts, department scope", restricted),
@@ -259,7 +262,7 @@ def dashboard_cases(store: Store, runs: int) -> list[list[object]]:
             ok = f"{verdict(p95 <= INBOX_P95_MS)} (≤ {INBOX_P95_MS:.0f})"
             results.append([f"{label}: {name}", f"{p50:.1f}", f"{p95:.1f}", value, ok])
             print(f"{label + ': ' + name:<40} {p50:>10.1f} {p95:>8.1f}  {value}")
-        whole = timed(lambda s=scope: store.dashboard_counts(s, windows, today), runs)
+        whole = timed(lambda s=scope: store.inbox.dashboard_counts(s, windows, today), runs)
         ok = f"{verdict(whole[1] <= INBOX_P95_MS)} (≤ {INBOX_P95_MS:.0f})"
         results.append([f"{label}: every count, one transaction", f"{whole[0]:.1f}",
                         f"{whole[1]:.1f}", "", ok])  # fmt: skip
@@ -282,9 +285,9 @@ def http_timings(store: Store, runs: int) -> list[list[object]]:
 
     hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     try:
-        store.create_user("bench-admin", Role.ADMIN, None, hasher.hash("bench-password-1"))
+        store.staff.create_user("bench-admin", Role.ADMIN, None, hasher.hash("bench-password-1"))
     except UserError:
-        store.set_user_password("bench-admin", hasher.hash("bench-password-1"))
+        store.staff.set_user_password("bench-admin", hasher.hash("bench-password-1"))
     settings = parse_settings("departments: [주차관리과, 청소행정과]\n")
     client = TestClient(create_app(settings, store, hasher=hasher))
     token = client.get("/login").text.split('name="login_token" value="')[1].split('"')[0]
@@ -292,7 +295,7 @@ def http_timings(store: Store, runs: int) -> list[list[object]]:
         "/login",
         data={"username": "bench-admin", "password": "bench-password-1", "login_token": token},
     )
-    newest = store.inbox_page(InboxFilter(), Scope(), Deadlines(store.clock(), store.clock()))
+    newest = store.inbox.inbox_page(InboxFilter(), Scope(), Deadlines(store.clock(), store.clock()))
     paths = [
         "/inbox",
         "/inbox?q=주차",
@@ -327,11 +330,11 @@ def main() -> None:
         print(f"ingest: {args.comments} comments at {rate:,.0f} rows/s (with the bigram index)")
         review_some(store)
         began = time.perf_counter()
-        opened = store.rebuild_open_items()  # review_some wrote reviews without the store
+        opened = store.inbox.rebuild_open_items()  # review_some wrote reviews without the store
         print(f"open items rebuilt: {opened:,} in {time.perf_counter() - began:.1f} s")
         with store.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
-    total = store.count_rows("comment")
+    total = store.sync.count_rows("comment")
     backend = store.engine.dialect.name
     print(f"{total} comments in {store.engine.url.render_as_string()}")
     dash = dashboard_cases(store, args.runs)

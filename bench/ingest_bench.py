@@ -11,7 +11,7 @@ raw JSON each) in pages of `--batch`. Four passes over the same rows, per back e
    into the same schema (made by the migrations: same indexes), one transaction per
    page, no search index: the ceiling.
 2. store insert: connector mapping (`connectors.facebook.mapping.to_comment`) and
-   `Store.apply_batch` with the cursor update, the routing rules of config.yaml and the
+   `store.sync.apply_batch` with the cursor update, the routing rules of config.yaml and the
    Korean bigram search index, exactly as a sync stores a page.
 3. store re-sync: the same unchanged pages again through mapping and `apply_batch`.
 4. raw re-sync: the raw upsert again, guarded by `WHERE ... IS DISTINCT FROM excluded...` so
@@ -189,7 +189,7 @@ def store_pass(store: Store, account: int, data: DataSet, size: int) -> Pass:
         began = time.perf_counter()
         records = mapped(page)
         stored = time.perf_counter()
-        store.apply_batch(
+        store.sync.apply_batch(
             account,
             Batch(
                 stream="comments",
@@ -294,8 +294,8 @@ def prepare(url: str, data: DataSet) -> tuple[Store, int]:
     """Migrate, create the account and store the posts (untimed)."""
     upgrade(url)
     store = Store(create_db_engine(url), router=production_router())
-    account = store.ensure_account("facebook-page", "facebook", "한빛구청")
-    store.apply_batch(account, Batch(stream="posts", posts=posts(data)))
+    account = store.sync.ensure_account("facebook-page", "facebook", "한빛구청")
+    store.sync.apply_batch(account, Batch(stream="posts", posts=posts(data)))
     return store, account
 
 
@@ -329,7 +329,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> str:
     store_resync = store_pass(store, account, data, args.batch)
     print(f"[{backend}] raw re-sync (guarded) ...", flush=True)
     raw_resync = raw_pass(raw_url, raw_account, data, args.batch, guarded=True)
-    stored = store.count_rows("comment")
+    stored = store.sync.count_rows("comment")
     store.close()
     base = raw_insert.rate()
     rows = [

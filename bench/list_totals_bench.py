@@ -5,7 +5,7 @@
     .venv/bin/python bench/list_totals_bench.py --comments 100000 --url postgresql+psycopg://...
 
 Generates comments as `inbox_bench.py` does (same data, 10 % reviewed), then times
-`Store.inbox_totals` (two counts, each capped at `TOTALS_CAP`) for every filter shape
+`store.inbox.inbox_totals` (two counts, each capped at `TOTALS_CAP`) for every filter shape
 of `inbox_bench.CASES`, uncached, and prints the median and 95th percentile in ms,
 beside the first page of the same filter measured in the same run (this machine is
 shared and noisy: compare the two columns, not times across runs). The list keeps each
@@ -44,20 +44,22 @@ def main() -> None:
     if not args.no_generate:
         generate(store, args.comments)
         review_some(store)
-        store.rebuild_open_items()  # review_some wrote reviews without the store
+        store.inbox.rebuild_open_items()  # review_some wrote reviews without the store
         with store.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
     now = datetime.now(UTC)
     deadlines = Deadlines(now, overdue_cutoff(now, 3, "Asia/Seoul"))
-    print(f"{store.count_rows('comment'):,} comments, {store.engine.dialect.name}")
+    print(f"{store.sync.count_rows('comment'):,} comments, {store.engine.dialect.name}")
     print(f"{'case':<40} {'totals p50':>10} {'p95':>7} {'page p50':>9} {'p95':>7}  totals")
     for name, (f, scope) in CASES.items():
-        totals = store.inbox_totals(f, scope, deadlines, TOTALS_CAP)
+        totals = store.inbox.inbox_totals(f, scope, deadlines, TOTALS_CAP)
         count = timed(
-            lambda f=f, scope=scope: store.inbox_totals(f, scope, deadlines, TOTALS_CAP),
+            lambda f=f, scope=scope: store.inbox.inbox_totals(f, scope, deadlines, TOTALS_CAP),
             args.runs,
         )
-        page = timed(lambda f=f, scope=scope: store.inbox_page(f, scope, deadlines), args.runs)
+        page = timed(
+            lambda f=f, scope=scope: store.inbox.inbox_page(f, scope, deadlines), args.runs
+        )
         print(
             f"{name:<40} {count[0]:>10.1f} {count[1]:>7.1f} {page[0]:>9.1f} {page[1]:>7.1f}"
             f"  {totals}"

@@ -63,7 +63,7 @@ class Bench:
         http = HttpSettings(retries=0, allow_private_networks=loopback)
         options = SyncOptions(reconcile=reconcile, http=http)
         result = sync_account(self.store, self.account, YouTubeConnector, options)
-        cursors = self.store.cursors(self.store.ensure_account("youtube", "youtube"))
+        cursors = self.store.sync.cursors(self.store.sync.ensure_account("youtube", "youtube"))
         quota = cursors.get("quota")
         counted = quota.get("units", 0) if isinstance(quota, dict) else 0
         methods = Counter(r.path.rsplit("/", 1)[-1] for r in self.sandbox.requests.find(API))

@@ -84,7 +84,7 @@ class FacebookHarness:
             return [r.text for r in conn.execute(sa.text("SELECT text FROM content_revision"))]
 
     def cursors(self) -> dict[str, Any]:
-        return self.store.cursors(self.store.ensure_account("facebook-page", "facebook"))
+        return self.store.sync.cursors(self.store.sync.ensure_account("facebook-page", "facebook"))
 
     def _rows(self, table: str) -> dict[str, dict[str, Any]]:
         with self.store.engine.connect() as conn:

@@ -52,8 +52,8 @@ def _comment(key: str, at: datetime, text: str, **extra: object) -> CommentRecor
 
 def seed_month(store: Store) -> dict[str, int]:
     """Resident comments around October 2026 and the district's answers; ids by key."""
-    fb = store.ensure_account("fb-page", "facebook")
-    x = store.ensure_account("x-main", "twitter")
+    fb = store.sync.ensure_account("fb-page", "facebook")
+    x = store.sync.ensure_account("x-main", "twitter")
     post = PostRecord(platform="facebook", external_id="p1", created_at=kst(2026, 9, 1),
                       text="구청 소식", title="10월 행사")  # fmt: skip
     tweet = PostRecord(platform="twitter", external_id="t1", created_at=kst(2026, 9, 1),
@@ -72,8 +72,8 @@ def seed_month(store: Store) -> dict[str, int]:
     )  # fmt: skip
     tw = (_comment("c2", kst(2026, 10, 9, 10), "쓰레기 수거, \"언제\" 오나요?\n😀",
                    platform="twitter", author="박민수, 주민"),)  # fmt: skip
-    store.apply_batch(fb, Batch(stream="t", posts=(post,), comments=fb_comments))
-    store.apply_batch(x, Batch(stream="t", posts=(tweet,), comments=tw))
+    store.sync.apply_batch(fb, Batch(stream="t", posts=(post,), comments=fb_comments))
+    store.sync.apply_batch(x, Batch(stream="t", posts=(tweet,), comments=tw))
     with store.engine.connect() as conn:
         ids = {k: int(v) for k, v in conn.exec_driver_sql("SELECT external_id, id FROM comment")}
     _answer(store, ids)
@@ -84,7 +84,9 @@ def _answer(store: Store, ids: dict[str, int]) -> None:
     actor = Actor("comm1", Role.COMMUNICATIONS)
 
     def act(at: datetime, key: str, **action: str) -> None:
-        result = store.review(actor, [ids[key]], ReviewAction(**action), ReviewContext(now=at))
+        result = store.inbox.review(
+            actor, [ids[key]], ReviewAction(**action), ReviewContext(now=at)
+        )
         assert result.done, result.refused
 
     act(kst(2026, 10, 12, 10), "c2", kind="status", status="확인중")

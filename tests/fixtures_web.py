@@ -61,7 +61,7 @@ def web_settings() -> Settings:
 
 def seed(store: Store) -> dict[str, int]:
     """Posts, residents' comments (with PII and XSS), a district reply; return ids by key."""
-    account = store.ensure_account("fb-page", "facebook")
+    account = store.sync.ensure_account("fb-page", "facebook")
     post = PostRecord(
         platform="facebook",
         external_id="p1",
@@ -78,7 +78,7 @@ def seed(store: Store) -> dict[str, int]:
         _comment("c5", 5, "답변 감사합니다", permalink=XSS["js_link_spaced"]),
         _comment("r1", 6, "확인해 보겠습니다", parent="c2", owner=True),
     ]
-    store.apply_batch(account, Batch(stream="t", posts=(post,), comments=tuple(comments)))
+    store.sync.apply_batch(account, Batch(stream="t", posts=(post,), comments=tuple(comments)))
     with store.engine.connect() as conn:
         rows = conn.exec_driver_sql("SELECT external_id, id FROM comment").all()
     return {key: int(value) for key, value in rows}
@@ -108,8 +108,10 @@ def _comment(
 
 def add_users(store: Store) -> None:
     for name, role, department in USERS.values():
-        store.create_user(name, role, department, hash_password(FAST_HASHER, PASSWORD))
-    store.create_user("dept2", Role.DEPARTMENT, "청소행정과", hash_password(FAST_HASHER, PASSWORD))
+        store.staff.create_user(name, role, department, hash_password(FAST_HASHER, PASSWORD))
+    store.staff.create_user(
+        "dept2", Role.DEPARTMENT, "청소행정과", hash_password(FAST_HASHER, PASSWORD)
+    )
 
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -173,7 +175,7 @@ def sqlite_web(sqlite_url: str, clock: Any) -> Iterator[Web]:
 def add_comments(web: Web, count: int, text: str = "추가 댓글 {n}") -> list[int]:
     """`count` more residents' comments on p1 after the seeded ones (`text` formatted with
     their number `n`); their ids, newest first."""
-    account = web.store.ensure_account("fb-page", "facebook")
+    account = web.store.sync.ensure_account("fb-page", "facebook")
     records = tuple(
         CommentRecord(
             platform="facebook",
@@ -185,7 +187,7 @@ def add_comments(web: Web, count: int, text: str = "추가 댓글 {n}") -> list[
         )
         for n in range(count)
     )
-    web.store.apply_batch(account, Batch(stream="t", comments=records))
+    web.store.sync.apply_batch(account, Batch(stream="t", comments=records))
     with web.store.engine.connect() as conn:
         rows = conn.exec_driver_sql("SELECT external_id, id FROM comment").all()
     ids = {key: int(value) for key, value in rows}

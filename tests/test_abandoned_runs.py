@@ -35,9 +35,9 @@ from aggregator.db import create_db_engine
 from aggregator.store import Store
 from aggregator.store.locks import Holder
 store = Store(create_db_engine(sys.argv[1]))
-account_id = store.ensure_account("fake", "blog")
-assert store.acquire_lock(account_id, Holder.this_process(), timedelta(hours=1)) is None
-print(store.start_run(account_id, "cron"), flush=True)
+account_id = store.sync.ensure_account("fake", "blog")
+assert store.sync.acquire_lock(account_id, Holder.this_process(), timedelta(hours=1)) is None
+print(store.sync.start_run(account_id, "cron"), flush=True)
 time.sleep(60)
 """
 
@@ -56,7 +56,7 @@ def kill_a_process_mid_run(db_url: str) -> int:
 
 
 def last_run(store: Store) -> dict[str, object]:
-    (status,) = store.account_statuses()
+    (status,) = store.sync.account_statuses()
     return {"status": status.last_run_status, "finished_at": status.last_run_finished_at}
 
 
@@ -66,29 +66,29 @@ def test_a_run_killed_by_sigkill_is_abandoned_when_its_lock_is_taken_over(
     killed_run = kill_a_process_mid_run(db_url)
     result = sync_account(store, FakeAccount(), factory(pages=1))
     assert result.ok
-    killed = store.run(killed_run)
+    killed = store.sync.run(killed_run)
     assert killed["status"] == "abandoned"
     assert killed["finished_at"] == clock.now
     assert "stopped before the run finished" in killed["error"]
 
 
 def test_a_run_whose_lock_expired_elsewhere_is_abandoned(store: Store, clock: FakeClock) -> None:
-    account_id = store.ensure_account("fake", "blog")
+    account_id = store.sync.ensure_account("fake", "blog")
     elsewhere = Holder("another-host", 4242, "t0")
-    assert store.acquire_lock(account_id, elsewhere, timedelta(minutes=20)) is None
-    store.start_run(account_id, "scheduler")
+    assert store.sync.acquire_lock(account_id, elsewhere, timedelta(minutes=20)) is None
+    store.sync.start_run(account_id, "scheduler")
     clock.advance(minutes=21)
-    assert store.close_abandoned_runs() == 1
+    assert store.sync.close_abandoned_runs() == 1
     assert last_run(store) == {"status": "abandoned", "finished_at": clock.now}
 
 
 def test_a_live_run_is_left_running(store: Store, clock: FakeClock) -> None:
-    account_id = store.ensure_account("fake", "blog")
+    account_id = store.sync.ensure_account("fake", "blog")
     alive = Holder("another-host", 1, "t")
-    assert store.acquire_lock(account_id, alive, timedelta(hours=1)) is None
-    store.start_run(account_id, "scheduler")
+    assert store.sync.acquire_lock(account_id, alive, timedelta(hours=1)) is None
+    store.sync.start_run(account_id, "scheduler")
     clock.advance(minutes=5)
-    assert store.close_abandoned_runs() == 0
+    assert store.sync.close_abandoned_runs() == 0
     assert last_run(store)["status"] == "running"
 
 
@@ -130,9 +130,9 @@ def test_a_run_left_by_the_schedulers_forced_exit_4_is_shown_abandoned(
     process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     store = Store(create_db_engine(url))
     try:
-        while process.poll() is None and not store.account_statuses():
+        while process.poll() is None and not store.sync.account_statuses():
             time.sleep(0.05)
-        (status,) = store.account_statuses()
+        (status,) = store.sync.account_statuses()
         assert status.last_run_status == "running"
         process.send_signal(signal.SIGTERM)
         _out, err = process.communicate(timeout=60)

@@ -19,10 +19,12 @@ def _entry(subject: str, action: str = "view_comment", target: str = "comment:1"
 
 
 def _seed(web: Web) -> None:
-    web.store.log_access(_entry("김민수 (@Minsu_Kim)"))
-    web.store.log_access(_entry("이영희", target="comment:2"))
-    web.store.log_access(_entry('=HYPERLINK("http://evil.example","클릭")', target="comment:3"))
-    web.store.log_access(_entry("100%_할인"))
+    web.store.staff.log_access(_entry("김민수 (@Minsu_Kim)"))
+    web.store.staff.log_access(_entry("이영희", target="comment:2"))
+    web.store.staff.log_access(
+        _entry('=HYPERLINK("http://evil.example","클릭")', target="comment:3")
+    )
+    web.store.staff.log_access(_entry("100%_할인"))
 
 
 def _export(web: Web, **form: str) -> tuple[int, bytes, str]:
@@ -49,15 +51,17 @@ def test_the_log_filters_by_a_residents_name_or_handle(web: Web) -> None:
 
 def test_the_subject_filter_takes_wildcards_literally(web: Web) -> None:
     _seed(web)
-    rows = web.store.access_log(LogFilter(subject="%"), 100)
+    rows = web.store.staff.access_log(LogFilter(subject="%"), 100)
     assert [row["subject"] for row in rows] == ["100%_할인"]
-    assert web.store.access_log(LogFilter(subject="_"), 100)[0]["subject"] == "100%_할인"
+    assert web.store.staff.access_log(LogFilter(subject="_"), 100)[0]["subject"] == "100%_할인"
 
 
 def test_viewing_a_comment_logs_its_author_and_handle_as_subject(web: Web) -> None:
-    web.store.log_access(_entry("placeholder"))
+    web.store.staff.log_access(_entry("placeholder"))
     web.client("communications").get(f"/comments/{web.ids['c2']}")
-    [row] = web.store.access_log(LogFilter(action="view_comment", staff="comm1", subject="주민"), 5)
+    [row] = web.store.staff.access_log(
+        LogFilter(action="view_comment", staff="comm1", subject="주민"), 5
+    )
     assert row["subject"] == "주민"
     with_handle = {"author_name": "김민수", "author_handle": "@minsu"}
     assert subject_of(with_handle) == "김민수 (@minsu)"
@@ -85,7 +89,7 @@ def test_the_export_is_logged_with_its_reason_and_filters(web: Web) -> None:
     _seed(web)
     status, _body, _kind = _export(web, reason="감사 자료 제출", subject="김민수")
     assert status == 200
-    [record] = web.store.access_log(LogFilter(action="access_log_export"), 5)
+    [record] = web.store.staff.access_log(LogFilter(action="access_log_export"), 5)
     assert record["staff"] == "admin1"
     assert "감사 자료 제출" in record["detail"]
     assert '"rows": 1' in record["detail"]
@@ -100,7 +104,7 @@ def test_an_export_without_a_reason_is_refused_in_korean(web: Web) -> None:
     text = body.decode()
     assert "내보내기 사유를 적어 주세요" in text
     assert 'name="subject" value="김민수"' in text  # the filters stay
-    assert web.store.access_log(LogFilter(action="access_log_export"), 5) == []
+    assert web.store.staff.access_log(LogFilter(action="access_log_export"), 5) == []
 
 
 def test_only_admins_export(web: Web) -> None:
@@ -109,4 +113,4 @@ def test_only_admins_export(web: Web) -> None:
         "/admin/access-log/export", data={"reason": "x", "csrf_token": web.csrf(client)}
     )
     assert response.status_code == 403
-    assert web.store.access_log(LogFilter(action="access_log_export"), 5) == []
+    assert web.store.staff.access_log(LogFilter(action="access_log_export"), 5) == []

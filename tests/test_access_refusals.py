@@ -16,7 +16,7 @@ from tests.fixtures_web import FAST_HASHER, Web
 
 
 def _records(web: Web, **filters: Any) -> list[dict[str, Any]]:
-    return web.store.access_log(LogFilter(**filters), 1000)
+    return web.store.staff.access_log(LogFilter(**filters), 1000)
 
 
 def _refused(web: Web, client: Any, comment_id: int) -> int:
@@ -79,7 +79,7 @@ def test_repeats_within_a_minute_are_logged_once_and_the_chain_holds(web: Web, c
     clock.advance(seconds=61)
     assert _refused(web, viewer, web.ids["c1"]) == 403
     assert len(_records(web, staff="viewer1", action="refused")) == 3
-    assert web.store.verify_access_log() is None
+    assert web.store.staff.verify_access_log() is None
 
 
 def test_the_admin_filters_the_access_log_to_failed_attempts(web: Web) -> None:

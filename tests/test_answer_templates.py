@@ -34,7 +34,7 @@ def edit(title: str, body: str, department: str | None = None, **more: str) -> d
 
 
 def logged(web: Web, action: str) -> list[dict[str, Any]]:
-    return web.store.access_log(LogFilter(action=action), limit=20)
+    return web.store.staff.access_log(LogFilter(action=action), limit=20)
 
 
 def test_editing_a_template_changes_it_and_is_logged_with_what_changed(web: Web) -> None:
@@ -82,7 +82,7 @@ def test_retiring_hides_a_template_from_the_answer_box_and_bringing_it_back_rest
     assert not answers.set_template_active(COMM, template_id, False)  # already retired
     assert answers.set_template_active(ADMIN, template_id, True)
     assert [t["id"] for t in answers.templates("주차관리과")] == [template_id]
-    actions = [e["action"] for e in web.store.access_log(LogFilter(), limit=20)]
+    actions = [e["action"] for e in web.store.staff.access_log(LogFilter(), limit=20)]
     assert actions.count("answer_template_deactivate") == 1
     assert actions.count("answer_template_reactivate") == 1
 

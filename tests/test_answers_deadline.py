@@ -19,7 +19,7 @@ COMM = Actor("comm1", Role.COMMUNICATIONS)
 
 def answered_keys(web: Web) -> list[str]:
     deadlines = web.app.state.web.deadlines()
-    rows, _ = web.store.inbox_page(InboxFilter(answered=True), Scope(), deadlines)
+    rows, _ = web.store.inbox.inbox_page(InboxFilter(answered=True), Scope(), deadlines)
     return sorted(row["external_id"] for row in rows)
 
 
@@ -37,7 +37,7 @@ def test_the_report_measures_the_answer_at_its_posted_time_not_the_status_click(
     c1 = web.ids["c1"]
     for status in ("확인중", "1차 답변"):
         action = ReviewAction(kind="status", status=status)
-        web.store.review(COMM, [c1], action, ReviewContext(now=clock()))
+        web.store.inbox.review(COMM, [c1], action, ReviewContext(now=clock()))
     answers = AnswerService(web.store, AnswersSection())
     first = answers.write(COMM, c1, "first", "확인 후 안내드리겠습니다")
     posted_first = clock.advance(days=4)
@@ -45,7 +45,7 @@ def test_the_report_measures_the_answer_at_its_posted_time_not_the_status_click(
     final = answers.write(COMM, c1, "final", "처리했습니다")
     posted_final = clock.advance(days=1)
     answers.confirm_manual(COMM, final)
-    raws = list(web.store.report_rows(T0, T0 + timedelta(days=30)))
+    raws = list(web.store.reports.report_rows(T0, T0 + timedelta(days=30)))
     raw = next(r for r in raws if r.id == c1)
     row = to_report_row(raw, 3, "Asia/Seoul", clock())
     assert (row.first_reply_at, row.final_answer_at) == (posted_first, posted_final)

@@ -54,7 +54,7 @@ def set_status(store: Store, comment_id: int, status: str, upstream: str | None 
     reason = "광고" if status == "숨김" else None
     action = ReviewAction(kind="status", status=status, reason=reason, upstream=upstream)
     context = ReviewContext(now=store.clock(), hideable_accounts=frozenset(ACCOUNTS))
-    result = store.review(COMM, [comment_id], action, context)
+    result = store.inbox.review(COMM, [comment_id], action, context)
     assert not result.refused, result.refused
 
 
@@ -124,7 +124,7 @@ def writes_cursor(store: Store) -> Any:
         account_id = conn.execute(
             sa.select(ACCOUNT.c.id).where(ACCOUNT.c.name == "youtube")
         ).scalar_one()
-    return store.cursors(account_id).get(QUOTA_WRITES)
+    return store.sync.cursors(account_id).get(QUOTA_WRITES)
 
 
 @pytest.mark.parametrize("account", ACCOUNTS)
@@ -218,9 +218,9 @@ def test_a_youtube_answer_that_would_pass_the_daily_quota_waits_for_the_reset(
         account_id = conn.execute(
             sa.select(ACCOUNT.c.id).where(ACCOUNT.c.name == "youtube")
         ).scalar_one()
-    reads: Any = synced.cursors(account_id)["quota"]
+    reads: Any = synced.sync.cursors(account_id)["quota"]
     full = {**reads, "units": youtube.daily_quota - 49}
-    synced.apply_batch(account_id, Batch("quota", cursor_updates={"quota": full}))
+    synced.sync.apply_batch(account_id, Batch("quota", cursor_updates={"quota": full}))
     answer_id = write(synced, settings, comment["id"], "한빛구청입니다. 내일 보낼 답변입니다.")
     before = sandbox.youtube.quota.used()
     assert run_worker(synced, settings) == {"retry": 1}

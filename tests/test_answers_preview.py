@@ -110,12 +110,12 @@ def test_the_rule_follows_the_platform(platform: str, external_id: str, rule: ob
 
 def x_comment(web: Web, handle: str = "resident1") -> int:
     """A resident's X reply, assigned to 주차관리과."""
-    account = web.store.ensure_account("x-account", "twitter")
+    account = web.store.sync.ensure_account("x-account", "twitter")
     tweet = CommentRecord(
         platform="twitter", external_id="1790000000000000001", created_at=T0,
         text="@hanbit_gu 주차 문의", author_handle=handle, post_external_id=None,
     )  # fmt: skip
-    web.store.apply_batch(account, Batch(stream="t", comments=(tweet,)))
+    web.store.sync.apply_batch(account, Batch(stream="t", comments=(tweet,)))
     with web.store.engine.connect() as conn:
         query = "SELECT id FROM comment WHERE external_id = '1790000000000000001'"
         found = int(conn.exec_driver_sql(query).scalar_one())

@@ -40,7 +40,7 @@ def prepare(tmp_path: Path, answers: int) -> tuple[Path, dict[str, str], Store]:
     url = f"sqlite:///{tmp_path / 'answers.db'}"
     upgrade(url)
     store = Store(create_db_engine(url))
-    account = store.ensure_account("fb-page", "facebook")
+    account = store.sync.ensure_account("fb-page", "facebook")
     comments = tuple(
         CommentRecord(
             platform="facebook",
@@ -51,7 +51,7 @@ def prepare(tmp_path: Path, answers: int) -> tuple[Path, dict[str, str], Store]:
         )
         for i in range(answers)
     )
-    store.apply_batch(account, Batch(stream="t", comments=comments))
+    store.sync.apply_batch(account, Batch(stream="t", comments=comments))
     service = AnswerService(store, AnswersSection())
     with store.engine.connect() as conn:
         ids = conn.execute(sa.text("SELECT id FROM comment ORDER BY id")).scalars().all()

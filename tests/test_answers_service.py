@@ -30,7 +30,7 @@ def service(store: Store, **settings: Any) -> AnswerService:
 
 def assign(store: Store, comment_id: int, department: str = "주차관리과") -> None:
     action = ReviewAction(kind="assign_department", department=department)
-    result = store.review(COMM, [comment_id], action, ReviewContext(now=store.clock()))
+    result = store.inbox.review(COMM, [comment_id], action, ReviewContext(now=store.clock()))
     assert result.refused == []
 
 
@@ -47,7 +47,7 @@ def review_of(store: Store, comment_id: int) -> dict[str, Any]:
 
 
 def actions(store: Store, comment_id: int) -> list[str]:
-    found = store.thread(comment_id)
+    found = store.inbox.thread(comment_id)
     assert found is not None
     return [e["action"] for e in found["history"]]
 
@@ -62,7 +62,7 @@ def test_a_department_answer_waits_for_the_office_and_every_step_is_recorded(web
     row = answer(web.store, answer_id)
     assert (row["state"], row["approved_by"]) == (AnswerState.APPROVED, "comm1")
     assert actions(web.store, c1)[-2:] == ["answer_write", "answer_approve"]
-    logged = web.store.access_log(LogFilter(), limit=10)
+    logged = web.store.staff.access_log(LogFilter(), limit=10)
     assert {(e["staff"], e["action"]) for e in logged} >= {
         ("dept1", "answer_write"),
         ("comm1", "answer_approve"),
@@ -155,7 +155,9 @@ def test_confirming_a_manual_post_sets_the_status_and_the_answer_time(web: Web) 
 
 def test_a_final_answer_sets_final_and_releases_the_claim(web: Web) -> None:
     c1 = web.ids["c1"]
-    web.store.review(COMM, [c1], ReviewAction(kind="claim"), ReviewContext(now=web.store.clock()))
+    web.store.inbox.review(
+        COMM, [c1], ReviewAction(kind="claim"), ReviewContext(now=web.store.clock())
+    )
     answers = service(web.store)
     answer_id = answers.write(COMM, c1, "final", "처리 완료했습니다")
     answers.confirm_manual(COMM, answer_id)
@@ -184,7 +186,7 @@ def test_forgetting_a_resident_removes_the_answers_to_their_comment(web: Web) ->
             sa.text("SELECT platform, author_id FROM comment WHERE id = :id"), {"id": comment_id}
         ).one()
     entry = AccessEntry(staff="admin1", action="privacy_forget", role="admin")
-    store.forget_author(row.platform, row.author_id, None, "Asia/Seoul", entry)
+    store.privacy.forget_author(row.platform, row.author_id, None, "Asia/Seoul", entry)
     with store.engine.connect() as conn:
         left = conn.execute(sa.select(ANSWER.c.id).where(ANSWER.c.id == answer_id)).all()
     assert left == []

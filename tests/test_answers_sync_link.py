@@ -17,17 +17,17 @@ from tests.test_answers_worker import approved, settings
 
 
 def synced_owner_reply(web: Web, external_id: str, parent: str) -> None:
-    account = web.store.ensure_account("fb-page", "facebook")
+    account = web.store.sync.ensure_account("fb-page", "facebook")
     reply = CommentRecord(
         platform="facebook", external_id=external_id, created_at=web.store.clock(),
         text="안내드립니다", post_external_id="p1", parent_external_id=parent,
         by_account_owner=True,
     )  # fmt: skip
-    web.store.apply_batch(account, Batch(stream="t", comments=(reply,)))
+    web.store.sync.apply_batch(account, Batch(stream="t", comments=(reply,)))
 
 
 def reply_ids(web: Web, key: str) -> dict[str, Any]:
-    found = web.store.thread(web.ids[key])
+    found = web.store.inbox.thread(web.ids[key])
     assert found is not None
     return {r["external_id"]: r["answer_id"] for r in found["replies"]}
 
@@ -56,6 +56,6 @@ def test_a_reply_read_back_before_the_answer_was_committed_is_linked_when_it_is(
 
 def test_a_reply_staff_posted_on_the_platform_stays_an_unlinked_answer(web: Web) -> None:
     assert reply_ids(web, "c2") == {"r1": None}
-    found = web.store.thread(web.ids["c2"])
+    found = web.store.inbox.thread(web.ids["c2"])
     assert found is not None
     assert found["item"]["answered"]

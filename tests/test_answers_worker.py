@@ -81,12 +81,12 @@ def test_an_approved_answer_is_posted_once_and_the_status_follows(
 def test_a_reply_to_a_reply_goes_under_its_top_level_comment(
     web: Web, platform: FakePlatform
 ) -> None:
-    account = web.store.ensure_account("fb-page", "facebook")
+    account = web.store.sync.ensure_account("fb-page", "facebook")
     resident_reply = CommentRecord(
         platform="facebook", external_id="c2_9", created_at=web.store.clock(),
         text="언제 확인되나요?", post_external_id="p1", parent_external_id="c2",
     )  # fmt: skip
-    web.store.apply_batch(account, Batch(stream="t", comments=(resident_reply,)))
+    web.store.sync.apply_batch(account, Batch(stream="t", comments=(resident_reply,)))
     with web.store.engine.connect() as conn:
         query = sa.text("SELECT id FROM comment WHERE external_id = 'c2_9'")
         web.ids["c2_9"] = int(conn.execute(query).scalar_one())
@@ -209,7 +209,7 @@ def test_a_failed_read_back_never_resends_blindly(
 
 def test_only_one_worker_runs_at_a_time(web: Web, platform: FakePlatform) -> None:
     other = Holder("elsewhere", -1, "alive")
-    assert web.store.acquire_service_lease("answers", other, _minutes(5)) is None
+    assert web.store.sync.acquire_service_lease("answers", other, _minutes(5)) is None
     with pytest.raises(WorkerBusy):
         worker(web.store, platform).run()
 

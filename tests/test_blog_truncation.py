@@ -66,9 +66,9 @@ def test_a_cut_feed_is_a_parse_error_that_stores_nothing_and_keeps_the_validator
     name, path, stream = FEEDS[feed]
     account = blog_account(sandbox, name)
     assert sync(store, account).status == RunStatus.OK
-    account_id = store.ensure_account(name, "blog")
+    account_id = store.sync.ensure_account(name, "blog")
     sandbox.advance(FOUR_DAYS)  # new posts and comments: the feed really changes
-    before, cursors = stored(store), store.cursors(account_id)
+    before, cursors = stored(store), store.sync.cursors(account_id)
 
     sandbox.faults.add("cut", path, declare_length=not chunked, times=1)
     result = sync(store, account)
@@ -79,7 +79,7 @@ def test_a_cut_feed_is_a_parse_error_that_stores_nothing_and_keeps_the_validator
     assert after["comments"] == before["comments"]
     if stream == "posts":
         assert after["posts"] == before["posts"]
-    assert store.cursors(account_id)[stream] == cursors[stream]
+    assert store.sync.cursors(account_id)[stream] == cursors[stream]
 
     assert sync(store, account).status in RunStatus.SUCCESSFUL
     assert stored(store)[stream] > before[stream], "the next sync reads the feed again"

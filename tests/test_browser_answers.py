@@ -72,7 +72,7 @@ class Answering:
 
     def assign(self, comment_id: int) -> None:
         action = ReviewAction(kind="assign_department", department=DEPARTMENT)
-        result = self.store.review(
+        result = self.store.inbox.review(
             COMM, [comment_id], action, ReviewContext(now=self.store.clock())
         )
         assert result.refused == []
@@ -315,8 +315,8 @@ def test_a_naver_blog_answer_is_copied_and_confirmed_by_hand(
         "text": "주차장 운영 시간이 궁금합니다",
         "created_at": (now - timedelta(hours=1)).astimezone().strftime("%Y-%m-%d %H:%M"),
     }  # fmt: skip
-    comment = one_comment(values, answering.store.find_post, "Asia/Seoul", now)
-    answering.store.add_manual_comments([comment], "comm1")
+    comment = one_comment(values, answering.store.inbox.find_post, "Asia/Seoul", now)
+    answering.store.inbox.add_manual_comments([comment], "comm1")
     with answering.store.engine.connect() as conn:
         query = sa.select(COMMENT.c.id).where(COMMENT.c.manual_entry.is_(True))
         comment_id = int(conn.execute(query).scalar_one())

@@ -96,8 +96,8 @@ def _long_comment(web: Web) -> int:
     """A resident's long comment with an unbroken URL and a long name."""
     text = "주차장 입구 차단기가 고장 나서 " * 12 + "https://example.org/" + "a" * 120
     record = _comment("long", 7, text, author="긴이름을가진주민" * 3)
-    account = web.store.ensure_account("fb-page", "facebook")
-    web.store.apply_batch(account, Batch(stream="t", comments=(record,)))
+    account = web.store.sync.ensure_account("fb-page", "facebook")
+    web.store.sync.apply_batch(account, Batch(stream="t", comments=(record,)))
     with web.store.engine.connect() as conn:
         found = conn.exec_driver_sql("SELECT id FROM comment WHERE external_id = 'long'").scalar()
     assert found is not None
@@ -172,7 +172,7 @@ def _assign(web: Web, comment_id: int) -> None:
     actor = Actor("comm1", Role.COMMUNICATIONS)
     action = ReviewAction(kind="assign_department", department="주차관리과")
     ctx = ReviewContext(now=web.store.clock(), claim_minutes=30, departments=("주차관리과",))
-    assert web.store.review(actor, [comment_id], action, ctx).done
+    assert web.store.inbox.review(actor, [comment_id], action, ctx).done
 
 
 def test_an_admin_adds_an_account_in_the_browser_and_it_logs_in(
@@ -197,4 +197,4 @@ def test_an_admin_adds_an_account_in_the_browser_and_it_logs_in(
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/")
         assert "choi.my (부서 담당자 · 환경과)" in page.inner_text("header .who")
-    assert [u.department for u in web.store.users() if u.name == "choi.my"] == ["환경과"]
+    assert [u.department for u in web.store.staff.users() if u.name == "choi.my"] == ["환경과"]

@@ -54,7 +54,7 @@ def test_addresses_and_choices_set_in_the_browser_route_an_assignment(
 
     ctx = ReviewContext(now=web.store.clock(), departments=tuple(web.settings.departments))
     action = ReviewAction("assign_department", department="주차관리과")
-    web.store.review(Actor("comm1", Role.COMMUNICATIONS), [web.ids["c1"]], action, ctx)
+    web.store.inbox.review(Actor("comm1", Role.COMMUNICATIONS), [web.ids["c1"]], action, ctx)
     jobs.notify(web.store, notify_settings(smtp_server.port))
 
     link = f"{PUBLIC_URL}/comments/{web.ids['c1']}"

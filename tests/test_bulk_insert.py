@@ -22,12 +22,12 @@ SEOUL = timezone(timedelta(hours=9))
 
 
 def stored_comments(store: Store, n: int) -> list[int]:
-    account = store.ensure_account("fb", "facebook")
+    account = store.sync.ensure_account("fb", "facebook")
     records = tuple(
         CommentRecord(platform="facebook", external_id=f"c{i}", created_at=AT, text=f"민원 {i}")
         for i in range(n)
     )
-    store.apply_batch(account, Batch(stream="t", comments=records))
+    store.sync.apply_batch(account, Batch(stream="t", comments=records))
     with store.engine.connect() as conn:
         return sorted(conn.exec_driver_sql("SELECT id FROM comment").scalars())
 

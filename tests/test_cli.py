@@ -144,8 +144,8 @@ def test_sync_of_a_locked_account_exits_3_with_a_clear_message(tmp_path: Path) -
     path = write_config(tmp_path)
     runner.invoke(app, ["db", "upgrade", "--config", str(path)])
     store = Store(create_db_engine(f"sqlite:///{tmp_path / 'test.db'}"))
-    account_id = store.ensure_account("blog-a", "blog")
-    store.acquire_lock(account_id, Holder("scheduler-host", 4242, "x"), timedelta(minutes=30))
+    account_id = store.sync.ensure_account("blog-a", "blog")
+    store.sync.acquire_lock(account_id, Holder("scheduler-host", 4242, "x"), timedelta(minutes=30))
     store.close()
     result = runner.invoke(app, ["sync", "--config", str(path)])
     assert result.exit_code == 3

@@ -34,7 +34,7 @@ PARKING = Actor("dept1", Role.DEPARTMENT, "주차관리과")
 def counts(store: Store, scope: Scope | None = None) -> dict[str, Counter[str]]:
     """The dashboard's counts in the shape of `truth`."""
     now = store.clock()
-    found = store.dashboard_counts(
+    found = store.inbox.dashboard_counts(
         scope or Scope(), due_windows(now, DAYS, TZ), today_start(now, TZ)
     )
     result = {name: Counter({k: v for k, v in found.due[name].items() if v}) for name in WINDOWS}
@@ -57,8 +57,8 @@ def list_totals(store: Store, scope: Scope) -> tuple[int, int]:
     """The inbox list's overdue count and the open items' list total (uncapped)."""
     now = store.clock()
     deadlines = _deadlines(now, due_windows(now, DAYS, TZ))
-    _all, (overdue, exact) = store.inbox_totals(InboxFilter(), scope, deadlines, 100_000)
-    (open_items, open_exact), _late = store.inbox_totals(
+    _all, (overdue, exact) = store.inbox.inbox_totals(InboxFilter(), scope, deadlines, 100_000)
+    (open_items, open_exact), _late = store.inbox.inbox_totals(
         InboxFilter(due="open"), scope, deadlines, 100_000
     )
     assert exact
@@ -85,14 +85,14 @@ def comment(key: str, at: datetime, parent: str | None = None, **extra: Any) -> 
 
 
 def ingest(store: Store, comments: list[CommentRecord]) -> None:
-    account = store.ensure_account("fb-page", "facebook")
+    account = store.sync.ensure_account("fb-page", "facebook")
     post = PostRecord(
         platform="facebook",
         external_id="p1",
         text="공지",
         created_at=FRIDAY - timedelta(days=30),
     )
-    store.apply_batch(account, Batch(stream="t", posts=(post,), comments=tuple(comments)))
+    store.sync.apply_batch(account, Batch(stream="t", posts=(post,), comments=tuple(comments)))
 
 
 def three_weeks(store: Store) -> dict[str, int]:
@@ -113,7 +113,7 @@ def three_weeks(store: Store) -> dict[str, int]:
 
 def act(store: Store, actor: Actor, ids: list[int], **fields: Any) -> None:
     context = ReviewContext(now=store.clock(), claim_minutes=15, departments=DEPARTMENTS)
-    result = store.review(actor, ids, ReviewAction(**fields), context)
+    result = store.inbox.review(actor, ids, ReviewAction(**fields), context)
     assert result.refused == []
 
 
@@ -149,16 +149,18 @@ def test_counts_equal_a_brute_force_count_after_every_kind_of_write(
     later = [comment(f"n{n}", clock.now - timedelta(minutes=30 + n)) for n in range(3)]
     late_reply = comment("r-late", clock.now, parent="c60", by_account_owner=True)
     ingest(store, [*later, late_reply])
-    post_id = store.find_post("p1", "facebook")
+    post_id = store.inbox.find_post("p1", "facebook")
     assert post_id is not None
-    store.add_manual_comments(
+    store.inbox.add_manual_comments(
         [ManualComment(post_id, "주민", "손으로 입력", clock.now - timedelta(minutes=5))], "comm1"
     )
     assert_exact(store)
 
     entry = AccessEntry(staff="admin1", action="privacy_forget")
-    store.forget_author("facebook", "district", None, TZ, entry)  # every reply: items reopen
-    store.forget_author("facebook", "a-c61", None, TZ, entry)
+    store.privacy.forget_author(
+        "facebook", "district", None, TZ, entry
+    )  # every reply: items reopen
+    store.privacy.forget_author("facebook", "a-c61", None, TZ, entry)
     assert_exact(store)
 
     clock.advance(days=3)  # Monday: the windows move with time alone
@@ -173,7 +175,7 @@ def test_a_rebuild_gives_what_the_writes_maintained(store: Store, clock: FakeClo
     before = counts(store)
     with store.engine.connect() as conn:
         tally = conn.exec_driver_sql("SELECT department, day, count FROM open_tally").all()
-    assert store.rebuild_open_items() == sum(before["open"].values())
+    assert store.inbox.rebuild_open_items() == sum(before["open"].values())
     with store.engine.connect() as conn:
         rebuilt = conn.exec_driver_sql("SELECT department, day, count FROM open_tally").all()
     assert sorted(rebuilt) == sorted(tally)
@@ -245,7 +247,7 @@ def test_each_count_is_the_number_of_items_its_inbox_filter_lists(
     now = store.clock()
     windows = due_windows(now, DAYS, TZ)
     deadlines = _deadlines(now, windows)
-    found = store.dashboard_counts(Scope(), windows, today_start(now, TZ))
+    found = store.inbox.dashboard_counts(Scope(), windows, today_start(now, TZ))
     for name in WINDOWS:
         listed = _listed(store, InboxFilter(due=name), Scope(), deadlines)
         assert listed == sum(found.due[name].values()), name
@@ -263,7 +265,7 @@ def _deadlines(now: datetime, windows: Any) -> Any:
 
 
 def _listed(store: Store, f: InboxFilter, scope: Scope, deadlines: Any) -> int:
-    rows, _ = store.inbox_page(f, scope, deadlines, limit=10_000)
+    rows, _ = store.inbox.inbox_page(f, scope, deadlines, limit=10_000)
     return len(rows)
 
 
@@ -277,8 +279,8 @@ def test_answers_waiting_and_failed_are_counted_per_scope(store: Store, clock: F
     with write_transaction(store.engine) as conn:
         assert answer_rows.update(conn, failed, "approved", state="needs_check")
     now = store.clock()
-    office = store.dashboard_counts(Scope(), {}, today_start(now, TZ))
-    parking = store.dashboard_counts(Scope("주차관리과", restricted=True), {}, now)
+    office = store.inbox.dashboard_counts(Scope(), {}, today_start(now, TZ))
+    parking = store.inbox.dashboard_counts(Scope("주차관리과", restricted=True), {}, now)
     assert office.answers == {"pending": 1, "failed": 1}
     assert parking.answers == {"pending": 1, "failed": 0}
     with store.engine.connect() as conn:

@@ -22,7 +22,7 @@ OFFICE = Actor("comm1", Role.COMMUNICATIONS)
 
 def two_weeks_of_comments(web: Web) -> None:
     """A resident comment every 7 hours over the two weeks before now, some routed."""
-    account = web.store.ensure_account("fb-page", "facebook")
+    account = web.store.sync.ensure_account("fb-page", "facebook")
     now = web.store.clock()
     records = tuple(
         CommentRecord(
@@ -35,14 +35,16 @@ def two_weeks_of_comments(web: Web) -> None:
         )
         for n in range(48)
     )
-    web.store.apply_batch(account, Batch(stream="t", comments=records))
+    web.store.sync.apply_batch(account, Batch(stream="t", comments=records))
     with web.store.engine.connect() as conn:
         ids = dict(conn.exec_driver_sql("SELECT external_id, id FROM comment").all())
     context = ReviewContext(now=now, claim_minutes=15, departments=DEPARTMENTS)
     for n, department in ((n, DEPARTMENTS[n % 3]) for n in range(0, 48, 2)):
         action = ReviewAction(kind="assign_department", department=department)
-        assert web.store.review(OFFICE, [int(ids[f"w{n}"])], action, context).refused == []
-    web.store.review(OFFICE, [int(ids["w5"])], ReviewAction(kind="status", status="종결"), context)
+        assert web.store.inbox.review(OFFICE, [int(ids[f"w{n}"])], action, context).refused == []
+    web.store.inbox.review(
+        OFFICE, [int(ids["w5"])], ReviewAction(kind="status", status="종결"), context
+    )
 
 
 NEXT = re.compile(r'<a href="([^"]+)" id="next-page"')

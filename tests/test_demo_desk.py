@@ -56,7 +56,7 @@ def test_demo_closes_items_as_no_answer_with_configured_reasons(demo_store: Stor
 def test_demo_report_compliance_is_plausible_and_a_few_are_overdue(demo_store: Store) -> None:
     now = demo_store.clock()
     tally = Headline()
-    for raw in demo_store.report_rows(datetime(2000, 1, 1, tzinfo=UTC), now):
+    for raw in demo_store.reports.report_rows(datetime(2000, 1, 1, tzinfo=UTC), now):
         tally.add(to_report_row(raw, 3, "Asia/Seoul", now))
     rate = tally.figures()["compliance_rate"]
     assert rate is not None

@@ -171,9 +171,9 @@ def test_posts_older_than_the_window_are_not_watched_for_new_comments(
 def test_a_watermark_in_the_future_changes_nothing(fb: FacebookHarness) -> None:
     """E7: the cursor never moves backwards; the window's posts are still listed."""
     fb.sync()
-    account_id = fb.store.ensure_account("facebook-page", "facebook")
+    account_id = fb.store.sync.ensure_account("facebook-page", "facebook")
     future = {"posts": {"watermark": "2999-12-31T00:00:00+00:00"}}
-    fb.store.apply_batch(account_id, Batch("posts", cursor_updates=future))
+    fb.store.sync.apply_batch(account_id, Batch("posts", cursor_updates=future))
     result = fb.sync()
     assert result.ok
     assert (result.posts.new, result.comments.new) == (0, 0)

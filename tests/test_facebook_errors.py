@@ -47,7 +47,7 @@ def test_expired_token_needs_reauthorisation_while_other_accounts_still_run(
     accounts = select_accounts(settings, ["facebook-page", "naver-blog"])
     try:
         results = {r.account: r for r in sync_accounts(store, settings, accounts, "manual")}
-        run = store.run(results["facebook-page"].run_id or 0)
+        run = store.sync.run(results["facebook-page"].run_id or 0)
     finally:
         store.close()
     facebook = results["facebook-page"]
@@ -222,7 +222,7 @@ def test_no_token_or_secret_in_any_log_record_or_run_record(
     records = [r for r in caplog.records if not r.name.startswith("aggregator.sandbox")]
     assert any(r.name.startswith("urllib3") and "access_token=REDACTED" in r.getMessage()
                for r in records), "urllib3 DEBUG request lines were captured"  # fmt: skip
-    stored = [str(fb.store.run(r.run_id or 0)) for r in runs] + [str(fb.cursors())]
+    stored = [str(fb.store.sync.run(r.run_id or 0)) for r in runs] + [str(fb.cursors())]
     for secret in (PAGE_TOKEN, SECRET, proof):
         assert not [r.getMessage() for r in records if secret in r.getMessage()]
         assert not [r for r in records if r.exc_text and secret in r.exc_text]

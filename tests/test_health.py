@@ -84,7 +84,7 @@ def test_never_synced_and_disabled_are_not_problems() -> None:
 def store(sqlite_url: str) -> Iterator[Store]:
     clock = FakeClock(NOW)
     store = Store(create_db_engine(sqlite_url), clock=clock)
-    store.ensure_account("blog-a", "blog")
+    store.sync.ensure_account("blog-a", "blog")
     yield store
     store.close()
 

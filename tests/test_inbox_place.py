@@ -112,7 +112,7 @@ def test_save_and_next_opens_the_next_item_of_the_same_list(web: Web) -> None:
     assert _list_of(location) == {"status": ["신규"]}
     page = client.get(location).text
     assert "앞 항목을 저장했습니다" in page
-    found = web.store.thread(c5)
+    found = web.store.inbox.thread(c5)
     assert found is not None
     assert found["item"]["status"] == "답변 불요"
 
@@ -174,7 +174,7 @@ def test_the_list_shows_the_total_and_overdue_count_of_its_filter(
 
 def test_totals_stop_counting_at_the_cap(web: Web) -> None:
     deadlines = web.app.state.web.deadlines()
-    totals = web.store.inbox_totals
+    totals = web.store.inbox.inbox_totals
     assert totals(InboxFilter(), Scope(), deadlines, 3) == ((4, True), (0, True))
     assert totals(InboxFilter(), Scope(), deadlines, 10) == ((5, True), (0, True))
     assert totals(InboxFilter(query="주차"), Scope(), deadlines, 10) == ((1, True), (0, True))
@@ -189,9 +189,9 @@ def test_a_common_search_word_is_counted_as_at_least_its_newest_hits(
     monkeypatch.setattr(inbox_query, "COMMON_HITS", 1)
     add_comments(web, 6)  # "추가 댓글 n", the newest six
     deadlines = web.app.state.web.deadlines()
-    common = web.store.inbox_totals(InboxFilter(query="댓글"), Scope(), deadlines, 10)
+    common = web.store.inbox.inbox_totals(InboxFilter(query="댓글"), Scope(), deadlines, 10)
     assert common[0] == (4, False)  # at least the four in the window; never all matches
-    rare = web.store.inbox_totals(InboxFilter(query="소음"), Scope(), deadlines, 10)
+    rare = web.store.inbox.inbox_totals(InboxFilter(query="소음"), Scope(), deadlines, 10)
     assert rare[0] == (1, True)  # none in the window: its few matches are counted
     monkeypatch.setattr(views_inbox, "TOTALS_CAP", 10)
     html = web.client("communications").get("/inbox", params={"q": "댓글"}).text
@@ -243,7 +243,7 @@ def test_assign_and_note_in_one_step(web: Web) -> None:
         note=note,
     )
     assert response.status_code == 303
-    found = web.store.thread(c1)
+    found = web.store.inbox.thread(c1)
     assert found is not None
     assert found["item"]["department"] == "주차관리과"
     assert [n["body"] for n in found["notes"]] == [note]
@@ -267,7 +267,7 @@ def test_department_dropdowns_start_at_choose_and_an_empty_choice_is_refused(web
         web, client, f"/comments/{c1}/action", kind="transfer", department="", reason="x"
     )
     assert "부서를 선택해 주세요" in refused.text
-    found = web.store.thread(c1)
+    found = web.store.inbox.thread(c1)
     assert found is not None
     assert found["item"]["department"] == "주차관리과"
     assert [e["action"] for e in found["history"]] == ["assign_department"]

@@ -209,7 +209,7 @@ def test_a_report_reason_is_refused_when_too_long_or_holding_a_control_character
     for reason, expected in (("가" * 301, "longer than 300"), ("월간\x00보고", "U\\+0000")):
         with pytest.raises(ReportError, match=f"^the reason .*{expected}"):
             download(store, settings, "2026-10", "csv", reason, comm)
-    assert store.access_log(LogFilter()) == []
+    assert store.staff.access_log(LogFilter()) == []
 
 
 def test_brackets_in_a_refused_value_are_shown_literally_not_as_markup(office: Path) -> None:
@@ -222,11 +222,11 @@ def test_the_web_form_refuses_an_oversized_author_and_stores_nothing(web: Web) -
     form = {"platform": "facebook", "post": "https://facebook.example/p1",
             "author": "가" * 250, "text": "가로등 고장 신고", "created_at": "2026-11-16 20:00",
             "csrf_token": web.csrf(client)}  # fmt: skip
-    before = web.store.count_rows("comment")
+    before = web.store.sync.count_rows("comment")
     refused = client.post("/manual", data=form, follow_redirects=False)
     assert refused.status_code == 400
     assert "작성자: 200자를 넘습니다 (250자)" in refused.text
-    assert web.store.count_rows("comment") == before
+    assert web.store.sync.count_rows("comment") == before
 
 
 def test_import_refuses_a_file_over_100_mb_without_reading_it(office: Path) -> None:

@@ -170,7 +170,7 @@ def test_reconcile_marks_a_deleted_media_and_rereads_every_media(ig: Harness) ->
 
 def test_cursor_keeps_the_watermark_and_each_media_count(ig: Harness) -> None:
     ig.sync()
-    cursors = ig.store.cursors(ig.store.ensure_account("instagram", "instagram"))
+    cursors = ig.store.sync.cursors(ig.store.sync.ensure_account("instagram", "instagram"))
     world, now = ig.sandbox.instagram.ig, ig.sandbox.now()
     newest = max(m.created_at for m in world.media(now))
     assert cursors["posts"] == {"watermark": newest.isoformat()}

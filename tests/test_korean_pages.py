@@ -122,7 +122,7 @@ def _ask_for_reports(web: Web) -> None:
 def _log_everything(web: Web) -> None:
     """One access record per known action (with every detail field), and real refusals."""
     for action in [*labels.ACTIONS, *labels.ACTIONS]:  # more than one page
-        web.store.log_access(
+        web.store.staff.log_access(
             AccessEntry(
                 staff="comm1", action=action, role="communications", client_ip="10.0.0.7",
                 target="report:2026-11", subject="주민", detail=SAMPLE_DETAIL,

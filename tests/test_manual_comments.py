@@ -31,12 +31,12 @@ def pin(count: int | None) -> PostRecord:
 
 
 def sync_pin(store: Store, account_id: int, count: int | None) -> None:
-    store.apply_batch(account_id, Batch(stream="pins", posts=(pin(count),)))
+    store.sync.apply_batch(account_id, Batch(stream="pins", posts=(pin(count),)))
 
 
 @pytest.fixture
 def account_id(store: Store) -> int:
-    return store.ensure_account("pinterest", "pinterest")
+    return store.sync.ensure_account("pinterest", "pinterest")
 
 
 def manual(store: Store, n: int, post_id: int) -> ManualComment:
@@ -46,10 +46,10 @@ def manual(store: Store, n: int, post_id: int) -> ManualComment:
 
 def test_a_rising_unreadable_count_opens_one_item_that_grows(store: Store, account_id: int) -> None:
     sync_pin(store, account_id, 0)
-    assert store.check_items() == []
+    assert store.inbox.check_items() == []
     sync_pin(store, account_id, 2)
     sync_pin(store, account_id, 3)
-    [item] = store.check_items()
+    [item] = store.inbox.check_items()
     assert (item["status"], item["comments_before"], item["comments_now"]) == ("open", 0, 3)
     assert item["url"] == PIN_URL
 
@@ -59,25 +59,25 @@ def test_entering_as_many_comments_as_arrived_closes_the_item(
 ) -> None:
     sync_pin(store, account_id, 0)
     sync_pin(store, account_id, 2)
-    post_id = store.find_post(PIN_URL, "pinterest")
+    post_id = store.inbox.find_post(PIN_URL, "pinterest")
     assert post_id is not None
-    store.add_manual_comments([manual(store, 1, post_id)], "홍보과 김주무관")
-    assert store.check_items()[0]["entered"] == 1
-    store.add_manual_comments([manual(store, 2, post_id)], "홍보과 김주무관")
-    assert store.check_items() == []
-    [closed] = store.check_items(include_closed=True)
+    store.inbox.add_manual_comments([manual(store, 1, post_id)], "홍보과 김주무관")
+    assert store.inbox.check_items()[0]["entered"] == 1
+    store.inbox.add_manual_comments([manual(store, 2, post_id)], "홍보과 김주무관")
+    assert store.inbox.check_items() == []
+    [closed] = store.inbox.check_items(include_closed=True)
     assert (closed["status"], closed["closed_by"]) == ("entered", "홍보과 김주무관")
     sync_pin(store, account_id, 4)
-    [again] = store.check_items()
+    [again] = store.inbox.check_items()
     assert (again["comments_before"], again["comments_now"]) == (2, 4), "a new item, not reopened"
 
 
 def test_dismissing_closes_an_item_once(store: Store, account_id: int) -> None:
     sync_pin(store, account_id, 1)
-    [item] = store.check_items()
-    assert store.dismiss_check_item(item["id"], "소통담당관", "광고 댓글")
-    assert not store.dismiss_check_item(item["id"], "소통담당관")
-    [closed] = store.check_items(include_closed=True)
+    [item] = store.inbox.check_items()
+    assert store.inbox.dismiss_check_item(item["id"], "소통담당관", "광고 댓글")
+    assert not store.inbox.dismiss_check_item(item["id"], "소통담당관")
+    [closed] = store.inbox.check_items(include_closed=True)
     assert (closed["status"], closed["note"]) == ("dismissed", "광고 댓글")
 
 
@@ -85,12 +85,12 @@ def test_manual_comments_are_marked_idempotent_and_never_marked_deleted(
     store: Store, account_id: int
 ) -> None:
     sync_pin(store, account_id, 1)
-    post_id = store.find_post("pin:98765")
+    post_id = store.inbox.find_post("pin:98765")
     assert post_id is not None
-    assert store.add_manual_comments([manual(store, 1, post_id)], "김주무관") == (1, 0)
-    assert store.add_manual_comments([manual(store, 1, post_id)], "김주무관") == (0, 1)
+    assert store.inbox.add_manual_comments([manual(store, 1, post_id)], "김주무관") == (1, 0)
+    assert store.inbox.add_manual_comments([manual(store, 1, post_id)], "김주무관") == (0, 1)
     gone = Presence(frozenset(), post_external_id="pin:98765")
-    store.apply_batch(account_id, Batch(stream="pins", presence=(gone,)))
+    store.sync.apply_batch(account_id, Batch(stream="pins", presence=(gone,)))
     with store.engine.connect() as conn:
         [row] = conn.execute(sa.select(Comment.__table__)).all()  # type: ignore[attr-defined]
     assert (row.manual_entry, row.entered_by, row.deleted_upstream_at) == (True, "김주무관", None)
@@ -99,9 +99,9 @@ def test_manual_comments_are_marked_idempotent_and_never_marked_deleted(
 
 def test_posts_are_found_by_url_without_query_or_fragment(store: Store, account_id: int) -> None:
     sync_pin(store, account_id, 0)
-    assert store.find_post(PIN_URL + "?utm_source=x#top", "pinterest") is not None
-    assert store.find_post("https://www.pinterest.com/pin/1/", "pinterest") is None
-    assert store.find_post(PIN_URL, "facebook") is None
+    assert store.inbox.find_post(PIN_URL + "?utm_source=x#top", "pinterest") is not None
+    assert store.inbox.find_post("https://www.pinterest.com/pin/1/", "pinterest") is None
+    assert store.inbox.find_post(PIN_URL, "facebook") is None
 
 
 # ------------------------------------------------------------------ CSV parsing
@@ -212,7 +212,7 @@ def _seed_pin(path: Path) -> None:
     from aggregator.db import create_db_engine
 
     store = Store(create_db_engine(f"sqlite:///{path}"), clock=FakeClock(T0))
-    account = store.ensure_account("pinterest", "pinterest")
+    account = store.sync.ensure_account("pinterest", "pinterest")
     sync_pin(store, account, 0)
     sync_pin(store, account, 3)
     store.close()

@@ -42,7 +42,7 @@ def test_upgrade_indexes_existing_comments_and_keeps_reviews(tmp_path: Path) -> 
     engine.dispose()
     upgrade(url)
     store = Store(create_db_engine(url))
-    rows, _ = store.inbox_page(
+    rows, _ = store.inbox.inbox_page(
         InboxFilter(query="주차", status="확인중"), Scope(), Deadlines(T0, T0)
     )
     assert [(r["id"], r["status"]) for r in rows] == [(7, "확인중")]

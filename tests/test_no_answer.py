@@ -89,12 +89,12 @@ def ctx(store: Store, reasons: tuple[str, ...] = DEFAULT_NO_ANSWER_REASONS) -> R
 
 
 def act(store: Store, actor: Actor, ids: list[int], **fields: Any) -> list[tuple[int, str]]:
-    return store.review(actor, ids, ReviewAction(**fields), ctx(store)).refused
+    return store.inbox.review(actor, ids, ReviewAction(**fields), ctx(store)).refused
 
 
 def keys(web: Web, **filters: Any) -> list[str]:
     deadlines = web.app.state.web.deadlines()
-    rows, _ = web.store.inbox_page(InboxFilter(**filters), Scope(), deadlines)
+    rows, _ = web.store.inbox.inbox_page(InboxFilter(**filters), Scope(), deadlines)
     return sorted(row["external_id"] for row in rows)
 
 
@@ -102,7 +102,7 @@ def test_closing_as_no_answer_keeps_the_reason_in_the_item_and_its_history(web: 
     c5 = web.ids["c5"]  # 답변 감사합니다
     assert act(web.store, COMM, [c5], kind="status", status=NO_ANSWER)  # no reason
     assert act(web.store, COMM, [c5], kind="status", status=NO_ANSWER, reason="감사") == []
-    found = web.store.thread(c5)
+    found = web.store.inbox.thread(c5)
     assert found is not None
     assert (found["item"]["status"], found["item"]["reason"]) == (NO_ANSWER, "감사")
     last = found["history"][-1]
@@ -112,20 +112,20 @@ def test_closing_as_no_answer_keeps_the_reason_in_the_item_and_its_history(web: 
         {"reason": "감사"},
     )
     assert keys(web, status=NO_ANSWER) == ["c5"]
-    assert web.store.status_counts(Scope())[NO_ANSWER] == 1
+    assert web.store.inbox.status_counts(Scope())[NO_ANSWER] == 1
 
 
 def test_the_configured_list_decides_which_reasons_are_accepted(web: Web) -> None:
     c5 = web.ids["c5"]
     custom = ("인사",)
-    refused = web.store.review(
+    refused = web.store.inbox.review(
         COMM,
         [c5],
         ReviewAction(kind="status", status=NO_ANSWER, reason="감사"),
         ctx(web.store, custom),
     ).refused
     assert "알 수 없는 사유 '감사'" in refused[0][1]
-    done = web.store.review(
+    done = web.store.inbox.review(
         COMM,
         [c5],
         ReviewAction(kind="status", status=NO_ANSWER, reason="인사"),
@@ -149,7 +149,7 @@ def test_reopening_goes_back_to_in_review_and_drops_the_reason(web: Web) -> None
     c5 = web.ids["c5"]
     act(web.store, COMM, [c5], kind="status", status=NO_ANSWER, reason="대화 종료")
     assert act(web.store, COMM, [c5], kind="status", status="확인중") == []
-    found = web.store.thread(c5)
+    found = web.store.inbox.thread(c5)
     assert found is not None
     assert (found["item"]["status"], found["item"]["reason"]) == ("확인중", None)
 
@@ -158,7 +158,7 @@ def test_bulk_no_answer_closes_what_it_may_and_says_why_not_for_the_rest(web: We
     c1, c2, c5 = web.ids["c1"], web.ids["c2"], web.ids["c5"]
     act(web.store, COMM, [c2], kind="status", status="확인중")
     act(web.store, COMM, [c2], kind="status", status="1차 답변")
-    result = web.store.review(
+    result = web.store.inbox.review(
         COMM,
         [c1, c2, c5],
         ReviewAction(kind="status", status=NO_ANSWER, reason="단순 의견"),
@@ -177,7 +177,7 @@ def test_department_officer_closes_own_items_as_no_answer(web: Web) -> None:
 # monthly report ------------------------------------------------------------------
 def _thank_you(store: Store) -> int:
     """A resident's thank-you in October, never answered (its deadline passed)."""
-    account = store.ensure_account("fb-page", "facebook")
+    account = store.sync.ensure_account("fb-page", "facebook")
     thanks = CommentRecord(
         platform="facebook",
         external_id="thanks",
@@ -187,7 +187,7 @@ def _thank_you(store: Store) -> int:
         author_id="u-thanks",
         author_name="주민",
     )
-    store.apply_batch(account, Batch(stream="t", comments=(thanks,)))
+    store.sync.apply_batch(account, Batch(stream="t", comments=(thanks,)))
     with store.engine.connect() as conn:
         found = conn.exec_driver_sql("SELECT id FROM comment WHERE external_id = 'thanks'")
         return int(found.scalar_one())
@@ -202,7 +202,7 @@ def test_a_thank_you_closed_as_no_answer_no_longer_counts_as_missed(
     before = compute_report(store, report_settings(), "2026-10").figures
     assert thanks in before["overdue"]
     assert before["compliance"]["missed"] == 7
-    closed = store.review(
+    closed = store.inbox.review(
         COMM,
         [thanks],
         ReviewAction(kind="status", status=NO_ANSWER, reason="감사"),

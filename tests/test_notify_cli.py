@@ -56,7 +56,7 @@ def _assigned(tmp_path: Path, webhook_url: str) -> int:
         )
         ctx = ReviewContext(now=store.clock(), departments=("주차관리과",))
         action = ReviewAction("assign_department", department="주차관리과")
-        store.review(Actor("comm1", Role.COMMUNICATIONS), [ids["c1"]], action, ctx)
+        store.inbox.review(Actor("comm1", Role.COMMUNICATIONS), [ids["c1"]], action, ctx)
         return ids["c1"]
     finally:
         engine.dispose()

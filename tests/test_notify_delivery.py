@@ -41,7 +41,7 @@ class World:
         seed(store)
         add_users(store)
         self.comment = self._resident_comment()
-        users = {u.name: u for u in store.users()}
+        users = {u.name: u for u in store.staff.users()}
         self.users = users
         addresses.save_contact(store, self.settings, "주차관리과", PARKING, hook.url, "admin1")
         addresses.save_contact(
@@ -51,7 +51,7 @@ class World:
         addresses.save_preference(store, users["comm1"], COMM1, ["approval", "failed"], True)
 
     def _resident_comment(self) -> int:
-        account = self.store.ensure_account("fb-page", "facebook")
+        account = self.store.sync.ensure_account("fb-page", "facebook")
         record = CommentRecord(
             platform="facebook",
             external_id="pii1",
@@ -62,7 +62,7 @@ class World:
             author_handle="minsu.kim",
             permalink="https://facebook.example/pii1",
         )
-        self.store.apply_batch(account, Batch(stream="t", comments=(record,)))
+        self.store.sync.apply_batch(account, Batch(stream="t", comments=(record,)))
         with self.store.engine.connect() as conn:
             found = conn.exec_driver_sql("SELECT id FROM comment WHERE external_id = 'pii1'")
             return int(found.scalar_one())
@@ -72,7 +72,7 @@ class World:
         from aggregator.store.reviews import ReviewContext
 
         ctx = ReviewContext(now=ctx_now, departments=tuple(self.settings.departments))
-        result = self.store.review(actor, [self.comment], action, ctx)
+        result = self.store.inbox.review(actor, [self.comment], action, ctx)
         assert result.done == [self.comment], result.refused
 
     def run(self) -> tuple[int, dict[str, int]]:
@@ -172,7 +172,7 @@ def test_transfer_handler_and_approval_reach_whom_they_concern(world: World) -> 
 def test_preferences_switched_off_or_disabled_accounts_get_nothing(world: World) -> None:
     addresses.save_preference(world.store, world.users["dept1"], DEPT1, ["handler"], False)
     world.act(OFFICE_ACTOR, ReviewAction("assign_department", department="주차관리과"))
-    world.store.set_user_disabled("dept1", True)
+    world.store.staff.set_user_disabled("dept1", True)
     world.act(OFFICE_ACTOR, ReviewAction("assign_handler", assignee="dept2"))  # 청소행정과 officer
     world.run()
 

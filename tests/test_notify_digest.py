@@ -31,7 +31,7 @@ class Office:
         self.settings = notify_settings(smtp.port)
         self.ids = seed(store)
         add_users(store)
-        users = {u.name: u for u in store.users()}
+        users = {u.name: u for u in store.staff.users()}
         addresses.save_contact(store, self.settings, "주차관리과", "", hook.url, "admin1")
         addresses.save_preference(store, users["comm1"], COMM1, [], True)
         addresses.save_preference(store, users["dept1"], DEPT1, [], True)
@@ -41,7 +41,9 @@ class Office:
         self.clock.now = at
         ctx = ReviewContext(now=at, departments=tuple(self.settings.departments))
         action = ReviewAction("assign_department", department=department)
-        done = self.store.review(Actor("comm1", Role.COMMUNICATIONS), [self.ids[key]], action, ctx)
+        done = self.store.inbox.review(
+            Actor("comm1", Role.COMMUNICATIONS), [self.ids[key]], action, ctx
+        )
         assert done.done == [self.ids[key]]
 
     def digest(self, at: datetime) -> tuple[Any, dict[str, int]]:
@@ -130,7 +132,7 @@ def test_due_on_the_next_business_day_and_overdue_sections(office: Office) -> No
 
 
 def test_digest_preference_off_gets_no_digest(office: Office) -> None:
-    comm1 = next(u for u in office.store.users() if u.name == "comm1")
+    comm1 = next(u for u in office.store.staff.users() if u.name == "comm1")
     addresses.save_preference(office.store, comm1, COMM1, ["approval"], False)
 
     office.digest(THU_0830)

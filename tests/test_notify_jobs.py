@@ -50,20 +50,20 @@ def test_a_second_sender_waits_for_the_first(
     settings = notify_settings(smtp_server.port)
     ids = seed(store)
     add_users(store)
-    comm1 = next(u for u in store.users() if u.name == "comm1")
+    comm1 = next(u for u in store.staff.users() if u.name == "comm1")
     addresses.save_preference(store, comm1, "comm1@x.example", ["approval"], False)
     addresses.save_contact(store, settings, "주차관리과", "p@x.example", "", "admin1")
     ctx = ReviewContext(now=clock.now, departments=tuple(settings.departments))
     action = ReviewAction("assign_department", department="주차관리과")
-    store.review(Actor("comm1", Role.COMMUNICATIONS), [ids["c1"]], action, ctx)
+    store.inbox.review(Actor("comm1", Role.COMMUNICATIONS), [ids["c1"]], action, ctx)
     other = Holder("cron-host", 999_999, "other")
-    assert store.acquire_service_lease(LEASE, other, timedelta(minutes=10)) is None
+    assert store.sync.acquire_service_lease(LEASE, other, timedelta(minutes=10)) is None
 
     with pytest.raises(NotifierBusy, match="다른 알림 발송이 진행 중입니다"):
         jobs.notify(store, settings)
     jobs.scheduled_notify(store, settings)  # the scheduler's job skips quietly
     assert smtp_server.handler.messages == []
 
-    store.release_service_lease(LEASE, other)
+    store.sync.release_service_lease(LEASE, other)
     assert jobs.notify(store, settings)[1].outcomes == {"sent": 1}
     assert len(smtp_server.handler.to("p@x.example")) == 1

@@ -14,7 +14,7 @@ from tests.fixtures_web import Web
 
 
 def _user(web: Web, name: str) -> addresses.Preference:
-    user = next(u for u in web.store.users() if u.name == name)
+    user = next(u for u in web.store.staff.users() if u.name == name)
     return addresses.preference(web.store, user)
 
 
@@ -41,7 +41,7 @@ def test_an_officer_saves_own_notification_choices(web: Web) -> None:
         "dept1@hanbit-gu.example", frozenset({"department", "handler"}), True
     )
     assert "저장했습니다" in client.get(saved.headers["location"]).text
-    logged = web.store.access_log(LogFilter(action="notification_settings_save"))
+    logged = web.store.staff.access_log(LogFilter(action="notification_settings_save"))
     assert [r["staff"] for r in logged] == ["dept1"]
 
 
@@ -103,7 +103,7 @@ def test_the_admin_sets_a_departments_addresses(web: Web) -> None:
     assert contact["webhook_url"] == "https://chat.hanbit-gu.example/hooks/parking"
     page = client.get("/admin/departments").text
     assert "chief@hanbit-gu.example" in page
-    logged = web.store.access_log(LogFilter(action="department_contact_save"))
+    logged = web.store.staff.access_log(LogFilter(action="department_contact_save"))
     assert [r["target"] for r in logged] == ["department:주차관리과"]
 
 

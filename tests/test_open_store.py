@@ -40,7 +40,7 @@ def test_new_comments_get_the_configs_routing_suggestions(db_url: str) -> None:
     )
     store = open_store(config(db_url, rules))
     try:
-        store.apply_batch(store.ensure_account("fb", "facebook"), parking_complaint())
+        store.sync.apply_batch(store.sync.ensure_account("fb", "facebook"), parking_complaint())
         with store.engine.connect() as conn:
             found = conn.exec_driver_sql("SELECT department FROM routing_suggestion").all()
     finally:
@@ -53,7 +53,7 @@ def test_tombstones_are_keyed_with_the_configs_pseudonym_key(db_url: str) -> Non
     settings = config(db_url, keyed)
     store = open_store(settings)
     try:
-        store.apply_batch(store.ensure_account("fb", "facebook"), parking_complaint())
+        store.sync.apply_batch(store.sync.ensure_account("fb", "facebook"), parking_complaint())
         admin = Actor(staff="admin1", role=Role.ADMIN)
         forget(store, settings, admin, "facebook", "hong", None, "본인 삭제 요청")
         with store.engine.connect() as conn:
@@ -73,9 +73,9 @@ def test_the_url_and_clock_given_replace_the_configs(sqlite_url: str, tmp_path: 
     never_made = f"sqlite:///{tmp_path / 'configured.db'}"  # would be refused: no schema
     store = open_store(config(never_made), url=sqlite_url, clock=lambda: AT)
     try:
-        account = store.ensure_account("fb", "facebook")
-        store.apply_batch(account, parking_complaint())
-        assert store.count_rows("comment") == 1
+        account = store.sync.ensure_account("fb", "facebook")
+        store.sync.apply_batch(account, parking_complaint())
+        assert store.sync.count_rows("comment") == 1
         assert store.clock() == AT
     finally:
         store.close()

@@ -52,7 +52,7 @@ def _store_sample(url: str, driver: str | None = None) -> dict[str, list[Any]]:
     if driver:
         engine.dialect.driver = driver
     store = Store(engine, clock=clock)
-    account = store.ensure_account("blog-a", "blog")
+    account = store.sync.ensure_account("blog-a", "blog")
     posts = [
         post(1, metrics={"좋아요": 3}, raw=KOREAN, comment_count=2, hidden_upstream=True),
         replace(post(2), created_at=datetime(2026, 11, 2, 9, 0, 0, 123456, tzinfo=seoul),
@@ -65,10 +65,10 @@ def _store_sample(url: str, driver: str | None = None) -> dict[str, list[Any]]:
         comment(3, post_n=9, text="글이 없는 댓글 x²y 'quote' \\ back", hidden_upstream=True),
         replace(comment(4, permalink="https://blog.example/1#c4"), text="", author_name=None),
     ]  # fmt: skip
-    store.apply_batch(account, batch(posts, comments))
+    store.sync.apply_batch(account, batch(posts, comments))
     clock.advance(days=2)
     changed = [comment(1, text="고친 댓글 주차 주차"), comment(2), comment(5, metrics={"n": 1})]
-    store.apply_batch(account, batch([post(1, text="고친 글"), post(3)], changed))
+    store.sync.apply_batch(account, batch([post(1, text="고친 글"), post(3)], changed))
     with engine.connect() as conn:
         read = {
             name: conn.exec_driver_sql(f"SELECT t::text FROM {name} AS t ORDER BY 1").all()
@@ -116,9 +116,9 @@ def test_the_postgresql_driver_upsert_refuses_a_too_long_key_as_sqlalchemy_does(
 ) -> None:
     engine = create_db_engine(pg_urls[0])
     store = Store(engine, clock=FakeClock())
-    account = store.ensure_account("blog-a", "blog")
+    account = store.sync.ensure_account("blog-a", "blog")
     with pytest.raises(sa.exc.DataError, match="too long"):
-        store.apply_batch(account, batch([], [replace(comment(1), external_id="c" * 300)]))
+        store.sync.apply_batch(account, batch([], [replace(comment(1), external_id="c" * 300)]))
     engine.dispose()
 
 

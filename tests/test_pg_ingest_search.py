@@ -20,7 +20,7 @@ TEXTS = [
 
 @pytest.fixture
 def searched(store: Store) -> Store:
-    account = store.ensure_account("blog-a", "blog")
+    account = store.sync.ensure_account("blog-a", "blog")
     comments = tuple(
         CommentRecord(
             platform="blog", external_id=f"c{n}", created_at=T0 + timedelta(minutes=n),
@@ -29,7 +29,7 @@ def searched(store: Store) -> Store:
         for n, text in enumerate(TEXTS)
     )  # fmt: skip
     post = PostRecord(platform="blog", external_id="p1", created_at=T0, text="공지")
-    store.apply_batch(account, Batch(stream="t", posts=(post,), comments=comments))
+    store.sync.apply_batch(account, Batch(stream="t", posts=(post,), comments=comments))
     return store
 
 
@@ -38,7 +38,7 @@ def _pages(store: Store, query: str, limit: int) -> list[list[str]]:
     pages: list[list[str]] = []
     cursor = None
     while True:
-        rows, cursor = store.inbox_page(
+        rows, cursor = store.inbox.inbox_page(
             InboxFilter(query=query), Scope(), Deadlines(T0, T0), cursor, limit=limit
         )
         pages.append([row["external_id"] for row in rows])

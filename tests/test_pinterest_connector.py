@@ -559,8 +559,8 @@ def test_spent_budget_is_remembered_by_the_store_across_runs(
     second = sync_account(store, budget, PinterestConnector, options)
     assert second.status == RunStatus.BUDGET_EXHAUSTED
     assert second.api_calls == 2
-    account_id = store.ensure_account(budget.name, budget.platform)
-    assert store.cursors(account_id)[BUDGET]["calls"] == 6
+    account_id = store.sync.ensure_account(budget.name, budget.platform)
+    assert store.sync.cursors(account_id)[BUDGET]["calls"] == 6
 
 
 def test_token_never_appears_in_logs_or_errors(

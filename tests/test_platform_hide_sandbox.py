@@ -92,12 +92,12 @@ def context() -> ReviewContext:
 def set_status(store: Store, comment_id: int, status: str, upstream: str | None = None) -> None:
     reason = "광고" if status == "숨김" else None
     action = ReviewAction(kind="status", status=status, reason=reason, upstream=upstream)
-    result = store.review(COMM, [comment_id], action, context())
+    result = store.inbox.review(COMM, [comment_id], action, context())
     assert not result.refused, result.refused
 
 
 def press(store: Store, comment_id: int, kind: str) -> None:
-    result = store.review(COMM, [comment_id], ReviewAction(kind=kind), context())
+    result = store.inbox.review(COMM, [comment_id], ReviewAction(kind=kind), context())
     assert not result.refused, result.refused
 
 
@@ -222,7 +222,7 @@ def test_a_refused_hide_fails_with_its_message_and_a_retry_succeeds(
     assert (row.state, row.error_kind) == ("failed", kind)
     assert words in row.error_staff_message
     assert not hidden_upstream(sandbox, settings, account, comment["external_id"])
-    found = synced.thread(comment["id"])
+    found = synced.inbox.thread(comment["id"])
     assert found is not None
 
     press(synced, comment["id"], "platform_retry")

@@ -66,9 +66,9 @@ def batch(*comments: CommentRecord) -> Batch:
 def seed(store: Store) -> dict[str, int]:
     """An old and a new comment of 홍길동 (id hong), one of 김철수; the old one edited
     once (a revision) and reviewed (review, tag, note, event)."""
-    account = store.ensure_account("fb-page", "facebook")
-    store.apply_batch(account, batch(comment("old", OLD, "첫 글 주차 문제", "hong", "홍길동")))
-    store.apply_batch(
+    account = store.sync.ensure_account("fb-page", "facebook")
+    store.sync.apply_batch(account, batch(comment("old", OLD, "첫 글 주차 문제", "hong", "홍길동")))
+    store.sync.apply_batch(
         account,
         batch(
             comment("old", OLD, f"주차 문제 {SENTINEL}", "hong", "홍길동"),
@@ -102,7 +102,7 @@ def counts(store: Store) -> dict[str, int]:
             return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
         return {
-            "comments": store.count_rows("comment"),
+            "comments": store.sync.count_rows("comment"),
             "revisions": n(REVISION),
             "notes": n(NOTE),
             "tags": n(TAG),
@@ -121,11 +121,11 @@ def close_snapshot(store: Store, month: str, ids: list[int]) -> None:
     rows = [(i, json.dumps({"id": i, "text": SENTINEL}, ensure_ascii=False)) for i in ids]
     payload = json.dumps({"month": month, "figures": {"total": len(ids)}})
     entry = AccessEntry(staff="admin1", action="report_close")
-    store.close_month(month, "admin1", rows, lambda _count: (payload, entry))
+    store.reports.close_month(month, "admin1", rows, lambda _count: (payload, entry))
 
 
 def log_entries(store: Store, action: str) -> list[dict[str, Any]]:
-    return store.access_log(LogFilter(action=action))
+    return store.staff.access_log(LogFilter(action=action))
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def test_purge_destroys_expired_data_keeps_newer_and_is_logged(pstore: Store) ->
     assert dry["snapshots_deleted"] == 1
     assert counts(pstore) == before
     assert log_entries(pstore, "privacy_purge") == []
-    assert pstore.report_snapshot("2026-09") is not None
+    assert pstore.reports.report_snapshot("2026-09") is not None
 
     done = purge(pstore, settings(30), Actor(staff="cli:test"))
     assert done == dry
@@ -155,15 +155,15 @@ def test_purge_destroys_expired_data_keeps_newer_and_is_logged(pstore: Store) ->
                      "reviews": 0}  # fmt: skip
     assert search_hits(pstore, "주차") == {ids["other"]}
     assert search_hits(pstore, "소음") == {ids["new"]}
-    assert pstore.report_snapshot("2026-09") is None
-    assert pstore.report_snapshot("2026-11") is not None
+    assert pstore.reports.report_snapshot("2026-09") is None
+    assert pstore.reports.report_snapshot("2026-11") is not None
     [entry] = log_entries(pstore, "privacy_purge")
     detail = json.loads(entry["detail"])
     assert entry["staff"] == "cli:test"
     assert detail["retention_days"] == 30
     assert detail["comments"] == 1
     assert detail["snapshots_deleted"] == 1
-    assert pstore.verify_access_log() is None
+    assert pstore.staff.verify_access_log() is None
     assert purge(pstore, settings(30), Actor(staff="cli:test"))["comments"] == 0
 
 
@@ -181,20 +181,20 @@ def test_forget_removes_a_person_everywhere_and_resync_does_not_restore(
     assert counts(pstore)["revisions"] == 0
     assert search_hits(pstore, "소음") == set()
     assert search_hits(pstore, "주차") == {ids["other"]}
-    snapshot = pstore.report_snapshot("2026-11")
+    snapshot = pstore.reports.report_snapshot("2026-11")
     assert snapshot is not None
-    kept = [json.loads(text)["id"] for text in pstore.report_snapshot_rows("2026-11")]
+    kept = [json.loads(text)["id"] for text in pstore.reports.report_snapshot_rows("2026-11")]
     assert kept == [ids["other"]]
 
-    account = pstore.ensure_account("fb-page", "facebook")
+    account = pstore.sync.ensure_account("fb-page", "facebook")
     again = batch(
         comment("old", OLD, f"주차 문제 {SENTINEL}", "hong", "홍길동"),
         comment("new", NEW, "새 글 소음 문제", "hong", "홍길동"),
         comment("other", NEW, "다른 주민 주차 문의", "kim", "김철수"),
         comment("later", NEW, "또 다른 글", "hong", "홍길동"),
     )
-    pstore.apply_batch(account, again)
-    assert pstore.count_rows("comment") == 1
+    pstore.sync.apply_batch(account, again)
+    assert pstore.sync.count_rows("comment") == 1
     with pstore.engine.connect() as conn:
         authors = set(conn.exec_driver_sql("SELECT author_id FROM comment").scalars())
         tomb = conn.exec_driver_sql("SELECT digest, keyed FROM privacy_tombstone").all()
@@ -212,20 +212,20 @@ def test_forget_removes_a_person_everywhere_and_resync_does_not_restore(
 
 
 def test_forget_by_name_covers_comments_without_an_id(pstore: Store) -> None:
-    account = pstore.ensure_account("fb-page", "facebook")
-    pstore.apply_batch(account, batch(comment("m1", NEW, "이름만 있는 글", None, "이몽룡")))
+    account = pstore.sync.ensure_account("fb-page", "facebook")
+    pstore.sync.apply_batch(account, batch(comment("m1", NEW, "이름만 있는 글", None, "이몽룡")))
     done = forget(pstore, settings(), ADMIN, "facebook", "lee-1", "이몽룡", "요청")
     assert done.counts["comments"] == 1
     assert done.new_tombstones == 2
-    pstore.apply_batch(account, batch(comment("m2", NEW, "다시 쓴 글", None, "이몽룡")))
-    assert pstore.count_rows("comment") == 0
+    pstore.sync.apply_batch(account, batch(comment("m2", NEW, "다시 쓴 글", None, "이몽룡")))
+    assert pstore.sync.count_rows("comment") == 0
 
 
 def test_a_forgotten_resident_is_not_entered_by_hand_either(pstore: Store) -> None:
-    account = pstore.ensure_account("fb-page", "facebook")
+    account = pstore.sync.ensure_account("fb-page", "facebook")
     post = PostRecord(platform="facebook", external_id="p1", created_at=OLD, text="공지")
-    pstore.apply_batch(account, Batch(stream="t", posts=(post,)))
-    post_id = pstore.find_post("p1", "facebook")
+    pstore.sync.apply_batch(account, Batch(stream="t", posts=(post,)))
+    post_id = pstore.inbox.find_post("p1", "facebook")
     assert post_id is not None
     forget(pstore, settings(), ADMIN, "facebook", "lee-1", "이몽룡", "본인 삭제 요청")
 
@@ -234,17 +234,17 @@ def test_a_forgotten_resident_is_not_entered_by_hand_either(pstore: Store) -> No
                              created_at=NEW, author_handle=handle)  # fmt: skip
 
     with pytest.raises(ForgottenAuthor, match="comment 2: the author asked to be forgotten"):
-        pstore.add_manual_comments([by("성춘향"), by("이몽룡")], "홍보과")
+        pstore.inbox.add_manual_comments([by("성춘향"), by("이몽룡")], "홍보과")
     with pytest.raises(ForgottenAuthor, match="comment 1:"):
-        pstore.add_manual_comments([by("익명", handle="이몽룡")], "홍보과")
-    assert pstore.count_rows("comment") == 0  # nothing half-entered
-    assert pstore.add_manual_comments([by("성춘향")], "홍보과") == (1, 0)
-    x = pstore.ensure_account("x-main", "twitter")
+        pstore.inbox.add_manual_comments([by("익명", handle="이몽룡")], "홍보과")
+    assert pstore.sync.count_rows("comment") == 0  # nothing half-entered
+    assert pstore.inbox.add_manual_comments([by("성춘향")], "홍보과") == (1, 0)
+    x = pstore.sync.ensure_account("x-main", "twitter")
     tweet = PostRecord(platform="twitter", external_id="t1", created_at=OLD, text="공지")
-    pstore.apply_batch(x, Batch(stream="t", posts=(tweet,)))
-    on_x = ManualComment(post_id=pstore.find_post("t1", "twitter") or 0, author_name="이몽룡",
+    pstore.sync.apply_batch(x, Batch(stream="t", posts=(tweet,)))
+    on_x = ManualComment(post_id=pstore.inbox.find_post("t1", "twitter") or 0, author_name="이몽룡",
                          text="X의 이몽룡", created_at=NEW)  # fmt: skip
-    assert pstore.add_manual_comments([on_x], "홍보과") == (1, 0)  # another platform's 이몽룡
+    assert pstore.inbox.add_manual_comments([on_x], "홍보과") == (1, 0)  # another platform's 이몽룡
 
 
 def test_only_an_admin_may_forget_and_a_reason_is_required(pstore: Store) -> None:
@@ -254,8 +254,8 @@ def test_only_an_admin_may_forget_and_a_reason_is_required(pstore: Store) -> Non
             forget(pstore, settings(), actor, "facebook", "hong", None, "요청")
     with pytest.raises(PrivacyError, match="reason"):
         forget(pstore, settings(), ADMIN, "facebook", "hong", None, "  ")
-    assert pstore.count_rows("comment") == 3
-    assert pstore.tombstone_count() == 0
+    assert pstore.sync.count_rows("comment") == 3
+    assert pstore.privacy.tombstone_count() == 0
 
 
 def _file_bytes(url: str) -> bytes:
@@ -299,14 +299,16 @@ def test_cli_purge_and_forget(
 ) -> None:
     store = Store(create_db_engine(sqlite_url), clock=lambda: NOW)
     seed(store)
-    store.create_user("admin1", Role.ADMIN, None, hash_password(FAST_HASHER, PASSWORD))
-    store.create_user("comm1", Role.COMMUNICATIONS, None, hash_password(FAST_HASHER, PASSWORD))
+    store.staff.create_user("admin1", Role.ADMIN, None, hash_password(FAST_HASHER, PASSWORD))
+    store.staff.create_user(
+        "comm1", Role.COMMUNICATIONS, None, hash_password(FAST_HASHER, PASSWORD)
+    )
     config = str(_cli_config(tmp_path, sqlite_url, monkeypatch))
 
     dry = runner.invoke(app, ["privacy", "purge", "--dry-run", "--json", "-c", config])
     assert dry.exit_code == 0, dry.output
     assert json.loads(dry.output)["dry_run"] is True
-    assert store.count_rows("comment") == 3
+    assert store.sync.count_rows("comment") == 3
     forget_args = ["privacy", "forget", "--platform", "facebook", "--author-id", "hong"]
 
     missing = runner.invoke(app, [*forget_args, "--staff", "admin1", "-c", config])
@@ -320,13 +322,13 @@ def test_cli_purge_and_forget(
     )
     assert refused.exit_code == 2
     assert "only an admin" in refused.output
-    assert store.count_rows("comment") == 3
+    assert store.sync.count_rows("comment") == 3
 
     named = [*forget_args, "--author-name", "홍길동", "--reason", "요청", "--staff", "admin1"]
     done = runner.invoke(app, [*named, "-c", config])
     assert done.exit_code == 0, done.output
     assert "comments 2" in done.output
-    assert store.count_rows("comment") == 1
+    assert store.sync.count_rows("comment") == 1
 
     rows = tmp_path / "manual.csv"
     rows.write_text("platform,post,author,text,created_at\n"
@@ -335,7 +337,7 @@ def test_cli_purge_and_forget(
     again = runner.invoke(app, ["comments", "import", str(rows), "-c", config])
     assert again.exit_code == 2
     assert "nothing imported, comment 2: the author asked to be forgotten" in again.output
-    assert store.count_rows("comment") == 1
+    assert store.sync.count_rows("comment") == 1
     store.close()
 
 
@@ -354,7 +356,7 @@ def test_scheduler_runs_the_daily_purge(sqlite_url: str, clock: FakeClock) -> No
         job.func()
     finally:
         scheduler.shutdown(wait=False)
-    assert store.count_rows("comment") == 2
+    assert store.sync.count_rows("comment") == 2
     [entry] = log_entries(store, "privacy_purge")
     assert entry["staff"] == f"job:{PURGE_JOB}"
     store.close()

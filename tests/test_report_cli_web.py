@@ -43,7 +43,7 @@ def test_cli_writes_a_report_and_logs_the_download(cli_config: Path, tmp_path: P
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     store = Store(create_db_engine(f"sqlite:///{tmp_path / 'test.db'}"))
-    entry = store.access_log(LogFilter(action="report_download"))[0]
+    entry = store.staff.access_log(LogFilter(action="report_download"))[0]
     assert entry["staff"].startswith("cli:")
     assert '"channel": "cli"' in entry["detail"]
     store.close()
@@ -115,7 +115,7 @@ def test_web_download_needs_a_reason_and_is_logged(sqlite_web: Web, tmp_path: Pa
     assert response.status_code == 200
     assert "attachment" in response.headers["content-disposition"]
     assert b"svg onload" not in response.content  # an author name, pseudonymised
-    entry = sqlite_web.store.access_log(LogFilter(action="report_download"))[0]
+    entry = sqlite_web.store.staff.access_log(LogFilter(action="report_download"))[0]
     assert entry["staff"] == "comm1"
     assert entry["client_ip"]
     refused = client.post("/reports/download", data={**form, "reason": "r", "identified": "1"})

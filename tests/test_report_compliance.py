@@ -93,7 +93,7 @@ def test_formal_complaints_are_outside_the_compliance_figures(october, clock: Fa
     store, ids = october
     before = _figures(store)
     formal = ReviewAction(kind="status", status="정식민원 전환", reference="2026-123")
-    result = store.review(OFFICE, [ids["i1"]], formal, ReviewContext(now=NOW))
+    result = store.inbox.review(OFFICE, [ids["i1"]], formal, ReviewContext(now=NOW))
     assert result.done, result.refused
     after = _figures(store)
     assert after["compliance"]["missed"] == before["compliance"]["missed"] - 1

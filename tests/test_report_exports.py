@@ -119,7 +119,7 @@ def test_real_names_need_an_admin_and_are_logged(october: Store) -> None:
     with pytest.raises(ReportError, match="admin"):
         _get(october, "csv", COMM, pseudonymize=False)
     assert "홍길동".encode() in _get(october, "csv", ADMIN, pseudonymize=False)
-    logged = october.access_log(LogFilter(action="report_download_identified"))
+    logged = october.staff.access_log(LogFilter(action="report_download_identified"))
     assert logged[0]["staff"] == "admin1"
     assert '"reason": "월간 보고"' in logged[0]["detail"]
 
@@ -128,7 +128,7 @@ def test_every_download_needs_a_reason_and_is_logged(october: Store) -> None:
     with pytest.raises(ReportError, match="reason"):
         download(october, report_settings(), "2026-10", "csv", "  ", COMM)
     _get(october, "xlsx")
-    entry = october.access_log(LogFilter(action="report_download"))[0]
+    entry = october.staff.access_log(LogFilter(action="report_download"))[0]
     assert entry["target"] == "report:2026-10"
     assert '"format": "xlsx"' in entry["detail"]
 
@@ -137,8 +137,8 @@ def _edit_after_closing(store: Store, clock: FakeClock) -> None:
     clock.advance(days=3)
     with store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE comment SET text = 'changed later', author_name = 'x'")
-    ids = [r.id for r in store.report_rows(datetime(2026, 10, 1, tzinfo=UTC), NOW)]
-    store.review(Actor("comm1", Role.COMMUNICATIONS), ids, ReviewAction(kind="status",
+    ids = [r.id for r in store.reports.report_rows(datetime(2026, 10, 1, tzinfo=UTC), NOW)]
+    store.inbox.review(Actor("comm1", Role.COMMUNICATIONS), ids, ReviewAction(kind="status",
                  status="확인중"), ReviewContext(now=clock.now))  # fmt: skip
 
 
@@ -170,7 +170,7 @@ def test_reopening_needs_an_admin_and_a_reason_and_is_logged(
     assert reopen(october, "2026-10", "정정 요청", ADMIN)
     _edit_after_closing(october, clock)
     assert _get(october, "csv") != before
-    actions = [e["action"] for e in october.access_log(LogFilter(target="report:2026-10"))]
+    actions = [e["action"] for e in october.staff.access_log(LogFilter(target="report:2026-10"))]
     assert {"report_close", "report_reopen"} <= set(actions)
 
 

@@ -49,14 +49,14 @@ def extractor(texts: Sequence[str]) -> Iterable[list[str]]:
 @pytest.fixture
 def october(store: Store, clock: FakeClock) -> Store:
     seed_month(store)
-    account = store.ensure_account("fb-page", "facebook")
+    account = store.sync.ensure_account("fb-page", "facebook")
     comments = tuple(
         CommentRecord(platform="facebook", external_id=key, post_external_id="p1",
                       created_at=kst(2026, 10, 14, 9, n), text=text, author_id=f"u-{key}",
                       author_name=f"{text[:12]} 주민")
         for n, (key, text) in enumerate(TEXTS.items())
     )  # fmt: skip
-    store.apply_batch(account, Batch(stream="t", comments=comments))
+    store.sync.apply_batch(account, Batch(stream="t", comments=comments))
     update_topics(store, extractor)
     clock.now = NOW
     return store
@@ -95,13 +95,13 @@ def test_pdf_renders_dollar_signs_and_braces_literally(october: Store, tmp_path:
 
 
 def test_the_web_serves_the_pdf_of_a_month_with_math_like_text(web: Web, tmp_path: Path) -> None:
-    account = web.store.ensure_account("fb-math", "facebook")
+    account = web.store.sync.ensure_account("fb-math", "facebook")
     post = PostRecord(platform="facebook", external_id="math-post",
                       created_at=kst(2026, 11, 2), text="구청 소식")  # fmt: skip
     comment = CommentRecord(platform="facebook", external_id="math", text=TEXTS["m1"],
                             post_external_id="math-post", created_at=kst(2026, 11, 10),
                             author_id="u-math", author_name=MATH)  # fmt: skip
-    web.store.apply_batch(account, Batch(stream="t", posts=(post,), comments=(comment,)))
+    web.store.sync.apply_batch(account, Batch(stream="t", posts=(post,), comments=(comment,)))
     update_topics(web.store, extractor)
     use_output_dir(web, tmp_path / "reports")
     client = web.client("communications")

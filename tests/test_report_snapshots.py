@@ -62,7 +62,7 @@ def test_the_access_log_counts_the_rows_a_download_holds(october, fmt: str) -> N
     with store.engine.begin() as conn:  # forgotten after the month was closed
         strip_snapshots(conn, [ids["c1"]], settings.timezone)
     body, _name = download(store, settings, "2026-10", fmt, "검토", ADMIN)
-    [entry] = store.access_log(LogFilter(action="report_download"))
+    [entry] = store.staff.access_log(LogFilter(action="report_download"))
     assert json.loads(entry["detail"])["rows"] == frozen - 1
     if fmt == "csv":
         assert body.decode("utf-8-sig").count("\r\n") - 1 == frozen - 1
@@ -74,7 +74,7 @@ def test_last_month_comes_from_its_frozen_headline_once_it_is_closed(october) ->
     assert close(store, settings, "2026-09", ADMIN)
     frozen = compute_report(store, settings, "2026-10", fallback_nouns).figures["previous"]
     actor = Actor("comm1", Role.COMMUNICATIONS)  # September changes after it was closed
-    done = store.review(
+    done = store.inbox.review(
         actor, [ids["c6"]], ReviewAction(kind="status", status="최종 답변"),
         ReviewContext(now=kst(2026, 11, 19, 10)),
     )  # fmt: skip
@@ -101,10 +101,10 @@ def test_a_month_closed_before_the_row_table_is_split_by_the_migration(tmp_path:
         )
     upgrade(url)
     store = Store(engine)
-    snapshot = store.report_snapshot("2026-09")
+    snapshot = store.reports.report_snapshot("2026-09")
     assert snapshot is not None
     assert "rows" not in json.loads(snapshot["payload"])
-    assert [json.loads(text) for text in store.report_snapshot_rows("2026-09")] == rows
+    assert [json.loads(text) for text in store.reports.report_snapshot_rows("2026-09")] == rows
     command.downgrade(alembic_config(url), "0007")
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT payload FROM report_snapshot")).scalar_one() == legacy

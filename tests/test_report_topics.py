@@ -66,19 +66,19 @@ def test_an_edited_comment_is_analysed_again_and_pending_until_then(october) -> 
     store, ids = october
     update_topics(store, fallback_nouns)
     october_bounds = (kst(2026, 10, 1), kst(2026, 11, 1))
-    assert store.topics_pending(*october_bounds) == 0
-    account = store.ensure_account("fb-page", "facebook")
+    assert store.reports.topics_pending(*october_bounds) == 0
+    account = store.sync.ensure_account("fb-page", "facebook")
     edited = CommentRecord(
         platform="facebook", external_id="c1", created_at=kst(2026, 10, 13, 10),
         text="놀이터 소음 민원", post_external_id="p1", author_id="hong", author_name="홍길동",
     )  # fmt: skip
-    store.apply_batch(account, Batch(stream="t", comments=(edited,)))
-    assert store.topics_pending(*october_bounds) == 1
+    store.sync.apply_batch(account, Batch(stream="t", comments=(edited,)))
+    assert store.reports.topics_pending(*october_bounds) == 1
     extractor = CountingExtractor()
     assert update_topics(store, extractor) == 1
     assert extractor.seen == ["놀이터 소음 민원"]
     assert stored_nouns(store)[ids["c1"]] == "놀이터 민원 소음"
-    assert store.topics_pending(*october_bounds) == 0
+    assert store.reports.topics_pending(*october_bounds) == 0
 
 
 def test_the_report_counts_stored_nouns_and_analyses_only_what_is_missing(october) -> None:
@@ -109,10 +109,10 @@ def test_set_aside_comments_do_not_count_towards_topics(october) -> None:
 
 def test_a_comment_deleted_while_analysed_is_skipped(october) -> None:
     store, ids = october
-    items = store.topics_to_analyse(100)
+    items = store.reports.topics_to_analyse(100)
     with store.engine.begin() as conn:  # forgotten (PIPA) while the texts were analysed
         delete_comments(conn, [ids["c6"]])
-    store.save_topics([(item, "명사") for item in items])
+    store.reports.save_topics([(item, "명사") for item in items])
     assert ids["c6"] not in stored_nouns(store)
     assert len(stored_nouns(store)) == len(ids) - 1
 
@@ -195,13 +195,13 @@ def test_configured_stop_words_are_left_out_too(october) -> None:
 
 def test_each_top_topic_has_a_masked_sample_comment(october, clock: FakeClock) -> None:
     store, _ids = october
-    account = store.ensure_account("fb-page", "facebook")
+    account = store.sync.ensure_account("fb-page", "facebook")
     phone = CommentRecord(
         platform="facebook", external_id="pii", created_at=kst(2026, 10, 21, 10),
         text="놀이터 소음 때문에 010-1234-5678 로 연락 주세요", post_external_id="p1",
         author_id="pii", author_name="주민",
     )  # fmt: skip
-    store.apply_batch(account, Batch(stream="t", comments=(phone,)))
+    store.sync.apply_batch(account, Batch(stream="t", comments=(phone,)))
     figures = compute_report(store, report_settings(), "2026-10", fallback_nouns).figures
     samples = dict(figures["topic_samples"])
     assert [word for word, _ in figures["topic_samples"]] == [w for w, _ in figures["topics"]]

@@ -32,14 +32,14 @@ LITERALS = ("=1+2", "\u00a0=SUM(A1)", "＝1+2")
 @pytest.fixture
 def october(store: Store, clock: FakeClock) -> Store:
     seed_month(store)
-    fb = store.ensure_account("fb-page", "facebook")
+    fb = store.sync.ensure_account("fb-page", "facebook")
     extra = tuple(
         CommentRecord(platform="facebook", external_id=f"lit{n}", text=text,
                       created_at=kst(2026, 10, 21, 11, n), post_external_id="p1",
                       author_id=f"lit{n}", author_name="주민")
         for n, text in enumerate(LITERALS)
     )  # fmt: skip
-    store.apply_batch(fb, Batch(stream="t", comments=extra))
+    store.sync.apply_batch(fb, Batch(stream="t", comments=extra))
     clock.now = NOW
     return store
 

@@ -29,18 +29,18 @@ def ctx(store: Store) -> ReviewContext:
 
 
 def act(store: Store, actor: Actor, comment_id: int, **fields: Any) -> list[tuple[int, str]]:
-    result = store.review(actor, [comment_id], ReviewAction(**fields), ctx(store))
+    result = store.inbox.review(actor, [comment_id], ReviewAction(**fields), ctx(store))
     return result.refused
 
 
 def keys(web: Web, scope: Scope | None = None, **filters: Any) -> list[str]:
     deadlines = web.app.state.web.deadlines()
-    rows, _ = web.store.inbox_page(InboxFilter(**filters), scope or Scope(), deadlines)
+    rows, _ = web.store.inbox.inbox_page(InboxFilter(**filters), scope or Scope(), deadlines)
     return sorted(row["external_id"] for row in rows)
 
 
 def history(store: Store, comment_id: int) -> list[tuple[str, str, str]]:
-    found = store.thread(comment_id)
+    found = store.inbox.thread(comment_id)
     assert found is not None
     return [(e["action"], e["from_status"], e["to_status"]) for e in found["history"]]
 
@@ -59,7 +59,7 @@ def test_spam_needs_a_reason_and_keeps_it(web: Web) -> None:
     c4 = web.ids["c4"]
     assert act(web.store, COMM, c4, kind="status", status="스팸")
     assert act(web.store, COMM, c4, kind="status", status="스팸", reason="광고") == []
-    found = web.store.thread(c4)
+    found = web.store.inbox.thread(c4)
     assert found is not None
     assert (found["item"]["status"], found["item"]["reason"]) == ("스팸", "광고")
 
@@ -71,7 +71,7 @@ def test_office_assigns_departments_departments_transfer_with_a_reason(web: Web)
     assert act(web.store, DEPT2, c1, kind="status", status="1차 답변")  # not their department
     assert act(web.store, DEPT, c1, kind="transfer", department="청소행정과")  # no reason
     assert act(web.store, DEPT, c1, kind="transfer", department="청소행정과", reason="쓰레기") == []
-    found = web.store.thread(c1)
+    found = web.store.inbox.thread(c1)
     assert found is not None
     assert (found["item"]["department"], found["item"]["status"]) == ("청소행정과", "부서배정")
     assert found["history"][-1]["detail"] == {
@@ -101,7 +101,7 @@ def test_a_claim_blocks_others_until_it_expires(web: Web, clock: FakeClock) -> N
 
 def test_bulk_actions_do_what_they_can_and_report_the_rest(web: Web) -> None:
     ids = [web.ids["c1"], web.ids["c2"], web.ids["r1"]]
-    result = web.store.review(
+    result = web.store.inbox.review(
         COMM, ids, ReviewAction(kind="status", status="확인중"), ctx(web.store)
     )
     assert result.done == ids[:2]
@@ -114,7 +114,7 @@ def test_tags_notes_and_viewers(web: Web) -> None:
     assert act(web.store, COMM, c2, kind="add_tag", tag="소음") == []
     assert act(web.store, COMM, c2, kind="note", note="현장 확인 예정") == []
     assert act(web.store, Actor("viewer1", Role.VIEWER), c2, kind="add_tag", tag="x")
-    found = web.store.thread(c2)
+    found = web.store.inbox.thread(c2)
     assert found is not None
     assert found["item"]["tags"] == ["소음"]
     assert [n["body"] for n in found["notes"]] == ["현장 확인 예정"]
@@ -124,7 +124,7 @@ def test_tags_notes_and_viewers(web: Web) -> None:
 def test_answered_is_derived_from_the_districts_synced_reply(web: Web) -> None:
     assert keys(web, answered=True) == ["c2"]
     assert "c2" not in keys(web, answered=False)
-    account = web.store.ensure_account("fb-page", "facebook")
+    account = web.store.sync.ensure_account("fb-page", "facebook")
     reply = CommentRecord(
         platform="facebook",
         external_id="r2",
@@ -134,7 +134,7 @@ def test_answered_is_derived_from_the_districts_synced_reply(web: Web) -> None:
         parent_external_id="c1",
         by_account_owner=True,
     )
-    web.store.apply_batch(account, Batch(stream="t", comments=(reply,)))
+    web.store.sync.apply_batch(account, Batch(stream="t", comments=(reply,)))
     assert keys(web, answered=True) == ["c1", "c2"]
 
 
@@ -152,8 +152,8 @@ def test_department_scope_sees_only_its_items(web: Web) -> None:
     act(web.store, COMM, web.ids["c2"], kind="assign_department", department="청소행정과")
     scope = Scope(department="주차관리과", restricted=True)
     assert keys(web, scope) == ["c1"]
-    assert web.store.status_counts(scope)["부서배정"] == 1
-    assert web.store.status_counts(Scope())["신규"] == 3
+    assert web.store.inbox.status_counts(scope)["부서배정"] == 1
+    assert web.store.inbox.status_counts(Scope())["신규"] == 3
 
 
 def test_new_status_filter_includes_untouched_comments(web: Web) -> None:
@@ -169,7 +169,7 @@ def test_review_driven_pages_follow_the_keyset(web: Web) -> None:
     seen: list[str] = []
     cursor = None
     for _ in range(4):
-        rows, cursor = web.store.inbox_page(f, Scope(), deadlines, cursor, limit=2)
+        rows, cursor = web.store.inbox.inbox_page(f, Scope(), deadlines, cursor, limit=2)
         seen += [row["external_id"] for row in rows]
         if cursor is None:
             break
@@ -177,12 +177,12 @@ def test_review_driven_pages_follow_the_keyset(web: Web) -> None:
 
 
 def test_routing_suggestions_are_stored_at_ingest_and_accepted_in_one_click(web: Web) -> None:
-    found = web.store.thread(web.ids["c1"])
+    found = web.store.inbox.thread(web.ids["c1"])
     assert found is not None
     assert found["suggestion"]["department"] == "주차관리과"
     assert found["item"]["status"] == "신규"  # a suggestion is not staff state
     assert act(web.store, COMM, web.ids["c1"], kind="accept_suggestion") == []
-    after = web.store.thread(web.ids["c1"])
+    after = web.store.inbox.thread(web.ids["c1"])
     assert after is not None
     item = after["item"]
     assert (item["department"], item["status"], item["priority"], item["tags"]) == (
@@ -192,14 +192,16 @@ def test_routing_suggestions_are_stored_at_ingest_and_accepted_in_one_click(web:
         ["주차"],
     )
     assert act(web.store, COMM, web.ids["c4"], kind="accept_suggestion") == []
-    spam = web.store.thread(web.ids["c4"])
+    spam = web.store.inbox.thread(web.ids["c4"])
     assert spam is not None
     assert (spam["item"]["status"], spam["item"]["reason"]) == ("스팸", "광고")
 
 
 def test_history_and_access_log_cannot_be_edited(web: Web) -> None:
     act(web.store, COMM, web.ids["c1"], kind="status", status="확인중")
-    web.store.log_access(AccessEntry(staff="comm1", action="view_comment", target="comment:1"))
+    web.store.staff.log_access(
+        AccessEntry(staff="comm1", action="view_comment", target="comment:1")
+    )
     for statement in (
         "UPDATE review_event SET actor = 'someone else'",
         "UPDATE access_log SET staff = 'someone else'",
@@ -211,8 +213,10 @@ def test_history_and_access_log_cannot_be_edited(web: Web) -> None:
 
 def test_access_log_chain_reveals_tampering(web: Web) -> None:
     for n in range(3):
-        web.store.log_access(AccessEntry(staff=f"s{n}", action="search", detail={"q": "주차"}))
-    assert web.store.verify_access_log() is None
+        web.store.staff.log_access(
+            AccessEntry(staff=f"s{n}", action="search", detail={"q": "주차"})
+        )
+    assert web.store.staff.verify_access_log() is None
     postgres = web.store.engine.dialect.name == "postgresql"
     with web.store.engine.begin() as conn:
         conn.exec_driver_sql(
@@ -220,22 +224,26 @@ def test_access_log_chain_reveals_tampering(web: Web) -> None:
         )
         second = conn.execute(sa.text("SELECT id FROM access_log ORDER BY id")).all()[1][0]
         conn.execute(sa.text("UPDATE access_log SET staff = 'x' WHERE id = :id"), {"id": second})
-    assert web.store.verify_access_log() == second
+    assert web.store.staff.verify_access_log() == second
 
 
 def test_access_log_filters(web: Web) -> None:
-    web.store.log_access(AccessEntry(staff="comm1", action="view_comment", target="comment:7"))
-    web.store.log_access(AccessEntry(staff="dept1", action="search"))
-    assert [r["staff"] for r in web.store.access_log(LogFilter(action="search"))] == ["dept1"]
-    assert [r["action"] for r in web.store.access_log(LogFilter(staff="comm1"))] == ["view_comment"]
+    web.store.staff.log_access(
+        AccessEntry(staff="comm1", action="view_comment", target="comment:7")
+    )
+    web.store.staff.log_access(AccessEntry(staff="dept1", action="search"))
+    assert [r["staff"] for r in web.store.staff.access_log(LogFilter(action="search"))] == ["dept1"]
+    assert [r["action"] for r in web.store.staff.access_log(LogFilter(staff="comm1"))] == [
+        "view_comment"
+    ]
 
 
 def test_failed_logins_lock_the_account(web: Web, clock: FakeClock) -> None:
-    found = web.store.user_with_hash("dept1")
+    found = web.store.staff.user_with_hash("dept1")
     assert found is not None
     user = found[0]
-    locked = [web.store.login_failed(user.id, 3, timedelta(minutes=15)) for _ in range(3)]
+    locked = [web.store.staff.login_failed(user.id, 3, timedelta(minutes=15)) for _ in range(3)]
     assert locked == [False, False, True]
-    relocked = web.store.user_with_hash("dept1")
+    relocked = web.store.staff.user_with_hash("dept1")
     assert relocked is not None
     assert relocked[0].locked_until == clock.now + timedelta(minutes=15)

@@ -134,9 +134,9 @@ def test_a_job_id_given_twice_or_reserved_is_refused(
 def test_one_catch_up_run_after_downtime_then_the_normal_cadence(
     settings: Settings, sqlite_store: Store, clock: FakeClock, scheduler: BackgroundScheduler
 ) -> None:
-    account_id = sqlite_store.ensure_account("every-30", "blog")
-    run = sqlite_store.start_run(account_id, "scheduler")
-    sqlite_store.finish_run(run, {"status": "ok"})
+    account_id = sqlite_store.sync.ensure_account("every-30", "blog")
+    run = sqlite_store.sync.start_run(account_id, "scheduler")
+    sqlite_store.sync.finish_run(run, {"status": "ok"})
     clock.advance(hours=3)  # the scheduler was down for six intervals
     SchedulerService(settings, sqlite_store).configure(scheduler)
     scheduler.start(paused=True)
@@ -149,8 +149,8 @@ def test_one_catch_up_run_after_downtime_then_the_normal_cadence(
 def test_an_account_synced_recently_waits_for_its_interval(
     settings: Settings, sqlite_store: Store, clock: FakeClock, scheduler: BackgroundScheduler
 ) -> None:
-    account_id = sqlite_store.ensure_account("every-30", "blog")
-    sqlite_store.finish_run(sqlite_store.start_run(account_id, "cron"), {"status": "ok"})
+    account_id = sqlite_store.sync.ensure_account("every-30", "blog")
+    sqlite_store.sync.finish_run(sqlite_store.sync.start_run(account_id, "cron"), {"status": "ok"})
     clock.advance(minutes=10)
     SchedulerService(settings, sqlite_store).configure(scheduler)
     scheduler.start(paused=True)
@@ -187,7 +187,7 @@ def test_a_second_scheduler_is_refused(
     import scheduler as scheduler_main
 
     other = Holder("office-server-2", 4321, "t")
-    assert sqlite_store.acquire_service_lease("scheduler", other, timedelta(minutes=2)) is None
+    assert sqlite_store.sync.acquire_service_lease("scheduler", other, timedelta(minutes=2)) is None
     assert scheduler_main.run(settings, sqlite_store) == 3
     assert "another scheduler is running for this database (office-server-2 pid 4321)" in (
         capsys.readouterr().err
@@ -196,20 +196,20 @@ def test_a_second_scheduler_is_refused(
 
 def test_an_expired_scheduler_lease_is_taken_over(sqlite_store: Store, clock: FakeClock) -> None:
     crashed = Holder("office-server-2", 4321, "t")
-    sqlite_store.acquire_service_lease("scheduler", crashed, timedelta(minutes=2))
+    sqlite_store.sync.acquire_service_lease("scheduler", crashed, timedelta(minutes=2))
     clock.advance(minutes=3)
     me = Holder.this_process()
-    assert sqlite_store.acquire_service_lease("scheduler", me, timedelta(minutes=2)) is None
-    assert not sqlite_store.renew_service_lease("scheduler", crashed, timedelta(minutes=2))
+    assert sqlite_store.sync.acquire_service_lease("scheduler", me, timedelta(minutes=2)) is None
+    assert not sqlite_store.sync.renew_service_lease("scheduler", crashed, timedelta(minutes=2))
 
 
 def test_a_scheduled_sync_of_an_account_cron_is_syncing_is_skipped_cleanly(
     settings: Settings, sqlite_store: Store
 ) -> None:
-    account_id = sqlite_store.ensure_account("every-30", "blog")
-    sqlite_store.acquire_lock(account_id, Holder("cron-host", 99, "x"), timedelta(minutes=30))
+    account_id = sqlite_store.sync.ensure_account("every-30", "blog")
+    sqlite_store.sync.acquire_lock(account_id, Holder("cron-host", 99, "x"), timedelta(minutes=30))
     SchedulerService(settings, sqlite_store).run_sync("every-30", reconcile=False)
-    assert sqlite_store.count_rows("sync_run") == 0
+    assert sqlite_store.sync.count_rows("sync_run") == 0
 
 
 def test_run_deadline_ends_a_sync_against_a_hung_server(
@@ -326,10 +326,10 @@ def test_sigterm_during_a_sync_stops_cleanly_and_leaves_a_consistent_store(
 def test_an_account_whose_last_run_was_killed_runs_at_once_on_start(
     settings: Settings, sqlite_store: Store, clock: FakeClock, scheduler: BackgroundScheduler
 ) -> None:
-    account_id = sqlite_store.ensure_account("every-30", "blog")
+    account_id = sqlite_store.sync.ensure_account("every-30", "blog")
     dead = Holder("crashed-host", 999, "gone")
-    assert sqlite_store.acquire_lock(account_id, dead, timedelta(minutes=1)) is None
-    killed = sqlite_store.start_run(account_id, "scheduler")
+    assert sqlite_store.sync.acquire_lock(account_id, dead, timedelta(minutes=1)) is None
+    killed = sqlite_store.sync.start_run(account_id, "scheduler")
     clock.advance(minutes=5)  # restarted long before the 30-minute interval is up
     SchedulerService(settings, sqlite_store).configure(scheduler)
     scheduler.start(paused=True)
@@ -338,15 +338,15 @@ def test_an_account_whose_last_run_was_killed_runs_at_once_on_start(
     assert job.trigger.get_next_fire_time(job.next_run_time, clock.now) == clock.now + timedelta(
         minutes=30
     ), "one catch-up run"
-    assert sqlite_store.run(killed)["status"] == "abandoned"
+    assert sqlite_store.sync.run(killed)["status"] == "abandoned"
 
 
 def test_an_account_whose_last_run_was_interrupted_runs_at_once_on_start(
     settings: Settings, sqlite_store: Store, clock: FakeClock, scheduler: BackgroundScheduler
 ) -> None:
-    account_id = sqlite_store.ensure_account("every-30", "blog")
-    run = sqlite_store.start_run(account_id, "scheduler")
-    sqlite_store.finish_run(run, {"status": "interrupted"})
+    account_id = sqlite_store.sync.ensure_account("every-30", "blog")
+    run = sqlite_store.sync.start_run(account_id, "scheduler")
+    sqlite_store.sync.finish_run(run, {"status": "interrupted"})
     clock.advance(minutes=1)
     SchedulerService(settings, sqlite_store).configure(scheduler)
     scheduler.start(paused=True)

@@ -24,7 +24,7 @@ TEXTS = {
 
 
 def _store_texts(store: Store, texts: dict[str, str]) -> None:
-    account = store.ensure_account("blog-a", "blog")
+    account = store.sync.ensure_account("blog-a", "blog")
     comments = [
         CommentRecord(
             platform="blog", external_id=key, created_at=T0 + timedelta(minutes=n),
@@ -33,12 +33,12 @@ def _store_texts(store: Store, texts: dict[str, str]) -> None:
         for n, (key, text) in enumerate(texts.items())
     ]  # fmt: skip
     post = PostRecord(platform="blog", external_id="p1", created_at=T0, text="공지")
-    store.apply_batch(account, Batch(stream="t", posts=(post,), comments=tuple(comments)))
+    store.sync.apply_batch(account, Batch(stream="t", posts=(post,), comments=tuple(comments)))
 
 
 def _found(store: Store, query: str, **filters: object) -> list[str]:
     f = InboxFilter(query=query, **filters)  # type: ignore[arg-type]
-    rows, _next = store.inbox_page(f, Scope(), Deadlines(T0, T0), limit=50)
+    rows, _next = store.inbox.inbox_page(f, Scope(), Deadlines(T0, T0), limit=50)
     return [row["external_id"] for row in rows]
 
 
@@ -88,15 +88,15 @@ def test_edited_text_is_reindexed(store: Store) -> None:
 
 def test_hand_entered_comments_are_searchable(store: Store) -> None:
     _store_texts(store, TEXTS)
-    post_id = store.find_post("p1")
+    post_id = store.inbox.find_post("p1")
     assert post_id is not None
     comment = ManualComment(post_id, "주민", "핀터레스트에 남긴 악취 민원", T0 + timedelta(hours=1))
-    store.add_manual_comments([comment], "홍보과")
+    store.inbox.add_manual_comments([comment], "홍보과")
     assert _found(store, "악취") == [store_key(store, "악취")]
 
 
 def store_key(store: Store, word: str) -> str:
-    rows, _ = store.inbox_page(InboxFilter(query=word), Scope(), Deadlines(T0, T0))
+    rows, _ = store.inbox.inbox_page(InboxFilter(query=word), Scope(), Deadlines(T0, T0))
     return str(rows[0]["external_id"])
 
 
@@ -107,9 +107,11 @@ def test_search_pages_newest_first_past_the_probe_window(
     texts = {f"k{n}": ("불법주차 신고" if n % 5 == 0 else "다른 이야기") for n in range(30)}
     _store_texts(store, texts)
     expected = [f"k{n}" for n in range(25, -1, -5)]
-    first, cursor = store.inbox_page(InboxFilter(query="주차"), Scope(), Deadlines(T0, T0), limit=4)
+    first, cursor = store.inbox.inbox_page(
+        InboxFilter(query="주차"), Scope(), Deadlines(T0, T0), limit=4
+    )
     assert cursor is not None
-    rest, end = store.inbox_page(
+    rest, end = store.inbox.inbox_page(
         InboxFilter(query="주차"), Scope(), Deadlines(T0, T0), cursor=cursor, limit=4
     )
     assert [r["external_id"] for r in first + rest] == expected

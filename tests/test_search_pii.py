@@ -37,19 +37,19 @@ ROLES = ("viewer", "department", "admin")
 
 def _add(web: Web, key: str, text: str) -> int:
     """Store a comment and assign it to 주차관리과 (so the department officer sees it)."""
-    account = web.store.ensure_account("fb-page", "facebook")
+    account = web.store.sync.ensure_account("fb-page", "facebook")
     comment = CommentRecord(
         platform="facebook", external_id=key, created_at=T0 + timedelta(hours=9),
         text=text, post_external_id="p1", author_name="주민",
     )  # fmt: skip
-    web.store.apply_batch(account, Batch(stream="t", comments=(comment,)))
+    web.store.sync.apply_batch(account, Batch(stream="t", comments=(comment,)))
     with web.store.engine.connect() as conn:
         found = conn.exec_driver_sql(f"SELECT id FROM comment WHERE external_id = '{key}'")
         comment_id = int(found.scalar_one())
     actor = Actor("admin1", Role.ADMIN)
     context = ReviewContext(now=web.store.clock(), departments=DEPARTMENTS)
     assign = ReviewAction(kind="assign_department", department=DEPARTMENTS[0])
-    assert web.store.review(actor, [comment_id], assign, context).done == [comment_id]
+    assert web.store.inbox.review(actor, [comment_id], assign, context).done == [comment_id]
     return comment_id
 
 
@@ -73,12 +73,12 @@ def test_search_does_not_match_masked_personal_data(web: Web, kind: str) -> None
 
 def test_an_edited_comment_is_searched_by_its_new_masked_text(web: Web) -> None:
     comment_id = _add(web, "edited", "가로등 고장 010-0764-3833 연락 바랍니다")
-    account = web.store.ensure_account("fb-page", "facebook")
+    account = web.store.sync.ensure_account("fb-page", "facebook")
     edited = CommentRecord(
         platform="facebook", external_id="edited", created_at=T0 + timedelta(hours=9),
         text="가로등 고장 010-5511-2290 신호등 연락", post_external_id="p1", author_name="주민",
     )  # fmt: skip
-    web.store.apply_batch(account, Batch(stream="t", comments=(edited,)))
+    web.store.sync.apply_batch(account, Batch(stream="t", comments=(edited,)))
     client = web.client("viewer")
     assert _finds(client, "신호등", comment_id)
     for fragment in ("0764", "5511", "2290"):
@@ -90,7 +90,7 @@ def test_one_digit_query_words_are_ignored() -> None:
 
 
 def _ids(store: Store, query: str) -> list[int]:
-    rows, _next = store.inbox_page(InboxFilter(query=query), Scope(), Deadlines(T0, T0))
+    rows, _next = store.inbox.inbox_page(InboxFilter(query=query), Scope(), Deadlines(T0, T0))
     return [row["id"] for row in rows]
 
 
@@ -104,12 +104,12 @@ def _indexed(store: Store, query: str) -> list[int]:
 def test_migration_0009_reindexes_stored_comments_without_their_personal_data(
     db_url: str, store: Store
 ) -> None:
-    account = store.ensure_account("blog-a", "blog")
+    account = store.sync.ensure_account("blog-a", "blog")
     comment = CommentRecord(
         platform="blog", external_id="c1", created_at=T0, text=PERSONAL["휴대전화"][0],
         post_external_id="p1", author_name="주민",
     )  # fmt: skip
-    store.apply_batch(account, Batch(stream="t", comments=(comment,)))
+    store.sync.apply_batch(account, Batch(stream="t", comments=(comment,)))
     (comment_id,) = _ids(store, "가로등")
     command.downgrade(alembic_config(db_url), "0008")
     assert _indexed(store, "0764") == [comment_id]  # indexed whole, as before 0009
@@ -117,19 +117,19 @@ def test_migration_0009_reindexes_stored_comments_without_their_personal_data(
     assert _ids(store, "0764") == []
     assert _ids(store, "가로등") == [comment_id]
     edited = replace(comment, text="신호등 고장 010-5511-2290")
-    store.apply_batch(account, Batch(stream="t", comments=(edited,)))  # unindexes 0009's entry
+    store.sync.apply_batch(account, Batch(stream="t", comments=(edited,)))  # unindexes 0009's entry
     assert _ids(store, "가로등") == []
     assert _ids(store, "0764") == _ids(store, "5511") == []
     assert _ids(store, "신호등") == [comment_id]
 
 
 def test_a_privacy_deletion_leaves_no_index_entry_of_a_masked_comment(store: Store) -> None:
-    account = store.ensure_account("blog-a", "blog")
+    account = store.sync.ensure_account("blog-a", "blog")
     comment = CommentRecord(
         platform="blog", external_id="c1", created_at=T0, text=PERSONAL["주소"][0],
         post_external_id="p1", author_name="주민",
     )  # fmt: skip
-    store.apply_batch(account, Batch(stream="t", comments=(comment,)))
+    store.sync.apply_batch(account, Batch(stream="t", comments=(comment,)))
     (comment_id,) = _ids(store, "가로등")
     with store.engine.begin() as conn:
         privacy.delete_comments(conn, [comment_id])

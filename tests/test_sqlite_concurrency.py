@@ -55,7 +55,7 @@ def test_sync_writer_and_ui_readers_and_writers_never_see_database_is_locked(
     """S8: a writer storing pages, 4 readers and 2 staff writers at once, zero lock errors."""
     engine = create_db_engine(sqlite_url, poolclass=sa.pool.NullPool)
     store = Store(engine)
-    account_id = store.ensure_account("blog-a", "blog")
+    account_id = store.sync.ensure_account("blog-a", "blog")
     errors: list[BaseException] = []
     stop = threading.Event()
 
@@ -83,14 +83,14 @@ def test_sync_writer_and_ui_readers_and_writers_never_see_database_is_locked(
         thread.start()
     try:
         for n in range(40):
-            store.apply_batch(account_id, comments(n))
+            store.sync.apply_batch(account_id, comments(n))
     finally:
         stop.set()
         for thread in threads:
             thread.join()
     engine.dispose()
     assert errors == []
-    assert store.count_rows("comment") == 40 * 50
+    assert store.sync.count_rows("comment") == 40 * 50
 
 
 def test_negative_control_deferred_read_then_write_hits_busy(sqlite_url: str) -> None:

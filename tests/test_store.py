@@ -45,7 +45,7 @@ def batch(
 
 @pytest.fixture
 def account_id(store: Store) -> int:
-    return store.ensure_account("blog-a", "blog")
+    return store.sync.ensure_account("blog-a", "blog")
 
 
 def table(model: type) -> Any:
@@ -60,17 +60,17 @@ def rows(store: Store, model: type, *order: str) -> list[dict[str, Any]]:
 
 def test_resync_of_the_same_batch_creates_no_duplicates(store: Store, account_id: int) -> None:
     records = batch([post(1), post(2)], [comment(1), comment(2), comment(3, post_n=2)])
-    first = store.apply_batch(account_id, records)
-    second = store.apply_batch(account_id, records)
+    first = store.sync.apply_batch(account_id, records)
+    second = store.sync.apply_batch(account_id, records)
     assert (first.posts.new, first.comments.new) == (2, 3)
     assert (second.posts.new, second.posts.updated, second.posts.unchanged) == (0, 0, 2)
     assert (second.comments.new, second.comments.updated, second.comments.unchanged) == (0, 0, 3)
-    assert store.count_rows("post") == 2
-    assert store.count_rows("comment") == 3
+    assert store.sync.count_rows("post") == 2
+    assert store.sync.count_rows("comment") == 3
 
 
 def test_duplicate_keys_inside_one_batch_keep_the_last(store: Store, account_id: int) -> None:
-    result = store.apply_batch(
+    result = store.sync.apply_batch(
         account_id, batch([post(1)], [comment(1, text="처음"), comment(1, text="나중")])
     )
     assert result.comments.new == 1
@@ -79,10 +79,10 @@ def test_duplicate_keys_inside_one_batch_keep_the_last(store: Store, account_id:
 
 def test_unchanged_resync_writes_nothing(store: Store, account_id: int, clock: FakeClock) -> None:
     records = batch([post(1)], [comment(1)])
-    store.apply_batch(account_id, records)
+    store.sync.apply_batch(account_id, records)
     before = rows(store, Comment, "id") + rows(store, Post, "id")
     clock.advance(hours=1)
-    store.apply_batch(account_id, records)
+    store.sync.apply_batch(account_id, records)
     assert rows(store, Comment, "id") + rows(store, Post, "id") == before
     assert rows(store, ContentRevision, "id") == []
 
@@ -90,9 +90,9 @@ def test_unchanged_resync_writes_nothing(store: Store, account_id: int, clock: F
 def test_unchanged_item_refreshes_last_seen_at_most_daily(
     store: Store, account_id: int, clock: FakeClock
 ) -> None:
-    store.apply_batch(account_id, batch([post(1)]))
+    store.sync.apply_batch(account_id, batch([post(1)]))
     clock.advance(hours=25)
-    result = store.apply_batch(account_id, batch([post(1)]))
+    result = store.sync.apply_batch(account_id, batch([post(1)]))
     assert result.posts.unchanged == 1
     stored = rows(store, Post, "id")[0]
     assert stored["last_seen_at"] == clock.now
@@ -102,9 +102,11 @@ def test_unchanged_item_refreshes_last_seen_at_most_daily(
 def test_text_change_keeps_the_old_text_as_a_revision(
     store: Store, account_id: int, clock: FakeClock
 ) -> None:
-    store.apply_batch(account_id, batch([post(1)], [comment(1, text="주차 문의드립니다")]))
+    store.sync.apply_batch(account_id, batch([post(1)], [comment(1, text="주차 문의드립니다")]))
     clock.advance(hours=2)
-    result = store.apply_batch(account_id, batch([], [comment(1, text="주차 문의드립니다 (수정)")]))
+    result = store.sync.apply_batch(
+        account_id, batch([], [comment(1, text="주차 문의드립니다 (수정)")])
+    )
     assert result.comments.updated == 1
     [revision] = rows(store, ContentRevision, "id")
     assert revision["item_type"] == "comment"
@@ -116,8 +118,8 @@ def test_text_change_keeps_the_old_text_as_a_revision(
 
 
 def test_metric_change_updates_without_a_revision(store: Store, account_id: int) -> None:
-    store.apply_batch(account_id, batch([post(1, comment_count=1)]))
-    result = store.apply_batch(account_id, batch([post(1, comment_count=4)]))
+    store.sync.apply_batch(account_id, batch([post(1, comment_count=1)]))
+    result = store.sync.apply_batch(account_id, batch([post(1, comment_count=4)]))
     assert result.posts.updated == 1
     assert rows(store, Post, "id")[0]["comment_count"] == 4
     assert rows(store, ContentRevision, "id") == []
@@ -126,7 +128,7 @@ def test_metric_change_updates_without_a_revision(store: Store, account_id: int)
 def test_resync_never_changes_staff_review_state(
     store: Store, account_id: int, clock: FakeClock
 ) -> None:
-    store.apply_batch(account_id, batch([post(1)], [comment(1)]))
+    store.sync.apply_batch(account_id, batch([post(1)], [comment(1)]))
     comment_id = rows(store, Comment, "id")[0]["id"]
     review = {
         "comment_id": comment_id, "status": "부서배정", "department": "주차관리과",
@@ -140,8 +142,12 @@ def test_resync_never_changes_staff_review_state(
         conn.execute(sa.insert(table(ReviewNote)).values(note))
     staff_state = [rows(store, m, "comment_id") for m in (Review, ReviewTag, ReviewNote)]
     clock.advance(days=2)
-    store.apply_batch(account_id, batch([post(1, text="수정된 본문")], [comment(1, text="수정됨")]))
-    store.apply_batch(account_id, batch([post(1, text="수정된 본문")], [comment(1, text="수정됨")]))
+    store.sync.apply_batch(
+        account_id, batch([post(1, text="수정된 본문")], [comment(1, text="수정됨")])
+    )
+    store.sync.apply_batch(
+        account_id, batch([post(1, text="수정된 본문")], [comment(1, text="수정됨")])
+    )
     assert [rows(store, m, "comment_id") for m in (Review, ReviewTag, ReviewNote)] == staff_state
 
 
@@ -151,28 +157,28 @@ def test_records_and_cursor_commit_together_or_not_at_all(
     def crash(*_args: object) -> None:
         raise RuntimeError("crash between records and cursor")
 
-    monkeypatch.setattr(store, "_write_cursors", crash)
+    monkeypatch.setattr(store.sync, "_write_cursors", crash)
     with pytest.raises(RuntimeError):
-        store.apply_batch(account_id, batch([post(1)], [comment(1)], {"posts": {"etag": "x"}}))
-    assert store.count_rows("post") == 0
-    assert store.count_rows("comment") == 0
-    assert store.cursors(account_id) == {}
+        store.sync.apply_batch(account_id, batch([post(1)], [comment(1)], {"posts": {"etag": "x"}}))
+    assert store.sync.count_rows("post") == 0
+    assert store.sync.count_rows("comment") == 0
+    assert store.sync.cursors(account_id) == {}
 
 
 def test_cursor_is_stored_and_replaced(store: Store, account_id: int) -> None:
-    store.apply_batch(account_id, batch([post(1)], cursor={"posts": {"etag": "a"}}))
-    store.apply_batch(
+    store.sync.apply_batch(account_id, batch([post(1)], cursor={"posts": {"etag": "a"}}))
+    store.sync.apply_batch(
         account_id, batch([], cursor={"posts": {"etag": "b"}, "comments": {"since": 5}})
     )
-    assert store.cursors(account_id) == {"posts": {"etag": "b"}, "comments": {"since": 5}}
+    assert store.sync.cursors(account_id) == {"posts": {"etag": "b"}, "comments": {"since": 5}}
 
 
 def test_comment_stored_before_its_post_is_linked_when_the_post_arrives(
     store: Store, account_id: int
 ) -> None:
-    store.apply_batch(account_id, batch([], [comment(1, post_n=7)]))
+    store.sync.apply_batch(account_id, batch([], [comment(1, post_n=7)]))
     assert rows(store, Comment, "id")[0]["post_id"] is None
-    store.apply_batch(account_id, batch([post(7)]))
+    store.sync.apply_batch(account_id, batch([post(7)]))
     post_id = rows(store, Post, "id")[0]["id"]
     assert rows(store, Comment, "id")[0]["post_id"] == post_id
 
@@ -180,7 +186,7 @@ def test_comment_stored_before_its_post_is_linked_when_the_post_arrives(
 def test_replies_keep_parent_and_owner_marks(store: Store, account_id: int) -> None:
     reply = comment(2, text="안녕하세요, 구청입니다.", parent_external_id="c1",
                     kind=CommentKind.REPLY, by_account_owner=True)  # fmt: skip
-    store.apply_batch(account_id, batch([post(1)], [comment(1), reply]))
+    store.sync.apply_batch(account_id, batch([post(1)], [comment(1), reply]))
     stored = {r["external_id"]: r for r in rows(store, Comment, "id")}
     assert stored["c2"]["parent_external_id"] == "c1"
     assert stored["c2"]["kind"] == "reply"
@@ -193,7 +199,7 @@ def test_times_are_stored_and_read_back_as_utc(store: Store, account_id: int) ->
 
     seoul = datetime(2026, 11, 2, 9, 0, tzinfo=ZoneInfo("Asia/Seoul"))
     record = PostRecord(platform="blog", external_id="kst", created_at=seoul, text="x")
-    store.apply_batch(account_id, batch([record]))
+    store.sync.apply_batch(account_id, batch([record]))
     stored = rows(store, Post, "id")[0]["created_at"]
     assert stored == datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
     assert stored.tzinfo is not None
@@ -205,25 +211,25 @@ def test_naive_datetimes_are_rejected_by_records() -> None:
 
 
 def test_an_account_keeps_its_platform(store: Store, account_id: int) -> None:
-    assert store.ensure_account("blog-a", "blog") == account_id
+    assert store.sync.ensure_account("blog-a", "blog") == account_id
     with pytest.raises(ValueError, match="stored as blog"):
-        store.ensure_account("blog-a", "facebook")
+        store.sync.ensure_account("blog-a", "facebook")
 
 
 def test_the_same_external_id_on_two_platforms_is_two_items(store: Store, account_id: int) -> None:
-    other = store.ensure_account("fb", "facebook")
-    store.apply_batch(account_id, batch([post(1)]))
+    other = store.sync.ensure_account("fb", "facebook")
+    store.sync.apply_batch(account_id, batch([post(1)]))
     fb_post = PostRecord(platform="facebook", external_id="p1", created_at=T0, text="x")
-    store.apply_batch(other, batch([fb_post]))
-    assert store.count_rows("post") == 2
+    store.sync.apply_batch(other, batch([fb_post]))
+    assert store.sync.count_rows("post") == 2
 
 
 def test_a_known_parent_is_kept_when_a_later_payload_lacks_it(
     store: Store, account_id: int
 ) -> None:
     threaded = comment(2, parent_external_id="c1", kind=CommentKind.REPLY)
-    store.apply_batch(account_id, batch([post(1)], [comment(1), threaded]))
-    result = store.apply_batch(account_id, batch([], [comment(2, post_n=1)]))
+    store.sync.apply_batch(account_id, batch([post(1)], [comment(1), threaded]))
+    result = store.sync.apply_batch(account_id, batch([], [comment(2, post_n=1)]))
     assert result.comments.unchanged == 1
     stored = {r["external_id"]: r for r in rows(store, Comment, "id")}
     assert stored["c2"]["parent_external_id"] == "c1"
@@ -231,12 +237,12 @@ def test_a_known_parent_is_kept_when_a_later_payload_lacks_it(
 
 
 def test_the_first_stored_created_at_is_kept(store: Store, account_id: int) -> None:
-    store.apply_batch(account_id, batch([post(1)], [comment(1)]))
+    store.sync.apply_batch(account_id, batch([post(1)], [comment(1)]))
     moved = CommentRecord(
         platform="blog", external_id="c1", created_at=T0 + timedelta(days=9),
         text="불법주차 민원 1", post_external_id="p1", author_name="주민1",
     )  # fmt: skip
-    store.apply_batch(account_id, batch([], [moved]))
+    store.sync.apply_batch(account_id, batch([], [moved]))
     assert rows(store, Comment, "id")[0]["created_at"] == comment(1).created_at
 
 
@@ -245,17 +251,17 @@ def test_presence_marks_comments_gone_upstream_and_never_deletes_them(
 ) -> None:
     from aggregator.records import Presence
 
-    store.apply_batch(
+    store.sync.apply_batch(
         account_id, batch([post(1), post(2)], [comment(1), comment(2), comment(3, 2)])
     )
     gone = Batch(stream="t", presence=(Presence(frozenset({"c1"}), post_external_id="p1"),))
-    assert store.apply_batch(account_id, gone).marked_deleted == 1
+    assert store.sync.apply_batch(account_id, gone).marked_deleted == 1
     stored = {r["external_id"]: r for r in rows(store, Comment, "id")}
     assert stored["c2"]["deleted_upstream_at"] == clock.now
     assert stored["c1"]["deleted_upstream_at"] is None
     assert stored["c3"]["deleted_upstream_at"] is None, "another post's comments are untouched"
     back = Batch(stream="t", presence=(Presence(frozenset({"c1", "c2"}), post_external_id="p1"),))
-    store.apply_batch(account_id, back)
+    store.sync.apply_batch(account_id, back)
     assert all(r["deleted_upstream_at"] is None for r in rows(store, Comment, "id"))
 
 
@@ -266,14 +272,14 @@ def test_presence_of_a_thread_larger_than_a_statement_chunk_marks_exactly_the_mi
     from aggregator.store.presence import CHUNK
 
     many = [comment(n) for n in range(CHUNK * 2 + 7)]
-    store.apply_batch(account_id, batch([post(1)], many))
+    store.sync.apply_batch(account_id, batch([post(1)], many))
     kept = frozenset(c.external_id for c in many[CHUNK + 3 :])  # more gone than one chunk
     gone = Batch(stream="t", presence=(Presence(kept, post_external_id="p1"),))
-    assert store.apply_batch(account_id, gone).marked_deleted == CHUNK + 3
+    assert store.sync.apply_batch(account_id, gone).marked_deleted == CHUNK + 3
     marked = {r["external_id"] for r in rows(store, Comment, "id") if r["deleted_upstream_at"]}
     assert marked == {c.external_id for c in many[: CHUNK + 3]}
     every = frozenset(c.external_id for c in many)
-    store.apply_batch(
+    store.sync.apply_batch(
         account_id, Batch(stream="t", presence=(Presence(every, post_external_id="p1"),))
     )
     assert all(r["deleted_upstream_at"] is None for r in rows(store, Comment, "id"))
@@ -284,9 +290,9 @@ def test_presence_of_posts_since_marks_only_the_window(
 ) -> None:
     from aggregator.records import Presence
 
-    store.apply_batch(account_id, batch([post(1), post(5), post(6)]))
+    store.sync.apply_batch(account_id, batch([post(1), post(5), post(6)]))
     window = Presence(frozenset({"p6"}), since=T0 + timedelta(hours=4))
-    store.apply_batch(account_id, Batch(stream="t", presence=(window,)))
+    store.sync.apply_batch(account_id, Batch(stream="t", presence=(window,)))
     marks = {r["external_id"]: r["deleted_upstream_at"] for r in rows(store, Post, "id")}
     assert marks == {"p1": None, "p5": clock.now, "p6": None}
 
@@ -295,12 +301,12 @@ def test_month_usage_counts_runs_since_the_month_began_in_seoul(
     store: Store, account_id: int, clock: FakeClock
 ) -> None:
     clock.now = datetime(2026, 10, 31, 14, 0, tzinfo=UTC)  # 23:00 KST, October
-    october = store.start_run(account_id, "cron")
-    store.finish_run(october, {"status": "ok", "units_read": 100, "estimated_cost": 0.5})
+    october = store.sync.start_run(account_id, "cron")
+    store.sync.finish_run(october, {"status": "ok", "units_read": 100, "estimated_cost": 0.5})
     clock.now = datetime(2026, 10, 31, 15, 30, tzinfo=UTC)  # 00:30 KST, November 1st
-    november = store.start_run(account_id, "cron")
-    store.finish_run(november, {"status": "ok", "units_read": 7, "estimated_cost": 0.035})
-    usage = store.month_usage(account_id, "Asia/Seoul")
+    november = store.sync.start_run(account_id, "cron")
+    store.sync.finish_run(november, {"status": "ok", "units_read": 7, "estimated_cost": 0.035})
+    usage = store.sync.month_usage(account_id, "Asia/Seoul")
     assert usage.units_read == 7
     assert usage.cost == pytest.approx(0.035)
 
@@ -308,8 +314,8 @@ def test_month_usage_counts_runs_since_the_month_began_in_seoul(
 def test_a_source_without_counts_keeps_the_known_count_and_metrics(
     store: Store, account_id: int
 ) -> None:
-    store.apply_batch(account_id, batch([post(1, comment_count=4, metrics={"likes": 9})]))
-    result = store.apply_batch(account_id, batch([post(1)]))
+    store.sync.apply_batch(account_id, batch([post(1, comment_count=4, metrics={"likes": 9})]))
+    result = store.sync.apply_batch(account_id, batch([post(1)]))
     assert result.posts.unchanged == 1
     stored = rows(store, Post, "id")[0]
     assert (stored["comment_count"], stored["metrics"]) == (4, {"likes": 9})
@@ -325,7 +331,7 @@ def _store_sample(url: str, clock: FakeClock) -> tuple[list[Any], list[Any], lis
     seoul, new_york = ZoneInfo("Asia/Seoul"), ZoneInfo("America/New_York")
     engine = create_db_engine(url)
     store = Store(engine, clock=clock)
-    account = store.ensure_account("blog-a", "blog")
+    account = store.sync.ensure_account("blog-a", "blog")
     korean = {
         "message": "영등포구청 앞 불법주차 😀", "tags": ["주차", None, 1.5, True],
         "n": {"깊이": [1, {"a": "b\\\"\n"}]},
@@ -341,9 +347,11 @@ def _store_sample(url: str, clock: FakeClock) -> tuple[list[Any], list[Any], lis
                 by_account_owner=True, kind=CommentKind.REPLY, parent_external_id="c1"),
         comment(3, post_n=9, text="글이 없는 댓글", hidden_upstream=True, raw=korean),
     ]  # fmt: skip
-    store.apply_batch(account, batch(posts, comments))
+    store.sync.apply_batch(account, batch(posts, comments))
     clock.advance(days=2)
-    store.apply_batch(account, batch([post(1, text="고친 글")], [comment(1, text="고친 댓글")]))
+    store.sync.apply_batch(
+        account, batch([post(1, text="고친 글")], [comment(1, text="고친 댓글")])
+    )
     read: list[list[Any]] = [[], [], []]
     with engine.connect() as conn:
         for model in (Post, Comment, ContentRevision):

@@ -78,7 +78,7 @@ def test_successful_run_stores_pages_and_records_the_run(store: Store) -> None:
     result = sync_account(store, FakeAccount(), factory())
     assert result.status == RunStatus.OK
     assert (result.posts.new, result.comments.new, result.api_calls) == (3, 9, 3)
-    run = store.run(result.run_id or 0)
+    run = store.sync.run(result.run_id or 0)
     assert run["status"] == "ok"
     assert (run["comments_new"], run["posts_new"], run["api_calls"]) == (9, 3, 3)
     assert run["finished_at"] is not None
@@ -89,9 +89,9 @@ def test_failure_keeps_the_pages_stored_before_it(store: Store) -> None:
     result = sync_account(store, FakeAccount(), factory(fail_after=2))
     assert result.status == RunStatus.PARSE_ERROR
     assert result.error == "feed is not XML"
-    assert store.count_rows("comment") == 6
-    account_id = store.ensure_account("fake", "blog")
-    assert store.cursors(account_id) == {"comments": {"page": 2}}
+    assert store.sync.count_rows("comment") == 6
+    account_id = store.sync.ensure_account("fake", "blog")
+    assert store.sync.cursors(account_id) == {"comments": {"page": 2}}
 
 
 def test_rerun_after_failure_resumes_from_the_cursor(store: Store) -> None:
@@ -99,7 +99,7 @@ def test_rerun_after_failure_resumes_from_the_cursor(store: Store) -> None:
     result = sync_account(store, FakeAccount(), factory())
     assert result.status == RunStatus.OK
     assert (result.comments.new, result.comments.unchanged) == (6, 0)
-    assert store.count_rows("comment") == 9
+    assert store.sync.count_rows("comment") == 9
 
 
 @pytest.mark.parametrize(
@@ -115,36 +115,36 @@ def test_errors_become_run_statuses_not_exceptions(
 ) -> None:
     result = sync_account(store, FakeAccount(), factory(fail_after=0, error=error))
     assert result.status == status
-    assert store.run(result.run_id or 0)["status"] == status
+    assert store.sync.run(result.run_id or 0)["status"] == status
     assert result.error
 
 
 def test_a_second_sync_of_a_locked_account_refuses(store: Store) -> None:
-    account_id = store.ensure_account("fake", "blog")
+    account_id = store.sync.ensure_account("fake", "blog")
     other = Holder("another-host", 1234, "t")
-    assert store.acquire_lock(account_id, other, timedelta(minutes=30)) is None
+    assert store.sync.acquire_lock(account_id, other, timedelta(minutes=30)) is None
     with pytest.raises(AlreadyRunning, match="already being synced by another-host"):
         sync_account(store, FakeAccount(), factory())
-    assert store.count_rows("sync_run") == 0
+    assert store.sync.count_rows("sync_run") == 0
 
 
 def test_lock_is_released_after_a_run(store: Store) -> None:
     sync_account(store, FakeAccount(), factory(fail_after=1))
-    account_id = store.ensure_account("fake", "blog")
-    assert store.acquire_lock(account_id, Holder.this_process(), timedelta(minutes=1)) is None
+    account_id = store.sync.ensure_account("fake", "blog")
+    assert store.sync.acquire_lock(account_id, Holder.this_process(), timedelta(minutes=1)) is None
 
 
 def test_expired_lock_is_taken_over(store: Store, clock: FakeClock) -> None:
-    account_id = store.ensure_account("fake", "blog")
-    store.acquire_lock(account_id, Holder("another-host", 1, "t"), timedelta(minutes=10))
+    account_id = store.sync.ensure_account("fake", "blog")
+    store.sync.acquire_lock(account_id, Holder("another-host", 1, "t"), timedelta(minutes=10))
     clock.advance(minutes=11)
     assert sync_account(store, FakeAccount(), factory()).ok
 
 
 def test_lock_of_a_dead_local_process_is_taken_over(store: Store) -> None:
-    account_id = store.ensure_account("fake", "blog")
+    account_id = store.sync.ensure_account("fake", "blog")
     dead = Holder(Holder.this_process().host, _dead_pid(), "t")
-    store.acquire_lock(account_id, dead, timedelta(hours=1))
+    store.sync.acquire_lock(account_id, dead, timedelta(hours=1))
     assert sync_account(store, FakeAccount(), factory()).ok
 
 
@@ -159,7 +159,7 @@ def _dead_pid() -> int:
 def test_deadline_ends_the_run_with_what_was_stored(store: Store) -> None:
     result = sync_account(store, FakeAccount(), factory(), SyncOptions(deadline_seconds=-1))
     assert result.status == RunStatus.DEADLINE
-    assert store.count_rows("comment") == 3
+    assert store.sync.count_rows("comment") == 3
 
 
 class NewestFirstConnector(PagedConnector):
@@ -186,11 +186,11 @@ def test_newest_first_cursor_moves_only_when_the_window_is_complete(store: Store
         return make
 
     failed = sync_account(store, FakeAccount(), build(fail_after=2))
-    account_id = store.ensure_account("fake", "blog")
+    account_id = store.sync.ensure_account("fake", "blog")
     assert failed.status == RunStatus.PARSE_ERROR
-    assert store.cursors(account_id) == {}
-    assert store.count_rows("comment") == 6
+    assert store.sync.cursors(account_id) == {}
+    assert store.sync.count_rows("comment") == 6
     rerun = sync_account(store, FakeAccount(), build(fail_after=None))
     assert rerun.ok
     assert (rerun.comments.new, rerun.comments.unchanged) == (9, 6)
-    assert store.cursors(account_id) == {"comments": {"newest_page": 5}}
+    assert store.sync.cursors(account_id) == {"comments": {"newest_page": 5}}

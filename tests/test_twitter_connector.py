@@ -178,7 +178,7 @@ def test_units_and_cost_are_the_items_returned_times_the_unit_prices(
     sync: Sync, x_store: Store
 ) -> None:
     result = sync()
-    run = x_store.run(result.run_id or 0)
+    run = x_store.sync.run(result.run_id or 0)
     assert run["units_read"] == result.units_read > 0
     assert run["estimated_cost"] == pytest.approx(result.cost)
     assert 0.001 * result.units_read < result.cost < 0.01 * result.units_read
@@ -188,7 +188,7 @@ def test_no_change_sync_passes_since_id_and_reads_zero_posts(
     sync: Sync, x_sandbox: Sandbox, x_store: Store
 ) -> None:
     assert sync().ok
-    cursors = x_store.cursors(x_store.ensure_account("x-account", "twitter"))
+    cursors = x_store.sync.cursors(x_store.sync.ensure_account("x-account", "twitter"))
     x_sandbox.requests.clear()
     second = sync()
     assert second.ok
@@ -380,7 +380,7 @@ def test_429_beyond_the_allowed_wait_ends_throttled_and_the_next_run_resumes(
     assert first.status == "throttled"
     assert "longer than the 60s" in (first.error or "")
     assert sleeps == []
-    cursors = x_store.cursors(x_store.ensure_account("x-account", "twitter"))
+    cursors = x_store.sync.cursors(x_store.sync.ensure_account("x-account", "twitter"))
     assert "tweets" in cursors
     assert "mentions" not in cursors
     resumed = sync()
@@ -415,15 +415,15 @@ def test_429_mid_pagination_keeps_stored_pages_and_the_cursor_until_the_window_c
     account = load_settings(config, environ=SANDBOX_ENV).account("x-account")
     assert isinstance(account, TwitterAccount)
     store = Store(engine, clock=sandbox.now)
-    account_id = store.ensure_account("x-account", "twitter")
+    account_id = store.sync.ensure_account("x-account", "twitter")
     http = HttpClient(sleep=sleeps.append)
     connector = TwitterConnector(account, SyncContext(http=http, clock=sandbox.now))
     mention_pages = 0
 
     def pull_and_store() -> None:
         nonlocal mention_pages
-        for batch in connector.pull(store.cursors(account_id)):
-            store.apply_batch(account_id, batch)
+        for batch in connector.pull(store.sync.cursors(account_id)):
+            store.sync.apply_batch(account_id, batch)
             if batch.stream == "mentions":
                 mention_pages += 1
                 rate_limit_fault(sandbox.faults, sandbox.now(), MENTIONS, reset_in=3600)
@@ -432,7 +432,7 @@ def test_429_mid_pagination_keeps_stored_pages_and_the_cursor_until_the_window_c
         pull_and_store()
     http.session.close()
     assert mention_pages == 1, "page 1 stored, page 2 throttled"
-    assert "mentions" not in store.cursors(account_id)
+    assert "mentions" not in store.sync.cursors(account_id)
     stored_after_page_1 = set(comments(engine))
 
     sandbox.faults.clear()
@@ -440,7 +440,7 @@ def test_429_mid_pagination_keeps_stored_pages_and_the_cursor_until_the_window_c
     assert result.ok
     assert set(comments(engine)) > stored_after_page_1
     assert result.comments.updated == 0
-    assert "mentions" in store.cursors(account_id)
+    assert "mentions" in store.sync.cursors(account_id)
 
 
 def test_server_errors_are_retried_and_counted_as_calls(

@@ -58,7 +58,7 @@ def test_the_office_adds_a_template_and_sees_it_listed(site: Web) -> None:
     page = client.get(response.headers["location"]).text
     assert "상용구를 추가했습니다" in page
     assert re.search(r"주차 안내</td>\s*<td class=\"scope\">주차관리과", page)
-    [entry] = site.store.access_log(LogFilter(action="answer_template_add"), limit=5)
+    [entry] = site.store.staff.access_log(LogFilter(action="answer_template_add"), limit=5)
     assert (entry["staff"], entry["client_ip"]) == ("comm1", "testclient")
 
 

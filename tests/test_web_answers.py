@@ -67,12 +67,12 @@ def drafted(web: Web, text: str = "확인 후 안내드리겠습니다. No.1") -
 
 
 def x_comment(web: Web) -> int:
-    account = web.store.ensure_account("x-account", "twitter")
+    account = web.store.sync.ensure_account("x-account", "twitter")
     tweet = CommentRecord(
         platform="twitter", external_id="1790000000000000001", created_at=T0,
         text="@hanbit_gu 주차 문의", author_handle="resident1",
     )  # fmt: skip
-    web.store.apply_batch(account, Batch(stream="t", comments=(tweet,)))
+    web.store.sync.apply_batch(account, Batch(stream="t", comments=(tweet,)))
     with web.store.engine.connect() as conn:
         query = "SELECT id FROM comment WHERE external_id = '1790000000000000001'"
         return int(conn.exec_driver_sql(query).scalar_one())
@@ -95,7 +95,7 @@ def test_a_department_answer_waits_in_the_queue_and_the_office_approves_it(web: 
     assert "게시 대기" in thread
     assert "자동 게시를 기다립니다" in thread
     assert "답변 쓰기" not in thread  # one answer on its way at a time
-    logged = {(e["staff"], e["action"]) for e in web.store.access_log(LogFilter(), limit=50)}
+    logged = {(e["staff"], e["action"]) for e in web.store.staff.access_log(LogFilter(), limit=50)}
     assert {("dept1", "answer_write"), ("comm1", "answer_approve")} <= logged
 
 
@@ -143,7 +143,7 @@ def test_a_department_officer_cannot_approve_and_sees_why(web: Web) -> None:
     assert refused.status_code == 409
     assert "소통담당관만 할 수 있습니다" in page_text(refused)
     assert answers_of(web, "c1")[0]["state"] == AnswerState.PENDING_APPROVAL
-    refusals = web.store.access_log(LogFilter(action="answer_refused"), limit=5)
+    refusals = web.store.staff.access_log(LogFilter(action="answer_refused"), limit=5)
     assert [e["staff"] for e in refusals] == ["dept1"]
 
 

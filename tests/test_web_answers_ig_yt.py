@@ -34,12 +34,12 @@ CASES = {
 
 def resident_comment(web: Web, platform: str) -> int:
     account, external_id, _label, _limit = CASES[platform]
-    account_id = web.store.ensure_account(account, platform)
+    account_id = web.store.sync.ensure_account(account, platform)
     comment = CommentRecord(
         platform=platform, external_id=external_id, created_at=T0,
         text="공원 화장실이 잠겨 있어요", author_handle="resident1", post_external_id="p1",
     )  # fmt: skip
-    web.store.apply_batch(account_id, Batch(stream="comments", comments=(comment,)))
+    web.store.sync.apply_batch(account_id, Batch(stream="comments", comments=(comment,)))
     with web.store.engine.connect() as conn:
         query = sa.text("SELECT id FROM comment WHERE external_id = :e")
         return int(conn.execute(query, {"e": external_id}).scalar_one())

@@ -52,7 +52,7 @@ def test_a_request_becomes_a_job_whose_file_the_requester_downloads(
     assert "2026년 11월 보고서를 만들기 시작했습니다" in page
     assert "대기" in page
     assert "/reports/file?job=" not in page
-    [logged] = web.store.access_log(LogFilter(action="report_download"))
+    [logged] = web.store.staff.access_log(LogFilter(action="report_download"))
     assert logged["staff"] == "comm1"
     assert f'"job": {job_id}' in logged["detail"]
 
@@ -72,7 +72,7 @@ def test_a_request_becomes_a_job_whose_file_the_requester_downloads(
     [stored] = list(directory.iterdir())
     assert (stored.stat().st_mode & 0o777) == 0o600
     assert stored.read_bytes() == got.content
-    [fetched] = web.store.access_log(LogFilter(action="report_file_download"))
+    [fetched] = web.store.staff.access_log(LogFilter(action="report_file_download"))
     assert fetched["staff"] == "comm1"
     assert fetched["target"] == "report:2026-11"
 
@@ -81,7 +81,9 @@ def test_another_officer_cannot_download_the_file_but_an_admin_can(
     reports: tuple[Web, ReportWorker, Path],
 ) -> None:
     web, worker, _directory = reports
-    web.store.create_user("comm2", Role.COMMUNICATIONS, None, hash_password(FAST_HASHER, PASSWORD))
+    web.store.staff.create_user(
+        "comm2", Role.COMMUNICATIONS, None, hash_password(FAST_HASHER, PASSWORD)
+    )
     owner = web.client("communications")
     job_id = job_of(ask(owner, web.csrf(owner), **FORM))
     worker.run_queued()
@@ -90,7 +92,9 @@ def test_another_officer_cannot_download_the_file_but_an_admin_can(
     assert refused.status_code == 404
     assert "요청하신 보고서 파일이 없습니다" in refused.text
     assert "/reports/file?job=" not in other.get("/reports").text  # not in their list
-    assert [r["staff"] for r in web.store.access_log(LogFilter(action="not_found"))] == ["comm2"]
+    assert [r["staff"] for r in web.store.staff.access_log(LogFilter(action="not_found"))] == [
+        "comm2"
+    ]
     assert web.client("admin").get(f"/reports/file?job={job_id}").status_code == 200
     assert other.get("/reports/file?job=99999").status_code == 404
     assert other.get("/reports/file?job=abc").status_code == 404
@@ -115,7 +119,7 @@ def test_the_same_report_asked_twice_joins_the_job_already_queued(
             .order_by(REPORT_JOB_REQUEST.c.id)
         ).all()
     assert [tuple(r) for r in reasons] == [("comm1", "국장 보고"), ("admin1", "구청장 보고")]
-    assert len(web.store.access_log(LogFilter(action="report_download"))) == 2
+    assert len(web.store.staff.access_log(LogFilter(action="report_download"))) == 2
     assert worker.run_queued() == 2
     for client in (first, second):
         assert client.get(f"/reports/file?job={job_id}").status_code == 200
@@ -272,7 +276,7 @@ def test_form_errors_are_korean_and_keep_what_was_typed(
     if typed["format"] == "pdf":
         assert '<option value="pdf" selected>' in shown
     assert 'name="identified" value="1" checked' in shown
-    assert web.store.access_log(LogFilter(action="report_download_identified")) == []
+    assert web.store.staff.access_log(LogFilter(action="report_download_identified")) == []
 
 
 def test_a_shutdown_while_rows_are_read_puts_the_job_back_in_the_queue(

@@ -197,7 +197,7 @@ def test_repeated_failed_logins_lock_the_account_and_are_logged(sqlite_web: Web)
         assert login(client, "dept1", "wrong-password").status_code == 401
     assert login(client, "dept1", "wrong-password").status_code == 429  # now locked
     assert login(client, "dept1", PASSWORD).status_code == 429
-    actions = [r["action"] for r in sqlite_web.store.access_log(_log_filter("dept1"))]
+    actions = [r["action"] for r in sqlite_web.store.staff.access_log(_log_filter("dept1"))]
     assert actions.count("login_failed") == 5
     assert "login_locked" in actions
 
@@ -219,7 +219,7 @@ def test_logout_ends_the_server_side_session(sqlite_web: Web) -> None:
 
 def test_disabled_accounts_lose_their_sessions(sqlite_web: Web) -> None:
     client = sqlite_web.client("department")
-    sqlite_web.store.set_user_disabled("dept1", True)
+    sqlite_web.store.staff.set_user_disabled("dept1", True)
     assert client.get("/inbox", follow_redirects=False).status_code == 303
 
 
@@ -230,7 +230,7 @@ def test_pii_is_masked_in_lists_and_showing_it_is_logged(sqlite_web: Web) -> Non
     assert "010-1234-5678" not in client.get(f"/comments/{c1}").text
     shown = client.post(f"/comments/{c1}/reveal", data={"csrf_token": sqlite_web.csrf(client)})
     assert "010-1234-5678" in shown.text
-    log = sqlite_web.store.access_log(_log_filter("comm1"))
+    log = sqlite_web.store.staff.access_log(_log_filter("comm1"))
     assert [r["target"] for r in log if r["action"] == "reveal_pii"] == [f"comment:{c1}"]
     viewer = sqlite_web.client("viewer")
     assert (
@@ -247,7 +247,7 @@ def test_views_and_searches_are_logged_with_ip(sqlite_web: Web) -> None:
     client = sqlite_web.client("viewer")
     client.get("/inbox?q=주차")
     client.get(f"/comments/{sqlite_web.ids['c2']}")
-    log = sqlite_web.store.access_log(_log_filter("viewer1"))
+    log = sqlite_web.store.staff.access_log(_log_filter("viewer1"))
     by_action = {r["action"]: r for r in log}
     assert by_action["search"]["detail"] == '{"q": "주차"}'
     assert by_action["view_comment"]["subject"] == "주민"

@@ -40,11 +40,11 @@ def _change(web: Web, client: TestClient, name: str, op: str, **form: str) -> Re
 
 
 def _records(web: Web, action: str) -> list[dict[str, object]]:
-    return web.store.access_log(LogFilter(action=action), 20)
+    return web.store.staff.access_log(LogFilter(action=action), 20)
 
 
 def _user(web: Web, name: str) -> object:
-    return next(u for u in web.store.users() if u.name == name)
+    return next(u for u in web.store.staff.users() if u.name == name)
 
 
 def test_an_admin_adds_an_account_with_a_typed_password(web: Web) -> None:
@@ -76,7 +76,7 @@ def test_a_generated_password_is_shown_once_and_works(web: Web) -> None:
 
 
 def test_the_clis_rules_refuse_bad_accounts_in_korean(web: Web) -> None:
-    before = len(web.store.users())
+    before = len(web.store.staff.users())
     cases = {
         "아이디: 영문·숫자와": {"name": "a b", "role": "viewer"},
         "부서: 부서 담당자는 부서가 있어야 합니다": {"name": "kim1", "role": "department"},
@@ -89,7 +89,7 @@ def test_the_clis_rules_refuse_bad_accounts_in_korean(web: Web) -> None:
         refused = _add(web, **form)
         assert refused.status_code == 400, form
         assert message in refused.text, form
-    assert len(web.store.users()) == before
+    assert len(web.store.staff.users()) == before
     assert _records(web, "user_add") == []
 
 
@@ -134,7 +134,7 @@ def test_the_last_active_admin_can_be_neither_demoted_nor_disabled(web: Web) -> 
 
 def test_the_store_keeps_an_active_admin_for_the_cli_too(web: Web) -> None:
     with pytest.raises(UserError, match="no active admin"):
-        web.store.set_user_disabled("admin1", True)
+        web.store.staff.set_user_disabled("admin1", True)
     assert not _user(web, "admin1").disabled  # type: ignore[attr-defined]
 
 
@@ -194,12 +194,12 @@ def test_the_cli_refuses_to_disable_the_last_admin_too(tmp_path: Path) -> None:
 
 
 def test_two_admins_demoting_each_other_at_once_leave_one_admin(web: Web) -> None:
-    web.store.create_user("admin2", Role.ADMIN, None, hash_password(FAST_HASHER, PASSWORD))
+    web.store.staff.create_user("admin2", Role.ADMIN, None, hash_password(FAST_HASHER, PASSWORD))
     outcome: list[str] = []
 
     def demote_admin1() -> None:
         try:
-            web.store.set_user_role("admin1", Role.VIEWER, None)
+            web.store.staff.set_user_role("admin1", Role.VIEWER, None)
             outcome.append("demoted")
         except UserError:
             outcome.append("refused")
@@ -212,5 +212,5 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(web: Web) -> Non
         assert other.is_alive()  # waiting for the first transaction's locks
     other.join()
     assert outcome == ["refused"]
-    admins = [u.name for u in web.store.users() if u.role == Role.ADMIN and not u.disabled]
+    admins = [u.name for u in web.store.staff.users() if u.role == Role.ADMIN and not u.disabled]
     assert admins == ["admin1"]

@@ -32,11 +32,11 @@ SEOUL = ZoneInfo("Asia/Seoul")
 def month_cost(store: Store) -> float:
     with store.engine.connect() as conn:
         account_id = conn.execute(sa.select(ACCOUNT.c.id).where(ACCOUNT.c.name == X)).scalar_one()
-    return store.month_usage(account_id, "Asia/Seoul").cost
+    return store.sync.month_usage(account_id, "Asia/Seoul").cost
 
 
 def status_cost(store: Store) -> float:
-    [row] = [s for s in store.account_statuses() if s.name == X]
+    [row] = [s for s in store.sync.account_statuses() if s.name == X]
     return row.month_usage.cost
 
 

@@ -99,16 +99,18 @@ def stored_comment(external_id: str, parent: str | None = None) -> CommentRecord
 
 
 def test_partial_threads_keep_their_unread_replies_and_mark_the_rest(store: Store) -> None:
-    account_id = store.ensure_account("youtube", "youtube")
+    account_id = store.sync.ensure_account("youtube", "youtube")
     comments = (
         stored_comment("t1"), stored_comment("t1.r1", "t1"), stored_comment("t1.r2", "t1"),
         stored_comment("t2"), stored_comment("t2.r1", "t2"), stored_comment("t3"),
     )  # fmt: skip
-    store.apply_batch(account_id, Batch("comments", comments=comments))
+    store.sync.apply_batch(account_id, Batch("comments", comments=comments))
     read = Presence(
         frozenset({"t1", "t2"}), post_external_id="v1", partial_threads=frozenset({"t1"})
     )
-    assert store.apply_batch(account_id, Batch("comments", presence=(read,))).marked_deleted == 2
+    assert (
+        store.sync.apply_batch(account_id, Batch("comments", presence=(read,))).marked_deleted == 2
+    )
     with store.engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT external_id, deleted_upstream_at FROM comment"))
         marked = {r.external_id for r in rows if r.deleted_upstream_at is not None}

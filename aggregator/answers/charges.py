@@ -32,14 +32,14 @@ class WriteCharges:
         quota writer what its account's cursors count for today."""
         for name, quota_writer in self.quota.items():
             account_id = self._account_id(name)
-            cursors = self.store.cursors(account_id) if account_id is not None else {}
+            cursors = self.store.sync.cursors(account_id) if account_id is not None else {}
             quota_writer.open_quota(cursors, self.store.clock, self._saver(account_id))
         for name, writer in self.metered.items():
             with read_connection(self.store.engine) as conn:
                 account_id = actions.account_id(conn, name)
             month = 0.0
             if account_id is not None:
-                month = self.store.month_usage(account_id, self.timezone).cost
+                month = self.store.sync.month_usage(account_id, self.timezone).cost
             self.charged[name] = writer.spent
             writer.spent_before = month - writer.spent
 
@@ -60,7 +60,9 @@ class WriteCharges:
 
         def save(stream: str, value: JSONValue) -> None:
             if account_id is not None:
-                self.store.apply_batch(account_id, Batch(stream, cursor_updates={stream: value}))
+                self.store.sync.apply_batch(
+                    account_id, Batch(stream, cursor_updates={stream: value})
+                )
 
         return save
 

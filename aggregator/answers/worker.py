@@ -106,7 +106,7 @@ class AnswerWorker:
     def run(self, limit: int = 50, holder: Holder | None = None) -> SendReport:
         """Send up to `limit` due answers under the `answers` lease; `WorkerBusy` if taken."""
         holder = holder or Holder.this_process()
-        taken = self.store.acquire_service_lease(LEASE_NAME, holder, LEASE_TTL)
+        taken = self.store.sync.acquire_service_lease(LEASE_NAME, holder, LEASE_TTL)
         if taken is not None:
             raise WorkerBusy(f"another answers worker is running ({taken.encode()})")
         report = SendReport()
@@ -125,13 +125,13 @@ class AnswerWorker:
                 charges.record("answers")
                 report.outcomes[outcome] += 1
                 report.answers.append({"id": answer_id, "outcome": outcome})
-                if not self.store.renew_service_lease(LEASE_NAME, holder, LEASE_TTL):
+                if not self.store.sync.renew_service_lease(LEASE_NAME, holder, LEASE_TTL):
                     log.warning("answers lease lost: stopping after answer %s", answer_id)
                     return report
             step = PlatformActionStep(self.store, self.settings, self.writers)
             report.outcomes.update(step.run(limit, lambda: charges.record("platform_actions")))
         finally:
-            self.store.release_service_lease(LEASE_NAME, holder)
+            self.store.sync.release_service_lease(LEASE_NAME, holder)
         return report
 
     def send(self, answer_id: int) -> str:

@@ -17,12 +17,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aggregator.config import Settings
-from aggregator.db import read_connection, write_transaction
 from aggregator.http import address_policy
 from aggregator.net_guard import ForbiddenAddress
 from aggregator.notify.kinds import OFFICE, kinds_for
 from aggregator.store import Store
-from aggregator.store import notifications as rows
 from aggregator.users import StaffUser
 
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -101,8 +99,7 @@ def _is_ip(host: str) -> bool:
 
 def contacts(store: Store) -> dict[str, dict[str, Any]]:
     """Every department's (and the office's) addresses."""
-    with read_connection(store.engine) as conn:
-        return rows.contacts(conn)
+    return store.outbox.contacts()
 
 
 def save_contact(
@@ -113,14 +110,12 @@ def save_contact(
         raise AddressError(f"config.yaml의 departments에 없는 부서입니다: {department[:50]}")
     addresses = parse_emails(emails)
     url = check_webhook(webhook, settings)
-    with write_transaction(store.engine) as conn:
-        rows.save_contact(conn, department, addresses, url, by, store.clock())
+    store.outbox.save_contact(department, addresses, url, by)
 
 
 def preference(store: Store, user: StaffUser) -> Preference:
     """A staff member's saved choices, or the empty default."""
-    with read_connection(store.engine) as conn:
-        found = rows.preference(conn, user.id)
+    found = store.outbox.preference(user.id)
     if found is None:
         return Preference(None, frozenset(), False)
     return Preference(found["email"], frozenset(found["kinds"]), bool(found["digest"]))
@@ -139,6 +134,5 @@ def save_preference(
         raise AddressError(f"이 계정의 권한으로 받을 수 없는 알림입니다: {labels}")
     if (chosen or digest) and address is None:
         raise AddressError("알림을 받으려면 전자우편 주소를 적어 주세요")
-    with write_transaction(store.engine) as conn:
-        rows.save_preference(conn, user.id, address, chosen, digest, store.clock())
+    store.outbox.save_preference(user.id, address, chosen, digest)
     return Preference(address, frozenset(chosen), digest)

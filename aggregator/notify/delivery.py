@@ -22,11 +22,9 @@ import requests
 
 from aggregator.alerts import send_mail
 from aggregator.config import Settings
-from aggregator.db import write_transaction
 from aggregator.http import HttpClient
 from aggregator.net_errors import describe_network_error
 from aggregator.store import Store
-from aggregator.store import notifications as rows
 from aggregator.store.locks import Holder
 
 log = logging.getLogger(__name__)
@@ -112,16 +110,15 @@ def deliver_due(store: Store, channels: Channels, limit: int = 200) -> DeliveryR
     """Send every due message once (each in its own transaction); `NotifierBusy` when
     another sender holds the lease."""
     holder = Holder.this_process()
-    if store.acquire_service_lease(LEASE, holder, LEASE_TTL) is not None:
+    if store.sync.acquire_service_lease(LEASE, holder, LEASE_TTL) is not None:
         raise NotifierBusy("다른 알림 발송이 진행 중입니다 (cron 또는 scheduler의 notify 작업)")
     report = DeliveryReport()
     try:
-        with write_transaction(store.engine) as conn:
-            due = rows.due(conn, store.clock(), limit)
+        due = store.outbox.due_notifications(limit)
         for message in due:
             report.outcomes[_deliver_one(store, channels, message)] += 1
     finally:
-        store.release_service_lease(LEASE, holder)
+        store.sync.release_service_lease(LEASE, holder)
     return report
 
 
@@ -132,8 +129,7 @@ def _deliver_one(store: Store, channels: Channels, message: dict[str, Any]) -> s
         channels.send(message)
     except DeliveryError as exc:
         return _record_failure(store, channels.settings, message, attempts, str(exc))
-    with write_transaction(store.engine) as conn:
-        rows.mark_sent(conn, message["id"], attempts, store.clock())
+    store.outbox.notification_sent(message["id"], attempts)
     return "sent"
 
 
@@ -145,7 +141,6 @@ def _record_failure(
     if attempts < section.max_attempts:
         wait = timedelta(minutes=section.retry_minutes * 2 ** (attempts - 1))
         retry_at = store.clock() + wait
-    with write_transaction(store.engine) as conn:
-        rows.mark_failed_attempt(conn, message["id"], attempts, error, retry_at)
+    store.outbox.notification_failed(message["id"], attempts, error, retry_at)
     log.warning("notification %s to %s: %s", message["id"], message["channel"], error)
     return "retry" if retry_at else "failed"

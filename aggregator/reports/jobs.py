@@ -146,7 +146,7 @@ def fetch(store: Store, settings: Settings, job_id: int, who: Requester) -> Read
     if not path.is_file():
         raise JobUnavailable(410, "보고서 파일이 서버에 없습니다. 다시 요청해 주세요")
     detail = {"format": job["format"], "pseudonymized": job["pseudonymized"], "job": job_id}
-    store.log_access(who.entry("report_file_download", job["month"], detail))
+    store.staff.log_access(who.entry("report_file_download", job["month"], detail))
     return ReadyFile(path, file_name(job["month"], job["format"]), MEDIA_TYPES[job["format"]])
 
 

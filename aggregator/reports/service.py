@@ -133,7 +133,7 @@ def compute_report(
 def _analyse_pending_topics(
     store: Store, start: datetime, end: datetime, extractor: NounExtractor | None, isolated: bool
 ) -> None:
-    pending = store.topics_pending(start, end)
+    pending = store.reports.topics_pending(start, end)
     if not pending:
         return
     log.info("analysing topics first: %d comments of the month not analysed yet", pending)
@@ -148,7 +148,7 @@ def _previous_headline(
 ) -> dict[str, Any]:
     """Last month's headline: as it was closed, else tallied from the live data now."""
     before = previous_month(month)
-    snapshot = store.report_snapshot(before)
+    snapshot = store.reports.report_snapshot(before)
     if snapshot is not None:
         headline: dict[str, Any] = json.loads(snapshot["payload"])["figures"]["headline"]
         return headline
@@ -163,7 +163,7 @@ def _rows(
 ) -> Iterator[tuple[ReportRow, str | None]]:
     """The report rows of [start, end) as of `as_of`, with each comment's stored nouns."""
     tz, days = settings.timezone, settings.review.deadline_business_days
-    for raw in store.report_rows(start, end):
+    for raw in store.reports.report_rows(start, end):
         yield to_report_row(raw, days, tz, as_of), raw.nouns
 
 
@@ -176,12 +176,12 @@ def load_report(
 ) -> ReportData:
     """A closed month's frozen report, or the live one of an open month; `progress` is
     told the rows read of how many while they stream."""
-    snapshot = store.report_snapshot(check_month(month))
+    snapshot = store.reports.report_snapshot(check_month(month))
     meter = _meter(store, settings, month, progress)
     if snapshot is not None:
 
         def frozen() -> Iterator[str]:
-            rows = store.report_snapshot_rows(month)
+            rows = store.reports.report_snapshot_rows(month)
             return meter.count(rows) if meter else rows
 
         return ReportData.from_snapshot(snapshot, frozen)
@@ -323,7 +323,7 @@ def download(
     made = make_file(store, settings, month, fmt, pseudonymize, isolated=True)
     detail = {"format": fmt, "reason": reason, "pseudonymized": pseudonymize,
               "rows": made.rows, "closed": made.closed}  # fmt: skip
-    store.log_access(who.entry(download_action(pseudonymize), month, detail))
+    store.staff.log_access(who.entry(download_action(pseudonymize), month, detail))
     log.info("report %s.%s for %s: %d bytes", month, fmt, who.staff, len(made.body))
     return made.body, made.name
 
@@ -346,7 +346,7 @@ def close(store: Store, settings: Settings, month: str, who: Requester) -> bool:
     def finish(count: int) -> tuple[str, AccessEntry]:
         return data.header(), who.entry("report_close", month, {"rows": count})
 
-    return store.close_month(month, who.staff, data.frozen_rows(), finish)
+    return store.reports.close_month(month, who.staff, data.frozen_rows(), finish)
 
 
 def reopen(store: Store, month: str, reason: str, who: Requester) -> bool:
@@ -357,4 +357,4 @@ def reopen(store: Store, month: str, reason: str, who: Requester) -> bool:
         )
     reason = checked_reason(reason, "a reason is required to reopen a closed month")
     entry = who.entry("report_reopen", check_month(month), {"reason": reason})
-    return store.reopen_month(month, entry)
+    return store.reports.reopen_month(month, entry)

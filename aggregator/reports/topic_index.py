@@ -37,7 +37,9 @@ def update_topics(
     extract = extractor or default_extractor()
     done = 0
     while limit is None or done < limit:
-        items = store.topics_to_analyse(BATCH if limit is None else min(BATCH, limit - done))
+        items = store.reports.topics_to_analyse(
+            BATCH if limit is None else min(BATCH, limit - done)
+        )
         if not items:
             break
         residents = [item for item in items if not item.by_account_owner]
@@ -48,7 +50,9 @@ def update_topics(
                 strict=True,
             )
         )
-        store.save_topics([(item, nouns_text(found.get(item.comment_id, ()))) for item in items])
+        store.reports.save_topics(
+            [(item, nouns_text(found.get(item.comment_id, ()))) for item in items]
+        )
         done += len(items)
     return done
 

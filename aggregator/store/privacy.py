@@ -15,7 +15,7 @@ What a purge or a forget destroys, for each affected comment (by `comment.id`):
 
 On SQLite the deletions run with `PRAGMA secure_delete` on (freed pages and cells are
 overwritten with zeros) and the search index is merged (`optimize`) so no segment keeps
-the deleted bigrams; the `Store` then checkpoints the WAL, so nothing of a deleted
+the deleted bigrams; `store.privacy` then checkpoints the WAL, so nothing of a deleted
 comment remains in the database file. PostgreSQL leaves dead tuples until `VACUUM`
 (see the README).
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.datastructures import FormData
 
-from aggregator.store.reviews import HANDLERS, ReviewAction
+from aggregator.store.inbox_repo import HANDLERS, ReviewAction
 from aggregator.text_input import clean
 
 FIELDS = (

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from aggregator.store.access_log import AccessEntry
+from aggregator.store.staff_repo import AccessEntry
 from aggregator.users import StaffUser, is_locked, verify_password
 from aggregator.web.core import Ctx, WebState
 from aggregator.web.landing import landing, safe_next
@@ -79,7 +79,7 @@ async def login_post(request: Request) -> Response:
     token = new_token()
     lifetime = timedelta(hours=state.settings.web.session_max_hours)
     await run_in_threadpool(
-        state.store.create_session, outcome.id, token_hash(token), new_token(), lifetime, ip
+        state.store.staff.create_session, outcome.id, token_hash(token), new_token(), lifetime, ip
     )
     response = RedirectResponse(landing(next_path), status_code=303)
     response.set_cookie(
@@ -100,7 +100,7 @@ def _check(state: WebState, name: str, password: str, ip: str | None) -> StaffUs
     if _ip_throttled(state, ip):
         _log(state, name, "login_throttled", ip)
         return "로그인 시도가 너무 많습니다. 잠시 후 다시 시도해 주세요"
-    found = store.user_with_hash(name)
+    found = store.staff.user_with_hash(name)
     if found is None:
         verify_password(state.hasher, state.dummy_hash, password)  # same time as a real check
         return _failed(state, name, ip, None)
@@ -113,7 +113,7 @@ def _check(state: WebState, name: str, password: str, ip: str | None) -> StaffUs
     if not verify_password(state.hasher, stored, password):
         return _failed(state, name, ip, user)
     rehash = state.hasher.hash(password) if state.hasher.check_needs_rehash(stored) else None
-    store.login_succeeded(user.id, rehash)
+    store.staff.login_succeeded(user.id, rehash)
     _log(state, name, "login", ip, role=user.role.value)
     return user
 
@@ -121,7 +121,7 @@ def _check(state: WebState, name: str, password: str, ip: str | None) -> StaffUs
 def _failed(state: WebState, name: str, ip: str | None, user: StaffUser | None) -> str:
     web = state.settings.web
     state.failures_by_ip.setdefault(ip or "-", []).append(state.now())
-    locked = user is not None and state.store.login_failed(
+    locked = user is not None and state.store.staff.login_failed(
         user.id, web.max_failed_logins, timedelta(minutes=web.lockout_minutes)
     )
     _log(state, name, "login_failed", ip, detail={"locked": locked})
@@ -146,7 +146,7 @@ def _log(
     role: str | None = None,
     detail: dict[str, object] | None = None,
 ) -> None:
-    state.store.log_access(
+    state.store.staff.log_access(
         AccessEntry(
             staff=name or "-",
             action=action,
@@ -162,7 +162,7 @@ def logout(ctx: Ctx) -> Response:
     """POST /logout (CSRF-checked by the guard): end the server-side session."""
     token = ctx.request.cookies.get(SESSION_COOKIE)
     if token:
-        ctx.state.store.end_session(token_hash(token))
+        ctx.state.store.staff.end_session(token_hash(token))
     ctx.log("logout", target=f"user:{ctx.user.name}")
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")

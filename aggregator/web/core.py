@@ -27,9 +27,8 @@ from aggregator.dashboard import due_windows
 from aggregator.deadlines import overdue_cutoff
 from aggregator.reports.jobs import ReportWorker
 from aggregator.store import Store
-from aggregator.store.access_log import AccessEntry
-from aggregator.store.inbox_query import Deadlines, Scope
-from aggregator.store.reviews import ReviewContext
+from aggregator.store.inbox_repo import Deadlines, ReviewContext, Scope
+from aggregator.store.staff_repo import AccessEntry
 from aggregator.users import DUMMY_HASH_PASSWORD, StaffUser
 from aggregator.web.answer_area import waiting_count
 from aggregator.web.errors import error_page
@@ -80,7 +79,7 @@ class WebState:
         cached = self.counts_cache.get(key)
         now = self.now()
         if cached is None or not (now - COUNTS_TTL <= cached[0] <= now):
-            cached = (now, self.store.status_counts(scope))
+            cached = (now, self.store.inbox.status_counts(scope))
             self.counts_cache[key] = cached
         return cached[1]
 
@@ -141,7 +140,7 @@ class Ctx:
         detail: dict[str, Any] | None = None,
     ) -> None:
         """Write an access record for this user and request."""
-        self.state.store.log_access(
+        self.state.store.staff.log_access(
             AccessEntry(
                 staff=self.user.name,
                 role=self.user.role.value,
@@ -227,4 +226,4 @@ def _session(state: WebState, request: Request) -> tuple[StaffUser, str] | None:
     if not token:
         return None
     idle = timedelta(minutes=state.settings.web.session_idle_minutes)
-    return state.store.session_user(token_hash(token), idle)
+    return state.store.staff.session_user(token_hash(token), idle)

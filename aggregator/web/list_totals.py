@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from aggregator.store.inbox_query import InboxFilter, Scope
+from aggregator.store.inbox_repo import InboxFilter, Scope
 
 TOTALS_CAP = 1_000
 KEEP = timedelta(seconds=20)

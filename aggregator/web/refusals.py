@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
-from aggregator.store.access_log import REPEAT_WINDOW, AccessEntry
+from aggregator.store.staff_repo import REPEAT_WINDOW, AccessEntry
 from aggregator.users import StaffUser
 from aggregator.web.security import client_ip
 
@@ -76,7 +76,7 @@ def log_refusal(
     now = state.now()
     if state.recent_refusals.seen(key, now):
         return
-    if state.store.log_refusal(entry):
+    if state.store.staff.log_refusal(entry):
         state.recent_refusals.remember(key, now)
 
 

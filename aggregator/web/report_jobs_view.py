@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aggregator.reports.jobs import recent_jobs
 from aggregator.store import Store
-from aggregator.store.report_jobs import DONE, EXPIRED, FAILED, QUEUED, RUNNING
+from aggregator.store.reports_repo import DONE, EXPIRED, FAILED, QUEUED, RUNNING
 from aggregator.timeutil import korean_month
 from aggregator.web.labels import korean_datetime
 

@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from aggregator import text_input
 from aggregator.reports.cells import neutralise
-from aggregator.store.access_log import FAILED_ACTIONS, LogFilter
+from aggregator.store.staff_repo import FAILED_ACTIONS, LogFilter
 from aggregator.web import labels
 from aggregator.web.core import Ctx
 from aggregator.web.views_inbox import _day
@@ -60,7 +60,9 @@ def _filters(params: Mapping[str, str]) -> dict[str, str]:
 def access_log(ctx: Ctx, error: str | None = None, status: int = 200) -> Response:
     """GET /admin/access-log: records newest first, filtered (admins only)."""
     params = _params(ctx)
-    rows = ctx.state.store.access_log(log_filter(params, ctx.state.settings.timezone), ACCESS_PAGE)
+    rows = ctx.state.store.staff.access_log(
+        log_filter(params, ctx.state.settings.timezone), ACCESS_PAGE
+    )
     filters = _filters(params)
     if error is None:
         ctx.log("view_access_log", target="access_log", detail=filters or None)
@@ -94,7 +96,7 @@ def access_log_export(ctx: Ctx) -> Response:
         return access_log(ctx, message, 400)
     store = ctx.state.store
     f = log_filter(params, ctx.state.settings.timezone)
-    total = store.count_access_log(f)
+    total = store.staff.count_access_log(f)
     if total > MAX_EXPORT:
         message = (
             f"조건에 맞는 기록이 {total:,}건으로 {MAX_EXPORT:,}건을 넘습니다: 기간을 좁혀 주세요"
@@ -114,7 +116,7 @@ def _all_rows(ctx: Ctx, f: LogFilter) -> Iterable[dict[str, Any]]:
     """Every matching record, newest first, read in chunks."""
     before = f.before_id
     while True:
-        page = ctx.state.store.access_log(replace(f, before_id=before), EXPORT_CHUNK)
+        page = ctx.state.store.staff.access_log(replace(f, before_id=before), EXPORT_CHUNK)
         yield from page
         if len(page) < EXPORT_CHUNK:
             return

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from aggregator.dashboard import today_start
 from aggregator.dashboard_figures import Compliance, month_compliance, sync_health
-from aggregator.store.dashboard import DashboardCounts
+from aggregator.store.inbox_repo import DashboardCounts
 from aggregator.web.core import Ctx
 from aggregator.workflow import Role
 
@@ -89,7 +89,7 @@ def dashboard(ctx: Ctx) -> Response:
     deadlines = ctx.state.deadlines()
     now = deadlines.now
     today = today_start(now, settings.timezone)
-    counts = ctx.state.store.dashboard_counts(ctx.scope, deadlines.windows, today)
+    counts = ctx.state.store.inbox.dashboard_counts(ctx.scope, deadlines.windows, today)
     restricted = ctx.scope.restricted
     totals = {due: sum(by.values()) for due, by in counts.due.items()}
     local_today = now.astimezone(ZoneInfo(settings.timezone)).date()

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from aggregator.dashboard import WINDOWS
 from aggregator.deadlines import deadline_for
-from aggregator.store.inbox_query import ANSWER_STATES, Cursor, InboxFilter
+from aggregator.store.inbox_repo import ANSWER_STATES, Cursor, InboxFilter
 from aggregator.web.actions import action_from_form
 from aggregator.web.core import Ctx
 from aggregator.web.flash import grouped
@@ -85,7 +85,9 @@ def inbox(ctx: Ctx) -> Response:
     cursor = parse_cursor(ctx.request.query_params.get("after"))
     deadlines = ctx.state.deadlines()
     store = ctx.state.store
-    rows, following = store.inbox_page(f, ctx.scope, deadlines, cursor, settings.web.page_size)
+    rows, following = store.inbox.inbox_page(
+        f, ctx.scope, deadlines, cursor, settings.web.page_size
+    )
     for row in rows:
         _add_deadline(ctx, row)
     filters = {k: v for k in FILTER_KEYS if (v := ctx.request.query_params.get(k, ""))}
@@ -109,7 +111,7 @@ def inbox(ctx: Ctx) -> Response:
         reasons=MOIS_REASONS,
         no_answer_reasons=settings.review.no_answer_reasons,
         accounts=[a.name for a in settings.accounts],
-        staff=[u for u in store.users() if u.role != Role.VIEWER and not u.disabled],
+        staff=[u for u in store.staff.users() if u.role != Role.VIEWER and not u.disabled],
         done=ctx.request.query_params.get("done"),
         refused=ctx.request.query_params.get("refused"),
         refusals=_refusals(ctx),
@@ -124,7 +126,7 @@ def _totals(ctx: Ctx, f: InboxFilter) -> tuple[str, str]:
     total, overdue = state.list_totals.get(
         (f, scope),
         state.now(),
-        lambda: state.store.inbox_totals(f, scope, state.deadlines(), TOTALS_CAP),
+        lambda: state.store.inbox.inbox_totals(f, scope, state.deadlines(), TOTALS_CAP),
     )
     all_label = _count_label(*total)
     if f == InboxFilter(status=f.status):
@@ -174,7 +176,7 @@ def bulk(ctx: Ctx) -> Response:
     list_q = clean_list(back.partition("?")[2]) if back.startswith("/inbox") else ""
     if not ids or action is None:
         return RedirectResponse(inbox_url(list_q, done="0", refused="0"), status_code=303)
-    result = ctx.state.store.review(ctx.user.actor, ids, action, ctx.state.review_context())
+    result = ctx.state.store.inbox.review(ctx.user.actor, ids, action, ctx.state.review_context())
     ctx.state.review_changed()
     done, refused = len(result.done), len(result.refused)
     ctx.log(

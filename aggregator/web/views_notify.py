@@ -8,11 +8,9 @@ from urllib.parse import urlsplit
 
 from starlette.responses import RedirectResponse, Response
 
-from aggregator.db import read_connection, write_transaction
 from aggregator.notify import addresses
 from aggregator.notify.addresses import AddressError
 from aggregator.notify.kinds import LABELS, OFFICE, Kind, kinds_for, place_label
-from aggregator.store import notifications as rows
 from aggregator.web.core import Ctx
 
 FAILURES_SHOWN = 50
@@ -61,9 +59,8 @@ def departments_page(
     known = addresses.contacts(store)
     places = [OFFICE, *ctx.state.settings.departments]
     entries = [_entry(place, known.get(place), ctx, problems or {}) for place in places]
-    with read_connection(store.engine) as conn:
-        counts = rows.state_counts(conn)
-        failed = rows.failures(conn, FAILURES_SHOWN)
+    counts = store.outbox.notification_counts()
+    failed = store.outbox.notification_failures(FAILURES_SHOWN)
     ctx.log("view_departments", target="departments")
     return ctx.render(
         "departments.html",
@@ -123,8 +120,7 @@ def notification_retry(ctx: Ctx) -> Response:
     """POST /admin/notifications/{item_id}/retry: send a failed message again."""
     notification_id = ctx.request.path_params["item_id"]
     store = ctx.state.store
-    with write_transaction(store.engine) as conn:
-        retried = rows.retry(conn, notification_id, store.clock())
+    retried = store.outbox.retry_notification(notification_id)
     ctx.log(
         "notification_retry", target=f"notification:{notification_id}", detail={"retried": retried}
     )

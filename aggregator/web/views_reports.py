@@ -33,7 +33,7 @@ def reports_page(ctx: Ctx, error: str | None = None, status: int = 200) -> Respo
         "reports.html",
         formats=FORMATS,
         default_month=previous_month(this_month),
-        closed=ctx.state.store.closed_months(),
+        closed=ctx.state.store.reports.closed_months(),
         error=error,
         form=_typed_form(ctx, previous_month(this_month)) if typed else None,
         jobs=views,

@@ -9,8 +9,6 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from aggregator import pii
 from aggregator.answers import hiding
-from aggregator.db import read_connection
-from aggregator.store import platform_actions
 from aggregator.web.actions import action_from_form
 from aggregator.web.answer_area import answer_area
 from aggregator.web.core import Ctx
@@ -44,7 +42,7 @@ def _load(ctx: Ctx) -> dict[str, Any] | None:
 
 def load_thread(ctx: Ctx, comment_id: int) -> dict[str, Any] | None:
     """The thread of `comment_id`, if it exists and the user may see it."""
-    found = ctx.state.store.thread(comment_id)
+    found = ctx.state.store.inbox.thread(comment_id)
     if found is None or found["item"]["by_account_owner"]:
         return None
     scope = ctx.scope
@@ -76,7 +74,7 @@ def _render(
         reasons=MOIS_REASONS,
         no_answer_reasons=ctx.state.settings.review.no_answer_reasons,
         departments=ctx.state.settings.departments,
-        staff=[u for u in store.users() if u.role != Role.VIEWER and not u.disabled],
+        staff=[u for u in store.staff.users() if u.role != Role.VIEWER and not u.disabled],
         saved=ctx.request.query_params.get("saved") == "1",
         upstream=_upstream_state(ctx, item["id"]),
         hide_refusal=hide_refusal(ctx.state.settings, item["account"], item["manual_entry"]),
@@ -92,8 +90,7 @@ def _render(
 
 def _upstream_state(ctx: Ctx, comment_id: int) -> hiding.UpstreamView | None:
     """What the platform shows of the comment after staff's hide/unhide requests."""
-    with read_connection(ctx.state.store.engine) as conn:
-        return hiding.view(platform_actions.latest(conn, comment_id))
+    return hiding.view(ctx.state.store.outbox.latest_platform_action(comment_id))
 
 
 def _list_of(ctx: Ctx) -> str:
@@ -135,7 +132,7 @@ def act(ctx: Ctx) -> Response:
     if action is None:
         return PlainTextResponse("알 수 없는 작업입니다", status_code=400)
     comment_id = found["item"]["id"]
-    result = ctx.state.store.review(
+    result = ctx.state.store.inbox.review(
         ctx.user.actor, [comment_id], action, ctx.state.review_context()
     )
     detail = {k: v for k, v in vars(action).items() if v is not None and k != "note"}
@@ -164,12 +161,12 @@ def _next_url(ctx: Ctx, item: dict[str, Any], list_q: str) -> str:
     params = QueryParams(list_q)
     f = parse_filter(params, state.settings.timezone)
     cursor = (item["created_at"], int(item["id"]))
-    following = state.store.next_in_list(f, ctx.scope, state.deadlines(), cursor)
+    following = state.store.inbox.next_in_list(f, ctx.scope, state.deadlines(), cursor)
     if following is None:
         return with_list(f"/comments/{item['id']}", list_q, saved="1", last="1")
     page_start = parse_cursor(params.get("after"))
     size = state.settings.web.page_size
-    page, _ = state.store.inbox_page(f, ctx.scope, state.deadlines(), page_start, size)
+    page, _ = state.store.inbox.inbox_page(f, ctx.scope, state.deadlines(), page_start, size)
     if following not in {row["id"] for row in page}:
         list_q = moved_to(list_q, after_cursor(item["created_at"].isoformat(), item["id"]))
     return with_list(f"/comments/{following}", list_q, saved="before")

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from starlette.responses import RedirectResponse, Response
 
-from aggregator.store.access_log import AccessEntry
+from aggregator.store.staff_repo import AccessEntry
 from aggregator.text_input import clean
 from aggregator.users import (
     UserError,
@@ -57,7 +57,7 @@ def users_page(
         notice = DONE[done].format(name=name)
     return ctx.render(
         "users.html",
-        users=ctx.state.store.users(),
+        users=ctx.state.store.staff.users(),
         roles=labels.role_choices(),
         departments=ctx.state.settings.departments,
         error=error,
@@ -100,7 +100,7 @@ def user_add(ctx: Ctx) -> Response:
         password, generated = _password(ctx)
         pw_hash = hash_password(ctx.state.hasher, password)
         detail = {"role": role.value, "department": department, "generated": generated}
-        ctx.state.store.create_user(
+        ctx.state.store.staff.create_user(
             name, role, department, pw_hash, _entry(ctx, "user_add", name, detail)
         )
     except UserError as exc:
@@ -131,7 +131,7 @@ def _role(ctx: Ctx, name: str) -> Response:
     department = _field(ctx, "department") or None
     role = check_role(_field(ctx, "role"), department, ctx.state.settings.departments)
     entry = _entry(ctx, "user_role", name, {"role": role.value, "department": department})
-    before = ctx.state.store.set_user_role(name, role, department, entry)
+    before = ctx.state.store.staff.set_user_role(name, role, department, entry)
     if before is None:
         return users_page(ctx, NO_SUCH_USER, 404)
     return _done("role", name)
@@ -142,7 +142,7 @@ def _disabled(disabled: bool) -> Change:
         if disabled and name == ctx.user.name:
             return users_page(ctx, "자기 계정은 사용 중지할 수 없습니다", 409)
         action = "user_disable" if disabled else "user_enable"
-        if not ctx.state.store.set_user_disabled(name, disabled, _entry(ctx, action, name)):
+        if not ctx.state.store.staff.set_user_disabled(name, disabled, _entry(ctx, action, name)):
             return users_page(ctx, NO_SUCH_USER, 404)
         return _done("disable" if disabled else "enable", name)
 
@@ -150,7 +150,7 @@ def _disabled(disabled: bool) -> Change:
 
 
 def _unlock(ctx: Ctx, name: str) -> Response:
-    if not ctx.state.store.unlock_user(name, _entry(ctx, "user_unlock", name)):
+    if not ctx.state.store.staff.unlock_user(name, _entry(ctx, "user_unlock", name)):
         return users_page(ctx, NO_SUCH_USER, 404)
     return _done("unlock", name)
 
@@ -159,7 +159,7 @@ def _reset_password(ctx: Ctx, name: str) -> Response:
     password, generated = _password(ctx)
     entry = _entry(ctx, "user_password_reset", name, {"generated": generated})
     pw_hash = hash_password(ctx.state.hasher, password)
-    if not ctx.state.store.set_user_password(name, pw_hash, entry):
+    if not ctx.state.store.staff.set_user_password(name, pw_hash, entry):
         return users_page(ctx, NO_SUCH_USER, 404)
     if not generated:
         return _done("password", name)

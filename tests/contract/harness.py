@@ -108,11 +108,11 @@ class Harness:
 
     @property
     def account_id(self) -> int:
-        return self.store.ensure_account(self.account.name, self.account.platform)
+        return self.store.sync.ensure_account(self.account.name, self.account.platform)
 
     def cursors(self) -> dict[str, JSONValue]:
         """The stored cursors, without the streams that only count spending."""
-        stored = self.store.cursors(self.account_id)
+        stored = self.store.sync.cursors(self.account_id)
         return {k: v for k, v in stored.items() if k not in self.case.usage_streams}
 
     def rows(self) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
@@ -124,4 +124,4 @@ class Harness:
 
     def run_record(self, result: RunResult) -> dict[str, Any]:
         """The stored `sync_run` row of `result`."""
-        return self.store.run(result.run_id or 0)
+        return self.store.sync.run(result.run_id or 0)

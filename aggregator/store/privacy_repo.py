@@ -1,19 +1,21 @@
-"""The `Store` methods of PIPA destruction: retention purge and forgetting one person,
-each logged in the access log in the same transaction (see `aggregator.store.privacy`)."""
+"""PIPA destruction (owner: `aggregator.privacy`, the `privacy` CLI and the admin page):
+retention purge and forgetting one person, each logged in the access log in the same
+transaction (the SQL is in `aggregator.store.privacy`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
 from aggregator.db import write_transaction
 from aggregator.store import access_log, privacy
 from aggregator.store.access_log import AccessEntry
+from aggregator.store.base import Repository
 from aggregator.store.tables import TOMBSTONE
+
+__all__ = ["Forgotten", "PrivacyRepository"]
 
 
 @dataclass(frozen=True)
@@ -31,12 +33,8 @@ class _Rollback(Exception):
         self.counts = counts
 
 
-class PrivacyStoreMixin:
-    """Purge and forget; needs `engine`, `clock` and `privacy_key` from `Store`."""
-
-    engine: Engine
-    clock: Callable[[], datetime]
-    privacy_key: str | None
+class PrivacyRepository(Repository):
+    """Purge and forget."""
 
     def purge_expired(
         self, cutoff: datetime, timezone: str, entry: AccessEntry, dry_run: bool = False

@@ -1,6 +1,6 @@
-"""The `Store` methods of the monthly reports: rows of a month (streamed), closing and
-reopening months (each logged in the access log in the same transaction), and the
-analysed topic nouns of comments."""
+"""The monthly reports (owner: `aggregator.reports`, its CLI and web pages): rows of a
+month (streamed), closing and reopening months (each logged in the access log in the
+same transaction), and the analysed topic nouns of comments."""
 
 from __future__ import annotations
 
@@ -8,22 +8,31 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Engine
-
 from aggregator.db import read_connection, write_transaction
 from aggregator.store import access_log, report_query, topic_query
 from aggregator.store.access_log import AccessEntry
+from aggregator.store.base import Repository
+from aggregator.store.report_jobs import DONE, EXPIRED, FAILED, QUEUED, RUNNING
 from aggregator.store.report_query import CommentRow
 from aggregator.store.topic_query import TopicItem
+
+__all__ = [
+    "DONE",
+    "EXPIRED",
+    "FAILED",
+    "QUEUED",
+    "RUNNING",
+    "SNAPSHOT_CHUNK",
+    "CommentRow",
+    "ReportsRepository",
+    "TopicItem",
+]
 
 SNAPSHOT_CHUNK = 1000
 
 
-class ReportStoreMixin:
-    """Monthly report reads and writes; needs `engine` and `clock` from `Store`."""
-
-    engine: Engine
-    clock: Callable[[], datetime]
+class ReportsRepository(Repository):
+    """Monthly report reads and writes, and topic nouns."""
 
     def report_rows(self, start: datetime, end: datetime) -> Iterator[CommentRow]:
         """Every resident comment created in [start, end) with its review history,

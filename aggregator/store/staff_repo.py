@@ -1,111 +1,36 @@
-"""The `Store` methods of the review inbox: pages, threads, review actions, staff
-accounts, sessions and the access log (mixed into `Store`)."""
+"""Staff and access (owner: the web's login and admin pages, the `user` CLI): staff
+accounts, logins, sessions and the PIPA access log. A change to an account and its
+access-log record are written in one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import replace
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from aggregator.db import read_connection, write_transaction
-from aggregator.store import (
-    access_log,
-    dashboard,
-    inbox,
-    inbox_query,
-    open_items,
-    reviews,
-    search,
-    staff,
-)
-from aggregator.store.access_log import AccessEntry, LogFilter
-from aggregator.store.dashboard import DashboardCounts
-from aggregator.store.inbox_query import Cursor, Deadlines, DueWindow, InboxFilter, Scope
-from aggregator.store.reviews import BulkResult, ReviewAction, ReviewContext
+from aggregator.store import access_log, staff
+from aggregator.store.access_log import FAILED_ACTIONS, REPEAT_WINDOW, AccessEntry, LogFilter
+from aggregator.store.base import Repository
 from aggregator.users import StaffUser
-from aggregator.workflow import Actor, Role
+from aggregator.workflow import Role
+
+__all__ = [
+    "FAILED_ACTIONS",
+    "REPEAT_WINDOW",
+    "AccessEntry",
+    "LogFilter",
+    "StaffRepository",
+    "StaffUser",
+]
 
 T = TypeVar("T")
 
 
-class InboxStoreMixin:
-    """Review inbox reads and writes; needs `engine` and `clock` from `Store`."""
-
-    engine: Engine
-    clock: Callable[[], datetime]
-
-    # inbox -------------------------------------------------------------------
-    def inbox_page(
-        self,
-        f: InboxFilter,
-        scope: Scope,
-        deadlines: Deadlines,
-        cursor: Cursor | None = None,
-        limit: int = 50,
-    ) -> tuple[list[dict[str, Any]], Cursor | None]:
-        """One page of the inbox, newest first, and the cursor of the next page (or None)."""
-        with read_connection(self.engine) as conn:
-            keys = inbox_query.page_ids(conn, f, scope, deadlines, cursor, limit)
-            rows = inbox.rows_for(conn, [key for key, _at in keys[:limit]])
-        following = keys[limit - 1] if len(keys) > limit else None
-        return rows, (following[1], following[0]) if following else None
-
-    def inbox_totals(
-        self, f: InboxFilter, scope: Scope, deadlines: Deadlines, cap: int
-    ) -> tuple[tuple[int, bool], tuple[int, bool]]:
-        """(count, exact) of all and of overdue comments of the filter, each counted up
-        to `cap + 1` (see `inbox_query.count_up_to`)."""
-        with read_connection(self.engine) as conn:
-            total = inbox_query.count_up_to(conn, f, scope, deadlines, cap)
-            late = replace(f, overdue=True)
-            overdue = inbox_query.count_up_to(conn, late, scope, deadlines, cap)
-        return total, overdue
-
-    def next_in_list(
-        self, f: InboxFilter, scope: Scope, deadlines: Deadlines, after: Cursor
-    ) -> int | None:
-        """The id of the item that follows `after` in the filtered list, or None."""
-        with read_connection(self.engine) as conn:
-            keys = inbox_query.page_ids(conn, f, scope, deadlines, after, 1)
-        return keys[0][0] if keys else None
-
-    def status_counts(self, scope: Scope) -> dict[str, int]:
-        """Comments per status in the viewer's scope."""
-        with read_connection(self.engine) as conn:
-            return inbox.status_counts(conn, scope)
-
-    def dashboard_counts(
-        self, scope: Scope, windows: Mapping[str, DueWindow], today: datetime
-    ) -> DashboardCounts:
-        """The dashboard's counts (new since `today`, open items per due window and
-        department, answers waiting), read by one statement (one consistent view)."""
-        with read_connection(self.engine) as conn:
-            return dashboard.read_all(conn, scope, windows, today)
-
-    def rebuild_open_items(self) -> int:
-        """Recompute the dashboard's open items from scratch; return how many are open."""
-        with write_transaction(self.engine) as conn:
-            return open_items.rebuild(conn)
-
-    def thread(self, comment_id: int) -> dict[str, Any] | None:
-        """A comment with its post, parents, siblings, replies, revisions and review."""
-        with read_connection(self.engine) as conn:
-            return inbox.thread(conn, comment_id)
-
-    def review(
-        self, actor: Actor, ids: list[int], action: ReviewAction, ctx: ReviewContext
-    ) -> BulkResult:
-        """Apply a review action to one or many comments in one transaction."""
-        with write_transaction(self.engine) as conn:
-            return reviews.apply_many(conn, actor, ids, action, ctx)
-
-    def rebuild_search_index(self) -> int:
-        """Re-index every comment's text (after an upgrade of the bigram rules)."""
-        with write_transaction(self.engine) as conn:
-            return search.rebuild(conn)
+class StaffRepository(Repository):
+    """Staff accounts, sessions and the access log."""
 
     # staff accounts and sessions ------------------------------------------------
     def create_user(
