@@ -161,12 +161,17 @@ def _refresh_open_items(
     recomputed (see `aggregator.store.open_items`); unchanged comments cannot have."""
     if not modified:
         return
+    inserted: list[int] = []
     ids: list[int] = []
     parents: set[str] = set()
     for row in modified:
         key = row["external_id"]
         old = existing.get(key)
-        ids.append(new_ids[key] if old is None else int(old["id"]))
+        if old is None:
+            if not row["by_account_owner"]:  # the district's own comments are never open
+                inserted.append(new_ids[key])
+        else:
+            ids.append(int(old["id"]))
         if row["by_account_owner"] or (old is not None and old["by_account_owner"]):
             parents.update(
                 p for p in (row["parent_external_id"], old and old["parent_external_id"]) if p
@@ -176,7 +181,9 @@ def _refresh_open_items(
     unknown = [p for p in parents if p not in known]
     if unknown:
         ids += open_items.ids_by_key(conn, modified[0]["platform"], unknown)
-    open_items.refresh(conn, ids)
+    open_items.open_new(conn, inserted)
+    fresh = set(inserted)
+    open_items.refresh(conn, [i for i in ids if i not in fresh])
 
 
 def _ids(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
