@@ -26,7 +26,7 @@ from aggregator.store import answers, open_items
 from aggregator.store.bulk_insert import SqlitePlan, convert_row, plain_columns, sqlite_plan
 from aggregator.store.checks import open_check_items
 from aggregator.store.pg_upsert import pg_plan
-from aggregator.store.search import IndexedText, index_comments
+from aggregator.store.search import IndexedText, index_comments, indexed
 from aggregator.store.suggestions import suggest
 from aggregator.store.tables import COMMENT, POST, REVISION, conflict_insert
 
@@ -135,11 +135,7 @@ def upsert_comments(
     stored = _execute_upsert(conn, COMMENT, writes, (*COMMENT_SOURCE_COLUMNS, "post_id"))
     new_rows = [row for row in writes if row["external_id"] not in existing]
     new_ids = _ids(conn, new_rows) if stored is None else stored
-    index_comments(
-        conn,
-        [IndexedText(new_ids[row["external_id"]], row["text"]) for row in new_rows]
-        + [IndexedText(old["id"], row["text"], old["text"]) for old, row in changed],
-    )
+    index_comments(conn, _index_changes(writes, existing, new_ids))
     owner = {r["external_id"]: new_ids[r["external_id"]] for r in new_rows if r["by_account_owner"]}
     if owner:
         answers.link_synced_replies(conn, new_rows[0]["platform"], owner)
@@ -148,6 +144,26 @@ def upsert_comments(
         suggest(conn, router, [(new_ids[r["external_id"]], r["text"]) for r in residents], now)
     _refresh_open_items(conn, modified, existing, new_ids)
     return counts
+
+
+def _index_changes(
+    writes: list[Row], existing: dict[str, Row], new_ids: dict[str, int]
+) -> list[IndexedText]:
+    """The search index's part of a batch: new residents' comments, changed texts, and
+    comments whose author now reads otherwise (leaving or entering the index)."""
+    items: list[IndexedText] = []
+    for row in writes:
+        now = indexed(row["by_account_owner"])
+        old = existing.get(row["external_id"])
+        if old is None:
+            if now:
+                items.append(IndexedText(new_ids[row["external_id"]], row["text"]))
+            continue
+        was = indexed(old["by_account_owner"])
+        if (was or now) and (was != now or old["content_hash"] != row["content_hash"]):
+            text, old_text = row["text"] if now else None, old["text"] if was else None
+            items.append(IndexedText(int(old["id"]), text, old_text))
+    return items
 
 
 def _refresh_open_items(
