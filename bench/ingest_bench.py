@@ -5,14 +5,16 @@
 
 Comments come from the sandbox data set (the Facebook Page's seeded Korean threads,
 replies and district answers), rendered as Graph API comment payloads (~600 bytes of
-raw JSON each) in pages of `--batch`. Four passes over the same rows, per back end:
+raw JSON each) in pages of `--batch`. Four ways of writing the same rows, per back end,
+in two interleaved passes (each page is written by the store and by the raw writer in
+turn, alternating which goes first, so that both see the same machine load):
 
 1. raw insert: a plain `sqlite3` (or psycopg) `executemany` upsert of the mapped rows
    into the same schema (made by the migrations: same indexes), one transaction per
    page, no search index: the ceiling.
 2. store insert: connector mapping (`connectors.facebook.mapping.to_comment`) and
-   `store.sync.apply_batch` with the cursor update, the routing rules of config.yaml and the
-   Korean bigram search index, exactly as a sync stores a page.
+   `store.sync.apply_batch` with the cursor update, the routing rules of config.yaml, the
+   open items and the Korean bigram search index, exactly as a sync stores a page.
 3. store re-sync: the same unchanged pages again through mapping and `apply_batch`.
 4. raw re-sync: the raw upsert again, guarded by `WHERE ... IS DISTINCT FROM excluded...` so
    unchanged rows are not rewritten (the best a raw re-sync can do).
@@ -32,6 +34,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -175,34 +178,91 @@ class Pass:
     rows: int = 0
     mapping: float = 0.0
     writing: float = 0.0
+    cpu: float = 0.0
+    """CPU seconds of this process and of the database server's backends (mapping and
+    writing of the store; building the tuples and writing of the raw writer)."""
 
     def rate(self, with_mapping: bool = False) -> float:
         """Rows per second (of writing, or of mapping and writing)."""
         spent = self.writing + (self.mapping if with_mapping else 0.0)
         return self.rows / spent if spent else 0.0
 
+    def cpu_rate(self) -> float:
+        """Rows per CPU second."""
+        return self.rows / self.cpu if self.cpu else 0.0
+
+
+class ServerCpu:
+    """CPU seconds used so far by the PostgreSQL backends serving one database, read from
+    /proc (the test server runs on this machine); always 0 on SQLite, which runs inside
+    this process (its work is in `time.process_time`)."""
+
+    def __init__(self, url: str) -> None:
+        parsed = sa.engine.make_url(url)
+        self.database = parsed.database or ""
+        self.admin: psycopg.Connection[Any] | None = None
+        if parsed.get_backend_name() == "postgresql":
+            admin = parsed.set(drivername="postgresql", database="postgres")
+            self.admin = psycopg.connect(
+                admin.render_as_string(hide_password=False), autocommit=True
+            )
+
+    def __call__(self) -> float:
+        if self.admin is None:
+            return 0.0
+        query = "SELECT pid FROM pg_stat_activity WHERE datname = %s"
+        pids = [row[0] for row in self.admin.execute(query, (self.database,))]
+        ticks = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # the backend ended since
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def close(self) -> None:
+        """Close the admin connection."""
+        if self.admin is not None:
+            self.admin.close()
+
 
 def store_pass(store: Store, account: int, data: DataSet, size: int) -> Pass:
     """Map and store every page as a sync does: records and cursor in one transaction."""
     result = Pass()
     for page in pages(data, size):
-        began = time.perf_counter()
-        records = mapped(page)
-        stored = time.perf_counter()
-        store.sync.apply_batch(
-            account,
-            Batch(
-                stream="comments",
-                comments=tuple(records),
-                cursor_updates={"comments": page[-1]["created_time"]},
-                api_calls=1,
-            ),
-        )
-        done = time.perf_counter()
-        result.rows += len(records)
-        result.mapping += stored - began
-        result.writing += done - stored
+        store_page(store, account, page, result)
     return result
+
+
+def store_page(
+    store: Store,
+    account: int,
+    page: list[dict[str, Any]],
+    result: Pass,
+    server: ServerCpu | None = None,
+) -> None:
+    """Map and store one page (timed into `result`)."""
+    server_before = server() if server else 0.0
+    cpu_before = time.process_time()
+    began = time.perf_counter()
+    records = mapped(page)
+    stored = time.perf_counter()
+    store.sync.apply_batch(
+        account,
+        Batch(
+            stream="comments",
+            comments=tuple(records),
+            cursor_updates={"comments": page[-1]["created_time"]},
+            api_calls=1,
+        ),
+    )
+    done = time.perf_counter()
+    result.cpu += time.process_time() - cpu_before
+    result.cpu += (server() - server_before) if server else 0.0
+    result.rows += len(records)
+    result.mapping += stored - began
+    result.writing += done - stored
 
 
 class RawWriter:
@@ -272,22 +332,55 @@ class RawWriter:
             self.pg.close()
 
 
-def raw_pass(url: str, account: int, data: DataSet, size: int, guarded: bool) -> Pass:
-    """Upsert every page with plain executemany (building the tuples is timed)."""
-    from datetime import UTC, datetime
+def raw_page(
+    writer: RawWriter,
+    account: int,
+    post_ids: dict[str, int],
+    page: list[dict[str, Any]],
+    result: Pass,
+    server: ServerCpu | None = None,
+) -> None:
+    """Upsert one page with plain executemany (building the tuples is timed, mapping not)."""
+    records = mapped(page)
+    server_before = server() if server else 0.0
+    cpu_before = time.process_time()
+    began = time.perf_counter()
+    now = datetime.now(UTC)
+    writer.write([writer.row(account, post_ids, r, now) for r in records])
+    result.writing += time.perf_counter() - began
+    result.cpu += time.process_time() - cpu_before
+    result.cpu += (server() - server_before) if server else 0.0
+    result.rows += len(records)
 
-    writer = RawWriter(url, guarded)
+
+@dataclass
+class Side:
+    """One of the two writers of a paired pass: its database's URL and account."""
+
+    url: str
+    account: int
+
+
+def paired_passes(
+    store: Store, side: Side, writer: RawWriter, raw: Side, data: DataSet, size: int
+) -> tuple[Pass, Pass]:
+    """The store and the raw writer each write every page, page by page in turn (which
+    goes first alternates), so both rates are measured under the same machine load: on a
+    shared machine, two passes one after the other saw different loads and the ratio
+    moved by a third between runs. CPU time is counted too (this process's, and the
+    server backends' of each database), the measure load disturbs least."""
+    store_result, raw_result = Pass(), Pass()
+    store_cpu, raw_cpu = ServerCpu(side.url), ServerCpu(raw.url)
     post_ids = writer.post_ids()
-    result = Pass()
-    for page in pages(data, size):
-        records = mapped(page)
-        began = time.perf_counter()
-        now = datetime.now(UTC)
-        writer.write([writer.row(account, post_ids, r, now) for r in records])
-        result.writing += time.perf_counter() - began
-        result.rows += len(records)
-    writer.close()
-    return result
+    for number, page in enumerate(pages(data, size)):
+        if number % 2:
+            raw_page(writer, raw.account, post_ids, page, raw_result, raw_cpu)
+        store_page(store, side.account, page, store_result, store_cpu)
+        if not number % 2:
+            raw_page(writer, raw.account, post_ids, page, raw_result, raw_cpu)
+    store_cpu.close()
+    raw_cpu.close()
+    return store_result, raw_result
 
 
 def prepare(url: str, data: DataSet) -> tuple[Store, int]:
@@ -321,44 +414,50 @@ def run_backend(backend: str, args: argparse.Namespace) -> str:
     raw_store, raw_account = prepare(raw_url, data)
     raw_store.close()
     store, account = prepare(store_url, data)
-    print(f"[{backend}] raw insert ...", flush=True)
-    raw_insert = raw_pass(raw_url, raw_account, data, args.batch, guarded=False)
-    print(f"[{backend}] store insert ...", flush=True)
-    store_insert = store_pass(store, account, data, args.batch)
-    print(f"[{backend}] store re-sync ...", flush=True)
-    store_resync = store_pass(store, account, data, args.batch)
-    print(f"[{backend}] raw re-sync (guarded) ...", flush=True)
-    raw_resync = raw_pass(raw_url, raw_account, data, args.batch, guarded=True)
+    print(f"[{backend}] raw and store insert, page by page ...", flush=True)
+    sides = Side(store_url, account), Side(raw_url, raw_account)
+    raw = RawWriter(raw_url, guarded=False)
+    store_insert, raw_insert = paired_passes(store, sides[0], raw, sides[1], data, args.batch)
+    raw.close()
+    print(f"[{backend}] raw (guarded) and store re-sync, page by page ...", flush=True)
+    raw = RawWriter(raw_url, guarded=True)
+    store_resync, raw_resync = paired_passes(store, sides[0], raw, sides[1], data, args.batch)
+    raw.close()
     stored = store.sync.count_rows("comment")
     store.close()
-    base = raw_insert.rate()
+    base, base_cpu = raw_insert.rate(), raw_insert.cpu_rate()
     rows = [
-        ["raw executemany upsert, insert", f"{base:,.0f}", "1.00", "", "baseline"],
-        _line("store insert (apply_batch, index + routing)", store_insert, base, 0.5),
-        _line("store re-sync, unchanged", store_resync, base, 1.0),
+        ["raw executemany upsert, insert", f"{base:,.0f}", "1.00", "", f"{base_cpu:,.0f} (1.00)",
+         "baseline"],
+        _line("store insert (apply_batch, index + routing)", store_insert, raw_insert, 0.5),
+        _line("store re-sync, unchanged", store_resync, raw_insert, 1.0),
         ["raw upsert re-sync, guarded", f"{raw_resync.rate():,.0f}",
-         f"{raw_resync.rate() / base:.2f}", "", "reference"],
+         f"{raw_resync.rate() / base:.2f}", "",
+         f"{raw_resync.cpu_rate():,.0f} ({raw_resync.cpu_rate() / base_cpu:.2f})", "reference"],
     ]  # fmt: skip
-    header = ["path", "rows/s", "× raw insert", "rows/s incl. mapping (× raw)", "target met"]
+    header = ["path", "rows/s", "× raw insert", "rows/s incl. mapping (× raw)",
+              "rows per CPU s incl. mapping (× raw)", "target met (incl. mapping)"]  # fmt: skip
     return (
         f"### {backend}: {args.comments:,} comments, pages of {args.batch} "
         f"({stored:,} stored; store db {database_size(store_url)}, "
         f"raw db {database_size(raw_url)})\n\n"
         + table(header, rows)
         + f"\n\nMapping (`to_comment`) alone: {store_insert.rows / store_insert.mapping:,.0f} "
-        "rows/s.\n"
+        "rows/s. CPU: this process's and (PostgreSQL) the server backends' of each database.\n"
     )
 
 
-def _line(name: str, measured: Pass, base: float, target: float) -> list[str]:
-    ratio = measured.rate() / base
+def _line(name: str, measured: Pass, raw: Pass, target: float) -> list[str]:
+    base = raw.rate()
     with_map = measured.rate(with_mapping=True)
+    cpu = measured.cpu_rate()
     return [
         name,
         f"{measured.rate():,.0f}",
-        f"{ratio:.2f}",
+        f"{measured.rate() / base:.2f}",
         f"{with_map:,.0f} ({with_map / base:.2f})",
-        f"{verdict(ratio >= target)} (≥ {target} ×)",
+        f"{cpu:,.0f} ({cpu / raw.cpu_rate():.2f})",
+        f"{verdict(with_map / base >= target)} (≥ {target} ×)",
     ]
 
 

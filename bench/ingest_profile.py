@@ -28,7 +28,7 @@ from ingest_bench import prepare, store_pass, world
 
 STEPS = (
     ("mapping (to_comment)", "ingest_bench.py", "mapped"),
-    ("apply_batch, all", "__init__.py", "apply_batch"),
+    ("apply_batch, all", "sync_repo.py", "apply_batch"),
     ("upsert_comments, all", "upsert.py", "upsert_comments"),
     ("row building", "upsert.py", "_comment_row"),
     ("post ids", "upsert.py", "_resolve_post_ids"),
@@ -40,10 +40,10 @@ STEPS = (
     ("reply linking", "answers.py", "link_synced_replies"),
     ("reply linking", "upsert.py", "_link_replies"),
     ("suggestions", "suggestions.py", "suggest"),
-    ("open items (old: second pass)", "__init__.py", "_refresh_open_items"),
     ("open items", "open_items.py", "refresh"),
+    ("open items, new comments", "open_items.py", "open_new"),
     ("tombstone filter", "privacy.py", "filter_tombstoned"),
-    ("cursor", "__init__.py", "_write_cursors"),
+    ("cursor", "sync_repo.py", "_write_cursors"),
 )
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from aggregator.models import Comment, ContentRevision, Post, Review, ReviewNote, ReviewTag
 from aggregator.records import Batch, CommentKind, CommentRecord, PostRecord
 from aggregator.store import Store
+from aggregator.store.inbox_query import Deadlines, InboxFilter, Scope
 from tests.conftest import FakeClock
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -404,3 +405,22 @@ def test_the_sqlite_driver_upsert_is_used_for_posts_and_comments() -> None:
         assert upsert._sqlite_plan(dialect, tbl, tuple(row), columns) is not None
     with pytest.raises(ValueError, match="naive"):
         bulk_insert.sqlite_datetime(datetime(2026, 11, 1))
+
+
+def test_new_comments_among_changed_ones_get_their_own_ids_in_index_and_open_items(
+    store: Store, account_id: int
+) -> None:
+    """The ids of a batch's new rows (on SQLite worked out from the largest id before the
+    insert) reach the search index and the open items of the right comments."""
+    words = {1: "가로등", 2: "놀이터", 3: "소음", 4: "쓰레기", 5: "보도블록"}
+    store.sync.apply_batch(account_id, batch(comments=[comment(n, text=words[n]) for n in (1, 2)]))
+    mixed = [comment(3, text=words[3]), comment(1, text="가로등 수리"), comment(4, text=words[4]),
+             comment(2, text=words[2]), comment(5, text=words[5])]  # fmt: skip
+    store.sync.apply_batch(account_id, batch(comments=mixed))
+    with store.engine.connect() as conn:
+        ids = dict(conn.execute(sa.select(table(Comment).c.external_id, table(Comment).c.id)).all())
+        open_ids = set(conn.exec_driver_sql("SELECT comment_id FROM open_item").scalars())
+    assert open_ids == set(ids.values())
+    for n, word in words.items():
+        found, _ = store.inbox.inbox_page(InboxFilter(query=word), Scope(), Deadlines(T0, T0))
+        assert [row["id"] for row in found] == [ids[f"c{n}"]], word

@@ -74,6 +74,29 @@ def refresh(conn: Connection, ids: Iterable[int]) -> None:
         _refresh_chunk(conn, wanted[first : first + CHUNK])
 
 
+def open_new(conn: Connection, ids: Iterable[int]) -> None:
+    """Add the open items of comments inserted by this transaction (and their tallies).
+
+    The same rule as `refresh`, in one `INSERT ... SELECT ... RETURNING` per chunk: a
+    comment inserted just now has no open item yet, and no other transaction can see it
+    to refresh it, so neither the old rows nor a lock are needed.
+    """
+    wanted = sorted(set(ids))
+    delta: Counter[tuple[str, date]] = Counter()
+    for first in range(0, len(wanted), CHUNK):
+        chunk = wanted[first : first + CHUNK]
+        insert = sa.insert(OPEN_ITEM).from_select(
+            ["comment_id", "department", "created_at", "deadline"],
+            _open_select().where(_among(conn, COMMENT.c.id, chunk)),
+        )
+        selected, converters = plain_columns(conn, list(ITEM_COLUMNS))
+        for row in conn.execute(insert.returning(*selected)):
+            department, created_at, deadline = convert_row(row, converters)
+            if deadline is None:
+                delta[_tally_key((department, created_at, deadline))] += 1
+    _apply_delta(conn, delta)
+
+
 def drop(conn: Connection, ids: Iterable[int]) -> None:
     """Forget these comments' open items (before the comments are deleted)."""
     wanted = sorted(set(ids))

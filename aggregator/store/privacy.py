@@ -239,7 +239,8 @@ def _unindex(conn: Connection, ids: list[int]) -> int:
             {"ids": ids},
         )
         return int(deleted.rowcount)
-    rows = conn.execute(sa.select(COMMENT.c.id, COMMENT.c.text).where(COMMENT.c.id.in_(ids))).all()
+    residents = COMMENT.c.id.in_(ids), COMMENT.c.by_account_owner.is_(False)  # `indexed`
+    rows = conn.execute(sa.select(COMMENT.c.id, COMMENT.c.text).where(*residents)).all()
     if rows:  # a contentless FTS5 table forgets a row given the tokens it indexed
         conn.execute(
             sa.text(

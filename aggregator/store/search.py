@@ -13,8 +13,7 @@ triggers; a query word of n >= 2 characters is the phrase of its bigrams (see
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -31,13 +30,23 @@ from aggregator.store.bulk_insert import executemany
 SEARCH = sa.table("comment_search", sa.column("comment_id"), sa.column("grams"))
 
 
-@dataclass(frozen=True)
-class IndexedText:
-    """A comment whose text is (re)indexed: its id, new text and the text indexed before."""
+class IndexedText(NamedTuple):
+    """A comment whose text is (re)indexed: its id, new text and the text indexed before.
+
+    `text` None: the comment leaves the index (a resident's comment that now reads as
+    the district's own). A named tuple: an ingest makes one per new comment, and a
+    frozen dataclass's `__init__` cost a few microseconds each."""
 
     comment_id: int
-    text: str
+    text: str | None
     old_text: str | None = None
+
+
+def indexed(by_account_owner: bool) -> bool:
+    """Whether a comment is in the index: only residents' comments are, because search
+    only ever looks for inbox items (`inbox_query.conditions` leaves the district's own
+    comments out), and the district's replies were a fifth of an ingest's index work."""
+    return not by_account_owner
 
 
 def index_comments(conn: Connection, items: Sequence[IndexedText]) -> None:
@@ -56,7 +65,7 @@ def index_comments(conn: Connection, items: Sequence[IndexedText]) -> None:
     executemany(
         conn,
         "INSERT INTO comment_search (rowid, grams) VALUES (?, ?)",
-        [(item.comment_id, index_text(item.text)) for item in items],
+        [(item.comment_id, index_text(item.text)) for item in items if item.text is not None],
     )
 
 
@@ -73,7 +82,17 @@ _PG_INDEX_ROW = (  # for a driver other than psycopg (3), which `%b` needs
 
 def _index_postgresql(conn: Connection, items: Sequence[IndexedText]) -> None:
     """One statement for the whole batch (two binary arrays), so the server plans it once."""
-    grams = {item.comment_id: tsvector_text(item.text) for item in items}  # last text wins
+    leaving = [item.comment_id for item in items if item.text is None]
+    if leaving:
+        conn.execute(
+            sa.text("DELETE FROM comment_search WHERE comment_id IN :ids").bindparams(
+                sa.bindparam("ids", expanding=True)
+            ),
+            {"ids": leaving},
+        )
+    grams = {i.comment_id: tsvector_text(i.text) for i in items if i.text is not None}
+    if not grams:
+        return
     if conn.dialect.driver != "psycopg":
         conn.execute(sa.text(_PG_INDEX_ROW), [{"id": i, "grams": g} for i, g in grams.items()])
         return
@@ -142,7 +161,7 @@ def hits_among(conn: Connection, query: SearchQuery, ids: Sequence[int]) -> set[
 
 
 def rebuild(conn: Connection, chunk: int = 5000) -> int:
-    """Drop every indexed row and index all stored comments again; return how many."""
+    """Drop every indexed row and index all residents' comments again; return how many."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("DELETE FROM comment_search"))
     else:
@@ -150,10 +169,14 @@ def rebuild(conn: Connection, chunk: int = 5000) -> int:
     last, total = 0, 0
     while True:
         rows = conn.execute(
-            sa.text("SELECT id, text FROM comment WHERE id > :last ORDER BY id LIMIT :n"),
+            sa.text(
+                "SELECT id, text, by_account_owner FROM comment WHERE id > :last "
+                "ORDER BY id LIMIT :n"
+            ),
             {"last": last, "n": chunk},
         ).all()
         if not rows:
             return total
-        index_comments(conn, [IndexedText(int(r.id), r.text) for r in rows])
-        last, total = int(rows[-1].id), total + len(rows)
+        residents = [IndexedText(int(r.id), r.text) for r in rows if indexed(r.by_account_owner)]
+        index_comments(conn, residents)
+        last, total = int(rows[-1].id), total + len(residents)

@@ -26,7 +26,7 @@ from aggregator.store import answers, open_items
 from aggregator.store.bulk_insert import SqlitePlan, convert_row, plain_columns, sqlite_plan
 from aggregator.store.checks import open_check_items
 from aggregator.store.pg_upsert import pg_plan
-from aggregator.store.search import IndexedText, index_comments
+from aggregator.store.search import IndexedText, index_comments, indexed
 from aggregator.store.suggestions import suggest
 from aggregator.store.tables import COMMENT, POST, REVISION, conflict_insert
 
@@ -132,14 +132,11 @@ def upsert_comments(
     existing = _existing(conn, COMMENT, rows, fields)
     counts, writes, changed, modified = _classify(rows, existing, COMPARED_COMMENT_FIELDS, now)
     _write_revisions(conn, "comment", changed, now)
+    largest = _largest_id(conn)
     stored = _execute_upsert(conn, COMMENT, writes, (*COMMENT_SOURCE_COLUMNS, "post_id"))
     new_rows = [row for row in writes if row["external_id"] not in existing]
-    new_ids = _ids(conn, new_rows) if stored is None else stored
-    index_comments(
-        conn,
-        [IndexedText(new_ids[row["external_id"]], row["text"]) for row in new_rows]
-        + [IndexedText(old["id"], row["text"], old["text"]) for old, row in changed],
-    )
+    new_ids = _new_ids(conn, new_rows, largest) if stored is None else stored
+    index_comments(conn, _index_changes(writes, existing, new_ids))
     owner = {r["external_id"]: new_ids[r["external_id"]] for r in new_rows if r["by_account_owner"]}
     if owner:
         answers.link_synced_replies(conn, new_rows[0]["platform"], owner)
@@ -148,6 +145,26 @@ def upsert_comments(
         suggest(conn, router, [(new_ids[r["external_id"]], r["text"]) for r in residents], now)
     _refresh_open_items(conn, modified, existing, new_ids)
     return counts
+
+
+def _index_changes(
+    writes: list[Row], existing: dict[str, Row], new_ids: dict[str, int]
+) -> list[IndexedText]:
+    """The search index's part of a batch: new residents' comments, changed texts, and
+    comments whose author now reads otherwise (leaving or entering the index)."""
+    items: list[IndexedText] = []
+    for row in writes:
+        now = indexed(row["by_account_owner"])
+        old = existing.get(row["external_id"])
+        if old is None:
+            if now:
+                items.append(IndexedText(new_ids[row["external_id"]], row["text"]))
+            continue
+        was = indexed(old["by_account_owner"])
+        if (was or now) and (was != now or old["content_hash"] != row["content_hash"]):
+            text, old_text = row["text"] if now else None, old["text"] if was else None
+            items.append(IndexedText(int(old["id"]), text, old_text))
+    return items
 
 
 def _refresh_open_items(
@@ -161,12 +178,17 @@ def _refresh_open_items(
     recomputed (see `aggregator.store.open_items`); unchanged comments cannot have."""
     if not modified:
         return
+    inserted: list[int] = []
     ids: list[int] = []
     parents: set[str] = set()
     for row in modified:
         key = row["external_id"]
         old = existing.get(key)
-        ids.append(new_ids[key] if old is None else int(old["id"]))
+        if old is None:
+            if not row["by_account_owner"]:  # the district's own comments are never open
+                inserted.append(new_ids[key])
+        else:
+            ids.append(int(old["id"]))
         if row["by_account_owner"] or (old is not None and old["by_account_owner"]):
             parents.update(
                 p for p in (row["parent_external_id"], old and old["parent_external_id"]) if p
@@ -176,7 +198,31 @@ def _refresh_open_items(
     unknown = [p for p in parents if p not in known]
     if unknown:
         ids += open_items.ids_by_key(conn, modified[0]["platform"], unknown)
-    open_items.refresh(conn, ids)
+    open_items.open_new(conn, inserted)
+    fresh = set(inserted)
+    open_items.refresh(conn, [i for i in ids if i not in fresh])
+
+
+def _largest_id(conn: Connection) -> int | None:
+    """SQLite: the largest comment id before this batch's insert (see `_new_ids`)."""
+    if conn.dialect.name != "sqlite":
+        return None
+    return int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM comment").scalar_one())
+
+
+def _new_ids(conn: Connection, rows: list[dict[str, Any]], largest: int | None) -> dict[str, int]:
+    """The ids of the comments just inserted, by external id.
+
+    SQLite gives each inserted row the table's largest rowid + 1 (unless the largest is
+    2**63 - 1), and this transaction is the only writer (BEGIN IMMEDIATE), so the new
+    rows got `largest + 1`, `largest + 2`, ... in the order they were written: when the
+    largest id grew by exactly their number that is what happened, and a 1,000-key
+    lookup is saved. Otherwise they are looked up."""
+    if largest is not None and rows:
+        grown = conn.exec_driver_sql("SELECT max(id) FROM comment").scalar_one()
+        if grown == largest + len(rows):
+            return {row["external_id"]: largest + n for n, row in enumerate(rows, 1)}
+    return _ids(conn, rows)
 
 
 def _ids(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
