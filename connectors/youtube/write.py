@@ -43,7 +43,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from aggregator.connector import ConnectorError
+from aggregator.connector import ConnectorError, DailyUnits
 from aggregator.http import HttpClient, throttle_hint
 from aggregator.net_errors import describe_network_error
 from aggregator.records import JSONValue
@@ -69,6 +69,7 @@ from connectors.youtube.oauth import (
 from connectors.youtube.quota import (
     LIST_COST,
     QUOTA_WRITES,
+    SHARED,
     WRITE_COST,
     next_reset,
     units_on,
@@ -160,16 +161,25 @@ class YouTubeWriter:
         call is sent; Google charges refused calls too)."""
         self._day: JSONValue = None
         self.save: SaveCursor | None = None
+        self.ledger: DailyUnits | None = None
+        self._used: int | None = None
         self._auth_state: str | None = None
 
     # QuotaWriter ---------------------------------------------------------------------
     def open_quota(
-        self, cursors: Mapping[str, JSONValue], clock: Callable[[], datetime], save: SaveCursor
+        self,
+        cursors: Mapping[str, JSONValue],
+        clock: Callable[[], datetime],
+        save: SaveCursor,
+        units: DailyUnits | None = None,
     ) -> None:
-        """Start from what the account's cursors count for today; `save` stores the writes'
-        count before each call."""
+        """Start from what the account's cursors count for today. With `units` (the store's
+        daily units) each call's units are reserved there atomically, shared with the sync;
+        without, `save` stores the writes' count before each call."""
         self.clock = clock
         self.save = save
+        self.ledger = units
+        self._used = None
         now = clock()
         stored = cursors.get(OAUTH)
         self._auth_state = str(stored.get("state")) if isinstance(stored, Mapping) else None
@@ -187,7 +197,10 @@ class YouTubeWriter:
 
     @property
     def spent_today(self) -> int:
-        """Reads and writes counted today, this writer's calls included."""
+        """Reads and writes counted today, this writer's calls included (with the store's
+        daily units: as the last reservation found them)."""
+        if self._used is not None:
+            return self._used
         return self.reads_today + self.writes_before + self.units
 
     # ReplyWriter ---------------------------------------------------------------------
@@ -237,16 +250,51 @@ class YouTubeWriter:
         return same_text(written, text) and published is not None and published >= earliest
 
     def _reserve(self, cost: int, what: str) -> None:
-        """Refuse (`BUDGET`) a call that would take today's count past the quota."""
+        """Count `cost` units before the call, or refuse (`BUDGET`) a call that would take
+        today's count past the quota: atomically in the store when it gives daily units,
+        else against the counts opened and stored through `save`."""
         now = self.clock()
-        if self._day is not None and writes_cursor(now, 0)["day"] != self._day:
-            self.open_quota({}, self.clock, self.save or _ignore)  # a new Pacific day: from 0
-        if self.spent_today + cost > self.limit:
-            cause = (
-                f"YouTube daily quota: {self.spent_today} of {self.limit} units used today "
-                f"(Pacific time); {what} costs {cost}: not sent"
-            )
-            raise budget(cause, now)
+        day = writes_cursor(now, 0)["day"]
+        if self._day is not None and day != self._day:  # a new Pacific day: from 0
+            auth = self._auth_state
+            self.open_quota({}, self.clock, self.save or _ignore, self.ledger)
+            self._auth_state = auth
+        if self.ledger is not None:
+            taken = self.ledger.reserve(QUOTA_WRITES, str(day), cost, self.limit, SHARED)
+            self._used = taken.used
+            if taken.granted:
+                self.units += cost
+                return
+        elif self.spent_today + cost <= self.limit:
+            self._spend(cost)
+            return
+        cause = (
+            f"YouTube daily quota: {self.spent_today} of {self.limit} units used today "
+            f"(Pacific time); {what} costs {cost}: not sent"
+        )
+        raise budget(cause, now)
+
+    def _unsent(self, cost: int) -> None:
+        """Give back the units of a call that never left (the deadline passed first)."""
+        self.units -= cost
+        if self.ledger is not None:
+            self.ledger.release(QUOTA_WRITES, str(self._day), cost)
+            if self._used is not None:
+                self._used -= cost
+        elif self.save is not None:
+            self.save(QUOTA_WRITES, writes_cursor(self.clock(), self.writes_before + self.units))
+
+    def _use_up(self) -> None:
+        """Google says the project's quota is gone: count today as full, for the sync too."""
+        if self.ledger is None:
+            self._spend(max(0, self.limit - self.spent_today))
+            return
+        day = str(self._day)
+        seen = self.ledger.reserve(QUOTA_WRITES, day, 0, self.limit, SHARED).used
+        if seen < self.limit:
+            taken = self.ledger.reserve(QUOTA_WRITES, day, self.limit - seen, self.limit, SHARED)
+            self.units += self.limit - seen if taken.granted else 0
+            self._used = taken.used
 
     def _call(
         self,
@@ -275,8 +323,8 @@ class YouTubeWriter:
     ) -> requests.Response:
         what = f"{method} {path}"
         bearer = self._bearer(what)  # before the quota: a failed refresh spends no units
-        self._reserve(cost, what)
-        self._spend(cost)  # counted and stored before the call: never under-counted
+        self._reserve(cost, what)  # counted and stored before the call: never under-counted
+        before = self.http.calls
         url = f"{self.base_url}/{path}?{urlencode(query)}"
         headers = {"Authorization": f"Bearer {bearer}", "Accept": "application/json"}
         if body is not None:
@@ -288,6 +336,8 @@ class YouTubeWriter:
             cause = f"YouTube {what}: {describe_network_error(exc)}"
             raise network_error(cause, staff_message) from None
         except ConnectorError as exc:
+            if self.http.calls == before:  # refused before it was sent: Google saw nothing
+                self._unsent(cost)
             raise network_error(f"YouTube {what}: {exc}", staff_message) from None
 
     def _bearer(self, what: str) -> str:
@@ -340,7 +390,7 @@ class YouTubeWriter:
         wait = throttle_hint(raw.headers) if status in (403, 429) else None
         error = write_error(status, reason, message[:300] or what, self.clock(), wait)
         if error.kind is WriteErrorKind.BUDGET:  # Google's count is full: so is ours today
-            self._spend(max(0, self.limit - self.spent_today))
+            self._use_up()
         raise error
 
 
