@@ -36,7 +36,7 @@ def race(workers: list[Callable[[], Any]]) -> list[Any]:
         barrier.wait()
         try:
             results[index] = workers[index]()
-        except Exception as exc:  # noqa: BLE001 - reported as the result
+        except Exception as exc:  # reported as the result
             results[index] = exc
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(workers))]
@@ -120,14 +120,13 @@ def test_a_sync_and_the_answers_worker_racing_never_spend_more_than_the_quota(
         except BudgetExhausted:
             return calls
 
-    def write() -> int:
+    def write() -> int | WriteError:
         sent = 0
         for target in targets:
             try:
                 writer.set_hidden(target, True)
             except WriteError as exc:
-                assert exc.kind is WriteErrorKind.BUDGET
-                return sent
+                return sent if exc.kind is WriteErrorKind.BUDGET else exc
             sent += 1
         return sent
 
