@@ -10,7 +10,7 @@ live in `aggregator.errors` and are re-exported here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
@@ -38,6 +38,7 @@ __all__ = [
     "Connector",
     "ConnectorError",
     "ConnectorFactory",
+    "DailyUnits",
     "DeadlineExceeded",
     "FetchError",
     "JSONValue",
@@ -45,6 +46,7 @@ __all__ = [
     "ParseError",
     "PermissionMissing",
     "RateLimited",
+    "Reservation",
     "RunStatus",
     "SyncContext",
     "Usage",
@@ -63,6 +65,32 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class Reservation:
+    """The answer to a `DailyUnits.reserve`."""
+
+    granted: bool
+    used: int
+    """Units counted on the day in the shared streams (with these units when granted)."""
+
+
+class DailyUnits(Protocol):
+    """An account's daily unit counts in the store, shared by its sync and its answers
+    worker (YouTube's quota): units are reserved atomically before a call, so two
+    processes racing for the last units cannot both be granted them."""
+
+    def reserve(
+        self, stream: str, day: str, units: int, limit: int, shared: Sequence[str]
+    ) -> Reservation:
+        """Count `units` on `stream` for `day` if the counts of `shared` (and `stream`)
+        for `day` plus `units` stay within `limit`; otherwise record nothing."""
+        ...
+
+    def release(self, stream: str, day: str, units: int) -> None:
+        """Give back `units` reserved on `stream` for `day` but not spent."""
+        ...
+
+
+@dataclass(frozen=True)
 class SyncContext:
     """What a connector gets besides its account settings."""
 
@@ -72,6 +100,9 @@ class SyncContext:
     """Re-read the whole reconcile window to find edits and deletions (slower, rarer)."""
     month_usage: Usage = field(default_factory=Usage)
     """Reads and cost of this account earlier this calendar month (budget checks)."""
+    units: DailyUnits | None = None
+    """The account's daily units in the store, for connectors that share a daily quota
+    with the answers worker (YouTube); None outside a stored sync."""
 
 
 class Connector(Protocol):

@@ -158,6 +158,7 @@ def _locked_run(
         clock=store.clock,
         reconcile=options.reconcile,
         month_usage=store.sync.month_usage(account_id, options.timezone),
+        units=store.sync.daily_units(account_id),
     )
     try:
         _require_configuration(account)

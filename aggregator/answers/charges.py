@@ -33,7 +33,8 @@ class WriteCharges:
         for name, quota_writer in self.quota.items():
             account_id = self._account_id(name)
             cursors = self.store.sync.cursors(account_id) if account_id is not None else {}
-            quota_writer.open_quota(cursors, self.store.clock, self._saver(account_id))
+            units = self.store.sync.daily_units(account_id) if account_id is not None else None
+            quota_writer.open_quota(cursors, self.store.clock, self._saver(account_id), units)
         for name, writer in self.metered.items():
             with read_connection(self.store.engine) as conn:
                 account_id = actions.account_id(conn, name)

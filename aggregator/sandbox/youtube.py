@@ -13,9 +13,12 @@ Routes (relative to the sandbox base URL; a config's `api_url` is `{base}/youtub
     POST /youtube/v3/comments/setModerationStatus?id=&moderationStatus=  -> 204
 
 Credentials as Google takes them: `key=API_KEY` for reads, `Authorization: Bearer
-OAUTH_TOKEN` (the channel owner) for everything; no credential is 403 `forbidden`, a
-wrong key 400 `badRequest`, a wrong or expired token (`expire_token()`) 401 `authError`,
-a write with a key only 401 `required`. Answers are indented unless `prettyPrint=false`;
+<token>` (the channel owner) for everything, where the token is one the sandbox's token
+endpoint issued and that has not expired in sandbox time (`youtube_oauth`: `POST
+/google/oauth2/token`, the refresh grant; `.tokens`), or the fixed `OAUTH_TOKEN` of
+configs with `write_access_token`; no credential is 403 `forbidden`, a wrong key 400
+`badRequest`, a wrong or expired token (also `expire_token()`) 401 `authError`, a write
+with a key only 401 `required`. Answers are indented unless `prettyPrint=false`;
 `If-None-Match` with the answer's `etag` gets 304 Not Modified (still charged: Google
 documents no exemption).
 Every call is charged to the project's daily quota (`youtube_quota.QuotaLedger`,
@@ -44,6 +47,13 @@ from typing import Any
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.faults import Fault, FaultSet
 from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
+from aggregator.sandbox.youtube_oauth import (
+    CLIENT_ID,
+    CLIENT_SECRET_ENV,
+    REFRESH_TOKEN_ENV,
+    TOKEN_PATH,
+    TokenIssuer,
+)
 from aggregator.sandbox.youtube_quota import COSTS, PROJECT, QuotaLedger
 from aggregator.sandbox.youtube_render import GoogleError
 from aggregator.sandbox.youtube_world import CHANNEL_ID, YouTubeWorld
@@ -119,6 +129,7 @@ class YouTubeApi:
         self.world = YouTubeWorld(data)
         self.now = now
         self.quota = QuotaLedger(now)
+        self.tokens = TokenIssuer(now)
         self.token_expired = False
         self._scripted: list[ScriptedError] = []
         self._lock = threading.Lock()
@@ -191,8 +202,9 @@ class YouTubeApi:
         header = request.header("authorization") or ""
         if header:
             scheme, _, token = header.partition(" ")
-            valid = scheme.lower() == "bearer" and hmac.compare_digest(token.strip(), OAUTH_TOKEN)
-            if not valid or self.token_expired:
+            token = token.strip()
+            known = hmac.compare_digest(token, OAUTH_TOKEN) or self.tokens.valid(token)
+            if scheme.lower() != "bearer" or not known or self.token_expired:
                 raise NAMED_ERRORS["auth_expired"]
             return Auth.OWNER
         key = request.param("key")
@@ -241,17 +253,30 @@ def login_required() -> GoogleError:
     )
 
 
-def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:
-    """The `youtube` account of a config pointing at this sandbox, for when the YouTube
-    connector exists (API key for reads, the owner's token for answers and moderation)."""
+def account_config(
+    base_url: str, interval_minutes: int, *, refresh: bool = False
+) -> dict[str, object]:
+    """The `youtube` account of a config pointing at this sandbox (API key for reads, the
+    owner's token for answers and moderation): the fixed `write_access_token`, or with
+    `refresh` the refresh flow against the sandbox's token endpoint (its variables'
+    values are `youtube_oauth.OAUTH_ENV`)."""
+    base = base_url.rstrip("/")
+    writes: dict[str, object] = {"write_access_token": {"env": TOKEN_ENV}}
+    if refresh:
+        writes = {
+            "client_id": CLIENT_ID,
+            "client_secret": {"env": CLIENT_SECRET_ENV},
+            "refresh_token": {"env": REFRESH_TOKEN_ENV},
+            "token_url": base + TOKEN_PATH,
+        }
     return {
         "name": "youtube",
         "display_name": "한빛구청 소통TV",
         "platform": "youtube",
         "channel_id": CHANNEL_ID,
         "api_key": {"env": KEY_ENV},
-        "write_access_token": {"env": TOKEN_ENV},
-        "api_url": base_url.rstrip("/") + PREFIX,
+        **writes,
+        "api_url": base + PREFIX,
         "daily_quota": 10_000,
         "schedule": {"interval_minutes": interval_minutes},
     }
@@ -264,4 +289,5 @@ def register(router: Router, data: DataSet, now: Callable[[], datetime]) -> YouT
     api = YouTubeApi(data, now)
     YouTubeEndpoints(api).register(router)
     api.quota.register(router)
+    api.tokens.register(router)
     return api

@@ -23,6 +23,7 @@ from aggregator.db import read_connection, write_transaction
 from aggregator.records import Batch, JSONValue
 from aggregator.store import locks, platform_actions, runs
 from aggregator.store.base import Repository
+from aggregator.store.daily_units import AccountUnits
 from aggregator.store.locks import Holder
 from aggregator.store.presence import apply_presence
 from aggregator.store.privacy import filter_tombstoned
@@ -124,6 +125,10 @@ class SyncRepository(Repository):
                         account_id=account_id, stream=stream, value=value, updated_at=now
                     )
                 )
+
+    def daily_units(self, account_id: int) -> AccountUnits:
+        """The account's daily unit counts, reserved atomically (`daily_units`)."""
+        return AccountUnits(self.engine, account_id, self.clock)
 
     def reset_cursors(self, account_id: int, streams: Iterable[str] | None = None) -> int:
         """Forget an account's cursors (all, or the named streams); return how many."""

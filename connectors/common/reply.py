@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+from aggregator.connector import DailyUnits
 from aggregator.records import JSONValue
 
 
@@ -129,10 +130,15 @@ class QuotaWriter(Protocol):
     call and the caller's commit never leaves the quota under-counted)."""
 
     def open_quota(
-        self, cursors: Mapping[str, JSONValue], clock: Callable[[], datetime], save: SaveCursor
+        self,
+        cursors: Mapping[str, JSONValue],
+        clock: Callable[[], datetime],
+        save: SaveCursor,
+        units: DailyUnits | None = None,
     ) -> None:
         """Start from the account's stored cursors (the reads' and the writes' spend today),
-        telling the day by `clock` and storing the writes' count with `save`."""
+        telling the day by `clock` and storing the writes' count with `save`; with `units`
+        (the store's daily units) each call's units are reserved there atomically."""
         ...
 
     def quota_cursor(self) -> tuple[str, JSONValue] | None:

@@ -2,10 +2,14 @@
 
 Every call goes through `YouTubeApi.list`, which:
 
-- checks the daily quota first (`Quota`): a call is made only when the worst case of its
-  attempts (`HttpClient` retries 5xx and network errors up to `settings.retries` times,
-  each charged by Google) still fits under `daily_quota`; every attempt made is charged
-  1 unit (every list method costs 1; Google charges invalid requests and 304s too);
+- reserves the daily quota first (`Quota`): a call is made only when the worst case of
+  its attempts (`HttpClient` retries 5xx and network errors up to `settings.retries`
+  times, each charged by Google) still fits under `daily_quota` with the reads and writes
+  counted today; in a stored sync the reservation is one atomic step in the store
+  (`SyncContext.units`, `aggregator.store.daily_units`), shared with the answers worker,
+  so neither can take units the other already holds. After the call the unused part of
+  the worst case is released; every attempt made is charged 1 unit (every list method
+  costs 1; Google charges invalid requests and 304s too);
 - on 429 or 403 `rateLimitExceeded`/`userRateLimitExceeded`, applies the one policy of
   `aggregator.http` (`throttle_delay`: `Retry-After` or a jittered backoff, within
   `max_wait_seconds` and the run's time), else `RateLimited` ends the run `throttled`;
@@ -33,6 +37,7 @@ from aggregator.connector import (
     AuthExpired,
     BudgetExhausted,
     Clock,
+    DailyUnits,
     FetchError,
     ParseError,
     PermissionMissing,
@@ -47,6 +52,10 @@ log = logging.getLogger(__name__)
 QUOTA_ZONE = ZoneInfo("America/Los_Angeles")
 """Google's quota day ends at midnight Pacific time."""
 LIST_COST = 1
+QUOTA_READS, QUOTA_WRITES = "quota", "quota_writes"
+"""The cursor streams of the units the sync (reads) and the answers worker spent today."""
+SHARED = (QUOTA_READS, QUOTA_WRITES)
+"""Both count against `daily_quota`."""
 THROTTLE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 
 
@@ -70,21 +79,55 @@ class Quota:
     """Units the answers worker spent today (`quota_writes`: replies and moderation)."""
 
     @classmethod
-    def load(cls, value: JSONValue, limit: int, now: datetime, writes: JSONValue = None) -> Quota:
+    def load(
+        cls,
+        value: JSONValue,
+        limit: int,
+        now: datetime,
+        writes: JSONValue = None,
+        ledger: DailyUnits | None = None,
+    ) -> Quota:
         """The stored spend for today (reads, and `writes` counted apart); a spend stored for
-        another day starts again at 0."""
+        another day starts again at 0. With `ledger`, every reservation goes to the store."""
         today = quota_day(now)
-        return cls(limit, today, units_of_day(value, today), units_of_day(writes, today))
+        reads, written = units_of_day(value, today), units_of_day(writes, today)
+        return cls(limit, today, reads, written, ledger)
+
+    ledger: DailyUnits | None = None
+    """The store's shared count (a stored sync): reservations are atomic there."""
 
     def check(self, units: int) -> None:
         """Raise `BudgetExhausted` when spending `units` more could pass the quota."""
         if self.units + self.written + units > self.limit:
-            used = self.units + self.written
-            raise BudgetExhausted(
-                f"YouTube daily quota: {used} of {self.limit} units used on {self.day} "
-                "(Pacific time); stopped before a call that could exceed it. The next run "
-                "after midnight Pacific time (17:00 KST in winter) resumes"
-            )
+            raise self._exhausted(self.units + self.written)
+
+    def reserve(self, units: int) -> None:
+        """Hold `units` before a call (counted as spent until `settle`); `BudgetExhausted`
+        when the day's reads and writes leave too few."""
+        if self.ledger is None:
+            self.check(units)
+        else:
+            taken = self.ledger.reserve(QUOTA_READS, self.day, units, self.limit, SHARED)
+            if not taken.granted:
+                raise self._exhausted(taken.used)
+            self.written = max(0, taken.used - self.units - units)
+        self.units += units
+
+    def settle(self, reserved: int, spent: int) -> None:
+        """After the call: `spent` of the `reserved` units were used; give the rest back."""
+        unused = reserved - spent
+        if unused <= 0:
+            return
+        self.units -= unused
+        if self.ledger is not None:
+            self.ledger.release(QUOTA_READS, self.day, unused)
+
+    def _exhausted(self, used: int) -> BudgetExhausted:
+        return BudgetExhausted(
+            f"YouTube daily quota: {used} of {self.limit} units used on {self.day} "
+            "(Pacific time); stopped before a call that could exceed it. The next run "
+            "after midnight Pacific time (17:00 KST in winter) resumes"
+        )
 
     def spend(self, units: int) -> None:
         """Count units spent."""
@@ -192,12 +235,13 @@ class YouTubeApi:
             self.http.sleep(delay)
 
     def _attempt(self, url: str) -> Response:
-        self.quota.check(LIST_COST * (self.http.settings.retries + 1))
+        worst = LIST_COST * (self.http.settings.retries + 1)
+        self.quota.reserve(worst)
         before = self.http.calls
         try:
             return self.http.get(url, headers={"Accept": "application/json"}, throttle=False)
         finally:
-            self.quota.spend(LIST_COST * (self.http.calls - before))
+            self.quota.settle(worst, LIST_COST * (self.http.calls - before))
 
 
 def _page(response: Response, method: str) -> Page:
@@ -243,14 +287,27 @@ def _status_error(response: Response, method: str) -> Exception:
 
 
 def quota_note(account: Any, cursors: Mapping[str, JSONValue]) -> str | None:
-    """`aggregator status`'s line: the units spent on the last Pacific day a run counted."""
-    stored = cursors.get("quota")
-    if not isinstance(stored, Mapping):
-        return None
-    day, units = stored.get("day"), stored.get("units")
+    """`aggregator status`'s line: the units spent on the last Pacific day a run or the
+    answers worker counted, and the writes' `needs_reauth` state when Google refused the
+    refresh token."""
+    reauth = _reauth_note(account, cursors.get("oauth"))
+    stored, writes_cursor = cursors.get(QUOTA_READS), cursors.get(QUOTA_WRITES)
+    days = [v.get("day") for v in (stored, writes_cursor) if isinstance(v, Mapping)]
+    day = max((d for d in days if isinstance(d, str)), default=None)
     limit = getattr(account, "daily_quota", None)
-    if not isinstance(day, str) or not isinstance(units, int) or not isinstance(limit, int):
-        return None
-    writes = units_of_day(cursors.get("quota_writes"), day)
+    if day is None or not isinstance(limit, int):
+        return reauth
+    units, writes = units_of_day(stored, day), units_of_day(writes_cursor, day)
     used, answers = units + writes, f"; {writes} on answers" if writes else ""
-    return f"quota {day} (Pacific): {used} of {limit} units ({limit - used} left{answers})"
+    line = f"quota {day} (Pacific): {used} of {limit} units ({limit - used} left{answers})"
+    return f"{line}; {reauth}" if reauth else line
+
+
+def _reauth_note(account: Any, value: JSONValue) -> str | None:
+    if not isinstance(value, Mapping) or value.get("state") != "needs_reauth":
+        return None
+    name = getattr(account, "name", "?")
+    return (
+        f"writes: needs_reauth since {value.get('since')} (account {name}: Google refused the "
+        "refresh token; consent again as the channel owner and set a new refresh_token)"
+    )

@@ -54,8 +54,9 @@ remixes, live chat. A deletion and a new comment between two syncs leave the cou
 unchanged: both are seen when the count next changes, or by `--reconcile`.
 
 Limits: the project's daily quota (10,000 units by default, midnight Pacific time);
-`daily_quota` is never exceeded by our calls (checked before each call, worst case
-with retries); 403 `quotaExceeded` ends the run `budget_exhausted`, 429 and 403
+`daily_quota` is never exceeded by our calls (reserved before each call, worst case
+with retries, atomically in the store with the answers worker's units, see
+`connectors.youtube.quota`); 403 `quotaExceeded` ends the run `budget_exhausted`, 429 and 403
 `rateLimitExceeded` are waited out within `max_throttle_wait_seconds`, else `throttled`;
 401 -> `needs_reauth`. Everything read before a stop is stored; cursors never run ahead.
 """
@@ -109,12 +110,15 @@ class YouTubeConnector:
         self.http = context.http
         self.clock = context.clock
         self.reconcile = context.reconcile
+        self.units = context.units
+        """The store's daily units: the quota is reserved there, shared with answers."""
         self.channel = account.channel_id
 
     def pull(self, cursors: Mapping[str, JSONValue]) -> Iterator[Batch]:
         """Yield the uploads, then each changed video's comments, page by page."""
         writes = cursors.get(QUOTA_WRITES)  # what answers spent today (connectors.youtube.quota)
-        quota = Quota.load(cursors.get(QUOTA), self.account.daily_quota, self.clock(), writes)
+        limit, now = self.account.daily_quota, self.clock()
+        quota = Quota.load(cursors.get(QUOTA), limit, now, writes, self.units)
         api = YouTubeApi(
             self.http,
             str(self.account.api_url),
@@ -134,9 +138,11 @@ class YouTubeConnector:
 
     def _charged(self, batch: Batch, api: YouTubeApi) -> Batch:
         calls = api.take_calls()
+        # With the store's daily units the `quota` cursor is already counted there.
+        spent = {QUOTA: api.quota.dump()} if self.units is None else {}
         return replace(
             batch,
-            cursor_updates={**batch.cursor_updates, QUOTA: api.quota.dump()},
+            cursor_updates={**batch.cursor_updates, **spent},
             api_calls=batch.api_calls + calls,
             units_read=batch.units_read + calls,
         )

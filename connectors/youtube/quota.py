@@ -8,7 +8,14 @@ midnight Pacific time. The reader counts its units in the `quota` cursor
 
     quota_writes: {"day": "YYYY-MM-DD" (Pacific), "units": n}
 
-Both sides check `reads + writes` against the account's `daily_quota` before each call.
+Both sides reserve a call's units before it is made: in the store, `reserve` counts the
+units only if `reads + writes + units` stays within the account's `daily_quota`, in one
+short transaction that locks the account, so a sync and the worker running together
+cannot overshoot the quota (`aggregator.store.daily_units`, `DailyUnits`). A write's 50
+units stay spent whatever Google answers ("All API requests, including invalid requests,
+incur a quota cost of at least one point", PLATFORMS-WRITE.md §6.7); they are given back
+only when the request never left (the run deadline passed before it was sent). A read
+reserves its worst case (the call and its retries) and gives back the attempts not made.
 A write refused for the quota is tried again `RESET_DELAY` after the next Pacific
 midnight (`next_reset`), when Google's count starts again.
 """
@@ -18,10 +25,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from aggregator.records import JSONValue
-from connectors.youtube.api import QUOTA_ZONE, quota_day, units_of_day
+from connectors.youtube.api import QUOTA_WRITES, QUOTA_ZONE, SHARED, quota_day, units_of_day
 
-QUOTA_WRITES = "quota_writes"
-"""The cursor stream of the units the answers worker spent."""
+__all__ = ["QUOTA_WRITES", "SHARED", "next_reset", "units_on", "writes_cursor"]
 WRITE_COST = 50
 """Units of `comments.insert` and `comments.setModerationStatus`."""
 LIST_COST = 1

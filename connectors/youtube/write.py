@@ -1,6 +1,9 @@
 """Answering and moderating on the district's YouTube channel (Data API v3), with the
-channel owner's OAuth token (`write_access_token`, scope `youtube.force-ssl`), sent as
-`Authorization: Bearer ...`; the API key (reads) is never used here.
+channel owner's OAuth access token (scope `youtube.force-ssl`), sent as `Authorization:
+Bearer ...`: refreshed from `refresh_token` (`connectors.youtube.oauth.RefreshingToken`:
+before it expires, and once more after a 401) or the fixed `write_access_token`. The API
+key (reads) is never used here. A refresh token Google refuses (`invalid_grant`) is an
+AUTH error naming the account (`needs_reauth`); the writer then stops asking Google.
 
 Calls (PLATFORMS-WRITE.md §6.6, §6.10) and their quota units:
     reply      `POST comments?part=snippet` {"snippet": {"parentId": thread id,
@@ -32,6 +35,7 @@ Every call is sent once through our `HttpClient` (SSRF guard, timeouts, deadline
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,7 +43,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from aggregator.connector import ConnectorError
+from aggregator.connector import ConnectorError, DailyUnits
 from aggregator.http import HttpClient, throttle_hint
 from aggregator.net_errors import describe_network_error
 from aggregator.records import JSONValue
@@ -54,15 +58,26 @@ from connectors.common.write_common import network_error, rate_limited, same_tex
 from connectors.youtube.api import Quota
 from connectors.youtube.cursor import QUOTA
 from connectors.youtube.mapping import WATCH_URL, google_error, parse_time
+from connectors.youtube.oauth import (
+    NEEDS_REAUTH,
+    OAUTH,
+    AccessToken,
+    FixedToken,
+    ReauthNeeded,
+    RefreshingToken,
+)
 from connectors.youtube.quota import (
     LIST_COST,
     QUOTA_WRITES,
+    SHARED,
     WRITE_COST,
     next_reset,
     units_on,
     writes_cursor,
 )
 from connectors.youtube.settings import YouTubeAccount
+
+log = logging.getLogger(__name__)
 
 READ_BACK_PAGES = 3
 CLOCK_SKEW = timedelta(minutes=1)
@@ -130,16 +145,13 @@ class YouTubeWriter:
     can_hide = True
 
     def __init__(self, account: YouTubeAccount, http: HttpClient) -> None:
-        if account.write_access_token is None:
-            raise ValueError(f"account {account.name} has no write_access_token")
-        token = account.write_access_token.value
-        http.protect([token])
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.token = _access_token(account, http, lambda: self.clock())
+        self.account = account.name
         self.http = http
         self.base_url = str(account.api_url).rstrip("/")
         self.channel_id = account.channel_id
         self.limit = account.daily_quota
-        self._auth = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.reads_today = 0
         """Units the reader counted today (the `quota` cursor) when the quota was opened."""
         self.writes_before = 0
@@ -149,16 +161,28 @@ class YouTubeWriter:
         call is sent; Google charges refused calls too)."""
         self._day: JSONValue = None
         self.save: SaveCursor | None = None
+        self.ledger: DailyUnits | None = None
+        self._used: int | None = None
+        self._auth_state: str | None = None
 
     # QuotaWriter ---------------------------------------------------------------------
     def open_quota(
-        self, cursors: Mapping[str, JSONValue], clock: Callable[[], datetime], save: SaveCursor
+        self,
+        cursors: Mapping[str, JSONValue],
+        clock: Callable[[], datetime],
+        save: SaveCursor,
+        units: DailyUnits | None = None,
     ) -> None:
-        """Start from what the account's cursors count for today; `save` stores the writes'
-        count before each call."""
+        """Start from what the account's cursors count for today. With `units` (the store's
+        daily units) each call's units are reserved there atomically, shared with the sync;
+        without, `save` stores the writes' count before each call."""
         self.clock = clock
         self.save = save
+        self.ledger = units
+        self._used = None
         now = clock()
+        stored = cursors.get(OAUTH)
+        self._auth_state = str(stored.get("state")) if isinstance(stored, Mapping) else None
         self.reads_today = Quota.load(cursors.get(QUOTA), self.limit, now).units
         self.writes_before = units_on(cursors.get(QUOTA_WRITES), now)
         self.units = 0
@@ -173,7 +197,10 @@ class YouTubeWriter:
 
     @property
     def spent_today(self) -> int:
-        """Reads and writes counted today, this writer's calls included."""
+        """Reads and writes counted today, this writer's calls included (with the store's
+        daily units: as the last reservation found them)."""
+        if self._used is not None:
+            return self._used
         return self.reads_today + self.writes_before + self.units
 
     # ReplyWriter ---------------------------------------------------------------------
@@ -223,16 +250,51 @@ class YouTubeWriter:
         return same_text(written, text) and published is not None and published >= earliest
 
     def _reserve(self, cost: int, what: str) -> None:
-        """Refuse (`BUDGET`) a call that would take today's count past the quota."""
+        """Count `cost` units before the call, or refuse (`BUDGET`) a call that would take
+        today's count past the quota: atomically in the store when it gives daily units,
+        else against the counts opened and stored through `save`."""
         now = self.clock()
-        if self._day is not None and writes_cursor(now, 0)["day"] != self._day:
-            self.open_quota({}, self.clock, self.save or _ignore)  # a new Pacific day: from 0
-        if self.spent_today + cost > self.limit:
-            cause = (
-                f"YouTube daily quota: {self.spent_today} of {self.limit} units used today "
-                f"(Pacific time); {what} costs {cost}: not sent"
-            )
-            raise budget(cause, now)
+        day = writes_cursor(now, 0)["day"]
+        if self._day is not None and day != self._day:  # a new Pacific day: from 0
+            auth = self._auth_state
+            self.open_quota({}, self.clock, self.save or _ignore, self.ledger)
+            self._auth_state = auth
+        if self.ledger is not None:
+            taken = self.ledger.reserve(QUOTA_WRITES, str(day), cost, self.limit, SHARED)
+            self._used = taken.used
+            if taken.granted:
+                self.units += cost
+                return
+        elif self.spent_today + cost <= self.limit:
+            self._spend(cost)
+            return
+        cause = (
+            f"YouTube daily quota: {self.spent_today} of {self.limit} units used today "
+            f"(Pacific time); {what} costs {cost}: not sent"
+        )
+        raise budget(cause, now)
+
+    def _unsent(self, cost: int) -> None:
+        """Give back the units of a call that never left (the deadline passed first)."""
+        self.units -= cost
+        if self.ledger is not None:
+            self.ledger.release(QUOTA_WRITES, str(self._day), cost)
+            if self._used is not None:
+                self._used -= cost
+        elif self.save is not None:
+            self.save(QUOTA_WRITES, writes_cursor(self.clock(), self.writes_before + self.units))
+
+    def _use_up(self) -> None:
+        """Google says the project's quota is gone: count today as full, for the sync too."""
+        if self.ledger is None:
+            self._spend(max(0, self.limit - self.spent_today))
+            return
+        day = str(self._day)
+        seen = self.ledger.reserve(QUOTA_WRITES, day, 0, self.limit, SHARED).used
+        if seen < self.limit:
+            taken = self.ledger.reserve(QUOTA_WRITES, day, self.limit - seen, self.limit, SHARED)
+            self.units += self.limit - seen if taken.granted else 0
+            self._used = taken.used
 
     def _call(
         self,
@@ -242,23 +304,70 @@ class YouTubeWriter:
         cost: int,
         body: Mapping[str, Any] | None = None,
     ) -> Any:
-        """One call, charged `cost` units once it is sent; every failure a `WriteError`."""
+        """One call, charged `cost` units once it is sent; every failure a `WriteError`.
+        A 401 with a refreshed token is tried once more with a new one (charged again)."""
         what = f"{method} {path}"
-        self._reserve(cost, what)
-        self._spend(cost)  # counted and stored before the call: never under-counted
+        raw = self._send(method, path, query, cost, body)
+        if raw.status_code == 401 and self.token.refused():
+            log.info("YouTube %s: 401 for %s; refreshing the token once", what, self.account)
+            raw = self._send(method, path, query, cost, body)
+        return self._answer(raw, what)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        cost: int,
+        body: Mapping[str, Any] | None,
+    ) -> requests.Response:
+        what = f"{method} {path}"
+        bearer = self._bearer(what)  # before the quota: a failed refresh spends no units
+        self._reserve(cost, what)  # counted and stored before the call: never under-counted
+        before = self.http.calls
         url = f"{self.base_url}/{path}?{urlencode(query)}"
-        headers = dict(self._auth)
+        headers = {"Authorization": f"Bearer {bearer}", "Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = "application/json; charset=UTF-8"
         data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
         try:
-            raw = self.http.send(method, url, data=data, headers=headers, allow_redirects=False)
+            return self.http.send(method, url, data=data, headers=headers, allow_redirects=False)
         except requests.RequestException as exc:
             cause = f"YouTube {what}: {describe_network_error(exc)}"
             raise network_error(cause, staff_message) from None
         except ConnectorError as exc:
+            if self.http.calls == before:  # refused before it was sent: Google saw nothing
+                self._unsent(cost)
             raise network_error(f"YouTube {what}: {exc}", staff_message) from None
-        return self._answer(raw, what)
+
+    def _bearer(self, what: str) -> str:
+        """The access token to send; a refusal of the refresh token is an AUTH error that
+        names the account (`needs_reauth`), a refresh that got no answer a NETWORK one."""
+        try:
+            bearer = self.token.bearer()
+        except ReauthNeeded as exc:
+            self._save_auth({"state": NEEDS_REAUTH, "since": self.clock().isoformat(),
+                             "message": str(exc)})  # fmt: skip
+            raise WriteError(WriteErrorKind.AUTH, str(exc), exc.staff) from None
+        except ConnectorError as exc:
+            raise network_error(f"YouTube {what}: token refresh: {exc}", staff_message) from None
+        if self._auth_state == NEEDS_REAUTH:  # a new refresh token works again
+            self._save_auth({"state": "ok", "since": self.clock().isoformat()})
+        return bearer
+
+    def _save_auth(self, value: dict[str, JSONValue]) -> None:
+        """Store the writes' OAuth state (`oauth` cursor) when it changes: `aggregator
+        status` shows `needs_reauth` from it."""
+        if value.get("state") == self._auth_state:
+            return
+        self._auth_state = str(value.get("state"))
+        if self.save is not None:
+            self.save(OAUTH, value)
+
+    @property
+    def needs_reauth(self) -> bool:
+        """Whether Google refused the refresh token (a person must consent again)."""
+        return getattr(self.token, "state", "ok") == NEEDS_REAUTH
 
     def _spend(self, units: int) -> None:
         """Count `units` and store today's count (`quota_writes`) through `save`."""
@@ -281,8 +390,22 @@ class YouTubeWriter:
         wait = throttle_hint(raw.headers) if status in (403, 429) else None
         error = write_error(status, reason, message[:300] or what, self.clock(), wait)
         if error.kind is WriteErrorKind.BUDGET:  # Google's count is full: so is ours today
-            self._spend(max(0, self.limit - self.spent_today))
+            self._use_up()
         raise error
+
+
+def _access_token(
+    account: YouTubeAccount, http: HttpClient, clock: Callable[[], datetime]
+) -> AccessToken:
+    """The account's token source: refreshed when the refresh settings are set, else fixed."""
+    client, secret, grant = account.client_id, account.client_secret, account.refresh_token
+    if client is not None and secret is not None and grant is not None:
+        url = str(account.token_url)
+        return RefreshingToken(http, url, client, secret.value, grant.value, clock, account.name)
+    if account.write_access_token is None:
+        raise ValueError(f"account {account.name} has no write_access_token or refresh_token")
+    http.protect([account.write_access_token.value])
+    return FixedToken(account.write_access_token.value)
 
 
 def _published(comment: Mapping[str, Any]) -> datetime | None:
