@@ -61,6 +61,7 @@ from aggregator.sandbox.graph_render import (
 from aggregator.sandbox.graph_world import GraphComment, GraphPost, GraphWorld
 from aggregator.sandbox.instagram_world import IG_USER_ID
 from aggregator.sandbox.models import ACCOUNTS
+from aggregator.sandbox.platform import SandboxPlatform
 from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
 
 PAGE_TOKEN = "EAAHsandboxPageToken0hanbitgu104392018734562ZDZD"  # noqa: S105
@@ -387,6 +388,12 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:
         "graph_url": base_url.rstrip("/") + "/",
         "schedule": {"interval_minutes": interval_minutes},
     }
+
+
+SANDBOX = SandboxPlatform(
+    {TOKEN_ENV: PAGE_TOKEN}, lambda base, minutes: [account_config(base, minutes)]
+)
+"""The Page's part of the sandbox config (`connectors/facebook/spec.py` names it)."""
 
 
 def register(router: Router, data: DataSet, now: Callable[[], datetime]) -> GraphApi:

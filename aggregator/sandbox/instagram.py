@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aggregator.sandbox.data import DataSet
-from aggregator.sandbox.graph import TOKEN_ENV, VERSION, GraphApi
+from aggregator.sandbox.graph import PAGE_TOKEN, TOKEN_ENV, VERSION, GraphApi
 from aggregator.sandbox.graph_render import (
     GraphFailure,
     Pager,
@@ -58,6 +58,7 @@ from aggregator.sandbox.instagram_world import (
     InstagramWorld,
 )
 from aggregator.sandbox.models import ACCOUNTS
+from aggregator.sandbox.platform import SandboxPlatform
 from aggregator.sandbox.server import Router, SandboxRequest
 
 IG_MESSAGES = {
@@ -332,6 +333,12 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:
         "graph_url": base_url.rstrip("/") + "/",
         "schedule": {"interval_minutes": interval_minutes},
     }
+
+
+SANDBOX = SandboxPlatform(
+    {TOKEN_ENV: PAGE_TOKEN}, lambda base, minutes: [account_config(base, minutes)]
+)
+"""Instagram's part of the sandbox config: read and answered with the Page token."""
 
 
 def register(router: Router, data: DataSet, now: Callable[[], datetime]) -> InstagramApi:
