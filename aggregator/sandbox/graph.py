@@ -39,7 +39,7 @@ import json
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from aggregator.sandbox.data import DataSet
@@ -127,6 +127,8 @@ class GraphApi:
         self.regain_minutes = 0
         self.omit_comment_ids = False
         self.app_secret: str | None = None
+        self.error_type = "OAuthException"
+        """The `type` of Graph's own errors here (`IGApiException` on graph.instagram.com)."""
         self._scripted: list[ScriptedError] = []
         self._lock = threading.Lock()
         self._traces = itertools.count(1)
@@ -219,6 +221,8 @@ class GraphApi:
                 if scripted is not None:
                     raise scripted.failure
             except GraphFailure as failure:
+                if failure.type == "OAuthException":
+                    failure = replace(failure, type=self.error_type)
                 trace = f"A{next(self._traces):07d}sandbox"
                 body, status = dumps(failure.body(trace)), failure.status
                 headers.update(failure.headers)
