@@ -203,7 +203,7 @@ def test_a_token_first_seen_long_ago_warns_and_status_says_refresh(
     sandbox: Sandbox, sandbox_client: HttpClient
 ) -> None:
     account = login_account(sandbox.base_url, token_warn_days=30)
-    seen = (sandbox.now() - timedelta(days=31)).isoformat()
+    seen = f"{sandbox.now() - timedelta(days=31):%Y-%m-%d}"
     cursors = {TOKEN: {"fingerprint": fingerprint(USER_TOKEN), "first_seen": seen}}
     context = SyncContext(http=sandbox_client, clock=sandbox.now)
     batches = list(InstagramConnector(account, context, sleep=lambda s: None).pull(cursors))
@@ -223,7 +223,7 @@ def test_a_new_token_restarts_its_age(sandbox: Sandbox, sandbox_client: HttpClie
     context = SyncContext(http=sandbox_client, clock=sandbox.now)
     batches = list(InstagramConnector(account, context, sleep=lambda s: None).pull({TOKEN: old}))
     assert not [w for b in batches for w in b.warnings]
-    assert batches[-1].cursor_updates[TOKEN]["first_seen"] == sandbox.now().isoformat()
+    assert batches[-1].cursor_updates[TOKEN]["first_seen"] == f"{sandbox.now():%Y-%m-%d}"
 
 
 def test_facebook_login_keeps_no_token_cursor_and_no_status_line() -> None:

@@ -6,7 +6,8 @@ A long-lived Instagram User token lasts 60 days and can be refreshed once it is 
 aggregator only from environment variables (`{env: NAME}`), and the database must never
 hold a credential, so a refreshed token has no safe place to be kept: the sync does NOT
 refresh. Instead it keeps, in the account's `token` cursor, when it first saw the
-configured token (`{"fingerprint": "sha256:<16 hex>", "first_seen": ISO time}`; the
+configured token (`{"fingerprint": "sha256:<16 hex>", "first_seen": "YYYY-MM-DD"}`, the
+UTC day: days are what count, and a run cut short and resumed stores the same; the
 fingerprint is a truncated hash, not the token, and changes when a new token is set), and
 from `token_warn_days` (50) after that every run warns and `aggregator status` says to
 refresh. `refresh_access_token` makes the call for whoever then sets the new value.
@@ -17,15 +18,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from aggregator.connector import FetchError, ParseError
 from aggregator.http import HttpClient
 from aggregator.records import JSONValue
-from connectors.common.cursor import as_mapping, iso
+from connectors.common.cursor import as_mapping
 from connectors.graph.errors import GraphError, classify
-from connectors.instagram.mapping import parse_time
 from connectors.instagram.settings import TOKEN_LIFETIME_DAYS, InstagramAccount
 
 TOKEN = "token"  # noqa: S105 - the cursor stream's name
@@ -42,13 +42,18 @@ class TokenSeen:
     """When the aggregator first saw the configured token."""
 
     fingerprint: str
-    first_seen: datetime
+    first_seen: date
+    """The UTC day."""
 
     def dump(self) -> dict[str, JSONValue]:
         """The `token` cursor."""
-        return {"fingerprint": self.fingerprint, "first_seen": iso(self.first_seen)}
+        return {"fingerprint": self.fingerprint, "first_seen": self.first_seen.isoformat()}
 
-    def refresh_by(self) -> datetime:
+    def age_days(self, now: datetime) -> int:
+        """Whole days from the day it was first seen to `now`'s (UTC) day."""
+        return (now.astimezone(UTC).date() - self.first_seen).days
+
+    def refresh_by(self) -> date:
         """The latest day the token can be relied on (60 days after it was first seen)."""
         return self.first_seen + timedelta(days=TOKEN_LIFETIME_DAYS)
 
@@ -56,8 +61,13 @@ class TokenSeen:
 def load_seen(value: JSONValue) -> TokenSeen | None:
     """The `token` cursor; None when absent or malformed."""
     stored = as_mapping(value)
-    mark, seen = stored.get("fingerprint"), parse_time(stored.get("first_seen"))
-    return TokenSeen(mark, seen) if isinstance(mark, str) and seen is not None else None
+    mark, seen = stored.get("fingerprint"), stored.get("first_seen")
+    if not isinstance(mark, str) or not isinstance(seen, str):
+        return None
+    try:
+        return TokenSeen(mark, date.fromisoformat(seen[:10]))
+    except ValueError:
+        return None
 
 
 def token_seen(account: InstagramAccount, stored: JSONValue, now: datetime) -> TokenSeen:
@@ -65,12 +75,14 @@ def token_seen(account: InstagramAccount, stored: JSONValue, now: datetime) -> T
     else (a new token, or none stored) first seen `now`."""
     mark = fingerprint(account.access_token.value)
     known = load_seen(stored)
-    return known if known is not None and known.fingerprint == mark else TokenSeen(mark, now)
+    if known is not None and known.fingerprint == mark:
+        return known
+    return TokenSeen(mark, now.astimezone(UTC).date())
 
 
 def age_warning(account: InstagramAccount, seen: TokenSeen, now: datetime) -> str | None:
     """The run's warning once the token is `warn_after_days` old, else None."""
-    days = (now - seen.first_seen).days
+    days = seen.age_days(now)
     if days < account.warn_after_days:
         return None
     return (
