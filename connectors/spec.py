@@ -111,6 +111,9 @@ class PlatformSpec:
     None: the platform counts nothing beyond the month's reads and cost."""
     answering: Answering | None = None
     """How answers are counted and targeted; None: copied by hand, no limit known."""
+    sandbox: str | None = None
+    """`module:attribute` of the platform's `aggregator.sandbox.platform.SandboxPlatform`
+    (its sandbox accounts and their variables); None: `aggregator.sandbox.<name>:SANDBOX`."""
 
     def __post_init__(self) -> None:
         unknown = set(self.writes) - WRITES

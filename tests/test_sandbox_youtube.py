@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from aggregator.sandbox import Sandbox
-from aggregator.sandbox.config_writer import NEW_PLATFORM_ENV, new_platform_accounts
+from aggregator.sandbox.config_writer import SANDBOX_ENV, sandbox_accounts
 from aggregator.sandbox.youtube import API_KEY, OAUTH_TOKEN, error_fault
 from aggregator.sandbox.youtube_world import CHANNEL_ID, UPLOADS_ID
 from tests.fixtures_sandbox import SandboxFactory
@@ -396,16 +396,16 @@ def test_seeded_comments_are_held_caught_as_spam_and_deleted_as_time_moves(
     assert published - channel_threads(sandbox, sandbox_http, "published")
 
 
-def test_the_pending_account_settings_reach_both_new_platforms(
+def test_the_written_account_settings_reach_both_new_platforms(
     sandbox: Sandbox, sandbox_http: requests.Session
 ) -> None:
-    instagram, youtube = new_platform_accounts(sandbox.base_url)
-    assert (instagram["platform"], youtube["platform"]) == ("instagram", "youtube")
-    token = NEW_PLATFORM_ENV[instagram["access_token"]["env"]]
+    accounts = {a["platform"]: a for a in sandbox_accounts(sandbox.base_url)}
+    instagram, youtube = accounts["instagram"], accounts["youtube"]
+    token = SANDBOX_ENV[instagram["access_token"]["env"]]
     user = sandbox_http.get(f"{instagram['graph_url']}v19.0/{instagram['ig_user_id']}",
                             params={"access_token": token, "fields": "id"}, timeout=5)  # fmt: skip
     assert user.json() == {"id": instagram["ig_user_id"]}
-    key = NEW_PLATFORM_ENV[youtube["api_key"]["env"]]
+    key = SANDBOX_ENV[youtube["api_key"]["env"]]
     params = {"key": key, "part": "id", "id": youtube["channel_id"]}
     channel = sandbox_http.get(youtube["api_url"] + "channels", params=params, timeout=5)
     assert channel.json()["items"][0]["id"] == youtube["channel_id"]

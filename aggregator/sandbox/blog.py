@@ -18,13 +18,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from aggregator.sandbox.clock import KST
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.feeds import cdata, esc, feed_response, html_paragraphs, rfc822
-from aggregator.sandbox.models import SandboxAccount, SandboxPost
+from aggregator.sandbox.models import BLOG_ACCOUNTS, SandboxAccount, SandboxPost
+from aggregator.sandbox.platform import SandboxPlatform
 from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse, text_response
 from aggregator.sandbox.wordpress import WordPressFeeds
+from aggregator.sandbox.wordpress_auth import APP_PASSWORD, APP_PASSWORD_ENV, EDITOR_USER
 from aggregator.sandbox.wordpress_rest import WordPressRest
 from aggregator.sandbox.wordpress_write import WordPressWrites
 
@@ -52,6 +55,47 @@ def register(
     WordPressWrites(data, now, rest).register(router)  # before the REST catch-all route
     rest.register(router)
     return rest
+
+
+def account_configs(base_url: str, interval_minutes: int) -> list[dict[str, Any]]:
+    """The blog accounts of a config pointing at this sandbox: the Naver blog, the
+    WordPress site (per-post comment feeds, and answers as the editor) and the Tistory
+    blog."""
+    naver, wordpress, tistory = (
+        next(a for a in BLOG_ACCOUNTS if a.flavor == flavor)
+        for flavor in ("naver", "wordpress", "tistory")
+    )
+    base = base_url.rstrip("/")
+    site = f"{base}/wordpress/{wordpress.handle}"
+
+    def entry(name: str, account: SandboxAccount, feed_url: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "name": name,
+            "display_name": account.name,
+            "platform": "blog",
+            "flavor": account.flavor,
+            "feed_url": feed_url,
+            **extra,
+            "schedule": {"interval_minutes": interval_minutes},
+        }
+
+    return [
+        entry("naver-blog", naver, f"{base}/naver/{naver.handle}.xml"),
+        entry(
+            "wordpress-news",
+            wordpress,
+            f"{site}/feed/",
+            comments_feed_url=f"{site}/comments/feed/atom/",
+            per_post_comment_feeds=True,
+            write_username=EDITOR_USER,
+            write_app_password={"env": APP_PASSWORD_ENV},
+        ),
+        entry("tistory-blog", tistory, f"{base}/tistory/{tistory.handle}/rss"),
+    ]
+
+
+SANDBOX = SandboxPlatform({APP_PASSWORD_ENV: APP_PASSWORD}, account_configs)
+"""The blogs' part of the sandbox config: the WordPress editor's Application Password."""
 
 
 def naver_log_no(post: SandboxPost) -> int:

@@ -6,7 +6,6 @@ what lands on disk always loads.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,49 +13,34 @@ import yaml
 
 from aggregator.config import parse_settings
 from aggregator.sandbox.departments import DEPARTMENTS
-from aggregator.sandbox.graph import PAGE_TOKEN as FACEBOOK_PAGE_TOKEN
-from aggregator.sandbox.graph import TOKEN_ENV as FACEBOOK_TOKEN_ENV
-from aggregator.sandbox.graph import account_config as facebook_account_config
-from aggregator.sandbox.instagram import account_config as instagram_account_config
-from aggregator.sandbox.models import BLOG_ACCOUNTS, SandboxAccount
-from aggregator.sandbox.pinterest import SANDBOX_TOKEN as PINTEREST_TOKEN
-from aggregator.sandbox.pinterest import TOKEN_ENV as PINTEREST_TOKEN_ENV
-from aggregator.sandbox.pinterest import account_config as pinterest_account_config
-from aggregator.sandbox.twitter import BEARER_TOKEN as X_BEARER_TOKEN
-from aggregator.sandbox.twitter import TOKEN_ENV as X_TOKEN_ENV
-from aggregator.sandbox.twitter import account_config as x_account_config
-from aggregator.sandbox.wordpress_auth import APP_PASSWORD as WORDPRESS_PASSWORD
-from aggregator.sandbox.wordpress_auth import APP_PASSWORD_ENV as WORDPRESS_PASSWORD_ENV
-from aggregator.sandbox.wordpress_auth import EDITOR_USER as WORDPRESS_EDITOR
-from aggregator.sandbox.x_auth import USER_TOKEN as X_USER_TOKEN
-from aggregator.sandbox.x_auth import USER_TOKEN_ENV as X_USER_TOKEN_ENV
-from aggregator.sandbox.youtube import API_KEY as YOUTUBE_API_KEY
-from aggregator.sandbox.youtube import KEY_ENV as YOUTUBE_KEY_ENV
-from aggregator.sandbox.youtube import OAUTH_TOKEN as YOUTUBE_OAUTH_TOKEN
-from aggregator.sandbox.youtube import TOKEN_ENV as YOUTUBE_TOKEN_ENV
-from aggregator.sandbox.youtube import account_config as youtube_account_config
+from aggregator.sandbox.platform import SandboxPlatform, sandbox_of
 from connectors.registry import PLATFORMS
 
 DEFAULT_DATABASE = "data/demo.db"
-SANDBOX_ENV: dict[str, str] = {
-    X_TOKEN_ENV: X_BEARER_TOKEN,
-    X_USER_TOKEN_ENV: X_USER_TOKEN,
-    WORDPRESS_PASSWORD_ENV: WORDPRESS_PASSWORD,
-    FACEBOOK_TOKEN_ENV: FACEBOOK_PAGE_TOKEN,
-    PINTEREST_TOKEN_ENV: PINTEREST_TOKEN,
-    YOUTUBE_KEY_ENV: YOUTUBE_API_KEY,
-    YOUTUBE_TOKEN_ENV: YOUTUBE_OAUTH_TOKEN,
-    "AGGREGATOR_PSEUDONYM_KEY": "sandbox-pseudonym-key-not-for-real-use",
-}
+PSEUDONYM_ENV = {"AGGREGATOR_PSEUDONYM_KEY": "sandbox-pseudonym-key-not-for-real-use"}
+"""The reports' pseudonym key (not a platform's): a sandbox-only value."""
+
+
+def sandbox_platforms() -> dict[str, SandboxPlatform]:
+    """Every registered platform's sandbox declaration, in the registry's order."""
+    return {name: sandbox_of(spec) for name, spec in PLATFORMS.items()}
+
+
+def sandbox_env() -> dict[str, str]:
+    """Every variable the written config's `{env: NAME}` secrets name, with the value the
+    sandbox accepts; `ValueError` when two platforms want different values in one."""
+    env: dict[str, str] = {}
+    for name, platform in sandbox_platforms().items():
+        for variable, value in platform.env.items():
+            if env.setdefault(variable, value) != value:
+                raise ValueError(f"platform {name}: {variable} wanted with two values")
+    return env | PSEUDONYM_ENV
+
+
+SANDBOX_ENV: dict[str, str] = sandbox_env()
 """The environment variables the written config's `{env: NAME}` secrets name, with the
-tokens this sandbox accepts (sandbox-only values: they open nothing real)."""
-NEW_PLATFORM_ENV: dict[str, str] = {
-    FACEBOOK_TOKEN_ENV: FACEBOOK_PAGE_TOKEN,
-    YOUTUBE_KEY_ENV: YOUTUBE_API_KEY,
-    YOUTUBE_TOKEN_ENV: YOUTUBE_OAUTH_TOKEN,
-}
-"""The variables `new_platform_accounts` names, with the values the sandbox accepts
-(Instagram is read with the Page token, as through Facebook Login)."""
+tokens this sandbox accepts (sandbox-only values: they open nothing real). Gathered from
+each platform's `SANDBOX` declaration (`aggregator.sandbox.platform`)."""
 INTERVAL_MINUTES = 15
 ANSWER_PHONES = {
     "office_phone": "02-1234-5000",
@@ -79,62 +63,19 @@ HEADER = """\
 """
 
 
-def _account(name: str, account: SandboxAccount, feed_url: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "display_name": account.name,
-        "platform": "blog",
-        "flavor": account.flavor,
-        "feed_url": feed_url,
-        **extra,
-        "schedule": {"interval_minutes": INTERVAL_MINUTES},
-    }
-
-
-def _blog_accounts(base: str) -> list[dict[str, Any]]:
-    naver, wordpress, tistory = (
-        next(a for a in BLOG_ACCOUNTS if a.flavor == flavor)
-        for flavor in ("naver", "wordpress", "tistory")
-    )
-    site = f"{base}/wordpress/{wordpress.handle}"
-    return [
-        _account("naver-blog", naver, f"{base}/naver/{naver.handle}.xml"),
-        _account(
-            "wordpress-news",
-            wordpress,
-            f"{site}/feed/",
-            comments_feed_url=f"{site}/comments/feed/atom/",
-            per_post_comment_feeds=True,
-            write_username=WORDPRESS_EDITOR,
-            write_app_password={"env": WORDPRESS_PASSWORD_ENV},
-        ),
-        _account("tistory-blog", tistory, f"{base}/tistory/{tistory.handle}/rss"),
-    ]
-
-
-SANDBOX_ACCOUNTS: dict[str, Callable[[str], list[dict[str, Any]]]] = {
-    "blog": _blog_accounts,
-    "facebook": lambda base: [facebook_account_config(base, INTERVAL_MINUTES)],
-    "twitter": lambda base: [x_account_config(base, INTERVAL_MINUTES)],
-    "pinterest": lambda base: [pinterest_account_config(base, INTERVAL_MINUTES)],
-    "instagram": lambda base: [instagram_account_config(base, INTERVAL_MINUTES)],
-    "youtube": lambda base: [youtube_account_config(base, INTERVAL_MINUTES)],
-}
-"""Per registered platform: its sandbox accounts' config, given the sandbox's base URL."""
-
-
 def sandbox_accounts(base: str) -> list[dict[str, Any]]:
     """Every registered platform's sandbox accounts, in the registry's order."""
-    missing = [name for name in PLATFORMS if name not in SANDBOX_ACCOUNTS]
-    if missing:
-        raise LookupError(f"the sandbox has no accounts for platform(s) {', '.join(missing)}")
-    return [config for name in PLATFORMS for config in SANDBOX_ACCOUNTS[name](base)]
+    return [
+        entry
+        for platform in sandbox_platforms().values()
+        for entry in platform.accounts(base, INTERVAL_MINUTES)
+    ]
 
 
 def build_config(base_url: str, database_url: str | None = None) -> dict[str, Any]:
     """The config as data: database, time zone, loopback allowed, the 54 departments, the
-    answers' phone numbers and every registered platform's accounts (with write credentials
-    where the platform takes answers: the Facebook Page, X and the WordPress blog)."""
+    answers' phone numbers and every registered platform's sandbox accounts (with write
+    credentials where the platform takes answers)."""
     return {
         "database": {"url": database_url or DEFAULT_DATABASE},
         "timezone": "Asia/Seoul",
@@ -149,17 +90,6 @@ def build_config(base_url: str, database_url: str | None = None) -> dict[str, An
             "approval_titles": ["담당", "팀장", "과장"],
         },
     }
-
-
-def new_platform_accounts(base_url: str) -> list[dict[str, Any]]:
-    """The Instagram and YouTube accounts of a config for this sandbox (YouTube is also
-    part of `build_config`; Instagram is NOT yet: the config cannot validate it until its
-    connector exists. Add it to `accounts` (and its variables to `SANDBOX_ENV`) then)."""
-    base = base_url.rstrip("/")
-    return [
-        instagram_account_config(base, INTERVAL_MINUTES),
-        youtube_account_config(base, INTERVAL_MINUTES),
-    ]
 
 
 def render_config(base_url: str, database_url: str | None = None) -> str:

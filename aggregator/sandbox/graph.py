@@ -39,7 +39,7 @@ import json
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from aggregator.sandbox.data import DataSet
@@ -61,6 +61,7 @@ from aggregator.sandbox.graph_render import (
 from aggregator.sandbox.graph_world import GraphComment, GraphPost, GraphWorld
 from aggregator.sandbox.instagram_world import IG_USER_ID
 from aggregator.sandbox.models import ACCOUNTS
+from aggregator.sandbox.platform import SandboxPlatform
 from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
 
 PAGE_TOKEN = "EAAHsandboxPageToken0hanbitgu104392018734562ZDZD"  # noqa: S105
@@ -126,6 +127,8 @@ class GraphApi:
         self.regain_minutes = 0
         self.omit_comment_ids = False
         self.app_secret: str | None = None
+        self.error_type = "OAuthException"
+        """The `type` of Graph's own errors here (`IGApiException` on graph.instagram.com)."""
         self._scripted: list[ScriptedError] = []
         self._lock = threading.Lock()
         self._traces = itertools.count(1)
@@ -218,6 +221,8 @@ class GraphApi:
                 if scripted is not None:
                     raise scripted.failure
             except GraphFailure as failure:
+                if failure.type == "OAuthException":
+                    failure = replace(failure, type=self.error_type)
                 trace = f"A{next(self._traces):07d}sandbox"
                 body, status = dumps(failure.body(trace)), failure.status
                 headers.update(failure.headers)
@@ -387,6 +392,12 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:
         "graph_url": base_url.rstrip("/") + "/",
         "schedule": {"interval_minutes": interval_minutes},
     }
+
+
+SANDBOX = SandboxPlatform(
+    {TOKEN_ENV: PAGE_TOKEN}, lambda base, minutes: [account_config(base, minutes)]
+)
+"""The Page's part of the sandbox config (`connectors/facebook/spec.py` names it)."""
 
 
 def register(router: Router, data: DataSet, now: Callable[[], datetime]) -> GraphApi:

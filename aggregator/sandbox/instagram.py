@@ -27,8 +27,9 @@ Replying to a hidden comment or on a media with comments off is refused with err
 `X-Business-Use-Case-Usage` of `type: instagram`; `fail(...)` injects any Graph error
 (190/463 expired token, 10/200 permissions, 4/17/32/80002 rate limits with
 `eta_minutes`, 100 invalid parameters), network faults come from `faults` on
-`/{version}/`. Instagram-Login (`graph.instagram.com`, `IGApiException`) is not served;
-`fail(..., type="IGApiException")` shapes its errors.
+`/{version}/`. The same account through Instagram Login (`graph.instagram.com`, its User
+token, `IGApiException` errors, `/refresh_access_token`) is served under
+`/graph.instagram.com/` by `instagram_login.py` (`api.instagram_login`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aggregator.sandbox.data import DataSet
-from aggregator.sandbox.graph import TOKEN_ENV, VERSION, GraphApi
+from aggregator.sandbox.graph import PAGE_TOKEN, TOKEN_ENV, VERSION, GraphApi
 from aggregator.sandbox.graph_render import (
     GraphFailure,
     Pager,
@@ -58,6 +59,7 @@ from aggregator.sandbox.instagram_world import (
     InstagramWorld,
 )
 from aggregator.sandbox.models import ACCOUNTS
+from aggregator.sandbox.platform import SandboxPlatform
 from aggregator.sandbox.server import Router, SandboxRequest
 
 IG_MESSAGES = {
@@ -119,22 +121,39 @@ COMMENT_FIELDS = frozenset(
 )
 DEFAULT_COMMENT = "timestamp,text,id"
 COMMENT_PAGE_MAX = 50
+USER_TOKEN = "IGAAsandboxInstagramUserToken0hanbitgu17841452391708236"  # noqa: S105
+"""The Instagram User token the Instagram-Login variant accepts (sandbox-only)."""
+USER_TOKEN_ENV = "HANBIT_INSTAGRAM_USER_TOKEN"  # noqa: S105 - the variable's name
+LOGIN_PREFIX = "/graph.instagram.com"
+"""Where the sandbox serves `graph.instagram.com` (an account's `graph_url` is
+`{base}/graph.instagram.com/`)."""
 
 
 class InstagramApi(GraphApi):
     """The Instagram edges of the Graph API, behind the same token, proof and error guard
     as the Page (`GraphApi`), over an `InstagramWorld`."""
 
-    def __init__(self, data: DataSet, now: Callable[[], datetime]) -> None:
-        super().__init__(data, now)
-        self.ig = InstagramWorld(data)
+    prefix = ""
+    """The path before `/{version}/` (the Instagram-Login variant's host)."""
+
+    def __init__(
+        self,
+        data: DataSet,
+        now: Callable[[], datetime],
+        token: str = PAGE_TOKEN,
+        world: InstagramWorld | None = None,
+    ) -> None:
+        super().__init__(data, now, token)
+        self.ig = world or InstagramWorld(data)
         self.manage_comments = True
         """Whether the token carries instagram_manage_comments: writes answer (#200) without
         it (`instagram_write`)."""
+        self.instagram_login: InstagramApi | None = None
+        """The same account on `graph.instagram.com` (`instagram_login.py`)."""
 
     def register(self, router: Router) -> None:
         """Add the Instagram read routes (before the Page's: they match the same paths)."""
-        base = VERSION + IG_NODE
+        base = self.prefix + VERSION + IG_NODE
         router.add("GET", base + r"/media", self.guard(self._media))
         router.add("GET", base + r"/comments", self.guard(self._comments))
         router.add("GET", base + r"/replies", self.guard(self._replies))
@@ -334,11 +353,21 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:
     }
 
 
+SANDBOX = SandboxPlatform(
+    {TOKEN_ENV: PAGE_TOKEN, USER_TOKEN_ENV: USER_TOKEN},
+    lambda base, minutes: [account_config(base, minutes)],
+)
+"""Instagram's part of the sandbox config: read and answered with the Page token (the
+Instagram User token is for `instagram_login.account_config`, not in the written config)."""
+
+
 def register(router: Router, data: DataSet, now: Callable[[], datetime]) -> InstagramApi:
     """Add the Instagram routes to `router` (before the Graph Page's); return the API."""
+    from aggregator.sandbox.instagram_login import register_login
     from aggregator.sandbox.instagram_write import InstagramWrites
 
     api = InstagramApi(data, now)
+    api.instagram_login = register_login(router, data, api)
     api.register(router)
     InstagramWrites(api).register(router)
     return api

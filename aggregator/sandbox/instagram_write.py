@@ -41,7 +41,7 @@ class InstagramWrites:
 
     def register(self, router: Router) -> None:
         """Add the write routes (before the Page's: they match the same paths)."""
-        base = VERSION + IG_NODE
+        base = self.api.prefix + VERSION + IG_NODE
         guard = self._guard
         router.add("POST", base + r"/replies", _with_form(guard(self._reply)))
         router.add("POST", base + r"/comments", _with_form(guard(self._comment_on)))

@@ -44,6 +44,7 @@ from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.faults import Fault, FaultSet
 from aggregator.sandbox.feeds import esc, feed_response
 from aggregator.sandbox.pinterest_world import PinterestWorld, SandboxBoard, SandboxPin
+from aggregator.sandbox.platform import SandboxPlatform
 from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse, text_response
 
 SANDBOX_TOKEN = "pina-sandbox-hanbitgu-0001"  # noqa: S105 - opens nothing but the sandbox
@@ -399,3 +400,9 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, Any]:
         "daily_call_budget": 20_000,
         "schedule": {"interval_minutes": interval_minutes},
     }
+
+
+SANDBOX = SandboxPlatform(
+    {TOKEN_ENV: SANDBOX_TOKEN}, lambda base, minutes: [account_config(base, minutes)]
+)
+"""Pinterest's part of the sandbox config: the account's access token."""

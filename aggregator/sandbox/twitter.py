@@ -35,9 +35,10 @@ from typing import Any
 
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.faults import Fault, FaultSet
+from aggregator.sandbox.platform import SandboxPlatform
 from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
 from aggregator.sandbox.x_auth import BEARER_TOKEN as BEARER_TOKEN
-from aggregator.sandbox.x_auth import USER_TOKEN_ENV, Auth, authenticate
+from aggregator.sandbox.x_auth import USER_TOKEN, USER_TOKEN_ENV, Auth, authenticate
 from aggregator.sandbox.x_params import (
     CONTENT_TYPE,
     PAGE_MARK,
@@ -342,3 +343,10 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, Any]:
         "monthly_budget": 20.0,
         "schedule": {"interval_minutes": interval_minutes},
     }
+
+
+SANDBOX = SandboxPlatform(
+    {TOKEN_ENV: BEARER_TOKEN, USER_TOKEN_ENV: USER_TOKEN},
+    lambda base, minutes: [account_config(base, minutes)],
+)
+"""X's part of the sandbox config: the app's bearer token and the account's user token."""

@@ -46,6 +46,7 @@ from typing import Any
 
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.faults import Fault, FaultSet
+from aggregator.sandbox.platform import SandboxPlatform
 from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
 from aggregator.sandbox.youtube_oauth import (
     CLIENT_ID,
@@ -280,6 +281,13 @@ def account_config(
         "daily_quota": 10_000,
         "schedule": {"interval_minutes": interval_minutes},
     }
+
+
+SANDBOX = SandboxPlatform(
+    {KEY_ENV: API_KEY, TOKEN_ENV: OAUTH_TOKEN},
+    lambda base, minutes: [account_config(base, minutes)],
+)
+"""YouTube's part of the sandbox config: the API key and the channel owner's token."""
 
 
 def register(router: Router, data: DataSet, now: Callable[[], datetime]) -> YouTubeApi:

@@ -18,4 +18,5 @@ SPEC = PlatformSpec(
     ),
     writer="connectors.facebook.write:FacebookWriter",
     answering=Answering(AnswerRule("facebook", "페이스북", 8000), "top_level"),
+    sandbox="aggregator.sandbox.graph:SANDBOX",
 )

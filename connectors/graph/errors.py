@@ -113,6 +113,9 @@ class GraphOwner:
         needed: the permissions the connector needs, named when one is missing.
         by_code: the permission an error code means when the message names none.
         readme: the README section that tells how to issue a new token.
+        issuer: who issued the token and refuses it (`Facebook`, `Instagram`).
+        token_kind: what kind of token it is (`Page access token`, `Instagram User token`).
+        renew: who issues a new one, and how (the message's instruction).
     """
 
     id: str
@@ -120,6 +123,9 @@ class GraphOwner:
     needed: str = NEEDED_PERMISSIONS
     by_code: Mapping[int, str] = field(default_factory=lambda: dict(PERMISSION_BY_CODE))
     readme: str = "Facebook"
+    issuer: str = "Facebook"
+    token_kind: str = "Page access token"  # noqa: S105 - a kind of token, no secret
+    renew: str = "A Page admin must issue a new long-lived Page access token"
 
     def __str__(self) -> str:
         return f"{self.what} {self.id}"
@@ -171,8 +177,8 @@ def classify(error: GraphError, owner: GraphOwner | str, token_env: str) -> Outc
 def _auth_message(error: GraphError, owner: GraphOwner, token_env: str) -> str:
     reason = AUTH_REASONS.get(error.subcode or 0, "the token is invalid or has expired")
     return (
-        f"Facebook rejected the Page access token of {owner}: {reason} "
-        f"{error.describe()}. A Page admin must issue a new long-lived Page access token "
+        f"{owner.issuer} rejected the {owner.token_kind} of {owner}: {reason} "
+        f"{error.describe()}. {owner.renew} "
         f"(README, '{owner.readme}') and set it in ${token_env}; the next run uses it."
     )
 
@@ -181,8 +187,8 @@ def _permission_message(error: GraphError, owner: GraphOwner) -> str:
     named = sorted(set(PERMISSION_NAME.findall(error.message)))
     wanted = ", ".join(named) or owner.by_code.get(error.code or 0) or owner.needed
     return (
-        f"the Facebook token of {owner} lacks the permission {wanted} "
-        f"{error.describe()}. Grant it to the app, then issue a new Page access token "
+        f"the {owner.issuer} token of {owner} lacks the permission {wanted} "
+        f"{error.describe()}. Grant it to the app, then issue a new {owner.token_kind} "
         f"(the connector needs {owner.needed})."
     )
 

@@ -1,5 +1,9 @@
 """An Instagram professional account's media and every comment and reply on them, read
-through the Graph API (Instagram API with Facebook Login) with the linked Page's token.
+through the Graph API: with the linked Page's token on `graph.facebook.com` (Instagram API
+with Facebook Login, `api: facebook_login`, the default) or with an Instagram User token on
+`graph.instagram.com` (Instagram API with Instagram Login, `api: instagram_login`). Both
+hosts take the same paths, fields and paging; only the token, the host and the error
+`type` (`OAuthException` / `IGApiException`) differ, and the codes mean the same.
 
 Endpoints (GET, through `connectors.graph.api.GraphClient`, the one adapter around
 facebook-sdk 3.1.0, on `graph_url`):
@@ -45,7 +49,12 @@ Limits: Business Use Case limits of `type: instagram` (4,800 calls per 24 h time
 account's impressions), reported in `X-Business-Use-Case-Usage`; the client slows down
 from `slow_down_at_percent`, stops at 95% and waits out throttling (4, 17, 32, 80002 ...)
 only up to `max_throttle_wait_seconds` (else the run ends `throttled` and resumes next
-time). Errors are the Page's (190 -> needs_reauth, 10/200 -> permission_missing).
+time). Errors are the Page's (190 -> needs_reauth, 10/200 -> permission_missing), also
+when typed `IGApiException` (Instagram Login; its 2500 "Unknown path components" fails the
+run naming the path).
+Instagram Login's token lasts 60 days; runs do not refresh it (nowhere safe to keep a new
+one, `connectors.instagram.token`) but keep when it was first seen in the `token` cursor
+(written with the run's last batch) and warn from `token_warn_days` on.
 Calls per run: one per 100 media listed, plus one per 50 top-level comments of each media
 whose count changed; a run with nothing new is one call.
 """
@@ -72,6 +81,7 @@ from connectors.instagram.mapping import (
     to_post,
 )
 from connectors.instagram.settings import InstagramAccount
+from connectors.instagram.token import TOKEN, TokenSeen, age_warning, token_seen
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +115,10 @@ class _Run:
     owner: Owner
     listed: list[Listed] = field(default_factory=list)
     presence: list[Presence] = field(default_factory=list)
+    token: TokenSeen | None = None
+    """Instagram Login: when the configured token was first seen (the `token` cursor)."""
+    warnings: tuple[str, ...] = ()
+    """Said once, with the run's first batch."""
 
 
 class InstagramConnector:
@@ -141,6 +155,10 @@ class InstagramConnector:
             state=CommentState.load(cursors.get(COMMENTS)),
             owner=Owner(self.user_id, self.account.username),
         )
+        if self.account.api == "instagram_login":
+            run.token = token_seen(self.account, cursors.get(TOKEN), self.clock())
+            warning = age_warning(self.account, run.token, self.clock())
+            run.warnings = (warning,) if warning else ()
         yield from hold_last(self._pages(run), lambda: self._closing(run))
 
     def _pages(self, run: _Run) -> Iterator[Batch]:
@@ -175,7 +193,8 @@ class InstagramConnector:
             posts = tuple(
                 to_post(m, ig_user_id=self.user_id, source_url=page.source_url) for m in page.data
             )
-            yield self._batch(POSTS, posts=posts)
+            yield self._batch(POSTS, posts=posts, warnings=run.warnings)
+            run.warnings = ()
             if is_last(page, following):
                 return listed
             following = page.following
@@ -274,6 +293,8 @@ class InstagramConnector:
             since = self._since(mark, run.window_start)
             keep = {i.media_id for i in run.listed if since is None or i.created >= since}
             updates[COMMENTS] = run.state.dump(keep)
+        if run.token is not None:
+            updates[TOKEN] = run.token.dump()
         presence = list(run.presence)
         if self.reconcile:
             ids = frozenset(i.media_id for i in run.listed)

@@ -21,6 +21,9 @@ from aggregator.sandbox import pinterest as pinterest_sandbox
 from aggregator.sandbox import twitter as x_sandbox
 from aggregator.sandbox.config_writer import build_config
 from aggregator.sandbox.graph import PAGE_TOKEN
+from aggregator.sandbox.instagram import LOGIN_PREFIX
+from aggregator.sandbox.instagram import USER_TOKEN as IG_USER_TOKEN
+from aggregator.sandbox.instagram_login import account_config as instagram_login_account
 from aggregator.sandbox.pinterest import SANDBOX_TOKEN as PINTEREST_TOKEN
 from aggregator.sandbox.twitter import BEARER_TOKEN
 from aggregator.sandbox.wordpress_auth import APP_PASSWORD
@@ -122,15 +125,25 @@ def plain_status(path: str, status: int) -> Inject:
     return lambda sandbox: sandbox.faults.status(path, status, headers=headers)
 
 
-def graph_error(status: int, code: int, message: str, subcode: int | None = None) -> Inject:
-    """Graph API's JSON error body (`{"error": {...}}`) with `status` on every Graph path."""
-    error: dict[str, Any] = {"message": message, "type": "OAuthException", "code": code}
+def graph_error(
+    status: int,
+    code: int,
+    message: str,
+    subcode: int | None = None,
+    *,
+    type: str = "OAuthException",
+    prefix: str = "",
+) -> Inject:
+    """Graph API's JSON error body (`{"error": {...}}`) with `status` on every Graph path
+    (Instagram Login: `type="IGApiException"` under its host's prefix)."""
+    error: dict[str, Any] = {"message": message, "type": type, "code": code}
     if subcode is not None:
         error["error_subcode"] = subcode
     error["fbtrace_id"] = "AbCdEfGhIjKlMnOpQrStUv"
     body = json.dumps({"error": error}).encode()
     headers = {"Content-Type": "application/json; charset=UTF-8", "Retry-After": str(LONG_WAIT)}
-    return lambda sandbox: sandbox.faults.status("/v25.0/", status, headers=headers, body=body)
+    path = prefix + "/v25.0/"
+    return lambda sandbox: sandbox.faults.status(path, status, headers=headers, body=body)
 
 
 def x_unauthorized(sandbox: Sandbox) -> object:
@@ -232,6 +245,28 @@ CASES: tuple[ContractCase, ...] = (
         ),
         throttled=graph_error(
             429, 80002, "(#80002) There have been too many calls to this Instagram account."
+        ),
+    ),
+    ContractCase(
+        id="instagram-login",
+        platform="instagram",
+        account=lambda base_url: instagram_login_account(base_url.rstrip("/"), 15),
+        api_path=LOGIN_PREFIX + "/v25.0/",
+        secrets=(IG_USER_TOKEN,),
+        unauthorized=graph_error(
+            401,
+            190,
+            "Error validating access token: Session has expired.",
+            subcode=463,
+            type="IGApiException",
+            prefix=LOGIN_PREFIX,
+        ),
+        throttled=graph_error(
+            429,
+            80002,
+            "(#80002) There have been too many calls to this Instagram account.",
+            type="IGApiException",
+            prefix=LOGIN_PREFIX,
         ),
     ),
     ContractCase(
