@@ -63,7 +63,7 @@ class AnswerUnit:
         """Store a new answer; return its id."""
         return answers.insert(self._conn, **values)
 
-    def move_answer(self, answer_id: int, expected_state: str, **values: Any) -> bool:
+    def move_answer(self, answer_id: int, expected_state: str, /, **values: Any) -> bool:
         """Change an answer still in `expected_state`; False when it moved meanwhile."""
         return answers.update(self._conn, answer_id, expected_state, **values)
 
@@ -100,7 +100,7 @@ class AnswerUnit:
         """Store a new template; return its id."""
         return answers.insert_template(self._conn, **values)
 
-    def update_template(self, template_id: int, **values: Any) -> bool:
+    def update_template(self, template_id: int, /, **values: Any) -> bool:
         """Change a template's title, body or department; False when there is none."""
         return answers.update_template(self._conn, template_id, **values)
 
@@ -109,7 +109,7 @@ class AnswerUnit:
         return answers.set_template_active(self._conn, template_id, active)
 
     # platform actions ---------------------------------------------------------------
-    def move_platform_action(self, action_id: int, expected_state: str, **values: Any) -> bool:
+    def move_platform_action(self, action_id: int, expected_state: str, /, **values: Any) -> bool:
         """Change a platform action still in `expected_state`; False when it moved."""
         return platform_actions.update(self._conn, action_id, expected_state, **values)
 
@@ -174,7 +174,7 @@ class AnswersRepository(Repository):
             due = answers.due(conn, self.clock(), accounts, limit)
         return stranded, due
 
-    def move_answer(self, answer_id: int, expected_state: str, **values: Any) -> bool:
+    def move_answer(self, answer_id: int, expected_state: str, /, **values: Any) -> bool:
         """Change an answer still in `expected_state` (committed at once); False when it
         moved meanwhile."""
         with self.db.write() as conn:
@@ -222,7 +222,7 @@ class AnswersRepository(Repository):
             target_row = answers.target_row(conn, row["comment_id"]) if row else None
         return row, target_row
 
-    def move_platform_action(self, action_id: int, expected_state: str, **values: Any) -> bool:
+    def move_platform_action(self, action_id: int, expected_state: str, /, **values: Any) -> bool:
         """Change a platform action still in `expected_state` (committed at once)."""
         with self.db.write() as conn:
             return platform_actions.update(conn, action_id, expected_state, **values)
