@@ -16,8 +16,8 @@ from aggregator.deadlines import overdue_cutoff
 from aggregator.notify import digest
 from aggregator.notify.kinds import OFFICE
 from aggregator.store import Store
-from aggregator.store import dashboard as dashboard_rows
 from aggregator.store.inbox_query import Scope, answered, status_expr
+from aggregator.store.outbox_repo import NotifyUnit
 from aggregator.store.tables import COMMENT, REVIEW
 from aggregator.workflow import OPEN_STATUSES
 from tests.conftest import FakeClock
@@ -78,9 +78,11 @@ def _ends(window: digest.Window) -> list[datetime]:
 
 
 def _new_sections(store: Store, place: str, window: digest.Window) -> list[tuple[int, list[int]]]:
-    with store.engine.connect() as conn:
-        counts = dashboard_rows.open_counts(conn, window.due, Scope())
-        found = digest._sections(conn, place, window, counts, SETTINGS)
+    def sections(unit: NotifyUnit) -> list[digest.Section]:
+        counts = unit.open_counts(window.due, Scope())
+        return digest._sections(unit, place, window, counts, SETTINGS)
+
+    found = store.outbox.notification_read(sections)
     return [(section.count, section.ids) for section in found[:3]]
 
 

@@ -1,5 +1,6 @@
 """The store's layout: `Store` is a facade over repositories that each own their methods,
-and the web imports only the store package, `opening` and the `*_repo` modules."""
+and the web, the answers, the notifier and the reports import only the store package,
+`opening` and the `*_repo` modules, and open no transaction of their own."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from aggregator.store import REPOSITORIES, Store, moved_methods
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "aggregator" / "web"
 STORE = ROOT / "aggregator" / "store"
+CALLERS = [WEB, *(ROOT / "aggregator" / name for name in ("answers", "notify", "reports"))]
+"""The packages that reach the database only through the repositories."""
 
 STORE_ERA = {
     "sync": [
@@ -77,10 +80,15 @@ def _internal(dotted: str) -> bool:
     return (STORE / f"{inner}.py").exists() or inner not in store_package.__all__
 
 
-def test_the_web_imports_only_the_store_package_opening_and_repositories() -> None:
+def _caller_files() -> list[Path]:
+    return [path for package in CALLERS for path in sorted(package.rglob("*.py"))]
+
+
+@pytest.mark.parametrize("package", CALLERS, ids=lambda p: p.name)
+def test_callers_import_only_the_store_package_opening_and_repositories(package: Path) -> None:
     bad = [
         f"{path.relative_to(ROOT)}: {name}"
-        for path in sorted(WEB.rglob("*.py"))
+        for path in sorted(package.rglob("*.py"))
         for name in _store_imports(path)
         if _internal(name)
     ]
@@ -100,14 +108,20 @@ def test_the_layout_check_catches_an_internal_import(tmp_path: Path) -> None:
     ]
 
 
-def test_the_web_opens_no_transaction_of_its_own() -> None:
+@pytest.mark.parametrize("package", CALLERS, ids=lambda p: p.name)
+def test_callers_open_no_transaction_of_their_own(package: Path) -> None:
     users = [
         str(path.relative_to(ROOT))
-        for path in sorted(WEB.rglob("*.py"))
+        for path in sorted(package.rglob("*.py"))
         if "aggregator.db" in path.read_text(encoding="utf-8")
         or ".engine" in path.read_text(encoding="utf-8")
     ]
     assert users == []
+
+
+def test_the_callers_are_there() -> None:
+    assert all(package.is_dir() for package in CALLERS)
+    assert len(_caller_files()) > 30
 
 
 @pytest.mark.parametrize("repository", sorted(STORE_ERA))
@@ -160,3 +174,4 @@ def test_repositories_share_the_settings_set_on_the_store() -> None:
     assert store.inbox.privacy_key == store.privacy.privacy_key == "secret"
     assert store.reports.clock is store.clock
     assert store.outbox.engine is store.engine
+    assert store.answers.clock is store.clock

@@ -8,10 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from aggregator.db import read_connection, write_transaction
 from aggregator.records import Batch, JSONValue
 from aggregator.store import Store
-from aggregator.store import platform_actions as actions
 from aggregator.timeutil import month_start
 from connectors.common.reply import MeteredWriter, QuotaWriter, ReplyWriter, SaveCursor
 
@@ -36,8 +34,7 @@ class WriteCharges:
             units = self.store.sync.daily_units(account_id) if account_id is not None else None
             quota_writer.open_quota(cursors, self.store.clock, self._saver(account_id), units)
         for name, writer in self.metered.items():
-            with read_connection(self.store.engine) as conn:
-                account_id = actions.account_id(conn, name)
+            account_id = self.store.answers.writer_account_id(name)
             month = 0.0
             if account_id is not None:
                 month = self.store.sync.month_usage(account_id, self.timezone).cost
@@ -51,8 +48,7 @@ class WriteCharges:
             new = writer.spent - self.charged.get(name, 0.0)
             if new <= 0:
                 continue
-            with write_transaction(self.store.engine) as conn:
-                actions.charge(conn, name, what, new, now)
+            self.store.answers.charge_writes(name, what, new, now)
             self.charged[name] = writer.spent
 
     def _saver(self, account_id: int | None) -> SaveCursor:
@@ -68,8 +64,7 @@ class WriteCharges:
         return save
 
     def _account_id(self, name: str) -> int | None:
-        with read_connection(self.store.engine) as conn:
-            return actions.account_id(conn, name)
+        return self.store.answers.writer_account_id(name)
 
 
 def next_month(now: datetime, timezone: str) -> datetime:

@@ -18,18 +18,19 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from aggregator.answers import hiding
 from aggregator.answers.charges import next_month
 from aggregator.answers.service import WORKER
 from aggregator.answers.targets import hide_target
 from aggregator.config import Settings
-from aggregator.db import read_connection, write_transaction
-from aggregator.store import Store, access_log, reviews
-from aggregator.store import answers as answer_rows
-from aggregator.store import platform_actions as actions
-from aggregator.store.access_log import AccessEntry
+from aggregator.store import Store
+from aggregator.store.answers_repo import (
+    ACTION_DONE,
+    ACTION_FAILED,
+    ACTION_QUEUED,
+    AccessEntry,
+    AnswerUnit,
+)
 from connectors.common.reply import RETRYABLE, ReplyWriter, WriteError
 from connectors.common.reply import WriteErrorKind as Kind
 
@@ -65,9 +66,7 @@ class PlatformActionStep:
         its cost); outcomes such as `platform_hide_done`."""
         outcomes: Counter[str] = Counter()
         hiders = [name for name, writer in self.writers.items() if writer.can_hide]
-        with read_connection(self.store.engine) as conn:
-            stranded = actions.stranded(conn, hiders, limit)
-            due = actions.due(conn, self.store.clock(), hiders, limit)
+        stranded, due = self.store.answers.platform_actions_waiting(hiders, limit)
         for action_id in stranded:
             outcomes[self._give_up(action_id)] += 1
         for action_id in due:
@@ -78,10 +77,8 @@ class PlatformActionStep:
 
     def carry_out(self, action_id: int) -> str:
         """One request: call the platform, then record done, retry later, or failed."""
-        with read_connection(self.store.engine) as conn:
-            row = actions.get(conn, action_id)
-            target_row = answer_rows.target_row(conn, row["comment_id"]) if row else None
-        if row is None or target_row is None or row["state"] != actions.QUEUED:
+        row, target_row = self.store.answers.platform_action_with_target(action_id)
+        if row is None or target_row is None or row["state"] != ACTION_QUEUED:
             return OUTCOME_PREFIX + "skipped"
         writer = self.writers.get(target_row["account"])
         target = hide_target(target_row)
@@ -101,22 +98,26 @@ class PlatformActionStep:
     def _give_up(self, action_id: int) -> str:
         """A request no writer can carry out: failed, so staff see why instead of a request
         that stays 요청 중 forever."""
-        with read_connection(self.store.engine) as conn:
-            row = actions.get(conn, action_id)
-        if row is None or row["state"] != actions.QUEUED:
+        row = self.store.answers.platform_action(action_id)
+        if row is None or row["state"] != ACTION_QUEUED:
             return OUTCOME_PREFIX + "skipped"
         return self._failed(row, NO_WRITER)
 
     def _done(self, row: dict[str, Any]) -> str:
         now = self.store.clock()
-        with write_transaction(self.store.engine) as conn:
-            if not actions.update(
-                conn, row["id"], actions.QUEUED, state=actions.DONE, done_at=now,
+
+        def store_done(unit: AnswerUnit) -> bool:
+            if not unit.move_platform_action(
+                row["id"], ACTION_QUEUED, state=ACTION_DONE, done_at=now,
                 next_attempt_at=None, attempts=row["attempts"] + 1,
             ):  # fmt: skip
-                return OUTCOME_PREFIX + "superseded"
+                return False
             what = "platform_hidden" if row["action"] == hiding.HIDE else "platform_unhidden"
-            _log(conn, row, what, {}, now)
+            _log(unit, row, what, {}, now)
+            return True
+
+        if not self.store.answers.answer_step(store_done):
+            return OUTCOME_PREFIX + "superseded"
         return f"{OUTCOME_PREFIX}{row['action']}_done"
 
     def _failed(self, row: dict[str, Any], error: WriteError) -> str:
@@ -135,13 +136,18 @@ class PlatformActionStep:
         if retry:
             values["next_attempt_at"] = now + _backoff(section.retry_minutes, attempts, error)
         else:
-            values["state"] = actions.FAILED
-        with write_transaction(self.store.engine) as conn:
-            if not actions.update(conn, row["id"], actions.QUEUED, **values):
-                return OUTCOME_PREFIX + "superseded"
+            values["state"] = ACTION_FAILED
+
+        def store_failed(unit: AnswerUnit) -> bool:
+            if not unit.move_platform_action(row["id"], ACTION_QUEUED, **values):
+                return False
             if not retry:
                 detail = {"error": error.kind.value, "message": error.staff_message[:MAX_ERROR]}
-                _log(conn, row, f"platform_{row['action']}_failed", detail, now)
+                _log(unit, row, f"platform_{row['action']}_failed", detail, now)
+            return True
+
+        if not self.store.answers.answer_step(store_failed):
+            return OUTCOME_PREFIX + "superseded"
         log.warning("platform action %s (%s): %s: %s", row["id"], row["action"], error.kind,
                     error.message)  # fmt: skip
         return f"{OUTCOME_PREFIX}{row['action']}_{'retry' if retry else 'failed'}"
@@ -155,26 +161,25 @@ class PlatformActionStep:
             "error_kind": error.kind.value, "error_message": error.message[:MAX_ERROR],
             "error_staff_message": error.staff_message[:MAX_ERROR],
         }  # fmt: skip
-        with write_transaction(self.store.engine) as conn:
-            actions.update(conn, row["id"], actions.QUEUED, **values)
+        self.store.answers.move_platform_action(row["id"], ACTION_QUEUED, **values)
         return f"{OUTCOME_PREFIX}{row['action']}_retry"
 
 
 def _log(
-    conn: Connection, row: dict[str, Any], what: str, extra: dict[str, Any], now: datetime
+    unit: AnswerUnit, row: dict[str, Any], what: str, extra: dict[str, Any], now: datetime
 ) -> None:
     """The outcome's review event and access-log record: who asked, when, why."""
     detail = {
         "platform_action": row["id"], "requested_by": row["requested_by"],
         "requested_at": row["requested_at"].isoformat(), "reason": row["reason"], **extra,
     }  # fmt: skip
-    current = reviews.load(conn, row["comment_id"], now)
-    reviews.record(conn, WORKER, current, now, (what, detail))
+    current = unit.review(row["comment_id"], now)
+    unit.record_review(WORKER, current, now, (what, detail))
     entry = AccessEntry(
         staff=WORKER.name, role=WORKER.role.value, action=what,
         target=f"comment:{row['comment_id']}", detail=detail,
     )  # fmt: skip
-    access_log.append(conn, entry, now)
+    unit.log_access(entry, now)
 
 
 def _backoff(retry_minutes: int, attempts: int, error: WriteError) -> timedelta:

@@ -9,14 +9,11 @@ record in the same transaction. No platform is ever called here: the worker post
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
-
-from sqlalchemy.engine import Connection
 
 from aggregator import text_input
 from aggregator.answers import preview
@@ -30,10 +27,8 @@ from aggregator.answers.states import (
 )
 from aggregator.answers.template_admin import TemplateAdmin
 from aggregator.config_review import AnswersSection
-from aggregator.db import read_connection, write_transaction
-from aggregator.store import Store, access_log, reviews
-from aggregator.store import answers as rows
-from aggregator.store.access_log import AccessEntry
+from aggregator.store import Store
+from aggregator.store.answers_repo import AccessEntry, AnswerUnit
 from aggregator.workflow import (
     OFFICE_ROLES,
     Actor,
@@ -47,7 +42,9 @@ MAX_TEXT = preview.LONGEST_INPUT
 caps it further (`AnswerRule.input_max`: 8,000 unless a platform takes more characters)."""
 MAX_NOTE = 1000
 MAX_URL = 2000
-Changing = tuple[Connection, dict[str, Any], dict[str, Any], datetime]
+Changing = tuple[AnswerUnit, dict[str, Any], dict[str, Any], datetime]
+"""What a staff step on one answer works on: (the step's unit, answer, review row, now)."""
+T = TypeVar("T")
 WORKER = Actor("answers-worker", Role.ADMIN)
 """Who the history names for the worker's steps."""
 
@@ -76,10 +73,11 @@ class AnswerService(TemplateAdmin):
         answer_kind = parse_kind(kind)
         body = _clean_text(text)
         now = self.store.clock()
-        with write_transaction(self.store.engine) as conn:
-            current = self._review_for(conn, actor, comment_id, now)
-            _check_length(conn, comment_id, body)
-            if rows.in_flight(conn, comment_id) is not None:
+
+        def write_step(unit: AnswerUnit) -> int:
+            current = self._review_for(unit, actor, comment_id, now)
+            _check_length(unit, comment_id, body)
+            if unit.in_flight(comment_id) is not None:
                 raise AnswerError("이 댓글에는 이미 처리 중인 답변이 있습니다")
             state = self._state_after_writing(actor)
             values: dict[str, Any] = {
@@ -89,27 +87,33 @@ class AnswerService(TemplateAdmin):
             }  # fmt: skip
             if state == AnswerState.APPROVED:
                 values.update(approved_by=actor.name, approved_at=now)
-            answer_id = rows.insert(conn, **values)
+            answer_id = unit.insert_answer(**values)
             detail = {"answer": answer_id, "kind": answer_kind.value, "state": state.value}
             step = Step("answer_write", detail)
-            self._log(conn, actor, current, step, now, client_ip)
+            self._log(unit, actor, current, step, now, client_ip)
             return answer_id
+
+        return self.store.answers.answer_step(write_step)
 
     def resubmit(
         self, actor: Actor, answer_id: int, text: str, client_ip: str | None = None
     ) -> None:
         """The writer's corrected text after a send-back: a draft goes up for approval again."""
         body = _clean_text(text)
-        with self._changing(actor, answer_id) as (conn, answer, current, now):
+
+        def change(changing: Changing) -> None:
+            unit, answer, current, now = changing
             target = self._state_after_writing(actor)
             check_move(AnswerState(answer["state"]), target)
-            _check_length(conn, answer["comment_id"], body)
+            _check_length(unit, answer["comment_id"], body)
             values: dict[str, Any] = {"text": body, "state": target.value}
             if target == AnswerState.APPROVED:
                 values.update(approved_by=actor.name, approved_at=now)
-            self._move(conn, answer, **values)
+            self._move(unit, answer, **values)
             step = Step("answer_resubmit", {"answer": answer_id, "state": target.value})
-            self._log(conn, actor, current, step, now, client_ip)
+            self._log(unit, actor, current, step, now, client_ip)
+
+        self._change(actor, answer_id, change)
 
     # approval -----------------------------------------------------------------------
     def approve(
@@ -117,7 +121,9 @@ class AnswerService(TemplateAdmin):
     ) -> None:
         """The office approves an answer, with its own edit of the text when given."""
         _require_office(actor, "승인")
-        with self._changing(actor, answer_id) as (conn, answer, current, now):
+
+        def change(changing: Changing) -> None:
+            unit, answer, current, now = changing
             check_move(AnswerState(answer["state"]), AnswerState.APPROVED)
             if answer["state"] != AnswerState.PENDING_APPROVAL:
                 raise AnswerError("승인 대기 중인 답변이 아닙니다")
@@ -126,10 +132,12 @@ class AnswerService(TemplateAdmin):
             edited = text is not None and _clean_text(text) != answer["text"]
             if edited and text is not None:
                 values["text"] = _clean_text(text)
-                _check_length(conn, answer["comment_id"], values["text"])
-            self._move(conn, answer, **values)
+                _check_length(unit, answer["comment_id"], values["text"])
+            self._move(unit, answer, **values)
             step = Step("answer_approve", {"answer": answer_id, "edited": edited})
-            self._log(conn, actor, current, step, now, client_ip)
+            self._log(unit, actor, current, step, now, client_ip)
+
+        self._change(actor, answer_id, change)
 
     def send_back(
         self, actor: Actor, answer_id: int, note: str, client_ip: str | None = None
@@ -137,12 +145,16 @@ class AnswerService(TemplateAdmin):
         """The office returns an answer to its writer with a note (it becomes a draft)."""
         _require_office(actor, "반려")
         clean_note = _clean(note, MAX_NOTE, "반려 사유", multiline=True)
-        with self._changing(actor, answer_id) as (conn, answer, current, now):
+
+        def change(changing: Changing) -> None:
+            unit, answer, current, now = changing
             if answer["state"] != AnswerState.PENDING_APPROVAL:
                 raise AnswerError("승인 대기 중인 답변이 아닙니다")
-            self._move(conn, answer, state=AnswerState.DRAFT.value, send_back_note=clean_note)
+            self._move(unit, answer, state=AnswerState.DRAFT.value, send_back_note=clean_note)
             step = Step("answer_send_back", {"answer": answer_id, "note_length": len(clean_note)})
-            self._log(conn, actor, current, step, now, client_ip)
+            self._log(unit, actor, current, step, now, client_ip)
+
+        self._change(actor, answer_id, change)
 
     # after approval -----------------------------------------------------------------
     def confirm_manual(
@@ -150,76 +162,81 @@ class AnswerService(TemplateAdmin):
     ) -> None:
         """Staff posted the approved answer by hand ("게시함"), optionally with its URL."""
         link = _clean_url(url) if url and url.strip() else None
-        with self._changing(actor, answer_id) as (conn, answer, current, now):
+
+        def change(changing: Changing) -> None:
+            unit, answer, current, now = changing
             check_move(AnswerState(answer["state"]), AnswerState.CONFIRMED_MANUAL)
             self._move(
-                conn, answer, state=AnswerState.CONFIRMED_MANUAL.value, posted_at=now,
+                unit, answer, state=AnswerState.CONFIRMED_MANUAL.value, posted_at=now,
                 reply_url=link,
             )  # fmt: skip
             answer.update(reply_url=link)
-            answer_visible(conn, actor, answer, current, now, "answer_confirm_manual")
+            answer_visible(unit, actor, answer, current, now, "answer_confirm_manual")
             entry = Step("answer_confirm_manual", {"answer": answer_id, "url": link})
-            access_log.append(conn, _entry(actor, current, entry, client_ip), now)
+            unit.log_access(_entry(actor, current, entry, client_ip), now)
+
+        self._change(actor, answer_id, change)
 
     def retry(self, actor: Actor, answer_id: int, client_ip: str | None = None) -> None:
         """Send a failed (or unconfirmed) answer again: approved, attempts start over."""
-        with self._changing(actor, answer_id) as (conn, answer, current, now):
+
+        def change(changing: Changing) -> None:
+            unit, answer, current, now = changing
             check_move(AnswerState(answer["state"]), AnswerState.APPROVED)
             if answer["state"] not in (AnswerState.FAILED, AnswerState.NEEDS_CHECK):
                 raise AnswerError("실패했거나 확인이 필요한 답변만 다시 보낼 수 있습니다")
             self._move(
-                conn, answer, state=AnswerState.APPROVED.value, attempts=0, next_attempt_at=None
+                unit, answer, state=AnswerState.APPROVED.value, attempts=0, next_attempt_at=None
             )
             self._log(
-                conn, actor, current, Step("answer_retry", {"answer": answer_id}), now, client_ip
+                unit, actor, current, Step("answer_retry", {"answer": answer_id}), now, client_ip
             )
+
+        self._change(actor, answer_id, change)
 
     def cancel(self, actor: Actor, answer_id: int, client_ip: str | None = None) -> None:
         """Withdraw an answer that has not been posted."""
-        with self._changing(actor, answer_id) as (conn, answer, current, now):
+
+        def change(changing: Changing) -> None:
+            unit, answer, current, now = changing
             check_move(AnswerState(answer["state"]), AnswerState.CANCELLED)
-            self._move(conn, answer, state=AnswerState.CANCELLED.value)
+            self._move(unit, answer, state=AnswerState.CANCELLED.value)
             self._log(
-                conn, actor, current, Step("answer_cancel", {"answer": answer_id}), now, client_ip
+                unit, actor, current, Step("answer_cancel", {"answer": answer_id}), now, client_ip
             )
+
+        self._change(actor, answer_id, change)
 
     # reading and templates ----------------------------------------------------------
     def answers(self, comment_id: int) -> list[dict[str, Any]]:
         """Every answer to a comment, oldest first (`synced`: read back by a sync)."""
-        with read_connection(self.store.engine) as conn:
-            return rows.for_comment(conn, comment_id)
+        return self.store.answers.answers_to(comment_id)
 
     def answer(self, answer_id: int) -> dict[str, Any] | None:
         """One answer, or None."""
-        with read_connection(self.store.engine) as conn:
-            return rows.get(conn, answer_id)
+        return self.store.answers.answer(answer_id)
 
     def target_row(self, comment_id: int) -> dict[str, Any]:
         """What the comment's reply target is built from (`targets.reply_target`)."""
-        with read_connection(self.store.engine) as conn:
-            return rows.target_row(conn, comment_id)
+        return self.store.answers.reply_target_row(comment_id)
 
     def queue(
         self, states: Collection[AnswerState], department: str | None = None, limit: int = 200
     ) -> list[dict[str, Any]]:
         """Answers in `states` (of one department's items when given), oldest first."""
-        with read_connection(self.store.engine) as conn:
-            return rows.queue(conn, [s.value for s in states], department, limit)
+        return self.store.answers.answer_queue([s.value for s in states], department, limit)
 
     def queue_count(self, states: Collection[AnswerState], department: str | None = None) -> int:
         """How many answers are in `states` (of one department's items when given)."""
-        with read_connection(self.store.engine) as conn:
-            return rows.queue_count(conn, [s.value for s in states], department)
+        return self.store.answers.answer_queue_count([s.value for s in states], department)
 
     def state_counts(self) -> dict[str, int]:
         """How many answers are in each state (the demo prints them)."""
-        with read_connection(self.store.engine) as conn:
-            return rows.state_counts(conn)
+        return self.store.answers.answer_state_counts()
 
     def templates(self, department: str | None) -> list[dict[str, Any]]:
         """Active templates a department's officers may use (theirs and office-wide)."""
-        with read_connection(self.store.engine) as conn:
-            return rows.templates(conn, department)
+        return self.store.answers.templates(department)
 
     # helpers ------------------------------------------------------------------------
     def _state_after_writing(self, actor: Actor) -> AnswerState:
@@ -228,36 +245,38 @@ class AnswerService(TemplateAdmin):
         return AnswerState.PENDING_APPROVAL
 
     def _review_for(
-        self, conn: Connection, actor: Actor, comment_id: int, now: datetime
+        self, unit: AnswerUnit, actor: Actor, comment_id: int, now: datetime
     ) -> dict[str, Any]:
         """The comment's review row, after the actor's rights on it were checked."""
         if not actor.can_act:
             raise AnswerError("열람 권한으로는 답변할 수 없습니다")
-        current = reviews.load(conn, comment_id, now)
+        current = unit.review(comment_id, now)
         if actor.role not in OFFICE_ROLES:
             check_in_scope(actor, current["department"])
         return current
 
-    @contextmanager
-    def _changing(self, actor: Actor, answer_id: int) -> Iterator[Changing]:
-        """One answer, locked in a write transaction, after the actor's rights on its
-        comment were checked: (connection, answer, review row, now)."""
+    def _change(self, actor: Actor, answer_id: int, change: Callable[[Changing], T]) -> T:
+        """Run `change` in one write transaction on one answer, locked, after the actor's
+        rights on its comment were checked: (unit, answer, review row, now)."""
         now = self.store.clock()
-        with write_transaction(self.store.engine) as conn:
-            answer = rows.get(conn, answer_id, for_update=True)
+
+        def step(unit: AnswerUnit) -> T:
+            answer = unit.answer(answer_id, lock=True)
             if answer is None:
                 raise AnswerError(f"없는 답변입니다: {answer_id}")
-            current = self._review_for(conn, actor, answer["comment_id"], now)
-            yield conn, answer, current, now
+            current = self._review_for(unit, actor, answer["comment_id"], now)
+            return change((unit, answer, current, now))
+
+        return self.store.answers.answer_step(step)
 
     @staticmethod
-    def _move(conn: Connection, answer: dict[str, Any], **values: Any) -> None:
-        if not rows.update(conn, answer["id"], answer["state"], **values):
+    def _move(unit: AnswerUnit, answer: dict[str, Any], **values: Any) -> None:
+        if not unit.move_answer(answer["id"], answer["state"], **values):
             raise AnswerError("답변이 그 사이에 바뀌었습니다. 새로 고쳐 보세요")
 
     @staticmethod
     def _log(
-        conn: Connection,
+        unit: AnswerUnit,
         actor: Actor,
         current: dict[str, Any],
         step: Step,
@@ -265,12 +284,12 @@ class AnswerService(TemplateAdmin):
         client_ip: str | None,
     ) -> None:
         """The step's review event and access-log record."""
-        reviews.record(conn, actor, current, now, (step.action, step.detail))
-        access_log.append(conn, _entry(actor, current, step, client_ip), now)
+        unit.record_review(actor, current, now, (step.action, step.detail))
+        unit.log_access(_entry(actor, current, step, client_ip), now)
 
 
 def answer_visible(
-    conn: Connection,
+    unit: AnswerUnit,
     actor: Actor,
     answer: dict[str, Any],
     current: dict[str, Any],
@@ -285,7 +304,7 @@ def answer_visible(
     if kind == AnswerKind.FINAL:
         values.update(claimed_by=None, claimed_until=None)
     detail = {"answer": answer["id"], "kind": answer["kind"], "url": answer.get("reply_url")}
-    reviews.record(conn, actor, current, now, (action, detail), **values)
+    unit.record_review(actor, current, now, (action, detail), **values)
 
 
 def _entry(actor: Actor, current: dict[str, Any], step: Step, client_ip: str | None) -> AccessEntry:
@@ -321,9 +340,9 @@ def _clean_text(text: str) -> str:
     return _clean(text, MAX_TEXT, "답변", multiline=True)
 
 
-def _check_length(conn: Connection, comment_id: int, text: str) -> None:
+def _check_length(unit: AnswerUnit, comment_id: int, text: str) -> None:
     """`AnswerError` naming count and limit when the comment's platform would refuse `text`."""
-    target = rows.target_row(conn, comment_id)
+    target = unit.target_row(comment_id)
     rule = preview.rule_for(target["platform"], target["external_id"])
     _clean(text, rule.input_max, "답변", multiline=True)
     preview.check(rule, text, target["author_handle"])

@@ -15,15 +15,11 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from aggregator.answers import templates
 from aggregator.answers.states import AnswerError
 from aggregator.config_review import AnswersSection
-from aggregator.db import read_connection, write_transaction
-from aggregator.store import Store, access_log
-from aggregator.store import answers as rows
-from aggregator.store.access_log import AccessEntry
+from aggregator.store import Store
+from aggregator.store.answers_repo import AccessEntry, AnswerUnit
 from aggregator.text_input import MULTI_LINE_CONTROL, SINGLE_LINE_CONTROL, normalise
 from aggregator.workflow import OFFICE_ROLES, Actor, Role
 
@@ -63,13 +59,16 @@ class TemplateAdmin:
         when given); return its id."""
         values = _checked(actor, title, body, department, known_departments)
         now = self.store.clock()
-        with write_transaction(self.store.engine) as conn:
-            template_id = rows.insert_template(
-                conn, **values, active=True, created_by=actor.name, created_at=now
+
+        def add(unit: AnswerUnit) -> int:
+            template_id = unit.insert_template(
+                **values, active=True, created_by=actor.name, created_at=now
             )
             detail = {"title": values["title"], "department": values["department"]}
-            _log(conn, actor, template_id, "answer_template_add", detail, now, client_ip)
+            _log(unit, actor, template_id, "answer_template_add", detail, now, client_ip)
             return template_id
+
+        return self.store.answers.answer_step(add)
 
     def update_template(
         self,
@@ -87,8 +86,9 @@ class TemplateAdmin:
             known_departments,
         )  # fmt: skip
         now = self.store.clock()
-        with write_transaction(self.store.engine) as conn:
-            current = _existing(conn, template_id)
+
+        def update(unit: AnswerUnit) -> bool:
+            current = _existing(unit, template_id)
             expected = edit.get("version")
             if expected and expected != template_version(current):
                 raise TemplateConflict(
@@ -97,10 +97,12 @@ class TemplateAdmin:
             changed = {k: v for k, v in values.items() if current[k] != v}
             if not changed:
                 return False
-            rows.update_template(conn, template_id, **changed)
+            unit.update_template(template_id, **changed)
             detail = {"changed": sorted(changed), "title": values["title"]}
-            _log(conn, actor, template_id, "answer_template_edit", detail, now, client_ip)
+            _log(unit, actor, template_id, "answer_template_edit", detail, now, client_ip)
             return True
+
+        return self.store.answers.answer_step(update)
 
     def set_template_active(
         self, actor: Actor, template_id: int, active: bool, client_ip: str | None = None
@@ -109,32 +111,31 @@ class TemplateAdmin:
         its state changed (False when it already was so)."""
         _require_office(actor)
         now = self.store.clock()
-        with write_transaction(self.store.engine) as conn:
-            current = _existing(conn, template_id)
+
+        def set_active(unit: AnswerUnit) -> bool:
+            current = _existing(unit, template_id)
             if bool(current["active"]) == active:
                 return False
-            rows.set_template_active(conn, template_id, active)
+            unit.set_template_active(template_id, active)
             action = "answer_template_reactivate" if active else "answer_template_deactivate"
-            _log(conn, actor, template_id, action, {"title": current["title"]}, now, client_ip)
+            _log(unit, actor, template_id, action, {"title": current["title"]}, now, client_ip)
             return True
+
+        return self.store.answers.answer_step(set_active)
 
     def template(self, actor: Actor, template_id: int) -> dict[str, Any]:
         """One template for the office's edit form, with its `version`."""
         _require_office(actor)
-        with read_connection(self.store.engine) as conn:
-            found = _existing(conn, template_id, for_update=False)
+        found = _found(self.store.answers.template(template_id), template_id)
         return {**found, "version": template_version(found)}
 
     def template_list(self, actor: Actor) -> list[dict[str, Any]]:
         """The office: every template with its last change (`changed_at`, `changed_by`);
         a department officer: the active templates they can use."""
         if actor.role == Role.DEPARTMENT:
-            with read_connection(self.store.engine) as conn:
-                return rows.templates(conn, actor.department)
+            return self.store.answers.templates(actor.department)
         _require_office(actor)
-        with read_connection(self.store.engine) as conn:
-            found = rows.all_templates(conn)
-            changes = rows.template_changes(conn, CHANGES[1:])
+        found, changes = self.store.answers.all_templates(CHANGES[1:])
         for row in found:
             change = changes.get(row["id"], {})
             row.update(changed_at=change.get("at"), changed_by=change.get("staff"))
@@ -182,8 +183,12 @@ def _field(value: str, limit: int, label: str, multiline: bool = False) -> str:
     return text
 
 
-def _existing(conn: Connection, template_id: int, for_update: bool = True) -> dict[str, Any]:
-    found = rows.get_template(conn, template_id, for_update=for_update)
+def _existing(unit: AnswerUnit, template_id: int) -> dict[str, Any]:
+    """The template, locked for the step; `AnswerError` when there is none."""
+    return _found(unit.template(template_id, lock=True), template_id)
+
+
+def _found(found: dict[str, Any] | None, template_id: int) -> dict[str, Any]:
     if found is None:
         raise AnswerError(f"없는 상용구입니다: {template_id}")
     return found
@@ -195,7 +200,7 @@ def _require_office(actor: Actor) -> None:
 
 
 def _log(
-    conn: Connection,
+    unit: AnswerUnit,
     actor: Actor,
     template_id: int,
     action: str,
@@ -207,4 +212,4 @@ def _log(
         staff=actor.name, role=actor.role.value, client_ip=client_ip, action=action,
         target=f"answer_template:{template_id}", detail=detail,
     )  # fmt: skip
-    access_log.append(conn, entry, now)
+    unit.log_access(entry, now)

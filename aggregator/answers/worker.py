@@ -2,7 +2,7 @@
 
 Exactly once, step by step (PLATFORMS-WRITE.md §7):
 
-1. One worker at a time: the service lease `answers` (`aggregator.store.locks`).
+1. One worker at a time: the service lease `answers` (`store.sync`'s service leases).
 2. Before calling the platform, the answer is marked `sending` with `send_started_at`
    and committed; the exact text and the target are already stored.
 3. On success the platform's id, our external id, the URL and `posted_at` are stored in
@@ -33,11 +33,10 @@ from aggregator.answers.service import WORKER, answer_visible
 from aggregator.answers.states import AnswerState
 from aggregator.answers.targets import reply_target
 from aggregator.config import Schedule, Settings
-from aggregator.db import read_connection, write_transaction
 from aggregator.http import HttpClient
-from aggregator.store import Store, reviews
-from aggregator.store import answers as rows
-from aggregator.store.locks import Holder
+from aggregator.store import Store
+from aggregator.store.answers_repo import AnswerUnit
+from aggregator.store.sync_repo import Holder
 from connectors.common.reply import RETRYABLE, PostedReply, ReplyTarget, ReplyWriter, WriteError
 from connectors.common.reply import WriteErrorKind as Kind
 
@@ -113,9 +112,7 @@ class AnswerWorker:
         charges = WriteCharges(self.store, self.settings.timezone, self.writers)
         try:
             charges.begin()
-            with write_transaction(self.store.engine) as conn:
-                stranded = rows.stranded(conn, self.writers.keys(), limit)
-                due = rows.due(conn, self.store.clock(), self.writers.keys(), limit)
+            stranded, due = self.store.answers.answers_waiting(self.writers.keys(), limit)
             for answer_id in stranded:
                 outcome = self._strand(answer_id)
                 report.outcomes[outcome] += 1
@@ -136,9 +133,7 @@ class AnswerWorker:
 
     def send(self, answer_id: int) -> str:
         """Handle one due answer; return its outcome."""
-        with read_connection(self.store.engine) as conn:
-            answer = rows.get(conn, answer_id)
-            target_row = rows.target_row(conn, answer["comment_id"]) if answer else None
+        answer, target_row = self.store.answers.answer_with_target(answer_id)
         if answer is None or target_row is None:
             return "skipped"
         target = reply_target(target_row)
@@ -190,9 +185,8 @@ class AnswerWorker:
             "send_started_at": self.store.clock(),
             "attempts": answer["attempts"] + 1,
         }
-        with write_transaction(self.store.engine) as conn:
-            if not rows.update(conn, answer["id"], answer["state"], **values):
-                return None
+        if not self.store.answers.move_answer(answer["id"], answer["state"], **values):
+            return None
         return {**answer, **values}
 
     def _after_error(
@@ -215,9 +209,10 @@ class AnswerWorker:
     def _posted(self, answer: dict[str, Any], reply: PostedReply) -> None:
         """The platform holds the reply: store it and move on, in one transaction."""
         now = self.store.clock()
-        with write_transaction(self.store.engine) as conn:
-            moved = rows.update(
-                conn, answer["id"], AnswerState.SENDING.value,
+
+        def store_posted(unit: AnswerUnit) -> None:
+            moved = unit.move_answer(
+                answer["id"], AnswerState.SENDING.value,
                 state=AnswerState.POSTED.value, posted_at=now,
                 platform_reply_id=reply.platform_id, reply_external_id=reply.external_id,
                 reply_url=reply.url, next_attempt_at=None,
@@ -225,10 +220,12 @@ class AnswerWorker:
             )  # fmt: skip
             if not moved:
                 raise RuntimeError(f"answer {answer['id']} left `sending` while being posted")
-            rows.link_posted(conn, answer["id"], reply.external_id)
-            current = reviews.load(conn, answer["comment_id"], now)
-            answer_visible(conn, WORKER, {**answer, "reply_url": reply.url}, current, now,
+            unit.link_posted(answer["id"], reply.external_id)
+            current = unit.review(answer["comment_id"], now)
+            answer_visible(unit, WORKER, {**answer, "reply_url": reply.url}, current, now,
                            "answer_posted")  # fmt: skip
+
+        self.store.answers.answer_step(store_posted)
 
     def _strand(self, answer_id: int) -> str:
         """An answer left `sending` that no writer can read back or resend: `needs_check`,
@@ -240,8 +237,7 @@ class AnswerWorker:
             "error_staff_message": STRANDED_MESSAGE,
             "next_attempt_at": None,
         }
-        with write_transaction(self.store.engine) as conn:
-            moved = rows.update(conn, answer_id, AnswerState.SENDING.value, **values)
+        moved = self.store.answers.move_answer(answer_id, AnswerState.SENDING.value, **values)
         if not moved:
             return "skipped"
         log.warning("answer %s: left sending and its account has no writer: needs_check", answer_id)
@@ -257,15 +253,15 @@ class AnswerWorker:
         values = _error_values(error)
         if error.kind == Kind.BUDGET:  # the read-back was not made: try it when it may be
             values["next_attempt_at"] = self._budget_retry(error, now)
-            with write_transaction(self.store.engine) as conn:
-                rows.update(conn, answer["id"], AnswerState.SENDING.value, **values)
+            self.store.answers.move_answer(answer["id"], AnswerState.SENDING.value, **values)
             return "unknown"
         if attempts < section.max_attempts:
             values["next_attempt_at"] = now + _backoff(section.retry_minutes, attempts, error)
         else:
             values["state"] = AnswerState.NEEDS_CHECK.value
-        with write_transaction(self.store.engine) as conn:
-            rows.update(conn, answer["id"], AnswerState.SENDING.value, attempts=attempts, **values)
+        self.store.answers.move_answer(
+            answer["id"], AnswerState.SENDING.value, attempts=attempts, **values
+        )
         log.warning("answer %s: read-back failed (%s): %s", answer["id"], error.kind, error.message)
         return "unknown" if attempts < section.max_attempts else AnswerState.NEEDS_CHECK.value
 
@@ -285,8 +281,7 @@ class AnswerWorker:
         if next_month:  # refused before calling: the attempt is not counted
             values.update(next_attempt_at=self._budget_retry(error, now),
                           attempts=answer["attempts"] - 1)  # fmt: skip
-        with write_transaction(self.store.engine) as conn:
-            rows.update(conn, answer["id"], answer["state"], **values)
+        self.store.answers.move_answer(answer["id"], answer["state"], **values)
         log.warning("answer %s: %s (%s): %s", answer["id"], state, error.kind, error.message)
         return "retry" if retry or next_month else state.value
 

@@ -8,11 +8,9 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from aggregator.notify.kinds import Kind
 from aggregator.notify.messages import Message
-from aggregator.store import notifications as rows
+from aggregator.store.outbox_repo import NotifyUnit
 from aggregator.workflow import OFFICE_ROLES
 
 
@@ -32,9 +30,9 @@ class Audience:
     subscribers: list[dict[str, Any]]
 
     @classmethod
-    def load(cls, conn: Connection) -> Audience:
+    def load(cls, unit: NotifyUnit) -> Audience:
         """Read the department addresses and staff preferences."""
-        return cls(rows.contacts(conn), rows.subscribers(conn))
+        return cls(unit.contacts(), unit.subscribers())
 
     def place(self, department: str) -> list[Target]:
         """The addresses of a department (or `OFFICE`)."""

@@ -25,7 +25,7 @@ from aggregator.config import Settings
 from aggregator.http import HttpClient
 from aggregator.net_errors import describe_network_error
 from aggregator.store import Store
-from aggregator.store.locks import Holder
+from aggregator.store.sync_repo import Holder
 
 log = logging.getLogger(__name__)
 LEASE = "notify"

@@ -15,17 +15,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import Connection
-
 from aggregator.config import Settings
-from aggregator.db import read_connection, write_transaction
 from aggregator.deadlines import add_business_days, is_business_day, overdue_cutoff
 from aggregator.notify.audience import Audience, Target, outbox_rows
 from aggregator.notify.kinds import OFFICE, Kind, place_label
 from aggregator.notify.messages import PREFIX, Message, korean_time, link
-from aggregator.store import Store, dashboard
-from aggregator.store import notifications as rows
-from aggregator.store.inbox_query import DueWindow, Scope
+from aggregator.store import Store
+from aggregator.store.outbox_repo import DueWindow, NotifyUnit, Scope
 
 DIGEST_RECORD = "digest"
 """The `notification_cursor` row holding the last day (YYYYMMDD) whose digests were made."""
@@ -40,6 +36,10 @@ class Section:
     title: str
     count: int
     ids: list[int]
+
+
+_Plan = tuple[Audience, list[tuple[str, list[Section]]]]
+"""Who hears (the audience read with the figures) and each place's sections."""
 
 
 @dataclass
@@ -68,33 +68,44 @@ def send_digests(store: Store, settings: Settings) -> DigestReport:
     report = DigestReport(today, is_business_day(today))
     if not report.business_day or not settings.notifications.enabled:
         return report
-    with read_connection(store.engine) as conn:
-        if digest_done(conn, today):
-            report.already_sent = True
-            return report
-        audience = Audience.load(conn)
+
+    def plan(unit: NotifyUnit) -> _Plan | None:
+        if digest_done(unit.cursor(DIGEST_RECORD), today):
+            return None
+        audience = Audience.load(unit)
         window = Window.of(today, now, settings)
-        counts = dashboard.open_counts(conn, window.due, Scope())  # every place at once
+        counts = unit.open_counts(window.due, Scope())  # every place at once
         planned = [
-            (place, _sections(conn, place, window, counts, settings))
+            (place, _sections(unit, place, window, counts, settings))
             for place in _places(settings, audience)
             if _targets(audience, place)  # nobody to tell: no figures to compute
         ]
-    with write_transaction(store.engine) as conn:
-        if digest_done(conn, today):
+        return audience, planned
+
+    found = store.outbox.notification_read(plan)
+    if found is None:
+        report.already_sent = True
+        return report
+    audience, planned = found
+
+    def queue(unit: NotifyUnit) -> None:
+        if digest_done(unit.cursor(DIGEST_RECORD), today):
             report.already_sent = True
-            return report
+            return
         for place, sections in planned:
             if any(section.count for section in sections):
-                report.queued += _queue(conn, place, sections, audience, today, settings, now)
+                report.queued += _queue(unit, place, sections, audience, today, settings, now)
                 report.places.append(place)
-        rows.set_cursor(conn, DIGEST_RECORD, _day_number(today), now)
+        unit.set_cursor(DIGEST_RECORD, _day_number(today), now)
+
+    store.outbox.notification_step(queue)
     return report
 
 
-def digest_done(conn: Connection, day: date) -> bool:
-    """True when `day`'s digests were already made."""
-    return rows.cursor(conn, DIGEST_RECORD) >= _day_number(day)
+def digest_done(cursor: int, day: date) -> bool:
+    """True when `day`'s digests were already made (`cursor`: the `DIGEST_RECORD`
+    cursor of the notifier)."""
+    return cursor >= _day_number(day)
 
 
 def _day_number(day: date) -> int:
@@ -102,7 +113,7 @@ def _day_number(day: date) -> int:
 
 
 def _queue(
-    conn: Connection,
+    unit: NotifyUnit,
     place: str,
     sections: list[Section],
     audience: Audience,
@@ -115,7 +126,7 @@ def _queue(
     about = {"department": place, "created_at": now}
     key = f"digest:{today.isoformat()}:{place}"
     targets = _targets(audience, place)
-    return rows.enqueue(conn, outbox_rows(key, Kind.DIGEST, message, targets, **about))
+    return unit.enqueue(outbox_rows(key, Kind.DIGEST, message, targets, **about))
 
 
 def _targets(audience: Audience, place: str) -> list[Target]:
@@ -170,21 +181,21 @@ def _places(settings: Settings, audience: Audience) -> list[str]:
 
 
 def _sections(
-    conn: Connection,
+    unit: NotifyUnit,
     place: str,
     window: Window,
     counts: Mapping[str, Counter[str]],
     settings: Settings,
 ) -> list[Section]:
     """A place's sections; `counts`: open items per due window and department, from the
-    maintained open items (`aggregator.store.dashboard.open_counts`)."""
+    maintained open items (`NotifyUnit.open_counts`)."""
     department = None if place == OFFICE else place
 
     def section(title: str, name: str, oldest_first: bool) -> Section:
         found = counts[name]
         count = sum(found.values()) if department is None else found.get(department, 0)
         due = window.due[name]
-        ids = rows.open_ids(conn, department, due, LISTED, oldest_first) if count else []
+        ids = unit.open_ids(department, due, LISTED, oldest_first) if count else []
         return Section(title, count, ids)
 
     sections = [
@@ -193,14 +204,10 @@ def _sections(
         section("다음 근무일 마감 (D-1)", "following", oldest_first=False),
     ]
     if department is None:
-        count, ids = rows.new_comments(conn, window.since, window.now, LISTED)
+        count, ids = unit.new_comments(window.since, window.now, LISTED)
     else:
         routed = sorted(
-            {
-                cid
-                for cid, dept in rows.routed_since(conn, window.since, window.now)
-                if dept == department
-            }
+            {cid for cid, dept in unit.routed_since(window.since, window.now) if dept == department}
         )
         count, ids = len(routed), routed[:LISTED]
     since = korean_time(window.since, settings.timezone)

@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aggregator.config import Schedule, Settings
-from aggregator.db import read_connection
 from aggregator.deadlines import is_business_day
 from aggregator.http import HttpClient
 from aggregator.notify.delivery import Channels, DeliveryReport, NotifierBusy, deliver_due
-from aggregator.notify.digest import DigestReport, digest_done, send_digests
+from aggregator.notify.digest import DIGEST_RECORD, DigestReport, digest_done, send_digests
 from aggregator.notify.queue import queue_new
 from aggregator.store import Store
 
@@ -51,8 +50,7 @@ def digest_overdue(store: Store, settings: Settings) -> bool:
     local = store.clock().astimezone(ZoneInfo(settings.timezone))
     if local.time() < settings.notifications.digest_at or not is_business_day(local.date()):
         return False
-    with read_connection(store.engine) as conn:
-        return not digest_done(conn, local.date())
+    return not digest_done(store.outbox.notification_cursor(DIGEST_RECORD), local.date())
 
 
 def scheduled_notify(store: Store, settings: Settings) -> None:

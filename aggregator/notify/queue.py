@@ -15,15 +15,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from aggregator.config import Settings
-from aggregator.db import write_transaction
 from aggregator.notify.audience import Audience, Target, outbox_rows
 from aggregator.notify.kinds import OFFICE, Kind
 from aggregator.notify.messages import compose, masked
 from aggregator.store import Store
-from aggregator.store import notifications as rows
+from aggregator.store.outbox_repo import NotifyUnit
 
 SOURCE = "review_event"
 SETTLE = timedelta(seconds=60)
@@ -35,18 +32,21 @@ WRITTEN = ("answer_write", "answer_resubmit")
 def queue_new(store: Store, settings: Settings) -> int:
     """Queue the messages of new review events and of newly failed answers; return how many."""
     now = store.clock()
-    with write_transaction(store.engine) as conn:
-        after = rows.cursor(conn, SOURCE)
-        events = settled(rows.events_after(conn, after, BATCH), after, now)
+
+    def queue_step(unit: NotifyUnit) -> int:
+        after = unit.cursor(SOURCE)
+        events = settled(unit.events_after(after, BATCH), after, now)
         queued = 0
         if settings.notifications.enabled:
-            audience = Audience.load(conn)
+            audience = Audience.load(unit)
             for event in events:
-                queued += rows.enqueue(conn, _for_event(conn, event, audience, settings, now))
-            queued += _queue_failed_answers(conn, audience, settings, now)
+                queued += unit.enqueue(_for_event(unit, event, audience, settings, now))
+            queued += _queue_failed_answers(unit, audience, settings, now)
         if events:
-            rows.set_cursor(conn, SOURCE, int(events[-1]["id"]), now)
-    return queued
+            unit.set_cursor(SOURCE, int(events[-1]["id"]), now)
+        return queued
+
+    return store.outbox.notification_step(queue_step)
 
 
 def settled(events: list[dict[str, Any]], after: int, now: datetime) -> list[dict[str, Any]]:
@@ -62,14 +62,14 @@ def settled(events: list[dict[str, Any]], after: int, now: datetime) -> list[dic
 
 
 def _for_event(
-    conn: Connection, event: dict[str, Any], audience: Audience, settings: Settings, now: datetime
+    unit: NotifyUnit, event: dict[str, Any], audience: Audience, settings: Settings, now: datetime
 ) -> list[dict[str, Any]]:
     """The outbox rows of one event (none when it concerns nobody)."""
     planned = _plan(event, audience)
     if planned is None:
         return []
     kind, headline, details, targets, department = planned
-    facts = rows.comment_facts(conn, event["comment_id"])
+    facts = unit.comment_facts(event["comment_id"])
     if facts is None or not targets:
         return []
     message = compose(headline, details, facts, settings)
@@ -104,14 +104,14 @@ def _plan(event: dict[str, Any], audience: Audience) -> Plan | None:
 
 
 def _queue_failed_answers(
-    conn: Connection, audience: Audience, settings: Settings, now: datetime
+    unit: NotifyUnit, audience: Audience, settings: Settings, now: datetime
 ) -> int:
     """One message per failure of an approved answer: to its writer and the office."""
     queued = 0
-    for answer in rows.failed_answers(conn):
+    for answer in unit.failed_answers():
         stamp = answer["send_started_at"].isoformat() if answer["send_started_at"] else "-"
         key = f"answer:{answer['id']}:{answer['state']}:{stamp}"
-        facts = rows.comment_facts(conn, answer["comment_id"])
+        facts = unit.comment_facts(answer["comment_id"])
         if facts is None:
             continue
         targets = audience.place(OFFICE) + audience.people(
@@ -128,5 +128,5 @@ def _queue_failed_answers(
         ]
         message = compose(headline, details, facts, settings)
         about = {"department": OFFICE, "comment_id": answer["comment_id"], "created_at": now}
-        queued += rows.enqueue(conn, outbox_rows(key, Kind.FAILED, message, targets, **about))
+        queued += unit.enqueue(outbox_rows(key, Kind.FAILED, message, targets, **about))
     return queued

@@ -25,7 +25,6 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from aggregator.config import Settings
-from aggregator.db import read_connection, write_transaction
 from aggregator.reports.data import ReportError
 from aggregator.reports.service import (
     MEDIA_TYPES,
@@ -36,9 +35,9 @@ from aggregator.reports.service import (
     make_file,
 )
 from aggregator.store import Store
-from aggregator.store import report_jobs as rows
-from aggregator.store.access_log import append
-from aggregator.store.locks import Holder
+from aggregator.store.reports_repo import DONE, EXPIRED, JobKey
+from aggregator.store.staff_repo import AccessEntry
+from aggregator.store.sync_repo import Holder
 from aggregator.workflow import Role
 
 log = logging.getLogger(__name__)
@@ -90,25 +89,21 @@ def request_report(
         ReportError: as `service.check_request` (bad month or format, no reason, ...).
     """
     reason = check_request(settings, month, fmt, reason, who, pseudonymize)
-    key = rows.JobKey(month, fmt, pseudonymize)
+    key = JobKey(month, fmt, pseudonymize)
     try:
         return _take(store, key, reason, who)
     except IntegrityError:  # another request queued the same report at this moment
         return _take(store, key, reason, who)
 
 
-def _take(store: Store, key: rows.JobKey, reason: str, who: Requester) -> Ticket:
-    with write_transaction(store.engine) as conn:
-        now = store.clock()
-        job_id = rows.active_job(conn, key)
-        joined = job_id is not None
-        if job_id is None:
-            job_id = rows.new_job(conn, key, now)
-        role = who.role.value if who.role else None
-        rows.add_request(conn, job_id, who.staff, role, reason, now)
+def _take(store: Store, key: JobKey, reason: str, who: Requester) -> Ticket:
+    def entry(job_id: int) -> AccessEntry:
         detail = {"format": key.fmt, "reason": reason, "pseudonymized": key.pseudonymized,
                   "job": job_id}  # fmt: skip
-        append(conn, who.entry(download_action(key.pseudonymized), key.month, detail), now)
+        return who.entry(download_action(key.pseudonymized), key.month, detail)
+
+    role = who.role.value if who.role else None
+    job_id, joined = store.reports.take_report_job(key, who.staff, role, reason, entry)
     log.info("report job %d (%s) %s by %s", job_id, key.active_key,
              "joined" if joined else "queued", who.staff)  # fmt: skip
     return Ticket(job_id, joined)
@@ -130,17 +125,15 @@ def fetch(store: Store, settings: Settings, job_id: int, who: Requester) -> Read
         JobUnavailable: 404 when there is no such job or it is someone else's, 409 while
             it is not done, 410 after its retention.
     """
-    with read_connection(store.engine) as conn:
-        job = rows.job(conn, job_id)
-        mine = job is not None and rows.requested_by(conn, job_id, who.staff)
+    job, mine = store.reports.report_job(job_id, who.staff)
     if job is None or not (mine or who.role == Role.ADMIN):
         raise JobUnavailable(404, "요청하신 보고서 파일이 없습니다")
     now = store.clock()
-    if job["status"] == rows.EXPIRED or (job["expires_at"] and job["expires_at"] <= now):
+    if job["status"] == EXPIRED or (job["expires_at"] and job["expires_at"] <= now):
         hours = settings.reports.keep_hours
         gone = f"보관 기간({hours}시간)이 지나 파일을 지웠습니다. 다시 요청해 주세요"
         raise JobUnavailable(410, gone)
-    if job["status"] != rows.DONE or not job["file_name"]:
+    if job["status"] != DONE or not job["file_name"]:
         raise JobUnavailable(409, "보고서를 아직 만들고 있습니다. 다 되면 내려받을 수 있습니다")
     path = output_dir(settings) / job["file_name"]
     if not path.is_file():
@@ -152,8 +145,7 @@ def fetch(store: Store, settings: Settings, job_id: int, who: Requester) -> Read
 
 def recent_jobs(store: Store, staff: str, limit: int = 10) -> list[dict[str, Any]]:
     """The jobs `staff` asked for, newest first."""
-    with read_connection(store.engine) as conn:
-        return rows.recent_for(conn, staff, limit)
+    return store.reports.recent_report_jobs(staff, limit)
 
 
 class ReportWorker:
@@ -209,10 +201,7 @@ class ReportWorker:
     # the steps ----------------------------------------------------------------------------
     def recover(self) -> int:
         """Mark failed the running jobs whose worker died (here) or went silent."""
-        with write_transaction(self.store.engine) as conn:
-            now = self.store.clock()
-            dead = [job["id"] for job in rows.running(conn) if self._abandoned(job, now)]
-            rows.fail(conn, dead, CRASHED, now)
+        dead = self.store.reports.fail_abandoned_report_jobs(self._abandoned, CRASHED)
         if dead:
             log.warning("report jobs %s were left running by a stopped process: failed", dead)
         return len(dead)
@@ -228,8 +217,7 @@ class ReportWorker:
         """Make every queued file, oldest first; return how many jobs ran."""
         count = 0
         while not self._stop.is_set():
-            with write_transaction(self.store.engine) as conn:
-                job = rows.claim_next(conn, self.holder.encode(), self.store.clock())
+            job = self.store.reports.claim_report_job(self.holder.encode())
             if job is None:
                 break
             self._run(job)
@@ -249,8 +237,7 @@ class ReportWorker:
             )  # fmt: skip
             name = self._write(job_id, job["format"], made.body)
         except _Interrupted:
-            with write_transaction(self.store.engine) as conn:
-                rows.requeue(conn, job_id)
+            self.store.reports.requeue_report_job(job_id)
             log.info("report job %d interrupted by a shutdown: queued again", job_id)
             return
         except ReportError as exc:
@@ -260,22 +247,18 @@ class ReportWorker:
             log.exception("report job %d failed", job_id)
             self._fail(job_id, INTERNAL)
             return
-        with write_transaction(self.store.engine) as conn:
-            now = self.store.clock()
-            expires = now + timedelta(hours=self.settings.reports.keep_hours)
-            rows.finish(conn, job_id, name, len(made.body), now, expires)
+        keep = timedelta(hours=self.settings.reports.keep_hours)
+        self.store.reports.finish_report_job(job_id, name, len(made.body), keep)
         size = len(made.body)
         log.info("report job %d done: %s, %d bytes, %d rows", job_id, name, size, made.rows)
 
     def _progress(self, job_id: int, done: int, total: int) -> None:
         if self._stop.is_set():
             raise _Interrupted
-        with write_transaction(self.store.engine) as conn:
-            rows.set_progress(conn, job_id, done, total, self.store.clock())
+        self.store.reports.report_job_progress(job_id, done, total)
 
     def _fail(self, job_id: int, korean: str) -> None:
-        with write_transaction(self.store.engine) as conn:
-            rows.fail(conn, [job_id], korean, self.store.clock())
+        self.store.reports.fail_report_job(job_id, korean)
 
     def _write(self, job_id: int, fmt: str, body: bytes) -> str:
         directory = self._directory()
@@ -308,19 +291,16 @@ class ReportWorker:
         directory = output_dir(self.settings)
         if not directory.is_dir():
             return 0
-        with read_connection(self.store.engine) as conn:
-            due = rows.expired(conn, self.store.clock())
+        due = self.store.reports.expired_report_jobs()
         removed = 0
         for job in due:
             if _remove(directory / (job["file_name"] or "")):
                 removed += 1
-            with write_transaction(self.store.engine) as conn:
-                rows.mark_expired(conn, int(job["id"]))
+            self.store.reports.report_job_expired(int(job["id"]))
         return removed + self._remove_leftovers(directory)
 
     def _remove_leftovers(self, directory: Path) -> int:
-        with read_connection(self.store.engine) as conn:
-            kept, running = rows.kept_files(conn)
+        kept, running = self.store.reports.kept_report_files()
         removed = 0
         for path in directory.iterdir():
             match = FILE.match(path.name)

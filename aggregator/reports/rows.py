@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from aggregator.deadlines import deadline_for, is_business_day
-from aggregator.store.report_query import CommentRow
+from aggregator.store.reports_repo import CommentRow
 from aggregator.workflow import DEADLINE_EXEMPT, OPEN_STATUSES, Status
 
 WORK_START = time(9, 0)

@@ -15,7 +15,6 @@ from typing import Any
 
 from aggregator import text_input
 from aggregator.config import Settings
-from aggregator.db import read_connection
 from aggregator.reports.csvfile import write_csv
 from aggregator.reports.data import CountedRows, LiveRows, ReportData, ReportError
 from aggregator.reports.figures import Headline, Tally
@@ -24,8 +23,8 @@ from aggregator.reports.pseudonyms import Pseudonymizer, pseudonymizer
 from aggregator.reports.rows import ReportRow, to_report_row
 from aggregator.reports.topic_index import update_in_child, update_topics
 from aggregator.reports.topics import NounExtractor
-from aggregator.store import Store, report_jobs
-from aggregator.store.access_log import AccessEntry
+from aggregator.store import Store
+from aggregator.store.staff_repo import AccessEntry
 from aggregator.timeutil import korean_month, month_bounds
 from aggregator.workflow import Role
 
@@ -192,8 +191,7 @@ def _meter(store: Store, settings: Settings, month: str, progress: Progress | No
     if progress is None:
         return None
     start, end = month_bounds(month, settings.timezone)
-    with read_connection(store.engine) as conn:
-        return Meter(progress, report_jobs.row_total(conn, month, start, end))
+    return Meter(progress, store.reports.report_row_total(month, start, end))
 
 
 def pseudonymizer_for(settings: Settings) -> Pseudonymizer:

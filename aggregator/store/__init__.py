@@ -9,6 +9,8 @@ part of the application and exporting its own types:
 - `store.reports` (`reports_repo`): monthly report rows, closed months, topic nouns.
 - `store.privacy` (`privacy_repo`): retention purge, forgetting one person.
 - `store.outbox` (`outbox_repo`): notifications, addresses, platform actions.
+- `store.answers` (`answers_repo`): answers and their outbox states, templates, hide
+  and unhide requests, what the writers' calls cost.
 
 Processes open it with `aggregator.store.opening.open_store(settings)`.
 """
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, NoReturn
 from sqlalchemy.engine import Engine
 
 from aggregator.routing import Router
+from aggregator.store.answers_repo import AnswersRepository
 from aggregator.store.base import Database, Repository, utc_now
 from aggregator.store.inbox_repo import InboxRepository
 from aggregator.store.outbox_repo import OutboxRepository
@@ -48,6 +51,7 @@ REPOSITORIES: dict[str, type[Repository]] = {
     "reports": ReportsRepository,
     "privacy": PrivacyRepository,
     "outbox": OutboxRepository,
+    "answers": AnswersRepository,
 }
 """`Store` attribute -> repository class."""
 
@@ -82,6 +86,7 @@ class Store:
         self.reports = ReportsRepository(self.db)
         self.privacy = PrivacyRepository(self.db)
         self.outbox = OutboxRepository(self.db)
+        self.answers = AnswersRepository(self.db)
 
     @property
     def engine(self) -> Engine:

@@ -2,8 +2,9 @@
 and what new comments pass through) and the `Repository` base that holds it.
 
 Each repository (`sync_repo`, `inbox_repo`, `staff_repo`, `reports_repo`,
-`privacy_repo`, `outbox_repo`) is a thin class over this one database: its methods open
-a short transaction and call the SQL modules beside it. `Store` holds one of each.
+`privacy_repo`, `outbox_repo`, `answers_repo`) is a thin class over this one database:
+its methods open a short transaction and call the SQL modules beside it. `Store` holds
+one of each.
 """
 
 from __future__ import annotations
