@@ -44,10 +44,11 @@ HIDDEN_HINT = "hidden"
 CLOSED_HINT = "comments are disabled"
 
 _STAFF = {
-    WriteErrorKind.PERMISSION: "인스타그램 토큰에 댓글 관리 권한(instagram_manage_comments)이 "
-    "없어 게시하지 못했습니다. 관리자에게 알려 주세요.",
-    WriteErrorKind.AUTH: "인스타그램에 쓰는 페이지 토큰이 만료되었거나 유효하지 않아 게시하지 "
-    "못했습니다. 관리자에게 알려 주세요.",
+    WriteErrorKind.PERMISSION: "인스타그램 토큰에 댓글 관리 권한(instagram_manage_comments, "
+    "인스타그램 로그인이면 instagram_business_manage_comments)이 없어 게시하지 못했습니다. "
+    "관리자에게 알려 주세요.",
+    WriteErrorKind.AUTH: "인스타그램에 쓰는 토큰(페이지 토큰 또는 인스타그램 사용자 토큰)이 "
+    "만료되었거나 유효하지 않아 게시하지 못했습니다. 관리자에게 알려 주세요.",
     WriteErrorKind.TARGET_GONE: "주민의 댓글이나 게시물이 삭제되어 답변을 달 수 없습니다.",
     WriteErrorKind.SPAM: "인스타그램이 스팸 또는 반복 게시로 판단해 막았습니다. 같은 문구로 "
     "다시 보내지 마세요.",
