@@ -132,9 +132,9 @@ def upsert_comments(
     existing = _existing(conn, COMMENT, rows, fields)
     counts, writes, changed, modified = _classify(rows, existing, COMPARED_COMMENT_FIELDS, now)
     _write_revisions(conn, "comment", changed, now)
-    largest = _largest_id(conn)
-    stored = _execute_upsert(conn, COMMENT, writes, (*COMMENT_SOURCE_COLUMNS, "post_id"))
     new_rows = [row for row in writes if row["external_id"] not in existing]
+    largest = _largest_id(conn) if new_rows else None
+    stored = _execute_upsert(conn, COMMENT, writes, (*COMMENT_SOURCE_COLUMNS, "post_id"))
     new_ids = _new_ids(conn, new_rows, largest) if stored is None else stored
     index_comments(conn, _index_changes(writes, existing, new_ids))
     owner = {r["external_id"]: new_ids[r["external_id"]] for r in new_rows if r["by_account_owner"]}
