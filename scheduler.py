@@ -72,23 +72,25 @@ def run(settings: Settings, store: Store) -> int:
     """Hold the lease, build the jobs, block until asked to stop."""
     service = SchedulerService(settings, store, extra_jobs=maintenance_jobs(settings))
     ttl = timedelta(seconds=settings.scheduler.lease_seconds)
-    holder = store.sync.acquire_service_lease(LEASE_NAME, service.holder, ttl)
-    if holder is not None:
-        print(
-            f"error: another scheduler is running for this database ({holder.host} pid "
-            f"{holder.pid}); stop it first, or wait {settings.scheduler.lease_seconds}s "
-            "if it crashed",
-            file=sys.stderr,
-        )
-        return 3
-    scheduler = service.configure(BlockingScheduler())
-    for job in describe(scheduler):
-        log.info("job %s: %s", job["id"], job["trigger"])
-    try:
-        with stop_on_signals(service.stop):
-            scheduler.start()
-    finally:
-        store.sync.release_service_lease(LEASE_NAME, service.holder)
+    # From before the lease is taken: a SIGTERM while the jobs are being built (systemd
+    # stopping a service that is starting) still ends cleanly and gives the lease back.
+    with stop_on_signals(service.stop):
+        holder = store.sync.acquire_service_lease(LEASE_NAME, service.holder, ttl)
+        if holder is not None:
+            print(
+                f"error: another scheduler is running for this database ({holder.host} pid "
+                f"{holder.pid}); stop it first, or wait {settings.scheduler.lease_seconds}s "
+                "if it crashed",
+                file=sys.stderr,
+            )
+            return 3
+        try:
+            scheduler = service.configure(BlockingScheduler())
+            for job in describe(scheduler):
+                log.info("job %s: %s", job["id"], job["trigger"])
+            scheduler.start()  # returns at once after a stop asked for while starting
+        finally:
+            store.sync.release_service_lease(LEASE_NAME, service.holder)
     return _wait_for_running(service, settings.scheduler.shutdown_timeout_seconds)
 
 

@@ -23,6 +23,7 @@ from apscheduler.events import (
     EVENT_JOB_EXECUTED,
     EVENT_JOB_MAX_INSTANCES,
     EVENT_JOB_MISSED,
+    EVENT_SCHEDULER_STARTED,
     JobExecutionEvent,
     SchedulerEvent,
 )
@@ -111,6 +112,12 @@ class SchedulerService:
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
+    def _on_started(self, _event: SchedulerEvent) -> None:
+        """A stop asked for while the service was starting ends the scheduler at once
+        (`stop` could not shut down a scheduler that was not running yet)."""
+        if self.stop_requested.is_set() and self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+
     # -- building ---------------------------------------------------------------------
     def configure(self, scheduler: BaseScheduler) -> BaseScheduler:
         """Give `scheduler` our executor, defaults, listeners and every job."""
@@ -126,6 +133,7 @@ class SchedulerService:
             timezone=self.settings.timezone,
         )
         self._scheduler = scheduler
+        scheduler.add_listener(self._on_started, EVENT_SCHEDULER_STARTED)
         scheduler.add_listener(self._on_skip, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
         scheduler.add_listener(self._on_done, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         self._add_account_jobs(scheduler)

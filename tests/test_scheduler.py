@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -351,3 +352,18 @@ def test_an_account_whose_last_run_was_interrupted_runs_at_once_on_start(
     SchedulerService(settings, sqlite_store).configure(scheduler)
     scheduler.start(paused=True)
     assert scheduler.get_job("sync:every-30").next_run_time == clock.now
+
+
+def test_a_stop_asked_for_while_starting_ends_the_scheduler_at_once(
+    settings: Settings, sqlite_store: Store
+) -> None:
+    """systemd may stop the service while it builds its jobs: the stop is not lost (the
+    scheduler returns at once instead of running until killed, holding its lease)."""
+    service = SchedulerService(settings, sqlite_store)
+    blocking = service.configure(BlockingScheduler())
+    service.stop()  # before start: nothing is running to shut down yet
+    started = threading.Thread(target=blocking.start, daemon=True)
+    started.start()
+    started.join(10)
+    assert not started.is_alive()
+    assert not blocking.running
