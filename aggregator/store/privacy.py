@@ -37,7 +37,7 @@ from sqlalchemy.engine import Connection
 
 from aggregator.records import CommentRecord
 from aggregator.search_text import index_text
-from aggregator.store import open_items
+from aggregator.store import open_items, search
 from aggregator.store.tables import (
     ANSWER,
     COMMENT,
@@ -232,13 +232,7 @@ def _answered_by(conn: Connection, ids: list[int]) -> list[int]:
 
 def _unindex(conn: Connection, ids: list[int]) -> int:
     if conn.dialect.name == "postgresql":
-        deleted = conn.execute(
-            sa.text("DELETE FROM comment_search WHERE comment_id IN :ids").bindparams(
-                sa.bindparam("ids", expanding=True)
-            ),
-            {"ids": ids},
-        )
-        return int(deleted.rowcount)
+        return search.delete_postgresql(conn, ids)
     residents = COMMENT.c.id.in_(ids), COMMENT.c.by_account_owner.is_(False)  # `indexed`
     rows = conn.execute(sa.select(COMMENT.c.id, COMMENT.c.text).where(*residents)).all()
     if rows:  # a contentless FTS5 table forgets a row given the tokens it indexed

@@ -84,12 +84,7 @@ def _index_postgresql(conn: Connection, items: Sequence[IndexedText]) -> None:
     """One statement for the whole batch (two binary arrays), so the server plans it once."""
     leaving = [item.comment_id for item in items if item.text is None]
     if leaving:
-        conn.execute(
-            sa.text("DELETE FROM comment_search WHERE comment_id IN :ids").bindparams(
-                sa.bindparam("ids", expanding=True)
-            ),
-            {"ids": leaving},
-        )
+        delete_postgresql(conn, leaving)
     grams = {i.comment_id: tsvector_text(i.text) for i in items if i.text is not None}
     if not grams:
         return
@@ -97,6 +92,17 @@ def _index_postgresql(conn: Connection, items: Sequence[IndexedText]) -> None:
         conn.execute(sa.text(_PG_INDEX_ROW), [{"id": i, "grams": g} for i, g in grams.items()])
         return
     conn.exec_driver_sql(_PG_INDEX, (list(grams), list(grams.values())))
+
+
+def delete_postgresql(conn: Connection, ids: Sequence[int]) -> int:
+    """PostgreSQL: remove these comments' index rows; return how many there were."""
+    deleted = conn.execute(
+        sa.text("DELETE FROM comment_search WHERE comment_id IN :ids").bindparams(
+            sa.bindparam("ids", expanding=True)
+        ),
+        {"ids": list(ids)},
+    )
+    return int(deleted.rowcount)
 
 
 def matching_ids(conn: Connection, query: SearchQuery) -> sa.Select[Any]:
