@@ -123,7 +123,12 @@ def status(
     config: ConfigOption = None,
     as_json: JsonOption = False,
     check: Annotated[
-        bool, typer.Option("--check", help="Exit 1 when any account is stale or failing.")
+        bool,
+        typer.Option(
+            "--check",
+            help="Exit 1 when any account has a problem (stale, failing, needs configuration "
+            "or re-authorisation, budget exhausted); a token expiring is only a warning.",
+        ),
     ] = False,
 ) -> None:
     """Per account: health state, last success, lag, failures, next run, items, usage."""

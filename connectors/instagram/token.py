@@ -15,7 +15,6 @@ refresh. `refresh_access_token` makes the call for whoever then sets the new val
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -25,16 +24,11 @@ from aggregator.connector import FetchError, ParseError
 from aggregator.http import HttpClient
 from aggregator.records import JSONValue
 from connectors.common.cursor import as_mapping
+from connectors.common.fingerprint import fingerprint
 from connectors.graph.errors import GraphError, classify
 from connectors.instagram.settings import TOKEN_LIFETIME_DAYS, InstagramAccount
 
 TOKEN = "token"  # noqa: S105 - the cursor stream's name
-FINGERPRINT_CHARS = 16
-
-
-def fingerprint(token: str) -> str:
-    """A token's short SHA-256 (tells tokens apart; reveals nothing usable)."""
-    return "sha256:" + hashlib.sha256(token.encode()).hexdigest()[:FINGERPRINT_CHARS]
 
 
 @dataclass(frozen=True)
