@@ -31,9 +31,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import requests
+
 from aggregator.connector import AccountFlag, FetchError, ParseError
 from aggregator.http import HttpClient
+from aggregator.net_errors import describe_network_error
 from aggregator.records import JSONValue
+from aggregator.redaction import redact_url
 from connectors.common.cursor import as_mapping
 from connectors.common.fingerprint import fingerprint
 from connectors.graph.errors import GraphError, classify
@@ -186,7 +190,8 @@ def refresh_access_token(http: HttpClient, account: InstagramAccount) -> Refresh
     Raises:
         ValueError: the account reads through Facebook Login (Page tokens are not refreshed
             this way).
-        AuthExpired, PermissionMissing, FetchError: as the Graph adapter maps the error.
+        AuthExpired, PermissionMissing, FetchError: as the Graph adapter maps the error
+            (FetchError also when no answer came).
         ParseError: the answer has no token.
     """
     if account.api != "instagram_login":
@@ -195,7 +200,10 @@ def refresh_access_token(http: HttpClient, account: InstagramAccount) -> Refresh
     http.protect([token])
     url = f"{str(account.graph_url).rstrip('/')}/refresh_access_token"
     params = {"grant_type": "ig_refresh_token", "access_token": token}
-    response = http.send("GET", url, params=params)
+    try:
+        response = http.send("GET", url, params=params)
+    except requests.RequestException as exc:
+        raise FetchError(f"{redact_url(url)}: {describe_network_error(exc)}") from None
     try:
         body = response.json()
     except ValueError:
