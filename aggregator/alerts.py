@@ -1,9 +1,11 @@
 """Alerts to the administrator: by e-mail (SMTP) or a webhook, once per state change.
 
 An account alerts when it turns into a problem state (failing, stale, re-authorisation
-needed, budget exhausted), when it moves between problem states, and when it recovers.
-The last state is kept in the database, so cron runs and the scheduler alert once,
-not on every run. Alert delivery failures are logged and never break a sync.
+needed, budget exhausted), when it moves between problem states, and when it recovers;
+and once, as a heads-up, when it turns into a warning state (token expiring), which is
+no problem and never says "recovered" when it ends. The last state is kept in the
+database, so cron runs and the scheduler alert once, not on every run. Alert delivery
+failures are logged and never break a sync.
 """
 
 from __future__ import annotations
@@ -106,7 +108,8 @@ def notify_changes(
     sent = []
     for health in healths:
         previous = known.get(health.account)
-        if previous == health.state or (previous is None and not health.is_problem):
+        quiet = not (health.is_problem or health.is_warning)
+        if previous == health.state or (previous is None and quiet):
             if previous is None:
                 store.sync.record_health(health.account, health.state, alerted=False)
             continue
@@ -127,6 +130,13 @@ def _alert_for(health: Health, previous: str | None) -> Alert | None:
             body += f": {health.detail}"
         if health.state == "needs_reauth":
             body += "\nRenew the token (see README, the platform's section) and set its variable."
+        return Alert(f"[aggregator] {health.account}: {health.label}", body)
+    if health.is_warning:
+        body = f"{health.account}: {health.label}"
+        if health.detail:
+            body += f": {health.detail}"
+        if was_problem:
+            body += f"\n(It was {previous}: that has cleared.)"
         return Alert(f"[aggregator] {health.account}: {health.label}", body)
     if was_problem:
         return Alert(

@@ -1,5 +1,5 @@
 """The `aggregator` command: sync, status, db, config, comments, checks, users, report,
-privacy, answers, serve, sandbox, demo.
+privacy, answers, notify, instagram, serve, sandbox, demo.
 
 Exit codes: 0 success; 1 a sync failed; 2 bad input (config, arguments, database
 not upgraded); 3 the account is already being synced by another process.
@@ -29,6 +29,7 @@ from aggregator.cli_common import (
     stdout,
     store_or_exit,
 )
+from aggregator.cli_instagram import instagram_app
 from aggregator.cli_manual import checks_app, comments_app
 from aggregator.cli_notify import notify_app
 from aggregator.cli_privacy import privacy_app
@@ -68,6 +69,7 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(answers_app, name="answers")
 app.add_typer(notify_app, name="notify")
+app.add_typer(instagram_app, name="instagram")
 app.command()(serve)
 
 
@@ -123,7 +125,12 @@ def status(
     config: ConfigOption = None,
     as_json: JsonOption = False,
     check: Annotated[
-        bool, typer.Option("--check", help="Exit 1 when any account is stale or failing.")
+        bool,
+        typer.Option(
+            "--check",
+            help="Exit 1 when any account has a problem (stale, failing, needs configuration "
+            "or re-authorisation, budget exhausted); a token expiring is only a warning.",
+        ),
     ] = False,
 ) -> None:
     """Per account: health state, last success, lag, failures, next run, items, usage."""

@@ -31,6 +31,7 @@ from aggregator.http import HttpClient
 from aggregator.records import Batch, JSONValue
 
 __all__ = [
+    "AccountFlag",
     "AuthExpired",
     "Batch",
     "BudgetExhausted",
@@ -62,6 +63,19 @@ class Usage:
 
     units_read: int = 0
     cost: float = 0.0
+
+
+@dataclass(frozen=True)
+class AccountFlag:
+    """A health state an account's stored cursors put it in, besides what its runs say
+    (a write token the platform refused, a token near or past the end of its life): what a
+    platform spec's `health` function answers, and `aggregator.health` weighs."""
+
+    state: str
+    """A state of `aggregator.health`: a problem (`needs_reauth`) or a warning
+    (`token_expiring`)."""
+    detail: str
+    """What is wrong and what to renew, in English for the administrator."""
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ HEALTH_LABELS = {
     "throttled": "호출 제한 (자동 재개)",
     "budget_exhausted": "예산 소진",
     "abandoned": "마지막 수집 중단",
+    "token_expiring": "토큰 만료 임박",
 }
 TOTAL = ""
 

@@ -1,13 +1,23 @@
-"""Account health: is each account fresh, and if not, why? (pure, from runs and schedules)
+"""Account health: is each account fresh, and if not, why? (pure, from runs, schedules
+and the platform's reading of the account's cursors)
 
 States, worst first: `needs_configuration` (a token's environment variable is unset),
 `needs_reauth` (a token must be renewed), `budget_exhausted`,
 `failing` (N consecutive failed runs), `stale` (no success for several schedule
-intervals), `throttled` (the last run was throttled; it resumes by itself), `abandoned`
-(the last run's process died before it finished; the next run resumes), `never`
-(no run yet), `disabled`, `ok`. Only `needs_configuration`, `needs_reauth`,
-`budget_exhausted`, `failing` and `stale` are problems that alert and make
-`aggregator status --check` fail.
+intervals), `token_expiring` (a token must be renewed soon), `throttled` (the last run was
+throttled; it resumes by itself), `abandoned` (the last run's process died before it
+finished; the next run resumes), `never` (no run yet), `disabled`, `ok`. Only
+`needs_configuration`, `needs_reauth`, `budget_exhausted`, `failing` and `stale` are
+problems that alert and make `aggregator status --check` fail; `token_expiring` is a
+warning: it alerts once, as a heads-up, and `status --check` passes.
+
+Most states come from the account's runs. A platform may also put an account in a state
+from its stored cursors (its spec's `health` function, answering an `AccountFlag`): a
+YouTube channel whose OAuth refresh token Google refused to the answers worker is
+`needs_reauth` while its reads run fine; an Instagram Login account whose token is
+`token_warn_days` old is `token_expiring`, and `needs_reauth` once it is 60 days old. The
+worse of the two states wins (on a tie both details are kept); a disabled account is
+`disabled` whatever its cursors say.
 """
 
 from __future__ import annotations
@@ -19,12 +29,21 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 
 from aggregator.config import AlertsSection, Schedule
-from aggregator.connector import RunStatus
+from aggregator.connector import AccountFlag, RunStatus
 from aggregator.store import AccountStatus
+from connectors import load
+from connectors.registry import PLATFORMS as REGISTERED
 
 PROBLEMS = frozenset(
     {"needs_configuration", "needs_reauth", "budget_exhausted", "failing", "stale"}
 )
+WARNINGS = frozenset({"token_expiring"})
+"""States that alert once (a heads-up) but do not fail `status --check`."""
+ORDER = (
+    "needs_configuration", "needs_reauth", "budget_exhausted", "failing", "stale",
+    "token_expiring", "throttled", "abandoned", "never", "ok",
+)  # fmt: skip
+"""The states an account's runs or cursors can give, worst first."""
 LABELS = {
     "ok": "ok",
     "never": "never synced",
@@ -36,6 +55,7 @@ LABELS = {
     "throttled": "throttled",
     "budget_exhausted": "budget exhausted",
     "abandoned": "last run abandoned",
+    "token_expiring": "token expiring",
 }
 
 
@@ -56,6 +76,11 @@ class Health:
     def is_problem(self) -> bool:
         """True for states that alert and fail `status --check`."""
         return self.state in PROBLEMS
+
+    @property
+    def is_warning(self) -> bool:
+        """True for states that alert once but pass `status --check` (`token_expiring`)."""
+        return self.state in WARNINGS
 
     @property
     def label(self) -> str:
@@ -104,7 +129,30 @@ def assess(
     failures = status.consecutive_failures if status else 0
     state = _state(account, status, alerts, interval, now)
     detail = (status.last_error or "") if status else ""
+    flag = account_flag(account, status, now) if account.enabled else None
+    if flag is not None:
+        state, detail = _weigh(state, detail, flag)
     return Health(account.name, state, success, lag, failures, next_at, detail)
+
+
+def account_flag(account: Any, status: AccountStatus | None, now: datetime) -> AccountFlag | None:
+    """The state the account's platform reads from its stored cursors (its spec's
+    `health`), or None (never synced, or the platform reads nothing there)."""
+    platform = REGISTERED.get(getattr(account, "platform", ""))
+    if status is None or platform is None or platform.health is None:
+        return None
+    flag: AccountFlag | None = load(platform.health)(account, status.cursors, now)
+    return flag
+
+
+def _weigh(state: str, detail: str, flag: AccountFlag) -> tuple[str, str]:
+    """The worse of the runs' state and the cursors' flag, with its detail (both on a tie)."""
+    rank = {name: place for place, name in enumerate(ORDER)}
+    if state == flag.state:
+        return state, "; ".join(d for d in (detail, flag.detail) if d)
+    if rank.get(flag.state, len(ORDER)) < rank.get(state, len(ORDER)):
+        return flag.state, flag.detail
+    return state, detail
 
 
 def _state(

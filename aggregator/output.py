@@ -144,17 +144,19 @@ def print_statuses(
             str(health.consecutive_failures if health else 0),
             _local(health.next_run_at if health else None, zone),
             f"{stored.posts}/{stored.comments}" if stored else "-",
-            _detail(row),
+            _detail(row, health),
         )  # fmt: skip
     console.print(table)
     console.print("items = posts/comments stored", style="dim")
 
 
-def _detail(row: StatusRow) -> str:
+def _detail(row: StatusRow, health: Health | None) -> str:
+    """The health's detail (the last error, or what the account's cursors flag), then the
+    month's spend and the platform's own line."""
     stored = row.stored
     if stored is None:
         return ""
-    detail = stored.last_error or ""
+    detail = health.detail if health is not None else (stored.last_error or "")
     usage = stored.month_usage
     budget = getattr(row.account, "monthly_budget", None)
     if usage.units_read or usage.cost or budget is not None:

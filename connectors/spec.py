@@ -109,6 +109,10 @@ class PlatformSpec:
     """`module:function(account, cursors) -> str | None`: the line `aggregator status`
     shows for what the account has spent of a budget its cursors count (a daily quota);
     None: the platform counts nothing beyond the month's reads and cost."""
+    health: str | None = None
+    """`module:function(account, cursors, now) -> AccountFlag | None`: a health state the
+    account's cursors put it in besides its runs (`aggregator.connector.AccountFlag`: a
+    refused write token, a token about to expire); None: its runs alone tell its health."""
     answering: Answering | None = None
     """How answers are counted and targeted; None: copied by hand, no limit known."""
     sandbox: str | None = None

@@ -115,6 +115,7 @@ def test_every_command_is_documented_in_the_readme() -> None:
         "sync", "status", "db upgrade", "config check", "config show", "sandbox", "demo",
         "comments add", "comments import", "checks list", "checks dismiss",
         "serve", "users add", "users list", "users disable", "users enable", "users set-password",
+        "instagram refresh-token",
     ]  # fmt: skip
     missing = [c for c in commands if not re.search(rf"aggregator {c}\b", readme)]
     assert missing == []

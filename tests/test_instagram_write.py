@@ -1,6 +1,7 @@
 """Answering and hiding on Instagram: the error mapping, and the writer over real HTTP
 against the sandbox (replies under the top-level comment, crash lookup within 10 pages,
-hide/unhide, a hidden comment refused)."""
+hide/unhide, a hidden comment refused); staff's auth and permission sentences name the
+token of the account's API (Page token, or Instagram User token with Instagram Login)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+import yaml
 
-from aggregator.config import load_settings
+from aggregator.config import load_settings, parse_settings
+from aggregator.db import create_db_engine
 from aggregator.http import HttpClient
+from aggregator.runner import sync_accounts
 from aggregator.sandbox import Sandbox
-from aggregator.sandbox.config_writer import SANDBOX_ENV
+from aggregator.sandbox.config_writer import SANDBOX_ENV, build_config
+from aggregator.sandbox.graph import PAGE_TOKEN
+from aggregator.sandbox.instagram import USER_TOKEN, USER_TOKEN_ENV
+from aggregator.sandbox.instagram_login import account_config as login_config
 from aggregator.sandbox.instagram_world import IgComment
+from aggregator.store import Store
+from aggregator.store.tables import COMMENT
 from connectors.common.reply import ReplyTarget, WriteError, WriteErrorKind
 from connectors.graph.errors import GraphError
 from connectors.instagram.settings import InstagramAccount
 from connectors.instagram.write import READ_BACK_PAGES, InstagramWriter, write_error
+from tests.test_answers_ig_yt_sandbox import answer, write
+from tests.test_platform_hide_sandbox import run_worker
 
 ANSWER = "안녕하세요, 한빛구청입니다. 문의하신 내용은 공원녹지과(02-1234-5678)에서 안내드립니다."
 
@@ -186,6 +198,70 @@ def test_a_wrong_token_is_an_auth_error_that_never_shows_the_token(
         InstagramWriter(wrong, sandbox_client).post_reply(target(comment.id), ANSWER)
     assert refused.value.kind is WriteErrorKind.AUTH
     assert "EAAx" not in refused.value.message
+    assert "페이지 토큰" in refused.value.staff_message  # Facebook Login: the Page's token
+    assert "사용자 토큰" not in refused.value.staff_message
+
+
+# -- Instagram Login: staff read "인스타그램 사용자 토큰", never "페이지 토큰" ----------------
+
+
+def login_account(sandbox: Sandbox, token: str = USER_TOKEN) -> InstagramAccount:
+    return InstagramAccount.model_validate(
+        login_config(sandbox.base_url, 15),
+        context={"environ": {**SANDBOX_ENV, USER_TOKEN_ENV: token}},
+    )
+
+
+def test_an_instagram_login_auth_error_names_the_instagram_user_token(
+    sandbox: Sandbox, sandbox_client: HttpClient
+) -> None:
+    writer = InstagramWriter(login_account(sandbox, PAGE_TOKEN), sandbox_client)
+    with pytest.raises(WriteError) as refused:
+        writer.post_reply(target(resident_comment(sandbox).id), ANSWER)
+    assert refused.value.kind is WriteErrorKind.AUTH
+    assert "인스타그램 사용자 토큰" in refused.value.staff_message
+    assert "페이지 토큰" not in refused.value.staff_message
+
+
+def test_an_instagram_login_permission_error_names_the_business_scope(
+    sandbox: Sandbox, sandbox_client: HttpClient
+) -> None:
+    login_api: Any = sandbox.instagram.instagram_login
+    login_api.manage_comments = False
+    with pytest.raises(WriteError) as refused:
+        InstagramWriter(login_account(sandbox), sandbox_client).set_hidden(
+            target(resident_comment(sandbox).id), True
+        )
+    assert refused.value.kind is WriteErrorKind.PERMISSION
+    staff = refused.value.staff_message
+    assert "인스타그램 사용자 토큰" in staff
+    assert "instagram_business_manage_comments" in staff
+    assert "페이지" not in staff
+
+
+def test_staff_see_the_instagram_user_token_on_a_failed_instagram_login_answer(
+    sandbox: Sandbox, sqlite_url: str
+) -> None:
+    document = build_config(sandbox.base_url)
+    document["accounts"] = [login_config(sandbox.base_url, 15)]
+    text = yaml.safe_dump(document, allow_unicode=True)
+    reading = parse_settings(text, environ=SANDBOX_ENV)
+    store = Store(create_db_engine(sqlite_url), clock=sandbox.now)
+    [synced] = sync_accounts(store, reading, reading.accounts, "test")
+    assert synced.status == "ok", synced.error
+    comment = resident_comment(sandbox)
+    with store.engine.connect() as conn:
+        comment_id = conn.execute(
+            sa.select(COMMENT.c.id).where(COMMENT.c.external_id == comment.id)
+        ).scalar_one()
+    answer_id = write(store, reading, comment_id, ANSWER)
+    revoked = parse_settings(text, environ={**SANDBOX_ENV, USER_TOKEN_ENV: PAGE_TOKEN})
+    assert run_worker(store, revoked) == {"failed": 1}
+    row = answer(store, answer_id)
+    assert row.error_kind == "auth"
+    assert "인스타그램 사용자 토큰" in row.error_staff_message
+    assert "페이지 토큰" not in row.error_staff_message
+    store.close()
 
 
 def test_an_account_without_a_write_token_has_no_writer(account: InstagramAccount) -> None:

@@ -34,6 +34,9 @@ def test_spec_settings_factory_and_writer_name_the_same_platform(name: str) -> N
     assert factory_for(name).platform == name  # type: ignore[attr-defined]
     if declared.writer is not None:
         assert callable(load(declared.writer))
+    for hook in (declared.usage, declared.health):
+        if hook is not None:
+            assert callable(load(hook))
     assert label(name) == declared.label
 
 

@@ -1,6 +1,7 @@
 """YouTube writes with refreshed OAuth tokens, over real HTTP against the sandbox's token
 endpoint and its write endpoints (which take only unexpired tokens the sandbox issued):
-refresh at the first write, before expiry, after a 401; `invalid_grant` -> needs_reauth;
+refresh at the first write, before expiry, after a 401; `invalid_grant` -> needs_reauth
+(the account's health: tests/test_youtube_reauth_health.py);
 no secret in any log record or message; the settings' validation."""
 
 from __future__ import annotations
@@ -25,8 +26,7 @@ from aggregator.sandbox.youtube_oauth import (
 )
 from aggregator.sandbox.youtube_world import YtComment
 from connectors.common.reply import ReplyTarget, WriteError, WriteErrorKind
-from connectors.youtube.api import quota_note
-from connectors.youtube.oauth import OAUTH
+from connectors.youtube.oauth import OAUTH, write_health
 from connectors.youtube.settings import TOKEN_URL, YouTubeAccount
 from connectors.youtube.write import YouTubeWriter
 from tests.fixtures_sandbox import LOOPBACK_HTTP
@@ -157,9 +157,9 @@ def test_invalid_grant_puts_the_account_in_needs_reauth_naming_it(
     assert inserts(sandbox) == []
     assert writer.units == 0  # nothing was sent: no quota spent
     assert saved[OAUTH]["state"] == "needs_reauth"
-    note = quota_note(refresh_account(sandbox), saved)
-    assert note is not None
-    assert "needs_reauth" in note
+    flag = write_health(refresh_account(sandbox), saved, sandbox.now())
+    assert flag is not None
+    assert flag.state == "needs_reauth"
 
 
 def test_a_new_refresh_token_clears_the_stored_needs_reauth(

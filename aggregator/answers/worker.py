@@ -37,7 +37,14 @@ from aggregator.http import HttpClient
 from aggregator.store import Store
 from aggregator.store.answers_repo import AnswerUnit
 from aggregator.store.sync_repo import Holder
-from connectors.common.reply import RETRYABLE, PostedReply, ReplyTarget, ReplyWriter, WriteError
+from connectors.common.reply import (
+    RETRYABLE,
+    AuthRecheck,
+    PostedReply,
+    ReplyTarget,
+    ReplyWriter,
+    WriteError,
+)
 from connectors.common.reply import WriteErrorKind as Kind
 
 if TYPE_CHECKING:
@@ -112,6 +119,9 @@ class AnswerWorker:
         charges = WriteCharges(self.store, self.settings.timezone, self.writers)
         try:
             charges.begin()
+            for writer in self.writers.values():
+                if isinstance(writer, AuthRecheck):
+                    writer.recheck_auth()
             stranded, due = self.store.answers.answers_waiting(self.writers.keys(), limit)
             for answer_id in stranded:
                 outcome = self._strand(answer_id)

@@ -12,6 +12,8 @@ sandbox time (the sandbox clock moves with `advance`); the YouTube write endpoin
 only tokens issued here that have not expired (and the fixed `OAUTH_TOKEN` of configs
 with `write_access_token`). `expire_access_tokens()` makes every issued token invalid
 at once (YouTube then answers 401 before their time is up, as after a password change).
+`consent()` is the channel owner consenting again: it returns a new refresh token, which
+the endpoint takes from then on (revoked refresh tokens stay refused).
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ class TokenIssuer:
         self.now = now
         self.lifetime = lifetime
         self.revoked = False
+        """`REFRESH_TOKEN` is refused (`revoke_refresh_token`)."""
+        self.consented: list[str] = []
+        """Refresh tokens `consent()` issued (taken besides `REFRESH_TOKEN`)."""
         self.requests = 0
         """Token requests answered (any outcome)."""
         self._issued: dict[str, datetime] = {}
@@ -57,6 +62,14 @@ class TokenIssuer:
     def revoke_refresh_token(self, revoked: bool = True) -> None:
         """The owner revoked the grant (or it expired): `invalid_grant` from now on."""
         self.revoked = revoked
+
+    def consent(self) -> str:
+        """The owner consented again: a new refresh token, taken from now on (`invalid_grant`
+        for `REFRESH_TOKEN` stays while it is revoked)."""
+        token = "1//0e-sandbox-consent-" + secrets.token_urlsafe(16)
+        with self._lock:
+            self.consented.append(token)
+        return token
 
     def expire_access_tokens(self) -> None:
         """Every access token issued so far stops working now."""
@@ -96,7 +109,7 @@ class TokenIssuer:
             return _error(401, "invalid_client", "Unauthorized")
         if not form.get("refresh_token"):
             return _error(400, "invalid_request", "Missing required parameter: refresh_token")
-        if self.revoked or not _same(form.get("refresh_token"), REFRESH_TOKEN):
+        if not self._grant_taken(form.get("refresh_token")):
             return _error(400, "invalid_grant", "Token has been expired or revoked.")
         access = "ya29.a0sbx-" + secrets.token_urlsafe(24)
         with self._lock:
@@ -108,6 +121,13 @@ class TokenIssuer:
             "token_type": "Bearer",
         }
         return _json(200, body)
+
+    def _grant_taken(self, given: str | None) -> bool:
+        with self._lock:
+            consented = list(self.consented)
+        if any(_same(given, token) for token in consented):
+            return True
+        return not self.revoked and _same(given, REFRESH_TOKEN)
 
     def register(self, router: Router) -> None:
         """Add the token route."""

@@ -146,6 +146,18 @@ class QuotaWriter(Protocol):
         ...
 
 
+@runtime_checkable
+class AuthRecheck(Protocol):
+    """A writer that keeps a refusal of its credentials in its account's cursors (YouTube's
+    `needs_reauth`) and can try new credentials without writing anything."""
+
+    def recheck_auth(self) -> None:
+        """Once per worker run, after `open_quota`: try the configured credentials when the
+        stored refusal was of others (the account's health then clears, or names the new
+        refusal); never raises."""
+        ...
+
+
 class ReplyWriter(Protocol):
     """One account's write operations on its platform."""
 

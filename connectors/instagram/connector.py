@@ -54,7 +54,8 @@ when typed `IGApiException` (Instagram Login; its 2500 "Unknown path components"
 run naming the path).
 Instagram Login's token lasts 60 days; runs do not refresh it (nowhere safe to keep a new
 one, `connectors.instagram.token`) but keep when it was first seen in the `token` cursor
-(written with the run's last batch) and warn from `token_warn_days` on.
+(written with the run's last batch; a token `aggregator instagram refresh-token` issued
+counts from its `token_refreshed` day) and warn from `token_warn_days` on.
 Calls per run: one per 100 media listed, plus one per 50 top-level comments of each media
 whose count changed; a run with nothing new is one call.
 """
@@ -156,7 +157,7 @@ class InstagramConnector:
             owner=Owner(self.user_id, self.account.username),
         )
         if self.account.api == "instagram_login":
-            run.token = token_seen(self.account, cursors.get(TOKEN), self.clock())
+            run.token = token_seen(self.account, cursors, self.clock())
             warning = age_warning(self.account, run.token, self.clock())
             run.warnings = (warning,) if warning else ()
         yield from hold_last(self._pages(run), lambda: self._closing(run))

@@ -19,4 +19,5 @@ SPEC = PlatformSpec(
     writer="connectors.instagram.write:InstagramWriter",
     answering=Answering(AnswerRule("instagram", "인스타그램", 2200), "top_level"),
     usage="connectors.instagram.token:token_note",
+    health="connectors.instagram.token:token_health",
 )

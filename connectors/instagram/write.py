@@ -1,6 +1,8 @@
-"""Answering and hiding on the district's Instagram account (Instagram API with Facebook
-Login), with the account's write token (`write_access_token`: a Page token with
-`instagram_manage_comments`).
+"""Answering and hiding on the district's Instagram account, with the account's write token
+(`write_access_token`: with Facebook Login a Page token with `instagram_manage_comments`,
+with Instagram Login (`api: instagram_login`) an Instagram User token with
+`instagram_business_manage_comments`). Staff's sentences name the token of the account's
+API: 페이지 토큰 or 인스타그램 사용자 토큰 (`staff_messages(api)`).
 
 Calls (PLATFORMS-WRITE.md §5.4, §5.8), through the Graph write client Facebook uses
 (`connectors.graph.write`):
@@ -25,15 +27,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from aggregator.http import HttpClient
 from connectors.common.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
-from connectors.common.write_common import network_error, same_text
+from connectors.common.write_common import StaffMessage, network_error, same_text
 from connectors.graph import write as graph_write
 from connectors.graph.errors import GraphError
 from connectors.graph.write import GraphWriteClient, graph_time, items, next_after
-from connectors.instagram.settings import InstagramAccount
+from connectors.instagram.settings import Api, InstagramAccount
 
 READ_BACK_FIELDS = "id,text,timestamp,username,user"
 READ_BACK_LIMIT = "50"
@@ -44,11 +47,10 @@ HIDDEN_HINT = "hidden"
 CLOSED_HINT = "comments are disabled"
 
 _STAFF = {
-    WriteErrorKind.PERMISSION: "인스타그램 토큰에 댓글 관리 권한(instagram_manage_comments, "
-    "인스타그램 로그인이면 instagram_business_manage_comments)이 없어 게시하지 못했습니다. "
-    "관리자에게 알려 주세요.",
-    WriteErrorKind.AUTH: "인스타그램에 쓰는 토큰(페이지 토큰 또는 인스타그램 사용자 토큰)이 "
-    "만료되었거나 유효하지 않아 게시하지 못했습니다. 관리자에게 알려 주세요.",
+    WriteErrorKind.PERMISSION: "인스타그램에 쓰는 페이지 토큰에 댓글 관리 권한"
+    "(instagram_manage_comments)이 없어 게시하지 못했습니다. 관리자에게 알려 주세요.",
+    WriteErrorKind.AUTH: "인스타그램에 쓰는 페이지 토큰이 만료되었거나 유효하지 않아 게시하지 "
+    "못했습니다. 관리자에게 알려 주세요.",
     WriteErrorKind.TARGET_GONE: "주민의 댓글이나 게시물이 삭제되어 답변을 달 수 없습니다.",
     WriteErrorKind.SPAM: "인스타그램이 스팸 또는 반복 게시로 판단해 막았습니다. 같은 문구로 "
     "다시 보내지 마세요.",
@@ -63,16 +65,36 @@ _STAFF = {
 }
 
 
-def staff_message(kind: WriteErrorKind) -> str:
-    """The Korean sentence staff see for an Instagram write error of this kind."""
-    return _STAFF.get(kind, _STAFF[WriteErrorKind.INVALID])
+_LOGIN_STAFF = {
+    **_STAFF,
+    WriteErrorKind.PERMISSION: "인스타그램 사용자 토큰에 댓글 관리 권한"
+    "(instagram_business_manage_comments)이 없어 게시하지 못했습니다. 관리자에게 알려 주세요.",
+    WriteErrorKind.AUTH: "인스타그램 사용자 토큰이 만료되었거나 유효하지 않아 게시하지 "
+    "못했습니다. 관리자에게 알려 주세요(계정 소유자가 인스타그램 로그인으로 새 토큰을 발급).",
+}
+"""Instagram Login (`api: instagram_login`): the token is the Instagram User token."""
 
 
-def write_error(error: GraphError, regain_seconds: float | None = None) -> WriteError:
+def staff_message(kind: WriteErrorKind, api: Api = "facebook_login") -> str:
+    """The Korean sentence staff see for an Instagram write error of this kind, naming the
+    token of the account's API."""
+    sentences = _LOGIN_STAFF if api == "instagram_login" else _STAFF
+    return sentences.get(kind, sentences[WriteErrorKind.INVALID])
+
+
+def staff_messages(api: Api) -> StaffMessage:
+    """`staff_message` for an account of `api`."""
+    return partial(staff_message, api=api)
+
+
+def write_error(
+    error: GraphError, regain_seconds: float | None = None, api: Api = "facebook_login"
+) -> WriteError:
     """The `WriteError` for a Graph error body on Instagram (PLATFORMS-WRITE.md §5.5); error
     100 refusing a reply to a hidden comment is RESTRICTED, on a media with comments turned
     off CLOSED (both texts assumed: Meta documents the rules, not the messages)."""
-    found = graph_write.write_error(error, staff_message, regain_seconds)
+    staff = staff_messages(api)
+    found = graph_write.write_error(error, staff, regain_seconds)
     text = error.message.lower()
     if found.kind is not WriteErrorKind.INVALID:
         return found
@@ -82,7 +104,7 @@ def write_error(error: GraphError, regain_seconds: float | None = None) -> Write
         kind = WriteErrorKind.RESTRICTED
     else:
         return found
-    return WriteError(kind, found.message, staff_message(kind))
+    return WriteError(kind, found.message, staff(kind))
 
 
 class InstagramWriter:
@@ -95,14 +117,15 @@ class InstagramWriter:
             raise ValueError(f"account {account.name} has no write_access_token")
         self.ig_user_id = account.ig_user_id
         self.username = account.username
+        self.staff = staff_messages(account.api)
         self.client = GraphWriteClient(
             http,
             account.write_access_token.value,
             account.app_secret.value if account.app_secret else None,
             str(account.graph_url),
             account.graph_version,
-            staff_message,
-            write_error,
+            self.staff,
+            partial(write_error, api=account.api),
         )
 
     def post_reply(self, target: ReplyTarget, text: str) -> PostedReply:
@@ -111,7 +134,7 @@ class InstagramWriter:
         result = self.client.post(f"{node}/replies", {"message": text})
         reply_id = str(result.get("id") or "")
         if not reply_id:
-            raise network_error("Graph API answered the reply without an id", staff_message)
+            raise network_error("Graph API answered the reply without an id", self.staff)
         return PostedReply(reply_id, reply_id)
 
     def find_reply(self, target: ReplyTarget, text: str, since: datetime) -> PostedReply | None:

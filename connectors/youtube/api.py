@@ -288,26 +288,14 @@ def _status_error(response: Response, method: str) -> Exception:
 
 def quota_note(account: Any, cursors: Mapping[str, JSONValue]) -> str | None:
     """`aggregator status`'s line: the units spent on the last Pacific day a run or the
-    answers worker counted, and the writes' `needs_reauth` state when Google refused the
-    refresh token."""
-    reauth = _reauth_note(account, cursors.get("oauth"))
+    answers worker counted (the writes' `needs_reauth` is the account's health:
+    `connectors.youtube.oauth.write_health`)."""
     stored, writes_cursor = cursors.get(QUOTA_READS), cursors.get(QUOTA_WRITES)
     days = [v.get("day") for v in (stored, writes_cursor) if isinstance(v, Mapping)]
     day = max((d for d in days if isinstance(d, str)), default=None)
     limit = getattr(account, "daily_quota", None)
     if day is None or not isinstance(limit, int):
-        return reauth
+        return None
     units, writes = units_of_day(stored, day), units_of_day(writes_cursor, day)
     used, answers = units + writes, f"; {writes} on answers" if writes else ""
-    line = f"quota {day} (Pacific): {used} of {limit} units ({limit - used} left{answers})"
-    return f"{line}; {reauth}" if reauth else line
-
-
-def _reauth_note(account: Any, value: JSONValue) -> str | None:
-    if not isinstance(value, Mapping) or value.get("state") != "needs_reauth":
-        return None
-    name = getattr(account, "name", "?")
-    return (
-        f"writes: needs_reauth since {value.get('since')} (account {name}: Google refused the "
-        "refresh token; consent again as the channel owner and set a new refresh_token)"
-    )
+    return f"quota {day} (Pacific): {used} of {limit} units ({limit - used} left{answers})"

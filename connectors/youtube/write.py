@@ -58,14 +58,7 @@ from connectors.common.write_common import network_error, rate_limited, same_tex
 from connectors.youtube.api import Quota
 from connectors.youtube.cursor import QUOTA
 from connectors.youtube.mapping import WATCH_URL, google_error, parse_time
-from connectors.youtube.oauth import (
-    NEEDS_REAUTH,
-    OAUTH,
-    AccessToken,
-    FixedToken,
-    ReauthNeeded,
-    RefreshingToken,
-)
+from connectors.youtube.oauth import NEEDS_REAUTH, OAUTH, ReauthNeeded, WriteAuth, token_source
 from connectors.youtube.quota import (
     LIST_COST,
     QUOTA_WRITES,
@@ -146,7 +139,9 @@ class YouTubeWriter:
 
     def __init__(self, account: YouTubeAccount, http: HttpClient) -> None:
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-        self.token = _access_token(account, http, lambda: self.clock())
+        self.token = token_source(account, http, lambda: self.clock())
+        self.auth = WriteAuth(self.token, lambda: self.clock())
+        """The token with the writes' OAuth state (the `oauth` cursor)."""
         self.account = account.name
         self.http = http
         self.base_url = str(account.api_url).rstrip("/")
@@ -163,7 +158,6 @@ class YouTubeWriter:
         self.save: SaveCursor | None = None
         self.ledger: DailyUnits | None = None
         self._used: int | None = None
-        self._auth_state: str | None = None
 
     # QuotaWriter ---------------------------------------------------------------------
     def open_quota(
@@ -181,8 +175,7 @@ class YouTubeWriter:
         self.ledger = units
         self._used = None
         now = clock()
-        stored = cursors.get(OAUTH)
-        self._auth_state = str(stored.get("state")) if isinstance(stored, Mapping) else None
+        self.auth.open(cursors.get(OAUTH), save)
         self.reads_today = Quota.load(cursors.get(QUOTA), self.limit, now).units
         self.writes_before = units_on(cursors.get(QUOTA_WRITES), now)
         self.units = 0
@@ -256,9 +249,8 @@ class YouTubeWriter:
         now = self.clock()
         day = writes_cursor(now, 0)["day"]
         if self._day is not None and day != self._day:  # a new Pacific day: from 0
-            auth = self._auth_state
-            self.open_quota({}, self.clock, self.save or _ignore, self.ledger)
-            self._auth_state = auth
+            self.reads_today = self.writes_before = self.units = 0
+            self._used, self._day = None, day
         if self.ledger is not None:
             taken = self.ledger.reserve(QUOTA_WRITES, str(day), cost, self.limit, SHARED)
             self._used = taken.used
@@ -344,25 +336,25 @@ class YouTubeWriter:
         """The access token to send; a refusal of the refresh token is an AUTH error that
         names the account (`needs_reauth`), a refresh that got no answer a NETWORK one."""
         try:
-            bearer = self.token.bearer()
+            return self.auth.bearer()
         except ReauthNeeded as exc:
-            self._save_auth({"state": NEEDS_REAUTH, "since": self.clock().isoformat(),
-                             "message": str(exc)})  # fmt: skip
             raise WriteError(WriteErrorKind.AUTH, str(exc), exc.staff) from None
         except ConnectorError as exc:
             raise network_error(f"YouTube {what}: token refresh: {exc}", staff_message) from None
-        if self._auth_state == NEEDS_REAUTH:  # a new refresh token works again
-            self._save_auth({"state": "ok", "since": self.clock().isoformat()})
-        return bearer
 
-    def _save_auth(self, value: dict[str, JSONValue]) -> None:
-        """Store the writes' OAuth state (`oauth` cursor) when it changes: `aggregator
-        status` shows `needs_reauth` from it."""
-        if value.get("state") == self._auth_state:
+    def recheck_auth(self) -> None:
+        """Once per worker run, after `open_quota`: when the `oauth` cursor says Google
+        refused other credentials than the configured ones (a new refresh token or client
+        was set), ask for an access token now (no quota is spent), so the account's health
+        clears, or names the new refusal, without waiting for an answer to send."""
+        if not self.auth.recheck:
             return
-        self._auth_state = str(value.get("state"))
-        if self.save is not None:
-            self.save(OAUTH, value)
+        try:
+            self._bearer("token check")
+        except WriteError as error:
+            log.warning("YouTube account %s: token check: %s", self.account, error.message)
+        else:
+            log.info("YouTube account %s: the new OAuth credentials work", self.account)
 
     @property
     def needs_reauth(self) -> bool:
@@ -394,20 +386,6 @@ class YouTubeWriter:
         raise error
 
 
-def _access_token(
-    account: YouTubeAccount, http: HttpClient, clock: Callable[[], datetime]
-) -> AccessToken:
-    """The account's token source: refreshed when the refresh settings are set, else fixed."""
-    client, secret, grant = account.client_id, account.client_secret, account.refresh_token
-    if client is not None and secret is not None and grant is not None:
-        url = str(account.token_url)
-        return RefreshingToken(http, url, client, secret.value, grant.value, clock, account.name)
-    if account.write_access_token is None:
-        raise ValueError(f"account {account.name} has no write_access_token or refresh_token")
-    http.protect([account.write_access_token.value])
-    return FixedToken(account.write_access_token.value)
-
-
 def _published(comment: Mapping[str, Any]) -> datetime | None:
     snippet = comment.get("snippet")
     return parse_time(snippet.get("publishedAt")) if isinstance(snippet, Mapping) else None
@@ -419,7 +397,3 @@ def _posted(comment: Mapping[str, Any]) -> PostedReply:
     video = snippet.get("videoId") if isinstance(snippet, Mapping) else None
     url = f"{WATCH_URL.format(video=video)}&lc={comment_id}" if video else None
     return PostedReply(comment_id, comment_id, url)
-
-
-def _ignore(_stream: str, _value: JSONValue) -> None:
-    """A `SaveCursor` that stores nothing (a writer used without a store)."""
