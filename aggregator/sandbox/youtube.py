@@ -52,6 +52,7 @@ from aggregator.sandbox.server import ADMIN_PREFIX, SandboxRequest, SandboxRespo
 from aggregator.sandbox.youtube_oauth import (
     CLIENT_ID,
     CLIENT_SECRET_ENV,
+    OAUTH_ENV,
     REFRESH_TOKEN_ENV,
     TOKEN_PATH,
     TokenIssuer,
@@ -303,9 +304,11 @@ def mount(sandbox: SandboxContext) -> YouTubeApi:
 
 
 SANDBOX = SandboxPlatform(
-    {KEY_ENV: API_KEY, TOKEN_ENV: OAUTH_TOKEN},
-    lambda base, minutes: [account_config(base, minutes)],
+    {KEY_ENV: API_KEY, TOKEN_ENV: OAUTH_TOKEN, **OAUTH_ENV},
+    lambda base, minutes: [account_config(base, minutes, refresh=True)],
     mount,
 )
-"""YouTube's part of the sandbox: the API key and the channel owner's token, the account
-and the Data API's routes."""
+"""YouTube's part of the sandbox: the API key; the written account refreshes the owner's
+access tokens at the sandbox's token endpoint (client secret and refresh token:
+`youtube_oauth.OAUTH_ENV`); the fixed owner token stays accepted for `write_access_token`
+configs (`account_config(base, minutes)`); and the Data API's routes."""
