@@ -294,7 +294,8 @@ def test_a_write_error_reaches_staff_as_its_typed_status(
 ) -> None:
     comment = open_comment(sandbox, synced, platform)
     answer_id = write(synced, settings, comment["id"], f"구청입니다. {case} 안내드립니다.")
-    inject(sandbox.faults, platform, case)
+    refreshed = (platform, case) == ("youtube", "auth")  # the retry with a new token too
+    inject(sandbox.faults, platform, case, times=2 if refreshed else 1)
     outcomes = run_worker(synced, settings)
     row = answer(synced, answer_id)
     assert (row.state, row.error_kind) == (state, kind), outcomes
@@ -307,6 +308,20 @@ def test_a_write_error_reaches_staff_as_its_typed_status(
     if kind == "budget":
         assert row.next_attempt_at.replace(tzinfo=UTC) == next_reset(sandbox.now())
     assert own_replies(sandbox, platform, comment["external_id"]) == []
+
+
+def test_a_youtube_401_is_sent_again_with_a_refreshed_token_and_posted(
+    sandbox: Sandbox, settings: Settings, synced: Store
+) -> None:
+    """The written config's YouTube account refreshes its access token (the demo's too)."""
+    comment = open_comment(sandbox, synced, "youtube")
+    text = "한빛구청입니다. 토큰 갱신 후 게시되는 답변입니다."
+    answer_id = write(synced, settings, comment["id"], text)
+    inject(sandbox.faults, "youtube", "auth")
+    assert run_worker(synced, settings) == {"posted": 1}
+    assert answer(synced, answer_id).state == "posted"
+    assert own_replies(sandbox, "youtube", comment["external_id"]) == [text]
+    assert sandbox.youtube.tokens.requests == 2  # the first token, then one after the 401
 
 
 def test_a_hide_refused_by_youtube_fails_with_its_message(

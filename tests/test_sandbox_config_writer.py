@@ -26,7 +26,10 @@ PLATFORM_WORDS = re.compile(
 
 
 def test_the_written_config_is_byte_for_byte_what_the_hand_written_table_wrote() -> None:
-    """`config-main*.yaml` were written by the config writer before it read the registry."""
+    """`config-main*.yaml` were written by the config writer before it read the registry;
+    one deliberate change since: YouTube's account refreshes its access tokens at the
+    sandbox's token endpoint (`client_id`, `client_secret`, `refresh_token`, `token_url`)
+    instead of a fixed `write_access_token`."""
     expected = (FIXTURES / "config-main.yaml").read_text(encoding="utf-8")
     assert render_config("http://127.0.0.1:8800") == expected
 

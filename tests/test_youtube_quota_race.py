@@ -106,6 +106,7 @@ def test_a_sync_and_the_answers_worker_racing_never_spend_more_than_the_quota(
     store.sync.daily_units(account_id).reserve("quota", day, 250, 400, SHARED)  # earlier runs
     writer = YouTubeWriter(account, sandbox_client)
     writer.open_quota(store.sync.cursors(account_id), sandbox.now, lambda _s, _v: None, ledger)
+    writer.token.bearer()  # the access token before the race: units race, not the refresh
     targets = [ReplyTarget("youtube", c.id, c.thread_id) for c in open_threads(sandbox)]
     google_before = sandbox.youtube.quota.used()
 

@@ -106,9 +106,10 @@ def test_quota_exceeded_is_retried_five_minutes_after_midnight_pacific() -> None
     assert "할당량" in error.staff_message
 
 
-def test_a_reply_costs_50_units_and_goes_with_the_bearer_token_not_the_key(
+def test_a_reply_costs_50_units_and_goes_with_a_refreshed_bearer_token_not_the_key(
     sandbox: Sandbox, writer: YouTubeWriter
 ) -> None:
+    """The written config's account refreshes its token at the sandbox's token endpoint."""
     thread = open_thread(sandbox)
     before = sandbox.youtube.quota.used()
     posted = writer.post_reply(target(thread), ANSWER)
@@ -117,7 +118,12 @@ def test_a_reply_costs_50_units_and_goes_with_the_bearer_token_not_the_key(
     assert posted.url == f"https://www.youtube.com/watch?v={thread.video_id}&lc={reply.id}"
     assert writer.units == 50 == sandbox.youtube.quota.used() - before
     [request] = sandbox.requests.find("/youtube/v3/comments", method="POST")
-    assert request.header("authorization") == f"Bearer {OAUTH_TOKEN}"
+    scheme, _, token = (request.header("authorization") or "").partition(" ")
+    assert (scheme, sandbox.youtube.tokens.valid(token), sandbox.youtube.tokens.requests) == (
+        "Bearer",
+        True,
+        1,
+    )
     assert API_KEY not in str(request.query)
     assert writer.quota_cursor() == (QUOTA_WRITES, {"day": quota_day(sandbox.now()), "units": 50})
 
@@ -213,7 +219,8 @@ def test_an_expired_token_is_an_auth_error_that_never_shows_it(
 
 
 def test_an_account_without_a_write_token_has_no_writer(account: YouTubeAccount) -> None:
-    read_only = account.model_copy(update={"write_access_token": None})
+    credentials = ("write_access_token", "client_id", "client_secret", "refresh_token")
+    read_only = account.model_copy(update=dict.fromkeys(credentials))
     assert not read_only.can_write()
     with pytest.raises(ValueError, match="write_access_token"):
         YouTubeWriter(read_only, HttpClient())

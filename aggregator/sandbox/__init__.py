@@ -2,9 +2,13 @@
 
 A `Sandbox` serves a seeded, realistic Korean data set (the fictional 한빛구청's posts and
 residents' comments) on loopback, with time that moves and faults that can be switched
-on per path. Blog feeds live in `blog.py`/`wordpress.py`; every platform registers its
-routes on the same `Router` (`sandbox.graph`, `.x`, `.pinterest`, `.instagram` on the
-Graph paths, `.youtube` under `/youtube/v3/`). Example::
+on per path. It names no platform: every platform in `connectors.registry` declares its
+routes in its sandbox module (`SANDBOX = SandboxPlatform(..., mount)`, see
+`aggregator.sandbox.platform`), and `worlds.mount_registered` mounts them all on one
+`Router`. What each mount returns (the platform's world: data, scripted failures,
+switches) is `sandbox.worlds[name]`, typed with `sandbox.world(name, kind)`, and for the
+first six platforms also an attribute (`sandbox.graph`, `.x`, `.pinterest`, `.instagram`,
+`.youtube`, `.wordpress_rest`: `aggregator.sandbox.worlds.MountedWorlds`). Example::
 
     with Sandbox(seed=7, speed=0) as sandbox:
         sandbox.faults.add("status", "/wordpress/", status=503, times=1)
@@ -20,7 +24,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from aggregator.sandbox import blog, graph, instagram, pinterest, social_admin, twitter, youtube
 from aggregator.sandbox.admin import Admin
 from aggregator.sandbox.clock import DEFAULT_START, SandboxClock
 from aggregator.sandbox.config_writer import write_config
@@ -28,7 +31,9 @@ from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.departments import DEPARTMENTS
 from aggregator.sandbox.faults import Fault, FaultKind, FaultSet
 from aggregator.sandbox.models import SandboxAccount, SandboxComment, SandboxPost
+from aggregator.sandbox.platform import SandboxContext
 from aggregator.sandbox.server import Application, LoggedRequest, RequestLog, Router, SandboxServer
+from aggregator.sandbox.worlds import MountedWorlds, mount_registered
 from aggregator.stopping import stop_on_signals
 
 __all__ = [
@@ -49,8 +54,9 @@ POLL_SECONDS = 0.05
 STOP_TIMEOUT_SECONDS = 1.5
 
 
-class Sandbox:
-    """The sandbox HTTP server with its data set, clock, faults and request log.
+class Sandbox(MountedWorlds):
+    """The sandbox HTTP server with its data set, clock, faults, request log and every
+    registered platform's routes (their worlds in `worlds`).
 
     Args:
         seed: the data set's seed (same seed, same bytes at the same sandbox time).
@@ -86,17 +92,8 @@ class Sandbox:
         self.faults = FaultSet()
         self.requests = RequestLog()
         self.router = Router()
-        self.wordpress_rest = blog.register(
-            self.router, self.data, self.clock.now, wordpress_per_post_limit
-        )
-        """Set `sandbox.wordpress_rest.enabled = False` for a site with its REST API off."""
-        self.pinterest = pinterest.register(self.router, self.data, self.clock.now)
-        self.instagram = instagram.register(self.router, self.data, self.clock.now)
-        """Registered before the Page: Instagram ids are served on the same Graph paths."""
-        self.graph = graph.register(self.router, self.data, self.clock.now)
-        self.youtube = youtube.register(self.router, self.data, self.clock.now)
-        social_admin.register(self.router, self.instagram, self.youtube)
-        self.x = twitter.register(self.router, self.data, self.clock.now)
+        context = SandboxContext(self.router, self.data, self.clock.now, wordpress_per_post_limit)
+        self.worlds = mount_registered(context)
         Admin(self.clock, self.data, self.faults, self.requests).register(self.router)
         self._server: SandboxServer | None = None
         self._thread: threading.Thread | None = None

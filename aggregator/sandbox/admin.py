@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aggregator.sandbox.clock import SandboxClock
@@ -20,6 +22,7 @@ from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.faults import Fault, FaultSet
 from aggregator.sandbox.server import (
     ADMIN_PREFIX,
+    Handler,
     RequestLog,
     Router,
     SandboxRequest,
@@ -31,6 +34,18 @@ def json_response(status: int, value: Any) -> SandboxResponse:
     """A JSON response (UTF-8, Korean kept readable)."""
     body = json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8")
     return SandboxResponse(status, body, {"Content-Type": "application/json; charset=UTF-8"})
+
+
+def counts_view(
+    now: Callable[[], datetime], counts: Callable[[datetime], Mapping[str, object]]
+) -> Handler:
+    """A platform's admin view (`GET /_sandbox/<platform>`): `{"now": ..., **counts(now)}`."""
+
+    def view(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
+        at = now()
+        return json_response(200, {"now": at.isoformat(), **counts(at)})
+
+    return view
 
 
 @dataclass

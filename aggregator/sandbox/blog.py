@@ -24,8 +24,8 @@ from aggregator.sandbox.clock import KST
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.feeds import cdata, esc, feed_response, html_paragraphs, rfc822
 from aggregator.sandbox.models import BLOG_ACCOUNTS, SandboxAccount, SandboxPost
-from aggregator.sandbox.platform import SandboxPlatform
-from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse, text_response
+from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
+from aggregator.sandbox.server import SandboxRequest, SandboxResponse, text_response
 from aggregator.sandbox.wordpress import WordPressFeeds
 from aggregator.sandbox.wordpress_auth import APP_PASSWORD, APP_PASSWORD_ENV, EDITOR_USER
 from aggregator.sandbox.wordpress_rest import WordPressRest
@@ -40,17 +40,13 @@ TISTORY_CONTENT_TYPE = "application/rss+xml; charset=euc-kr"
 TISTORY_FIRST_ENTRY = 100
 
 
-def register(
-    router: Router,
-    data: DataSet,
-    now: Callable[[], datetime],
-    wordpress_per_post_limit: int | None = None,
-) -> WordPressRest:
+def mount(sandbox: SandboxContext) -> WordPressRest:
     """Add the Naver, Tistory and WordPress routes; return the WordPress REST switch."""
+    router, data, now = sandbox.router, sandbox.data, sandbox.now
     blogs = BlogFeeds(data, now)
     router.add("GET", r"/naver/(?P<blog>[A-Za-z0-9_-]+)\.xml", blogs.naver)
     router.add("GET", r"/tistory/(?P<blog>[A-Za-z0-9_-]+)/rss", blogs.tistory)
-    WordPressFeeds(data, now, wordpress_per_post_limit).register(router)
+    WordPressFeeds(data, now, sandbox.wordpress_per_post_limit).register(router)
     rest = WordPressRest(data, now)
     WordPressWrites(data, now, rest).register(router)  # before the REST catch-all route
     rest.register(router)
@@ -94,8 +90,9 @@ def account_configs(base_url: str, interval_minutes: int) -> list[dict[str, Any]
     ]
 
 
-SANDBOX = SandboxPlatform({APP_PASSWORD_ENV: APP_PASSWORD}, account_configs)
-"""The blogs' part of the sandbox config: the WordPress editor's Application Password."""
+SANDBOX = SandboxPlatform({APP_PASSWORD_ENV: APP_PASSWORD}, account_configs, mount)
+"""The blogs' part of the sandbox: the WordPress editor's Application Password, the
+accounts and the feeds' and WordPress REST's routes."""
 
 
 def naver_log_no(post: SandboxPost) -> int:

@@ -61,7 +61,7 @@ from aggregator.sandbox.graph_render import (
 from aggregator.sandbox.graph_world import GraphComment, GraphPost, GraphWorld
 from aggregator.sandbox.instagram_world import IG_USER_ID
 from aggregator.sandbox.models import ACCOUNTS
-from aggregator.sandbox.platform import SandboxPlatform
+from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
 from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
 
 PAGE_TOKEN = "EAAHsandboxPageToken0hanbitgu104392018734562ZDZD"  # noqa: S105
@@ -394,20 +394,24 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:
     }
 
 
-SANDBOX = SandboxPlatform(
-    {TOKEN_ENV: PAGE_TOKEN}, lambda base, minutes: [account_config(base, minutes)]
-)
-"""The Page's part of the sandbox config (`connectors/facebook/spec.py` names it)."""
-
-
-def register(router: Router, data: DataSet, now: Callable[[], datetime]) -> GraphApi:
-    """Add the Graph API routes to `router`; return the API (for tests and demos)."""
+def mount(sandbox: SandboxContext) -> GraphApi:
+    """Add the Graph API routes to the router; return the API (for tests and demos)."""
     from aggregator.sandbox.graph_write import GraphWrites
 
-    api = GraphApi(data, now)
-    api.register(router)
-    GraphWrites(api).register(router)
+    api = GraphApi(sandbox.data, sandbox.now)
+    api.register(sandbox.router)
+    GraphWrites(api).register(sandbox.router)
     return api
+
+
+SANDBOX = SandboxPlatform(
+    {TOKEN_ENV: PAGE_TOKEN},
+    lambda base, minutes: [account_config(base, minutes)],
+    mount,
+    mount_order=1,  # its node routes take any id: after Instagram's ids on the same paths
+)
+"""The Page's part of the sandbox (`connectors/facebook/spec.py` names it): its token,
+account and Graph routes."""
 
 
 def _key(item: GraphPost | GraphComment) -> tuple[int, int]:

@@ -40,6 +40,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from aggregator.sandbox.admin import counts_view
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.graph import PAGE_TOKEN, TOKEN_ENV, VERSION, GraphApi
 from aggregator.sandbox.graph_render import (
@@ -59,8 +60,8 @@ from aggregator.sandbox.instagram_world import (
     InstagramWorld,
 )
 from aggregator.sandbox.models import ACCOUNTS
-from aggregator.sandbox.platform import SandboxPlatform
-from aggregator.sandbox.server import Router, SandboxRequest
+from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
+from aggregator.sandbox.server import ADMIN_PREFIX, Router, SandboxRequest
 
 IG_MESSAGES = {
     80002: "(#80002) There have been too many calls to this Instagram account. Wait a bit and try "
@@ -353,24 +354,29 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:
     }
 
 
-SANDBOX = SandboxPlatform(
-    {TOKEN_ENV: PAGE_TOKEN, USER_TOKEN_ENV: USER_TOKEN},
-    lambda base, minutes: [account_config(base, minutes)],
-)
-"""Instagram's part of the sandbox config: read and answered with the Page token (the
-Instagram User token is for `instagram_login.account_config`, not in the written config)."""
-
-
-def register(router: Router, data: DataSet, now: Callable[[], datetime]) -> InstagramApi:
-    """Add the Instagram routes to `router` (before the Graph Page's); return the API."""
+def mount(sandbox: SandboxContext) -> InstagramApi:
+    """Add the Instagram routes (also Instagram Login's and `GET /_sandbox/instagram`,
+    what the account shows now) to the router; return the API."""
     from aggregator.sandbox.instagram_login import register_login
     from aggregator.sandbox.instagram_write import InstagramWrites
 
-    api = InstagramApi(data, now)
-    api.instagram_login = register_login(router, data, api)
+    router = sandbox.router
+    api = InstagramApi(sandbox.data, sandbox.now)
+    api.instagram_login = register_login(router, sandbox.data, api)
     api.register(router)
     InstagramWrites(api).register(router)
+    router.add("GET", ADMIN_PREFIX + "instagram", counts_view(api.now, api.ig.counts))
     return api
+
+
+SANDBOX = SandboxPlatform(
+    {TOKEN_ENV: PAGE_TOKEN, USER_TOKEN_ENV: USER_TOKEN},
+    lambda base, minutes: [account_config(base, minutes)],
+    mount,  # before the Page's (graph.SANDBOX mounts later): its ids are on the same paths
+)
+"""Instagram's part of the sandbox: read and answered with the Page token (the Instagram
+User token is for `instagram_login.account_config`, not in the written config), and its
+routes on the Graph paths and under `/graph.instagram.com/`."""
 
 
 def _key(item: IgMedia | IgComment) -> tuple[int, int]:

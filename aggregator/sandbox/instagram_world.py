@@ -282,6 +282,20 @@ class InstagramWorld:
             (self._closed.add if closed else self._closed.discard)(node)
         self._changed()
 
+    def counts(self, at: datetime) -> dict[str, int]:
+        """What `GET /_sandbox/instagram` counts at `at`: media (with comments off),
+        visible comments, replies, hidden ones and the account's own."""
+        media = self.media(at)
+        comments = [c for m in media for c in self.comments(m, at)]
+        return {
+            "media": len(media),
+            "comments_closed": sum(not m.comments_enabled for m in media),
+            "comments": len(comments),
+            "replies": sum(c.parent_id is not None for c in comments),
+            "hidden": sum(c.hidden for c in comments),
+            "by_account": sum(c.by_account for c in comments),
+        }
+
     # -- plumbing ----------------------------------------------------------------------
 
     def _dead(self, comment: SandboxComment, at: datetime) -> bool:

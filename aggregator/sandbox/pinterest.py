@@ -40,11 +40,10 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
-from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.faults import Fault, FaultSet
 from aggregator.sandbox.feeds import esc, feed_response
 from aggregator.sandbox.pinterest_world import PinterestWorld, SandboxBoard, SandboxPin
-from aggregator.sandbox.platform import SandboxPlatform
+from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
 from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse, text_response
 
 SANDBOX_TOKEN = "pina-sandbox-hanbitgu-0001"  # noqa: S105 - opens nothing but the sandbox
@@ -95,11 +94,11 @@ def rate_limit_fault(
     return faults.status(path, 429, headers=headers, body=body.encode(), **options)
 
 
-def register(router: Router, data: DataSet, now: Callable[[], datetime]) -> PinterestSandbox:
-    """Add the Pinterest API and feed routes to `router`; return the handlers' owner."""
-    sandbox = PinterestSandbox(PinterestWorld(data), now)
-    sandbox.register(router)
-    return sandbox
+def mount(sandbox: SandboxContext) -> PinterestSandbox:
+    """Add the Pinterest API and feed routes to the router; return the handlers' owner."""
+    api = PinterestSandbox(PinterestWorld(sandbox.data), sandbox.now)
+    api.register(sandbox.router)
+    return api
 
 
 class PinterestSandbox:
@@ -403,6 +402,7 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, Any]:
 
 
 SANDBOX = SandboxPlatform(
-    {TOKEN_ENV: SANDBOX_TOKEN}, lambda base, minutes: [account_config(base, minutes)]
+    {TOKEN_ENV: SANDBOX_TOKEN}, lambda base, minutes: [account_config(base, minutes)], mount
 )
-"""Pinterest's part of the sandbox config: the account's access token."""
+"""Pinterest's part of the sandbox: the account's access token, the account and the API
+and RSS routes."""

@@ -1,11 +1,13 @@
-"""What a platform's sandbox module declares for the config writer, and how it is found.
+"""What a platform's sandbox module declares, and how it is found.
 
 Each platform's sandbox module holds one `SANDBOX = SandboxPlatform(...)`: the environment
 variables its accounts' `{env: NAME}` secrets name, with the sandbox-only values it
-accepts, and a function giving its accounts' config entries for a sandbox at a base URL.
-The module is the platform's `PlatformSpec.sandbox` (`module:attribute`), by default
-`aggregator.sandbox.<platform>:SANDBOX`; `aggregator.sandbox.config_writer` walks the
-registry and asks each, so it names no platform itself.
+accepts; a function giving its accounts' config entries for a sandbox at a base URL; and
+`mount`, which adds its routes to the sandbox's router and returns its world. The module
+is the platform's `PlatformSpec.sandbox` (`module:attribute`), by default
+`aggregator.sandbox.<platform>:SANDBOX`. `aggregator.sandbox.config_writer` and
+`aggregator.sandbox.worlds` walk the registry and ask each, so neither they nor `Sandbox`
+name a platform.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from aggregator.sandbox.data import DataSet
+    from aggregator.sandbox.server import Router
     from connectors.spec import PlatformSpec
 
 AccountEntries = Callable[[str, int], list[dict[str, Any]]]
@@ -24,17 +29,42 @@ DEFAULT_MODULE = "aggregator.sandbox.{name}:SANDBOX"
 
 
 @dataclass(frozen=True)
+class SandboxContext:
+    """What a platform's routes are mounted with: one sandbox's router, data and clock."""
+
+    router: Router
+    data: DataSet
+    now: Callable[[], datetime]
+    """The sandbox clock (aware UTC)."""
+    wordpress_per_post_limit: int | None = 10
+    """`Sandbox(wordpress_per_post_limit=...)`: WordPress's per-post comment feed cap."""
+
+
+Mount = Callable[[SandboxContext], object]
+"""Add a platform's routes to `context.router`; return its world (the object tests and
+demos drive: data, scripted failures, switches), kept as `sandbox.worlds[name]`."""
+
+
+@dataclass(frozen=True)
 class SandboxPlatform:
-    """A platform's part of the sandbox's config.
+    """A platform's part of the sandbox: its config and its routes.
 
     Attributes:
         env: variable name -> the sandbox-only value it must hold (opens nothing real).
         accounts: the platform's account entries for a sandbox at a base URL, polled every
             N minutes.
+        mount: adds the platform's routes (admin views under `/_sandbox/` included) and
+            returns its world; None: the platform serves no routes of its own.
+        mount_order: platforms mount in ascending order, in the registry's order within
+            one; the router answers with the first route that matches, so a platform
+            whose routes catch paths another one serves too (the Graph Page's node
+            routes take any numeric id, Instagram's ids included) mounts later.
     """
 
     env: Mapping[str, str]
     accounts: AccountEntries
+    mount: Mount | None = None
+    mount_order: int = 0
 
 
 def sandbox_of(spec: PlatformSpec) -> SandboxPlatform:

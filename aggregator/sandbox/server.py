@@ -96,6 +96,11 @@ class Router:
         """Register `handler` for `method` requests whose whole path matches `pattern`."""
         self._routes.append(Route(method.upper(), re.compile(pattern), handler))
 
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        """The route table, in the order requests try it."""
+        return tuple(self._routes)
+
     def dispatch(self, request: SandboxRequest) -> SandboxResponse:
         """Call the matching handler; 404 when no route matches, 405 for a wrong method."""
         allowed: list[str] = []

@@ -33,9 +33,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.faults import Fault, FaultSet
-from aggregator.sandbox.platform import SandboxPlatform
+from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
 from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
 from aggregator.sandbox.x_auth import BEARER_TOKEN as BEARER_TOKEN
 from aggregator.sandbox.x_auth import USER_TOKEN, USER_TOKEN_ENV, Auth, authenticate
@@ -97,13 +96,13 @@ def problem_fault(
     return faults.status(path, status, headers=answer.headers, body=answer.body, **options)
 
 
-def register(router: Router, data: DataSet, now: Callable[[], datetime]) -> XApiSandbox:
-    """Add the X API v2 routes to `router`."""
+def mount(sandbox: SandboxContext) -> XApiSandbox:
+    """Add the X API v2 routes to the router; return the API (for tests and demos)."""
     from aggregator.sandbox.x_write import XWrites
 
-    api = XApiSandbox(XWorld(data), now)
-    XWrites(api).register(router)
-    api.register(router)
+    api = XApiSandbox(XWorld(sandbox.data), sandbox.now)
+    XWrites(api).register(sandbox.router)
+    api.register(sandbox.router)
     return api
 
 
@@ -348,5 +347,7 @@ def account_config(base_url: str, interval_minutes: int) -> dict[str, Any]:
 SANDBOX = SandboxPlatform(
     {TOKEN_ENV: BEARER_TOKEN, USER_TOKEN_ENV: USER_TOKEN},
     lambda base, minutes: [account_config(base, minutes)],
+    mount,
 )
-"""X's part of the sandbox config: the app's bearer token and the account's user token."""
+"""X's part of the sandbox: the app's bearer token and the account's user token, the
+account and the API v2 routes."""

@@ -44,13 +44,15 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from aggregator.sandbox.admin import counts_view
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.faults import Fault, FaultSet
-from aggregator.sandbox.platform import SandboxPlatform
-from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
+from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
+from aggregator.sandbox.server import ADMIN_PREFIX, SandboxRequest, SandboxResponse
 from aggregator.sandbox.youtube_oauth import (
     CLIENT_ID,
     CLIENT_SECRET_ENV,
+    OAUTH_ENV,
     REFRESH_TOKEN_ENV,
     TOKEN_PATH,
     TokenIssuer,
@@ -283,19 +285,30 @@ def account_config(
     }
 
 
-SANDBOX = SandboxPlatform(
-    {KEY_ENV: API_KEY, TOKEN_ENV: OAUTH_TOKEN},
-    lambda base, minutes: [account_config(base, minutes)],
-)
-"""YouTube's part of the sandbox config: the API key and the channel owner's token."""
-
-
-def register(router: Router, data: DataSet, now: Callable[[], datetime]) -> YouTubeApi:
-    """Add the YouTube routes and the quota admin routes to `router`; return the API."""
+def mount(sandbox: SandboxContext) -> YouTubeApi:
+    """Add the YouTube routes, the quota admin routes, Google's token endpoint and `GET
+    /_sandbox/youtube` (what the channel shows now, today's quota use); return the API."""
     from aggregator.sandbox.youtube_endpoints import YouTubeEndpoints
 
-    api = YouTubeApi(data, now)
+    router = sandbox.router
+    api = YouTubeApi(sandbox.data, sandbox.now)
     YouTubeEndpoints(api).register(router)
     api.quota.register(router)
     api.tokens.register(router)
+
+    def counts(at: datetime) -> dict[str, object]:
+        return {**api.world.counts(at), "quota_used_today": api.quota.used()}
+
+    router.add("GET", ADMIN_PREFIX + "youtube", counts_view(api.now, counts))
     return api
+
+
+SANDBOX = SandboxPlatform(
+    {KEY_ENV: API_KEY, TOKEN_ENV: OAUTH_TOKEN, **OAUTH_ENV},
+    lambda base, minutes: [account_config(base, minutes, refresh=True)],
+    mount,
+)
+"""YouTube's part of the sandbox: the API key; the written account refreshes the owner's
+access tokens at the sandbox's token endpoint (client secret and refresh token:
+`youtube_oauth.OAUTH_ENV`); the fixed owner token stays accepted for `write_access_token`
+configs (`account_config(base, minutes)`); and the Data API's routes."""

@@ -25,7 +25,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -259,6 +259,18 @@ class YouTubeWorld:
         with self._lock:
             self._status[comment_id] = status
         self._changed()
+
+    def counts(self, at: datetime) -> dict[str, object]:
+        """What `GET /_sandbox/youtube` counts at `at`: videos (with comments disabled)
+        and comments, also by moderation status."""
+        videos = self.videos(at)
+        comments = [c for v in videos for c in self.comments(v, at)]
+        return {
+            "videos": len(videos),
+            "comments_disabled": sum(v.comments_disabled for v in videos),
+            "comments": len(comments),
+            "by_status": dict(Counter(c.status for c in comments)),
+        }
 
     # -- plumbing ----------------------------------------------------------------------
 
