@@ -38,6 +38,8 @@ def text_hash(*parts: str | None) -> str:
 
 def require_utc(value: datetime, what: str) -> datetime:
     """Return `value` converted to UTC; reject naive datetimes with a message naming `what`."""
+    if value.tzinfo is UTC:  # what every mapping gives (no copy: one per record stored)
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{what} must be timezone-aware, got naive {value.isoformat()}")
     return value.astimezone(UTC)

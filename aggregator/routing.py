@@ -47,12 +47,7 @@ class Router:
 
     def suggest(self, text: str) -> Suggestion | None:
         """The combined suggestion of every matching rule, or None when none matches."""
-        lowered = text.lower()
-        matched = [
-            rule
-            for rule, keywords, pattern in self._compiled
-            if any(k in lowered for k in keywords) or (pattern is not None and pattern.search(text))
-        ]
+        matched = self._matching(text)
         if not matched:
             return None
         department = next((r.department for r in matched if r.department), None)
@@ -66,3 +61,19 @@ class Router:
             spam=any(r.spam for r in matched),
             rules=tuple(r.name for r in matched),
         )
+
+    def _matching(self, text: str) -> list[RoutingRule]:
+        """The rules whose keyword (case-insensitive) is in the text or whose pattern
+        matches it, in order. Plain loops: a sync asks this of every new comment, and
+        `any()` over a generator per rule was half of the time."""
+        lowered = text.lower()
+        matched: list[RoutingRule] = []
+        for rule, keywords, pattern in self._compiled:
+            for keyword in keywords:
+                if keyword in lowered:
+                    matched.append(rule)
+                    break
+            else:
+                if pattern is not None and pattern.search(text):
+                    matched.append(rule)
+        return matched

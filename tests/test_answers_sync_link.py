@@ -59,3 +59,38 @@ def test_a_reply_staff_posted_on_the_platform_stays_an_unlinked_answer(web: Web)
     found = web.store.inbox.thread(web.ids["c2"])
     assert found is not None
     assert found["item"]["answered"]
+
+
+def test_linking_finds_answers_by_reply_id_without_walking_the_platforms_comments(
+    sqlite_web: Web,
+) -> None:
+    """SQLite (no planner statistics) joined `answer` from every stored comment of the
+    platform: a sync page's cost grew with the store. The reply-id index must lead."""
+    plans: list[str] = []
+
+    def explain(conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().startswith("SELECT answer.id"):
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            plans.extend(str(row[-1]) for row in rows)
+
+    sa.event.listen(sqlite_web.store.engine, "before_cursor_execute", explain)
+    account = sqlite_web.store.sync.ensure_account("fb-page", "facebook")
+    replies = tuple(
+        CommentRecord(
+            platform="facebook",
+            external_id=f"c1_r{n}",
+            created_at=sqlite_web.store.clock(),
+            text="안내드립니다",
+            post_external_id="p1",
+            parent_external_id="c1",
+            by_account_owner=True,
+        )
+        for n in range(200)  # a sync page holds a couple of hundred of the district's replies
+    )
+    try:
+        sqlite_web.store.sync.apply_batch(account, Batch(stream="t", comments=replies))
+    finally:
+        sa.event.remove(sqlite_web.store.engine, "before_cursor_execute", explain)
+    assert plans, "the sync did not look for answers to link"
+    assert "ix_answer_reply_external" in plans[0], plans
+    assert not any("SCAN comment" in p or "ix_comment_platform" in p for p in plans), plans

@@ -169,6 +169,15 @@ def test_routing_without_a_match_suggests_nothing() -> None:
     assert Router(RULES).suggest("좋은 행사 감사합니다") is None
 
 
+def test_a_rule_matches_by_any_keyword_in_any_case_or_else_by_its_pattern() -> None:
+    rule = RoutingRule(name="cctv", keywords=["cctv", "방범"], pattern=r"카메라", tags=["안전"])
+    router = Router([rule])
+    assert router.suggest("골목에 CCTV 설치 부탁") is not None  # keyword, other case
+    assert router.suggest("방범등이 꺼졌어요") is not None  # the second keyword
+    assert router.suggest("감시 카메라가 필요해요") is not None  # no keyword: the pattern
+    assert router.suggest("가로등이 꺼졌어요") is None
+
+
 def test_routing_rules_are_validated_in_the_config() -> None:
     with pytest.raises(ConfigError, match="unknown department"):
         parse_settings(

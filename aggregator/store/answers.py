@@ -220,19 +220,22 @@ def link_synced_replies(conn: Connection, platform: str, replies: Mapping[str, i
     """Link the district's replies a sync just stored ({external id: comment id}) to the
     answers they are; return how many were linked.
 
-    One SELECT finds the page's unlinked answers by reply id (usually none), one
-    executemany links them: a statement per reply cost more than the page's upsert.
+    One SELECT finds the page's unlinked answers by reply id (usually none; through the
+    reply-id index, so its cost does not grow with the store), one executemany links
+    them: a statement per reply cost more than the page's upsert.
     """
     if not replies:
         return 0
-    query = (
-        sa.select(ANSWER.c.id, ANSWER.c.reply_external_id)
-        .join(COMMENT, COMMENT.c.id == ANSWER.c.comment_id)
-        .where(
-            ANSWER.c.reply_external_id.in_(list(replies)),
-            ANSWER.c.reply_comment_id.is_(None),
-            COMMENT.c.platform == platform,
-        )
+    # The platform is read per answer found, not joined: joined, SQLite's planner walked
+    # every stored comment of the platform to probe `answer` (a page's cost grew with
+    # the store, 2.3 ms per page at 30,000 comments on an empty `answer` table).
+    answered_platform = (
+        sa.select(COMMENT.c.platform).where(COMMENT.c.id == ANSWER.c.comment_id).scalar_subquery()
+    )
+    query = sa.select(ANSWER.c.id, ANSWER.c.reply_external_id).where(
+        ANSWER.c.reply_external_id.in_(list(replies)),
+        ANSWER.c.reply_comment_id.is_(None),
+        answered_platform == platform,
     )
     links = [
         {"answer": int(answer_id), "reply": replies[str(external_id)]}

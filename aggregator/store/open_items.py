@@ -29,12 +29,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from aggregator.store.bulk_insert import convert_row, insert_rows, plain_columns
 from aggregator.store.inbox_query import answered, status_expr
 from aggregator.store.tables import COMMENT, OPEN_ITEM, OPEN_TALLY, REVIEW, conflict_insert
+from aggregator.store.value_sets import one_of
 from aggregator.workflow import OPEN_STATUSES
 
 CHUNK = 1000
@@ -77,9 +77,10 @@ def refresh(conn: Connection, ids: Iterable[int]) -> None:
 def open_new(conn: Connection, ids: Iterable[int]) -> None:
     """Add the open items of comments inserted by this transaction (and their tallies).
 
-    The same rule as `refresh`, in one `INSERT ... SELECT ... RETURNING` per chunk: a
-    comment inserted just now has no open item yet, and no other transaction can see it
-    to refresh it, so neither the old rows nor a lock are needed.
+    The same rule as `refresh`, in one `INSERT ... SELECT` per chunk: a comment inserted
+    just now has no open item yet, and no other transaction can see it to refresh it,
+    so neither the old rows nor a lock are needed. The tallies' differences are counted
+    by the database (one grouped row per department and day, not one row per item).
     """
     wanted = sorted(set(ids))
     delta: Counter[tuple[str, date]] = Counter()
@@ -87,14 +88,42 @@ def open_new(conn: Connection, ids: Iterable[int]) -> None:
         chunk = wanted[first : first + CHUNK]
         insert = sa.insert(OPEN_ITEM).from_select(
             ["comment_id", "department", "created_at", "deadline"],
-            _open_select().where(_among(conn, COMMENT.c.id, chunk)),
+            _open_select().where(one_of(conn, COMMENT.c.id, chunk)),
         )
-        selected, converters = plain_columns(conn, list(ITEM_COLUMNS))
-        for row in conn.execute(insert.returning(*selected)):
-            department, created_at, deadline = convert_row(row, converters)
-            if deadline is None:
-                delta[_tally_key((department, created_at, deadline))] += 1
+        conn.execute(insert)
+        delta.update(_undated_counts(conn, chunk))
     _apply_delta(conn, delta)
+
+
+def _undated_counts(conn: Connection, ids: list[int]) -> dict[tuple[str, date], int]:
+    """How many of these comments' open items without a deadline each department has
+    per UTC day of creation (the tally's keys)."""
+    day = _utc_date(conn, OPEN_ITEM.c.created_at)
+    query = (
+        sa.select(OPEN_ITEM.c.department, day, sa.func.count())
+        .where(one_of(conn, OPEN_ITEM.c.comment_id, ids), OPEN_ITEM.c.deadline.is_(None))
+        .group_by(OPEN_ITEM.c.department, day)
+    )
+    counts: dict[tuple[str, date], int] = {}
+    for department, created_on, count in conn.execute(query):
+        key = (department or NO_DEPARTMENT, _as_date(created_on))
+        counts[key] = counts.get(key, 0) + int(count)
+    return counts
+
+
+def _utc_date(conn: Connection, column: sa.ColumnElement[datetime]) -> sa.ColumnElement[Any]:
+    """The UTC day of a stored time, computed by the database (`utc_day` in SQL).
+
+    SQLite stores `UTCDateTime` as UTC text, whose `date()` is its day; PostgreSQL's
+    `timestamptz` is read in UTC first."""
+    if conn.dialect.name == "postgresql":
+        return sa.func.date(sa.func.timezone("UTC", column))
+    return sa.func.date(column)
+
+
+def _as_date(value: date | str) -> date:
+    """A day as the driver returns `date()` (SQLite: ISO text)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def drop(conn: Connection, ids: Iterable[int]) -> None:
@@ -107,14 +136,14 @@ def drop(conn: Connection, ids: Iterable[int]) -> None:
 def _refresh_chunk(conn: Connection, ids: list[int], deleting: bool = False) -> None:
     _lock(conn, ids)
     items = sa.select(OPEN_ITEM.c.comment_id, *ITEM_COLUMNS)
-    old = _rows(conn, items.where(_among(conn, OPEN_ITEM.c.comment_id, ids)))
-    new = {} if deleting else _rows(conn, _open_select().where(_among(conn, COMMENT.c.id, ids)))
+    old = _rows(conn, items.where(one_of(conn, OPEN_ITEM.c.comment_id, ids)))
+    new = {} if deleting else _rows(conn, _open_select().where(one_of(conn, COMMENT.c.id, ids)))
     changed = [i for i in ids if old.get(i) != new.get(i)]
     if not changed:
         return
     gone = [i for i in changed if i in old]
     if gone:
-        conn.execute(sa.delete(OPEN_ITEM).where(_among(conn, OPEN_ITEM.c.comment_id, gone)))
+        conn.execute(sa.delete(OPEN_ITEM).where(one_of(conn, OPEN_ITEM.c.comment_id, gone)))
     insert_rows(conn, OPEN_ITEM, [_item_row(i, new[i]) for i in changed if i in new])
     delta: Counter[tuple[str, date]] = Counter()
     for i in changed:
@@ -132,18 +161,8 @@ def _lock(conn: Connection, ids: list[int]) -> None:
     state before the other. `FOR NO KEY UPDATE` (in id order) leaves foreign-key checks
     of rows pointing at the comment free."""
     if conn.dialect.name == "postgresql":
-        query = sa.select(COMMENT.c.id).where(_among(conn, COMMENT.c.id, ids))
+        query = sa.select(COMMENT.c.id).where(one_of(conn, COMMENT.c.id, ids))
         conn.execute(query.order_by(COMMENT.c.id).with_for_update(key_share=True)).all()
-
-
-def _among(
-    conn: Connection, column: sa.ColumnElement[int], ids: list[int]
-) -> sa.ColumnElement[bool]:
-    """`column IN (ids)`; on PostgreSQL `= ANY(array)`: one parameter instead of one per id,
-    whose rendering and parsing were most of a refresh there."""
-    if conn.dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam(None, ids, type_=ARRAY(sa.Integer())))
-    return column.in_(ids)
 
 
 def _rows(conn: Connection, query: sa.Select[Any]) -> dict[int, Item]:
@@ -195,7 +214,8 @@ def ids_by_key(conn: Connection, platform: str, external_ids: Iterable[str]) -> 
     found: list[int] = []
     for first in range(0, len(keys), CHUNK):
         query = sa.select(COMMENT.c.id).where(
-            COMMENT.c.platform == platform, COMMENT.c.external_id.in_(keys[first : first + CHUNK])
+            COMMENT.c.platform == platform,
+            one_of(conn, COMMENT.c.external_id, keys[first : first + CHUNK]),
         )
         found += [int(i) for i in conn.execute(query).scalars()]
     return found

@@ -113,6 +113,12 @@ def to_comment(
     comment_id, created = _key(payload, "comment")
     parent = _str(_get(payload, "parent", "id")) or thread_root
     author_id, author_name = _author(payload)
+    metrics: dict[str, int] = {}  # plain statements: this runs for every comment of a sync
+    likes, replies = _count(payload.get("like_count")), _count(payload.get("comment_count"))
+    if likes is not None:
+        metrics["likes"] = likes
+    if replies is not None:
+        metrics["replies"] = replies
     return CommentRecord(
         platform="facebook",
         external_id=comment_id,
@@ -124,14 +130,7 @@ def to_comment(
         author_id=author_id,
         author_name=author_name,
         permalink=_str(payload.get("permalink_url")),
-        metrics={
-            name: value
-            for name, value in (
-                ("likes", _count(payload.get("like_count"))),
-                ("replies", _count(payload.get("comment_count"))),
-            )
-            if value is not None
-        },
+        metrics=metrics,
         hidden_upstream=payload.get("is_hidden") is True,
         by_account_owner=author_id is not None and author_id == page_id,
         raw=dict(payload),
