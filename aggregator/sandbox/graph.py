@@ -62,7 +62,7 @@ from aggregator.sandbox.graph_world import GraphComment, GraphPost, GraphWorld
 from aggregator.sandbox.instagram_world import IG_USER_ID
 from aggregator.sandbox.models import ACCOUNTS
 from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
-from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
+from aggregator.sandbox.routing import Router, SandboxRequest, SandboxResponse
 
 PAGE_TOKEN = "EAAHsandboxPageToken0hanbitgu104392018734562ZDZD"  # noqa: S105
 """The Page access token the sandbox accepts (sandbox-only: it opens nothing real)."""

@@ -61,7 +61,7 @@ from aggregator.sandbox.instagram_world import (
 )
 from aggregator.sandbox.models import ACCOUNTS
 from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
-from aggregator.sandbox.server import ADMIN_PREFIX, Router, SandboxRequest
+from aggregator.sandbox.routing import ADMIN_PREFIX, Router, SandboxRequest
 
 IG_MESSAGES = {
     80002: "(#80002) There have been too many calls to this Instagram account. Wait a bit and try "

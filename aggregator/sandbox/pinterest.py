@@ -44,7 +44,7 @@ from aggregator.sandbox.faults import Fault, FaultSet
 from aggregator.sandbox.feeds import esc, feed_response
 from aggregator.sandbox.pinterest_world import PinterestWorld, SandboxBoard, SandboxPin
 from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
-from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse, text_response
+from aggregator.sandbox.routing import Router, SandboxRequest, SandboxResponse, text_response
 
 SANDBOX_TOKEN = "pina-sandbox-hanbitgu-0001"  # noqa: S105 - opens nothing but the sandbox
 LIMITED_TOKEN = "pina-sandbox-hanbitgu-boards-only"  # noqa: S105 - sandbox only

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from aggregator.sandbox.server import Router, SandboxRequest
+from aggregator.sandbox.routing import Router, SandboxRequest
 from aggregator.sandbox.youtube import PREFIX, Auth, Reply, YouTubeApi
 from aggregator.sandbox.youtube_render import (
     GoogleError,
