@@ -43,6 +43,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from aggregator.sandbox.data import DataSet
+from aggregator.sandbox.graph_nodes import GraphComment, GraphPost
 from aggregator.sandbox.graph_render import (
     COMMENT_FIELDS,
     DEFAULT_COMMENT,
@@ -58,7 +59,7 @@ from aggregator.sandbox.graph_render import (
     render_comment,
     render_post,
 )
-from aggregator.sandbox.graph_world import GraphComment, GraphPost, GraphWorld
+from aggregator.sandbox.graph_world import GraphWorld
 from aggregator.sandbox.instagram_world import IG_USER_ID
 from aggregator.sandbox.models import ACCOUNTS
 from aggregator.sandbox.platform import SandboxContext, SandboxPlatform

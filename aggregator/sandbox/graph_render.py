@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from aggregator.sandbox.graph_world import Author, GraphComment, GraphPost
+from aggregator.sandbox.graph_nodes import Author, GraphComment, GraphPost
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 25
