@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from aggregator.sandbox import comment_texts, post_texts, texts
+from aggregator.sandbox import comment_texts, post_templates, post_texts, texts
 from aggregator.sandbox.clock import DEFAULT_START, KST
 from aggregator.sandbox.models import (
     ACCOUNTS,
@@ -241,7 +241,7 @@ class DataSet:
         moments = sorted(_post_time(rng, self.start) for _ in range(account.post_count))
         featured = max((m for m in moments if m <= self.start), default=None)
         posts: list[SandboxPost] = []
-        recent: deque[post_texts.Template] = deque(maxlen=8)
+        recent: deque[post_templates.Template] = deque(maxlen=8)
         for seq, moment in enumerate(moments, start=1):
             forced = account.featured_title if moment == featured else None
             template = post_texts.pick_template(rng, moment, forced, recent)
@@ -335,7 +335,7 @@ def _make_post(
     account: SandboxAccount,
     seq: int,
     moment: datetime,
-    template: post_texts.Template,
+    template: post_templates.Template,
 ) -> SandboxPost:
     content = post_texts.post_content(rng, moment, template)
     revision = None
