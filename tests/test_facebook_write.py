@@ -9,7 +9,7 @@ import requests
 
 from aggregator.http import HttpClient
 from aggregator.sandbox import Sandbox
-from aggregator.sandbox.graph_world import GraphComment
+from aggregator.sandbox.graph_nodes import GraphComment
 from connectors.common.reply import ReplyTarget, WriteError, WriteErrorKind
 from connectors.facebook.write import FacebookWriter, write_error
 from connectors.graph.errors import GraphError

@@ -18,7 +18,7 @@ import requests
 
 import aggregator.sandbox
 from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
-from aggregator.sandbox.server import SandboxRequest, SandboxResponse, text_response
+from aggregator.sandbox.routing import SandboxRequest, SandboxResponse, text_response
 from aggregator.sandbox.youtube import YouTubeApi
 from aggregator.settings_base import AccountBase
 from connectors.registry import PLATFORMS

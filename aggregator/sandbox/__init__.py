@@ -32,7 +32,9 @@ from aggregator.sandbox.departments import DEPARTMENTS
 from aggregator.sandbox.faults import Fault, FaultKind, FaultSet
 from aggregator.sandbox.models import SandboxAccount, SandboxComment, SandboxPost
 from aggregator.sandbox.platform import SandboxContext
-from aggregator.sandbox.server import Application, LoggedRequest, RequestLog, Router, SandboxServer
+from aggregator.sandbox.request_log import LoggedRequest, RequestLog
+from aggregator.sandbox.routing import Router
+from aggregator.sandbox.server import Application, SandboxServer
 from aggregator.sandbox.worlds import MountedWorlds, mount_registered
 from aggregator.stopping import stop_on_signals
 

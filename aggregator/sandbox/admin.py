@@ -20,10 +20,10 @@ from typing import Any
 from aggregator.sandbox.clock import SandboxClock
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.faults import Fault, FaultSet
-from aggregator.sandbox.server import (
+from aggregator.sandbox.request_log import RequestLog
+from aggregator.sandbox.routing import (
     ADMIN_PREFIX,
     Handler,
-    RequestLog,
     Router,
     SandboxRequest,
     SandboxResponse,

@@ -25,7 +25,7 @@ from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.feeds import cdata, esc, feed_response, html_paragraphs, rfc822
 from aggregator.sandbox.models import BLOG_ACCOUNTS, SandboxAccount, SandboxPost
 from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
-from aggregator.sandbox.server import SandboxRequest, SandboxResponse, text_response
+from aggregator.sandbox.routing import SandboxRequest, SandboxResponse, text_response
 from aggregator.sandbox.wordpress import WordPressFeeds
 from aggregator.sandbox.wordpress_auth import APP_PASSWORD, APP_PASSWORD_ENV, EDITOR_USER
 from aggregator.sandbox.wordpress_rest import WordPressRest

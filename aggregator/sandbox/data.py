@@ -19,8 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from aggregator.sandbox import comment_texts, post_texts, texts
+from aggregator.sandbox import comment_texts, post_templates, post_texts
 from aggregator.sandbox.clock import DEFAULT_START, KST
+from aggregator.sandbox.commenters import make_people, pick_author
 from aggregator.sandbox.models import (
     ACCOUNTS,
     ID_SPACE,
@@ -91,7 +92,7 @@ class DataSet:
         self.start = start
         self.total_comments = comments
         self.accounts = accounts
-        self._people = _people(seed)
+        self._people = make_people(random.Random(derive_seed(seed, "people")))
         self._slots: dict[int, _PostSlot] = {}
         self._by_account: dict[str, list[_PostSlot]] = {}
         self._threads: dict[int, Thread] = {}
@@ -241,7 +242,7 @@ class DataSet:
         moments = sorted(_post_time(rng, self.start) for _ in range(account.post_count))
         featured = max((m for m in moments if m <= self.start), default=None)
         posts: list[SandboxPost] = []
-        recent: deque[post_texts.Template] = deque(maxlen=8)
+        recent: deque[post_templates.Template] = deque(maxlen=8)
         for seq, moment in enumerate(moments, start=1):
             forced = account.featured_title if moment == featured else None
             template = post_texts.pick_template(rng, moment, forced, recent)
@@ -296,7 +297,7 @@ class DataSet:
             author = Person(account.staff_name, account.staff_handle, None)
             text = comment_texts.district_text(rng, thread.topic(parent) if parent >= 0 else None)
         else:
-            author = _author(rng, self._people, topic)
+            author = pick_author(rng, self._people, topic)
             text = comment_texts.resident_text(rng, topic, slot.post.kind)
         if index == 0 and self._is_showcase(slot):
             text = comment_texts.XSS_TEXT
@@ -335,7 +336,7 @@ def _make_post(
     account: SandboxAccount,
     seq: int,
     moment: datetime,
-    template: post_texts.Template,
+    template: post_templates.Template,
 ) -> SandboxPost:
     content = post_texts.post_content(rng, moment, template)
     revision = None
@@ -363,25 +364,3 @@ def _make_post(
 def _comment_weight(rng: random.Random, post: SandboxPost) -> float:
     weight = rng.lognormvariate(0, 0.9) * KIND_WEIGHT.get(post.kind, 0.8)
     return weight if post.comments_open else 0.0
-
-
-def _people(seed: int, size: int = 1500) -> tuple[Person, ...]:
-    """The residents who comment: fake names and nicknames, a few with a blog address."""
-    rng = random.Random(derive_seed(seed, "people"))
-    people = []
-    for _ in range(size):
-        if rng.random() < 0.75:
-            name = rng.choice(texts.SURNAMES) + rng.choice(texts.GIVEN_NAMES)
-        else:
-            name = rng.choice(texts.NICKNAMES) + rng.choice(("", "", str(rng.randint(1, 99))))
-        handle = f"{rng.choice(texts.HANDLE_WORDS)}{rng.choice(('', '_'))}{rng.randint(1, 9999)}"
-        url = f"https://blog.naver.com/{handle}" if rng.random() < 0.15 else None
-        people.append(Person(name, handle, url))
-    return tuple(people)
-
-
-def _author(rng: random.Random, people: tuple[Person, ...], topic: str) -> Person:
-    """A commenter; a few residents write much more than the rest."""
-    if topic == "spam":
-        return Person(rng.choice(texts.SPAMMERS), f"ad_{rng.randint(10000, 99999)}", None)
-    return people[int(len(people) * rng.random() ** 2)]

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 from email.utils import format_datetime, parsedate_to_datetime
 
-from aggregator.sandbox.server import SandboxRequest, SandboxResponse
+from aggregator.sandbox.routing import SandboxRequest, SandboxResponse
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#039;"}

@@ -25,9 +25,10 @@ comments, district replies, visitor posts, and `edit`/`delete`/`hide` for tests.
 
 Injecting errors: `fail(code, subcode, ...)` answers chosen requests with any Graph error
 (after `skip` matching requests, `times` times, with usage headers carrying
-`estimated_time_to_regain_access`); `omit_comment_ids` answers comments like Graph does
-to apps without the MODERATE task (no `id`, no `from`). Network faults (hang, reset, 5xx
-pages) come from the generic `faults` module on the prefix `/{version}/`.
+`estimated_time_to_regain_access`; Graph's texts and the queue are in `graph_errors.py`);
+`omit_comment_ids` answers comments like Graph does to apps without the MODERATE task
+(no `id`, no `from`). Network faults (hang, reset, 5xx pages) come from the generic
+`faults` module on the prefix `/{version}/`.
 """
 
 from __future__ import annotations
@@ -37,12 +38,19 @@ import hmac
 import itertools
 import json
 import re
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import datetime
 
 from aggregator.sandbox.data import DataSet
+from aggregator.sandbox.graph_errors import (
+    MESSAGES,
+    REDUCE_DATA,
+    SUBCODE_MESSAGES,
+    ScriptedError,
+    ScriptedErrors,
+)
+from aggregator.sandbox.graph_nodes import GraphComment, GraphPost
 from aggregator.sandbox.graph_render import (
     COMMENT_FIELDS,
     DEFAULT_COMMENT,
@@ -57,12 +65,13 @@ from aggregator.sandbox.graph_render import (
     pick,
     render_comment,
     render_post,
+    time_param,
 )
-from aggregator.sandbox.graph_world import GraphComment, GraphPost, GraphWorld
+from aggregator.sandbox.graph_world import GraphWorld
 from aggregator.sandbox.instagram_world import IG_USER_ID
 from aggregator.sandbox.models import ACCOUNTS
 from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
-from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
+from aggregator.sandbox.routing import Router, SandboxRequest, SandboxResponse
 
 PAGE_TOKEN = "EAAHsandboxPageToken0hanbitgu104392018734562ZDZD"  # noqa: S105
 """The Page access token the sandbox accepts (sandbox-only: it opens nothing real)."""
@@ -70,42 +79,6 @@ TOKEN_ENV = "HANBIT_FACEBOOK_PAGE_TOKEN"  # noqa: S105
 """The environment variable a sandbox config names for the Page token."""
 VERSION = r"/(?P<version>v[0-9]{1,3}\.[0-9])"
 NODE = r"/(?P<node>[0-9]{1,40}(?:_[0-9]{1,40})?)"
-MESSAGES = {
-    1: "An unknown error occurred",
-    2: "An unexpected error has occurred. Please retry your request later.",
-    4: "(#4) Application request limit reached",
-    10: "(#10) Application does not have permission for this action",
-    17: "(#17) User request limit reached",
-    32: "(#32) Page request limit reached",
-    190: "Invalid OAuth access token - Cannot parse access token",
-    200: "(#200) Permissions error",
-    283: "(#283) Requires pages_read_user_content permission to manage the object",
-    613: "(#613) Calls to this api have exceeded the rate limit.",
-    80001: "(#80001) There have been too many calls to this Page account. Wait a bit and "
-    "try again. For more info, please refer to "
-    "https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
-}
-SUBCODE_MESSAGES = {
-    460: "Error validating access token: The session has been invalidated because the user "
-    "changed their password or Facebook has changed the session for security reasons.",
-    463: "Error validating access token: Session has expired on Thursday, 19-Nov-26 "
-    "16:00:00 PST. The current time is Friday, 20-Nov-26 01:00:00 PST.",
-    467: "Error validating access token: The session is invalid because the user logged out.",
-}
-REDUCE_DATA = "Please reduce the amount of data you're asking for, then retry your request"
-
-
-@dataclass
-class ScriptedError:
-    """A Graph error to answer on matching requests (see `GraphApi.fail`)."""
-
-    failure: GraphFailure
-    path_contains: str
-    skip: int
-    times: int | None
-    method: str | None = None
-    applied: bool = False
-    """Run the request first (a write is published), then answer the error."""
 
 
 class GraphApi:
@@ -129,8 +102,7 @@ class GraphApi:
         self.app_secret: str | None = None
         self.error_type = "OAuthException"
         """The `type` of Graph's own errors here (`IGApiException` on graph.instagram.com)."""
-        self._scripted: list[ScriptedError] = []
-        self._lock = threading.Lock()
+        self._scripted = ScriptedErrors()
         self._traces = itertools.count(1)
 
     def register(self, router: Router) -> None:
@@ -170,9 +142,7 @@ class GraphApi:
         text = message or SUBCODE_MESSAGES.get(subcode or 0) or MESSAGES.get(code, "Error")
         headers = self._usage_headers(100, eta_minutes) if eta_minutes is not None else {}
         failure = GraphFailure(code, text, type, subcode, status, transient, headers)
-        scripted = ScriptedError(failure, path_contains, skip, times, method, applied)
-        with self._lock:
-            self._scripted.append(scripted)
+        self._scripted.add(ScriptedError(failure, path_contains, skip, times, method, applied))
 
     def reduce_data(self, times: int | None = 1, path_contains: str = "") -> None:
         """Answer with code 1 "Please reduce the amount of data you're asking for"."""
@@ -180,8 +150,7 @@ class GraphApi:
 
     def clear_failures(self) -> None:
         """Forget every scripted error."""
-        with self._lock:
-            self._scripted.clear()
+        self._scripted.clear()
 
     def post_ids(self) -> list[str]:
         """The node ids of the Page's posts visible now, newest first."""
@@ -213,7 +182,7 @@ class GraphApi:
                 **self._usage_headers(self.usage_percent, self.regain_minutes),
             }
             try:
-                scripted = self._take_scripted(request.method, request.path)
+                scripted = self._scripted.take(request.method, request.path)
                 if scripted is not None and not scripted.applied:
                     raise scripted.failure
                 self._check(request)
@@ -245,21 +214,6 @@ class GraphApi:
             if not hmac.compare_digest(proof, expected.hexdigest()):
                 raise GraphFailure(100, "Invalid appsecret_proof provided in the API argument",
                                    "GraphMethodException")  # fmt: skip
-
-    def _take_scripted(self, method: str, path: str) -> ScriptedError | None:
-        with self._lock:
-            for scripted in self._scripted:
-                if scripted.path_contains not in path or scripted.method not in (None, method):
-                    continue
-                if scripted.skip > 0:
-                    scripted.skip -= 1
-                    return None
-                if scripted.times is not None:
-                    scripted.times -= 1
-                    if scripted.times <= 0:
-                        self._scripted.remove(scripted)
-                return scripted
-        return None
 
     def _usage_headers(self, percent: int, regain: int | None) -> dict[str, str]:
         share = {"call_count": percent, "total_cputime": max(1, percent // 2),
@@ -320,7 +274,7 @@ class GraphApi:
         world = self.require_world()
         if match["node"] != world.page.id:
             raise gone(match["node"])
-        since, until = _time_param(request, "since"), _time_param(request, "until")
+        since, until = time_param(request, "since"), time_param(request, "until")
         posts = [
             p for p in source(self.now())
             if (since is None or p.created_at >= since) and (until is None or p.created_at <= until)
@@ -360,7 +314,7 @@ class GraphApi:
             comments = [c for c in comments if c.parent_node is None]
         order = request.param("order") or "chronological"
         total = len(comments)
-        since = _time_param(request, "since")
+        since = time_param(request, "since")
         comments = [c for c in comments if since is None or c.created_at >= since]
         descending = order == "reverse_chronological"
         ordered = list(reversed(comments)) if descending else comments
@@ -416,17 +370,3 @@ account and Graph routes."""
 
 def _key(item: GraphPost | GraphComment) -> tuple[int, int]:
     return int(item.created_at.timestamp()), item.key
-
-
-def _time_param(request: SandboxRequest, name: str) -> datetime | None:
-    """`since`/`until` as a Unix timestamp or an ISO 8601 time."""
-    value = request.param(name)
-    if not value:
-        return None
-    try:
-        if value.isdigit():
-            return datetime.fromtimestamp(int(value), UTC)
-        parsed = datetime.fromisoformat(value)
-    except (ValueError, OverflowError):
-        raise GraphFailure(100, f"(#100) The parameter {name} is not a valid time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -15,11 +15,12 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from aggregator.sandbox.graph_world import Author, GraphComment, GraphPost
+from aggregator.sandbox.graph_nodes import Author, GraphComment, GraphPost
+from aggregator.sandbox.routing import SandboxRequest
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 25
@@ -84,6 +85,20 @@ def gone(node_id: str) -> GraphFailure:
 def graph_time(moment: datetime) -> str:
     """`2021-07-21T21:05:14+0000`."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def time_param(request: SandboxRequest, name: str) -> datetime | None:
+    """`since`/`until` as a Unix timestamp or an ISO 8601 time."""
+    value = request.param(name)
+    if not value:
+        return None
+    try:
+        if value.isdigit():
+            return datetime.fromtimestamp(int(value), UTC)
+        parsed = datetime.fromisoformat(value)
+    except (ValueError, OverflowError):
+        raise GraphFailure(100, f"(#100) The parameter {name} is not a valid time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def dumps(value: Any) -> bytes:

@@ -6,12 +6,14 @@ seeded generator so the blog feeds stay byte-identical:
 
 - ids: the Page is the account's handle (`104392018734562`), posts are
   `{page}_{POST_BASE + post.id}`, comments `{post part}_{COMMENT_BASE + comment.id}`;
-  residents get stable numeric user ids; the district writes as the Page itself.
+  residents get stable numeric user ids; the district writes as the Page itself
+  (the nodes and their id bases are in `graph_nodes.py`).
 - two-level threads: a reply to a reply hangs under its top-level comment, as on Facebook.
 - fates over time: most spam is deleted by the Page within two days, a few comments are
   deleted by their authors within ten days (deleting a comment removes its replies),
   half of the abusive ones are hidden by the Page; likes, shares, reactions, photos.
-- visitor posts: residents' own posts on the Page, some answered by the district.
+- visitor posts: residents' own posts on the Page, some answered by the district
+  (generated in `graph_visitors.py`).
 - for tests: `add_comment`, and `edit`, `delete` or `hide` any post or comment.
 """
 
@@ -25,79 +27,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from aggregator.sandbox import comment_texts, texts
 from aggregator.sandbox.data import DataSet, derive_seed
-from aggregator.sandbox.models import ID_SPACE, SandboxAccount, SandboxComment, SandboxPost
-from aggregator.sandbox.threads import office_time
+from aggregator.sandbox.graph_nodes import (
+    CDN,
+    COMMENT_BASE,
+    EXTRA_SPACE,
+    PHOTO_BASE,
+    POST_BASE,
+    VISITOR_BASE,
+    Author,
+    GraphComment,
+    GraphPost,
+    user_id,
+)
+from aggregator.sandbox.graph_visitors import Visitor, make_visitors
+from aggregator.sandbox.models import SandboxAccount, SandboxComment, SandboxPost
 
-POST_BASE = 10_158_000_000_000_000
-COMMENT_BASE = 10_159_000_000_000_000
-PHOTO_BASE = 10_160_000_000_000_000
-"""Photo objects of photo posts: their comments are `{photo-id}_{n}`, as on Graph."""
-VISITOR_BASE = 10_157_000_000_000_000
-VISITOR_SPACE = 90 * ID_SPACE
-"""Sandbox ids of visitor posts and their comments (no platform-neutral account uses it)."""
-EXTRA_SPACE = 91 * ID_SPACE
-"""Sandbox ids of comments added by tests (`add_comment`)."""
-VISITOR_POSTS = 8
-CDN = "https://scontent.xx.fbcdn.net/v/t39.30808-6"
 MEMO_SIZE = 16
 """Remembered results (post lists, one post's comments) at one time and override state."""
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Author:
-    """Who wrote something, as `from{id,name}` shows it."""
-
-    id: str
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class GraphPost:
-    """A Page post or a visitor post as Graph renders it at one moment."""
-
-    node_id: str
-    part: str
-    created_at: datetime
-    updated_at: datetime
-    message: str
-    author: Author
-    permalink: str
-    picture: str | None
-    shares: int
-    reactions: int
-    hidden: bool
-    visitor: bool
-    key: int
-    """The sandbox id the comments hang under."""
-    object_id: str = ""
-    """The Graph object the comments hang under (their ids' first half): the post's
-    `part` for a status post, the photo's id for a photo post."""
-    comment_link: str = ""
-    """The start of its comments' permalinks (`...comment_id=` follows)."""
-
-
-@dataclass(frozen=True, slots=True)
-class GraphComment:
-    """A visible comment or reply as Graph renders it at one moment."""
-
-    node_id: str
-    post_node: str
-    created_at: datetime
-    message: str
-    author: Author
-    parent_node: str | None
-    top_node: str
-    hidden: bool
-    likes: int
-    replies: int
-    attachment: dict[str, object] | None
-    permalink: str
-    key: int
-    by_page: bool = False
-    """Written by the Page itself (Graph answers `can_hide: false` for it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,13 +54,6 @@ class _Fate:
     hidden_at: datetime | None
     likes: int
     photo: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _Visitor:
-    post: SandboxPost
-    author: Author
-    comments: tuple[SandboxComment, ...]
 
 
 class GraphWorld:
@@ -128,7 +69,7 @@ class GraphWorld:
         self._edits: dict[str, tuple[datetime, str]] = {}
         self._extra: list[SandboxComment] = []
         self._lock = threading.Lock()
-        self._visitors = self._make_visitors()
+        self._visitors = make_visitors(data, account)
         self._version = 0
         self._memo: OrderedDict[tuple[object, ...], Any] = OrderedDict()
 
@@ -253,7 +194,7 @@ class GraphWorld:
             ),
         )
 
-    def _visitor_post(self, visitor: _Visitor, at: datetime) -> GraphPost:
+    def _visitor_post(self, visitor: Visitor, at: datetime) -> GraphPost:
         part = str(VISITOR_BASE + visitor.post.id)
         node_id = f"{self.page.id}_{part}"
         message, updated = self._text(node_id, visitor.post.paragraphs[0], at)
@@ -338,7 +279,7 @@ class GraphWorld:
             post_node=post.node_id,
             created_at=c.created_at,
             message=message,
-            author=self.page if c.by_district else Author(_user_id(c.author_handle), c.author_name),
+            author=self.page if c.by_district else Author(user_id(c.author_handle), c.author_name),
             parent_node=None if top_id == c.id else node[top_id],
             top_node=node[top_id],
             hidden=self._hidden.get(node_id, hidden),
@@ -380,66 +321,6 @@ class GraphWorld:
         if edit is not None and edit[0] <= at:
             return edit[1], edit[0]
         return text, None
-
-    # -- visitor posts ---------------------------------------------------------------------
-
-    def _make_visitors(self) -> tuple[_Visitor, ...]:
-        rng = random.Random(derive_seed(self.data.seed, "graph-visitors", self.account.key))
-        start = self.data.start
-        moments = sorted(
-            (start + timedelta(days=rng.uniform(-30, 3))).replace(microsecond=0)
-            for _ in range(VISITOR_POSTS)
-        )
-        return tuple(self._visitor(rng, seq, moment) for seq, moment in enumerate(moments, 1))
-
-    def _visitor(self, rng: random.Random, seq: int, moment: datetime) -> _Visitor:
-        topic = rng.choice(("parking", "garbage", "noise", "question", "complaint", "thanks"))
-        name = rng.choice(texts.SURNAMES) + rng.choice(texts.GIVEN_NAMES)
-        handle = f"visitor_{seq}_{rng.randint(1000, 9999)}"
-        number = VISITOR_SPACE + seq * 100
-        post = SandboxPost(
-            id=number, account=self.account.key, seq=seq, kind="visitor", category="방문자 게시물",
-            title="", paragraphs=(comment_texts.resident_text(rng, topic, "notice"),), tags=(),
-            created_at=moment, author_name=name, author_handle=handle,
-        )  # fmt: skip
-        comments: list[SandboxComment] = []
-        if topic != "thanks" and rng.random() < 0.75:
-            answer = datetime.fromtimestamp(office_time(rng, moment.timestamp()), moment.tzinfo)
-            comments.append(self._visitor_comment(post, 1, None, answer, True, topic, rng))
-            if rng.random() < 0.5:
-                later = answer + timedelta(hours=rng.uniform(1, 30))
-                comments.append(self._visitor_comment(post, 2, None, later, False, "reply", rng))
-        return _Visitor(post, Author(_user_id(handle), name), tuple(comments))
-
-    def _visitor_comment(
-        self,
-        post: SandboxPost,
-        n: int,
-        parent: int | None,
-        when: datetime,
-        by_district: bool,
-        topic: str,
-        rng: random.Random,
-    ) -> SandboxComment:
-        text = (
-            comment_texts.district_text(rng, topic)
-            if by_district
-            else comment_texts.resident_text(rng, "reply_to_district", "notice")
-        )
-        author = (self.account.staff_name, self.account.staff_handle)
-        if not by_district:
-            author = (post.author_name, post.author_handle)
-        return SandboxComment(
-            id=post.id + n, number=n, account=self.account.key, post_id=post.id,
-            parent_id=parent, author_name=author[0], author_handle=author[1], author_url=None,
-            text=text, created_at=when, by_district=by_district,
-            topic="district_reply" if by_district else topic,
-        )  # fmt: skip
-
-
-def _user_id(handle: str) -> str:
-    """A resident's stable numeric Facebook user id (app-scoped ids look like this)."""
-    return str(10**15 + derive_seed("facebook-user", handle) % (9 * 10**15))
 
 
 def _photo(fbid: int) -> dict[str, object]:

@@ -27,7 +27,7 @@ from aggregator.sandbox.graph_render import (
     parse_fields,
     render_comment,
 )
-from aggregator.sandbox.server import Handler, Router, SandboxRequest, SandboxResponse
+from aggregator.sandbox.routing import Handler, Router, SandboxRequest, SandboxResponse
 
 BOOLEANS = {"true": True, "false": False}
 

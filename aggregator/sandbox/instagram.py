@@ -15,9 +15,10 @@ district's Page token (`graph.PAGE_TOKEN`) and the Graph error envelope:
     POST   /{version}/{ig-media-id}            comment_enabled=true|false -> {"success": true}
     DELETE /{version}/{ig-comment-id}          -> {"success": true} (its replies go too)
 
-The writes are in `instagram_write.py`. As documented (PLATFORMS-WRITE.md §5) and
-recorded (`samples/instagram/`): default fields `id` (user, media) and
-`timestamp,text,id` (comments); nested `replies{...}`, `from{id,username}`; times as
+The writes are in `instagram_write.py`, the nodes' fields and rendering in
+`instagram_render.py`. As documented (PLATFORMS-WRITE.md §5) and recorded
+(`samples/instagram/`): default fields `id` (user, media) and `timestamp,text,id`
+(comments); nested `replies{...}`, `from{id,username}`; times as
 `2021-08-13T08:25:28+0000`; media pages carry `cursors.before/after`, `next` and (after
 the first) `previous`; comment pages only `cursors.after` and `next`, and the last page
 no `paging` at all; comments cannot be filtered by time (`since` is ignored); `user`
@@ -37,20 +38,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aggregator.sandbox.admin import counts_view
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.graph import PAGE_TOKEN, TOKEN_ENV, VERSION, GraphApi
-from aggregator.sandbox.graph_render import (
-    GraphFailure,
-    Pager,
-    gone,
-    graph_time,
-    parse_fields,
-    pick,
-)
+from aggregator.sandbox.graph_render import Pager, gone, parse_fields, pick, time_param
+from aggregator.sandbox.instagram_render import USER_FIELDS, comment_renderer, render_media
 from aggregator.sandbox.instagram_world import (
     IG_USER_ID,
     INSTAGRAM_ACCOUNT,
@@ -61,7 +56,7 @@ from aggregator.sandbox.instagram_world import (
 )
 from aggregator.sandbox.models import ACCOUNTS
 from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
-from aggregator.sandbox.server import ADMIN_PREFIX, Router, SandboxRequest
+from aggregator.sandbox.routing import ADMIN_PREFIX, Router, SandboxRequest
 
 IG_MESSAGES = {
     80002: "(#80002) There have been too many calls to this Instagram account. Wait a bit and try "
@@ -70,57 +65,6 @@ IG_MESSAGES = {
 }
 IG_NODE = r"/(?P<node>1[78][0-9]{15})"
 """Instagram ids (17 digits from 17...): Facebook's own sandbox ids never look like this."""
-USER_FIELDS = frozenset(
-    {
-        "id",
-        "ig_id",
-        "username",
-        "name",
-        "biography",
-        "website",
-        "profile_picture_url",
-        "followers_count",
-        "follows_count",
-        "media_count",
-    }
-)
-MEDIA_FIELDS = frozenset(
-    {
-        "id",
-        "caption",
-        "media_type",
-        "media_product_type",
-        "media_url",
-        "permalink",
-        "shortcode",
-        "thumbnail_url",
-        "timestamp",
-        "comments_count",
-        "like_count",
-        "is_comment_enabled",
-        "username",
-        "owner",
-        "children",
-        "is_shared_to_feed",
-    }
-)
-COMMENT_FIELDS = frozenset(
-    {
-        "id",
-        "text",
-        "timestamp",
-        "username",
-        "from",
-        "like_count",
-        "hidden",
-        "parent_id",
-        "replies",
-        "media",
-        "user",
-        "legacy_instagram_comment_id",
-    }
-)
-DEFAULT_COMMENT = "timestamp,text,id"
 COMMENT_PAGE_MAX = 50
 USER_TOKEN = "IGAAsandboxInstagramUserToken0hanbitgu17841452391708236"  # noqa: S105
 """The Instagram User token the Instagram-Login variant accepts (sandbox-only)."""
@@ -187,11 +131,11 @@ class InstagramApi(GraphApi):
             return self._user(request)
         media = self.ig.media_item(node, now)
         if media is not None:
-            return self._render_media(request, media, request.param("fields"))
+            return render_media(self.ig, self.now, media, request.param("fields"))
         comment = self.ig.comment(node, now)
         if comment is None:
             raise gone(node)
-        return self._render_comment(comment, request.param("fields"))
+        return comment_renderer(self.ig, self.now, request.param("fields"))(comment)
 
     def _user(self, request: SandboxRequest) -> dict[str, Any]:
         fields = parse_fields(request.param("fields"), "id", USER_FIELDS, "IGUser")
@@ -212,7 +156,7 @@ class InstagramApi(GraphApi):
     def _media(self, request: SandboxRequest, match: re.Match[str]) -> object:
         if match["node"] != IG_USER_ID:
             raise gone(match["node"])
-        since, until = _time(request, "since"), _time(request, "until")
+        since, until = time_param(request, "since"), time_param(request, "until")
         items = [
             m
             for m in self.ig.media(self.now())
@@ -220,7 +164,7 @@ class InstagramApi(GraphApi):
         ]
         chunk, paging = self._pager(request).page(items, _key, descending=True)
         fields = request.param("fields")
-        data = [self._render_media(request, m, fields) for m in chunk]
+        data = [render_media(self.ig, self.now, m, fields) for m in chunk]
         return {"data": data, "paging": paging} if paging else {"data": data}
 
     def _comments(self, request: SandboxRequest, match: re.Match[str]) -> object:
@@ -249,7 +193,7 @@ class InstagramApi(GraphApi):
         pager = Pager(request.base_url + request.path, query, self.token)
         chunk, paging = pager.page(items, _key, descending=descending)
         fields = request.param("fields")
-        render = self._comment_renderer(fields)
+        render = comment_renderer(self.ig, self.now, fields)
         body: dict[str, Any] = {"data": [render(c) for c in chunk]}
         if "next" in paging:
             body["paging"] = {
@@ -257,84 +201,6 @@ class InstagramApi(GraphApi):
                 "next": paging["next"],
             }
         return body
-
-    # -- rendering -------------------------------------------------------------------------
-
-    def _render_media(
-        self, request: SandboxRequest, media: IgMedia, spec: str | None
-    ) -> dict[str, Any]:
-        fields = parse_fields(spec, "id", MEDIA_FIELDS, "IGMedia")
-        children = None
-        if media.media_type == "CAROUSEL_ALBUM":
-            first = int(media.id) + 1
-            children = {"data": [{"id": str(first + n)} for n in range(3)]}
-        values = {
-            "id": media.id,
-            "caption": media.caption,
-            "media_type": media.media_type,
-            "media_product_type": media.product_type,
-            "media_url": media.media_url,
-            "permalink": media.permalink,
-            "shortcode": media.shortcode,
-            "thumbnail_url": media.media_url[:-3] + "jpg" if media.media_type == "VIDEO" else None,
-            "timestamp": graph_time(media.created_at),
-            "comments_count": len(self.ig.comments(media, self.now())),
-            "like_count": media.like_count,
-            "is_comment_enabled": media.comments_enabled,
-            "username": USERNAME,
-            "owner": {"id": IG_USER_ID},
-            "children": children,
-            "is_shared_to_feed": True if media.product_type == "REELS" else None,
-        }
-        return pick(values, fields)
-
-    def _render_comment(self, comment: IgComment, spec: str | None) -> dict[str, Any]:
-        return self._comment_renderer(spec)(comment)
-
-    def _comment_renderer(self, spec: str | None) -> Callable[[IgComment], dict[str, Any]]:
-        """Render comments with the fields of `spec` (parsed once for a whole page)."""
-        fields = parse_fields(spec, DEFAULT_COMMENT, COMMENT_FIELDS, "IGComment")
-        if "replies" not in fields:
-            return lambda comment: pick(comment_values(comment), fields)
-        inner = _nested(spec or "", "replies") or DEFAULT_COMMENT
-        nested = parse_fields(inner, DEFAULT_COMMENT, COMMENT_FIELDS, "IGComment")
-        by_parent: dict[str, dict[str, list[IgComment]]] = {}
-
-        def replies_of(comment: IgComment) -> list[IgComment]:
-            if comment.media_id not in by_parent:
-                media = self.ig.media_item(comment.media_id, self.now())
-                grouped: dict[str, list[IgComment]] = {}
-                for c in self.ig.comments(media, self.now()) if media else []:
-                    if c.parent_id is not None:
-                        grouped.setdefault(c.parent_id, []).append(c)
-                by_parent[comment.media_id] = grouped
-            return by_parent[comment.media_id].get(comment.id, [])
-
-        def render(comment: IgComment) -> dict[str, Any]:
-            values = comment_values(comment)
-            replies = replies_of(comment) if comment.parent_id is None else []
-            if replies:
-                values["replies"] = {"data": [pick(comment_values(r), nested) for r in replies]}
-            return pick(values, fields)
-
-        return render
-
-
-def comment_values(comment: IgComment) -> dict[str, Any]:
-    """Every field of a comment but `replies` (`pick` chooses the requested ones)."""
-    return {
-        "id": comment.id,
-        "text": comment.text,
-        "timestamp": graph_time(comment.created_at),
-        "username": comment.username,
-        "from": {"id": comment.user_id, "username": comment.username},
-        "like_count": comment.likes,
-        "hidden": comment.hidden,
-        "parent_id": comment.parent_id,
-        "media": {"id": comment.media_id},
-        "user": {"id": IG_USER_ID} if comment.by_account else None,
-        "legacy_instagram_comment_id": None,
-    }
 
 
 def account_config(base_url: str, interval_minutes: int) -> dict[str, object]:
@@ -381,30 +247,3 @@ routes on the Graph paths and under `/graph.instagram.com/`."""
 
 def _key(item: IgMedia | IgComment) -> tuple[int, int]:
     return int(item.created_at.timestamp()), int(item.id) % 10**12
-
-
-def _time(request: SandboxRequest, name: str) -> datetime | None:
-    """`since`/`until` as a Unix timestamp or an ISO 8601 time."""
-    value = request.param(name)
-    if not value:
-        return None
-    try:
-        if value.isdigit():
-            return datetime.fromtimestamp(int(value), UTC)
-        parsed = datetime.fromisoformat(value)
-    except (ValueError, OverflowError):
-        raise GraphFailure(100, f"(#100) The parameter {name} is not a valid time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _nested(spec: str, name: str) -> str | None:
-    """The text inside `name{...}` of a fields spec (nested braces kept), or None."""
-    start = re.search(rf"(?:^|,)\s*{name}(?:\.[a-z_]+\([^)]*\))*\{{", spec)
-    if start is None:
-        return None
-    depth, begin = 1, start.end()
-    for index in range(begin, len(spec)):
-        depth += {"{": 1, "}": -1}.get(spec[index], 0)
-        if depth == 0:
-            return spec[begin:index]
-    return spec[begin:]

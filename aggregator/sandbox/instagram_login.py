@@ -32,7 +32,7 @@ from aggregator.sandbox.instagram import (
     InstagramApi,
 )
 from aggregator.sandbox.instagram_world import IG_USER_ID, INSTAGRAM_ACCOUNT
-from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
+from aggregator.sandbox.routing import Router, SandboxRequest, SandboxResponse
 
 LIFETIME_SECONDS = 60 * 24 * 3600
 UNKNOWN_PATH = "Unknown path components: {path}"

@@ -27,7 +27,7 @@ from aggregator.sandbox.graph import VERSION
 from aggregator.sandbox.graph_render import GraphFailure, gone
 from aggregator.sandbox.instagram import IG_NODE, InstagramApi
 from aggregator.sandbox.instagram_world import IgMedia
-from aggregator.sandbox.server import Handler, Router, SandboxRequest, SandboxResponse
+from aggregator.sandbox.routing import Handler, Router, SandboxRequest, SandboxResponse
 
 BOOLEANS = {"true": True, "false": False}
 PERMISSION_MESSAGE = "(#200) Requires instagram_manage_comments permission to manage the object"

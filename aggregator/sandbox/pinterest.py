@@ -11,7 +11,8 @@ Routes (relative to the sandbox base URL; `api_url` is `{base}/v5`, `rss_url` is
     GET /pinterest/{username}/feed.rss          profile feed: the latest 25 pins
     GET /pinterest/{username}/{board}.rss       board feed: the board's latest 25 pins
 
-Answers follow the official v5 description (`shared/samples/pinterest/`): lists are
+Answers follow the official v5 description (`shared/samples/pinterest/`; resources in
+`pinterest_render.py`, bookmarks in `pinterest_bookmarks.py`): lists are
 `{"items": [...], "bookmark": str|null}` (the bookmark is opaque: the last pin's time and
 id, so deleting a pin between pages skips nothing), pins carry `pin_metrics`
 (`lifetime_metrics.comment` is the comment count) only with `pin_metrics=true`, and
@@ -30,21 +31,26 @@ sandbox feed.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from typing import Any
 
 from aggregator.sandbox.faults import Fault, FaultSet
 from aggregator.sandbox.feeds import esc, feed_response
-from aggregator.sandbox.pinterest_world import PinterestWorld, SandboxBoard, SandboxPin
+from aggregator.sandbox.pinterest_bookmarks import (
+    boards_offset,
+    encode_bookmark,
+    page_size,
+    pin_key,
+    pins_keyset,
+)
+from aggregator.sandbox.pinterest_render import board_json, pin_json, rss_item
+from aggregator.sandbox.pinterest_world import PinterestWorld, SandboxBoard
 from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
-from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse, text_response
+from aggregator.sandbox.routing import Router, SandboxRequest, SandboxResponse, text_response
 
 SANDBOX_TOKEN = "pina-sandbox-hanbitgu-0001"  # noqa: S105 - opens nothing but the sandbox
 LIMITED_TOKEN = "pina-sandbox-hanbitgu-boards-only"  # noqa: S105 - sandbox only
@@ -182,8 +188,8 @@ class PinterestSandbox:
 
     def boards(self, request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
         """`GET /v5/boards`: the profile's boards, oldest first."""
-        size = _page_size(request)
-        start = _offset(request.param("bookmark"))
+        size = page_size(request)
+        start = boards_offset(request.param("bookmark"))
         if size is None or start is None:
             return error_answer(400, "Invalid parameters.")
         at = self.now()
@@ -192,8 +198,8 @@ class PinterestSandbox:
         return json_answer(
             200,
             {
-                "items": [self._board_json(b, at) for b in chunk],
-                "bookmark": _encode(f"o:{start + size}") if more else None,
+                "items": [board_json(self.world, b, at) for b in chunk],
+                "bookmark": encode_bookmark(f"o:{start + size}") if more else None,
             },
         )
 
@@ -202,23 +208,25 @@ class PinterestSandbox:
         board = self.world.board(match["board"])
         if board is None:
             return error_answer(404, "Board not found.")
-        size = _page_size(request)
+        size = page_size(request)
         try:
-            after = _keyset(request.param("bookmark"))
+            after = pins_keyset(request.param("bookmark"))
         except ValueError:
             size = None
         if size is None:
             return error_answer(400, "Invalid parameters.")
         at = self.now()
-        pins = [p for p in self.world.visible_pins(at, board) if after is None or _key(p) < after]
+        pins = [
+            p for p in self.world.visible_pins(at, board) if after is None or pin_key(p) < after
+        ]
         chunk = pins[:size]
         metrics = request.param("pin_metrics") == "true"
         last = chunk[-1] if len(pins) > size else None
         return json_answer(
             200,
             {
-                "items": [self._pin_json(p, at, metrics) for p in chunk],
-                "bookmark": _encode("k:{}:{}".format(*_key(last))) if last else None,
+                "items": [pin_json(self.world, p, at, metrics) for p in chunk],
+                "bookmark": encode_bookmark("k:{}:{}".format(*pin_key(last))) if last else None,
             },
         )
 
@@ -227,64 +235,9 @@ class PinterestSandbox:
         pin, at = self.world.pin(match["pin"]), self.now()
         if pin is None or not pin.visible(at):
             return error_answer(404, "Pin not found.")
-        return json_answer(200, self._pin_json(pin, at, request.param("pin_metrics") == "true"))
-
-    def _board_json(self, board: SandboxBoard, at: datetime) -> dict[str, Any]:
-        pins = self.world.visible_pins(at, board)
-        modified = pins[0].created_at if pins else board.created_at
-        return {
-            "id": board.id,
-            "created_at": _api_time(board.created_at),
-            "board_pins_modified_at": _api_time(modified),
-            "name": board.name,
-            "description": board.description,
-            "collaborator_count": 0,
-            "pin_count": len(pins),
-            "follower_count": 80 + len(pins) * 7,
-            "media": {
-                "image_cover_url": pins[0].image("400x300") if pins else None,
-                "pin_thumbnail_urls": [p.image("150x150") for p in pins[:5]],
-            },
-            "owner": {"username": self.world.account.handle},
-            "privacy": "PUBLIC",
-        }
-
-    def _pin_json(self, pin: SandboxPin, at: datetime, metrics: bool) -> dict[str, Any]:
-        title, description = pin.texts(at)
-        sizes = {"150x150": (150, 150), "400x300": (400, 300), "600x": (600, 900)}
-        sizes["1200x"] = (1200, 1800)
-        data: dict[str, Any] = {
-            "id": pin.id,
-            "created_at": _api_time(pin.created_at),
-            "link": f"https://www.hanbit-gu.example/news/view.do?seq={pin.post.seq}",
-            "title": title,
-            "description": description,
-            "dominant_color": f"#{int(pin.id) % 0xFFFFFF:06X}",
-            "alt_text": pin.post.title[:500],
-            "creative_type": "REGULAR",
-            "board_id": pin.board.id,
-            "board_section_id": None,
-            "board_owner": {"username": self.world.account.handle},
-            "is_owner": True,
-            "is_standard": True,
-            "has_been_promoted": False,
-            "parent_pin_id": None,
-            "media": {
-                "media_type": "image",
-                "images": {
-                    size: {"width": w, "height": h, "url": pin.image(size)}
-                    for size, (w, h) in sizes.items()
-                },
-            },
-        }
-        if metrics:
-            lifetime = pin.lifetime_metrics(at)
-            keys = ("pin_click", "impression", "outbound_click")
-            data["pin_metrics"] = {
-                "90d": {key: lifetime[key] for key in keys},
-                "lifetime_metrics": lifetime,
-            }
-        return data
+        return json_answer(
+            200, pin_json(self.world, pin, at, request.param("pin_metrics") == "true")
+        )
 
     # -- RSS ---------------------------------------------------------------------------
 
@@ -312,73 +265,13 @@ class PinterestSandbox:
         pins = self.world.visible_pins(at, board)[:FEED_ITEMS]
         latest = pins[0].created_at if pins else self.world.data.start
         description = board.description if board else self.world.account.description
-        items = "".join(_rss_item(pin, at) for pin in pins)
+        items = "".join(rss_item(pin, at) for pin in pins)
         text = (
             '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>\n'
             f"<title>{esc(title)}</title>\n<link>{esc(link)}</link>\n"
             f"<description>{esc(description)}</description>\n{items}</channel></rss>\n"
         )
         return feed_response(request, text.encode("utf-8"), RSS_TYPE, latest)
-
-
-def _rss_item(pin: SandboxPin, at: datetime) -> str:
-    title, description = pin.texts(at)
-    html = f'<a href="/pin/{pin.id}/"><img src="{pin.image("236x")}"></a>{esc(description)}'
-    return (
-        f"<item>\n<title>{esc(title)}</title>\n<link>{pin.url}</link>\n"
-        f"<description>{esc(html)}</description>\n"
-        f"<pubDate>{format_datetime(pin.created_at.astimezone(UTC), usegmt=True)}</pubDate>\n"
-        f"<guid>{pin.url}</guid>\n</item>\n"
-    )
-
-
-def _api_time(moment: datetime) -> str:
-    """`2026-11-03T05:12:33` (UTC, no offset, as the API writes it)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def _key(pin: SandboxPin) -> tuple[int, int]:
-    return (int(pin.created_at.timestamp()), int(pin.id))
-
-
-def _page_size(request: SandboxRequest) -> int | None:
-    raw = request.param("page_size") or "25"
-    size = int(raw) if raw.isdigit() else 0
-    return size if 1 <= size <= 250 else None
-
-
-def _encode(text: str) -> str:
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def _decode(bookmark: str) -> str | None:
-    try:
-        return base64.urlsafe_b64decode(bookmark + "=" * (-len(bookmark) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-
-
-def _offset(bookmark: str | None) -> int | None:
-    """The boards offset a bookmark names (0 without one); None when it is not ours."""
-    if not bookmark:
-        return 0
-    text = _decode(bookmark) or ""
-    number = text.removeprefix("o:")
-    return int(number) if text.startswith("o:") and number.isdigit() else None
-
-
-def _keyset(bookmark: str | None) -> tuple[int, int] | None:
-    """The (time, id) after which a pins page starts; None without a bookmark.
-
-    Raises:
-        ValueError: the bookmark is not one this sandbox gave out.
-    """
-    if not bookmark:
-        return None
-    parts = (_decode(bookmark) or "").split(":")
-    if len(parts) != 3 or parts[0] != "k" or not all(p.isdigit() for p in parts[1:]):
-        raise ValueError(f"invalid bookmark {bookmark!r}")
-    return int(parts[1]), int(parts[2])
 
 
 def account_config(base_url: str, interval_minutes: int) -> dict[str, Any]:

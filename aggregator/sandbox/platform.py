@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from aggregator.sandbox.data import DataSet
-    from aggregator.sandbox.server import Router
+    from aggregator.sandbox.routing import Router
     from connectors.spec import PlatformSpec
 
 AccountEntries = Callable[[str, int], list[dict[str, Any]]]

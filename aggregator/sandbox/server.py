@@ -1,10 +1,11 @@
-"""A small loopback HTTP framework: route table, request log, fault injection, clean stop.
+"""The sandbox's loopback HTTP server: request log, fault injection, routing, clean stop.
 
 Built on `http.server.ThreadingHTTPServer` (one daemon thread per connection, HTTP/1.1
-keep-alive). Platform modules register `(method, regex) -> handler` routes on a `Router`;
-the server logs every request, applies the active faults (never on `/_sandbox/`), and
-writes the response. `stop()` wakes hung and dripping handlers and closes every open
-connection, so it returns promptly even while clients are stuck.
+keep-alive). Platform modules register `(method, regex) -> handler` routes on a `Router`
+(`routing.py`); the server logs every request (`request_log.py`), applies the active
+faults (never on `/_sandbox/`), and writes the response. `stop()` wakes hung and dripping
+handlers and closes every open connection, so it returns promptly even while clients are
+stuck.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import logging
-import re
 import socket
 import socketserver
 import struct
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,148 +28,19 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from aggregator.sandbox import faults as fault_mod
 from aggregator.sandbox.faults import Fault, FaultKind, FaultSet
+from aggregator.sandbox.request_log import LoggedRequest, RequestLog
+from aggregator.sandbox.routing import (
+    ADMIN_PREFIX,
+    Router,
+    SandboxRequest,
+    SandboxResponse,
+    text_response,
+)
 
 log = logging.getLogger(__name__)
 
-ADMIN_PREFIX = "/_sandbox/"
 WRITE_CHUNK = 64 * 1024
 IDLE_TIMEOUT_SECONDS = 30.0
-
-
-@dataclass(frozen=True)
-class SandboxRequest:
-    """A request as handlers see it: the path is percent-decoded, header names lower-case."""
-
-    method: str
-    path: str
-    target: str
-    query: Mapping[str, list[str]]
-    headers: Mapping[str, str]
-    body: bytes
-    base_url: str
-    """`http://host:port` as the client addressed the sandbox (from the Host header)."""
-
-    def header(self, name: str) -> str | None:
-        """A request header (case-insensitive) or None."""
-        return self.headers.get(name.lower())
-
-    def param(self, name: str) -> str | None:
-        """The first value of a query parameter or None."""
-        values = self.query.get(name)
-        return values[0] if values else None
-
-
-@dataclass
-class SandboxResponse:
-    """What a handler returns; `Content-Length` is added when sending."""
-
-    status: int = 200
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-Handler = Callable[[SandboxRequest, "re.Match[str]"], SandboxResponse]
-
-
-def text_response(status: int, text: str, content_type: str = "text/plain") -> SandboxResponse:
-    """A small UTF-8 response."""
-    headers = {"Content-Type": f"{content_type}; charset=UTF-8"}
-    return SandboxResponse(status, text.encode("utf-8"), headers)
-
-
-@dataclass(frozen=True)
-class Route:
-    """One entry of the route table; `pattern` must match the whole decoded path."""
-
-    method: str
-    pattern: re.Pattern[str]
-    handler: Handler
-
-
-class Router:
-    """Maps (method, path) to handlers; HEAD is served by GET handlers."""
-
-    def __init__(self) -> None:
-        self._routes: list[Route] = []
-
-    def add(self, method: str, pattern: str, handler: Handler) -> None:
-        """Register `handler` for `method` requests whose whole path matches `pattern`."""
-        self._routes.append(Route(method.upper(), re.compile(pattern), handler))
-
-    @property
-    def routes(self) -> tuple[Route, ...]:
-        """The route table, in the order requests try it."""
-        return tuple(self._routes)
-
-    def dispatch(self, request: SandboxRequest) -> SandboxResponse:
-        """Call the matching handler; 404 when no route matches, 405 for a wrong method."""
-        allowed: list[str] = []
-        for route in self._routes:
-            match = route.pattern.fullmatch(request.path)
-            if match is None:
-                continue
-            wanted = "GET" if request.method == "HEAD" else request.method
-            if route.method == wanted:
-                return route.handler(request, match)
-            allowed.append(route.method)
-        if allowed:
-            response = text_response(405, "method not allowed")
-            response.headers["Allow"] = ", ".join(sorted(set(allowed)))
-            return response
-        return text_response(404, f"no such page: {request.path}", "text/html")
-
-
-@dataclass(frozen=True)
-class LoggedRequest:
-    """A request the sandbox received (header names lower-case)."""
-
-    method: str
-    path: str
-    query: Mapping[str, list[str]]
-    headers: Mapping[str, str]
-    at: datetime
-    """Sandbox time when it arrived."""
-
-    def header(self, name: str) -> str | None:
-        """A request header (case-insensitive) or None."""
-        return self.headers.get(name.lower())
-
-
-class RequestLog:
-    """Thread-safe record of every request received, oldest first."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: list[LoggedRequest] = []
-
-    def add(self, entry: LoggedRequest) -> None:
-        """Record one request."""
-        with self._lock:
-            self._entries.append(entry)
-
-    def all(self) -> list[LoggedRequest]:
-        """Every request, including admin calls."""
-        with self._lock:
-            return list(self._entries)
-
-    def find(self, path_prefix: str = "/", method: str | None = None) -> list[LoggedRequest]:
-        """Requests under `path_prefix` (admin calls only when the prefix names them)."""
-        return [
-            r
-            for r in self.all()
-            if r.path.startswith(path_prefix)
-            and (method is None or r.method == method.upper())
-            and (path_prefix.startswith(ADMIN_PREFIX) or not r.path.startswith(ADMIN_PREFIX))
-        ]
-
-    def clear(self) -> None:
-        """Forget every request."""
-        with self._lock:
-            self._entries.clear()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._entries)
 
 
 @dataclass

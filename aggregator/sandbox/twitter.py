@@ -35,7 +35,7 @@ from typing import Any
 
 from aggregator.sandbox.faults import Fault, FaultSet
 from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
-from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
+from aggregator.sandbox.routing import Router, SandboxRequest, SandboxResponse
 from aggregator.sandbox.x_auth import BEARER_TOKEN as BEARER_TOKEN
 from aggregator.sandbox.x_auth import USER_TOKEN, USER_TOKEN_ENV, Auth, authenticate
 from aggregator.sandbox.x_params import (

@@ -31,7 +31,7 @@ from aggregator.sandbox.clock import KST
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.feeds import cdata, esc, feed_response, html_paragraphs, iso_z, rfc822
 from aggregator.sandbox.models import SandboxAccount, SandboxComment, SandboxPost
-from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse, text_response
+from aggregator.sandbox.routing import Router, SandboxRequest, SandboxResponse, text_response
 
 POSTS_PER_RSS = 10
 EXCERPT_WORDS = 55

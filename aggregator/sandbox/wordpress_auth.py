@@ -6,7 +6,7 @@ import base64
 import binascii
 import hmac
 
-from aggregator.sandbox.server import SandboxRequest
+from aggregator.sandbox.routing import SandboxRequest
 
 EDITOR_USER = "hanbit-editor"
 EDITOR_ID = 7

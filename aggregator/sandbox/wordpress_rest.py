@@ -30,7 +30,7 @@ from aggregator.sandbox.clock import KST
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.feeds import html_paragraphs
 from aggregator.sandbox.models import SandboxComment, SandboxPost
-from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
+from aggregator.sandbox.routing import Router, SandboxRequest, SandboxResponse
 from aggregator.sandbox.wordpress import SITE, Site
 from aggregator.sandbox.wordpress_auth import EDITOR_ID, EDITOR_USER, authenticated
 

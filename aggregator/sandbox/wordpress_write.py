@@ -32,7 +32,7 @@ from urllib.parse import parse_qs
 
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.models import SandboxAccount, SandboxComment, SandboxPost
-from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
+from aggregator.sandbox.routing import Router, SandboxRequest, SandboxResponse
 from aggregator.sandbox.wordpress import SITE, Site
 from aggregator.sandbox.wordpress_auth import EDITOR_ID, EDITOR_USER, authenticated
 from aggregator.sandbox.wordpress_rest import JSON_TYPE, WordPressRest, error_response

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 from oauthlib.oauth1.rfc5849 import signature, utils  # type: ignore[import-untyped]  # via tweepy
 
-from aggregator.sandbox.server import SandboxRequest
+from aggregator.sandbox.routing import SandboxRequest
 
 BEARER_TOKEN = "sandbox-x-bearer-hanbit-0001"  # noqa: S105 - opens nothing but the sandbox
 USER_TOKEN = "sandbox-x-user-token-hanbit-0001"  # noqa: S105 - an OAuth 2.0 user token

@@ -12,7 +12,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from aggregator.sandbox.server import SandboxRequest, SandboxResponse
+from aggregator.sandbox.routing import SandboxRequest, SandboxResponse
 from aggregator.sandbox.x_world import TWITTER_EPOCH_MS
 
 PROBLEMS = "https://api.twitter.com/2/problems/"

@@ -23,7 +23,7 @@ import json
 import re
 from typing import Any
 
-from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
+from aggregator.sandbox.routing import Router, SandboxRequest, SandboxResponse
 from aggregator.sandbox.twitter import XApiSandbox
 from aggregator.sandbox.x_auth import Auth, authenticate
 from aggregator.sandbox.x_params import BadRequest, json_answer, problem

@@ -48,7 +48,7 @@ from aggregator.sandbox.admin import counts_view
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.faults import Fault, FaultSet
 from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
-from aggregator.sandbox.server import ADMIN_PREFIX, SandboxRequest, SandboxResponse
+from aggregator.sandbox.routing import ADMIN_PREFIX, SandboxRequest, SandboxResponse
 from aggregator.sandbox.youtube_oauth import (
     CLIENT_ID,
     CLIENT_SECRET_ENV,

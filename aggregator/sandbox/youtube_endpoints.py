@@ -1,8 +1,8 @@
 """The YouTube Data API v3 endpoints of the sandbox (routes: see `youtube.py`).
 
-Each handler checks its parameters the way the API does (a missing `part`, a second
-filter, `maxResults` out of range, an unknown `textFormat` are 400s naming the
-parameter) and answers from the `YouTubeWorld` at the sandbox's current time.
+Each handler checks its parameters the way the API does (`youtube_params.py`: a missing
+`part`, a second filter, `maxResults` out of range, an unknown `textFormat` are 400s
+naming the parameter) and answers from the `YouTubeWorld` at the sandbox's current time.
 """
 
 from __future__ import annotations
@@ -12,8 +12,16 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from aggregator.sandbox.server import Router, SandboxRequest
+from aggregator.sandbox.routing import Router, SandboxRequest
 from aggregator.sandbox.youtube import PREFIX, Auth, Reply, YouTubeApi
+from aggregator.sandbox.youtube_params import (
+    bounded_int,
+    choice,
+    comment_not_found,
+    one_filter,
+    requested_parts,
+    required,
+)
 from aggregator.sandbox.youtube_render import (
     GoogleError,
     bad_parameter,
@@ -78,11 +86,11 @@ class YouTubeEndpoints:
 
     def channels(self, request: SandboxRequest, auth: Auth) -> Reply:
         """`channels.list`."""
-        parts = _parts(request, {"id", "snippet", "contentDetails", "statistics"})
+        parts = requested_parts(request, {"id", "snippet", "contentDetails", "statistics"})
         filters = {
             n: request.param(n) or "" for n in ("id", "forHandle", "mine") if request.param(n)
         }
-        _one_filter(filters, "id, forHandle, mine")
+        one_filter(filters, "id, forHandle, mine")
         if "mine" in filters and auth is not Auth.OWNER:
             raise GoogleError(
                 401, "required", "Login Required.", "global", "Authorization", "header"
@@ -99,8 +107,8 @@ class YouTubeEndpoints:
 
     def playlist_items(self, request: SandboxRequest, auth: Auth) -> Reply:
         """`playlistItems.list` of the uploads playlist, newest first, offset tokens."""
-        parts = _parts(request, {"id", "snippet", "contentDetails", "status"})
-        playlist = _required(request, "playlistId")
+        parts = requested_parts(request, {"id", "snippet", "contentDetails", "status"})
+        playlist = required(request, "playlistId")
         if playlist != UPLOADS_ID:
             raise GoogleError(
                 404,
@@ -111,7 +119,7 @@ class YouTubeEndpoints:
                 "playlistId",
                 "parameter",
             )
-        size = _int(request, "maxResults", 5, 0, 50)
+        size = bounded_int(request, "maxResults", 5, 0, 50)
         token = request.param("pageToken")
         offset = read_offset(token) if token else 0
         videos = self.world.videos(self.api.now())
@@ -125,8 +133,8 @@ class YouTubeEndpoints:
 
     def videos(self, request: SandboxRequest, auth: Auth) -> Reply:
         """`videos.list?id=a,b` (unknown ids are left out, as YouTube does)."""
-        parts = _parts(request, {"id", "snippet", "contentDetails", "statistics"})
-        ids = [i for i in _required(request, "id").split(",") if i]
+        parts = requested_parts(request, {"id", "snippet", "contentDetails", "statistics"})
+        ids = [i for i in required(request, "id").split(",") if i]
         if len(ids) > 50:
             raise bad_parameter("id", "The request specifies more than 50 video ids.")
         now = self.api.now()
@@ -137,14 +145,14 @@ class YouTubeEndpoints:
 
     def threads(self, request: SandboxRequest, auth: Auth) -> Reply:
         """`commentThreads.list`."""
-        parts = _parts(request, {"id", "snippet", "replies"})
+        parts = requested_parts(request, {"id", "snippet", "replies"})
         filters = {
             n: request.param(n) or ""
             for n in ("videoId", "allThreadsRelatedToChannelId", "id")
             if request.param(n)
         }
-        _one_filter(filters, "videoId, allThreadsRelatedToChannelId, id")
-        status = _choice(request, "moderationStatus", LIST_STATUSES, "published")
+        one_filter(filters, "videoId, allThreadsRelatedToChannelId, id")
+        status = choice(request, "moderationStatus", LIST_STATUSES, "published")
         if status != "published" and auth is not Auth.OWNER:
             raise GoogleError(
                 403,
@@ -152,9 +160,9 @@ class YouTubeEndpoints:
                 "The request is not properly authorized to retrieve the specified comment threads.",
                 "youtube.commentThread",
             )
-        order = _choice(request, "order", ("time", "relevance"), "time")
-        plain = _choice(request, "textFormat", ("html", "plainText"), "html") == "plainText"
-        size = _int(request, "maxResults", 20, 1, 100)
+        order = choice(request, "order", ("time", "relevance"), "time")
+        plain = choice(request, "textFormat", ("html", "plainText"), "html") == "plainText"
+        size = bounded_int(request, "maxResults", 20, 1, 100)
         comments = self._thread_source(filters)
         tops = [c for c in comments if not c.is_reply and c.status == status]
         if "id" in filters:
@@ -178,11 +186,11 @@ class YouTubeEndpoints:
 
     def comments(self, request: SandboxRequest, auth: Auth) -> Reply:
         """`comments.list` by `parentId` (replies, newest first) or `id`."""
-        _parts(request, {"id", "snippet"})
+        requested_parts(request, {"id", "snippet"})
         filters = {n: request.param(n) or "" for n in ("parentId", "id") if request.param(n)}
-        _one_filter(filters, "parentId, id")
-        plain = _choice(request, "textFormat", ("html", "plainText"), "html") == "plainText"
-        size = _int(request, "maxResults", 20, 1, 100)
+        one_filter(filters, "parentId, id")
+        plain = choice(request, "textFormat", ("html", "plainText"), "html") == "plainText"
+        size = bounded_int(request, "maxResults", 20, 1, 100)
         now, owner = self.api.now(), auth is Auth.OWNER
         if "id" in filters:
             found = [self.world.comment(i, now) for i in filters["id"].split(",")]
@@ -191,7 +199,7 @@ class YouTubeEndpoints:
             return 200, list_response("comment", items, {"resultsPerPage": size}, None)
         thread = self.world.comment(filters["parentId"], now)
         if thread is None or thread.is_reply:
-            raise _comment_not_found("parentId")
+            raise comment_not_found("parentId")
         video = self.world.video(thread.video_id, now)
         assert video is not None
         replies = visible_replies(self.world.comments(video, now), thread, "published")
@@ -204,51 +212,20 @@ class YouTubeEndpoints:
 
     def insert(self, request: SandboxRequest, auth: Auth) -> Reply:
         """`comments.insert`: the channel's reply to a top-level comment."""
-        _parts(request, {"id", "snippet"})
-        try:
-            body = json.loads(request.body or b"null")
-            snippet = body["snippet"]
-            parent_id = str(snippet.get("parentId") or "")
-            text = str(snippet.get("textOriginal") or "").strip()
-        except (ValueError, TypeError, KeyError, AttributeError):
-            raise GoogleError(400, "parseError", "Parse Error") from None
-        if not text:
-            raise GoogleError(
-                400,
-                "commentTextRequired",
-                "The comment must contain text.",
-                "youtube.comment",
-                "body.snippet.textOriginal",
-                "other",
-            )
-        if len(text) > MAX_TEXT:
-            raise GoogleError(
-                400,
-                "commentTextTooLong",
-                "The comment is too long.",
-                "youtube.comment",
-                "body.snippet.textOriginal",
-                "other",
-            )
+        requested_parts(request, {"id", "snippet"})
+        parent_id, text = _reply_snippet(request)
         now = self.api.now()
         parent = self.world.comment(parent_id, now) if parent_id else None
         if parent is None or parent.status == "rejected":
-            raise GoogleError(
-                404,
-                "parentCommentNotFound",
-                "The parent comment could not be found.",
-                "youtube.comment",
-                "body.snippet.parentId",
-                "other",
+            raise _snippet_error(
+                404, "parentCommentNotFound", "The parent comment could not be found.", "parentId"
             )
         if parent.is_reply:
-            raise GoogleError(
+            raise _snippet_error(
                 400,
                 "operationNotSupported",
                 "Replies are supported only for top-level comments.",
-                "youtube.comment",
-                "body.snippet.parentId",
-                "other",
+                "parentId",
             )
         video = self.world.video(parent.video_id, now)
         if video is None or video.comments_disabled:
@@ -258,8 +235,8 @@ class YouTubeEndpoints:
 
     def moderate(self, request: SandboxRequest, auth: Auth) -> Reply:
         """`comments.setModerationStatus` -> 204 No Content."""
-        ids = [i for i in _required(request, "id").split(",") if i]
-        status = _required(request, "moderationStatus")
+        ids = [i for i in required(request, "id").split(",") if i]
+        status = required(request, "moderationStatus")
         if status not in SET_STATUSES:
             raise bad_parameter(
                 "moderationStatus",
@@ -274,7 +251,7 @@ class YouTubeEndpoints:
             )
         now = self.api.now()
         if any(self.world.comment(i, now) is None for i in ids):
-            raise _comment_not_found("id")
+            raise comment_not_found("id")
         for comment_id in ids:
             self.world.moderate(comment_id, status)
         return 204, None
@@ -323,73 +300,33 @@ class YouTubeEndpoints:
         return sum(1 for c in comments if c.thread_id in tops and c.status == "published")
 
 
+def _reply_snippet(request: SandboxRequest) -> tuple[str, str]:
+    """The parent id and the text of a `comments.insert` body (400 when unreadable, the
+    text empty or too long)."""
+    try:
+        body = json.loads(request.body or b"null")
+        snippet = body["snippet"]
+        parent_id = str(snippet.get("parentId") or "")
+        text = str(snippet.get("textOriginal") or "").strip()
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise GoogleError(400, "parseError", "Parse Error") from None
+    if not text:
+        raise _snippet_error(
+            400, "commentTextRequired", "The comment must contain text.", "textOriginal"
+        )
+    if len(text) > MAX_TEXT:
+        raise _snippet_error(400, "commentTextTooLong", "The comment is too long.", "textOriginal")
+    return parent_id, text
+
+
+def _snippet_error(code: int, reason: str, message: str, field: str) -> GoogleError:
+    """An error about the request body's `snippet.{field}`."""
+    return GoogleError(code, reason, message, "youtube.comment", f"body.snippet.{field}", "other")
+
+
 def _newest(comment: YtComment) -> tuple[int, int]:
     return -int(comment.published_at.timestamp()), -comment.key
 
 
 def _relevance(comment: YtComment) -> tuple[int, int]:
     return -comment.likes, -(int(comment.published_at.timestamp()) * 10**10 + comment.key)
-
-
-def _parts(request: SandboxRequest, known: set[str]) -> set[str]:
-    raw = _required(request, "part")
-    parts = {p.strip() for p in raw.split(",") if p.strip()}
-    unknown = parts - known
-    if unknown:
-        raise bad_parameter("part", f"'{sorted(unknown)[0]}'", "unknownPart")
-    return parts
-
-
-def _required(request: SandboxRequest, name: str) -> str:
-    value = request.param(name)
-    if not value:
-        raise GoogleError(
-            400, "required", f"Required parameter: {name}", "global", name, "parameter"
-        )
-    return value
-
-
-def _one_filter(filters: dict[str, str], names: str) -> None:
-    if len(filters) != 1:
-        reason = "missingRequiredParameter" if not filters else "incompatibleParameters"
-        raise GoogleError(
-            400,
-            reason,
-            f"Exactly one of these filters must be given: {names}.",
-            "youtube.parameter",
-        )
-
-
-def _choice(request: SandboxRequest, name: str, allowed: tuple[str, ...], default: str) -> str:
-    value = request.param(name) or default
-    if value not in allowed:
-        raise bad_parameter(
-            name,
-            f"Invalid value '{value}'. Values must be one of: {', '.join(allowed)}.",
-            "invalidParameter",
-        )
-    return value
-
-
-def _int(request: SandboxRequest, name: str, default: int, low: int, high: int) -> int:
-    raw = request.param(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise bad_parameter(
-            name,
-            f"Invalid value '{raw}'. Values must be within the range: [{low}, {high}]",
-            "invalidParameter",
-        )
-    return int(raw)
-
-
-def _comment_not_found(name: str) -> GoogleError:
-    return GoogleError(
-        404,
-        "commentNotFound",
-        "One or more of the requested comments could not be found.",
-        "youtube.comment",
-        name,
-        "parameter",
-    )

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs
 
-from aggregator.sandbox.server import Router, SandboxRequest, SandboxResponse
+from aggregator.sandbox.routing import Router, SandboxRequest, SandboxResponse
 
 TOKEN_PATH = "/google/oauth2/token"  # noqa: S105 - a path
 CLIENT_ID = "123456789012-hanbitsotongtv.apps.googleusercontent.com"

@@ -25,7 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aggregator.sandbox.admin import json_response
-from aggregator.sandbox.server import ADMIN_PREFIX, Router, SandboxRequest, SandboxResponse
+from aggregator.sandbox.routing import ADMIN_PREFIX, Router, SandboxRequest, SandboxResponse
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 PROJECT = "hanbit-sotong-tv"

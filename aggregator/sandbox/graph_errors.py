@@ -1,0 +1,85 @@
+"""Graph's errors in the sandbox: the texts Graph answers with, and the errors tests script.
+
+`MESSAGES` and `SUBCODE_MESSAGES` are Graph's own texts for the codes the connectors tell
+apart; `ScriptedErrors` holds the errors `GraphApi.fail` scripted and hands one out to
+each matching request (after `skip` matching requests pass, `times` times or until
+cleared).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from aggregator.sandbox.graph_render import GraphFailure
+
+MESSAGES = {
+    1: "An unknown error occurred",
+    2: "An unexpected error has occurred. Please retry your request later.",
+    4: "(#4) Application request limit reached",
+    10: "(#10) Application does not have permission for this action",
+    17: "(#17) User request limit reached",
+    32: "(#32) Page request limit reached",
+    190: "Invalid OAuth access token - Cannot parse access token",
+    200: "(#200) Permissions error",
+    283: "(#283) Requires pages_read_user_content permission to manage the object",
+    613: "(#613) Calls to this api have exceeded the rate limit.",
+    80001: "(#80001) There have been too many calls to this Page account. Wait a bit and "
+    "try again. For more info, please refer to "
+    "https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
+}
+SUBCODE_MESSAGES = {
+    460: "Error validating access token: The session has been invalidated because the user "
+    "changed their password or Facebook has changed the session for security reasons.",
+    463: "Error validating access token: Session has expired on Thursday, 19-Nov-26 "
+    "16:00:00 PST. The current time is Friday, 20-Nov-26 01:00:00 PST.",
+    467: "Error validating access token: The session is invalid because the user logged out.",
+}
+REDUCE_DATA = "Please reduce the amount of data you're asking for, then retry your request"
+
+
+@dataclass
+class ScriptedError:
+    """A Graph error to answer on matching requests (see `GraphApi.fail`)."""
+
+    failure: GraphFailure
+    path_contains: str
+    skip: int
+    times: int | None
+    method: str | None = None
+    applied: bool = False
+    """Run the request first (a write is published), then answer the error."""
+
+
+class ScriptedErrors:
+    """The scripted errors of one API, oldest first (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._scripted: list[ScriptedError] = []
+        self._lock = threading.Lock()
+
+    def add(self, scripted: ScriptedError) -> None:
+        """Script one more error."""
+        with self._lock:
+            self._scripted.append(scripted)
+
+    def clear(self) -> None:
+        """Forget every scripted error."""
+        with self._lock:
+            self._scripted.clear()
+
+    def take(self, method: str, path: str) -> ScriptedError | None:
+        """The error to answer this request with, if one is due (counting it as used)."""
+        with self._lock:
+            for scripted in self._scripted:
+                if scripted.path_contains not in path or scripted.method not in (None, method):
+                    continue
+                if scripted.skip > 0:
+                    scripted.skip -= 1
+                    return None
+                if scripted.times is not None:
+                    scripted.times -= 1
+                    if scripted.times <= 0:
+                        self._scripted.remove(scripted)
+                return scripted
+        return None
