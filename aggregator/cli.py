@@ -1,5 +1,6 @@
 """The `aggregator` command: sync, status, db, config, comments, checks, users, report,
-privacy, answers, notify, instagram, serve, sandbox, demo.
+privacy, answers, notify, serve, sandbox, demo, and the commands a platform's spec declares
+(`aggregator instagram refresh-token`).
 
 Exit codes: 0 success; 1 a sync failed; 2 bad input (config, arguments, database
 not upgraded); 3 the account is already being synced by another process.
@@ -29,7 +30,6 @@ from aggregator.cli_common import (
     stdout,
     store_or_exit,
 )
-from aggregator.cli_instagram import instagram_app
 from aggregator.cli_manual import checks_app, comments_app
 from aggregator.cli_notify import notify_app
 from aggregator.cli_privacy import privacy_app
@@ -50,6 +50,8 @@ from aggregator.runner import (
     select_accounts,
     sync_accounts,
 )
+from connectors import load
+from connectors.registry import PLATFORMS
 
 app = typer.Typer(
     help="한빛구청 SNS 소통 수집기: collects the district's posts and residents' comments.",
@@ -69,7 +71,9 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(answers_app, name="answers")
 app.add_typer(notify_app, name="notify")
-app.add_typer(instagram_app, name="instagram")
+for _spec in PLATFORMS.values():
+    if _spec.commands is not None:
+        app.add_typer(load(_spec.commands), name=_spec.name)
 app.command()(serve)
 
 

@@ -42,6 +42,7 @@ from aggregator.store import Store
 from aggregator.store.inbox_query import Deadlines, InboxFilter, Scope
 from aggregator.store.reviews import ReviewAction, ReviewContext
 from aggregator.workflow import Actor, Role, Status, WorkflowError
+from connectors.writers import can_write
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,6 @@ OFFICERS = {
     "도로과": Actor("demo-roads", Role.DEPARTMENT, "도로과"),
 }
 """One SNS officer per department the demo's routing rules name (demo logins too)."""
-ANSWERING_ACCOUNTS = ("facebook-page", "x-account", "wordpress-news", "instagram", "youtube")
-"""The sandbox accounts with write credentials: their answers are posted by the worker
-(Instagram's `/replies` and YouTube's `comments.insert` included)."""
 NAVER_ACCOUNT = "naver"
 FINAL_AFTER = timedelta(days=1)
 """A department follows its posted 1차 답변 with a 최종 답변 after this long."""
@@ -99,6 +97,12 @@ class Case:
     """Where the answer is posted by hand (accounts without write access)."""
 
 
+def answering_accounts(settings: Settings) -> frozenset[str]:
+    """The names of the accounts that post answers through their platform's API (a write
+    API and a write credential: `connectors.writers.can_write`)."""
+    return frozenset(a.name for a in settings.accounts if can_write(a))
+
+
 class DemoDesk:
     """The office and the department officers answering during the demo's replay.
 
@@ -112,6 +116,8 @@ class DemoDesk:
         self.sandbox = sandbox
         self.answers = AnswerService(store, settings.answers)
         self.worker = AnswerWorker(store, settings, HttpClient(settings=http_settings(settings)))
+        self.answering = answering_accounts(settings)
+        """Accounts whose answers the worker posts; the others' are copied and confirmed."""
         self.round = 0
         self.seen: set[int] = set()
         """Comments the office has sorted (each once)."""
@@ -215,7 +221,7 @@ class DemoDesk:
             raise WorkflowError(result.refused[0][1])
         officer = OFFICERS.get(row["suggested_department"] or "")
         if move == Move.ROUTE and officer is not None:
-            final = comment_id % 2 == 0 and row["account"] in ANSWERING_ACCOUNTS
+            final = comment_id % 2 == 0 and row["account"] in self.answering
             case = Case(comment_id, row["account"], officer, final, row["permalink"])
             self.cases[comment_id] = case
             self._write(case, "first")
@@ -230,7 +236,7 @@ class DemoDesk:
             f"({templates.case_number(comment_id)})"
         )
         answer_id = self.answers.write(OFFICE, comment_id, "final", text)
-        if row["account"] not in ANSWERING_ACCOUNTS:
+        if row["account"] not in self.answering:
             self.answers.confirm_manual(OFFICE, answer_id, url=row["permalink"])
 
     def _review(self) -> None:
@@ -244,7 +250,7 @@ class DemoDesk:
                     self.returned[answer_id] = case
                     continue
                 self.answers.approve(OFFICE, answer_id)
-                if case.account not in ANSWERING_ACCOUNTS:  # copy-and-confirm
+                if case.account not in self.answering:  # copy-and-confirm
                     self.answers.confirm_manual(OFFICE, answer_id, url=case.permalink)
             except (AnswerError, WorkflowError) as exc:
                 log.warning("demo: answer %s not reviewed: %s", answer_id, exc)

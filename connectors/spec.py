@@ -118,6 +118,10 @@ class PlatformSpec:
     sandbox: str | None = None
     """`module:attribute` of the platform's `aggregator.sandbox.platform.SandboxPlatform`
     (its sandbox accounts and their variables); None: `aggregator.sandbox.<name>:SANDBOX`."""
+    commands: str | None = None
+    """`module:attribute` of a Typer app with the platform's own commands, added to the CLI
+    as `aggregator <name> ...` (such as Instagram's `refresh-token`); they live in
+    `aggregator/`, as they read the config and the store; None: the platform has none."""
 
     def __post_init__(self) -> None:
         unknown = set(self.writes) - WRITES

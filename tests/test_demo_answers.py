@@ -16,7 +16,7 @@ from aggregator.answers.service import AnswerService
 from aggregator.answers.worker import AnswerWorker
 from aggregator.config import Settings, load_settings, parse_settings
 from aggregator.demo import demo_store
-from aggregator.demo_desk import ANSWERING_ACCOUNTS, TEMPLATES, DemoDesk
+from aggregator.demo_desk import TEMPLATES, DemoDesk, answering_accounts
 from aggregator.http import HttpClient
 from aggregator.runner import http_settings, sync_accounts
 from aggregator.sandbox import Sandbox
@@ -28,6 +28,10 @@ from connectors.common.reply import PostedReply, ReplyTarget, ReplyWriter
 from connectors.writers import writer_for
 
 OFFICE = Actor("demo-office", Role.COMMUNICATIONS)
+
+
+ANSWERING_ACCOUNTS = ("facebook-page", "x-account", "wordpress-news", "instagram", "youtube")
+"""The sandbox accounts with write credentials (their answers are posted by the worker)."""
 
 
 class Killed(BaseException):
@@ -130,6 +134,6 @@ def test_the_sandbox_config_posts_on_the_five_writing_accounts_and_names_the_pho
     )
     writers = {a.name for a in settings.accounts if writer_for(a, HttpClient()) is not None}
     assert writers == set(ANSWERING_ACCOUNTS)  # the others copy and confirm
-    assert {"instagram", "youtube"} <= writers
+    assert answering_accounts(settings) == writers  # the demo desk posts on exactly these
     assert settings.answers.phone_for("주차관리과") == "02-1234-5110"
     assert settings.answers.phone_for("소통담당관") == settings.answers.office_phone != ""

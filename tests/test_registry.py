@@ -3,17 +3,21 @@ with it, and a spec that contradicts itself cannot be declared."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 import pytest
+from typer.testing import CliRunner
 
-from aggregator import config, manual
+from aggregator import cli, config, manual
 from aggregator.config import ConfigError, parse_settings
 from aggregator.settings_base import AccountBase
 from aggregator.web.labels import PLATFORM_LABELS
 from connectors import factory_for, load
 from connectors.registry import PLATFORMS, label, spec
 from connectors.spec import PlatformSpec, StreamSpec
+from tests.test_sandbox_config_writer import PLATFORM_WORDS
+from tests.test_sandbox_mounting import code_without_docstrings
 
 POSTS = StreamSpec("posts", ("platform", "external_id"), "created_at", "desc")
 
@@ -87,3 +91,22 @@ def test_a_stream_must_declare_a_known_order_and_a_key() -> None:
         StreamSpec("posts", ("external_id",), "created_at", "newest")
     with pytest.raises(ValueError, match="primary_key"):
         StreamSpec("posts", (), None, "none")
+
+
+# -- a platform's own commands ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [n for n, s in PLATFORMS.items() if s.commands is not None])
+def test_a_platform_s_declared_commands_are_in_the_cli(name: str) -> None:
+    result = CliRunner().invoke(cli.app, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    commands = load(spec(name).commands or "").registered_commands
+    for command in commands:
+        assert command.name in result.output
+
+
+def test_instagram_declares_refresh_token_and_the_cli_module_names_no_platform() -> None:
+    assert spec("instagram").commands == "aggregator.cli_instagram:instagram_app"
+    assert CliRunner().invoke(cli.app, ["instagram", "refresh-token", "--help"]).exit_code == 0
+    source = code_without_docstrings(Path(cli.__file__))
+    assert PLATFORM_WORDS.findall(source) == []

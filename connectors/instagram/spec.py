@@ -20,4 +20,5 @@ SPEC = PlatformSpec(
     answering=Answering(AnswerRule("instagram", "인스타그램", 2200), "top_level"),
     usage="connectors.instagram.token:token_note",
     health="connectors.instagram.token:token_health",
+    commands="aggregator.cli_instagram:instagram_app",
 )
