@@ -21,7 +21,7 @@ from aggregator.records import Batch
 from aggregator.runner import sync_accounts
 from aggregator.sandbox import Sandbox
 from aggregator.sandbox.config_writer import SANDBOX_ENV
-from aggregator.sandbox.write_errors import CASES, inject
+from aggregator.sandbox.write_errors import cases, inject
 from aggregator.sandbox.youtube_world import CHANNEL_ID
 from aggregator.store import Store
 from aggregator.store.reviews import ReviewAction, ReviewContext
@@ -275,7 +275,7 @@ TABLE = [
 
 
 def test_the_table_covers_every_instagram_and_youtube_write_error() -> None:
-    mine = {key for key in CASES if key[0] in PLATFORMS}
+    mine = {key for key in cases() if key[0] in PLATFORMS}
     assert {(platform, case) for platform, case, *_ in TABLE} == mine
     assert len([k for k in mine if k[0] == "instagram"]) == 6
     assert len([k for k in mine if k[0] == "youtube"]) == 9

@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 
 from aggregator import cli, config, manual
 from aggregator.config import ConfigError, parse_settings
+from aggregator.sandbox import write_errors
+from aggregator.sandbox.platform import sandbox_of
 from aggregator.settings_base import AccountBase
 from aggregator.web.labels import PLATFORM_LABELS
 from connectors import factory_for, load
@@ -110,3 +112,25 @@ def test_instagram_declares_refresh_token_and_the_cli_module_names_no_platform()
     assert CliRunner().invoke(cli.app, ["instagram", "refresh-token", "--help"]).exit_code == 0
     source = code_without_docstrings(Path(cli.__file__))
     assert PLATFORM_WORDS.findall(source) == []
+
+
+# -- a platform's sandbox write errors ------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(PLATFORMS))
+def test_a_platform_that_takes_answers_declares_its_write_errors(name: str) -> None:
+    declared = sandbox_of(spec(name)).write_errors
+    assert (declared is not None) == bool(spec(name).writes)
+    if declared is not None:
+        errors = load(declared)
+        assert errors
+        assert len({platform for platform, _case in errors}) == 1
+        assert all(case.status >= 400 and case.body for case in errors.values())
+
+
+def test_the_write_errors_module_names_no_platform() -> None:
+    source = code_without_docstrings(Path(write_errors.__file__))
+    assert PLATFORM_WORDS.findall(source) == []
+    assert {platform for platform, _case in write_errors.cases()} == {
+        "facebook", "instagram", "twitter", "wordpress", "youtube"
+    }  # fmt: skip

@@ -90,7 +90,12 @@ def account_configs(base_url: str, interval_minutes: int) -> list[dict[str, Any]
     ]
 
 
-SANDBOX = SandboxPlatform({APP_PASSWORD_ENV: APP_PASSWORD}, account_configs, mount)
+SANDBOX = SandboxPlatform(
+    {APP_PASSWORD_ENV: APP_PASSWORD},
+    account_configs,
+    mount,
+    write_errors="aggregator.sandbox.wordpress_write:WRITE_ERRORS",
+)
 """The blogs' part of the sandbox: the WordPress editor's Application Password, the
 accounts and the feeds' and WordPress REST's routes."""
 

@@ -50,7 +50,7 @@ from aggregator.sandbox.graph_errors import (
     ScriptedError,
     ScriptedErrors,
 )
-from aggregator.sandbox.graph_nodes import GraphComment, GraphPost
+from aggregator.sandbox.graph_nodes import LINKED_IG_USER_ID, GraphComment, GraphPost
 from aggregator.sandbox.graph_render import (
     COMMENT_FIELDS,
     DEFAULT_COMMENT,
@@ -68,7 +68,6 @@ from aggregator.sandbox.graph_render import (
     time_param,
 )
 from aggregator.sandbox.graph_world import GraphWorld
-from aggregator.sandbox.instagram_world import IG_USER_ID
 from aggregator.sandbox.models import ACCOUNTS
 from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
 from aggregator.sandbox.routing import Router, SandboxRequest, SandboxResponse
@@ -241,7 +240,7 @@ class GraphApi:
             "about": world.account.description,
             "category": "Government organization",
             "fan_count": 12840,
-            "instagram_business_account": {"id": IG_USER_ID},
+            "instagram_business_account": {"id": LINKED_IG_USER_ID},
         }
         return pick(values, fields)
 
@@ -363,6 +362,7 @@ SANDBOX = SandboxPlatform(
     lambda base, minutes: [account_config(base, minutes)],
     mount,
     mount_order=1,  # its node routes take any id: after Instagram's ids on the same paths
+    write_errors="aggregator.sandbox.graph_write:WRITE_ERRORS",
 )
 """The Page's part of the sandbox (`connectors/facebook/spec.py` names it): its token,
 account and Graph routes."""

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from aggregator.sandbox.graph_render import GraphFailure
+from aggregator.sandbox.platform import WriteErrorCase
 
 MESSAGES = {
     1: "An unknown error occurred",
@@ -83,3 +85,12 @@ class ScriptedErrors:
                         self._scripted.remove(scripted)
                 return scripted
         return None
+
+
+def write_error(status: int, code: int, message: str, subcode: int | None = None) -> WriteErrorCase:
+    """A Graph write (any node, POST) refused with an `OAuthException` of `code`."""
+    error: dict[str, Any] = {"message": message, "type": "OAuthException", "code": code,
+                             "fbtrace_id": "AsandboxTrace"}  # fmt: skip
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return WriteErrorCase("/v", "POST", status, {"error": error})

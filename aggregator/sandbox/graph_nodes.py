@@ -24,6 +24,9 @@ VISITOR_SPACE = 90 * ID_SPACE
 """Sandbox ids of visitor posts and their comments (no platform-neutral account uses it)."""
 EXTRA_SPACE = 91 * ID_SPACE
 """Sandbox ids of comments added by tests (`add_comment`)."""
+LINKED_IG_USER_ID = "17841452391708236"
+"""The Instagram professional account linked to the Page (its `instagram_business_account`):
+a fact of the Page, served whether or not the sandbox serves Instagram."""
 CDN = "https://scontent.xx.fbcdn.net/v/t39.30808-6"
 
 

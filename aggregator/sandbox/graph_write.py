@@ -20,6 +20,7 @@ from dataclasses import replace
 from urllib.parse import parse_qs
 
 from aggregator.sandbox.graph import NODE, VERSION, GraphApi
+from aggregator.sandbox.graph_errors import write_error
 from aggregator.sandbox.graph_render import (
     COMMENT_FIELDS,
     GraphFailure,
@@ -27,6 +28,7 @@ from aggregator.sandbox.graph_render import (
     parse_fields,
     render_comment,
 )
+from aggregator.sandbox.platform import WriteErrors
 from aggregator.sandbox.routing import Handler, Router, SandboxRequest, SandboxResponse
 
 BOOLEANS = {"true": True, "false": False}
@@ -92,3 +94,28 @@ def _with_form(handler: Handler) -> Handler:
         return handler(replace(request, query=merged), match)
 
     return handle
+
+
+WRITE_ERRORS: WriteErrors = {
+    ("facebook", "permission_10"): write_error(
+        403, 10, "(#10) Application does not have permission for this action"
+    ),
+    ("facebook", "permission_200"): write_error(
+        403, 200, "(#200) Requires pages_manage_engagement permission to manage the object"
+    ),
+    ("facebook", "target_gone"): write_error(
+        400,
+        100,
+        "Unsupported post request. Object with ID does not exist, cannot be loaded "
+        "due to missing permissions, or does not support this operation",
+        subcode=33,
+    ),
+    ("facebook", "spam"): write_error(
+        400,
+        368,
+        "(#368) The action attempted has been deemed abusive or is otherwise disallowed",
+        subcode=1390008,
+    ),
+    ("facebook", "rate_limited"): write_error(400, 32, "(#32) Page request limit reached"),
+}
+"""The Page's write refusals (PLATFORMS-WRITE.md §1.5), for `write_errors.inject`."""

@@ -239,6 +239,7 @@ SANDBOX = SandboxPlatform(
     {TOKEN_ENV: PAGE_TOKEN, USER_TOKEN_ENV: USER_TOKEN},
     lambda base, minutes: [account_config(base, minutes)],
     mount,  # before the Page's (graph.SANDBOX mounts later): its ids are on the same paths
+    write_errors="aggregator.sandbox.instagram_write:WRITE_ERRORS",
 )
 """Instagram's part of the sandbox: read and answered with the Page token (the Instagram
 User token is for `instagram_login.account_config`, not in the written config), and its

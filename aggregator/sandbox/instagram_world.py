@@ -31,10 +31,12 @@ from typing import Any, TypeVar, cast
 from aggregator.sandbox.changes import Changes
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.flat_threads import Fate, fate, own_data_set, top_levels
+from aggregator.sandbox.graph_nodes import LINKED_IG_USER_ID
 from aggregator.sandbox.models import ID_SPACE, SandboxAccount, SandboxComment, SandboxPost
 from aggregator.sandbox.written import WRITTEN_BASE
 
-IG_USER_ID = "17841452391708236"
+IG_USER_ID = LINKED_IG_USER_ID
+"""The account, as the Page links it."""
 USERNAME = "hanbitgu_official"
 MEDIA_BASE = 17_905_000_000_000_000
 MEDIA_STEP = 7_919

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,22 @@ demos drive: data, scripted failures, switches), kept as `sandbox.worlds[name]`.
 
 
 @dataclass(frozen=True)
+class WriteErrorCase:
+    """How a platform refuses one write: the request it answers and the real status,
+    error body and headers (`aggregator.sandbox.write_errors.inject`)."""
+
+    path: str
+    method: str
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+WriteErrors = Mapping[tuple[str, str], WriteErrorCase]
+"""`(platform, case) -> WriteErrorCase`: a platform's write refusals by name."""
+
+
+@dataclass(frozen=True)
 class SandboxPlatform:
     """A platform's part of the sandbox: its config and its routes.
 
@@ -59,12 +75,16 @@ class SandboxPlatform:
             one; the router answers with the first route that matches, so a platform
             whose routes catch paths another one serves too (the Graph Page's node
             routes take any numeric id, Instagram's ids included) mounts later.
+        write_errors: `module:attribute` of its `WriteErrors` (imported when asked for:
+            they live beside its write routes, which import this module); None: it
+            takes no answers.
     """
 
     env: Mapping[str, str]
     accounts: AccountEntries
     mount: Mount | None = None
     mount_order: int = 0
+    write_errors: str | None = None
 
 
 def sandbox_of(spec: PlatformSpec) -> SandboxPlatform:

@@ -348,6 +348,7 @@ SANDBOX = SandboxPlatform(
     {TOKEN_ENV: BEARER_TOKEN, USER_TOKEN_ENV: USER_TOKEN},
     lambda base, minutes: [account_config(base, minutes)],
     mount,
+    write_errors="aggregator.sandbox.x_write:WRITE_ERRORS",
 )
 """X's part of the sandbox: the app's bearer token and the account's user token, the
 account and the API v2 routes."""

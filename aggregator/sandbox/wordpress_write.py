@@ -32,6 +32,7 @@ from urllib.parse import parse_qs
 
 from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.models import SandboxAccount, SandboxComment, SandboxPost
+from aggregator.sandbox.platform import WriteErrorCase, WriteErrors
 from aggregator.sandbox.routing import Router, SandboxRequest, SandboxResponse
 from aggregator.sandbox.wordpress import SITE, Site
 from aggregator.sandbox.wordpress_auth import EDITOR_ID, EDITOR_USER, authenticated
@@ -200,3 +201,37 @@ def _int(value: object) -> int | None:
 def _json(status: int, body: object) -> SandboxResponse:
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
     return SandboxResponse(status, data, {"Content-Type": JSON_TYPE})
+
+
+def _write_error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> WriteErrorCase:
+    body = {"code": code, "message": message, "data": {"status": status}}
+    return WriteErrorCase("/wordpress/", "POST", status, body, headers or {})
+
+
+WRITE_ERRORS: WriteErrors = {
+    ("wordpress", "permission"): _write_error(
+        403, "rest_forbidden", "Sorry, you are not allowed to do that."
+    ),
+    ("wordpress", "target_gone"): _write_error(
+        403,
+        "rest_comment_invalid_post_id",
+        "Sorry, you are not allowed to create this comment without a post.",
+    ),
+    ("wordpress", "closed"): _write_error(
+        403, "rest_comment_closed", "Sorry, comments are closed for this item."
+    ),
+    ("wordpress", "duplicate"): _write_error(
+        409,
+        "comment_duplicate",
+        "Duplicate comment detected; it looks as though you’ve already said that!",
+    ),
+    ("wordpress", "rate_limited"): _write_error(
+        429,
+        "comment_flood",
+        "You are posting comments too quickly. Slow down.",
+        {"Retry-After": "120"},
+    ),
+}
+"""WordPress's write refusals (PLATFORMS-WRITE.md §3.2), for `write_errors.inject`."""

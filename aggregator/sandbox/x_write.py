@@ -23,6 +23,7 @@ import json
 import re
 from typing import Any
 
+from aggregator.sandbox.platform import WriteErrorCase, WriteErrors
 from aggregator.sandbox.routing import Router, SandboxRequest, SandboxResponse
 from aggregator.sandbox.twitter import XApiSandbox
 from aggregator.sandbox.x_auth import Auth, authenticate
@@ -135,3 +136,25 @@ def _json_body(request: SandboxRequest) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object")
     return body
+
+
+def _write_error(
+    status: int, detail: str, title: str = FORBIDDEN, kind: str = "about:blank"
+) -> WriteErrorCase:
+    body = {"title": title, "detail": detail, "type": kind, "status": status}
+    return WriteErrorCase("/2/tweets", "POST", status, body)
+
+
+WRITE_ERRORS: WriteErrors = {
+    ("twitter", "permission"): _write_error(
+        403,
+        UNSUPPORTED,
+        "Unsupported Authentication",
+        "https://api.twitter.com/2/problems/unsupported-authentication",
+    ),
+    ("twitter", "target_gone"): _write_error(403, DELETED),
+    ("twitter", "restricted"): _write_error(403, RESTRICTED),
+    ("twitter", "duplicate"): _write_error(403, DUPLICATE),
+    ("twitter", "rate_limited"): _write_error(429, "Too Many Requests", "Too Many Requests"),
+}
+"""X's write refusals (PLATFORMS-WRITE.md §2.5), for `write_errors.inject`."""

@@ -307,6 +307,7 @@ SANDBOX = SandboxPlatform(
     {KEY_ENV: API_KEY, TOKEN_ENV: OAUTH_TOKEN, **OAUTH_ENV},
     lambda base, minutes: [account_config(base, minutes, refresh=True)],
     mount,
+    write_errors="aggregator.sandbox.youtube_endpoints:WRITE_ERRORS",
 )
 """YouTube's part of the sandbox: the API key; the written account refreshes the owner's
 access tokens at the sandbox's token endpoint (client secret and refresh token:

@@ -12,8 +12,9 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
+from aggregator.sandbox.platform import WriteErrorCase, WriteErrors
 from aggregator.sandbox.routing import Router, SandboxRequest
-from aggregator.sandbox.youtube import PREFIX, Auth, Reply, YouTubeApi
+from aggregator.sandbox.youtube import NAMED_ERRORS, PREFIX, Auth, Reply, YouTubeApi
 from aggregator.sandbox.youtube_params import (
     bounded_int,
     choice,
@@ -330,3 +331,55 @@ def _newest(comment: YtComment) -> tuple[int, int]:
 
 def _relevance(comment: YtComment) -> tuple[int, int]:
     return -comment.likes, -(int(comment.published_at.timestamp()) * 10**10 + comment.key)
+
+
+def _write_error(error: GoogleError) -> WriteErrorCase:
+    return WriteErrorCase("/youtube/v3/comments", "POST", error.code, error.body())
+
+
+WRITE_ERRORS: WriteErrors = {
+    ("youtube", "forbidden"): _write_error(NAMED_ERRORS["forbidden"]),
+    ("youtube", "insufficient_permissions"): _write_error(
+        GoogleError(
+            403,
+            "insufficientPermissions",
+            "Request had insufficient authentication scopes.",
+            "global",
+        )
+    ),
+    ("youtube", "comments_disabled"): _write_error(
+        GoogleError(403, "commentsDisabled", DISABLED_MESSAGE, "youtube.commentThread")
+    ),
+    ("youtube", "processing_failure"): _write_error(
+        GoogleError(
+            400,
+            "processingFailure",
+            "The API server failed to successfully process the request.",
+            "youtube.comment",
+        )
+    ),
+    ("youtube", "quota_exceeded"): _write_error(NAMED_ERRORS["quota_exceeded"]),
+    ("youtube", "target_gone"): _write_error(
+        GoogleError(
+            404,
+            "parentCommentNotFound",
+            "The parent comment could not be found.",
+            "youtube.comment",
+            "body.snippet.parentId",
+            "other",
+        )
+    ),
+    ("youtube", "invalid_text"): _write_error(
+        GoogleError(
+            400,
+            "commentTextTooLong",
+            "The comment is too long.",
+            "youtube.comment",
+            "body.snippet.textOriginal",
+            "other",
+        )
+    ),
+    ("youtube", "auth"): _write_error(NAMED_ERRORS["auth_expired"]),
+    ("youtube", "backend"): _write_error(NAMED_ERRORS["backend"]),
+}
+"""YouTube's write refusals (PLATFORMS-WRITE.md §6.6, §6.8), for `write_errors.inject`."""
