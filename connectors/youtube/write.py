@@ -1,6 +1,6 @@
 """Answering and moderating on the district's YouTube channel (Data API v3), with the
 channel owner's OAuth access token (scope `youtube.force-ssl`), sent as `Authorization:
-Bearer ...`: refreshed from `refresh_token` (`connectors.youtube.oauth.RefreshingToken`:
+Bearer ...`: refreshed from `refresh_token` (`connectors.youtube.oauth_token.RefreshingToken`:
 before it expires, and once more after a 401) or the fixed `write_access_token`. The API
 key (reads) is never used here. A refresh token Google refuses (`invalid_grant`) is an
 AUTH error naming the account (`needs_reauth`); the writer then stops asking Google.
@@ -58,7 +58,8 @@ from connectors.common.write_common import network_error, rate_limited, same_tex
 from connectors.youtube.api import Quota
 from connectors.youtube.cursor import QUOTA
 from connectors.youtube.mapping import WATCH_URL, google_error, parse_time
-from connectors.youtube.oauth import NEEDS_REAUTH, OAUTH, ReauthNeeded, WriteAuth, token_source
+from connectors.youtube.oauth_state import OAUTH, WriteAuth
+from connectors.youtube.oauth_token import NEEDS_REAUTH, ReauthNeeded, token_source
 from connectors.youtube.quota import (
     LIST_COST,
     QUOTA_WRITES,
