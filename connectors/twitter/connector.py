@@ -57,14 +57,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import ClassVar
 
-from aggregator.connector import BudgetExhausted, FetchError, SyncContext
+from aggregator.connector import FetchError, SyncContext
 from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord, Presence
 from connectors.twitter.api import Page, XApi, XCredentials
+from connectors.twitter.budget import Meter
 from connectors.twitter.cursor import (
     CONVERSATIONS,
     MENTIONS,
@@ -104,32 +105,6 @@ KEPT_POSTS = 300
 QUERY_CHARS = 512
 SEARCH_DAYS = 7
 Record = PostRecord | CommentRecord
-
-
-@dataclass
-class Meter:
-    """The month's budget: refuses calls whose worst case does not fit, adds up the cost."""
-
-    budget: float
-    spent_before: float
-    spent: float = 0.0
-
-    def reserve(self, price: float, items: int, what: str) -> None:
-        """Raise `BudgetExhausted` when `items` x `price` more would exceed the budget."""
-        worst = price * items
-        spent = self.spent_before + self.spent
-        if spent + worst > self.budget + 1e-9:
-            raise BudgetExhausted(
-                f"X monthly budget ${self.budget:.2f} would be exceeded: ${spent:.3f} spent "
-                f"this month and the next call ({what}) may cost up to ${worst:.3f}; "
-                "the next month (or a larger monthly_budget) resumes"
-            )
-
-    def charge(self, price: float, items: int) -> float:
-        """Record the cost of `items` read at `price`; return it."""
-        cost = price * items
-        self.spent += cost
-        return cost
 
 
 class TwitterConnector:
