@@ -93,6 +93,7 @@ from connectors.twitter.mapping import (
     snowflake_time,
     to_record,
 )
+from connectors.twitter.search_query import conversation_queries
 from connectors.twitter.settings import TwitterAccount
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,6 @@ LOOKUP_SIZE = 100
 RECONCILE_DAYS = 7
 """How far back reconcile looks stored tweets up to find deletions."""
 KEPT_POSTS = 300
-QUERY_CHARS = 512
 SEARCH_DAYS = 7
 Record = PostRecord | CommentRecord
 
@@ -219,8 +219,8 @@ class TwitterConnector:
         since, until = stored.conversations_since, stored.roots_until
         searched = [r for r in roots if int(r) <= until]
         fresh = [r for r in roots if int(r) > until]
-        searches = [(q, newer(since, floor)) for q, _first in _queries(searched)]
-        searches += [(q, newer(first, floor)) for q, first in _queries(fresh)]
+        searches = [(q, newer(since, floor)) for q, _first in conversation_queries(searched)]
+        searches += [(q, newer(first, floor)) for q, first in conversation_queries(fresh)]
         newest = since
         for number, (query, since_id) in enumerate(searches, start=1):
             fetch = partial(self.api.search_recent, query, since_id, max_results=PAGE_SIZE)
@@ -359,23 +359,3 @@ def _credentials(account: TwitterAccount) -> XCredentials:
 def _young(roots: Iterable[str], oldest: datetime) -> list[str]:
     """The roots made after `oldest` (by their Snowflake time), oldest first."""
     return [r for r in oldest_first(roots) if (made := snowflake_time(r)) and made > oldest]
-
-
-def _queries(roots: list[str]) -> list[tuple[str, str]]:
-    """`(conversation_id:a OR conversation_id:b ...) is:reply` queries of at most 512
-    characters, each with its oldest root (the `since_id` for threads not searched before)."""
-    queries: list[tuple[str, str]] = []
-    chunk: list[str] = []
-    for root in roots:
-        if chunk and len(_query([*chunk, root])) > QUERY_CHARS:
-            queries.append((_query(chunk), chunk[0]))
-            chunk = []
-        chunk.append(root)
-    if chunk:
-        queries.append((_query(chunk), chunk[0]))
-    return queries
-
-
-def _query(roots: list[str]) -> str:
-    """Replies only (`is:reply`): the roots themselves are stored already."""
-    return "(" + " OR ".join(f"conversation_id:{root}" for root in roots) + ") is:reply"
