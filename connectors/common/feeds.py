@@ -9,7 +9,7 @@ be a file path, feedparser opens that file). Before parsing, the body
   however labelled) and UTF-16/32 (`connectors.common.feed_encoding`);
 - loses the whitespace before its XML declaration, and is refused when its prolog
   declares entities or references an external DTD (billion laughs, XXE): only a bare
-  `<!DOCTYPE name>` is accepted.
+  `<!DOCTYPE name>` is accepted (`connectors.common.feed_prolog`).
 
 After parsing, `bozo` is a warning when entries were read, and a `ParseError` when the
 document yielded nothing usable. Entries are returned as plain JSON-safe dicts
@@ -18,9 +18,7 @@ document yielded nothing usable. Entries are returned as plain JSON-safe dicts
 
 from __future__ import annotations
 
-import codecs
 import io
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -33,6 +31,7 @@ from aggregator.http import HttpClient, Response, throttle_hint
 from aggregator.records import JSONValue
 from aggregator.redaction import redact_url
 from connectors.common.feed_encoding import normalise_encoding
+from connectors.common.feed_prolog import check_prolog, strip_leading_whitespace
 
 Entry = Mapping[str, Any]
 """One feed entry as plain JSON-safe data (keys as feedparser names them)."""
@@ -40,7 +39,6 @@ Entry = Mapping[str, Any]
 THREAD_NS = "http://purl.org/syndication/thread/1.0"
 """RFC 4685 (`thr:`); feedparser does not know it, so keys follow the document's prefix."""
 
-_HARMLESS_DOCTYPE = re.compile(rb"<!DOCTYPE\s+[^\s\[\]<>\"']+\s*>", re.IGNORECASE)
 _SOFT_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 """Bozo reasons about labels, not structure: a feed with them but no entries is just empty."""
 
@@ -167,7 +165,7 @@ def parse_feed_bytes(content: bytes, content_type: str | None, base_url: str | N
     if not content.strip():
         raise ParseError("feed body is empty")
     data, content_type = normalise_encoding(content, content_type)
-    data = _strip_leading_whitespace(data)
+    data = strip_leading_whitespace(data)
     check_prolog(data)
     headers = {"content-type": content_type or "application/xml"}
     if base_url:
@@ -250,55 +248,3 @@ def _moved_warning(old: str, new: str) -> str:
 
 def _str_or_none(value: JSONValue) -> str | None:
     return value if isinstance(value, str) and value else None
-
-
-def _strip_leading_whitespace(data: bytes) -> bytes:
-    """Drop whitespace before the XML declaration (a common WordPress theme/plugin bug)."""
-    stripped = data.lstrip(b" \t\r\n")
-    return stripped if stripped.startswith(b"<?xml") else data
-
-
-def check_prolog(data: bytes) -> None:
-    """Reject entity declarations, internal DTD subsets and external DTDs.
-
-    Scans everything before the root element, skipping the XML declaration,
-    processing instructions and comments. Only `<!DOCTYPE name>` is allowed.
-
-    Raises:
-        ParseError: naming what was found; nothing has been parsed or fetched.
-    """
-    pos = 3 if data.startswith(codecs.BOM_UTF8) else 0
-    while (lt := data.find(b"<", pos)) >= 0:
-        if data.startswith(b"<?", lt):
-            pos = _after(data, b"?>", lt + 2)
-        elif data.startswith(b"<!--", lt):
-            pos = _after(data, b"-->", lt + 4)
-        elif data.startswith(b"<!", lt):
-            pos = _check_declaration(data, lt)
-        elif _is_name_start(data[lt + 1 : lt + 2]):
-            return
-        else:
-            pos = lt + 1
-
-
-def _check_declaration(data: bytes, lt: int) -> int:
-    head = data[lt : lt + 9].upper()
-    if head.startswith(b"<![CDATA["):
-        return _after(data, b"]]>", lt + 9)
-    if head.startswith(b"<!DOCTYPE"):
-        harmless = _HARMLESS_DOCTYPE.match(data, lt)
-        if harmless:
-            return harmless.end()
-        raise ParseError("feed declares a DTD (entities or an external DTD): refused, not parsed")
-    if head.startswith(b"<!ENTITY"):
-        raise ParseError("feed declares XML entities: refused, not parsed")
-    raise ParseError("feed has an unexpected markup declaration before its root element")
-
-
-def _after(data: bytes, marker: bytes, start: int) -> int:
-    end = data.find(marker, start)
-    return len(data) if end < 0 else end + len(marker)
-
-
-def _is_name_start(char: bytes) -> bool:
-    return bool(char) and (char.isalpha() or char in b"_:" or char[0] >= 0x80)
