@@ -20,8 +20,9 @@ from connectors.blog.mapping import (
     to_comment,
     to_post,
 )
+from connectors.common.feed_prolog import check_prolog
 from connectors.common.feed_text import html_to_text
-from connectors.common.feeds import ParsedFeed, check_prolog, parse_feed_bytes
+from connectors.common.feeds import ParsedFeed, parse_feed_bytes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "blog"
 FETCHED_AT = datetime(2026, 3, 10, 0, 0, tzinfo=UTC)

@@ -26,7 +26,7 @@ from aggregator.sandbox.youtube_oauth import (
 )
 from aggregator.sandbox.youtube_world import YtComment
 from connectors.common.reply import ReplyTarget, WriteError, WriteErrorKind
-from connectors.youtube.oauth import OAUTH, write_health
+from connectors.youtube.oauth_state import OAUTH, write_health
 from connectors.youtube.settings import TOKEN_URL, YouTubeAccount
 from connectors.youtube.write import YouTubeWriter
 from tests.fixtures_sandbox import LOOPBACK_HTTP

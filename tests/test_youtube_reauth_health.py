@@ -30,7 +30,7 @@ from aggregator.sandbox.youtube import account_config as youtube_config
 from aggregator.sandbox.youtube_oauth import OAUTH_ENV, REFRESH_TOKEN_ENV, TOKEN_PATH
 from aggregator.store import AccountStatus, Store
 from connectors.common.reply import ReplyTarget, WriteError
-from connectors.youtube.oauth import OAUTH, write_health
+from connectors.youtube.oauth_state import OAUTH, write_health
 from connectors.youtube.settings import YouTubeAccount
 from connectors.youtube.write import YouTubeWriter
 from tests.test_answers_ig_yt_sandbox import open_comment, write

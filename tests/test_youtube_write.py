@@ -21,7 +21,8 @@ from connectors.common.reply import ReplyTarget, WriteError, WriteErrorKind
 from connectors.youtube.api import Quota, quota_day, quota_note
 from connectors.youtube.quota import QUOTA_WRITES, next_reset
 from connectors.youtube.settings import YouTubeAccount
-from connectors.youtube.write import READ_BACK_PAGES, YouTubeWriter, write_error
+from connectors.youtube.write import READ_BACK_PAGES, YouTubeWriter
+from connectors.youtube.write_errors import write_error
 
 ANSWER = "안녕하세요, 한빛구청입니다. 영상 관련 문의는 홍보과(02-1234-5600)로 연락 주세요."
 NOW = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)

@@ -48,6 +48,18 @@ def post_metrics(payload: Mapping[str, Any]) -> dict[str, int]:
     return {name: value for name, value in values.items() if value is not None}
 
 
+def comment_metrics(payload: Mapping[str, Any]) -> dict[str, int]:
+    """Likes and replies of a comment, where present (plain statements: this runs for every
+    comment of a sync)."""
+    metrics: dict[str, int] = {}
+    likes, replies = _count(payload.get("like_count")), _count(payload.get("comment_count"))
+    if likes is not None:
+        metrics["likes"] = likes
+    if replies is not None:
+        metrics["replies"] = replies
+    return metrics
+
+
 def to_post(payload: Mapping[str, Any], *, page_id: str, source_url: str) -> PostRecord:
     """A Page post (`published_posts` item) as a `PostRecord`."""
     post_id, created = _key(payload, "post")
@@ -113,12 +125,6 @@ def to_comment(
     comment_id, created = _key(payload, "comment")
     parent = _str(_get(payload, "parent", "id")) or thread_root
     author_id, author_name = _author(payload)
-    metrics: dict[str, int] = {}  # plain statements: this runs for every comment of a sync
-    likes, replies = _count(payload.get("like_count")), _count(payload.get("comment_count"))
-    if likes is not None:
-        metrics["likes"] = likes
-    if replies is not None:
-        metrics["replies"] = replies
     return CommentRecord(
         platform="facebook",
         external_id=comment_id,
@@ -130,7 +136,7 @@ def to_comment(
         author_id=author_id,
         author_name=author_name,
         permalink=_str(payload.get("permalink_url")),
-        metrics=metrics,
+        metrics=comment_metrics(payload),
         hidden_upstream=payload.get("is_hidden") is True,
         by_account_owner=author_id is not None and author_id == page_id,
         raw=dict(payload),

@@ -57,14 +57,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import ClassVar
 
-from aggregator.connector import BudgetExhausted, FetchError, SyncContext
+from aggregator.connector import FetchError, SyncContext
 from aggregator.records import Batch, CommentRecord, JSONValue, PostRecord, Presence
 from connectors.twitter.api import Page, XApi, XCredentials
+from connectors.twitter.budget import Meter
 from connectors.twitter.cursor import (
     CONVERSATIONS,
     MENTIONS,
@@ -92,6 +93,7 @@ from connectors.twitter.mapping import (
     snowflake_time,
     to_record,
 )
+from connectors.twitter.search_query import conversation_queries
 from connectors.twitter.settings import TwitterAccount
 
 log = logging.getLogger(__name__)
@@ -101,35 +103,8 @@ LOOKUP_SIZE = 100
 RECONCILE_DAYS = 7
 """How far back reconcile looks stored tweets up to find deletions."""
 KEPT_POSTS = 300
-QUERY_CHARS = 512
 SEARCH_DAYS = 7
 Record = PostRecord | CommentRecord
-
-
-@dataclass
-class Meter:
-    """The month's budget: refuses calls whose worst case does not fit, adds up the cost."""
-
-    budget: float
-    spent_before: float
-    spent: float = 0.0
-
-    def reserve(self, price: float, items: int, what: str) -> None:
-        """Raise `BudgetExhausted` when `items` x `price` more would exceed the budget."""
-        worst = price * items
-        spent = self.spent_before + self.spent
-        if spent + worst > self.budget + 1e-9:
-            raise BudgetExhausted(
-                f"X monthly budget ${self.budget:.2f} would be exceeded: ${spent:.3f} spent "
-                f"this month and the next call ({what}) may cost up to ${worst:.3f}; "
-                "the next month (or a larger monthly_budget) resumes"
-            )
-
-    def charge(self, price: float, items: int) -> float:
-        """Record the cost of `items` read at `price`; return it."""
-        cost = price * items
-        self.spent += cost
-        return cost
 
 
 class TwitterConnector:
@@ -244,8 +219,8 @@ class TwitterConnector:
         since, until = stored.conversations_since, stored.roots_until
         searched = [r for r in roots if int(r) <= until]
         fresh = [r for r in roots if int(r) > until]
-        searches = [(q, newer(since, floor)) for q, _first in _queries(searched)]
-        searches += [(q, newer(first, floor)) for q, first in _queries(fresh)]
+        searches = [(q, newer(since, floor)) for q, _first in conversation_queries(searched)]
+        searches += [(q, newer(first, floor)) for q, first in conversation_queries(fresh)]
         newest = since
         for number, (query, since_id) in enumerate(searches, start=1):
             fetch = partial(self.api.search_recent, query, since_id, max_results=PAGE_SIZE)
@@ -384,23 +359,3 @@ def _credentials(account: TwitterAccount) -> XCredentials:
 def _young(roots: Iterable[str], oldest: datetime) -> list[str]:
     """The roots made after `oldest` (by their Snowflake time), oldest first."""
     return [r for r in oldest_first(roots) if (made := snowflake_time(r)) and made > oldest]
-
-
-def _queries(roots: list[str]) -> list[tuple[str, str]]:
-    """`(conversation_id:a OR conversation_id:b ...) is:reply` queries of at most 512
-    characters, each with its oldest root (the `since_id` for threads not searched before)."""
-    queries: list[tuple[str, str]] = []
-    chunk: list[str] = []
-    for root in roots:
-        if chunk and len(_query([*chunk, root])) > QUERY_CHARS:
-            queries.append((_query(chunk), chunk[0]))
-            chunk = []
-        chunk.append(root)
-    if chunk:
-        queries.append((_query(chunk), chunk[0]))
-    return queries
-
-
-def _query(roots: list[str]) -> str:
-    """Replies only (`is:reply`): the roots themselves are stored already."""
-    return "(" + " OR ".join(f"conversation_id:{root}" for root in roots) + ") is:reply"

@@ -289,7 +289,7 @@ def _status_error(response: Response, method: str) -> Exception:
 def quota_note(account: Any, cursors: Mapping[str, JSONValue]) -> str | None:
     """`aggregator status`'s line: the units spent on the last Pacific day a run or the
     answers worker counted (the writes' `needs_reauth` is the account's health:
-    `connectors.youtube.oauth.write_health`)."""
+    `connectors.youtube.oauth_state.write_health`)."""
     stored, writes_cursor = cursors.get(QUOTA_READS), cursors.get(QUOTA_WRITES)
     days = [v.get("day") for v in (stored, writes_cursor) if isinstance(v, Mapping)]
     day = max((d for d in days if isinstance(d, str)), default=None)

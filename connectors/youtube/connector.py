@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Generator, Iterable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -255,10 +255,11 @@ class YouTubeConnector:
     def _read_threads(
         self, api: YouTubeApi, vid: str, state: VideoCursor, count: int
     ) -> Iterator[Batch]:
+        """The video's threads newest first, a batch a page; paging stops where the module
+        docstring says (the last page read carries the video's cursor)."""
         full = self.reconcile or state.count is None or state.disabled or count < state.count
         growth = count - (state.count or 0)
-        found, newest, replies = 0, state.newest, dict(state.replies)
-        listed, partial = set[str](), set[str]()
+        read = _ThreadsRead(state.newest, dict(state.replies))
         pages = api.pages(
             "commentThreads",
             part="snippet,replies",
@@ -268,42 +269,61 @@ class YouTubeConnector:
             textFormat="plainText",
         )
         for page in pages:
-            comments: list[CommentRecord] = []
-            passed = False
-            for thread in page.items:
-                top, inline = thread_comments(thread)
-                records = self._comments([top, *inline], page.url)
-                if not records:
-                    continue
-                tid, created = records[0].external_id, records[0].created_at
-                total, before = total_replies(thread), replies.get(tid)
-                old = state.newest is not None and created <= state.newest
-                passed = passed or old
-                found += max(0, total - (before or 0)) if old or before else 1 + total
-                if total > len(inline) and (total != before or self.reconcile):
-                    records += self._replies(api, tid)
-                elif total > len(inline):
-                    partial.add(tid)
-                listed.update(r.external_id for r in records)
-                if total:
-                    replies[tid] = total
-                else:
-                    replies.pop(tid, None)
-                newest = max(newest or created, created)
-                comments += records
-            last = page.next_token is None or (not full and passed and found >= growth)
+            comments, passed = self._page_threads(api, page, state, read)
+            last = page.next_token is None or (not full and passed and read.found >= growth)
             updates: dict[str, JSONValue] = {}
             if last:
-                updates[video_stream(vid)] = VideoCursor(count, newest, replies).dump()
-            scope: tuple[Presence, ...] = ()
-            if page.next_token is None:  # every thread listed: the missing ones are gone
-                read = Presence(frozenset(listed), vid, partial_threads=frozenset(partial))
-                scope = (read,)
+                updates[video_stream(vid)] = VideoCursor(count, read.newest, read.replies).dump()
+            # every thread listed (the last page): the missing ones are gone
+            scope = (read.presence(vid),) if page.next_token is None else ()
             yield Batch(
                 "comments", comments=_unique(comments), cursor_updates=updates, presence=scope
             )
             if last:
                 return
+
+    def _page_threads(
+        self, api: YouTubeApi, page: Page, state: VideoCursor, read: _ThreadsRead
+    ) -> tuple[list[CommentRecord], bool]:
+        """The page's comments, thread by thread, and whether a thread on it is no newer
+        than the newest one stored (`passed`: paging may stop once the growth is found)."""
+        comments: list[CommentRecord] = []
+        passed = False
+        for thread in page.items:
+            top, inline = thread_comments(thread)
+            records = self._comments([top, *inline], page.url)
+            if not records:
+                continue
+            old = state.newest is not None and records[0].created_at <= state.newest
+            passed = passed or old
+            comments += self._thread(api, thread, records, len(inline), old, read)
+        return comments, passed
+
+    def _thread(
+        self,
+        api: YouTubeApi,
+        thread: Mapping[str, Any],
+        records: list[CommentRecord],
+        inline: int,
+        old: bool,
+        read: _ThreadsRead,
+    ) -> list[CommentRecord]:
+        """One thread's `records` (its top comment, then the replies it carries), with the
+        rest of its replies when they must be read (`comments.list`); counted in `read`."""
+        tid, created = records[0].external_id, records[0].created_at
+        total, before = total_replies(thread), read.replies.get(tid)
+        read.found += max(0, total - (before or 0)) if old or before else 1 + total
+        if total > inline and (total != before or self.reconcile):
+            records += self._replies(api, tid)
+        elif total > inline:
+            read.partial.add(tid)
+        read.listed.update(r.external_id for r in records)
+        if total:
+            read.replies[tid] = total
+        else:
+            read.replies.pop(tid, None)
+        read.newest = max(read.newest or created, created)
+        return records
 
     def _replies(self, api: YouTubeApi, thread_id: str) -> list[CommentRecord]:
         pages = api.pages(
@@ -323,6 +343,24 @@ class YouTubeConnector:
             except ValueError:
                 log.warning("a YouTube comment without id or time was skipped (%s)", source)
         return records
+
+
+@dataclass
+class _ThreadsRead:
+    """What a read of one video's threads has found so far: the comments that account for
+    the count's growth, the newest thread's time, each thread's reply count, every comment
+    id listed and the threads whose replies were not all read."""
+
+    newest: datetime | None
+    replies: dict[str, int]
+    found: int = 0
+    listed: set[str] = field(default_factory=set)
+    partial: set[str] = field(default_factory=set)
+
+    def presence(self, vid: str) -> Presence:
+        """The video's comments as a complete read found them (the unread replies of the
+        `partial` threads excepted)."""
+        return Presence(frozenset(self.listed), vid, partial_threads=frozenset(self.partial))
 
 
 def _unique(comments: Iterable[CommentRecord]) -> tuple[CommentRecord, ...]:

@@ -18,6 +18,6 @@ SPEC = PlatformSpec(
     ),
     writer="connectors.youtube.write:YouTubeWriter",
     usage="connectors.youtube.api:quota_note",
-    health="connectors.youtube.oauth:write_health",
+    health="connectors.youtube.oauth_state:write_health",
     answering=Answering(AnswerRule("youtube", "유튜브", 10_000), "top_level"),
 )
