@@ -45,14 +45,8 @@ import requests
 
 from aggregator.connector import AccountFlag
 from aggregator.errors import AuthExpired, FetchError
-from aggregator.http import (
-    NETWORK_ERRORS,
-    RETRYABLE_STATUSES,
-    TOO_MANY_REQUESTS,
-    Attempts,
-    HttpClient,
-    throttle_hint,
-)
+from aggregator.http import NETWORK_ERRORS, RETRYABLE_STATUSES, TOO_MANY_REQUESTS, HttpClient
+from aggregator.http_retry import Attempts, throttle_hint
 from aggregator.net_errors import describe_network_error
 from aggregator.records import JSONValue
 from aggregator.redaction import REDACTOR, redact_url
