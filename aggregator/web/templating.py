@@ -18,7 +18,7 @@ from starlette.templating import Jinja2Templates
 
 from aggregator import pii
 from aggregator.search_text import MAX_QUERY_WORDS, words
-from aggregator.web import labels
+from aggregator.web import history_text, labels
 from aggregator.web.labels import PLATFORM_LABELS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -99,8 +99,8 @@ def make_templates(timezone: str) -> Jinja2Templates:
     env.filters["role_label"] = labels.role_label
     env.filters["actor_label"] = labels.actor_label
     env.filters["target_label"] = labels.target_label
-    env.filters["detail_text"] = lambda detail: labels.detail_text(detail, timezone)
-    env.filters["history_line"] = lambda event: labels.history_line(event, timezone)
+    env.filters["detail_text"] = lambda detail: history_text.detail_text(detail, timezone)
+    env.filters["history_line"] = lambda event: history_text.history_line(event, timezone)
     env.filters["month_label"] = labels.month_label
     env.filters["safe_url"] = safe_url
     env.filters["masked"] = lambda text: pii.mask(text or "")
