@@ -20,7 +20,7 @@ from email.message import EmailMessage
 
 import requests
 
-from aggregator.config import AlertsSection, EmailAlerts
+from aggregator.config_sections import AlertsSection, EmailAlerts
 from aggregator.health import PROBLEMS, Health
 from aggregator.store import Store
 

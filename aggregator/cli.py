@@ -35,12 +35,8 @@ from aggregator.cli_notify import notify_app
 from aggregator.cli_privacy import privacy_app
 from aggregator.cli_report import report_app, topics_app
 from aggregator.cli_web import serve, users_app
-from aggregator.config import (
-    ConfigError,
-    forbidden_account_urls,
-    redacted_dump,
-    resolve_config_path,
-)
+from aggregator.config import ConfigError, resolve_config_path
+from aggregator.config_inspect import forbidden_account_urls, redacted_dump
 from aggregator.db import upgrade
 from aggregator.runner import (
     account_health,

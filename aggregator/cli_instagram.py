@@ -69,18 +69,11 @@ def refresh_token(
     """Refresh the account's Instagram User token (60 more days) and write it to --write
     FILE and/or print it (--print); record its fingerprint and day for `status`."""
     setup_logging(verbose)
-    if not account:
-        fail("--account is required (an instagram account with api: instagram_login)")
-    if write is None and not show:
-        fail("give --write FILE or --print: the new token is kept nowhere else")
+    name = _required_account(account, write, show)
     settings = settings_or_exit(config)
-    chosen = _login_account(settings, account)
+    chosen = _login_account(settings, name)
     variable = chosen.access_token.env
-    if write is not None:
-        try:
-            check_target(write)
-        except EnvFileError as exc:
-            fail(f"--write {write}: {exc}")
+    _check_write_target(write)
     with closing(store_or_exit(settings)) as store:
         new = _refresh(settings, chosen)
         where = _keep(new, variable, write, show)
@@ -95,6 +88,24 @@ def refresh_token(
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _required_account(account: str | None, write: Path | None, show: bool) -> str:
+    """The account's name, once the options say where the new token goes."""
+    if not account:
+        fail("--account is required (an instagram account with api: instagram_login)")
+    if write is None and not show:
+        fail("give --write FILE or --print: the new token is kept nowhere else")
+    return account
+
+
+def _check_write_target(write: Path | None) -> None:
+    """Fail (exit 2) before Meta is asked when --write's file cannot be written."""
+    if write is not None:
+        try:
+            check_target(write)
+        except EnvFileError as exc:
+            fail(f"--write {write}: {exc}")
 
 
 def _login_account(settings: Settings, name: str) -> Any:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
@@ -68,33 +69,60 @@ def run_demo(
     with Sandbox(
         seed=seed, port=0, comments=comments, speed=0, rewind_days=days, start=anchor
     ) as sandbox:
-        sandbox.write_config(config_path, database_url=f"sqlite:///{database}")
-        with config_path.open("a", encoding="utf-8") as config_file:
-            config_file.write(DEMO_ROUTING_RULES)
-        console.print(f"sandbox running on {sandbox.base_url}; config written to {config_path}")
-        settings = load_settings(config_path, environ=SANDBOX_ENV)
-        protect_secrets(settings)
+        settings = _demo_settings(console, sandbox, config_path, database)
         url = settings.database_url(environ={})  # never AGGREGATOR_DATABASE_URL: a demo
         upgrade(url)
-        with closing(demo_store(settings, url, sandbox)) as store:
-            steps = days * 24 // every_hours
-            desk = DemoDesk(store, settings, sandbox, every_hours)
-            desk.seed_templates()
-            totals = _replay(console, sandbox, store, settings, steps, every_hours, desk)
-            posts, stored = store.sync.count_rows("post"), store.sync.count_rows("comment")
-            answers = desk.counts()
-            logins = demo_users(store)
-    print_results(console, totals, more_warnings="")  # the demo has no --json: list them
+        outcome = _simulate(console, sandbox, settings, url, days, every_hours)
+    print_results(console, outcome.totals, more_warnings="")  # the demo has no --json: list them
     console.print(
-        f"\n{steps + 1} syncs of every account over {days} simulated days.\n"
-        f"[bold]{posts} posts and {stored} comments[/] are in {database}.\n"
-        f"Answers by state: {_answer_summary(answers)}\n"
+        f"\n{outcome.steps + 1} syncs of every account over {days} simulated days.\n"
+        f"[bold]{outcome.posts} posts and {outcome.comments} comments[/] are in {database}.\n"
+        f"Answers by state: {_answer_summary(outcome.answers)}\n"
         f"Next: `aggregator status --config {config_path}`"
     )
-    _print_logins(console, logins)
+    _print_logins(console, outcome.logins)
     if serve_port is not None:
         serve_inbox(console, settings, url, serve_port)
-    return exit_code(totals)
+    return exit_code(outcome.totals)
+
+
+class DemoOutcome(NamedTuple):
+    """What a demo's replay left: per-account totals, stored rows, answers and logins."""
+
+    totals: list[RunResult]
+    steps: int
+    posts: int
+    comments: int
+    answers: dict[str, int]
+    logins: list[tuple[str, Role, str | None, str]]
+
+
+def _demo_settings(
+    console: Console, sandbox: Sandbox, config_path: Path, database: Path
+) -> Settings:
+    """Write the sandbox's config (with the demo's routing rules) and read it back, its
+    secrets registered for redaction."""
+    sandbox.write_config(config_path, database_url=f"sqlite:///{database}")
+    with config_path.open("a", encoding="utf-8") as config_file:
+        config_file.write(DEMO_ROUTING_RULES)
+    console.print(f"sandbox running on {sandbox.base_url}; config written to {config_path}")
+    settings = load_settings(config_path, environ=SANDBOX_ENV)
+    protect_secrets(settings)
+    return settings
+
+
+def _simulate(
+    console: Console, sandbox: Sandbox, settings: Settings, url: str, days: int, every_hours: int
+) -> DemoOutcome:
+    """Replay `days` days, a step every `every_hours`, with the demo desk answering; then
+    count what is stored and make the demo logins."""
+    with closing(demo_store(settings, url, sandbox)) as store:
+        steps = days * 24 // every_hours
+        desk = DemoDesk(store, settings, sandbox, every_hours)
+        desk.seed_templates()
+        totals = _replay(console, sandbox, store, settings, steps, every_hours, desk)
+        posts, stored = store.sync.count_rows("post"), store.sync.count_rows("comment")
+        return DemoOutcome(totals, steps, posts, stored, desk.counts(), demo_users(store))
 
 
 def demo_store(settings: Settings, url: str, sandbox: Sandbox) -> Store:

@@ -28,7 +28,8 @@ from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 
-from aggregator.config import AlertsSection, Schedule
+from aggregator.config import Schedule
+from aggregator.config_sections import AlertsSection
 from aggregator.connector import AccountFlag, RunStatus
 from aggregator.store import AccountStatus
 from connectors import load

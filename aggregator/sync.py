@@ -18,6 +18,7 @@ import requests
 import sqlalchemy.exc
 
 from aggregator.connector import (
+    Connector,
     ConnectorError,
     ConnectorFactory,
     DeadlineExceeded,
@@ -163,16 +164,7 @@ def _locked_run(
     try:
         _require_configuration(account)
         connector = factory(account, context)
-        for batch in connector.pull(store.sync.cursors(account_id)):
-            result.add(store.sync.apply_batch(account_id, batch))
-            result.add_batch_info(batch)
-            if options.on_batch is not None:
-                options.on_batch(result)
-            if options.should_stop is not None and options.should_stop():
-                raise Interrupted("stopped for shutdown after the last stored page")
-            left = http.seconds_left()
-            if left is not None and left <= 0:
-                raise DeadlineExceeded(f"run deadline of {options.deadline_seconds:.0f}s reached")
+        _store_pages(store, account_id, connector, http, options, result)
         result.status = RunStatus.WARNING if result.warnings else RunStatus.OK
     # The edges report each failed run in one line (the CLI's result, the scheduler's
     # warning); here failures are logged at INFO, with the traceback, for `-v`.
@@ -189,16 +181,44 @@ def _locked_run(
         result.status, result.error = RunStatus.FAILED, describe_unexpected(exc)
         log.info("sync of %s failed unexpectedly", account.name, exc_info=True)
     finally:
-        # Connectors report calls per batch (also calls made outside `http`, e.g. by an SDK);
-        # `http.calls` also counts calls of a page that failed before it became a batch.
-        result.api_calls = max(result.api_calls, http.calls)
-        http.session.close()
-        if not _quietly(
-            lambda: store.sync.finish_run(run_id, result.run_values()), "recording the run"
-        ):
-            result.status = RunStatus.FAILED
-            result.error = result.error or "the run could not be recorded (see -v)"
+        _finish_run(store, run_id, result, http)
     return result
+
+
+def _store_pages(
+    store: Store,
+    account_id: int,
+    connector: Connector,
+    http: HttpClient,
+    options: SyncOptions,
+    result: RunResult,
+) -> None:
+    """Pull the connector's pages from the stored cursors and store each (with its cursor
+    updates), until the last page, a shutdown request or the run deadline."""
+    for batch in connector.pull(store.sync.cursors(account_id)):
+        result.add(store.sync.apply_batch(account_id, batch))
+        result.add_batch_info(batch)
+        if options.on_batch is not None:
+            options.on_batch(result)
+        if options.should_stop is not None and options.should_stop():
+            raise Interrupted("stopped for shutdown after the last stored page")
+        left = http.seconds_left()
+        if left is not None and left <= 0:
+            raise DeadlineExceeded(f"run deadline of {options.deadline_seconds:.0f}s reached")
+
+
+def _finish_run(store: Store, run_id: int, result: RunResult, http: HttpClient) -> None:
+    """Count the run's HTTP calls, close its session and record it; a run that cannot be
+    recorded has failed."""
+    # Connectors report calls per batch (also calls made outside `http`, e.g. by an SDK);
+    # `http.calls` also counts calls of a page that failed before it became a batch.
+    result.api_calls = max(result.api_calls, http.calls)
+    http.session.close()
+    if not _quietly(
+        lambda: store.sync.finish_run(run_id, result.run_values()), "recording the run"
+    ):
+        result.status = RunStatus.FAILED
+        result.error = result.error or "the run could not be recorded (see -v)"
 
 
 def _require_configuration(account: Any) -> None:

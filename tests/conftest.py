@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from aggregator import http
+from aggregator import http, http_retry
 from aggregator.db import create_db_engine, upgrade
 from aggregator.store import Store
 
@@ -50,10 +50,10 @@ def _local_servers_allowed() -> Iterator[None]:
 def _exact_backoff() -> Iterator[None]:
     """Backoff waits without jitter unless a test's `HttpSettings` asks for it, so waits
     asserted are exact (the jitter itself is tested in tests/test_http_policy.py)."""
-    before = http.DEFAULT_JITTER
-    http.DEFAULT_JITTER = 0.0
+    before = http_retry.DEFAULT_JITTER
+    http_retry.DEFAULT_JITTER = 0.0
     yield
-    http.DEFAULT_JITTER = before
+    http_retry.DEFAULT_JITTER = before
 
 
 class FakeClock:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.config import ConfigError, load_settings, parse_settings, redacted_dump
+from aggregator.config import ConfigError, load_settings, parse_settings
+from aggregator.config_inspect import redacted_dump
 
 BLOG = "{name: blog-a, platform: blog, feed_url: 'http://127.0.0.1:8800/naver/x.xml'}"
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.config import ConfigError, parse_settings, redacted_dump
+from aggregator.config import ConfigError, parse_settings
+from aggregator.config_inspect import redacted_dump
 from connectors.blog.settings import BlogAccount
 from connectors.facebook.settings import FacebookAccount
 from connectors.twitter.settings import TwitterAccount

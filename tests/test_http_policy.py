@@ -15,7 +15,8 @@ import pytest
 import tweepy
 
 from aggregator.errors import DeadlineExceeded, FetchError, RateLimited, RunStatus
-from aggregator.http import Attempts, HttpClient, HttpSettings, RetryPolicy, throttle_hint
+from aggregator.http import HttpClient, HttpSettings
+from aggregator.http_retry import Attempts, RetryPolicy, throttle_hint
 from aggregator.redaction import MASK, REDACTOR, Redactor, redact, redact_url
 from connectors.twitter.session import XSession
 
@@ -139,9 +140,9 @@ def test_a_wait_the_platform_asked_for_is_never_jittered() -> None:
 
 
 def test_jitter_defaults_to_the_module_value(monkeypatch: pytest.MonkeyPatch) -> None:
-    import aggregator.http as http
+    import aggregator.http_retry as http_retry
 
-    monkeypatch.setattr(http, "DEFAULT_JITTER", 0.5)
+    monkeypatch.setattr(http_retry, "DEFAULT_JITTER", 0.5)
     default = policy(HttpSettings(backoff_seconds=2.0), draw=1.0)
     assert default.after_failure(Attempts(reasons=["HTTP 503"]), "x", None) == 3.0
 

@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 
 from aggregator.store.access_log import AccessEntry
 from aggregator.store.tables import EVENT
-from aggregator.web import ROUTES, labels
+from aggregator.web import ROUTES, history_text, labels
 from aggregator.web.security import MAX_BODY
 from connectors.common.reply import WriteErrorKind
 from tests.english_words import english_words
@@ -335,8 +335,8 @@ def test_error_pages_are_korean_in_the_base_layout(
 
 def test_unknown_labels_fall_back_to_something_readable() -> None:
     assert labels.action_label("frobnicate") == "기타 작업 (frobnicate)"
-    assert labels.history_line({"action": "x", "from_status": "신규", "to_status": "신규"})
-    assert labels.detail_text('{"zzz": 1}') == "zzz: 1"
+    assert history_text.history_line({"action": "x", "from_status": "신규", "to_status": "신규"})
+    assert history_text.detail_text('{"zzz": 1}') == "zzz: 1"
     assert labels.target_label("comment:5") == "댓글 5"
     assert labels.target_code("댓글 5") == "comment:5"
     assert english_words("<p>기타 작업 (frobnicate)</p>") == ["frobnicate"]
@@ -359,26 +359,26 @@ def test_the_login_page_and_its_refusals_are_korean(sqlite_web: Web) -> None:
 def test_details_read_as_korean_fields() -> None:
     listed = {"status": "신규", "platform": "facebook", "overdue": "1", "answered": "yes"}
     expected = "상태: 신규 · 플랫폼: 페이스북 · 기한초과만: 예 · 구청 답글: 있음"
-    assert labels.detail_text(listed) == expected
+    assert history_text.detail_text(listed) == expected
     acted = {"kind": "status", "status": "확인중", "refused": False}
-    assert labels.detail_text(acted) == "종류: 상태 변경 · 상태: 확인중 · 결과: 처리됨"
+    assert history_text.detail_text(acted) == "종류: 상태 변경 · 상태: 확인중 · 결과: 처리됨"
     refused = '{"route": "thread", "status": 404}'
-    assert labels.detail_text(refused) == "화면: 댓글 화면 · 상태: 404"
+    assert history_text.detail_text(refused) == "화면: 댓글 화면 · 상태: 404"
     note = {"action": "note", "from_status": "신규", "to_status": "신규", "detail": {"length": 49}}
-    assert labels.history_line(note) == "메모 (49자)"
+    assert history_text.history_line(note) == "메모 (49자)"
 
 
 @pytest.mark.parametrize("kind", [*(k.value for k in WriteErrorKind), "no_writer"])
 def test_every_write_error_kind_reads_as_korean(kind: str) -> None:
-    shown = labels.value_label("error", kind)
+    shown = history_text.value_label("error", kind)
     assert kind not in shown
     assert english_words(f"<p>{shown}</p>") == []
-    assert labels.value_label("error_kind", kind) == shown
+    assert history_text.value_label("error_kind", kind) == shown
 
 
 def test_recorded_times_read_the_korean_way_in_the_office_zone() -> None:
-    line = labels.detail_text({"requested_at": "2026-12-04T05:30:00+00:00"})
+    line = history_text.detail_text({"requested_at": "2026-12-04T05:30:00+00:00"})
     assert line == "요청 시각: 2026년 12월 4일 (금) 14:30"
-    utc = labels.detail_text({"requested_at": "2026-12-04T05:30:00"}, "UTC")
+    utc = history_text.detail_text({"requested_at": "2026-12-04T05:30:00"}, "UTC")
     assert utc == "요청 시각: 2026년 12월 4일 (금) 05:30"
-    assert labels.detail_text({"requested_at": "어제"}) == "요청 시각: 어제"
+    assert history_text.detail_text({"requested_at": "어제"}) == "요청 시각: 어제"

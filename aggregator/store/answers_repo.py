@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
-from aggregator.store import access_log, answers, platform_actions, reviews
+from aggregator.store import access_log, answers, platform_actions, review_rows
 from aggregator.store.access_log import AccessEntry
 from aggregator.store.base import Repository
 from aggregator.workflow import Actor
@@ -74,7 +74,7 @@ class AnswerUnit:
     # the comment's review and the access log -----------------------------------------
     def review(self, comment_id: int, now: datetime) -> Row:
         """The comment's review row (created as 신규 on first touch), locked."""
-        return reviews.load(self._conn, comment_id, now)
+        return review_rows.load(self._conn, comment_id, now)
 
     def record_review(
         self,
@@ -85,7 +85,7 @@ class AnswerUnit:
         **values: Any,
     ) -> None:
         """Write the review row's new `values` and the history event."""
-        reviews.record(self._conn, actor, current, now, event, **values)
+        review_rows.record(self._conn, actor, current, now, event, **values)
 
     def log_access(self, entry: AccessEntry, now: datetime) -> None:
         """Append one record to the PIPA access log."""

@@ -134,6 +134,18 @@ def conditions(
 ) -> list[sa.ColumnElement[bool]]:
     """Every filter as a SQL condition (search phrases excepted: see `page_ids`)."""
     where: list[sa.ColumnElement[bool]] = [COMMENT.c.by_account_owner.is_(False)]
+    where.extend(_source_conditions(f, scope))
+    where.extend(_review_conditions(f))
+    where.extend(_time_conditions(f, deadlines))
+    where.extend(_entry_conditions(f))
+    for single in f.search.singles:
+        where.append(sa.func.lower(COMMENT.c.text).contains(single, autoescape=True))
+    return where
+
+
+def _source_conditions(f: InboxFilter, scope: Scope) -> list[sa.ColumnElement[bool]]:
+    """The viewer's department (when restricted), then the platform and account."""
+    where: list[sa.ColumnElement[bool]] = []
     if scope.restricted:
         where.append(REVIEW.c.department == scope.department)
     if f.platform:
@@ -141,6 +153,12 @@ def conditions(
     if f.account:
         account_id = sa.select(ACCOUNT.c.id).where(ACCOUNT.c.name == f.account)
         where.append(COMMENT.c.account_id == account_id.scalar_subquery())
+    return where
+
+
+def _review_conditions(f: InboxFilter) -> list[sa.ColumnElement[bool]]:
+    """The review's state: status, department, answers, assignee and tag."""
+    where: list[sa.ColumnElement[bool]] = []
     if f.status == Status.NEW:
         where.append(status_expr() == f.status)
     elif f.status:  # sargable: ix_review_status_created
@@ -166,7 +184,12 @@ def conditions(
                 sa.select(TAG.c.tag).where(TAG.c.comment_id == COMMENT.c.id, TAG.c.tag == f.tag)
             )
         )
-    where.extend(_time_conditions(f, deadlines))
+    return where
+
+
+def _entry_conditions(f: InboxFilter) -> list[sa.ColumnElement[bool]]:
+    """Comments entered by hand, and comments on posts flagged for a check."""
+    where: list[sa.ColumnElement[bool]] = []
     if f.manual:
         where.append(COMMENT.c.manual_entry.is_(True))
     if f.check_items:
@@ -177,8 +200,6 @@ def conditions(
                 )
             )
         )
-    for single in f.search.singles:
-        where.append(sa.func.lower(COMMENT.c.text).contains(single, autoescape=True))
     return where
 
 

@@ -137,46 +137,9 @@ def comment_rows(conn: Connection, start: datetime, end: datetime) -> Iterator[C
 
     Rows are streamed: consume them while `conn` is open."""
     owner = _owner_replies()
-    first, final = FIRST_ANSWER, FINAL_ANSWER
     query = (
-        sa.select(
-            COMMENT.c.id,
-            COMMENT.c.platform,
-            ACCOUNT.c.name.label("account"),
-            POST.c.title.label("post_title"),
-            POST.c.text.label("post_text"),
-            POST.c.url.label("post_url"),
-            COMMENT.c.parent_external_id.label("thread"),
-            COMMENT.c.text,
-            COMMENT.c.author_id,
-            COMMENT.c.author_name,
-            COMMENT.c.author_handle,
-            COMMENT.c.created_at,
-            sa.func.coalesce(REVIEW.c.status, Status.NEW.value).label("status"),
-            REVIEW.c.department,
-            REVIEW.c.assignee,
-            REVIEW.c.deadline,
-            REVIEW.c.priority,
-            owner.c.replied_at.label("owner_reply_at"),
-            _event_at(ANSWERS).label("answer_event_at"),
-            _event_at((Status.FINAL_REPLY.value,)).label("final_answer_at"),
-            TOPIC.c.nouns,
-            *(first.c[name].label(f"first_{name}") for name in ANSWER_COLUMNS),
-            *(final.c[name].label(f"final_{name}") for name in ANSWER_COLUMNS),
-        )
-        .select_from(
-            COMMENT.join(ACCOUNT, ACCOUNT.c.id == COMMENT.c.account_id)
-            .outerjoin(POST, POST.c.id == COMMENT.c.post_id)
-            .outerjoin(REVIEW, REVIEW.c.comment_id == COMMENT.c.id)
-            .outerjoin(
-                owner,
-                (owner.c.platform == COMMENT.c.platform)
-                & (owner.c.parent_external_id == COMMENT.c.external_id),
-            )
-            .outerjoin(TOPIC, CURRENT_TOPIC)
-            .outerjoin(first, first.c.id == _first_visible(AnswerKind.FIRST))
-            .outerjoin(final, final.c.id == _first_visible(AnswerKind.FINAL))
-        )
+        sa.select(*_comment_columns(owner))
+        .select_from(_comment_joins(owner))
         .where(*residents_created(start, end))
         .order_by(COMMENT.c.created_at, COMMENT.c.id)
     )
@@ -186,6 +149,55 @@ def comment_rows(conn: Connection, start: datetime, end: datetime) -> Iterator[C
     make = CommentRow._make
     for row in result:
         yield make(row)
+
+
+def _comment_columns(owner: sa.Subquery) -> list[sa.ColumnElement[Any]]:
+    """The columns of `CommentRow`, in its order."""
+    first, final = FIRST_ANSWER, FINAL_ANSWER
+    return [
+        COMMENT.c.id,
+        COMMENT.c.platform,
+        ACCOUNT.c.name.label("account"),
+        POST.c.title.label("post_title"),
+        POST.c.text.label("post_text"),
+        POST.c.url.label("post_url"),
+        COMMENT.c.parent_external_id.label("thread"),
+        COMMENT.c.text,
+        COMMENT.c.author_id,
+        COMMENT.c.author_name,
+        COMMENT.c.author_handle,
+        COMMENT.c.created_at,
+        sa.func.coalesce(REVIEW.c.status, Status.NEW.value).label("status"),
+        REVIEW.c.department,
+        REVIEW.c.assignee,
+        REVIEW.c.deadline,
+        REVIEW.c.priority,
+        owner.c.replied_at.label("owner_reply_at"),
+        _event_at(ANSWERS).label("answer_event_at"),
+        _event_at((Status.FINAL_REPLY.value,)).label("final_answer_at"),
+        TOPIC.c.nouns,
+        *(first.c[name].label(f"first_{name}") for name in ANSWER_COLUMNS),
+        *(final.c[name].label(f"final_{name}") for name in ANSWER_COLUMNS),
+    ]
+
+
+def _comment_joins(owner: sa.Subquery) -> sa.Join:
+    """Each comment with its account, and (when there are) its post, review, first
+    district reply (`owner`), current nouns and first visible answers of each kind."""
+    first, final = FIRST_ANSWER, FINAL_ANSWER
+    return (
+        COMMENT.join(ACCOUNT, ACCOUNT.c.id == COMMENT.c.account_id)
+        .outerjoin(POST, POST.c.id == COMMENT.c.post_id)
+        .outerjoin(REVIEW, REVIEW.c.comment_id == COMMENT.c.id)
+        .outerjoin(
+            owner,
+            (owner.c.platform == COMMENT.c.platform)
+            & (owner.c.parent_external_id == COMMENT.c.external_id),
+        )
+        .outerjoin(TOPIC, CURRENT_TOPIC)
+        .outerjoin(first, first.c.id == _first_visible(AnswerKind.FIRST))
+        .outerjoin(final, final.c.id == _first_visible(AnswerKind.FINAL))
+    )
 
 
 def snapshot(conn: Connection, month: str) -> dict[str, Any] | None:

@@ -2,7 +2,8 @@
 
 Every change checks the workflow rules (`aggregator.workflow`), the actor's role and
 department, and the claim lock, then writes the review row and one append-only
-`review_event`. Nothing here is ever called by a sync.
+`review_event` (through `aggregator.store.review_rows`). Nothing here is ever called by
+a sync.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from aggregator.store import open_items, suggestions, upstream
-from aggregator.store.tables import COMMENT, EVENT, NOTE, REVIEW, TAG, USER, conflict_insert
+from aggregator.store import suggestions, upstream
+from aggregator.store.review_rows import load, record
+from aggregator.store.tables import NOTE, TAG, USER
 from aggregator.workflow import (
     DEFAULT_NO_ANSWER_REASONS,
     MOIS_REASONS,
@@ -114,63 +116,12 @@ def apply_many(
     return result
 
 
-def load(conn: Connection, comment_id: int, now: datetime) -> dict[str, Any]:
-    """The review row, created (as 신규) on first touch; locked for this transaction."""
-    comment = conn.execute(
-        sa.select(COMMENT.c.created_at, COMMENT.c.by_account_owner).where(
-            COMMENT.c.id == comment_id
-        )
-    ).first()
-    if comment is None or comment.by_account_owner:
-        raise WorkflowError("없는 항목입니다")
-    conn.execute(
-        conflict_insert(conn, REVIEW)
-        .values(
-            comment_id=comment_id,
-            status=Status.NEW.value,
-            updated_at=now,
-            comment_created_at=comment.created_at,
-        )
-        .on_conflict_do_nothing()
-    )
-    query = sa.select(REVIEW).where(REVIEW.c.comment_id == comment_id).with_for_update()
-    return dict(conn.execute(query).one()._mapping)
-
-
 def _check_claim(actor: Actor, current: dict[str, Any], now: datetime, kind: str) -> None:
     holder, until = current["claimed_by"], current["claimed_until"]
     if holder and holder != actor.name and until is not None and until > now:
         if kind == "release" and actor.role in OFFICE_ROLES:
             return
         raise WorkflowError(f"{holder}님이 처리 중입니다")
-
-
-def record(
-    conn: Connection,
-    actor: Actor,
-    current: dict[str, Any],
-    now: datetime,
-    event: tuple[str, dict[str, Any]],
-    **values: Any,
-) -> None:
-    """Write the review row's new values and the history event in one go."""
-    comment_id = current["comment_id"]
-    values.update(updated_at=now, updated_by=actor.name)
-    conn.execute(sa.update(REVIEW).where(REVIEW.c.comment_id == comment_id).values(**values))
-    if {"status", "department", "deadline"} & values.keys():
-        open_items.refresh(conn, [comment_id])
-    action, detail = event
-    conn.execute(
-        sa.insert(EVENT).values(
-            comment_id=comment_id,
-            at=now,
-            actor=actor.name,
-            action=action,
-            from_status=current["status"],
-            to_status=values.get("status", current["status"]),
-            detail=detail,
-        )
-    )
 
 
 def _set_status(

@@ -28,7 +28,8 @@ from aggregator.store.locks import Holder
 from aggregator.store.presence import apply_presence
 from aggregator.store.privacy import filter_tombstoned
 from aggregator.store.tables import ACCOUNT, COMMENT, CURSOR, HEALTH, LOCK, POST, RUN, SERVICE
-from aggregator.store.upsert import Counts, upsert_comments, upsert_posts
+from aggregator.store.upsert import upsert_comments, upsert_posts
+from aggregator.store.upsert_changes import Counts
 from aggregator.timeutil import month_start
 
 __all__ = ["AccountStatus", "BatchResult", "Counts", "Holder", "SyncRepository"]

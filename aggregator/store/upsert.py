@@ -5,14 +5,14 @@ One SELECT per batch classifies each record as new, changed or unchanged; then o
 on PostgreSQL one statement over arrays, see `aggregator.store.pg_upsert`). A
 text change first copies the old text into `content_revision`. Unchanged rows are
 not written at all (except a `last_seen_at` refresh at most once a day), and no
-statement here ever touches the staff-owned review tables.
+statement here ever touches the staff-owned review tables. Which records are new,
+changed or unchanged, and the revisions, are `aggregator.store.upsert_changes`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -22,19 +22,14 @@ from sqlalchemy.engine import Connection
 from aggregator.records import CommentRecord, PostRecord
 from aggregator.routing import Router
 from aggregator.store import answers, open_items
-from aggregator.store.bulk_insert import SqlitePlan, convert_row, plain_columns, sqlite_plan
+from aggregator.store.bulk_insert import SqlitePlan, sqlite_plan
 from aggregator.store.checks import open_check_items
 from aggregator.store.pg_upsert import pg_plan
 from aggregator.store.search import IndexedText, index_comments, indexed
 from aggregator.store.suggestions import suggest
-from aggregator.store.tables import COMMENT, POST, REVISION, conflict_insert
+from aggregator.store.tables import COMMENT, POST, conflict_insert
+from aggregator.store.upsert_changes import Counts, Row, classify, existing_rows, write_revisions
 from aggregator.store.value_sets import one_of
-
-Row = dict[str, Any]
-
-LAST_SEEN_REFRESH = timedelta(hours=24)
-"""An unchanged item's `last_seen_at` is rewritten at most this often."""
-
 
 POST_SOURCE_COLUMNS = (
     "url",
@@ -80,30 +75,15 @@ COMPARED_COMMENT_FIELDS = (
 )  # fmt: skip
 
 
-@dataclass
-class Counts:
-    """How many records of one kind were new, updated or unchanged."""
-
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    def add(self, other: Counts) -> None:
-        """Add another count into this one."""
-        self.new += other.new
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-
-
 def upsert_posts(
     conn: Connection, account_id: int, records: Sequence[PostRecord], now: datetime
 ) -> Counts:
     """Insert or update posts; return what happened to each."""
     records = _last_wins(records)
     rows = [_post_row(account_id, r, now) for r in records]
-    existing = _existing(conn, POST, rows, ("title", "text", *COMPARED_POST_FIELDS))
-    counts, writes, changed, _modified = _classify(rows, existing, COMPARED_POST_FIELDS, now)
-    _write_revisions(conn, "post", changed, now)
+    existing = existing_rows(conn, POST, rows, ("title", "text", *COMPARED_POST_FIELDS))
+    counts, writes, changed, _modified = classify(rows, existing, COMPARED_POST_FIELDS, now)
+    write_revisions(conn, "post", changed, now)
     _execute_upsert(conn, POST, writes, POST_SOURCE_COLUMNS)
     open_check_items(conn, [(row, existing.get(row["external_id"])) for row in writes], now)
     new_keys = [row["external_id"] for row in writes if row["external_id"] not in existing]
@@ -129,9 +109,9 @@ def upsert_comments(
     rows = [_comment_row(account_id, r, now) for r in records]
     _resolve_post_ids(conn, rows)
     fields = ("text", "kind", "by_account_owner", *COMPARED_COMMENT_FIELDS)
-    existing = _existing(conn, COMMENT, rows, fields)
-    counts, writes, changed, modified = _classify(rows, existing, COMPARED_COMMENT_FIELDS, now)
-    _write_revisions(conn, "comment", changed, now)
+    existing = existing_rows(conn, COMMENT, rows, fields)
+    counts, writes, changed, modified = classify(rows, existing, COMPARED_COMMENT_FIELDS, now)
+    write_revisions(conn, "comment", changed, now)
     new_rows = [row for row in writes if row["external_id"] not in existing]
     largest = _largest_id(conn) if new_rows else None
     stored = _execute_upsert(conn, COMMENT, writes, (*COMMENT_SOURCE_COLUMNS, "post_id"))
@@ -283,111 +263,6 @@ def _comment_row(account_id: int, r: CommentRecord, now: datetime) -> dict[str, 
 def _plain(value: Mapping[str, Any]) -> dict[str, Any]:
     """A record's mapping as the dict JSON serialisation needs (copied only if not one)."""
     return value if value.__class__ is dict else dict(value)
-
-
-def _existing(
-    conn: Connection, table: sa.Table, rows: list[dict[str, Any]], fields: Iterable[str]
-) -> dict[str, dict[str, Any]]:
-    """Stored state of the batch's keys, by external id (one query)."""
-    if not rows:
-        return {}
-    wanted = [c for c in fields if c in table.c]
-    columns = [table.c[c] for c in ("id", "external_id", "content_hash", "content_seen_at",
-                                    "last_seen_at", "created_at", *wanted)]  # fmt: skip
-    selected, converters = plain_columns(conn, columns)
-    query = sa.select(*selected).where(
-        table.c.platform == rows[0]["platform"],
-        one_of(conn, table.c.external_id, [row["external_id"] for row in rows]),
-    )
-    names = [c.key for c in columns]
-    found = (
-        dict(zip(names, convert_row(row, converters), strict=True)) for row in conn.execute(query)
-    )
-    return {row["external_id"]: row for row in found}
-
-
-def _classify(
-    rows: list[dict[str, Any]],
-    existing: dict[str, dict[str, Any]],
-    compared: Sequence[str],
-    now: datetime,
-) -> tuple[Counts, list[Row], list[tuple[Row, Row]], list[Row]]:
-    """Split rows into counts, rows to write, (old, new) pairs whose text changed, and the
-    rows inserted or changed (the rows to write less those only seen again)."""
-    counts = Counts()
-    writes: list[Row] = []
-    changed: list[tuple[Row, Row]] = []
-    modified: list[Row] = []
-    for row in rows:
-        old = existing.get(row["external_id"])
-        if old is not None:
-            _keep_known_links(row, old)
-        if old is None:
-            counts.new += 1
-            writes.append(row)
-            modified.append(row)
-        elif old["content_hash"] != row["content_hash"]:
-            counts.updated += 1
-            changed.append((old, row))
-            writes.append(row)
-            modified.append(row)
-        elif any(old[f] != row[f] for f in compared):
-            counts.updated += 1
-            writes.append({**row, "content_seen_at": old["content_seen_at"]})
-            modified.append(row)
-        else:
-            counts.unchanged += 1
-            if now - old["last_seen_at"] >= LAST_SEEN_REFRESH:
-                writes.append({**row, "content_seen_at": old["content_seen_at"]})
-    return counts, writes, changed, modified
-
-
-def _keep_known_links(row: dict[str, Any], old: dict[str, Any]) -> None:
-    """Keep what an earlier, richer payload told us and this one does not.
-
-    The same comment can arrive from feeds that know its parent and from feeds that
-    do not (WordPress RSS vs Atom); a link, once known, is not forgotten. The first
-    stored `created_at` is kept too (undated entries would otherwise move), and a
-    post's comment count and metrics when a source without them (an RSS feed instead
-    of the API) reads it.
-    """
-    row["created_at"] = old["created_at"]
-    if "parent_external_id" not in row:
-        if row.get("comment_count") is None and old.get("comment_count") is not None:
-            row["comment_count"] = old["comment_count"]
-        if not row["metrics"] and old.get("metrics"):
-            row["metrics"] = old["metrics"]
-        return
-    if row["parent_external_id"] is None and old["parent_external_id"] is not None:
-        row["parent_external_id"], row["kind"] = old["parent_external_id"], old["kind"]
-    if row["post_external_id"] is None and old["post_external_id"] is not None:
-        row["post_external_id"] = old["post_external_id"]
-    if row["post_id"] is None:
-        row["post_id"] = old["post_id"]
-
-
-def _write_revisions(
-    conn: Connection,
-    item_type: str,
-    changed: list[tuple[dict[str, Any], dict[str, Any]]],
-    now: datetime,
-) -> None:
-    """Keep each replaced text as a revision before the row is overwritten."""
-    if not changed:
-        return
-    revisions = [
-        {
-            "item_type": item_type,
-            "item_id": old["id"],
-            "title": old.get("title"),
-            "text": old["text"],
-            "content_hash": old["content_hash"],
-            "seen_from": old["content_seen_at"],
-            "replaced_at": now,
-        }
-        for old, _new in changed
-    ]
-    conn.execute(sa.insert(REVISION), revisions)
 
 
 def _execute_upsert(

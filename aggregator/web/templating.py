@@ -7,8 +7,10 @@ content safe; links pass `safe_url`, which lets only http(s) through.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -18,7 +20,7 @@ from starlette.templating import Jinja2Templates
 
 from aggregator import pii
 from aggregator.search_text import MAX_QUERY_WORDS, words
-from aggregator.web import labels
+from aggregator.web import history_text, labels
 from aggregator.web.labels import PLATFORM_LABELS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -68,7 +70,16 @@ def make_templates(timezone: str) -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    zone = ZoneInfo(timezone)
+    env.filters.update(_date_filters(ZoneInfo(timezone)))
+    env.filters.update(_label_filters(timezone))
+    env.filters.update(_content_filters())
+    env.globals["platform_names"] = tuple(PLATFORM_LABELS)
+    return Jinja2Templates(env=env)
+
+
+def _date_filters(zone: ZoneInfo) -> dict[str, Callable[..., str]]:
+    """Times as staff read them, in the office's zone: `kst`, `kst_short`, `kst_seconds`
+    and `due`."""
 
     def kst(value: datetime | None, fmt: str | None = None) -> str:
         """`2026년 12월 4일 (금) 14:30` in the office's zone (or `fmt`, e.g. `%H:%M`)."""
@@ -91,22 +102,29 @@ def make_templates(timezone: str) -> Jinja2Templates:
         last = (value - timedelta(seconds=1)).astimezone(zone)
         return f"{last.month}월 {last.day}일 ({labels.WEEKDAYS[last.weekday()]})까지"
 
-    env.filters["kst"] = kst
-    env.filters["kst_short"] = kst_short
-    env.filters["kst_seconds"] = kst_seconds
-    env.filters["due"] = due
-    env.filters["action_label"] = labels.action_label
-    env.filters["role_label"] = labels.role_label
-    env.filters["actor_label"] = labels.actor_label
-    env.filters["target_label"] = labels.target_label
-    env.filters["detail_text"] = lambda detail: labels.detail_text(detail, timezone)
-    env.filters["history_line"] = lambda event: labels.history_line(event, timezone)
-    env.filters["month_label"] = labels.month_label
-    env.filters["safe_url"] = safe_url
-    env.filters["masked"] = lambda text: pii.mask(text or "")
-    env.filters["pii_kinds"] = lambda text: pii.kinds(text or "")
-    env.filters["platform"] = lambda name: PLATFORM_LABELS.get(name, name)
-    env.globals["platform_names"] = tuple(PLATFORM_LABELS)
-    env.filters["highlight"] = highlight
-    env.filters["short"] = lambda text, n=140: text if len(text) <= n else text[: n - 1] + "…"
-    return Jinja2Templates(env=env)
+    return {"kst": kst, "kst_short": kst_short, "kst_seconds": kst_seconds, "due": due}
+
+
+def _label_filters(timezone: str) -> dict[str, Callable[..., Any]]:
+    """Recorded names, details and history lines as Korean words (times in `timezone`)."""
+    return {
+        "action_label": labels.action_label,
+        "role_label": labels.role_label,
+        "actor_label": labels.actor_label,
+        "target_label": labels.target_label,
+        "detail_text": lambda detail: history_text.detail_text(detail, timezone),
+        "history_line": lambda event: history_text.history_line(event, timezone),
+        "month_label": labels.month_label,
+        "platform": lambda name: PLATFORM_LABELS.get(name, name),
+    }
+
+
+def _content_filters() -> dict[str, Callable[..., Any]]:
+    """Residents' content made safe to show: links, personal data, search marks, length."""
+    return {
+        "safe_url": safe_url,
+        "masked": lambda text: pii.mask(text or ""),
+        "pii_kinds": lambda text: pii.kinds(text or ""),
+        "highlight": highlight,
+        "short": lambda text, n=140: text if len(text) <= n else text[: n - 1] + "…",
+    }

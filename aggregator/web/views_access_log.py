@@ -21,7 +21,7 @@ from starlette.responses import Response
 from aggregator import text_input
 from aggregator.reports.cells import neutralise
 from aggregator.store.staff_repo import FAILED_ACTIONS, LogFilter
-from aggregator.web import labels
+from aggregator.web import history_text, labels
 from aggregator.web.core import Ctx
 from aggregator.web.views_inbox import _day
 
@@ -139,7 +139,7 @@ def access_log_csv(rows: Iterable[Mapping[str, Any]], timezone: str) -> bytes:
             row["action"],
             labels.target_label(row["target"]),
             row["subject"] or "",
-            labels.detail_text(row["detail"], timezone),
+            history_text.detail_text(row["detail"], timezone),
         )
         at = row["at"].astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
         writer.writerow([row["id"], at, *(neutralise(str(cell)) for cell in cells)])

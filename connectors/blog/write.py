@@ -29,7 +29,8 @@ from urllib.parse import urlencode
 import requests
 
 from aggregator.connector import ConnectorError
-from aggregator.http import HttpClient, throttle_hint
+from aggregator.http import HttpClient
+from aggregator.http_retry import throttle_hint
 from aggregator.net_errors import describe_network_error
 from connectors.blog.settings import BlogAccount
 from connectors.blog.wp_rest import comments_endpoint

@@ -27,7 +27,8 @@ from typing import Any
 import feedparser
 
 from aggregator.connector import ConnectorError, FetchError, ParseError, RateLimited
-from aggregator.http import HttpClient, Response, throttle_hint
+from aggregator.http import HttpClient, Response
+from aggregator.http_retry import throttle_hint
 from aggregator.records import JSONValue
 from aggregator.redaction import redact_url
 from connectors.common.feed_encoding import normalise_encoding

@@ -51,7 +51,8 @@ import requests
 import urllib3
 
 from aggregator.connector import FetchError, ParseError, RateLimited
-from aggregator.http import Attempts, HttpClient
+from aggregator.http import HttpClient
+from aggregator.http_retry import Attempts
 from aggregator.net_errors import describe_network_error
 from connectors.graph.errors import (
     Action,

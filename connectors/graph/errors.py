@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from aggregator.connector import AuthExpired, ConnectorError, FetchError, PermissionMissing
-from aggregator.http import throttle_hint
+from aggregator.http_retry import throttle_hint
 from aggregator.redaction import redact as redact_text
 
 log = logging.getLogger(__name__)

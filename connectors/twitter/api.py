@@ -44,7 +44,8 @@ from aggregator.connector import (
     ParseError,
     PermissionMissing,
 )
-from aggregator.http import Attempts, HttpClient, throttle_hint
+from aggregator.http import HttpClient
+from aggregator.http_retry import Attempts, throttle_hint
 from aggregator.net_errors import describe_network_error
 from aggregator.redaction import redact_url
 from connectors.twitter.session import XSession

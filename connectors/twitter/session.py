@@ -30,7 +30,8 @@ import requests
 import tweepy
 
 from aggregator.connector import Clock
-from aggregator.http import HttpClient, http_date
+from aggregator.http import HttpClient
+from aggregator.http_retry import http_date
 from aggregator.net_guard import guard_session
 
 __all__ = ["TWEEPY_HOST", "XSession", "http_date"]

@@ -32,7 +32,8 @@ import requests
 import tweepy
 
 from aggregator.connector import ConnectorError
-from aggregator.http import HttpClient, throttle_hint
+from aggregator.http import HttpClient
+from aggregator.http_retry import throttle_hint
 from aggregator.net_errors import describe_network_error
 from connectors.common.reply import PostedReply, ReplyTarget, WriteError, WriteErrorKind
 from connectors.common.write_common import network_error, rate_limited, same_text

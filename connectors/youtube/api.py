@@ -42,7 +42,8 @@ from aggregator.connector import (
     ParseError,
     PermissionMissing,
 )
-from aggregator.http import Attempts, HttpClient, Response, throttle_hint
+from aggregator.http import HttpClient, Response
+from aggregator.http_retry import Attempts, throttle_hint
 from aggregator.records import JSONValue
 from aggregator.redaction import redact_url
 from connectors.youtube.mapping import google_error

@@ -40,14 +40,8 @@ from urllib.parse import urlencode
 import requests
 
 from aggregator.errors import AuthExpired, FetchError
-from aggregator.http import (
-    NETWORK_ERRORS,
-    RETRYABLE_STATUSES,
-    TOO_MANY_REQUESTS,
-    Attempts,
-    HttpClient,
-    throttle_hint,
-)
+from aggregator.http import NETWORK_ERRORS, RETRYABLE_STATUSES, TOO_MANY_REQUESTS, HttpClient
+from aggregator.http_retry import Attempts, throttle_hint
 from aggregator.net_errors import describe_network_error
 from aggregator.redaction import REDACTOR, redact_url
 from connectors.common.fingerprint import fingerprint

@@ -43,7 +43,8 @@ from urllib.parse import urlencode
 import requests
 
 from aggregator.connector import ConnectorError, DailyUnits
-from aggregator.http import HttpClient, throttle_hint
+from aggregator.http import HttpClient
+from aggregator.http_retry import throttle_hint
 from aggregator.net_errors import describe_network_error
 from aggregator.records import JSONValue
 from connectors.common.reply import (
