@@ -15,6 +15,7 @@ import pytest
 from aggregator.db import create_db_engine, upgrade
 from aggregator.deadlines import is_business_day
 from aggregator.notify import addresses
+from aggregator.notify.kinds import OFFICE
 from aggregator.store import Store
 from aggregator.store.reviews import ReviewAction, ReviewContext
 from aggregator.workflow import Actor, Role
@@ -58,6 +59,17 @@ def _assigned(tmp_path: Path, webhook_url: str) -> int:
         action = ReviewAction("assign_department", department="주차관리과")
         store.inbox.review(Actor("comm1", Role.COMMUNICATIONS), [ids["c1"]], action, ctx)
         return ids["c1"]
+    finally:
+        engine.dispose()
+
+
+def _office_address(tmp_path: Path) -> None:
+    """The communications office's digest address (its place is `@office`)."""
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'agg.db'}")
+    try:
+        addresses.save_contact(
+            Store(engine), web_settings(), OFFICE, "sns@hanbit-gu.example", "", "admin1"
+        )
     finally:
         engine.dispose()
 
@@ -108,6 +120,7 @@ def test_notify_digest_runs_on_business_days_only(
 ) -> None:
     config = _config(tmp_path, smtp_server.port)
     _assigned(tmp_path, webhook.url)
+    _office_address(tmp_path)  # a digest nobody would read is not written
     today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Seoul")).date()
 
     digest = _run(config, "digest", "--json")
