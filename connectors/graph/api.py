@@ -24,7 +24,7 @@ what it gets wrong is fixed here, once:
   "reduce the amount of data", waits out throttling (the usage headers' regain time,
   else `Retry-After`, else backoff), slows down when the usage headers report high
   usage, and raises our typed errors otherwise (see `graph_errors`). How long to wait
-  and when to give up is the one policy of `aggregator.http` (`RetryPolicy`); sleeps go
+  and when to give up is the one policy of `aggregator.http_retry` (`RetryPolicy`); sleeps go
   through an injectable `sleep`.
   A body that is not JSON (a proxy's page) is judged by its status: 429 is throttling
   (its `Retry-After` waited out when that fits the run, else the run ends `throttled`),

@@ -238,7 +238,7 @@ def parse_usage(headers: Mapping[str, str]) -> GraphUsage:
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     """`Retry-After` as seconds (a number, or an HTTP date counted from the `Date` header).
 
-    The one reading of throttling headers, `aggregator.http.throttle_hint`.
+    The one reading of throttling headers, `aggregator.http_retry.throttle_hint`.
     """
     return throttle_hint(headers)
 
