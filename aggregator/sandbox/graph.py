@@ -48,7 +48,6 @@ from aggregator.sandbox.graph_errors import (
     REDUCE_DATA,
     SUBCODE_MESSAGES,
     ScriptedError,
-    ScriptedErrors,
 )
 from aggregator.sandbox.graph_nodes import LINKED_IG_USER_ID, GraphComment, GraphPost
 from aggregator.sandbox.graph_render import (
@@ -71,6 +70,7 @@ from aggregator.sandbox.graph_world import GraphWorld
 from aggregator.sandbox.models import ACCOUNTS
 from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
 from aggregator.sandbox.routing import Router, SandboxRequest, SandboxResponse
+from aggregator.sandbox.scripted import ScriptedErrors
 
 PAGE_TOKEN = "EAAHsandboxPageToken0hanbitgu104392018734562ZDZD"  # noqa: S105
 """The Page access token the sandbox accepts (sandbox-only: it opens nothing real)."""
@@ -101,7 +101,7 @@ class GraphApi:
         self.app_secret: str | None = None
         self.error_type = "OAuthException"
         """The `type` of Graph's own errors here (`IGApiException` on graph.instagram.com)."""
-        self._scripted = ScriptedErrors()
+        self._scripted: ScriptedErrors[ScriptedError] = ScriptedErrors()
         self._traces = itertools.count(1)
 
     def register(self, router: Router) -> None:

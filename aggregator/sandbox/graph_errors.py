@@ -1,14 +1,12 @@
 """Graph's errors in the sandbox: the texts Graph answers with, and the errors tests script.
 
 `MESSAGES` and `SUBCODE_MESSAGES` are Graph's own texts for the codes the connectors tell
-apart; `ScriptedErrors` holds the errors `GraphApi.fail` scripted and hands one out to
-each matching request (after `skip` matching requests pass, `times` times or until
-cleared).
+apart; `ScriptedError` is one error `GraphApi.fail` scripted (queued in
+`aggregator.sandbox.scripted.ScriptedErrors`).
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,40 +49,6 @@ class ScriptedError:
     method: str | None = None
     applied: bool = False
     """Run the request first (a write is published), then answer the error."""
-
-
-class ScriptedErrors:
-    """The scripted errors of one API, oldest first (thread-safe)."""
-
-    def __init__(self) -> None:
-        self._scripted: list[ScriptedError] = []
-        self._lock = threading.Lock()
-
-    def add(self, scripted: ScriptedError) -> None:
-        """Script one more error."""
-        with self._lock:
-            self._scripted.append(scripted)
-
-    def clear(self) -> None:
-        """Forget every scripted error."""
-        with self._lock:
-            self._scripted.clear()
-
-    def take(self, method: str, path: str) -> ScriptedError | None:
-        """The error to answer this request with, if one is due (counting it as used)."""
-        with self._lock:
-            for scripted in self._scripted:
-                if scripted.path_contains not in path or scripted.method not in (None, method):
-                    continue
-                if scripted.skip > 0:
-                    scripted.skip -= 1
-                    return None
-                if scripted.times is not None:
-                    scripted.times -= 1
-                    if scripted.times <= 0:
-                        self._scripted.remove(scripted)
-                return scripted
-        return None
 
 
 def write_error(status: int, code: int, message: str, subcode: int | None = None) -> WriteErrorCase:

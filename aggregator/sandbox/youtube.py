@@ -37,7 +37,6 @@ from __future__ import annotations
 import hmac
 import json
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,6 +48,7 @@ from aggregator.sandbox.data import DataSet
 from aggregator.sandbox.faults import Fault, FaultSet
 from aggregator.sandbox.platform import SandboxContext, SandboxPlatform
 from aggregator.sandbox.routing import ADMIN_PREFIX, SandboxRequest, SandboxResponse
+from aggregator.sandbox.scripted import ScriptedErrors
 from aggregator.sandbox.youtube_oauth import (
     CLIENT_ID,
     CLIENT_SECRET_ENV,
@@ -134,8 +134,7 @@ class YouTubeApi:
         self.quota = QuotaLedger(now)
         self.tokens = TokenIssuer(now)
         self.token_expired = False
-        self._scripted: list[ScriptedError] = []
-        self._lock = threading.Lock()
+        self._scripted: ScriptedErrors[ScriptedError] = ScriptedErrors()
 
     # -- test controls -----------------------------------------------------------------
 
@@ -152,13 +151,11 @@ class YouTubeApi:
         `GoogleError` or a `NAMED_ERRORS` name), after `skip`, `times` times (None: until
         `clear_failures`). A scripted error costs 1 quota unit, as Google's do."""
         chosen = NAMED_ERRORS[error] if isinstance(error, str) else error
-        with self._lock:
-            self._scripted.append(ScriptedError(chosen, path_contains, skip, times, method))
+        self._scripted.add(ScriptedError(chosen, path_contains, skip, times, method))
 
     def clear_failures(self) -> None:
         """Forget every scripted error."""
-        with self._lock:
-            self._scripted.clear()
+        self._scripted.clear()
 
     def expire_token(self, expired: bool = True) -> None:
         """The owner's OAuth token stops working (401 `authError`) or works again."""
@@ -177,7 +174,7 @@ class YouTubeApi:
                 auth = self._authenticate(request)
                 if write and auth is Auth.KEY:
                     raise login_required()
-                scripted = self._take_scripted(request.method, request.path)
+                scripted = self._scripted.take(request.method, request.path)
                 if scripted is not None:
                     self.quota.charge(PROJECT, method, 1)
                     raise scripted.error
@@ -216,21 +213,6 @@ class YouTubeApi:
         if not hmac.compare_digest(key, API_KEY):
             raise GoogleError(400, "badRequest", "API key not valid. Please pass a valid API key.")
         return Auth.KEY
-
-    def _take_scripted(self, method: str, path: str) -> ScriptedError | None:
-        with self._lock:
-            for scripted in self._scripted:
-                if scripted.path_contains not in path or scripted.method not in (None, method):
-                    continue
-                if scripted.skip > 0:
-                    scripted.skip -= 1
-                    return None
-                if scripted.times is not None:
-                    scripted.times -= 1
-                    if scripted.times <= 0:
-                        self._scripted.remove(scripted)
-                return scripted
-        return None
 
 
 def _etag_of(body: object) -> str:
