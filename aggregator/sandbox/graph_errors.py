@@ -35,6 +35,12 @@ SUBCODE_MESSAGES = {
     "16:00:00 PST. The current time is Friday, 20-Nov-26 01:00:00 PST.",
     467: "Error validating access token: The session is invalid because the user logged out.",
 }
+UNSUPPORTED_POST = (
+    "Unsupported post request. Object with ID does not exist, cannot be loaded "
+    "due to missing permissions, or does not support this operation"
+)
+"""Error 100/33: a write to a node that is gone (or never was)."""
+ABUSIVE = "(#368) The action attempted has been deemed abusive or is otherwise disallowed"
 REDUCE_DATA = "Please reduce the amount of data you're asking for, then retry your request"
 
 

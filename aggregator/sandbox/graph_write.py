@@ -20,7 +20,7 @@ from dataclasses import replace
 from urllib.parse import parse_qs
 
 from aggregator.sandbox.graph import NODE, VERSION, GraphApi
-from aggregator.sandbox.graph_errors import write_error
+from aggregator.sandbox.graph_errors import ABUSIVE, MESSAGES, UNSUPPORTED_POST, write_error
 from aggregator.sandbox.graph_render import (
     COMMENT_FIELDS,
     GraphFailure,
@@ -97,25 +97,12 @@ def _with_form(handler: Handler) -> Handler:
 
 
 WRITE_ERRORS: WriteErrors = {
-    ("facebook", "permission_10"): write_error(
-        403, 10, "(#10) Application does not have permission for this action"
-    ),
+    ("facebook", "permission_10"): write_error(403, 10, MESSAGES[10]),
     ("facebook", "permission_200"): write_error(
         403, 200, "(#200) Requires pages_manage_engagement permission to manage the object"
     ),
-    ("facebook", "target_gone"): write_error(
-        400,
-        100,
-        "Unsupported post request. Object with ID does not exist, cannot be loaded "
-        "due to missing permissions, or does not support this operation",
-        subcode=33,
-    ),
-    ("facebook", "spam"): write_error(
-        400,
-        368,
-        "(#368) The action attempted has been deemed abusive or is otherwise disallowed",
-        subcode=1390008,
-    ),
-    ("facebook", "rate_limited"): write_error(400, 32, "(#32) Page request limit reached"),
+    ("facebook", "target_gone"): write_error(400, 100, UNSUPPORTED_POST, subcode=33),
+    ("facebook", "spam"): write_error(400, 368, ABUSIVE, subcode=1390008),
+    ("facebook", "rate_limited"): write_error(400, 32, MESSAGES[32]),
 }
 """The Page's write refusals (PLATFORMS-WRITE.md §1.5), for `write_errors.inject`."""

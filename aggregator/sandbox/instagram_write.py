@@ -24,7 +24,7 @@ from dataclasses import replace
 from urllib.parse import parse_qs
 
 from aggregator.sandbox.graph import VERSION
-from aggregator.sandbox.graph_errors import write_error
+from aggregator.sandbox.graph_errors import ABUSIVE, MESSAGES, UNSUPPORTED_POST, write_error
 from aggregator.sandbox.graph_render import GraphFailure, gone
 from aggregator.sandbox.instagram import IG_NODE, InstagramApi
 from aggregator.sandbox.instagram_world import IgMedia
@@ -137,25 +137,13 @@ def _with_form(handler: Handler) -> Handler:
 
 
 WRITE_ERRORS: WriteErrors = {
-    ("instagram", "permission_10"): write_error(
-        403, 10, "(#10) Application does not have permission for this action"
-    ),
+    ("instagram", "permission_10"): write_error(403, 10, MESSAGES[10]),
     ("instagram", "permission_200"): write_error(
         403, 200, "(#200) Requires instagram_manage_comments permission to manage the object"
     ),
-    ("instagram", "target_gone"): write_error(
-        400,
-        100,
-        "Unsupported post request. Object with ID does not exist, cannot be loaded "
-        "due to missing permissions, or does not support this operation",
-        subcode=33,
-    ),
-    ("instagram", "spam"): write_error(
-        400,
-        368,
-        "(#368) The action attempted has been deemed abusive or is otherwise disallowed",
-    ),
-    ("instagram", "request_limit"): write_error(400, 32, "(#32) Page request limit reached"),
+    ("instagram", "target_gone"): write_error(400, 100, UNSUPPORTED_POST, subcode=33),
+    ("instagram", "spam"): write_error(400, 368, ABUSIVE),
+    ("instagram", "request_limit"): write_error(400, 32, MESSAGES[32]),
     ("instagram", "rate_limited"): write_error(
         400,
         80002,
