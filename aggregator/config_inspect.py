@@ -7,13 +7,13 @@ resolved configuration as plain data, secrets shown only as their variable's nam
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from pydantic import AnyUrl
 
 from aggregator.config import Settings
 from aggregator.http import address_policy
+from aggregator.net_guard import is_ip_literal
 
 
 def forbidden_account_urls(settings: Settings) -> list[str]:
@@ -23,19 +23,11 @@ def forbidden_account_urls(settings: Settings) -> list[str]:
     for index, account in enumerate(settings.accounts):
         for key, value in account:
             host = value.host if isinstance(value, AnyUrl) else None
-            reason = policy.problem(host.strip("[]")) if host and _is_ip(host) else None
+            reason = policy.problem(host.strip("[]")) if host and is_ip_literal(host) else None
             if reason:
                 where = f"accounts[{index}] ({account.name}).{key}"
                 problems.append(f"{where}: {host} in {value} is {reason}")
     return problems
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 def redacted_dump(settings: Settings) -> dict[str, Any]:

@@ -65,6 +65,15 @@ class ForbiddenAddress(FetchError):
     """A request (or redirect hop) would reach a private or local address."""
 
 
+def is_ip_literal(host: str) -> bool:
+    """Whether a URL's host is an IP address written out (`[...]` around IPv6 allowed)."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 def parse_networks(values: Iterable[str]) -> tuple[IPNetwork, ...]:
     """CIDR strings as networks; `ValueError` names the first one that is not a network."""
     return tuple(_network(value) for value in values)

@@ -8,7 +8,6 @@ resolves, and again by the guarded client at every send).
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import socket
 from collections.abc import Iterable
@@ -18,7 +17,7 @@ from urllib.parse import urlsplit
 
 from aggregator.config import Settings
 from aggregator.http import address_policy
-from aggregator.net_guard import ForbiddenAddress
+from aggregator.net_guard import ForbiddenAddress, is_ip_literal
 from aggregator.notify.kinds import OFFICE, kinds_for
 from aggregator.store import Store
 from aggregator.users import StaffUser
@@ -73,7 +72,7 @@ def check_webhook(value: str, settings: Settings) -> str | None:
     policy = address_policy(settings.http.allowed_networks())
     host = parts.hostname
     try:
-        if _is_ip(host):
+        if is_ip_literal(host):
             problem = policy.problem(host)
             if problem:
                 raise ForbiddenAddress(host)
@@ -87,14 +86,6 @@ def check_webhook(value: str, settings: Settings) -> str | None:
     except (socket.gaierror, UnicodeError):
         pass  # not resolvable from here now: the guarded client checks again at every send
     return url
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 def contacts(store: Store) -> dict[str, dict[str, Any]]:
